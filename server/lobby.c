@@ -1,0 +1,182 @@
+#include "lobby.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Distinct, readable on a dark background; a lobby hands out the first one
+ * none of its members wears, so the first 16 players never share a colour. */
+static const uint32_t palette[] = {
+    0xE6194B, 0x3CB44B, 0xFFE119, 0x4363D8, 0xF58231, 0x911EB4, 0x46F0F0, 0xF032E6,
+    0xBCF60C, 0xFABEBE, 0x008080, 0xE6BEFF, 0x9A6324, 0xFFFAC8, 0xAAFFC3, 0x808000,
+};
+enum { PALETTE_SIZE = sizeof palette / sizeof palette[0] };
+
+static void copy_name(char *dst, uint8_t *dst_len, proto_str src)
+{
+    memcpy(dst, src.bytes, src.len);
+    dst[src.len] = '\0';
+    *dst_len = (uint8_t)src.len;
+}
+
+static proto_str lobby_name_str(const lobby *l)
+{
+    proto_str s = {l->name, l->name_len};
+    return s;
+}
+
+static int lobby_open(lobby_set *set, proto_str name)
+{
+    if (name.len == 0 || name.len > PROTO_MAX_LOBBY_NAME_BYTES)
+        return LOBBY_ERR_ARG;
+    for (uint32_t i = 0; i < set->max_lobbies; i++) {
+        lobby *l = &set->lobbies[i];
+        if (!l->in_use) {
+            memset(l, 0, sizeof *l);
+            l->in_use = true;
+            copy_name(l->name, &l->name_len, name);
+            return (int)i;
+        }
+    }
+    return LOBBY_ERR_NO_SLOTS;
+}
+
+int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity)
+{
+    if (max_lobbies == 0 || capacity == 0 || capacity > PROTO_MAX_LOBBY_PLAYERS)
+        return LOBBY_ERR_ARG;
+    set->lobbies = calloc(max_lobbies, sizeof *set->lobbies);
+    if (set->lobbies == NULL)
+        return LOBBY_ERR_NOMEM;
+    set->max_lobbies = max_lobbies;
+    set->capacity = capacity;
+    lobby_open(set, proto_str_from_cstr(PROTO_DEFAULT_LOBBY)); /* always index 0 */
+    return LOBBY_OK;
+}
+
+void lobby_set_deinit(lobby_set *set)
+{
+    free(set->lobbies);
+    set->lobbies = NULL;
+}
+
+int lobby_find(const lobby_set *set, proto_str name)
+{
+    for (uint32_t i = 0; i < set->max_lobbies; i++) {
+        const lobby *l = &set->lobbies[i];
+        if (l->in_use && proto_str_eq(lobby_name_str(l), name))
+            return (int)i;
+    }
+    return -1;
+}
+
+static bool name_taken(const lobby *l, proto_str name)
+{
+    for (unsigned i = 0; i < l->count; i++) {
+        proto_str other = {l->players[i].name, l->players[i].name_len};
+        if (proto_str_eq(other, name))
+            return true;
+    }
+    return false;
+}
+
+static uint32_t pick_colour(const lobby *l)
+{
+    for (unsigned c = 0; c < PALETTE_SIZE; c++) {
+        bool used = false;
+        for (unsigned i = 0; i < l->count && !used; i++)
+            used = l->players[i].colour == palette[c];
+        if (!used)
+            return palette[c];
+    }
+    return palette[l->count % PALETTE_SIZE];
+}
+
+/* Spread newcomers over the room so they do not spawn on top of each other. */
+static void spawn_point(uint16_t player_id, float *x, float *y)
+{
+    *x = 100.0f + (float)((player_id * 337u) % 1000u);
+    *y = 100.0f + (float)((player_id * 211u) % 600u);
+}
+
+int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
+               uint16_t player_id)
+{
+    if (player_name.len == 0 || player_name.len > PROTO_MAX_NAME_BYTES)
+        return LOBBY_ERR_ARG;
+    int index = lobby_find(set, lobby_name);
+    if (index < 0)
+        index = lobby_open(set, lobby_name);
+    if (index < 0)
+        return index;
+    lobby *l = &set->lobbies[index];
+    if (l->count >= set->capacity)
+        return LOBBY_ERR_FULL;
+    if (name_taken(l, player_name))
+        return LOBBY_ERR_NAME_TAKEN;
+    lobby_player *p = &l->players[l->count];
+    memset(p, 0, sizeof *p);
+    p->session = session;
+    p->id = player_id;
+    p->colour = pick_colour(l);
+    copy_name(p->name, &p->name_len, player_name);
+    spawn_point(player_id, &p->x, &p->y);
+    l->count++;
+    return index;
+}
+
+void lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id)
+{
+    lobby *l = &set->lobbies[lobby_index];
+    lobby_player *p = lobby_player_find(l, player_id);
+    if (p == NULL)
+        return;
+    /* Keep join order: later joiners shift down by one. */
+    size_t after = (size_t)(&l->players[l->count - 1] - p);
+    memmove(p, p + 1, after * sizeof *p);
+    l->count--;
+    if (l->count == 0 && lobby_index != 0)
+        l->in_use = false;
+}
+
+lobby_player *lobby_player_find(lobby *l, uint16_t player_id)
+{
+    for (unsigned i = 0; i < l->count; i++)
+        if (l->players[i].id == player_id)
+            return &l->players[i];
+    return NULL;
+}
+
+bool lobby_move(lobby_player *p, uint32_t seq, float x, float y)
+{
+    if (p->has_pos && !proto_seq_newer(seq, p->pos_seq))
+        return false;
+    p->has_pos = true;
+    p->pos_seq = seq;
+    p->x = proto_clamp_x(x);
+    p->y = proto_clamp_y(y);
+    return true;
+}
+
+uint32_t lobby_next_chat_seq(lobby *l)
+{
+    return ++l->chat_seq;
+}
+
+const char *lobby_strerror(int err)
+{
+    switch (err) {
+    case LOBBY_OK:
+        return "ok";
+    case LOBBY_ERR_FULL:
+        return "lobby is full";
+    case LOBBY_ERR_NAME_TAKEN:
+        return "name taken";
+    case LOBBY_ERR_NO_SLOTS:
+        return "no free lobby slots";
+    case LOBBY_ERR_NOMEM:
+        return "out of memory";
+    case LOBBY_ERR_ARG:
+        return "invalid argument";
+    }
+    return "unknown lobby error";
+}

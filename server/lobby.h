@@ -1,0 +1,76 @@
+/* Lobbies and their players as plain data: no sockets, no clock, no logging.
+ * The server core decides what to send; this module answers who is where,
+ * who receives what, and enforces the lobby rules (capacity, unique names,
+ * stale positions, world bounds). */
+#ifndef LOBBY_LOBBY_H
+#define LOBBY_LOBBY_H
+
+#include "proto.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct lobby_player {
+    uint32_t session; /* the caller's handle for this player's connection */
+    uint16_t id;
+    uint32_t colour;
+    uint8_t name_len;
+    char name[PROTO_MAX_NAME_BYTES + 1];
+    float x, y;
+    uint32_t pos_seq; /* newest accepted position sequence */
+    bool has_pos;     /* false until the first position arrives */
+} lobby_player;
+
+typedef struct lobby {
+    bool in_use;
+    uint8_t name_len;
+    char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    uint32_t chat_seq; /* last sequence number given to an accepted chat */
+    uint8_t count;
+    lobby_player players[PROTO_MAX_LOBBY_PLAYERS]; /* [0, count), in join order */
+} lobby;
+
+typedef struct lobby_set {
+    lobby *lobbies;
+    uint32_t max_lobbies;
+    uint8_t capacity; /* players per lobby */
+} lobby_set;
+
+typedef enum lobby_error {
+    LOBBY_OK = 0,
+    LOBBY_ERR_FULL = -1,       /* the lobby has capacity players */
+    LOBBY_ERR_NAME_TAKEN = -2, /* a player of that name is in the lobby */
+    LOBBY_ERR_NO_SLOTS = -3,   /* max_lobbies are open */
+    LOBBY_ERR_NOMEM = -4,
+    LOBBY_ERR_ARG = -5,        /* capacity or name out of range */
+} lobby_error;
+
+/* Allocates max_lobbies slots and opens the default lobby. capacity is
+ * 1..PROTO_MAX_LOBBY_PLAYERS. Returns LOBBY_OK or a negative lobby_error. */
+int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity);
+void lobby_set_deinit(lobby_set *set);
+
+/* Index of the open lobby called name, or -1. */
+int lobby_find(const lobby_set *set, proto_str name);
+
+/* Adds a player to the lobby called name, opening it when absent. The caller
+ * has validated both names. On success returns the lobby index and the new
+ * player is the lobby's last entry. */
+int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
+               uint16_t player_id);
+
+/* Removes the player; a lobby other than the default one closes when empty. */
+void lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id);
+
+lobby_player *lobby_player_find(lobby *l, uint16_t player_id);
+
+/* Applies a position update: false (and no change) when seq is not newer
+ * than the last accepted one. Coordinates are clamped to the world. */
+bool lobby_move(lobby_player *p, uint32_t seq, float x, float y);
+
+/* Gives the next chat sequence number of the lobby. */
+uint32_t lobby_next_chat_seq(lobby *l);
+
+const char *lobby_strerror(int err);
+
+#endif

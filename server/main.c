@@ -1,0 +1,241 @@
+/* lobby-server: flags, signals and the loop. Everything else lives in the
+ * server core (server.c) and the ENet transport (transport.c). */
+#include "clock.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "transport.h"
+
+#include <enet/enet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    LOOP_WAIT_MS = 10,          /* ENet's resend and ping timers need servicing */
+    SHUTDOWN_GRACE_US = 800000, /* exit within a second of SIGTERM, even if peers are silent */
+};
+
+/* The one mutable global: set from the signal handler, read by the loop. */
+static volatile sig_atomic_t g_stop_signal = 0;
+
+static void on_stop_signal(int sig)
+{
+    g_stop_signal = sig;
+}
+
+typedef struct options {
+    const char *bind_host;
+    uint16_t port;
+    uint32_t timeout_ms;
+    server_config core;
+} options;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: lobby-server [options]\n"
+            "Holds lobbies of players over ENet (UDP): relays chat (acknowledged) and positions.\n"
+            "\n"
+            "  --bind ADDR            IPv4 address or host to listen on (default 0.0.0.0)\n"
+            "  --port N               UDP port (default %d; 0 picks a free one)\n"
+            "  --max-players N        players on the server at once (default 256, at most 4000)\n"
+            "  --lobby-capacity N     players per lobby (default 16, at most %d)\n"
+            "  --max-lobbies N        lobbies open at once, 'main' included (default 64)\n"
+            "  --chat-rate R          chat messages per second per player (default 5)\n"
+            "  --chat-burst N         chat messages allowed back to back (default 10)\n"
+            "  --timeout-ms N         drop a silent peer after about N ms (default 5000)\n"
+            "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
+            "  --help                 show this help and exit\n"
+            "  --version              show the version and exit\n",
+            PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS);
+}
+
+/* Parses a whole decimal number in [min, max]; false (with a message) otherwise. */
+static bool parse_uint(const char *flag, const char *text, unsigned long min, unsigned long max,
+                       unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "lobby-server: %s must be a whole number from %lu to %lu, got '%s'\n",
+                flag, min, max, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_positive(const char *flag, const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(v > 0.0) || v > 1e6) {
+        fprintf(stderr, "lobby-server: %s must be a positive number, got '%s'\n", flag, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+enum {
+    OPT_BIND = 1000, OPT_PORT, OPT_MAX_PLAYERS, OPT_CAPACITY, OPT_MAX_LOBBIES, OPT_CHAT_RATE,
+    OPT_CHAT_BURST, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
+};
+
+/* Applies one flag; returns false after printing why it is wrong. */
+static bool apply_option(options *o, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_BIND:
+        o->bind_host = arg;
+        return true;
+    case OPT_PORT:
+        return parse_uint("--port", arg, 0, 65535, &v) && (o->port = (uint16_t)v, true);
+    case OPT_MAX_PLAYERS:
+        return parse_uint("--max-players", arg, 1, 4000, &v) &&
+               (o->core.max_players = (uint32_t)v, true);
+    case OPT_CAPACITY:
+        return parse_uint("--lobby-capacity", arg, 1, PROTO_MAX_LOBBY_PLAYERS, &v) &&
+               (o->core.lobby_capacity = (uint8_t)v, true);
+    case OPT_MAX_LOBBIES:
+        return parse_uint("--max-lobbies", arg, 1, 4000, &v) &&
+               (o->core.max_lobbies = (uint32_t)v, true);
+    case OPT_CHAT_RATE:
+        return parse_positive("--chat-rate", arg, &o->core.chat_per_s);
+    case OPT_CHAT_BURST:
+        return parse_uint("--chat-burst", arg, 1, 1000, &v) && (o->core.chat_burst = (double)v, true);
+    case OPT_TIMEOUT:
+        return parse_uint("--timeout-ms", arg, 200, 600000, &v) && (o->timeout_ms = (uint32_t)v, true);
+    case OPT_LOG_LEVEL: {
+        int level = log_level_parse(arg);
+        if (level < 0)
+            fprintf(stderr, "lobby-server: unknown --log-level '%s'\n", arg);
+        else
+            log_set_level((log_level)level);
+        return level >= 0;
+    }
+    }
+    return false;
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"bind", required_argument, NULL, OPT_BIND},
+        {"port", required_argument, NULL, OPT_PORT},
+        {"max-players", required_argument, NULL, OPT_MAX_PLAYERS},
+        {"lobby-capacity", required_argument, NULL, OPT_CAPACITY},
+        {"max-lobbies", required_argument, NULL, OPT_MAX_LOBBIES},
+        {"chat-rate", required_argument, NULL, OPT_CHAT_RATE},
+        {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
+        {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            usage(stdout);
+            return 0;
+        }
+        if (opt == OPT_VERSION) {
+            printf("lobby-server %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
+            return 0;
+        }
+        if (opt == '?' || !apply_option(o, opt, optarg)) {
+            fprintf(stderr, "Try 'lobby-server --help'.\n");
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "lobby-server: unexpected argument '%s'\nTry 'lobby-server --help'.\n",
+                argv[optind]);
+        return 2;
+    }
+    /* Slots beyond the player cap let a full server still answer "server full"
+     * and let handshakes proceed while it is busy. */
+    o->core.max_sessions = o->core.max_players + o->core.max_players / 4 + 16;
+    if (o->core.max_sessions > ENET_PROTOCOL_MAXIMUM_PEER_ID)
+        o->core.max_sessions = ENET_PROTOCOL_MAXIMUM_PEER_ID;
+    return -1;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns EINTR at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Runs until a stop signal, then until every peer is gone or the grace ends. */
+static void run_loop(server *core, transport *net)
+{
+    struct pollfd pfd = {.fd = transport_fd(net), .events = POLLIN};
+    uint64_t give_up_us = 0;
+    for (;;) {
+        if (poll(&pfd, 1, LOOP_WAIT_MS) < 0 && errno != EINTR)
+            log_error("server", "poll: %s", strerror(errno));
+        uint64_t now_us = clock_now_us();
+        if (g_stop_signal != 0 && give_up_us == 0) {
+            log_info("server", "received %s", g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+            server_begin_shutdown(core);
+            give_up_us = now_us + SHUTDOWN_GRACE_US;
+        }
+        transport_pump(net, now_us);
+        if (give_up_us != 0 && (server_session_count(core) == 0 || now_us >= give_up_us))
+            return;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.bind_host = "0.0.0.0", .port = PROTO_DEFAULT_PORT, .timeout_ms = 5000};
+    server_config_defaults(&o.core);
+    int status = parse_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    if (enet_initialize() != 0) {
+        fprintf(stderr, "lobby-server: cannot initialise ENet\n");
+        return 1;
+    }
+    server *core = NULL;
+    transport *net = NULL;
+    int err = server_create(&o.core, &core);
+    if (err != SERVER_OK) {
+        fprintf(stderr, "lobby-server: %s\n", server_strerror(err));
+        return 1;
+    }
+    transport_config tc = {o.bind_host, o.port, o.core.max_sessions, o.timeout_ms};
+    err = transport_create(&tc, core, &net);
+    if (err != TRANSPORT_OK) {
+        fprintf(stderr, "lobby-server: %s:%u: %s\n", o.bind_host, (unsigned)o.port,
+                transport_strerror(err));
+        server_destroy(core);
+        return 1;
+    }
+    install_signal_handlers();
+    log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
+             o.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
+             (unsigned)o.core.max_players, (unsigned)o.core.lobby_capacity);
+    run_loop(core, net);
+    log_info("server", "stopped: %u sessions still open", (unsigned)server_session_count(core));
+    transport_destroy(net);
+    server_destroy(core);
+    enet_deinitialize();
+    return 0;
+}

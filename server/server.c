@@ -1,0 +1,288 @@
+#include "server.h"
+
+#include "log.h"
+#include "server_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void server_config_defaults(server_config *cfg)
+{
+    cfg->max_players = 256;
+    cfg->max_sessions = 256 + 64;
+    cfg->max_lobbies = 64;
+    cfg->lobby_capacity = 16;
+    cfg->handshake_timeout_ms = 5000;
+    cfg->chat_per_s = 5.0;
+    cfg->chat_burst = 10.0;
+    cfg->malformed_limit = 16;
+}
+
+int server_create(const server_config *cfg, server **out)
+{
+    if (cfg->max_players == 0 || cfg->max_sessions < cfg->max_players || cfg->chat_burst < 1.0 ||
+        cfg->chat_per_s <= 0.0 || cfg->malformed_limit == 0)
+        return SERVER_ERR_CONFIG;
+    server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return SERVER_ERR_NOMEM;
+    s->cfg = *cfg;
+    s->sessions = calloc(cfg->max_sessions, sizeof *s->sessions);
+    int err = lobby_set_init(&s->lobbies, cfg->max_lobbies, cfg->lobby_capacity);
+    if (s->sessions == NULL || err != LOBBY_OK) {
+        if (err == LOBBY_OK)
+            lobby_set_deinit(&s->lobbies);
+        free(s->sessions);
+        free(s);
+        return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
+    }
+    outbox_init(&s->out);
+    s->next_player_id = 1;
+    *out = s;
+    return SERVER_OK;
+}
+
+void server_destroy(server *s)
+{
+    if (s == NULL)
+        return;
+    outbox_deinit(&s->out);
+    lobby_set_deinit(&s->lobbies);
+    free(s->sessions);
+    free(s);
+}
+
+const char *server_strerror(int err)
+{
+    switch (err) {
+    case SERVER_OK:
+        return "ok";
+    case SERVER_ERR_CONFIG:
+        return "invalid server configuration";
+    case SERVER_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown server error";
+}
+
+outbox *server_outbox(server *s)
+{
+    return &s->out;
+}
+
+const server_stats *server_get_stats(const server *s)
+{
+    return &s->stats;
+}
+
+uint32_t server_player_count(const server *s)
+{
+    return s->player_count;
+}
+
+uint32_t server_session_count(const server *s)
+{
+    return s->session_count;
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static void note_outbox_error(server *s, int err)
+{
+    if (err == OUTBOX_OK)
+        return;
+    s->stats.outbox_errors++;
+    log_error("server", "cannot queue message: %s",
+              err == OUTBOX_ERR_NOMEM ? "out of memory" : "encode failed");
+}
+
+void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel,
+                     bool reliable)
+{
+    int err = outbox_push(&s->out, msg, channel, reliable);
+    if (err == OUTBOX_OK)
+        err = outbox_add_dest(&s->out, handle);
+    note_outbox_error(s, err);
+}
+
+/* Sends msg to every member of lobby l except the player `except_id`.
+ * Returns how many recipients it was queued for. */
+uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
+                           uint8_t channel, bool reliable)
+{
+    if (l->count <= 1 && (l->count == 0 || l->players[0].id == except_id))
+        return 0;
+    int err = outbox_push(&s->out, msg, channel, reliable);
+    uint32_t sent = 0;
+    for (unsigned i = 0; i < l->count && err == OUTBOX_OK; i++) {
+        if (l->players[i].id == except_id)
+            continue;
+        err = outbox_add_dest(&s->out, l->players[i].session);
+        sent += err == OUTBOX_OK;
+    }
+    note_outbox_error(s, err);
+    return sent;
+}
+
+/* ---- closing sessions ----------------------------------------------------- */
+
+lobby *server_session_lobby(server *s, const session *se)
+{
+    return &s->lobbies.lobbies[se->lobby_index];
+}
+
+uint16_t server_claim_player_id(server *s)
+{
+    /* Ids are handed out in increasing order and skip ones still in use, so a
+     * departed player's id is not reused until the counter wraps. */
+    while (s->next_player_id == 0 ||
+           (s->player_id_used[s->next_player_id / 8] & (1u << (s->next_player_id % 8))))
+        s->next_player_id++;
+    uint16_t id = s->next_player_id++;
+    s->player_id_used[id / 8] |= (uint8_t)(1u << (id % 8));
+    return id;
+}
+
+void server_release_player_id(server *s, uint16_t id)
+{
+    s->player_id_used[id / 8] &= (uint8_t) ~(1u << (id % 8));
+}
+
+/* Takes a joined player out of its lobby and tells the others why. */
+static void remove_player(server *s, session *se, proto_leave_reason why)
+{
+    lobby *l = server_session_lobby(s, se);
+    lobby_player *p = lobby_player_find(l, se->player_id);
+    if (p != NULL)
+        log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name,
+                 se->player_id, proto_leave_text(why));
+    lobby_leave(&s->lobbies, se->lobby_index, se->player_id);
+    proto_msg left = {.type = PROTO_PLAYER_LEFT};
+    left.u.left.id = se->player_id;
+    left.u.left.reason = (uint8_t)why;
+    if (!s->shutting_down) /* everyone is being disconnected anyway */
+        server_send_lobby(s, l, se->player_id, &left, PROTO_CHANNEL_RELIABLE, true);
+    server_release_player_id(s, se->player_id);
+    s->player_count--;
+    s->stats.leaves[why]++;
+}
+
+/* Queues a disconnect with a reason; the slot is freed when ENet reports the
+ * peer gone (server_on_disconnect), never in the middle of a pass. */
+static void close_session(server *s, uint32_t handle, proto_reason reason)
+{
+    session *se = &s->sessions[handle];
+    if (se->state == SESSION_JOINED)
+        remove_player(s, se, PROTO_LEAVE_KICKED);
+    se->state = SESSION_CLOSING;
+    note_outbox_error(s, outbox_disconnect_session(&s->out, handle, reason));
+}
+
+/* Tells the peer why in a REJECT (text and code), then disconnects it. */
+void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
+{
+    char text[PROTO_MAX_STR8_BYTES + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    log_info("server", "reject peer=%s reason=%s: %s", s->sessions[handle].label,
+             proto_reason_text(reason), text);
+    proto_msg msg = {.type = PROTO_REJECT};
+    msg.u.reject.reason = (uint8_t)reason;
+    msg.u.reject.text = proto_str_from_cstr(text);
+    server_send_one(s, handle, &msg, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.rejects[reason]++;
+    close_session(s, handle, reason);
+}
+
+/* Counts a malformed or out-of-state message; logs the first one per peer and
+ * then at most one summary line every 10 s; kicks past the limit. */
+void server_malformed(server *s, uint32_t handle, uint64_t now_us, const char *what)
+{
+    session *se = &s->sessions[handle];
+    s->stats.malformed++;
+    se->malformed++;
+    if (!se->malformed_ever_logged || now_us - se->malformed_logged_us >= MALFORMED_LOG_INTERVAL_US) {
+        log_warn("server", "malformed message from peer=%s: %s (%u so far, %u not logged)",
+                 se->label, what, se->malformed, se->malformed_unlogged);
+        se->malformed_ever_logged = true;
+        se->malformed_logged_us = now_us;
+        se->malformed_unlogged = 0;
+    } else {
+        se->malformed_unlogged++;
+    }
+    if (se->malformed >= s->cfg.malformed_limit) {
+        log_warn("server", "kick peer=%s: %u malformed messages", se->label, se->malformed);
+        s->stats.kicks++;
+        close_session(s, handle, PROTO_REASON_PROTOCOL_VIOLATION);
+    }
+}
+
+/* ---- connection events ---------------------------------------------------- */
+
+void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, const char *peer_label,
+                       uint64_t now_us)
+{
+    if (handle >= s->cfg.max_sessions || s->sessions[handle].state != SESSION_FREE) {
+        log_error("server", "transport reused session %u while in use", handle);
+        return;
+    }
+    session *se = &s->sessions[handle];
+    memset(se, 0, sizeof *se);
+    se->state = SESSION_HANDSHAKE;
+    se->connected_us = now_us;
+    snprintf(se->label, sizeof se->label, "%s", peer_label);
+    s->session_count++;
+    s->stats.connects++;
+    uint16_t version;
+    if (s->shutting_down)
+        server_reject(s, handle, PROTO_REASON_SHUTTING_DOWN, "server is shutting down");
+    else if (!proto_connect_version(connect_data, &version))
+        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+               "not a lobby client (connect data 0x%08x)", (unsigned)connect_data);
+    else if (version != PROTO_VERSION)
+        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+               "server speaks protocol version %d, client version %u", PROTO_VERSION,
+               (unsigned)version);
+}
+
+void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
+{
+    (void)now_us;
+    if (handle >= s->cfg.max_sessions || s->sessions[handle].state == SESSION_FREE)
+        return;
+    session *se = &s->sessions[handle];
+    if (se->state == SESSION_JOINED)
+        remove_player(s, se, data == 0 ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
+    outbox_forget_session(&s->out, handle);
+    se->state = SESSION_FREE;
+    s->session_count--;
+}
+
+void server_tick(server *s, uint64_t now_us)
+{
+    if (now_us < s->next_tick_us)
+        return;
+    s->next_tick_us = now_us + TICK_INTERVAL_US;
+    uint64_t limit_us = (uint64_t)s->cfg.handshake_timeout_ms * 1000u;
+    for (uint32_t i = 0; i < s->cfg.max_sessions; i++) {
+        session *se = &s->sessions[i];
+        if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
+            server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
+                   (unsigned)s->cfg.handshake_timeout_ms);
+    }
+}
+
+void server_begin_shutdown(server *s)
+{
+    if (s->shutting_down)
+        return;
+    s->shutting_down = true;
+    log_info("server", "shutting down: disconnecting %u sessions", s->session_count);
+    for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
+        if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_JOINED)
+            close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
+}

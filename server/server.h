@@ -1,0 +1,85 @@
+/* The server core: sessions, the handshake, lobby membership, chat and
+ * position routing. It never touches a socket: the transport feeds it
+ * connection events with the current time, and it answers by writing to its
+ * outbox, which the transport sends once per loop pass.
+ *
+ * Sessions are identified by a handle in [0, max_sessions) chosen by the
+ * transport (ENet's peer index); a handle is reused only after
+ * server_on_disconnect has been called for it. */
+#ifndef LOBBY_SERVER_H
+#define LOBBY_SERVER_H
+
+#include "outbox.h"
+#include "proto.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct server_config {
+    uint32_t max_players;         /* joined players, server-wide */
+    uint32_t max_sessions;        /* connections, including ones still in handshake */
+    uint32_t max_lobbies;         /* open lobbies, including the default one */
+    uint8_t lobby_capacity;       /* players per lobby, 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint32_t handshake_timeout_ms; /* connect to hello */
+    double chat_per_s;            /* sustained chat rate per player */
+    double chat_burst;            /* chat messages allowed back to back */
+    uint32_t malformed_limit;     /* malformed messages before a kick */
+} server_config;
+
+/* Counters for logs and metrics; only ever grow. */
+typedef struct server_stats {
+    uint64_t connects;
+    uint64_t joins;
+    uint64_t rejects[PROTO_REASON_MAX + 1];
+    uint64_t leaves[PROTO_LEAVE_MAX + 1];
+    uint64_t chats_accepted;
+    uint64_t chats_refused[PROTO_REFUSE_MAX + 1];
+    uint64_t chat_relays; /* one per recipient */
+    uint64_t positions_received;
+    uint64_t positions_stale;
+    uint64_t position_relays; /* one per recipient */
+    uint64_t pings;
+    uint64_t malformed;
+    uint64_t kicks;
+    uint64_t outbox_errors;
+} server_stats;
+
+typedef struct server server;
+
+typedef enum server_error {
+    SERVER_OK = 0,
+    SERVER_ERR_CONFIG = -1,
+    SERVER_ERR_NOMEM = -2,
+} server_error;
+
+void server_config_defaults(server_config *cfg);
+
+/* Returns SERVER_OK and a new server in *out, or a negative server_error. */
+int server_create(const server_config *cfg, server **out);
+void server_destroy(server *s);
+const char *server_strerror(int err);
+
+/* connect_data is ENet's connect data; peer_label names the peer in logs
+ * (e.g. "127.0.0.1:50000") and is copied. */
+void server_on_connect(server *s, uint32_t session, uint32_t connect_data, const char *peer_label,
+                       uint64_t now_us);
+void server_on_receive(server *s, uint32_t session, const uint8_t *data, size_t len,
+                       uint64_t now_us);
+/* data is the peer's ENet disconnect data: 0 when ENet timed the peer out. */
+void server_on_disconnect(server *s, uint32_t session, uint32_t data, uint64_t now_us);
+
+/* Periodic work: handshake timeouts. Call at least every 100 ms. */
+void server_tick(server *s, uint64_t now_us);
+
+/* Refuses new connections and disconnects everyone with SHUTTING_DOWN. */
+void server_begin_shutdown(server *s);
+
+/* What to send at the end of this pass; the transport clears it after. */
+outbox *server_outbox(server *s);
+const server_stats *server_get_stats(const server *s);
+uint32_t server_player_count(const server *s);
+/* Connections not yet reported gone by server_on_disconnect. */
+uint32_t server_session_count(const server *s);
+
+#endif

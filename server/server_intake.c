@@ -1,0 +1,236 @@
+/* The server core's message handlers: everything a peer sends arrives here,
+ * is decoded once, checked against the session's state, and answered through
+ * the outbox. Nothing from the wire is trusted before it is checked. */
+#include "log.h"
+#include "server_internal.h"
+#include "text.h"
+
+#include <stdio.h>
+
+static proto_str str_of(const char *bytes, size_t len)
+{
+    proto_str out = {bytes, len};
+    return out;
+}
+
+static const char *text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap)
+{
+    switch (v) {
+    case TEXT_OK:
+        return "ok";
+    case TEXT_EMPTY:
+    case TEXT_TOO_LONG:
+        snprintf(buf, cap, "must be 1 to %zu bytes", max_bytes);
+        return buf;
+    case TEXT_INVALID_UTF8:
+        return "is not valid UTF-8";
+    case TEXT_CONTROL:
+        return "contains control characters";
+    }
+    return "is invalid";
+}
+
+static void fill_player(proto_player *out, const lobby_player *p)
+{
+    out->id = p->id;
+    out->colour = p->colour;
+    out->name = str_of(p->name, p->name_len);
+    out->x = p->x;
+    out->y = p->y;
+}
+
+/* Welcome to the newcomer (the whole lobby, itself included), join to the rest. */
+static void announce_join(server *s, uint32_t handle, const lobby *l)
+{
+    const lobby_player *me = &l->players[l->count - 1];
+    proto_msg welcome = {.type = PROTO_WELCOME};
+    welcome.u.welcome.your_id = me->id;
+    welcome.u.welcome.capacity = s->lobbies.capacity;
+    welcome.u.welcome.lobby = str_of(l->name, l->name_len);
+    welcome.u.welcome.count = l->count;
+    for (unsigned i = 0; i < l->count; i++)
+        fill_player(&welcome.u.welcome.players[i], &l->players[i]);
+    server_send_one(s, handle, &welcome, PROTO_CHANNEL_RELIABLE, true);
+
+    proto_msg joined = {.type = PROTO_PLAYER_JOINED};
+    fill_player(&joined.u.joined, me);
+    server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
+}
+
+/* Checks names and capacity; on success the session becomes a player. */
+static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    char why[64];
+    proto_str lobby_name = m->u.hello.lobby;
+    if (lobby_name.len == 0)
+        lobby_name = proto_str_from_cstr(PROTO_DEFAULT_LOBBY);
+    text_verdict v = text_check(m->u.hello.name.bytes, m->u.hello.name.len, PROTO_MAX_NAME_BYTES);
+    if (v != TEXT_OK) {
+        server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
+                      text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
+        return;
+    }
+    v = text_check(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
+    if (v != TEXT_OK) {
+        server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
+                      text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+        return;
+    }
+    if (s->player_count >= s->cfg.max_players) {
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
+                      (unsigned)s->cfg.max_players);
+        return;
+    }
+    uint16_t id = server_claim_player_id(s);
+    int index = lobby_join(&s->lobbies, lobby_name, m->u.hello.name, handle, id);
+    if (index < 0) {
+        server_release_player_id(s, id);
+        if (index == LOBBY_ERR_FULL)
+            server_reject(s, handle, PROTO_REASON_LOBBY_FULL, "lobby '%.*s' is full (%u players)",
+                          (int)lobby_name.len, lobby_name.bytes, (unsigned)s->lobbies.capacity);
+        else if (index == LOBBY_ERR_NAME_TAKEN)
+            server_reject(s, handle, PROTO_REASON_NAME_TAKEN, "name '%.*s' is taken in lobby '%.*s'",
+                          (int)m->u.hello.name.len, m->u.hello.name.bytes, (int)lobby_name.len,
+                          lobby_name.bytes);
+        else
+            server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
+                          lobby_strerror(index));
+        return;
+    }
+    session *se = &s->sessions[handle];
+    se->state = SESSION_JOINED;
+    se->player_id = id;
+    se->lobby_index = index;
+    rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
+    s->player_count++;
+    s->stats.joins++;
+    lobby *l = &s->lobbies.lobbies[index];
+    log_info("server", "join lobby=%s player=%.*s id=%u peer=%s players=%u", l->name,
+             (int)m->u.hello.name.len, m->u.hello.name.bytes, id, se->label, l->count);
+    announce_join(s, handle, l);
+}
+
+static proto_chat_refusal refusal_for(text_verdict v)
+{
+    switch (v) {
+    case TEXT_EMPTY:
+        return PROTO_REFUSE_EMPTY;
+    case TEXT_TOO_LONG:
+        return PROTO_REFUSE_TOO_LONG;
+    case TEXT_INVALID_UTF8:
+        return PROTO_REFUSE_INVALID_UTF8;
+    default:
+        return PROTO_REFUSE_CONTROL_CHARS;
+    }
+}
+
+static void refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
+                        const char *text)
+{
+    session *se = &s->sessions[handle];
+    log_info("server", "chat refused lobby=%s id=%u msg=%u: %s", server_session_lobby(s, se)->name,
+             se->player_id, (unsigned)msg_id, text);
+    proto_msg m = {.type = PROTO_CHAT_REFUSED};
+    m.u.chat_refused.msg_id = msg_id;
+    m.u.chat_refused.reason = (uint8_t)why;
+    m.u.chat_refused.text = proto_str_from_cstr(text);
+    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.chats_refused[why]++;
+}
+
+/* Accepted chat gets the lobby's next sequence number, an ack to the sender
+ * and a relay to everyone else; a refused one gets its reason. */
+static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    session *se = &s->sessions[handle];
+    proto_str text = m->u.chat.text;
+    char why[96], detail[48];
+    if (!rate_bucket_take(&se->chat_bucket, s->cfg.chat_per_s, s->cfg.chat_burst, now_us)) {
+        snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
+                 s->cfg.chat_per_s);
+        refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_RATE_LIMITED, why);
+        return;
+    }
+    text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
+    if (v != TEXT_OK) {
+        snprintf(why, sizeof why, "message %s", text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
+        refuse_chat(s, handle, m->u.chat.msg_id, refusal_for(v), why);
+        return;
+    }
+    lobby *l = server_session_lobby(s, se);
+    uint32_t seq = lobby_next_chat_seq(l);
+    proto_msg ack = {.type = PROTO_CHAT_ACK};
+    ack.u.chat_ack.msg_id = m->u.chat.msg_id;
+    ack.u.chat_ack.seq = seq;
+    server_send_one(s, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
+    proto_msg relay = {.type = PROTO_CHAT_RELAY};
+    relay.u.chat_relay.from_id = se->player_id;
+    relay.u.chat_relay.seq = seq;
+    relay.u.chat_relay.text = text;
+    s->stats.chat_relays +=
+        server_send_lobby(s, l, se->player_id, &relay, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.chats_accepted++;
+    log_info("server", "chat lobby=%s id=%u seq=%u: %.*s", l->name, se->player_id, (unsigned)seq,
+             (int)text.len, text.bytes);
+}
+
+/* Newer positions are clamped, stored and relayed; older ones are dropped. */
+static void handle_position(server *s, uint32_t handle, const proto_msg *m)
+{
+    session *se = &s->sessions[handle];
+    lobby *l = server_session_lobby(s, se);
+    lobby_player *p = lobby_player_find(l, se->player_id);
+    s->stats.positions_received++;
+    if (p == NULL || !lobby_move(p, m->u.position.seq, m->u.position.x, m->u.position.y)) {
+        s->stats.positions_stale++;
+        return;
+    }
+    proto_msg relay = {.type = PROTO_POSITION_RELAY};
+    relay.u.position_relay.id = p->id;
+    relay.u.position_relay.seq = p->pos_seq;
+    relay.u.position_relay.sent_us = m->u.position.sent_us;
+    relay.u.position_relay.x = p->x;
+    relay.u.position_relay.y = p->y;
+    s->stats.position_relays +=
+        server_send_lobby(s, l, p->id, &relay, PROTO_CHANNEL_POSITION, false);
+}
+
+static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    proto_msg pong = {.type = PROTO_PONG};
+    pong.u.pong.client_us = m->u.ping.client_us;
+    pong.u.pong.server_us = now_us;
+    server_send_one(s, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.pings++;
+}
+
+void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t len,
+                       uint64_t now_us)
+{
+    if (handle >= s->cfg.max_sessions)
+        return;
+    session *se = &s->sessions[handle];
+    if (se->state != SESSION_HANDSHAKE && se->state != SESSION_JOINED)
+        return; /* closing: its remaining input no longer matters */
+    proto_msg m;
+    int err = proto_decode(data, len, &m);
+    if (err != PROTO_OK) {
+        server_malformed(s, handle, now_us, proto_strerror(err));
+        return;
+    }
+    bool joined = se->state == SESSION_JOINED;
+    if (m.type == PROTO_HELLO && !joined)
+        handle_hello(s, handle, &m, now_us);
+    else if (m.type == PROTO_CHAT && joined)
+        handle_chat(s, handle, &m, now_us);
+    else if (m.type == PROTO_POSITION && joined)
+        handle_position(s, handle, &m);
+    else if (m.type == PROTO_PING)
+        handle_ping(s, handle, &m, now_us);
+    else {
+        char what[64];
+        snprintf(what, sizeof what, "%s not allowed %s", proto_type_name(m.type),
+                 joined ? "after join" : "before join");
+        server_malformed(s, handle, now_us, what);
+    }
+}

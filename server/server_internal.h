@@ -1,0 +1,66 @@
+/* Private to the server core: the session table and the helpers shared by
+ * server.c (connection lifecycle) and server_intake.c (message handlers). */
+#ifndef LOBBY_SERVER_INTERNAL_H
+#define LOBBY_SERVER_INTERNAL_H
+
+#include "lobby.h"
+#include "ratelimit.h"
+#include "server.h"
+
+enum {
+    MALFORMED_LOG_INTERVAL_US = 10 * 1000 * 1000,
+    TICK_INTERVAL_US = 100 * 1000,
+    PLAYER_ID_SPACE = 65536,
+};
+
+typedef enum session_state {
+    SESSION_FREE = 0,
+    SESSION_HANDSHAKE, /* connected, waiting for hello */
+    SESSION_JOINED,
+    SESSION_CLOSING, /* disconnect queued; input ignored until ENet reports it gone */
+} session_state;
+
+typedef struct session {
+    session_state state;
+    uint64_t connected_us;
+    char label[64];
+    uint16_t player_id;
+    int lobby_index;
+    rate_bucket chat_bucket;
+    uint32_t malformed;
+    uint32_t malformed_unlogged;
+    uint64_t malformed_logged_us;
+    bool malformed_ever_logged;
+} session;
+
+struct server {
+    server_config cfg;
+    session *sessions;
+    lobby_set lobbies;
+    outbox out;
+    server_stats stats;
+    uint8_t player_id_used[PLAYER_ID_SPACE / 8];
+    uint16_t next_player_id;
+    uint32_t player_count;
+    uint32_t session_count;
+    bool shutting_down;
+    uint64_t next_tick_us;
+};
+
+/* Queues msg for one session / for every member of l but except_id
+ * (returns the recipient count). Failures are counted and logged. */
+void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel, bool reliable);
+uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
+                    uint8_t channel, bool reliable);
+lobby *server_session_lobby(server *s, const session *se);
+/* A player id not in use (never 0); max_players < 65535 guarantees one. */
+uint16_t server_claim_player_id(server *s);
+void server_release_player_id(server *s, uint16_t id);
+
+/* Sends a REJECT with code and text, then disconnects the session. */
+void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Counts a malformed message against the session; kicks past the limit. */
+void server_malformed(server *s, uint32_t handle, uint64_t now_us, const char *what);
+
+#endif

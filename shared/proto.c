@@ -1,0 +1,322 @@
+#include "proto.h"
+
+#include "wire.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- shared field helpers ------------------------------------------------ */
+
+static void write_str8(wire_writer *w, proto_str s)
+{
+    wire_write_u8(w, (uint8_t)s.len);
+    wire_write_bytes(w, s.bytes, s.len);
+}
+
+static void write_str16(wire_writer *w, proto_str s)
+{
+    wire_write_u16(w, (uint16_t)s.len);
+    wire_write_bytes(w, s.bytes, s.len);
+}
+
+static proto_str read_str(wire_reader *r, size_t len)
+{
+    proto_str s = {(const char *)wire_read_view(r, len), len};
+    if (s.bytes == NULL)
+        s.len = 0;
+    return s;
+}
+
+static proto_str read_str8(wire_reader *r)
+{
+    return read_str(r, wire_read_u8(r));
+}
+
+static proto_str read_str16(wire_reader *r)
+{
+    return read_str(r, wire_read_u16(r));
+}
+
+static void write_player(wire_writer *w, const proto_player *p)
+{
+    wire_write_u16(w, p->id);
+    wire_write_u32(w, p->colour);
+    write_str8(w, p->name);
+    wire_write_f32(w, p->x);
+    wire_write_f32(w, p->y);
+}
+
+static void read_player(wire_reader *r, proto_player *p)
+{
+    p->id = wire_read_u16(r);
+    p->colour = wire_read_u32(r);
+    p->name = read_str8(r);
+    p->x = wire_read_f32(r);
+    p->y = wire_read_f32(r);
+}
+
+static bool player_valid(const proto_player *p)
+{
+    return p->colour <= 0xFFFFFF && isfinite(p->x) && isfinite(p->y) &&
+           p->name.len <= PROTO_MAX_STR8_BYTES;
+}
+
+static bool in_range(uint32_t v, uint32_t max)
+{
+    return v >= 1 && v <= max;
+}
+
+/* ---- encoding ------------------------------------------------------------- */
+
+/* Checks what the writer cannot: lengths that would not fit their prefix. */
+static bool encodable(const proto_msg *m)
+{
+    switch (m->type) {
+    case PROTO_HELLO:
+        return m->u.hello.name.len <= PROTO_MAX_STR8_BYTES &&
+               m->u.hello.lobby.len <= PROTO_MAX_STR8_BYTES;
+    case PROTO_CHAT:
+        return m->u.chat.text.len <= PROTO_MAX_STR16_BYTES;
+    case PROTO_REJECT:
+        return m->u.reject.text.len <= PROTO_MAX_STR8_BYTES;
+    case PROTO_WELCOME:
+        if (m->u.welcome.count > PROTO_MAX_LOBBY_PLAYERS ||
+            m->u.welcome.lobby.len > PROTO_MAX_STR8_BYTES)
+            return false;
+        for (unsigned i = 0; i < m->u.welcome.count; i++)
+            if (m->u.welcome.players[i].name.len > PROTO_MAX_STR8_BYTES)
+                return false;
+        return true;
+    case PROTO_PLAYER_JOINED:
+        return m->u.joined.name.len <= PROTO_MAX_STR8_BYTES;
+    case PROTO_CHAT_REFUSED:
+        return m->u.chat_refused.text.len <= PROTO_MAX_STR8_BYTES;
+    case PROTO_CHAT_RELAY:
+        return m->u.chat_relay.text.len <= PROTO_MAX_STR16_BYTES;
+    default:
+        return true;
+    }
+}
+
+static void write_body(wire_writer *w, const proto_msg *m)
+{
+    switch (m->type) {
+    case PROTO_HELLO:
+        write_str8(w, m->u.hello.name);
+        write_str8(w, m->u.hello.lobby);
+        break;
+    case PROTO_CHAT:
+        wire_write_u32(w, m->u.chat.msg_id);
+        write_str16(w, m->u.chat.text);
+        break;
+    case PROTO_POSITION:
+        wire_write_u32(w, m->u.position.seq);
+        wire_write_u64(w, m->u.position.sent_us);
+        wire_write_f32(w, m->u.position.x);
+        wire_write_f32(w, m->u.position.y);
+        break;
+    case PROTO_PING:
+        wire_write_u64(w, m->u.ping.client_us);
+        break;
+    case PROTO_REJECT:
+        wire_write_u8(w, m->u.reject.reason);
+        write_str8(w, m->u.reject.text);
+        break;
+    case PROTO_WELCOME:
+        wire_write_u16(w, m->u.welcome.your_id);
+        wire_write_u8(w, m->u.welcome.capacity);
+        write_str8(w, m->u.welcome.lobby);
+        wire_write_u8(w, m->u.welcome.count);
+        for (unsigned i = 0; i < m->u.welcome.count; i++)
+            write_player(w, &m->u.welcome.players[i]);
+        break;
+    case PROTO_PLAYER_JOINED:
+        write_player(w, &m->u.joined);
+        break;
+    case PROTO_PLAYER_LEFT:
+        wire_write_u16(w, m->u.left.id);
+        wire_write_u8(w, m->u.left.reason);
+        break;
+    case PROTO_CHAT_ACK:
+        wire_write_u32(w, m->u.chat_ack.msg_id);
+        wire_write_u32(w, m->u.chat_ack.seq);
+        break;
+    case PROTO_CHAT_REFUSED:
+        wire_write_u32(w, m->u.chat_refused.msg_id);
+        wire_write_u8(w, m->u.chat_refused.reason);
+        write_str8(w, m->u.chat_refused.text);
+        break;
+    case PROTO_CHAT_RELAY:
+        wire_write_u16(w, m->u.chat_relay.from_id);
+        wire_write_u32(w, m->u.chat_relay.seq);
+        write_str16(w, m->u.chat_relay.text);
+        break;
+    case PROTO_POSITION_RELAY:
+        wire_write_u16(w, m->u.position_relay.id);
+        wire_write_u32(w, m->u.position_relay.seq);
+        wire_write_u64(w, m->u.position_relay.sent_us);
+        wire_write_f32(w, m->u.position_relay.x);
+        wire_write_f32(w, m->u.position_relay.y);
+        break;
+    case PROTO_PONG:
+        wire_write_u64(w, m->u.pong.client_us);
+        wire_write_u64(w, m->u.pong.server_us);
+        break;
+    }
+}
+
+int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap)
+{
+    if (proto_type_name(msg->type)[0] == '?')
+        return PROTO_ERR_UNKNOWN_TYPE;
+    if (!encodable(msg))
+        return PROTO_ERR_TOO_LONG;
+    wire_writer w;
+    wire_writer_init(&w, buf, cap);
+    wire_write_u8(&w, (uint8_t)msg->type);
+    write_body(&w, msg);
+    return w.ok ? (int)w.len : PROTO_ERR_BUFFER;
+}
+
+/* ---- decoding ------------------------------------------------------------- */
+
+/* Reads the body of a known type. Returns false for a value the protocol does
+ * not allow; truncation is caught by the reader's sticky flag afterwards. */
+static bool read_body(wire_reader *r, proto_msg *m)
+{
+    switch (m->type) {
+    case PROTO_HELLO:
+        m->u.hello.name = read_str8(r);
+        m->u.hello.lobby = read_str8(r);
+        return true;
+    case PROTO_CHAT:
+        m->u.chat.msg_id = wire_read_u32(r);
+        m->u.chat.text = read_str16(r);
+        return true;
+    case PROTO_POSITION:
+        m->u.position.seq = wire_read_u32(r);
+        m->u.position.sent_us = wire_read_u64(r);
+        m->u.position.x = wire_read_f32(r);
+        m->u.position.y = wire_read_f32(r);
+        return isfinite(m->u.position.x) && isfinite(m->u.position.y);
+    case PROTO_PING:
+        m->u.ping.client_us = wire_read_u64(r);
+        return true;
+    case PROTO_REJECT:
+        m->u.reject.reason = wire_read_u8(r);
+        m->u.reject.text = read_str8(r);
+        return !r->ok || in_range(m->u.reject.reason, PROTO_REASON_MAX);
+    case PROTO_WELCOME:
+        m->u.welcome.your_id = wire_read_u16(r);
+        m->u.welcome.capacity = wire_read_u8(r);
+        m->u.welcome.lobby = read_str8(r);
+        m->u.welcome.count = wire_read_u8(r);
+        if (m->u.welcome.count > PROTO_MAX_LOBBY_PLAYERS)
+            return false;
+        for (unsigned i = 0; i < m->u.welcome.count; i++) {
+            read_player(r, &m->u.welcome.players[i]);
+            if (r->ok && !player_valid(&m->u.welcome.players[i]))
+                return false;
+        }
+        return true;
+    case PROTO_PLAYER_JOINED:
+        read_player(r, &m->u.joined);
+        return !r->ok || player_valid(&m->u.joined);
+    case PROTO_PLAYER_LEFT:
+        m->u.left.id = wire_read_u16(r);
+        m->u.left.reason = wire_read_u8(r);
+        return !r->ok || in_range(m->u.left.reason, PROTO_LEAVE_MAX);
+    case PROTO_CHAT_ACK:
+        m->u.chat_ack.msg_id = wire_read_u32(r);
+        m->u.chat_ack.seq = wire_read_u32(r);
+        return true;
+    case PROTO_CHAT_REFUSED:
+        m->u.chat_refused.msg_id = wire_read_u32(r);
+        m->u.chat_refused.reason = wire_read_u8(r);
+        m->u.chat_refused.text = read_str8(r);
+        return !r->ok || in_range(m->u.chat_refused.reason, PROTO_REFUSE_MAX);
+    case PROTO_CHAT_RELAY:
+        m->u.chat_relay.from_id = wire_read_u16(r);
+        m->u.chat_relay.seq = wire_read_u32(r);
+        m->u.chat_relay.text = read_str16(r);
+        return true;
+    case PROTO_POSITION_RELAY:
+        m->u.position_relay.id = wire_read_u16(r);
+        m->u.position_relay.seq = wire_read_u32(r);
+        m->u.position_relay.sent_us = wire_read_u64(r);
+        m->u.position_relay.x = wire_read_f32(r);
+        m->u.position_relay.y = wire_read_f32(r);
+        return isfinite(m->u.position_relay.x) && isfinite(m->u.position_relay.y);
+    case PROTO_PONG:
+        m->u.pong.client_us = wire_read_u64(r);
+        m->u.pong.server_us = wire_read_u64(r);
+        return true;
+    }
+    return false;
+}
+
+int proto_decode(const uint8_t *buf, size_t len, proto_msg *out)
+{
+    wire_reader r;
+    wire_reader_init(&r, buf, len);
+    uint8_t type = wire_read_u8(&r);
+    if (!r.ok)
+        return PROTO_ERR_TRUNCATED;
+    if (proto_type_name(type)[0] == '?')
+        return PROTO_ERR_UNKNOWN_TYPE;
+    out->type = (proto_type)type;
+    bool valid = read_body(&r, out);
+    if (!r.ok)
+        return PROTO_ERR_TRUNCATED;
+    if (!valid)
+        return PROTO_ERR_BAD_VALUE;
+    if (!wire_reader_done(&r))
+        return PROTO_ERR_TRAILING;
+    return PROTO_OK;
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+uint32_t proto_connect_data(uint16_t version)
+{
+    return ((uint32_t)PROTO_CONNECT_MAGIC << 16) | version;
+}
+
+bool proto_connect_version(uint32_t data, uint16_t *version)
+{
+    *version = (uint16_t)(data & 0xFFFF);
+    return (data >> 16) == PROTO_CONNECT_MAGIC;
+}
+
+static float clamp_to(float v, float max)
+{
+    if (!isfinite(v) || v < 0.0f)
+        return 0.0f;
+    return v > max ? max : v;
+}
+
+float proto_clamp_x(float x)
+{
+    return clamp_to(x, PROTO_WORLD_WIDTH);
+}
+
+float proto_clamp_y(float y)
+{
+    return clamp_to(y, PROTO_WORLD_HEIGHT);
+}
+
+bool proto_seq_newer(uint32_t a, uint32_t b)
+{
+    return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+proto_str proto_str_from_cstr(const char *s)
+{
+    proto_str out = {s, s ? strlen(s) : 0};
+    return out;
+}
+
+bool proto_str_eq(proto_str a, proto_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.bytes, b.bytes, a.len) == 0);
+}

@@ -1,0 +1,75 @@
+#include "text.h"
+
+#include <stdint.h>
+
+/* Length of the sequence starting at s[0] and its code point, or 0 when the
+ * bytes there are not a well-formed, shortest-form, non-surrogate sequence. */
+static size_t utf8_decode_one(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+    unsigned char b = s[0];
+    size_t n;
+    uint32_t min;
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    } else if ((b & 0xE0) == 0xC0) {
+        n = 2, min = 0x80, *cp = b & 0x1F;
+    } else if ((b & 0xF0) == 0xE0) {
+        n = 3, min = 0x800, *cp = b & 0x0F;
+    } else if ((b & 0xF8) == 0xF0) {
+        n = 4, min = 0x10000, *cp = b & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+bool text_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_decode_one(p + i, len - i, &cp);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+bool text_has_control(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_decode_one(p + i, len - i, &cp);
+        if (n == 0)
+            return true; /* not valid UTF-8: treat as unsafe */
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return true;
+        i += n;
+    }
+    return false;
+}
+
+text_verdict text_check(const char *s, size_t len, size_t max_bytes)
+{
+    if (len == 0)
+        return TEXT_EMPTY;
+    if (len > max_bytes)
+        return TEXT_TOO_LONG;
+    if (!text_utf8_valid(s, len))
+        return TEXT_INVALID_UTF8;
+    if (text_has_control(s, len))
+        return TEXT_CONTROL;
+    return TEXT_OK;
+}
