@@ -1,0 +1,365 @@
+/* lobby-chat: a command-line chat client on the client core, no SDL.
+ *   --say TEXT  join, send one message, print its acknowledgement, leave.
+ *   otherwise   send each line of stdin; print chat, joins and leaves. */
+#include "addr.h"
+#include "client.h"
+#include "clock.h"
+
+#include <enet/enet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+    LINE_MAX_BYTES = PROTO_MAX_STR16_BYTES, /* what one chat message can carry */
+    LEAVE_GRACE_US = 1000000,
+    EXIT_FAILURE_RUNTIME = 1,
+    EXIT_USAGE = 2,
+};
+
+static volatile sig_atomic_t g_interrupted = 0;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    g_interrupted = 1;
+}
+
+typedef struct chat_app {
+    client *c;
+    const char *server_host;
+    uint16_t server_port;
+    const char *say;
+    uint32_t say_id;
+    uint32_t timeout_ms;
+    uint32_t outstanding; /* sent, neither acknowledged nor refused yet */
+    bool stdin_eof;
+    bool line_too_long;
+    size_t line_len;
+    char line[LINE_MAX_BYTES + 1];
+    bool leaving;
+    uint64_t deadline_us; /* 0: none */
+    bool done;
+    int exit_code;
+} chat_app;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: lobby-chat --server HOST[:PORT] --name NAME [--lobby L] [--say TEXT]\n"
+            "Chat in a lobby from the command line.\n"
+            "\n"
+            "  --server HOST[:PORT]  lobby server (port defaults to %d)\n"
+            "  --name NAME           your player name (1 to %d bytes of UTF-8)\n"
+            "  --lobby L             lobby to join (default '%s')\n"
+            "  --say TEXT            send TEXT, print the acknowledgement and exit\n"
+            "  --timeout SECONDS     give up on an unanswered server after this (default 5)\n"
+            "  --help, --version\n"
+            "\n"
+            "Without --say, each line of standard input is sent as a message and every chat,\n"
+            "join and leave is printed as it arrives; at end of input it waits for the\n"
+            "acknowledgements, then leaves. Exit status: 0 ok, 1 refused, rejected or\n"
+            "unreachable, 2 bad usage.\n",
+            PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
+}
+
+static const char *player_name(const chat_app *app, uint16_t id, char *buf, size_t cap)
+{
+    const client_player *p = client_find_player(app->c, id);
+    if (p != NULL)
+        return p->name;
+    snprintf(buf, cap, "#%u", (unsigned)id);
+    return buf;
+}
+
+static void begin_leave(chat_app *app, uint64_t now_us, int exit_code)
+{
+    if (app->leaving)
+        return;
+    app->leaving = true;
+    app->exit_code = exit_code;
+    app->deadline_us = now_us + LEAVE_GRACE_US;
+    client_leave(app->c);
+}
+
+static void send_line(chat_app *app, const char *text, size_t len, uint64_t now_us)
+{
+    uint32_t id;
+    int err = client_send_chat(app->c, text, len, &id);
+    if (err != CLIENT_OK) {
+        fprintf(stderr, "lobby-chat: message not sent: %s\n", client_strerror(err));
+        return;
+    }
+    app->outstanding++;
+    if (app->say != NULL) {
+        app->say_id = id;
+        app->deadline_us = now_us + (uint64_t)app->timeout_ms * 1000u;
+    }
+}
+
+static void print_joined(const chat_app *app)
+{
+    const client_view *v = client_get_view(app->c);
+    printf("* joined lobby %s as %s (%u/%u players:", v->lobby,
+           client_find_player(app->c, v->my_id)->name, (unsigned)v->player_count,
+           (unsigned)v->capacity);
+    for (unsigned i = 0; i < v->player_count; i++)
+        printf(" %s", v->players[i].name);
+    printf(")\n");
+}
+
+/* Reacts to one event; prints what a chatting person wants to see. */
+static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
+{
+    char buf[16];
+    switch (ev->type) {
+    case CLIENT_EV_JOINED:
+        if (app->say != NULL)
+            send_line(app, app->say, strlen(app->say), now_us);
+        else
+            print_joined(app);
+        break;
+    case CLIENT_EV_REJECTED:
+        fprintf(stderr, "lobby-chat: join rejected: %s (%s)\n", ev->text,
+                proto_reason_text(ev->reason));
+        app->done = true;
+        app->exit_code = EXIT_FAILURE_RUNTIME;
+        break;
+    case CLIENT_EV_DISCONNECTED:
+        if (!app->leaving) {
+            fprintf(stderr, "lobby-chat: %s:%u: disconnected: %s\n", app->server_host,
+                    (unsigned)app->server_port, ev->text);
+            app->exit_code = EXIT_FAILURE_RUNTIME;
+        }
+        app->done = true;
+        break;
+    case CLIENT_EV_PLAYER_JOINED:
+        if (app->say == NULL)
+            printf("* %s joined\n", ev->text);
+        break;
+    case CLIENT_EV_PLAYER_LEFT:
+        if (app->say == NULL)
+            printf("* %s left (%s)\n", ev->text, proto_leave_text(ev->reason));
+        break;
+    case CLIENT_EV_CHAT:
+        if (app->say == NULL)
+            printf("%s: %s\n", player_name(app, ev->player_id, buf, sizeof buf), ev->text);
+        break;
+    case CLIENT_EV_CHAT_ACK:
+        app->outstanding--;
+        printf("ack id=%u seq=%u lobby=%s\n", (unsigned)ev->msg_id, (unsigned)ev->seq,
+               client_get_view(app->c)->lobby);
+        if (app->say != NULL && ev->msg_id == app->say_id)
+            begin_leave(app, now_us, 0);
+        break;
+    case CLIENT_EV_CHAT_REFUSED:
+        app->outstanding--;
+        fprintf(stderr, "lobby-chat: message %u refused: %s\n", (unsigned)ev->msg_id, ev->text);
+        if (app->say != NULL && ev->msg_id == app->say_id)
+            begin_leave(app, now_us, EXIT_FAILURE_RUNTIME);
+        break;
+    case CLIENT_EV_POSITION:
+    case CLIENT_EV_PONG:
+        break;
+    }
+}
+
+/* Splits what stdin gave into lines and sends each non-empty one. */
+static void take_input(chat_app *app, const char *data, size_t n, uint64_t now_us)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (data[i] != '\n') {
+            if (app->line_len < LINE_MAX_BYTES)
+                app->line[app->line_len++] = data[i];
+            else
+                app->line_too_long = true;
+            continue;
+        }
+        if (app->line_len > 0 && app->line[app->line_len - 1] == '\r')
+            app->line_len--;
+        if (app->line_too_long)
+            fprintf(stderr, "lobby-chat: line longer than %d bytes not sent\n", LINE_MAX_BYTES);
+        else if (app->line_len > 0)
+            send_line(app, app->line, app->line_len, now_us);
+        app->line_len = 0;
+        app->line_too_long = false;
+    }
+}
+
+static void read_stdin(chat_app *app, uint64_t now_us)
+{
+    char chunk[4096];
+    ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+    if (n > 0) {
+        take_input(app, chunk, (size_t)n, now_us);
+    } else if (n == 0 || errno != EINTR) {
+        app->stdin_eof = true;
+        take_input(app, "\n", 1, now_us); /* a last line without newline still counts */
+        app->deadline_us = now_us + (uint64_t)app->timeout_ms * 1000u;
+    }
+}
+
+/* Deadlines, end of input and Ctrl-C: decides when to leave and when to stop. */
+static void check_progress(chat_app *app, uint64_t now_us)
+{
+    bool joined = client_get_view(app->c)->state == CLIENT_JOINED;
+    bool late = app->deadline_us != 0 && now_us >= app->deadline_us;
+    if (app->leaving) {
+        app->done = app->done || late;
+    } else if (g_interrupted) {
+        begin_leave(app, now_us, 0);
+    } else if (joined && app->say == NULL && app->stdin_eof && app->outstanding == 0) {
+        begin_leave(app, now_us, 0);
+    } else if (late) {
+        fprintf(stderr, "lobby-chat: %u message(s) not acknowledged within %u s\n",
+                (unsigned)app->outstanding, (unsigned)(app->timeout_ms / 1000));
+        begin_leave(app, now_us, EXIT_FAILURE_RUNTIME);
+    }
+}
+
+static int run(chat_app *app)
+{
+    while (!app->done) {
+        bool want_stdin = app->say == NULL && !app->stdin_eof && !app->leaving &&
+                          client_get_view(app->c)->state == CLIENT_JOINED;
+        struct pollfd fds[2] = {{.fd = client_fd(app->c), .events = POLLIN},
+                                {.fd = STDIN_FILENO, .events = POLLIN}};
+        poll(fds, want_stdin ? 2 : 1, 10);
+        uint64_t now_us = clock_now_us();
+        if (want_stdin && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+            read_stdin(app, now_us);
+        client_update(app->c, now_us);
+        client_event ev;
+        while (client_next_event(app->c, &ev))
+            handle_event(app, &ev, now_us);
+        check_progress(app, now_us);
+        fflush(stdout);
+    }
+    return app->exit_code;
+}
+
+typedef struct chat_options {
+    char host[256];
+    uint16_t port;
+    const char *name;
+    const char *lobby;
+    const char *say;
+    uint32_t timeout_ms;
+} chat_options;
+
+static int fail_usage(const char *msg, const char *arg)
+{
+    fprintf(stderr, "lobby-chat: %s%s%s\nTry 'lobby-chat --help'.\n", msg, arg ? " " : "",
+            arg ? arg : "");
+    return EXIT_USAGE;
+}
+
+static bool parse_seconds(const char *text, uint32_t *ms)
+{
+    char *end;
+    double s = strtod(text, &end);
+    if (end == text || *end != '\0' || !(s > 0.0) || s > 3600.0)
+        return false;
+    *ms = (uint32_t)(s * 1000.0);
+    return true;
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_options(int argc, char **argv, chat_options *o)
+{
+    enum { OPT_SERVER = 1000, OPT_NAME, OPT_LOBBY, OPT_SAY, OPT_TIMEOUT, OPT_HELP, OPT_VERSION };
+    static const struct option longopts[] = {
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"lobby", required_argument, NULL, OPT_LOBBY},
+        {"say", required_argument, NULL, OPT_SAY},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    bool have_server = false;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_SERVER:
+            if (!addr_parse(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
+                return fail_usage("--server must be HOST or HOST:PORT (port 1-65535), got", optarg);
+            have_server = true;
+            break;
+        case OPT_NAME:
+            o->name = optarg;
+            break;
+        case OPT_LOBBY:
+            o->lobby = optarg;
+            break;
+        case OPT_SAY:
+            o->say = optarg;
+            break;
+        case OPT_TIMEOUT:
+            if (!parse_seconds(optarg, &o->timeout_ms))
+                return fail_usage("--timeout must be seconds between 0 and 3600, got", optarg);
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("lobby-chat %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
+            return 0;
+        default:
+            return fail_usage("unknown option", NULL);
+        }
+    }
+    if (optind < argc)
+        return fail_usage("unexpected argument", argv[optind]);
+    if (!have_server)
+        return fail_usage("--server is required", NULL);
+    if (o->name == NULL)
+        return fail_usage("--name is required", NULL);
+    if (strlen(o->name) > PROTO_MAX_STR8_BYTES || (o->lobby && strlen(o->lobby) > PROTO_MAX_STR8_BYTES))
+        return fail_usage("--name and --lobby must be at most 255 bytes", NULL);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    chat_options o = {.timeout_ms = 5000};
+    int status = parse_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    if (enet_initialize() != 0) {
+        fprintf(stderr, "lobby-chat: cannot initialise ENet\n");
+        return EXIT_FAILURE_RUNTIME;
+    }
+    struct sigaction sa = {.sa_handler = on_interrupt};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    client_config cfg;
+    client_config_defaults(&cfg);
+    cfg.host = o.host;
+    cfg.port = o.port;
+    cfg.name = o.name;
+    cfg.lobby = o.lobby;
+    cfg.timeout_ms = o.timeout_ms;
+    static chat_app app; /* large line buffer: keep it off the stack */
+    app.say = o.say;
+    app.server_host = o.host;
+    app.server_port = o.port;
+    app.timeout_ms = o.timeout_ms;
+    int err = client_create(&cfg, clock_now_us(), &app.c);
+    if (err != CLIENT_OK) {
+        fprintf(stderr, "lobby-chat: %s: %s\n", o.host, client_strerror(err));
+        enet_deinitialize();
+        return EXIT_FAILURE_RUNTIME;
+    }
+    status = run(&app);
+    client_destroy(app.c);
+    enet_deinitialize();
+    return status;
+}

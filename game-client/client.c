@@ -1,0 +1,466 @@
+#include "client.h"
+
+#include <enet/enet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Pending events, oldest first: a growable ring, so no event is ever dropped
+ * however long the caller waits between drains. */
+typedef struct event_queue {
+    client_event *items;
+    size_t head, count, cap;
+} event_queue;
+
+struct client {
+    client_config cfg;
+    /* Sent as given, even when too long or invalid: the server is the judge
+     * and answers with a reasoned reject. */
+    char name[PROTO_MAX_STR8_BYTES + 1];
+    char lobby[PROTO_MAX_STR8_BYTES + 1];
+    ENetHost *host;
+    ENetPeer *peer;
+    uint64_t started_us;
+    uint32_t next_msg_id;
+    uint32_t next_pos_seq;
+    client_view view;
+    event_queue events;
+    uint8_t scratch[PROTO_MAX_MESSAGE_BYTES];
+};
+
+void client_config_defaults(client_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->host = "127.0.0.1";
+    cfg->port = PROTO_DEFAULT_PORT;
+    cfg->protocol_version = PROTO_VERSION;
+    cfg->timeout_ms = 5000;
+}
+
+const char *client_strerror(int err)
+{
+    switch (err) {
+    case CLIENT_OK:
+        return "ok";
+    case CLIENT_ERR_ADDRESS:
+        return "server address does not resolve";
+    case CLIENT_ERR_ENET:
+        return "cannot create the ENet connection";
+    case CLIENT_ERR_NOMEM:
+        return "out of memory";
+    case CLIENT_ERR_STATE:
+        return "not joined to a lobby";
+    case CLIENT_ERR_TOO_LONG:
+        return "message too long to send";
+    case CLIENT_ERR_ARG:
+        return "invalid argument";
+    }
+    return "unknown client error";
+}
+
+/* Copies a length-delimited string, NUL-terminated, cut to fit dst. */
+static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
+{
+    if (len >= cap)
+        len = cap - 1;
+    if (len > 0)
+        memcpy(dst, src, len);
+    dst[len] = '\0';
+    return len;
+}
+
+int client_create(const client_config *cfg, uint64_t now_us, client **out)
+{
+    if (cfg->name == NULL || cfg->host == NULL || strlen(cfg->name) > PROTO_MAX_STR8_BYTES ||
+        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES))
+        return CLIENT_ERR_ARG;
+    ENetAddress addr = {.port = cfg->port};
+    if (enet_address_set_host(&addr, cfg->host) != 0)
+        return CLIENT_ERR_ADDRESS;
+    client *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return CLIENT_ERR_NOMEM;
+    c->cfg = *cfg;
+    /* Own copies: the caller's strings need not outlive this call. */
+    snprintf(c->name, sizeof c->name, "%s", cfg->name);
+    snprintf(c->lobby, sizeof c->lobby, "%s", cfg->lobby ? cfg->lobby : "");
+    c->cfg.name = c->name;
+    c->cfg.lobby = c->lobby;
+    c->cfg.host = NULL;
+    c->host = enet_host_create(NULL, 1, PROTO_CHANNEL_COUNT, 0, 0);
+    if (c->host != NULL)
+        c->peer = enet_host_connect(c->host, &addr, PROTO_CHANNEL_COUNT,
+                                    proto_connect_data(cfg->protocol_version));
+    if (c->peer == NULL) {
+        if (c->host != NULL)
+            enet_host_destroy(c->host);
+        free(c);
+        return CLIENT_ERR_ENET;
+    }
+    enet_peer_timeout(c->peer, ENET_PEER_TIMEOUT_LIMIT, cfg->timeout_ms, cfg->timeout_ms);
+    c->started_us = now_us;
+    c->next_msg_id = 1;
+    c->view.state = CLIENT_CONNECTING;
+    *out = c;
+    return CLIENT_OK;
+}
+
+void client_destroy(client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->peer != NULL && c->peer->state == ENET_PEER_STATE_CONNECTED)
+        enet_peer_disconnect_now(c->peer, PROTO_REASON_QUIT);
+    enet_host_destroy(c->host);
+    free(c->events.items);
+    free(c);
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+/* Appends a zeroed event of the given type and returns it, or NULL when out of
+ * memory (the caller then has nothing to fill in). */
+static client_event *push_event(client *c, client_event_type type)
+{
+    event_queue *q = &c->events;
+    if (q->count == q->cap) {
+        size_t new_cap = q->cap ? q->cap * 2 : 64;
+        client_event *grown = malloc(new_cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        for (size_t i = 0; i < q->count; i++)
+            grown[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = grown;
+        q->head = 0;
+        q->cap = new_cap;
+    }
+    client_event *ev = &q->items[(q->head + q->count++) % q->cap];
+    memset(ev, 0, offsetof(client_event, text) + 1);
+    ev->type = type;
+    return ev;
+}
+
+bool client_next_event(client *c, client_event *out)
+{
+    event_queue *q = &c->events;
+    if (q->count == 0)
+        return false;
+    *out = q->items[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    return true;
+}
+
+static void set_event_text(client_event *ev, proto_str s)
+{
+    ev->text_len = copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
+}
+
+/* ---- the local view ------------------------------------------------------- */
+
+const client_view *client_get_view(const client *c)
+{
+    return &c->view;
+}
+
+const client_player *client_find_player(const client *c, uint16_t id)
+{
+    for (unsigned i = 0; i < c->view.player_count; i++)
+        if (c->view.players[i].id == id)
+            return &c->view.players[i];
+    return NULL;
+}
+
+static void view_add_player(client_view *v, const proto_player *p)
+{
+    if (v->player_count >= PROTO_MAX_LOBBY_PLAYERS)
+        return;
+    client_player *dst = &v->players[v->player_count++];
+    memset(dst, 0, sizeof *dst);
+    dst->id = p->id;
+    dst->colour = p->colour;
+    copy_text(dst->name, sizeof dst->name, p->name.bytes, p->name.len);
+    dst->x = p->x;
+    dst->y = p->y;
+}
+
+static void view_remove_player(client_view *v, uint16_t id)
+{
+    for (unsigned i = 0; i < v->player_count; i++) {
+        if (v->players[i].id == id) {
+            memmove(&v->players[i], &v->players[i + 1],
+                    (v->player_count - i - 1) * sizeof v->players[0]);
+            v->player_count--;
+            return;
+        }
+    }
+}
+
+/* Ends the session in the view, keeping the first reason given. */
+static void view_end(client *c, client_state state, uint32_t reason, proto_str text)
+{
+    if (c->view.state == CLIENT_REJECTED || c->view.state == CLIENT_DISCONNECTED)
+        return;
+    c->view.state = state;
+    c->view.reason = reason;
+    copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
+    client_event *ev =
+        push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED : CLIENT_EV_DISCONNECTED);
+    if (ev != NULL) {
+        ev->reason = reason;
+        set_event_text(ev, text);
+    }
+}
+
+/* ---- sending -------------------------------------------------------------- */
+
+static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
+{
+    int len = proto_encode(m, c->scratch, sizeof c->scratch);
+    if (len < 0)
+        return len == PROTO_ERR_TOO_LONG ? CLIENT_ERR_TOO_LONG : CLIENT_ERR_ARG;
+    ENetPacket *p = enet_packet_create(c->scratch, (size_t)len,
+                                       reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
+    if (p == NULL)
+        return CLIENT_ERR_NOMEM;
+    if (enet_peer_send(c->peer, channel, p) != 0) {
+        enet_packet_destroy(p);
+        return CLIENT_ERR_STATE;
+    }
+    return CLIENT_OK;
+}
+
+int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id)
+{
+    if (c->view.state != CLIENT_JOINED)
+        return CLIENT_ERR_STATE;
+    proto_msg m = {.type = PROTO_CHAT};
+    m.u.chat.msg_id = c->next_msg_id;
+    m.u.chat.text.bytes = text;
+    m.u.chat.text.len = len;
+    int err = send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
+    if (err == CLIENT_OK && msg_id != NULL)
+        *msg_id = c->next_msg_id;
+    c->next_msg_id += err == CLIENT_OK;
+    return err;
+}
+
+int client_send_position(client *c, float x, float y, uint64_t now_us)
+{
+    if (c->view.state != CLIENT_JOINED)
+        return CLIENT_ERR_STATE;
+    proto_msg m = {.type = PROTO_POSITION};
+    m.u.position.seq = ++c->next_pos_seq;
+    m.u.position.sent_us = now_us;
+    m.u.position.x = proto_clamp_x(x);
+    m.u.position.y = proto_clamp_y(y);
+    return send_msg(c, &m, PROTO_CHANNEL_POSITION, false);
+}
+
+int client_send_ping(client *c, uint64_t now_us)
+{
+    if (c->view.state != CLIENT_JOINING && c->view.state != CLIENT_JOINED)
+        return CLIENT_ERR_STATE;
+    proto_msg m = {.type = PROTO_PING};
+    m.u.ping.client_us = now_us;
+    return send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
+}
+
+void client_leave(client *c)
+{
+    if (c->peer->state == ENET_PEER_STATE_CONNECTED)
+        enet_peer_disconnect_later(c->peer, PROTO_REASON_QUIT);
+}
+
+int client_fd(const client *c)
+{
+    return (int)c->host->socket;
+}
+
+/* ---- receiving ------------------------------------------------------------ */
+
+static void on_welcome(client *c, const proto_msg *m)
+{
+    client_view *v = &c->view;
+    v->state = CLIENT_JOINED;
+    v->my_id = m->u.welcome.your_id;
+    v->capacity = m->u.welcome.capacity;
+    copy_text(v->lobby, sizeof v->lobby, m->u.welcome.lobby.bytes, m->u.welcome.lobby.len);
+    v->player_count = 0;
+    for (unsigned i = 0; i < m->u.welcome.count; i++)
+        view_add_player(v, &m->u.welcome.players[i]);
+    push_event(c, CLIENT_EV_JOINED);
+}
+
+static void on_player_joined(client *c, const proto_msg *m)
+{
+    view_add_player(&c->view, &m->u.joined);
+    client_event *ev = push_event(c, CLIENT_EV_PLAYER_JOINED);
+    if (ev != NULL) {
+        ev->player_id = m->u.joined.id;
+        set_event_text(ev, m->u.joined.name);
+    }
+}
+
+static void on_player_left(client *c, const proto_msg *m)
+{
+    client_event *ev = push_event(c, CLIENT_EV_PLAYER_LEFT);
+    const client_player *p = client_find_player(c, m->u.left.id);
+    if (ev != NULL) {
+        ev->player_id = m->u.left.id;
+        ev->reason = m->u.left.reason;
+        if (p != NULL)
+            ev->text_len = copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
+    }
+    view_remove_player(&c->view, m->u.left.id);
+}
+
+/* Relayed positions older than the newest we hold are dropped, so a
+ * reordered datagram never moves a player backwards. */
+static void on_position(client *c, const proto_msg *m)
+{
+    client_player *p = (client_player *)client_find_player(c, m->u.position_relay.id);
+    if (p == NULL)
+        return;
+    if (p->has_pos_seq && !proto_seq_newer(m->u.position_relay.seq, p->pos_seq)) {
+        c->view.stale_positions++;
+        return;
+    }
+    p->has_pos_seq = true;
+    p->pos_seq = m->u.position_relay.seq;
+    p->x = m->u.position_relay.x;
+    p->y = m->u.position_relay.y;
+    client_event *ev = push_event(c, CLIENT_EV_POSITION);
+    if (ev != NULL) {
+        ev->player_id = p->id;
+        ev->seq = p->pos_seq;
+        ev->sent_us = m->u.position_relay.sent_us;
+        ev->x = p->x;
+        ev->y = p->y;
+    }
+}
+
+static void on_chat_message(client *c, const proto_msg *m)
+{
+    client_event *ev;
+    switch (m->type) {
+    case PROTO_CHAT_RELAY:
+        if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
+            ev->player_id = m->u.chat_relay.from_id;
+            ev->seq = m->u.chat_relay.seq;
+            set_event_text(ev, m->u.chat_relay.text);
+        }
+        break;
+    case PROTO_CHAT_ACK:
+        if ((ev = push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
+            ev->msg_id = m->u.chat_ack.msg_id;
+            ev->seq = m->u.chat_ack.seq;
+        }
+        break;
+    case PROTO_CHAT_REFUSED:
+        if ((ev = push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
+            ev->msg_id = m->u.chat_refused.msg_id;
+            ev->reason = m->u.chat_refused.reason;
+            set_event_text(ev, m->u.chat_refused.text);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_pong(client *c, const proto_msg *m, uint64_t now_us)
+{
+    if (m->u.pong.client_us > now_us)
+        return; /* not a ping of ours */
+    c->view.ping_rtt_us = now_us - m->u.pong.client_us;
+    client_event *ev = push_event(c, CLIENT_EV_PONG);
+    if (ev != NULL) {
+        ev->rtt_us = c->view.ping_rtt_us;
+        ev->sent_us = m->u.pong.client_us;
+    }
+}
+
+/* Messages that cannot be decoded are dropped: a client cannot fix a server. */
+static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_us)
+{
+    proto_msg msg;
+    if (proto_decode(data, len, &msg) != PROTO_OK)
+        return;
+    switch (msg.type) {
+    case PROTO_WELCOME:
+        on_welcome(c, &msg);
+        break;
+    case PROTO_REJECT:
+        view_end(c, CLIENT_REJECTED, msg.u.reject.reason, msg.u.reject.text);
+        break;
+    case PROTO_PLAYER_JOINED:
+        on_player_joined(c, &msg);
+        break;
+    case PROTO_PLAYER_LEFT:
+        on_player_left(c, &msg);
+        break;
+    case PROTO_POSITION_RELAY:
+        on_position(c, &msg);
+        break;
+    case PROTO_PONG:
+        on_pong(c, &msg, now_us);
+        break;
+    default:
+        on_chat_message(c, &msg);
+        break;
+    }
+}
+
+static void send_hello(client *c)
+{
+    proto_msg m = {.type = PROTO_HELLO};
+    m.u.hello.name = proto_str_from_cstr(c->name);
+    m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+    c->view.state = CLIENT_JOINING;
+    if (send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true) != CLIENT_OK)
+        view_end(c, CLIENT_DISCONNECTED, 0, proto_str_from_cstr("cannot send hello"));
+}
+
+static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
+{
+    switch (ev->type) {
+    case ENET_EVENT_TYPE_CONNECT:
+        send_hello(c);
+        break;
+    case ENET_EVENT_TYPE_RECEIVE:
+        on_receive(c, ev->packet->data, ev->packet->dataLength, now_us);
+        enet_packet_destroy(ev->packet);
+        break;
+    case ENET_EVENT_TYPE_DISCONNECT: {
+        const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
+                                                             : proto_reason_text(ev->data);
+        view_end(c, CLIENT_DISCONNECTED, ev->data, proto_str_from_cstr(why));
+        break;
+    }
+    case ENET_EVENT_TYPE_NONE:
+        break;
+    }
+}
+
+void client_update(client *c, uint64_t now_us)
+{
+    ENetEvent ev;
+    int r = enet_host_service(c->host, &ev, 0);
+    while (r > 0) {
+        handle_event(c, &ev, now_us);
+        r = enet_host_check_events(c->host, &ev);
+    }
+    bool handshaking = c->view.state == CLIENT_CONNECTING || c->view.state == CLIENT_JOINING;
+    if (handshaking && now_us - c->started_us > (uint64_t)c->cfg.timeout_ms * 1000u) {
+        enet_peer_reset(c->peer);
+        view_end(c, CLIENT_DISCONNECTED, 0,
+                 proto_str_from_cstr(c->view.state == CLIENT_CONNECTING
+                                         ? "cannot reach the server: no answer"
+                                         : "server did not answer the hello"));
+    }
+    if (c->peer->state == ENET_PEER_STATE_CONNECTED)
+        c->view.enet_rtt_ms = c->peer->roundTripTime;
+    enet_host_flush(c->host);
+}

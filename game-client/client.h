@@ -1,0 +1,126 @@
+/* The client core: one connection to a lobby server, the local view of the
+ * lobby, and the messages that arrive. No SDL and no clock: the caller passes
+ * the time and drives it with client_update(). The SDL window, the CLI chat
+ * client, the bots and the tests all use this.
+ *
+ * Flow: client_create() starts connecting; each client_update() drains the
+ * network and flushes what was sent since; events come out of
+ * client_next_event() in arrival order; client_get_view() is the lobby as
+ * this client knows it. */
+#ifndef LOBBY_CLIENT_H
+#define LOBBY_CLIENT_H
+
+#include "proto.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct client_config {
+    const char *host;          /* IPv4 address or host name of the server */
+    uint16_t port;
+    const char *name;          /* player name, 1..24 bytes of UTF-8 */
+    const char *lobby;         /* NULL or "" for the default lobby */
+    uint16_t protocol_version; /* PROTO_VERSION; tests override it */
+    uint32_t timeout_ms;       /* give up connecting / drop a silent server after this */
+} client_config;
+
+typedef enum client_state {
+    CLIENT_CONNECTING,   /* ENet handshake in progress */
+    CLIENT_JOINING,      /* hello sent, waiting for welcome */
+    CLIENT_JOINED,
+    CLIENT_REJECTED,     /* the server refused the join; see view.reason */
+    CLIENT_DISCONNECTED, /* connection over; see view.reason */
+} client_state;
+
+typedef struct client_player {
+    uint16_t id;
+    uint32_t colour; /* 0xRRGGBB */
+    char name[PROTO_MAX_NAME_BYTES + 1];
+    float x, y;
+    uint32_t pos_seq;
+    bool has_pos_seq; /* false until the first relayed position */
+} client_player;
+
+typedef struct client_view {
+    client_state state;
+    uint16_t my_id;
+    char lobby[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    uint8_t capacity;
+    uint8_t player_count;
+    client_player players[PROTO_MAX_LOBBY_PLAYERS]; /* join order, you included */
+    uint32_t reason;   /* proto_reason once REJECTED or DISCONNECTED; 0 = timeout */
+    char reason_text[PROTO_MAX_STR8_BYTES + 1];
+    uint32_t enet_rtt_ms;  /* ENet's smoothed round trip */
+    uint64_t ping_rtt_us;  /* last application-level ping round trip, 0 before one */
+    uint64_t stale_positions; /* relayed positions dropped as older than what we had */
+} client_view;
+
+typedef enum client_event_type {
+    CLIENT_EV_JOINED,        /* welcome received; the view holds the lobby */
+    CLIENT_EV_REJECTED,      /* reason, text */
+    CLIENT_EV_DISCONNECTED,  /* reason (0: timed out), text */
+    CLIENT_EV_PLAYER_JOINED, /* player_id, text = name */
+    CLIENT_EV_PLAYER_LEFT,   /* player_id, reason (proto_leave_reason), text = name */
+    CLIENT_EV_CHAT,          /* player_id (sender), seq, text */
+    CLIENT_EV_CHAT_ACK,      /* msg_id, seq */
+    CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
+    CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y */
+    CLIENT_EV_PONG,          /* rtt_us */
+} client_event_type;
+
+typedef struct client_event {
+    client_event_type type;
+    uint16_t player_id;
+    uint32_t reason;
+    uint32_t msg_id;
+    uint32_t seq;
+    uint64_t sent_us;
+    uint64_t rtt_us;
+    float x, y;
+    size_t text_len;
+    char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */
+} client_event;
+
+typedef struct client client;
+
+typedef enum client_error {
+    CLIENT_OK = 0,
+    CLIENT_ERR_ADDRESS = -1,   /* host name does not resolve */
+    CLIENT_ERR_ENET = -2,      /* ENet could not create a host or connect */
+    CLIENT_ERR_NOMEM = -3,
+    CLIENT_ERR_STATE = -4,     /* not joined (yet or any more) */
+    CLIENT_ERR_TOO_LONG = -5,  /* chat cannot be encoded (> 65535 bytes) */
+    CLIENT_ERR_ARG = -6,
+} client_error;
+
+void client_config_defaults(client_config *cfg);
+
+/* Starts connecting. Returns CLIENT_OK and the client in *out, or a negative
+ * client_error. enet_initialize() must have been called. */
+int client_create(const client_config *cfg, uint64_t now_us, client **out);
+/* Leaves without waiting (sends ENet's disconnect once) and frees everything. */
+void client_destroy(client *c);
+const char *client_strerror(int err);
+
+/* Drains the network into events and the view, then flushes queued sends. */
+void client_update(client *c, uint64_t now_us);
+
+/* Queues a chat message; *msg_id receives the id its ack or refusal will carry. */
+int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id);
+/* Queues our position (unreliable); coordinates are in world units. */
+int client_send_position(client *c, float x, float y, uint64_t now_us);
+/* Queues an application-level ping; the PONG event carries the round trip. */
+int client_send_ping(client *c, uint64_t now_us);
+/* Starts a clean leave; CLIENT_EV_DISCONNECTED follows once the server agrees. */
+void client_leave(client *c);
+
+/* Takes the oldest pending event; false when there is none. */
+bool client_next_event(client *c, client_event *out);
+const client_view *client_get_view(const client *c);
+/* The view's entry for a player id, or NULL. */
+const client_player *client_find_player(const client *c, uint16_t id);
+/* The UDP socket, for poll(). */
+int client_fd(const client *c);
+
+#endif
