@@ -321,7 +321,8 @@ static int parse_options(int argc, char **argv, chat_options *o)
         return fail_usage("--server is required", NULL);
     if (o->name == NULL)
         return fail_usage("--name is required", NULL);
-    if (strlen(o->name) > PROTO_MAX_STR8_BYTES || (o->lobby && strlen(o->lobby) > PROTO_MAX_STR8_BYTES))
+    if (strlen(o->name) > PROTO_MAX_STR8_BYTES ||
+        (o->lobby && strlen(o->lobby) > PROTO_MAX_STR8_BYTES))
         return fail_usage("--name and --lobby must be at most 255 bytes", NULL);
     return -1;
 }

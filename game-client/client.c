@@ -220,8 +220,8 @@ static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliabl
     int len = proto_encode(m, c->scratch, sizeof c->scratch);
     if (len < 0)
         return len == PROTO_ERR_TOO_LONG ? CLIENT_ERR_TOO_LONG : CLIENT_ERR_ARG;
-    ENetPacket *p = enet_packet_create(c->scratch, (size_t)len,
-                                       reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
+    ENetPacket *p =
+        enet_packet_create(c->scratch, (size_t)len, reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
     if (p == NULL)
         return CLIENT_ERR_NOMEM;
     if (enet_peer_send(c->peer, channel, p) != 0) {

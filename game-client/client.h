@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 typedef struct client_config {
-    const char *host;          /* IPv4 address or host name of the server */
+    const char *host; /* IPv4 address or host name of the server */
     uint16_t port;
     const char *name;          /* player name, 1..24 bytes of UTF-8 */
     const char *lobby;         /* NULL or "" for the default lobby */
@@ -26,8 +26,8 @@ typedef struct client_config {
 } client_config;
 
 typedef enum client_state {
-    CLIENT_CONNECTING,   /* ENet handshake in progress */
-    CLIENT_JOINING,      /* hello sent, waiting for welcome */
+    CLIENT_CONNECTING, /* ENet handshake in progress */
+    CLIENT_JOINING,    /* hello sent, waiting for welcome */
     CLIENT_JOINED,
     CLIENT_REJECTED,     /* the server refused the join; see view.reason */
     CLIENT_DISCONNECTED, /* connection over; see view.reason */
@@ -49,10 +49,10 @@ typedef struct client_view {
     uint8_t capacity;
     uint8_t player_count;
     client_player players[PROTO_MAX_LOBBY_PLAYERS]; /* join order, you included */
-    uint32_t reason;   /* proto_reason once REJECTED or DISCONNECTED; 0 = timeout */
+    uint32_t reason; /* proto_reason once REJECTED or DISCONNECTED; 0 = timeout */
     char reason_text[PROTO_MAX_STR8_BYTES + 1];
-    uint32_t enet_rtt_ms;  /* ENet's smoothed round trip */
-    uint64_t ping_rtt_us;  /* last application-level ping round trip, 0 before one */
+    uint32_t enet_rtt_ms;     /* ENet's smoothed round trip */
+    uint64_t ping_rtt_us;     /* last application-level ping round trip, 0 before one */
     uint64_t stale_positions; /* relayed positions dropped as older than what we had */
 } client_view;
 
@@ -86,11 +86,11 @@ typedef struct client client;
 
 typedef enum client_error {
     CLIENT_OK = 0,
-    CLIENT_ERR_ADDRESS = -1,   /* host name does not resolve */
-    CLIENT_ERR_ENET = -2,      /* ENet could not create a host or connect */
+    CLIENT_ERR_ADDRESS = -1, /* host name does not resolve */
+    CLIENT_ERR_ENET = -2,    /* ENet could not create a host or connect */
     CLIENT_ERR_NOMEM = -3,
-    CLIENT_ERR_STATE = -4,     /* not joined (yet or any more) */
-    CLIENT_ERR_TOO_LONG = -5,  /* chat cannot be encoded (> 65535 bytes) */
+    CLIENT_ERR_STATE = -4,    /* not joined (yet or any more) */
+    CLIENT_ERR_TOO_LONG = -5, /* chat cannot be encoded (> 65535 bytes) */
     CLIENT_ERR_ARG = -6,
 } client_error;
 

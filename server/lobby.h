@@ -42,7 +42,7 @@ typedef enum lobby_error {
     LOBBY_ERR_NAME_TAKEN = -2, /* a player of that name is in the lobby */
     LOBBY_ERR_NO_SLOTS = -3,   /* max_lobbies are open */
     LOBBY_ERR_NOMEM = -4,
-    LOBBY_ERR_ARG = -5,        /* capacity or name out of range */
+    LOBBY_ERR_ARG = -5, /* capacity or name out of range */
 } lobby_error;
 
 /* Allocates max_lobbies slots and opens the default lobby. capacity is

@@ -34,8 +34,8 @@ void log_write(log_level level, const char *tag, const char *fmt, ...)
             log_write(level, tag, __VA_ARGS__);                                                    \
     } while (0)
 #define log_debug(tag, ...) LOG_AT(LOG_DEBUG, tag, __VA_ARGS__)
-#define log_info(tag, ...) LOG_AT(LOG_INFO, tag, __VA_ARGS__)
-#define log_warn(tag, ...) LOG_AT(LOG_WARN, tag, __VA_ARGS__)
+#define log_info(tag, ...)  LOG_AT(LOG_INFO, tag, __VA_ARGS__)
+#define log_warn(tag, ...)  LOG_AT(LOG_WARN, tag, __VA_ARGS__)
 #define log_error(tag, ...) LOG_AT(LOG_ERROR, tag, __VA_ARGS__)
 
 #endif

@@ -63,8 +63,8 @@ static bool parse_uint(const char *flag, const char *text, unsigned long min, un
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "lobby-server: %s must be a whole number from %lu to %lu, got '%s'\n",
-                flag, min, max, text);
+        fprintf(stderr, "lobby-server: %s must be a whole number from %lu to %lu, got '%s'\n", flag,
+                min, max, text);
         return false;
     }
     *out = v;
@@ -85,8 +85,17 @@ static bool parse_positive(const char *flag, const char *text, double *out)
 }
 
 enum {
-    OPT_BIND = 1000, OPT_PORT, OPT_MAX_PLAYERS, OPT_CAPACITY, OPT_MAX_LOBBIES, OPT_CHAT_RATE,
-    OPT_CHAT_BURST, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
+    OPT_BIND = 1000,
+    OPT_PORT,
+    OPT_MAX_PLAYERS,
+    OPT_CAPACITY,
+    OPT_MAX_LOBBIES,
+    OPT_CHAT_RATE,
+    OPT_CHAT_BURST,
+    OPT_TIMEOUT,
+    OPT_LOG_LEVEL,
+    OPT_HELP,
+    OPT_VERSION,
 };
 
 /* Applies one flag; returns false after printing why it is wrong. */
@@ -111,9 +120,11 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_CHAT_RATE:
         return parse_positive("--chat-rate", arg, &o->core.chat_per_s);
     case OPT_CHAT_BURST:
-        return parse_uint("--chat-burst", arg, 1, 1000, &v) && (o->core.chat_burst = (double)v, true);
+        return parse_uint("--chat-burst", arg, 1, 1000, &v) &&
+               (o->core.chat_burst = (double)v, true);
     case OPT_TIMEOUT:
-        return parse_uint("--timeout-ms", arg, 200, 600000, &v) && (o->timeout_ms = (uint32_t)v, true);
+        return parse_uint("--timeout-ms", arg, 200, 600000, &v) &&
+               (o->timeout_ms = (uint32_t)v, true);
     case OPT_LOG_LEVEL: {
         int level = log_level_parse(arg);
         if (level < 0)

@@ -44,8 +44,7 @@ static int reserve(void **items, size_t *cap, size_t used, size_t want, size_t s
 int outbox_push(outbox *ob, const proto_msg *msg, uint8_t channel, bool reliable)
 {
     if (reserve((void **)&ob->bytes, &ob->bytes_cap, ob->bytes_len, PROTO_MAX_MESSAGE_BYTES, 1) ||
-        reserve((void **)&ob->packets, &ob->packet_cap, ob->packet_count, 1,
-                sizeof *ob->packets))
+        reserve((void **)&ob->packets, &ob->packet_cap, ob->packet_count, 1, sizeof *ob->packets))
         return OUTBOX_ERR_NOMEM;
     int len = proto_encode(msg, ob->bytes + ob->bytes_len, PROTO_MAX_MESSAGE_BYTES);
     if (len < 0)

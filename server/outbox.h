@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 typedef struct outbox_packet {
-    size_t offset, len;           /* into outbox.bytes */
+    size_t offset, len;            /* into outbox.bytes */
     size_t first_dest, dest_count; /* into outbox.dests */
     uint8_t channel;
     bool reliable;

@@ -205,7 +205,8 @@ void server_malformed(server *s, uint32_t handle, uint64_t now_us, const char *w
     session *se = &s->sessions[handle];
     s->stats.malformed++;
     se->malformed++;
-    if (!se->malformed_ever_logged || now_us - se->malformed_logged_us >= MALFORMED_LOG_INTERVAL_US) {
+    if (!se->malformed_ever_logged ||
+        now_us - se->malformed_logged_us >= MALFORMED_LOG_INTERVAL_US) {
         log_warn("server", "malformed message from peer=%s: %s (%u so far, %u not logged)",
                  se->label, what, se->malformed, se->malformed_unlogged);
         se->malformed_ever_logged = true;
@@ -242,11 +243,11 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, const 
         server_reject(s, handle, PROTO_REASON_SHUTTING_DOWN, "server is shutting down");
     else if (!proto_connect_version(connect_data, &version))
         server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
-               "not a lobby client (connect data 0x%08x)", (unsigned)connect_data);
+                      "not a lobby client (connect data 0x%08x)", (unsigned)connect_data);
     else if (version != PROTO_VERSION)
         server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
-               "server speaks protocol version %d, client version %u", PROTO_VERSION,
-               (unsigned)version);
+                      "server speaks protocol version %d, client version %u", PROTO_VERSION,
+                      (unsigned)version);
 }
 
 void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
@@ -272,7 +273,7 @@ void server_tick(server *s, uint64_t now_us)
         session *se = &s->sessions[i];
         if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
             server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
-                   (unsigned)s->cfg.handshake_timeout_ms);
+                          (unsigned)s->cfg.handshake_timeout_ms);
     }
 }
 

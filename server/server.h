@@ -17,14 +17,14 @@
 #include <stdint.h>
 
 typedef struct server_config {
-    uint32_t max_players;         /* joined players, server-wide */
-    uint32_t max_sessions;        /* connections, including ones still in handshake */
-    uint32_t max_lobbies;         /* open lobbies, including the default one */
-    uint8_t lobby_capacity;       /* players per lobby, 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint32_t max_players;          /* joined players, server-wide */
+    uint32_t max_sessions;         /* connections, including ones still in handshake */
+    uint32_t max_lobbies;          /* open lobbies, including the default one */
+    uint8_t lobby_capacity;        /* players per lobby, 1..PROTO_MAX_LOBBY_PLAYERS */
     uint32_t handshake_timeout_ms; /* connect to hello */
-    double chat_per_s;            /* sustained chat rate per player */
-    double chat_burst;            /* chat messages allowed back to back */
-    uint32_t malformed_limit;     /* malformed messages before a kick */
+    double chat_per_s;             /* sustained chat rate per player */
+    double chat_burst;             /* chat messages allowed back to back */
+    uint32_t malformed_limit;      /* malformed messages before a kick */
 } server_config;
 
 /* Counters for logs and metrics; only ever grow. */

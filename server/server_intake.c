@@ -89,9 +89,9 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
             server_reject(s, handle, PROTO_REASON_LOBBY_FULL, "lobby '%.*s' is full (%u players)",
                           (int)lobby_name.len, lobby_name.bytes, (unsigned)s->lobbies.capacity);
         else if (index == LOBBY_ERR_NAME_TAKEN)
-            server_reject(s, handle, PROTO_REASON_NAME_TAKEN, "name '%.*s' is taken in lobby '%.*s'",
-                          (int)m->u.hello.name.len, m->u.hello.name.bytes, (int)lobby_name.len,
-                          lobby_name.bytes);
+            server_reject(s, handle, PROTO_REASON_NAME_TAKEN,
+                          "name '%.*s' is taken in lobby '%.*s'", (int)m->u.hello.name.len,
+                          m->u.hello.name.bytes, (int)lobby_name.len, lobby_name.bytes);
         else
             server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
                           lobby_strerror(index));
@@ -153,7 +153,8 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     }
     text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
     if (v != TEXT_OK) {
-        snprintf(why, sizeof why, "message %s", text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
+        snprintf(why, sizeof why, "message %s",
+                 text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
         refuse_chat(s, handle, m->u.chat.msg_id, refusal_for(v), why);
         return;
     }
@@ -204,8 +205,7 @@ static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t
     s->stats.pings++;
 }
 
-void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t len,
-                       uint64_t now_us)
+void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t len, uint64_t now_us)
 {
     if (handle >= s->cfg.max_sessions)
         return;

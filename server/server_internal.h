@@ -49,9 +49,10 @@ struct server {
 
 /* Queues msg for one session / for every member of l but except_id
  * (returns the recipient count). Failures are counted and logged. */
-void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel, bool reliable);
+void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel,
+                     bool reliable);
 uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
-                    uint8_t channel, bool reliable);
+                           uint8_t channel, bool reliable);
 lobby *server_session_lobby(server *s, const session *se);
 /* A player id not in use (never 0); max_players < 65535 guarantees one. */
 uint16_t server_claim_player_id(server *s);

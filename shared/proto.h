@@ -28,13 +28,14 @@ enum {
     PROTO_MAX_STR8_BYTES = 255,
     PROTO_MAX_STR16_BYTES = 65535,
     /* Large enough for any message this codec can encode (a welcome with
-     * PROTO_MAX_LOBBY_PLAYERS players of maximal names, or a maximal chat). */
-    PROTO_MAX_MESSAGE_BYTES = 1 + 4 + 2 + PROTO_MAX_STR16_BYTES,
+     * PROTO_MAX_LOBBY_PLAYERS players of maximal names, or a maximal chat
+     * relay: type, from_id, seq, then the str16 text). */
+    PROTO_MAX_MESSAGE_BYTES = 1 + 2 + 4 + 2 + PROTO_MAX_STR16_BYTES,
 };
 
 /* The room every lobby plays in, in world units; positions are clamped to it. */
-#define PROTO_WORLD_WIDTH 1200.0f
-#define PROTO_WORLD_HEIGHT 800.0f
+#define PROTO_WORLD_WIDTH   1200.0f
+#define PROTO_WORLD_HEIGHT  800.0f
 #define PROTO_DEFAULT_LOBBY "main"
 
 typedef enum proto_type {
@@ -91,12 +92,12 @@ typedef enum proto_chat_refusal {
 
 typedef enum proto_error {
     PROTO_OK = 0,
-    PROTO_ERR_TRUNCATED = -1,     /* input ended inside a field */
-    PROTO_ERR_TRAILING = -2,      /* bytes left after the last field */
-    PROTO_ERR_UNKNOWN_TYPE = -3,  /* first byte names no message */
-    PROTO_ERR_BAD_VALUE = -4,     /* enum out of range, non-finite float, ... */
-    PROTO_ERR_TOO_LONG = -5,      /* encode: a string or list exceeds its wire limit */
-    PROTO_ERR_BUFFER = -6,        /* encode: output buffer too small */
+    PROTO_ERR_TRUNCATED = -1,    /* input ended inside a field */
+    PROTO_ERR_TRAILING = -2,     /* bytes left after the last field */
+    PROTO_ERR_UNKNOWN_TYPE = -3, /* first byte names no message */
+    PROTO_ERR_BAD_VALUE = -4,    /* enum out of range, non-finite float, ... */
+    PROTO_ERR_TOO_LONG = -5,     /* encode: a string or list exceeds its wire limit */
+    PROTO_ERR_BUFFER = -6,       /* encode: output buffer too small */
 } proto_error;
 
 /* A byte string that is not NUL-terminated; points into someone else's buffer. */

@@ -1,0 +1,124 @@
+#include "server_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static size_t read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    if (f != NULL) {
+        n = fread(buf, 1, cap - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+bool server_proc_start(server_proc *sp, const char *const *extra_args)
+{
+    static char log_buf[1 << 16];
+    const char *argv[32] = {LOBBY_SERVER_PATH, "--bind", "127.0.0.1", "--port", "0"};
+    int argc = 5;
+    for (int i = 0; extra_args != NULL && extra_args[i] != NULL && argc < 31; i++)
+        argv[argc++] = extra_args[i];
+    argv[argc] = NULL;
+    snprintf(sp->log_path, sizeof sp->log_path, "/tmp/lobby-test-%d-XXXXXX", (int)getpid());
+    int log_fd = mkstemp(sp->log_path);
+    if (log_fd < 0)
+        return false;
+    sp->pid = fork();
+    if (sp->pid == 0) {
+        dup2(log_fd, STDERR_FILENO);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(log_fd);
+    for (double start = now_ms(); now_ms() - start < 5000; sleep_ms(10)) {
+        read_file(sp->log_path, log_buf, sizeof log_buf);
+        const char *at = strstr(log_buf, "listening on 127.0.0.1:");
+        if (at != NULL) {
+            sp->port = (uint16_t)atoi(at + strlen("listening on 127.0.0.1:"));
+            return sp->port != 0;
+        }
+        if (waitpid(sp->pid, NULL, WNOHANG) == sp->pid)
+            break;
+    }
+    fprintf(stderr, "lobby-server did not start; its log:\n%s\n", log_buf);
+    return false;
+}
+
+void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms)
+{
+    int status = 0;
+    double start = now_ms();
+    kill(sp->pid, SIGTERM);
+    pid_t done = 0;
+    while ((done = waitpid(sp->pid, &status, WNOHANG)) == 0 && now_ms() - start < 5000)
+        sleep_ms(2);
+    if (done == 0) {
+        kill(sp->pid, SIGKILL);
+        waitpid(sp->pid, &status, 0);
+    }
+    if (elapsed_ms != NULL)
+        *elapsed_ms = now_ms() - start;
+    if (exit_code != NULL)
+        *exit_code = (done == sp->pid && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+    unlink(sp->log_path);
+}
+
+bool server_proc_log_contains(const server_proc *sp, const char *needle)
+{
+    static char buf[1 << 20];
+    read_file(sp->log_path, buf, sizeof buf);
+    return strstr(buf, needle) != NULL;
+}
+
+int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
+{
+    char path[] = "/tmp/lobby-cmd-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fd);
+    int status = 0;
+    pid_t done = 0;
+    for (double start = now_ms(); (done = waitpid(pid, &status, WNOHANG)) == 0;) {
+        if (now_ms() - start > timeout_s * 1000.0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        sleep_ms(5);
+    }
+    read_file(path, out, cap);
+    unlink(path);
+    return (done == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+}

@@ -1,0 +1,33 @@
+/* Test support: runs the real lobby-server binary as a child process on a
+ * free loopback port and stops it again. */
+#ifndef LOBBY_TEST_SERVER_PROC_H
+#define LOBBY_TEST_SERVER_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct server_proc {
+    pid_t pid;
+    uint16_t port;
+    char log_path[64]; /* the server's stderr */
+} server_proc;
+
+/* Starts `lobby-server --bind 127.0.0.1 --port 0 EXTRA...` (extra_args is
+ * NULL-terminated, may be NULL) and waits up to 5 s for its "listening on"
+ * line. Returns false when it did not start. */
+bool server_proc_start(server_proc *sp, const char *const *extra_args);
+
+/* SIGTERMs the server and waits for it. *exit_code gets its exit status (or
+ * -1 when killed by a signal or not exited in 5 s), *elapsed_ms how long it
+ * took. */
+void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
+
+/* True when the server's log contains needle. */
+bool server_proc_log_contains(const server_proc *sp, const char *needle);
+
+/* Runs argv (argv[0] a path) with stdout+stderr captured into out (NUL-
+ * terminated, cut to cap) and returns its exit status, -1 on failure. */
+int run_command(char *const argv[], char *out, size_t cap, int timeout_s);
+
+#endif
