@@ -244,7 +244,15 @@ int main(int argc, char **argv)
              o.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
              (unsigned)o.core.max_players, (unsigned)o.core.lobby_capacity);
     run_loop(core, net);
-    log_info("server", "stopped: %u sessions still open", (unsigned)server_session_count(core));
+    const server_stats *st = server_get_stats(core);
+    const transport_stats *ts = transport_get_stats(net);
+    log_info("server",
+             "stopped: %u sessions still open; totals: joins=%llu chats=%llu positions=%llu "
+             "malformed=%llu kicks=%llu enet_errors=%llu",
+             (unsigned)server_session_count(core), (unsigned long long)st->joins,
+             (unsigned long long)st->chats_accepted, (unsigned long long)st->positions_received,
+             (unsigned long long)st->malformed, (unsigned long long)st->kicks,
+             (unsigned long long)ts->service_errors);
     transport_destroy(net);
     server_destroy(core);
     enet_deinitialize();

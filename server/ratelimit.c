@@ -14,7 +14,9 @@ bool rate_bucket_take(rate_bucket *b, double per_s, double burst, uint64_t now_u
             b->tokens = burst;
         b->last_us = now_us;
     }
-    if (b->tokens < 1.0)
+    /* Refills added in many small steps can fall a rounding error short of a
+     * token that has been fully earned: allow for it. */
+    if (b->tokens < 1.0 - 1e-9)
         return false;
     b->tokens -= 1.0;
     return true;

@@ -22,8 +22,11 @@ void server_config_defaults(server_config *cfg)
 
 int server_create(const server_config *cfg, server **out)
 {
-    if (cfg->max_players == 0 || cfg->max_sessions < cfg->max_players || cfg->chat_burst < 1.0 ||
-        cfg->chat_per_s <= 0.0 || cfg->malformed_limit == 0)
+    /* Negated comparisons so that NaN rates are refused too. Player ids are 16
+     * bits and never 0, which bounds max_players. */
+    if (cfg->max_players == 0 || cfg->max_players >= PLAYER_ID_SPACE - 1 ||
+        cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
+        !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0)
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)

@@ -28,6 +28,9 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
         free(t);
         return TRANSPORT_ERR_BIND;
     }
+    /* ENet would accept packets of up to 32 MB by default; nothing this
+     * protocol can encode is larger than PROTO_MAX_MESSAGE_BYTES. */
+    t->host->maximumPacketSize = PROTO_MAX_MESSAGE_BYTES;
     t->core = core;
     t->cfg = *cfg;
     *out = t;

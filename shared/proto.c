@@ -57,8 +57,7 @@ static void read_player(wire_reader *r, proto_player *p)
 
 static bool player_valid(const proto_player *p)
 {
-    return p->colour <= 0xFFFFFF && isfinite(p->x) && isfinite(p->y) &&
-           p->name.len <= PROTO_MAX_STR8_BYTES;
+    return p->colour <= 0xFFFFFF && isfinite(p->x) && isfinite(p->y);
 }
 
 static bool in_range(uint32_t v, uint32_t max)
@@ -66,10 +65,40 @@ static bool in_range(uint32_t v, uint32_t max)
     return v >= 1 && v <= max;
 }
 
+/* The value rules both directions enforce, so the encoder never produces
+ * bytes the decoder would refuse: enums in range, finite coordinates, 24-bit
+ * colours, at most PROTO_MAX_LOBBY_PLAYERS players. */
+static bool values_valid(const proto_msg *m)
+{
+    switch (m->type) {
+    case PROTO_POSITION:
+        return isfinite(m->u.position.x) && isfinite(m->u.position.y);
+    case PROTO_POSITION_RELAY:
+        return isfinite(m->u.position_relay.x) && isfinite(m->u.position_relay.y);
+    case PROTO_REJECT:
+        return in_range(m->u.reject.reason, PROTO_REASON_MAX);
+    case PROTO_PLAYER_LEFT:
+        return in_range(m->u.left.reason, PROTO_LEAVE_MAX);
+    case PROTO_CHAT_REFUSED:
+        return in_range(m->u.chat_refused.reason, PROTO_REFUSE_MAX);
+    case PROTO_PLAYER_JOINED:
+        return player_valid(&m->u.joined);
+    case PROTO_WELCOME:
+        if (m->u.welcome.count > PROTO_MAX_LOBBY_PLAYERS)
+            return false;
+        for (unsigned i = 0; i < m->u.welcome.count; i++)
+            if (!player_valid(&m->u.welcome.players[i]))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
 /* ---- encoding ------------------------------------------------------------- */
 
-/* Checks what the writer cannot: lengths that would not fit their prefix. */
-static bool encodable(const proto_msg *m)
+/* Lengths that would not fit their prefix. */
+static bool lengths_fit(const proto_msg *m)
 {
     switch (m->type) {
     case PROTO_HELLO:
@@ -169,8 +198,10 @@ int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap)
 {
     if (proto_type_name(msg->type)[0] == '?')
         return PROTO_ERR_UNKNOWN_TYPE;
-    if (!encodable(msg))
+    if (!lengths_fit(msg))
         return PROTO_ERR_TOO_LONG;
+    if (!values_valid(msg))
+        return PROTO_ERR_BAD_VALUE;
     wire_writer w;
     wire_writer_init(&w, buf, cap);
     wire_write_u8(&w, (uint8_t)msg->type);
@@ -180,32 +211,32 @@ int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap)
 
 /* ---- decoding ------------------------------------------------------------- */
 
-/* Reads the body of a known type. Returns false for a value the protocol does
- * not allow; truncation is caught by the reader's sticky flag afterwards. */
+/* Reads the body of a known type. Truncation is caught by the reader's sticky
+ * flag afterwards; false only for a player count that would overrun the array. */
 static bool read_body(wire_reader *r, proto_msg *m)
 {
     switch (m->type) {
     case PROTO_HELLO:
         m->u.hello.name = read_str8(r);
         m->u.hello.lobby = read_str8(r);
-        return true;
+        break;
     case PROTO_CHAT:
         m->u.chat.msg_id = wire_read_u32(r);
         m->u.chat.text = read_str16(r);
-        return true;
+        break;
     case PROTO_POSITION:
         m->u.position.seq = wire_read_u32(r);
         m->u.position.sent_us = wire_read_u64(r);
         m->u.position.x = wire_read_f32(r);
         m->u.position.y = wire_read_f32(r);
-        return isfinite(m->u.position.x) && isfinite(m->u.position.y);
+        break;
     case PROTO_PING:
         m->u.ping.client_us = wire_read_u64(r);
-        return true;
+        break;
     case PROTO_REJECT:
         m->u.reject.reason = wire_read_u8(r);
         m->u.reject.text = read_str8(r);
-        return !r->ok || in_range(m->u.reject.reason, PROTO_REASON_MAX);
+        break;
     case PROTO_WELCOME:
         m->u.welcome.your_id = wire_read_u16(r);
         m->u.welcome.capacity = wire_read_u8(r);
@@ -213,46 +244,43 @@ static bool read_body(wire_reader *r, proto_msg *m)
         m->u.welcome.count = wire_read_u8(r);
         if (m->u.welcome.count > PROTO_MAX_LOBBY_PLAYERS)
             return false;
-        for (unsigned i = 0; i < m->u.welcome.count; i++) {
+        for (unsigned i = 0; i < m->u.welcome.count; i++)
             read_player(r, &m->u.welcome.players[i]);
-            if (r->ok && !player_valid(&m->u.welcome.players[i]))
-                return false;
-        }
-        return true;
+        break;
     case PROTO_PLAYER_JOINED:
         read_player(r, &m->u.joined);
-        return !r->ok || player_valid(&m->u.joined);
+        break;
     case PROTO_PLAYER_LEFT:
         m->u.left.id = wire_read_u16(r);
         m->u.left.reason = wire_read_u8(r);
-        return !r->ok || in_range(m->u.left.reason, PROTO_LEAVE_MAX);
+        break;
     case PROTO_CHAT_ACK:
         m->u.chat_ack.msg_id = wire_read_u32(r);
         m->u.chat_ack.seq = wire_read_u32(r);
-        return true;
+        break;
     case PROTO_CHAT_REFUSED:
         m->u.chat_refused.msg_id = wire_read_u32(r);
         m->u.chat_refused.reason = wire_read_u8(r);
         m->u.chat_refused.text = read_str8(r);
-        return !r->ok || in_range(m->u.chat_refused.reason, PROTO_REFUSE_MAX);
+        break;
     case PROTO_CHAT_RELAY:
         m->u.chat_relay.from_id = wire_read_u16(r);
         m->u.chat_relay.seq = wire_read_u32(r);
         m->u.chat_relay.text = read_str16(r);
-        return true;
+        break;
     case PROTO_POSITION_RELAY:
         m->u.position_relay.id = wire_read_u16(r);
         m->u.position_relay.seq = wire_read_u32(r);
         m->u.position_relay.sent_us = wire_read_u64(r);
         m->u.position_relay.x = wire_read_f32(r);
         m->u.position_relay.y = wire_read_f32(r);
-        return isfinite(m->u.position_relay.x) && isfinite(m->u.position_relay.y);
+        break;
     case PROTO_PONG:
         m->u.pong.client_us = wire_read_u64(r);
         m->u.pong.server_us = wire_read_u64(r);
-        return true;
+        break;
     }
-    return false;
+    return true;
 }
 
 int proto_decode(const uint8_t *buf, size_t len, proto_msg *out)
@@ -265,10 +293,11 @@ int proto_decode(const uint8_t *buf, size_t len, proto_msg *out)
     if (proto_type_name(type)[0] == '?')
         return PROTO_ERR_UNKNOWN_TYPE;
     out->type = (proto_type)type;
-    bool valid = read_body(&r, out);
+    if (!read_body(&r, out))
+        return PROTO_ERR_BAD_VALUE;
     if (!r.ok)
         return PROTO_ERR_TRUNCATED;
-    if (!valid)
+    if (!values_valid(out))
         return PROTO_ERR_BAD_VALUE;
     if (!wire_reader_done(&r))
         return PROTO_ERR_TRAILING;

@@ -1,0 +1,148 @@
+/* Fuzz target for the message codec and the text rules. Beyond "no crash, no
+ * sanitizer report", every input checks properties the codec promises:
+ *  - decoding is canonical: an accepted message re-encodes to the same bytes,
+ *    and one byte less is reported as truncated;
+ *  - the decoder only reports decode errors (never an encoder's);
+ *  - text_utf8_valid agrees with an independent validator written from
+ *    Unicode's table of well-formed byte sequences, and text_check's verdict
+ *    follows from its parts. */
+#include "fuzz.h"
+
+#include "proto.h"
+#include "text.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void require(bool ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "fuzz_proto: %s\n", what);
+        abort();
+    }
+}
+
+/* ---- codec ---------------------------------------------------------------- */
+
+static bool is_decode_error(int rc)
+{
+    return rc == PROTO_ERR_TRUNCATED || rc == PROTO_ERR_TRAILING || rc == PROTO_ERR_UNKNOWN_TYPE ||
+           rc == PROTO_ERR_BAD_VALUE;
+}
+
+static void fuzz_codec(const uint8_t *data, size_t size)
+{
+    /* Static: a maximal message is 64 KiB, too much for every call's stack. */
+    static uint8_t out[PROTO_MAX_MESSAGE_BYTES];
+    proto_msg msg;
+    int rc = proto_decode(data, size, &msg);
+    if (rc != PROTO_OK) {
+        require(is_decode_error(rc), "decode returned a non-decode error");
+        return;
+    }
+    int n = proto_encode(&msg, out, sizeof out);
+    require(n > 0, "accepted message does not re-encode");
+    require((size_t)n == size, "re-encoding has a different length");
+    require(memcmp(out, data, size) == 0, "re-encoding has different bytes");
+
+    proto_msg shorter;
+    require(proto_decode(data, size - 1, &shorter) == PROTO_ERR_TRUNCATED,
+            "prefix of an accepted message is not reported as truncated");
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+/* Unicode 15, table 3-7: the well-formed UTF-8 byte sequences. A lead byte in
+ * [lead_lo, lead_hi] starts a sequence of n bytes whose second byte lies in
+ * [second_lo, second_hi] and whose later bytes lie in 80..BF. */
+static const struct {
+    uint8_t lead_lo, lead_hi;
+    size_t n;
+    uint8_t second_lo, second_hi;
+} utf8_rows[] = {
+    {0xC2, 0xDF, 2, 0x80, 0xBF}, {0xE0, 0xE0, 3, 0xA0, 0xBF}, {0xE1, 0xEC, 3, 0x80, 0xBF},
+    {0xED, 0xED, 3, 0x80, 0x9F}, {0xEE, 0xEF, 3, 0x80, 0xBF}, {0xF0, 0xF0, 4, 0x90, 0xBF},
+    {0xF1, 0xF3, 4, 0x80, 0xBF}, {0xF4, 0xF4, 4, 0x80, 0x8F},
+};
+
+/* Length of the well-formed sequence at s[0], or 0 when there is none. */
+static size_t reference_sequence_length(const uint8_t *s, size_t avail)
+{
+    if (s[0] < 0x80)
+        return 1;
+    for (size_t r = 0; r < sizeof utf8_rows / sizeof utf8_rows[0]; r++) {
+        if (s[0] < utf8_rows[r].lead_lo || s[0] > utf8_rows[r].lead_hi)
+            continue;
+        size_t n = utf8_rows[r].n;
+        if (avail < n || s[1] < utf8_rows[r].second_lo || s[1] > utf8_rows[r].second_hi)
+            return 0;
+        for (size_t k = 2; k < n; k++)
+            if (s[k] < 0x80 || s[k] > 0xBF)
+                return 0;
+        return n;
+    }
+    return 0;
+}
+
+static bool reference_utf8_valid(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = reference_sequence_length(s + i, len - i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* For valid UTF-8 only: continuation bytes are >= 0x80, so a C0 control or
+ * DEL is a byte of its own and a C1 control is exactly C2 80..C2 9F. */
+static bool reference_has_control(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] == 0x7F)
+            return true;
+        if (s[i] == 0xC2 && i + 1 < len && s[i + 1] <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
+static text_verdict expected_verdict(const uint8_t *s, size_t len, size_t max_bytes)
+{
+    if (len == 0)
+        return TEXT_EMPTY;
+    if (len > max_bytes)
+        return TEXT_TOO_LONG;
+    if (!reference_utf8_valid(s, len))
+        return TEXT_INVALID_UTF8;
+    if (reference_has_control(s, len))
+        return TEXT_CONTROL;
+    return TEXT_OK;
+}
+
+static void fuzz_text(const uint8_t *data, size_t size)
+{
+    const char *s = (const char *)data;
+    bool valid = text_utf8_valid(s, size);
+    require(valid == reference_utf8_valid(data, size), "text_utf8_valid disagrees with table 3-7");
+    if (valid)
+        require(text_has_control(s, size) == reference_has_control(data, size),
+                "text_has_control disagrees with the reference");
+    else
+        require(text_has_control(s, size), "invalid UTF-8 not treated as control");
+
+    const size_t limits[] = {PROTO_MAX_NAME_BYTES, PROTO_MAX_CHAT_BYTES, SIZE_MAX};
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        require(text_check(s, size, limits[i]) == expected_verdict(data, size, limits[i]),
+                "text_check verdict differs from its parts");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_codec(data, size);
+    fuzz_text(data, size);
+    return 0;
+}

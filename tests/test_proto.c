@@ -1,0 +1,938 @@
+/* The message codec. Every message type has a sample with hand-written golden
+ * bytes (the same as the examples in docs/PROTOCOL.md); each sample is run
+ * through the same table of behaviours (golden encode, golden decode, round
+ * trip, every truncation, a trailing byte, a too-small buffer). Boundaries,
+ * range checks and the small helpers follow as ordinary tests. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+
+/* ---- samples --------------------------------------------------------------- */
+
+typedef struct sample {
+    const char *name;
+    proto_msg msg;
+    const uint8_t *bytes; /* the golden encoding of msg */
+    size_t len;
+} sample;
+
+/* Laid out by hand, one wire field per line as in docs/PROTOCOL.md. */
+/* clang-format off */
+#define STR(s) {.bytes = (s), .len = sizeof(s) - 1}
+#define GOLDEN(...) \
+    .bytes = (const uint8_t[]){__VA_ARGS__}, .len = sizeof((const uint8_t[]){__VA_ARGS__})
+
+static const sample samples[] = {
+    {"hello",
+     {.type = PROTO_HELLO, .u.hello = {.name = STR("alice"), .lobby = STR("main")}},
+     GOLDEN(0x01,
+            0x05, 0x61, 0x6C, 0x69, 0x63, 0x65, /* name "alice" */
+            0x04, 0x6D, 0x61, 0x69, 0x6E)},     /* lobby "main" */
+    {"hello_default_lobby",
+     {.type = PROTO_HELLO, .u.hello = {.name = STR("bob"), .lobby = STR("")}},
+     GOLDEN(0x01,
+            0x03, 0x62, 0x6F, 0x62, /* name "bob" */
+            0x00)},                 /* lobby "" */
+    {"chat",
+     {.type = PROTO_CHAT, .u.chat = {.msg_id = 0x01020304, .text = STR("hi")}},
+     GOLDEN(0x02,
+            0x04, 0x03, 0x02, 0x01,   /* msg_id */
+            0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
+    {"position",
+     {.type = PROTO_POSITION,
+      .u.position = {.seq = 7, .sent_us = 0x0102030405060708, .x = 100.0f, .y = 50.5f}},
+     GOLDEN(0x03,
+            0x07, 0x00, 0x00, 0x00,                         /* seq */
+            0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* sent_us */
+            0x00, 0x00, 0xC8, 0x42,                         /* x = 100.0 */
+            0x00, 0x00, 0x4A, 0x42)},                       /* y = 50.5 */
+    {"ping",
+     {.type = PROTO_PING, .u.ping = {.client_us = 0x1122334455667788}},
+     GOLDEN(0x04,
+            0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11)}, /* client_us */
+    {"reject",
+     {.type = PROTO_REJECT, .u.reject = {.reason = PROTO_REASON_NAME_TAKEN, .text = STR("taken")}},
+     GOLDEN(0x80,
+            0x05,                                 /* reason NAME_TAKEN */
+            0x05, 0x74, 0x61, 0x6B, 0x65, 0x6E)}, /* text "taken" */
+    {"welcome",
+     {.type = PROTO_WELCOME,
+      .u.welcome = {.your_id = 0x0102, .capacity = 16, .lobby = STR("main"), .count = 2,
+                    .players = {{.id = 0x0102, .colour = 0x112233, .name = STR("alice"),
+                                 .x = 100.0f, .y = 50.5f},
+                                {.id = 3, .colour = 0xFF8000, .name = STR("bob"),
+                                 .x = 0.0f, .y = 800.0f}}}},
+     GOLDEN(0x81,
+            0x02, 0x01,                         /* your_id */
+            0x10,                               /* capacity 16 */
+            0x04, 0x6D, 0x61, 0x69, 0x6E,       /* lobby "main" */
+            0x02,                               /* count */
+            0x02, 0x01,                         /* [0] id */
+            0x33, 0x22, 0x11, 0x00,             /* [0] colour 0x112233 */
+            0x05, 0x61, 0x6C, 0x69, 0x63, 0x65, /* [0] name "alice" */
+            0x00, 0x00, 0xC8, 0x42,             /* [0] x = 100.0 */
+            0x00, 0x00, 0x4A, 0x42,             /* [0] y = 50.5 */
+            0x03, 0x00,                         /* [1] id */
+            0x00, 0x80, 0xFF, 0x00,             /* [1] colour 0xFF8000 */
+            0x03, 0x62, 0x6F, 0x62,             /* [1] name "bob" */
+            0x00, 0x00, 0x00, 0x00,             /* [1] x = 0.0 */
+            0x00, 0x00, 0x48, 0x44)},           /* [1] y = 800.0 */
+    {"welcome_alone",
+     {.type = PROTO_WELCOME,
+      .u.welcome = {.your_id = 1, .capacity = 8, .lobby = STR("a"), .count = 0}},
+     GOLDEN(0x81,
+            0x01, 0x00, /* your_id */
+            0x08,       /* capacity */
+            0x01, 0x61, /* lobby "a" */
+            0x00)},     /* count */
+    {"player_joined",
+     {.type = PROTO_PLAYER_JOINED,
+      .u.joined = {.id = 3, .colour = 0xFF8000, .name = STR("bob"), .x = 1200.0f, .y = 800.0f}},
+     GOLDEN(0x82,
+            0x03, 0x00,               /* id */
+            0x00, 0x80, 0xFF, 0x00,   /* colour 0xFF8000 */
+            0x03, 0x62, 0x6F, 0x62,   /* name "bob" */
+            0x00, 0x00, 0x96, 0x44,   /* x = 1200.0 */
+            0x00, 0x00, 0x48, 0x44)}, /* y = 800.0 */
+    {"player_left",
+     {.type = PROTO_PLAYER_LEFT, .u.left = {.id = 0x0203, .reason = PROTO_LEAVE_TIMEOUT}},
+     GOLDEN(0x83,
+            0x03, 0x02, /* id */
+            0x02)},     /* reason TIMEOUT */
+    {"chat_ack",
+     {.type = PROTO_CHAT_ACK, .u.chat_ack = {.msg_id = 0x01020304, .seq = 0xA0B0C0D0}},
+     GOLDEN(0x84,
+            0x04, 0x03, 0x02, 0x01,   /* msg_id */
+            0xD0, 0xC0, 0xB0, 0xA0)}, /* seq */
+    {"chat_refused",
+     {.type = PROTO_CHAT_REFUSED,
+      .u.chat_refused = {.msg_id = 9, .reason = PROTO_REFUSE_RATE_LIMITED, .text = STR("slow")}},
+     GOLDEN(0x85,
+            0x09, 0x00, 0x00, 0x00,         /* msg_id */
+            0x05,                           /* reason RATE_LIMITED */
+            0x04, 0x73, 0x6C, 0x6F, 0x77)}, /* text "slow" */
+    {"chat_relay",
+     {.type = PROTO_CHAT_RELAY,
+      .u.chat_relay = {.from_id = 0x0102, .seq = 0x00010000, .text = STR("h\xC3\xA9llo")}},
+     GOLDEN(0x86,
+            0x02, 0x01,                                       /* from_id */
+            0x00, 0x00, 0x01, 0x00,                           /* seq */
+            0x06, 0x00, 0x68, 0xC3, 0xA9, 0x6C, 0x6C, 0x6F)}, /* text "héllo" */
+    {"position_relay",
+     {.type = PROTO_POSITION_RELAY,
+      .u.position_relay = {.id = 3, .seq = 0xFFFFFFFF, .sent_us = 1000000, .x = 1.0f,
+                           .y = 0.25f}},
+     GOLDEN(0x87,
+            0x03, 0x00,                                     /* id */
+            0xFF, 0xFF, 0xFF, 0xFF,                         /* seq */
+            0x40, 0x42, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, /* sent_us = 1000000 */
+            0x00, 0x00, 0x80, 0x3F,                         /* x = 1.0 */
+            0x00, 0x00, 0x80, 0x3E)},                       /* y = 0.25 */
+    {"pong",
+     {.type = PROTO_PONG, .u.pong = {.client_us = 1, .server_us = 0x8000000000000000}},
+     GOLDEN(0x88,
+            0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,   /* client_us */
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80)}, /* server_us */
+};
+/* clang-format on */
+
+enum { SAMPLE_COUNT = sizeof samples / sizeof samples[0] };
+
+static const sample *sample_named(const char *name)
+{
+    for (size_t i = 0; i < SAMPLE_COUNT; i++)
+        if (strcmp(samples[i].name, name) == 0)
+            return &samples[i];
+    fail_msg("no sample named %s", name);
+    return NULL;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+/* Large enough for every encoding in this file, kept off the stack. */
+static uint8_t enc_a[PROTO_MAX_MESSAGE_BYTES];
+static uint8_t enc_b[PROTO_MAX_MESSAGE_BYTES];
+static char long_text[PROTO_MAX_STR16_BYTES + 1];
+
+/* An exact-size heap copy, so that AddressSanitizer sees any read past len. */
+static uint8_t *dup_bytes(const uint8_t *bytes, size_t len)
+{
+    uint8_t *copy = malloc(len > 0 ? len : 1);
+    assert_non_null(copy);
+    if (len > 0)
+        memcpy(copy, bytes, len);
+    return copy;
+}
+
+/* Decodes into a poisoned struct, so a field the decoder forgets shows up. */
+static int decode(const uint8_t *bytes, size_t len, proto_msg *out)
+{
+    memset(out, 0xA5, sizeof *out);
+    return proto_decode(bytes, len, out);
+}
+
+/* Decodes a heap copy of the bytes with the byte at `offset` replaced. */
+static int decode_patched(const sample *s, size_t offset, uint8_t value)
+{
+    assert_true(offset < s->len);
+    uint8_t *copy = dup_bytes(s->bytes, s->len);
+    copy[offset] = value;
+    proto_msg out;
+    int rc = decode(copy, s->len, &out);
+    free(copy);
+    return rc;
+}
+
+/* Decodes a heap copy with a little-endian u32 written at `offset`. */
+static int decode_patched_u32(const sample *s, size_t offset, uint32_t value)
+{
+    assert_true(offset + 4 <= s->len);
+    uint8_t *copy = dup_bytes(s->bytes, s->len);
+    for (size_t i = 0; i < 4; i++)
+        copy[offset + i] = (uint8_t)(value >> (8 * i));
+    proto_msg out;
+    int rc = decode(copy, s->len, &out);
+    free(copy);
+    return rc;
+}
+
+static void assert_str_same(proto_str want, proto_str got)
+{
+    assert_int_equal(want.len, got.len);
+    if (want.len > 0)
+        assert_memory_equal(want.bytes, got.bytes, want.len);
+}
+
+/* Bit-exact, so that -0.0 and 0.0 differ and a canonical round trip is proven. */
+static void assert_f32_same(float want, float got)
+{
+    uint32_t a, b;
+    memcpy(&a, &want, sizeof a);
+    memcpy(&b, &got, sizeof b);
+    assert_int_equal(a, b);
+}
+
+static void assert_player_same(const proto_player *want, const proto_player *got)
+{
+    assert_int_equal(want->id, got->id);
+    assert_int_equal(want->colour, got->colour);
+    assert_str_same(want->name, got->name);
+    assert_f32_same(want->x, got->x);
+    assert_f32_same(want->y, got->y);
+}
+
+/* Every field of the message's type. */
+static void assert_msg_same(const proto_msg *want, const proto_msg *got)
+{
+    assert_int_equal(want->type, got->type);
+    switch (want->type) {
+    case PROTO_HELLO:
+        assert_str_same(want->u.hello.name, got->u.hello.name);
+        assert_str_same(want->u.hello.lobby, got->u.hello.lobby);
+        break;
+    case PROTO_CHAT:
+        assert_int_equal(want->u.chat.msg_id, got->u.chat.msg_id);
+        assert_str_same(want->u.chat.text, got->u.chat.text);
+        break;
+    case PROTO_POSITION:
+        assert_int_equal(want->u.position.seq, got->u.position.seq);
+        assert_int_equal(want->u.position.sent_us, got->u.position.sent_us);
+        assert_f32_same(want->u.position.x, got->u.position.x);
+        assert_f32_same(want->u.position.y, got->u.position.y);
+        break;
+    case PROTO_PING:
+        assert_int_equal(want->u.ping.client_us, got->u.ping.client_us);
+        break;
+    case PROTO_REJECT:
+        assert_int_equal(want->u.reject.reason, got->u.reject.reason);
+        assert_str_same(want->u.reject.text, got->u.reject.text);
+        break;
+    case PROTO_WELCOME:
+        assert_int_equal(want->u.welcome.your_id, got->u.welcome.your_id);
+        assert_int_equal(want->u.welcome.capacity, got->u.welcome.capacity);
+        assert_str_same(want->u.welcome.lobby, got->u.welcome.lobby);
+        assert_int_equal(want->u.welcome.count, got->u.welcome.count);
+        for (unsigned i = 0; i < want->u.welcome.count; i++)
+            assert_player_same(&want->u.welcome.players[i], &got->u.welcome.players[i]);
+        break;
+    case PROTO_PLAYER_JOINED:
+        assert_player_same(&want->u.joined, &got->u.joined);
+        break;
+    case PROTO_PLAYER_LEFT:
+        assert_int_equal(want->u.left.id, got->u.left.id);
+        assert_int_equal(want->u.left.reason, got->u.left.reason);
+        break;
+    case PROTO_CHAT_ACK:
+        assert_int_equal(want->u.chat_ack.msg_id, got->u.chat_ack.msg_id);
+        assert_int_equal(want->u.chat_ack.seq, got->u.chat_ack.seq);
+        break;
+    case PROTO_CHAT_REFUSED:
+        assert_int_equal(want->u.chat_refused.msg_id, got->u.chat_refused.msg_id);
+        assert_int_equal(want->u.chat_refused.reason, got->u.chat_refused.reason);
+        assert_str_same(want->u.chat_refused.text, got->u.chat_refused.text);
+        break;
+    case PROTO_CHAT_RELAY:
+        assert_int_equal(want->u.chat_relay.from_id, got->u.chat_relay.from_id);
+        assert_int_equal(want->u.chat_relay.seq, got->u.chat_relay.seq);
+        assert_str_same(want->u.chat_relay.text, got->u.chat_relay.text);
+        break;
+    case PROTO_POSITION_RELAY:
+        assert_int_equal(want->u.position_relay.id, got->u.position_relay.id);
+        assert_int_equal(want->u.position_relay.seq, got->u.position_relay.seq);
+        assert_int_equal(want->u.position_relay.sent_us, got->u.position_relay.sent_us);
+        assert_f32_same(want->u.position_relay.x, got->u.position_relay.x);
+        assert_f32_same(want->u.position_relay.y, got->u.position_relay.y);
+        break;
+    case PROTO_PONG:
+        assert_int_equal(want->u.pong.client_us, got->u.pong.client_us);
+        assert_int_equal(want->u.pong.server_us, got->u.pong.server_us);
+        break;
+    default:
+        fail_msg("message type 0x%02x has no comparison", (unsigned)want->type);
+    }
+}
+
+/* encode -> decode -> same fields -> re-encode to the same bytes. */
+static void assert_round_trips(const proto_msg *msg)
+{
+    int n = proto_encode(msg, enc_a, sizeof enc_a);
+    assert_true(n > 0);
+    uint8_t *copy = dup_bytes(enc_a, (size_t)n);
+    proto_msg got;
+    assert_int_equal(decode(copy, (size_t)n, &got), PROTO_OK);
+    assert_msg_same(msg, &got);
+    assert_int_equal(proto_encode(&got, enc_b, sizeof enc_b), n);
+    assert_memory_equal(enc_a, enc_b, (size_t)n);
+    free(copy);
+}
+
+/* ---- per-sample behaviours ---------------------------------------------------- */
+
+static void encodes_to_golden_bytes(void **state)
+{
+    const sample *s = *state;
+    assert_int_equal(proto_encode(&s->msg, enc_a, sizeof enc_a), s->len);
+    assert_memory_equal(enc_a, s->bytes, s->len);
+}
+
+static void decodes_golden_bytes(void **state)
+{
+    const sample *s = *state;
+    uint8_t *copy = dup_bytes(s->bytes, s->len);
+    proto_msg got;
+    assert_int_equal(decode(copy, s->len, &got), PROTO_OK);
+    assert_msg_same(&s->msg, &got);
+    free(copy);
+}
+
+static void round_trips(void **state)
+{
+    const sample *s = *state;
+    assert_round_trips(&s->msg);
+}
+
+static void rejects_every_truncation(void **state)
+{
+    const sample *s = *state;
+    for (size_t len = 0; len < s->len; len++) {
+        uint8_t *prefix = dup_bytes(s->bytes, len);
+        proto_msg got;
+        int rc = decode(prefix, len, &got);
+        free(prefix);
+        if (rc != PROTO_ERR_TRUNCATED)
+            fail_msg("prefix of %zu/%zu bytes gave %d", len, s->len, rc);
+    }
+}
+
+static void rejects_one_trailing_byte(void **state)
+{
+    const sample *s = *state;
+    uint8_t *longer = malloc(s->len + 1);
+    assert_non_null(longer);
+    memcpy(longer, s->bytes, s->len);
+    longer[s->len] = 0x00;
+    proto_msg got;
+    assert_int_equal(decode(longer, s->len + 1, &got), PROTO_ERR_TRAILING);
+    free(longer);
+}
+
+static void refuses_every_too_small_buffer(void **state)
+{
+    const sample *s = *state;
+    for (size_t cap = 0; cap < s->len; cap++) {
+        uint8_t *out = malloc(cap > 0 ? cap : 1);
+        assert_non_null(out);
+        int rc = proto_encode(&s->msg, out, cap);
+        free(out);
+        if (rc != PROTO_ERR_BUFFER)
+            fail_msg("buffer of %zu/%zu bytes gave %d", cap, s->len, rc);
+    }
+}
+
+static const struct {
+    const char *what;
+    CMUnitTestFunction fn;
+} behaviours[] = {
+    {"encodes_to_golden_bytes", encodes_to_golden_bytes},
+    {"decodes_golden_bytes", decodes_golden_bytes},
+    {"round_trips", round_trips},
+    {"rejects_every_truncation", rejects_every_truncation},
+    {"rejects_one_trailing_byte", rejects_one_trailing_byte},
+    {"refuses_every_too_small_buffer", refuses_every_too_small_buffer},
+};
+
+enum { BEHAVIOUR_COUNT = sizeof behaviours / sizeof behaviours[0] };
+
+/* ---- coverage of the table ------------------------------------------------------- */
+
+static void every_message_type_has_a_sample(void **state)
+{
+    (void)state;
+    for (unsigned type = 0; type < 256; type++) {
+        if (proto_type_name(type)[0] == '?')
+            continue;
+        bool found = false;
+        for (size_t i = 0; i < SAMPLE_COUNT; i++)
+            found = found || samples[i].msg.type == type;
+        if (!found)
+            fail_msg("type 0x%02x (%s) has no sample", type, proto_type_name(type));
+    }
+}
+
+/* ---- string and list limits ----------------------------------------------------- */
+
+static void str8_of_255_bytes_round_trips(void **state)
+{
+    (void)state;
+    memset(long_text, 'n', PROTO_MAX_STR8_BYTES);
+    proto_str s = {long_text, PROTO_MAX_STR8_BYTES};
+    proto_msg msg = {.type = PROTO_HELLO, .u.hello = {.name = s, .lobby = s}};
+    assert_round_trips(&msg);
+}
+
+static void str8_of_256_bytes_refused_by_encoder(void **state)
+{
+    (void)state;
+    memset(long_text, 'n', PROTO_MAX_STR8_BYTES + 1);
+    proto_str s = {long_text, PROTO_MAX_STR8_BYTES + 1};
+    proto_msg msgs[] = {
+        {.type = PROTO_HELLO, .u.hello = {.name = s}},
+        {.type = PROTO_HELLO, .u.hello = {.lobby = s}},
+        {.type = PROTO_REJECT, .u.reject = {.reason = 1, .text = s}},
+        {.type = PROTO_WELCOME, .u.welcome = {.lobby = s}},
+        {.type = PROTO_WELCOME, .u.welcome = {.count = 1, .players[0].name = s}},
+        {.type = PROTO_PLAYER_JOINED, .u.joined = {.name = s}},
+        {.type = PROTO_CHAT_REFUSED, .u.chat_refused = {.reason = 1, .text = s}},
+    };
+    for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
+        assert_int_equal(proto_encode(&msgs[i], enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+static void chat_of_65535_bytes_round_trips(void **state)
+{
+    (void)state;
+    memset(long_text, 'c', PROTO_MAX_STR16_BYTES);
+    proto_msg msg = {.type = PROTO_CHAT,
+                     .u.chat = {.msg_id = 1, .text = {long_text, PROTO_MAX_STR16_BYTES}}};
+    assert_round_trips(&msg);
+}
+
+static void chat_of_65536_bytes_refused_by_encoder(void **state)
+{
+    (void)state;
+    memset(long_text, 'c', PROTO_MAX_STR16_BYTES + 1);
+    proto_msg msg = {.type = PROTO_CHAT,
+                     .u.chat = {.msg_id = 1, .text = {long_text, PROTO_MAX_STR16_BYTES + 1}}};
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+/* The relay carries more header than the chat, so it is the largest message. */
+static void chat_relay_of_65535_bytes_fits_max_message(void **state)
+{
+    (void)state;
+    memset(long_text, 'c', PROTO_MAX_STR16_BYTES);
+    proto_msg msg = {
+        .type = PROTO_CHAT_RELAY,
+        .u.chat_relay = {.from_id = 1, .seq = 2, .text = {long_text, PROTO_MAX_STR16_BYTES}}};
+    assert_int_equal(proto_encode(&msg, enc_a, PROTO_MAX_MESSAGE_BYTES),
+                     1 + 2 + 4 + 2 + PROTO_MAX_STR16_BYTES);
+    assert_round_trips(&msg);
+}
+
+static void chat_relay_of_65536_bytes_refused_by_encoder(void **state)
+{
+    (void)state;
+    memset(long_text, 'c', PROTO_MAX_STR16_BYTES + 1);
+    proto_msg msg = {.type = PROTO_CHAT_RELAY,
+                     .u.chat_relay = {.text = {long_text, PROTO_MAX_STR16_BYTES + 1}}};
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+/* A full lobby whose every name is as long as a str8 allows. */
+static void fill_welcome(proto_msg *msg, unsigned count)
+{
+    memset(long_text, 'p', PROTO_MAX_STR8_BYTES);
+    memset(msg, 0, sizeof *msg);
+    msg->type = PROTO_WELCOME;
+    msg->u.welcome.your_id = 7;
+    msg->u.welcome.capacity = PROTO_MAX_LOBBY_PLAYERS;
+    msg->u.welcome.lobby = (proto_str){long_text, PROTO_MAX_STR8_BYTES};
+    msg->u.welcome.count = (uint8_t)count;
+    for (unsigned i = 0; i < count && i < PROTO_MAX_LOBBY_PLAYERS; i++) {
+        proto_player *p = &msg->u.welcome.players[i];
+        p->id = (uint16_t)(i + 1);
+        p->colour = 0xFFFFFF - i;
+        p->name = (proto_str){long_text, PROTO_MAX_STR8_BYTES};
+        p->x = (float)i;
+        p->y = PROTO_WORLD_HEIGHT - (float)i;
+    }
+}
+
+static void welcome_with_max_players_round_trips(void **state)
+{
+    (void)state;
+    proto_msg msg;
+    fill_welcome(&msg, PROTO_MAX_LOBBY_PLAYERS);
+    assert_true(proto_encode(&msg, enc_a, PROTO_MAX_MESSAGE_BYTES) > 0);
+    assert_round_trips(&msg);
+}
+
+static void welcome_with_65_players_refused_by_encoder(void **state)
+{
+    (void)state;
+    proto_msg msg;
+    fill_welcome(&msg, PROTO_MAX_LOBBY_PLAYERS + 1);
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+/* The encoder refuses what the decoder would refuse, so nobody can send it. */
+static void encoder_refuses_values_decoder_rejects(void **state)
+{
+    (void)state;
+    proto_msg pos = {.type = PROTO_POSITION};
+    pos.u.position.x = NAN;
+    assert_int_equal(proto_encode(&pos, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    pos.u.position.x = 1.0f;
+    pos.u.position.y = INFINITY;
+    assert_int_equal(proto_encode(&pos, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    proto_msg rej = {.type = PROTO_REJECT};
+    assert_int_equal(proto_encode(&rej, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    rej.u.reject.reason = PROTO_REASON_MAX + 1;
+    assert_int_equal(proto_encode(&rej, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    proto_msg left = {.type = PROTO_PLAYER_LEFT};
+    left.u.left.reason = PROTO_LEAVE_MAX + 1;
+    assert_int_equal(proto_encode(&left, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    proto_msg refused = {.type = PROTO_CHAT_REFUSED};
+    assert_int_equal(proto_encode(&refused, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    proto_msg joined = {.type = PROTO_PLAYER_JOINED};
+    joined.u.joined.colour = 0x1000000;
+    assert_int_equal(proto_encode(&joined, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+}
+
+static void welcome_with_count_65_rejected_by_decoder(void **state)
+{
+    (void)state;
+    /* A complete 65-player welcome: 64 encoded, then count patched and one
+     * more player appended, so only the count can be blamed. */
+    proto_msg msg;
+    fill_welcome(&msg, PROTO_MAX_LOBBY_PLAYERS);
+    int n = proto_encode(&msg, enc_a, sizeof enc_a);
+    assert_true(n > 0);
+    size_t count_at = 1 + 2 + 1 + 1 + PROTO_MAX_STR8_BYTES;
+    size_t player_bytes = ((size_t)n - count_at - 1) / PROTO_MAX_LOBBY_PLAYERS;
+    enc_a[count_at] = PROTO_MAX_LOBBY_PLAYERS + 1;
+    memcpy(enc_a + n, enc_a + count_at + 1, player_bytes);
+    size_t len = (size_t)n + player_bytes;
+
+    uint8_t *copy = dup_bytes(enc_a, len);
+    proto_msg got;
+    assert_int_equal(decode(copy, len, &got), PROTO_ERR_BAD_VALUE);
+    free(copy);
+}
+
+/* ---- range checks ---------------------------------------------------------------- */
+
+/* Where each enum byte sits in its sample, and its largest valid value. */
+static const struct {
+    const char *sample;
+    size_t offset;
+    uint8_t max;
+} enum_fields[] = {
+    {"reject", 1, PROTO_REASON_MAX},
+    {"player_left", 3, PROTO_LEAVE_MAX},
+    {"chat_refused", 5, PROTO_REFUSE_MAX},
+};
+
+enum { ENUM_FIELD_COUNT = sizeof enum_fields / sizeof enum_fields[0] };
+
+static void enum_zero_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ENUM_FIELD_COUNT; i++) {
+        const sample *s = sample_named(enum_fields[i].sample);
+        assert_int_equal(decode_patched(s, enum_fields[i].offset, 0), PROTO_ERR_BAD_VALUE);
+    }
+}
+
+static void enum_above_max_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ENUM_FIELD_COUNT; i++) {
+        const sample *s = sample_named(enum_fields[i].sample);
+        uint8_t above = (uint8_t)(enum_fields[i].max + 1);
+        assert_int_equal(decode_patched(s, enum_fields[i].offset, above), PROTO_ERR_BAD_VALUE);
+        assert_int_equal(decode_patched(s, enum_fields[i].offset, 0xFF), PROTO_ERR_BAD_VALUE);
+    }
+}
+
+static void enum_one_and_max_accepted(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ENUM_FIELD_COUNT; i++) {
+        const sample *s = sample_named(enum_fields[i].sample);
+        assert_int_equal(decode_patched(s, enum_fields[i].offset, 1), PROTO_OK);
+        assert_int_equal(decode_patched(s, enum_fields[i].offset, enum_fields[i].max), PROTO_OK);
+    }
+}
+
+/* Where each f32 coordinate sits in its sample. */
+static const struct {
+    const char *sample;
+    size_t offset;
+} coordinates[] = {
+    {"position", 13},       {"position", 17},      {"position_relay", 15},
+    {"position_relay", 19}, {"player_joined", 11}, {"player_joined", 15},
+    {"welcome", 22},        {"welcome", 26}, /* first player */
+    {"welcome", 40},        {"welcome", 44}, /* second player */
+};
+
+static void non_finite_coordinates_rejected(void **state)
+{
+    (void)state;
+    const uint32_t bad[] = {
+        0x7FC00000u, /* quiet NaN */
+        0xFFC00000u, /* negative NaN */
+        0x7F800001u, /* signalling NaN */
+        0x7F800000u, /* +inf */
+        0xFF800000u, /* -inf */
+    };
+    for (size_t i = 0; i < sizeof coordinates / sizeof coordinates[0]; i++) {
+        const sample *s = sample_named(coordinates[i].sample);
+        for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++)
+            assert_int_equal(decode_patched_u32(s, coordinates[i].offset, bad[b]),
+                             PROTO_ERR_BAD_VALUE);
+    }
+}
+
+static void finite_coordinates_outside_world_accepted(void **state)
+{
+    (void)state;
+    /* The codec carries any finite value; clamping to the world is the
+     * receiver's job (proto_clamp_x/y). */
+    const uint32_t odd[] = {
+        0xC2C80000u, /* -100.0 */
+        0x7F7FFFFFu, /* FLT_MAX */
+        0x00000001u, /* smallest denormal */
+        0x80000000u, /* -0.0 */
+    };
+    for (size_t i = 0; i < sizeof coordinates / sizeof coordinates[0]; i++) {
+        const sample *s = sample_named(coordinates[i].sample);
+        for (size_t b = 0; b < sizeof odd / sizeof odd[0]; b++)
+            assert_int_equal(decode_patched_u32(s, coordinates[i].offset, odd[b]), PROTO_OK);
+    }
+}
+
+/* Where each colour sits in its sample. */
+static const struct {
+    const char *sample;
+    size_t offset;
+} colours[] = {
+    {"player_joined", 3},
+    {"welcome", 12}, /* first player */
+    {"welcome", 32}, /* second player */
+};
+
+static void colour_above_ffffff_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++) {
+        const sample *s = sample_named(colours[i].sample);
+        assert_int_equal(decode_patched_u32(s, colours[i].offset, 0x01000000u),
+                         PROTO_ERR_BAD_VALUE);
+        assert_int_equal(decode_patched_u32(s, colours[i].offset, 0xFFFFFFFFu),
+                         PROTO_ERR_BAD_VALUE);
+    }
+}
+
+static void colour_ffffff_accepted(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof colours / sizeof colours[0]; i++) {
+        const sample *s = sample_named(colours[i].sample);
+        assert_int_equal(decode_patched_u32(s, colours[i].offset, 0xFFFFFFu), PROTO_OK);
+    }
+}
+
+/* ---- types, errors, views ----------------------------------------------------- */
+
+static void unknown_type_rejected_by_decoder(void **state)
+{
+    (void)state;
+    for (unsigned type = 0; type < 256; type++) {
+        if (proto_type_name(type)[0] != '?')
+            continue;
+        const uint8_t in[] = {(uint8_t)type, 0x00, 0x00, 0x00};
+        proto_msg got;
+        assert_int_equal(decode(in, 1, &got), PROTO_ERR_UNKNOWN_TYPE);
+        assert_int_equal(decode(in, sizeof in, &got), PROTO_ERR_UNKNOWN_TYPE);
+    }
+}
+
+static void protocol_has_thirteen_message_types(void **state)
+{
+    (void)state;
+    unsigned known = 0;
+    for (unsigned type = 0; type < 256; type++)
+        known += proto_type_name(type)[0] != '?';
+    assert_int_equal(known, 13);
+}
+
+static void unknown_type_refused_by_encoder(void **state)
+{
+    (void)state;
+    proto_msg msg = {.type = (proto_type)0x05};
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_UNKNOWN_TYPE);
+    msg.type = (proto_type)0x00;
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_UNKNOWN_TYPE);
+}
+
+static void empty_input_is_truncated(void **state)
+{
+    (void)state;
+    proto_msg got;
+    assert_int_equal(decode(enc_a, 0, &got), PROTO_ERR_TRUNCATED);
+}
+
+static void truncation_reported_before_bad_value(void **state)
+{
+    (void)state;
+    /* A NaN x followed by a missing y: the message is incomplete first. */
+    const uint8_t in[] = {0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0xC0, 0x7F};
+    proto_msg got;
+    assert_int_equal(decode(in, sizeof in, &got), PROTO_ERR_TRUNCATED);
+}
+
+static void bad_value_reported_before_trailing(void **state)
+{
+    (void)state;
+    const uint8_t in[] = {0x83, 0x01, 0x00, 0x00, 0xEE}; /* leave reason 0, then junk */
+    proto_msg got;
+    assert_int_equal(decode(in, sizeof in, &got), PROTO_ERR_BAD_VALUE);
+}
+
+static void decoded_strings_point_into_input(void **state)
+{
+    (void)state;
+    const sample *s = sample_named("hello");
+    proto_msg got;
+    assert_int_equal(decode(s->bytes, s->len, &got), PROTO_OK);
+    assert_ptr_equal(got.u.hello.name.bytes, (const char *)s->bytes + 2);
+    assert_ptr_equal(got.u.hello.lobby.bytes, (const char *)s->bytes + 8);
+}
+
+static void every_error_has_its_own_text(void **state)
+{
+    (void)state;
+    const char *unknown = proto_strerror(-100);
+    for (int err = PROTO_OK; err >= PROTO_ERR_BUFFER; err--)
+        assert_string_not_equal(proto_strerror(err), unknown);
+}
+
+static void every_code_has_text(void **state)
+{
+    (void)state;
+    for (uint32_t r = 0; r <= PROTO_REASON_MAX; r++) /* 0 is the timeout */
+        assert_string_not_equal(proto_reason_text(r), proto_reason_text(PROTO_REASON_MAX + 1));
+    for (uint32_t r = 1; r <= PROTO_LEAVE_MAX; r++)
+        assert_string_not_equal(proto_leave_text(r), proto_leave_text(0));
+    for (uint32_t r = 1; r <= PROTO_REFUSE_MAX; r++)
+        assert_string_not_equal(proto_refusal_text(r), proto_refusal_text(0));
+}
+
+/* ---- connect data ---------------------------------------------------------------- */
+
+static void connect_data_packs_magic_and_version(void **state)
+{
+    (void)state;
+    assert_int_equal(proto_connect_data(1), 0x4C420001u);
+    assert_int_equal(proto_connect_data(0xFFFF), 0x4C42FFFFu);
+}
+
+static void connect_version_extracts_version(void **state)
+{
+    (void)state;
+    uint16_t version = 0;
+    assert_true(proto_connect_version(proto_connect_data(PROTO_VERSION), &version));
+    assert_int_equal(version, PROTO_VERSION);
+    assert_true(proto_connect_version(0x4C420203u, &version));
+    assert_int_equal(version, 0x0203);
+}
+
+static void connect_version_rejects_foreign_magic(void **state)
+{
+    (void)state;
+    uint16_t version;
+    assert_false(proto_connect_version(0, &version));
+    assert_false(proto_connect_version(0x424C0001u, &version)); /* bytes swapped */
+    assert_false(proto_connect_version(0xCC420001u, &version));
+}
+
+/* ---- sequence numbers ------------------------------------------------------------- */
+
+static void seq_newer_orders_neighbours(void **state)
+{
+    (void)state;
+    assert_true(proto_seq_newer(1, 0));
+    assert_false(proto_seq_newer(0, 1));
+    assert_true(proto_seq_newer(1000, 10));
+}
+
+static void seq_newer_is_false_for_equal(void **state)
+{
+    (void)state;
+    assert_false(proto_seq_newer(5, 5));
+    assert_false(proto_seq_newer(0xFFFFFFFFu, 0xFFFFFFFFu));
+}
+
+static void seq_newer_handles_wrap_around(void **state)
+{
+    (void)state;
+    assert_true(proto_seq_newer(0, 0xFFFFFFFFu));
+    assert_true(proto_seq_newer(3, 0xFFFFFFF0u));
+    assert_false(proto_seq_newer(0xFFFFFFFFu, 0));
+}
+
+static void seq_newer_at_half_range(void **state)
+{
+    (void)state;
+    /* Just under half the range ahead is newer; exactly half is neither. */
+    assert_true(proto_seq_newer(0x7FFFFFFFu, 0));
+    assert_false(proto_seq_newer(0x80000000u, 0));
+    assert_false(proto_seq_newer(0, 0x80000000u));
+}
+
+/* ---- clamping --------------------------------------------------------------------- */
+
+static void clamp_keeps_values_inside_world(void **state)
+{
+    (void)state;
+    assert_true(proto_clamp_x(0.0f) == 0.0f);
+    assert_true(proto_clamp_x(600.5f) == 600.5f);
+    assert_true(proto_clamp_x(PROTO_WORLD_WIDTH) == PROTO_WORLD_WIDTH);
+    assert_true(proto_clamp_y(PROTO_WORLD_HEIGHT) == PROTO_WORLD_HEIGHT);
+}
+
+static void clamp_maps_non_finite_to_zero(void **state)
+{
+    (void)state;
+    assert_true(proto_clamp_x(NAN) == 0.0f);
+    assert_true(proto_clamp_y(NAN) == 0.0f);
+    assert_true(proto_clamp_x(INFINITY) == 0.0f);
+    assert_true(proto_clamp_y(-INFINITY) == 0.0f);
+}
+
+static void clamp_maps_negatives_to_zero(void **state)
+{
+    (void)state;
+    assert_true(proto_clamp_x(-0.5f) == 0.0f);
+    assert_true(proto_clamp_y(-1000.0f) == 0.0f);
+}
+
+static void clamp_caps_at_world_size(void **state)
+{
+    (void)state;
+    assert_true(proto_clamp_x(PROTO_WORLD_WIDTH + 0.5f) == PROTO_WORLD_WIDTH);
+    assert_true(proto_clamp_x(1e30f) == PROTO_WORLD_WIDTH);
+    assert_true(proto_clamp_y(PROTO_WORLD_HEIGHT + 1.0f) == PROTO_WORLD_HEIGHT);
+    /* The world is wider than high: a valid x can be an out-of-range y. */
+    assert_true(proto_clamp_y(1000.0f) == PROTO_WORLD_HEIGHT);
+}
+
+/* ---- runner ------------------------------------------------------------------------- */
+
+/* One test per (sample, behaviour), named "sample: behaviour" in the output. */
+static struct CMUnitTest sample_tests[SAMPLE_COUNT * BEHAVIOUR_COUNT];
+static char sample_test_names[SAMPLE_COUNT * BEHAVIOUR_COUNT][80];
+
+static void build_sample_tests(void)
+{
+    for (size_t s = 0; s < SAMPLE_COUNT; s++) {
+        for (size_t b = 0; b < BEHAVIOUR_COUNT; b++) {
+            size_t i = s * BEHAVIOUR_COUNT + b;
+            snprintf(sample_test_names[i], sizeof sample_test_names[i], "%s: %s", samples[s].name,
+                     behaviours[b].what);
+            sample_tests[i] = (struct CMUnitTest){
+                .name = sample_test_names[i],
+                .test_func = behaviours[b].fn,
+                .initial_state = (void *)&samples[s],
+            };
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_message_type_has_a_sample),
+        cmocka_unit_test(str8_of_255_bytes_round_trips),
+        cmocka_unit_test(str8_of_256_bytes_refused_by_encoder),
+        cmocka_unit_test(chat_of_65535_bytes_round_trips),
+        cmocka_unit_test(chat_of_65536_bytes_refused_by_encoder),
+        cmocka_unit_test(chat_relay_of_65535_bytes_fits_max_message),
+        cmocka_unit_test(chat_relay_of_65536_bytes_refused_by_encoder),
+        cmocka_unit_test(welcome_with_max_players_round_trips),
+        cmocka_unit_test(welcome_with_65_players_refused_by_encoder),
+        cmocka_unit_test(encoder_refuses_values_decoder_rejects),
+        cmocka_unit_test(welcome_with_count_65_rejected_by_decoder),
+        cmocka_unit_test(enum_zero_rejected),
+        cmocka_unit_test(enum_above_max_rejected),
+        cmocka_unit_test(enum_one_and_max_accepted),
+        cmocka_unit_test(non_finite_coordinates_rejected),
+        cmocka_unit_test(finite_coordinates_outside_world_accepted),
+        cmocka_unit_test(colour_above_ffffff_rejected),
+        cmocka_unit_test(colour_ffffff_accepted),
+        cmocka_unit_test(unknown_type_rejected_by_decoder),
+        cmocka_unit_test(protocol_has_thirteen_message_types),
+        cmocka_unit_test(unknown_type_refused_by_encoder),
+        cmocka_unit_test(empty_input_is_truncated),
+        cmocka_unit_test(truncation_reported_before_bad_value),
+        cmocka_unit_test(bad_value_reported_before_trailing),
+        cmocka_unit_test(decoded_strings_point_into_input),
+        cmocka_unit_test(every_error_has_its_own_text),
+        cmocka_unit_test(every_code_has_text),
+        cmocka_unit_test(connect_data_packs_magic_and_version),
+        cmocka_unit_test(connect_version_extracts_version),
+        cmocka_unit_test(connect_version_rejects_foreign_magic),
+        cmocka_unit_test(seq_newer_orders_neighbours),
+        cmocka_unit_test(seq_newer_is_false_for_equal),
+        cmocka_unit_test(seq_newer_handles_wrap_around),
+        cmocka_unit_test(seq_newer_at_half_range),
+        cmocka_unit_test(clamp_keeps_values_inside_world),
+        cmocka_unit_test(clamp_maps_non_finite_to_zero),
+        cmocka_unit_test(clamp_maps_negatives_to_zero),
+        cmocka_unit_test(clamp_caps_at_world_size),
+    };
+    build_sample_tests();
+    int failed = cmocka_run_group_tests_name("proto messages", sample_tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("proto", tests, NULL, NULL);
+    return failed;
+}
