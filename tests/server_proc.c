@@ -122,3 +122,25 @@ int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
     unlink(path);
     return (done == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
 }
+
+pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd)
+{
+    int fds[2];
+    char server_arg[32];
+    if (pipe(fds) != 0)
+        return -1;
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[0], STDIN_FILENO);
+        close(fds[1]);
+        int null_fd = open("/dev/null", O_WRONLY);
+        dup2(null_fd, STDOUT_FILENO);
+        execl(LOBBY_CHAT_PATH, LOBBY_CHAT_PATH, "--server", server_arg, "--name", name,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fds[0]);
+    *stdin_fd = fds[1];
+    return pid;
+}

@@ -26,6 +26,11 @@ void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
 /* True when the server's log contains needle. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle);
 
+/* Starts an interactive `lobby-chat --server 127.0.0.1:PORT --name NAME`
+ * whose stdin stays open (write end in *stdin_fd) and stdout goes to
+ * /dev/null. Returns its pid, or -1. */
+pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd);
+
 /* Runs argv (argv[0] a path) with stdout+stderr captured into out (NUL-
  * terminated, cut to cap) and returns its exit status, -1 on failure. */
 int run_command(char *const argv[], char *out, size_t cap, int timeout_s);

@@ -337,25 +337,15 @@ static void test_killed_client_leaves_by_timeout(void **state)
 {
     fixture *f = *state;
     reset_records(f);
-    int keep_stdin_open[2];
-    assert_int_equal(pipe(keep_stdin_open), 0);
-    char server_arg[32];
-    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)f->server.port);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(keep_stdin_open[0], STDIN_FILENO);
-        freopen("/dev/null", "w", stdout);
-        execl(LOBBY_CHAT_PATH, LOBBY_CHAT_PATH, "--server", server_arg, "--name", "victim",
-              (char *)NULL);
-        _exit(127);
-    }
-    close(keep_stdin_open[0]);
+    int victim_stdin;
+    pid_t pid = spawn_lobby_chat(f->server.port, "victim", &victim_stdin);
+    assert_true(pid > 0);
     assert_true(pump_until(f->clients, PLAYERS, victim_present, "victim", 5000));
     uint16_t id = find_id_by_name(f->clients[0].c, "victim");
     assert_true(id > 0 && id < ID_SLOTS);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    close(keep_stdin_open[1]);
+    close(victim_stdin);
     /* The server drops a silent peer after --timeout-ms 1500 plus ENet's slack. */
     assert_true(pump_until(f->clients, PLAYERS, victim_left, &id, 8000));
     for (int i = 0; i < PLAYERS; i++)
@@ -553,18 +543,9 @@ static void test_shutdown_does_not_wait_for_frozen_client(void **state)
     (void)state;
     server_proc sp;
     assert_true(server_proc_start(&sp, NULL));
-    char server_arg[32];
-    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp.port);
-    int keep_stdin_open[2];
-    assert_int_equal(pipe(keep_stdin_open), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(keep_stdin_open[0], STDIN_FILENO);
-        freopen("/dev/null", "w", stdout);
-        execl(LOBBY_CHAT_PATH, LOBBY_CHAT_PATH, "--server", server_arg, "--name", "frozen",
-              (char *)NULL);
-        _exit(127);
-    }
+    int frozen_stdin;
+    pid_t pid = spawn_lobby_chat(sp.port, "frozen", &frozen_stdin);
+    assert_true(pid > 0);
     for (int i = 0; i < 500 && !server_proc_log_contains(&sp, "player=frozen"); i++)
         nanosleep(&(struct timespec){0, 10000000L}, NULL);
     assert_true(server_proc_log_contains(&sp, "player=frozen"));
@@ -574,8 +555,7 @@ static void test_shutdown_does_not_wait_for_frozen_client(void **state)
     server_proc_stop(&sp, &exit_code, &elapsed_ms);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    close(keep_stdin_open[0]);
-    close(keep_stdin_open[1]);
+    close(frozen_stdin);
     assert_int_equal(exit_code, 0);
     assert_true(elapsed_ms < 1000.0);
 }
