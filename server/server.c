@@ -115,14 +115,15 @@ void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t c
 uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
                            uint8_t channel, bool reliable)
 {
-    if (l->count <= 1 && (l->count == 0 || l->players[0].id == except_id))
-        return 0;
-    int err = outbox_push(&s->out, msg, channel, reliable);
     uint32_t sent = 0;
+    int err = OUTBOX_OK;
     for (unsigned i = 0; i < l->count && err == OUTBOX_OK; i++) {
         if (l->players[i].id == except_id)
             continue;
-        err = outbox_add_dest(&s->out, l->players[i].session);
+        if (sent == 0) /* encode once, on the first recipient */
+            err = outbox_push(&s->out, msg, channel, reliable);
+        if (err == OUTBOX_OK)
+            err = outbox_add_dest(&s->out, l->players[i].session);
         sent += err == OUTBOX_OK;
     }
     note_outbox_error(s, err);
