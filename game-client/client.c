@@ -164,12 +164,17 @@ const client_view *client_get_view(const client *c)
     return &c->view;
 }
 
-const client_player *client_find_player(const client *c, uint16_t id)
+static client_player *find_player(client *c, uint16_t id)
 {
     for (unsigned i = 0; i < c->view.player_count; i++)
         if (c->view.players[i].id == id)
             return &c->view.players[i];
     return NULL;
+}
+
+const client_player *client_find_player(const client *c, uint16_t id)
+{
+    return find_player((client *)c, id);
 }
 
 static void view_add_player(client_view *v, const proto_player *p)
@@ -320,7 +325,7 @@ static void on_player_left(client *c, const proto_msg *m)
  * reordered datagram never moves a player backwards. */
 static void on_position(client *c, const proto_msg *m)
 {
-    client_player *p = (client_player *)client_find_player(c, m->u.position_relay.id);
+    client_player *p = find_player(c, m->u.position_relay.id);
     if (p == NULL)
         return;
     if (p->has_pos_seq && !proto_seq_newer(m->u.position_relay.seq, p->pos_seq)) {
@@ -338,6 +343,20 @@ static void on_position(client *c, const proto_msg *m)
         ev->sent_us = m->u.position_relay.sent_us;
         ev->x = p->x;
         ev->y = p->y;
+    }
+}
+
+static void on_member_stats(client *c, const proto_msg *m)
+{
+    for (unsigned i = 0; i < m->u.member_stats.count; i++) {
+        const proto_member_stat *st = &m->u.member_stats.members[i];
+        client_player *p = find_player(c, st->id);
+        if (p == NULL)
+            continue;
+        p->has_link = true;
+        p->rtt_ms = st->rtt_ms;
+        p->jitter_ms = st->jitter_ms;
+        p->loss_permyriad = st->loss_permyriad;
     }
 }
 
@@ -406,6 +425,9 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
         break;
     case PROTO_PONG:
         on_pong(c, &msg, now_us);
+        break;
+    case PROTO_MEMBER_STATS:
+        on_member_stats(c, &msg);
         break;
     default:
         on_chat_message(c, &msg);

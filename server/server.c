@@ -18,6 +18,7 @@ void server_config_defaults(server_config *cfg)
     cfg->chat_per_s = 5.0;
     cfg->chat_burst = 10.0;
     cfg->malformed_limit = 16;
+    cfg->member_stats_ms = 1000;
 }
 
 int server_create(const server_config *cfg, server **out)
@@ -267,17 +268,62 @@ void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t no
     s->session_count--;
 }
 
-void server_tick(server *s, uint64_t now_us)
+static uint16_t clamp_u16(uint32_t v)
 {
-    if (now_us < s->next_tick_us)
+    return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+}
+
+void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitter_ms,
+                      uint32_t loss_permyriad)
+{
+    if (handle >= s->cfg.max_sessions)
         return;
-    s->next_tick_us = now_us + TICK_INTERVAL_US;
+    proto_member_stat *link = &s->sessions[handle].link;
+    link->rtt_ms = clamp_u16(rtt_ms);
+    link->jitter_ms = clamp_u16(jitter_ms);
+    link->loss_permyriad = (uint16_t)(loss_permyriad > PROTO_MAX_LOSS_PERMYRIAD
+                                          ? PROTO_MAX_LOSS_PERMYRIAD
+                                          : loss_permyriad);
+}
+
+/* Tells every lobby how each of its members' links look from the server, so a
+ * player list can show everyone's round trip, not only one's own. */
+static void send_member_stats(server *s)
+{
+    for (uint32_t i = 0; i < s->lobbies.max_lobbies; i++) {
+        const lobby *l = &s->lobbies.lobbies[i];
+        if (!l->in_use || l->count == 0)
+            continue;
+        proto_msg m = {.type = PROTO_MEMBER_STATS};
+        m.u.member_stats.count = l->count;
+        for (unsigned k = 0; k < l->count; k++) {
+            m.u.member_stats.members[k] = s->sessions[l->players[k].session].link;
+            m.u.member_stats.members[k].id = l->players[k].id;
+        }
+        server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_POSITION, false);
+    }
+}
+
+static void expire_handshakes(server *s, uint64_t now_us)
+{
     uint64_t limit_us = (uint64_t)s->cfg.handshake_timeout_ms * 1000u;
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++) {
         session *se = &s->sessions[i];
         if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
             server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
                           (unsigned)s->cfg.handshake_timeout_ms);
+    }
+}
+
+void server_tick(server *s, uint64_t now_us)
+{
+    if (now_us < s->next_tick_us)
+        return;
+    s->next_tick_us = now_us + TICK_INTERVAL_US;
+    expire_handshakes(s, now_us);
+    if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {
+        s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
+        send_member_stats(s);
     }
 }
 

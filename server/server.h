@@ -25,6 +25,7 @@ typedef struct server_config {
     double chat_per_s;             /* sustained chat rate per player */
     double chat_burst;             /* chat messages allowed back to back */
     uint32_t malformed_limit;      /* malformed messages before a kick */
+    uint32_t member_stats_ms;      /* how often lobbies hear their members' link quality */
 } server_config;
 
 /* Counters for logs and metrics; only ever grow. */
@@ -69,7 +70,12 @@ void server_on_receive(server *s, uint32_t session, const uint8_t *data, size_t 
 /* data is the peer's ENet disconnect data: 0 when ENet timed the peer out. */
 void server_on_disconnect(server *s, uint32_t session, uint32_t data, uint64_t now_us);
 
-/* Periodic work: handshake timeouts. Call at least every 100 ms. */
+/* The transport's measure of a session's link, kept for MEMBER_STATS:
+ * round trip and its variance in ms, reliable packet loss in 1/10000. */
+void server_note_link(server *s, uint32_t session, uint32_t rtt_ms, uint32_t jitter_ms,
+                      uint32_t loss_permyriad);
+
+/* Periodic work: handshake timeouts, member stats. Call at least every 100 ms. */
 void server_tick(server *s, uint64_t now_us);
 
 /* Refuses new connections and disconnects everyone with SHUTTING_DOWN. */

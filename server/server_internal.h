@@ -31,6 +31,7 @@ typedef struct session {
     uint32_t malformed_unlogged;
     uint64_t malformed_logged_us;
     bool malformed_ever_logged;
+    proto_member_stat link; /* id unused; see server_note_link */
 } session;
 
 struct server {
@@ -45,6 +46,7 @@ struct server {
     uint32_t session_count;
     bool shutting_down;
     uint64_t next_tick_us;
+    uint64_t next_member_stats_us;
 };
 
 /* Queues msg for one session / for every member of l but except_id

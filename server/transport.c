@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+enum { LINK_SAMPLE_INTERVAL_US = 1000000 };
+
 struct transport {
     ENetHost *host;
     server *core;
     transport_config cfg;
     transport_stats stats;
+    uint64_t next_link_sample_us;
 };
 
 int transport_create(const transport_config *cfg, server *core, transport **out)
@@ -160,9 +163,26 @@ static void send_outbox(transport *t)
     outbox_clear(ob);
 }
 
+/* Hands ENet's per-peer link figures to the core, once a second: walking
+ * every peer is not free, and the figures move slowly anyway. */
+static void sample_links(transport *t, uint64_t now_us)
+{
+    if (now_us < t->next_link_sample_us)
+        return;
+    t->next_link_sample_us = now_us + LINK_SAMPLE_INTERVAL_US;
+    for (size_t i = 0; i < t->host->peerCount; i++) {
+        const ENetPeer *p = &t->host->peers[i];
+        if (p->state != ENET_PEER_STATE_CONNECTED)
+            continue;
+        uint32_t loss = (uint32_t)((uint64_t)p->packetLoss * 10000u / ENET_PEER_PACKET_LOSS_SCALE);
+        server_note_link(t->core, (uint32_t)i, p->roundTripTime, p->roundTripTimeVariance, loss);
+    }
+}
+
 void transport_pump(transport *t, uint64_t now_us)
 {
     drain_events(t, now_us);
+    sample_links(t, now_us);
     server_tick(t->core, now_us);
     send_outbox(t);
     enet_host_flush(t->host);

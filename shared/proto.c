@@ -55,6 +55,22 @@ static void read_player(wire_reader *r, proto_player *p)
     p->y = wire_read_f32(r);
 }
 
+static void write_member_stat(wire_writer *w, const proto_member_stat *st)
+{
+    wire_write_u16(w, st->id);
+    wire_write_u16(w, st->rtt_ms);
+    wire_write_u16(w, st->jitter_ms);
+    wire_write_u16(w, st->loss_permyriad);
+}
+
+static void read_member_stat(wire_reader *r, proto_member_stat *st)
+{
+    st->id = wire_read_u16(r);
+    st->rtt_ms = wire_read_u16(r);
+    st->jitter_ms = wire_read_u16(r);
+    st->loss_permyriad = wire_read_u16(r);
+}
+
 static bool player_valid(const proto_player *p)
 {
     return p->colour <= 0xFFFFFF && isfinite(p->x) && isfinite(p->y);
@@ -90,6 +106,13 @@ static bool values_valid(const proto_msg *m)
             if (!player_valid(&m->u.welcome.players[i]))
                 return false;
         return true;
+    case PROTO_MEMBER_STATS:
+        if (m->u.member_stats.count > PROTO_MAX_LOBBY_PLAYERS)
+            return false;
+        for (unsigned i = 0; i < m->u.member_stats.count; i++)
+            if (m->u.member_stats.members[i].loss_permyriad > PROTO_MAX_LOSS_PERMYRIAD)
+                return false;
+        return true;
     default:
         return true;
     }
@@ -122,6 +145,8 @@ static bool lengths_fit(const proto_msg *m)
         return m->u.chat_refused.text.len <= PROTO_MAX_STR8_BYTES;
     case PROTO_CHAT_RELAY:
         return m->u.chat_relay.text.len <= PROTO_MAX_STR16_BYTES;
+    case PROTO_MEMBER_STATS:
+        return m->u.member_stats.count <= PROTO_MAX_LOBBY_PLAYERS;
     default:
         return true;
     }
@@ -190,6 +215,11 @@ static void write_body(wire_writer *w, const proto_msg *m)
     case PROTO_PONG:
         wire_write_u64(w, m->u.pong.client_us);
         wire_write_u64(w, m->u.pong.server_us);
+        break;
+    case PROTO_MEMBER_STATS:
+        wire_write_u8(w, m->u.member_stats.count);
+        for (unsigned i = 0; i < m->u.member_stats.count; i++)
+            write_member_stat(w, &m->u.member_stats.members[i]);
         break;
     }
 }
@@ -278,6 +308,13 @@ static bool read_body(wire_reader *r, proto_msg *m)
     case PROTO_PONG:
         m->u.pong.client_us = wire_read_u64(r);
         m->u.pong.server_us = wire_read_u64(r);
+        break;
+    case PROTO_MEMBER_STATS:
+        m->u.member_stats.count = wire_read_u8(r);
+        if (m->u.member_stats.count > PROTO_MAX_LOBBY_PLAYERS)
+            return false;
+        for (unsigned i = 0; i < m->u.member_stats.count; i++)
+            read_member_stat(r, &m->u.member_stats.members[i]);
         break;
     }
     return true;

@@ -54,6 +54,7 @@ typedef enum proto_type {
     PROTO_CHAT_RELAY = 0x86,
     PROTO_POSITION_RELAY = 0x87,
     PROTO_PONG = 0x88,
+    PROTO_MEMBER_STATS = 0x89,
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -112,6 +113,16 @@ typedef struct proto_player {
     proto_str name;
     float x, y;
 } proto_player;
+
+/* The server's measure of one member's link (ENet's figures for its peer). */
+typedef struct proto_member_stat {
+    uint16_t id;
+    uint16_t rtt_ms;
+    uint16_t jitter_ms;      /* round-trip time variance */
+    uint16_t loss_permyriad; /* reliable packets lost, in 1/10000 (0..10000) */
+} proto_member_stat;
+
+enum { PROTO_MAX_LOSS_PERMYRIAD = 10000 };
 
 typedef struct proto_msg {
     proto_type type;
@@ -172,6 +183,10 @@ typedef struct proto_msg {
             uint64_t client_us; /* echoed from the ping */
             uint64_t server_us;
         } pong;
+        struct {
+            uint8_t count;
+            proto_member_stat members[PROTO_MAX_LOBBY_PLAYERS];
+        } member_stats;
     } u;
 } proto_msg;
 

@@ -112,6 +112,8 @@ const char *proto_type_name(uint32_t type)
         return "position_relay";
     case PROTO_PONG:
         return "pong";
+    case PROTO_MEMBER_STATS:
+        return "member_stats";
     }
     return "?";
 }

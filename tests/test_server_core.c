@@ -48,6 +48,7 @@ static void test_config(server_config *cfg)
     server_config_defaults(cfg);
     cfg->max_players = 32;
     cfg->max_sessions = 40;
+    cfg->member_stats_ms = 0; /* off unless a test is about it */
 }
 
 static void harness_start(harness *h, const server_config *cfg)
@@ -1368,9 +1369,58 @@ static void connect_on_busy_handle_is_ignored(void **state)
 
 #define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
 
+static void assert_stat(const proto_member_stat *st, uint16_t id, uint16_t rtt, uint16_t jitter,
+                        uint16_t loss)
+{
+    assert_int_equal(st->id, id);
+    assert_int_equal(st->rtt_ms, rtt);
+    assert_int_equal(st->jitter_ms, jitter);
+    assert_int_equal(st->loss_permyriad, loss);
+}
+
+/* Each lobby hears its own members' link figures, clamped to the wire's
+ * range, once per interval, unreliably on the position channel. */
+static void member_stats_go_to_each_lobby_once_per_interval(void **state)
+{
+    harness *h = *state;
+    server_config cfg;
+    test_config(&cfg);
+    cfg.member_stats_ms = 1000;
+    restart(h, &cfg);
+    uint16_t alice = join(h, 0, "alice", "");
+    uint16_t bob = join(h, 1, "bob", "");
+    uint16_t carol = join(h, 2, "carol", "red");
+    server_note_link(h->s, 0, 20, 3, 150);
+    server_note_link(h->s, 1, 70000, 5, 20000);
+    server_tick(h->s, h->now_us);
+    capture(h);
+    const delivery *main_stats = must_find_for(h, 0, PROTO_MEMBER_STATS);
+    assert_dests(main_stats, (const uint32_t[]){0, 1}, 2);
+    assert_int_equal(main_stats->channel, PROTO_CHANNEL_POSITION);
+    assert_false(main_stats->reliable);
+    assert_int_equal(main_stats->msg.u.member_stats.count, 2);
+    assert_stat(&main_stats->msg.u.member_stats.members[0], alice, 20, 3, 150);
+    assert_stat(&main_stats->msg.u.member_stats.members[1], bob, UINT16_MAX, 5, 10000);
+    const delivery *red_stats = must_find_for(h, 2, PROTO_MEMBER_STATS);
+    assert_int_equal(red_stats->msg.u.member_stats.count, 1);
+    assert_stat(&red_stats->msg.u.member_stats.members[0], carol, 0, 0, 0);
+    end_pass(h);
+
+    server_tick(h->s, h->now_us + 500 * MS_US);
+    capture(h);
+    assert_int_equal(count_type(h, PROTO_MEMBER_STATS), 0);
+    end_pass(h);
+    server_tick(h->s, h->now_us + 1000 * MS_US);
+    capture(h);
+    assert_int_equal(count_type(h, PROTO_MEMBER_STATS), 2);
+    end_pass(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(member_stats_go_to_each_lobby_once_per_interval,
+                                        harness_setup, harness_teardown),
         cmocka_unit_test(create_rejects_bad_config),
         cmocka_unit_test(create_rejects_more_players_than_player_ids),
         cmocka_unit_test(create_accepts_defaults),

@@ -1,0 +1,325 @@
+#include "game.h"
+
+#include "interp.h"
+#include "movement.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    FIRST_BACKOFF_MS = 1000,
+    HEARTBEAT_US = 1000000, /* resend an unchanged position this often */
+};
+
+typedef struct remote_track {
+    uint16_t id;
+    interp_track track;
+} remote_track;
+
+struct game {
+    game_config cfg;
+    char host[256], name[PROTO_MAX_STR8_BYTES + 1], lobby[PROTO_MAX_STR8_BYTES + 1];
+    client *c; /* NULL while waiting to retry */
+    uint64_t retry_at_us;
+    uint32_t backoff_ms;
+    bool lost; /* set while draining events; the client is replaced after */
+    float my_x, my_y;
+    uint64_t last_update_us;
+    uint64_t next_send_us, last_sent_us;
+    float sent_x, sent_y;
+    unsigned track_count;
+    remote_track tracks[PROTO_MAX_LOBBY_PLAYERS];
+    chat_log log;
+    game_view view;
+};
+
+void game_config_defaults(game_config *cfg)
+{
+    client_config_defaults(&cfg->client);
+    cfg->send_hz = 20;
+    cfg->interp_delay_ms = 100;
+    cfg->move_speed = 300.0f;
+    cfg->max_backoff_ms = 30000;
+}
+
+static void set_status(game *g, game_conn conn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_status(game *g, game_conn conn, const char *fmt, ...)
+{
+    char text[sizeof g->view.status];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    g->view.conn = conn;
+    if (strcmp(text, g->view.status) != 0) {
+        memcpy(g->view.status, text, sizeof text);
+        g->view.status_serial++;
+    }
+}
+
+/* Opens a new connection; a failure here (the name does not resolve) is
+ * retried like any other. */
+static void start_connecting(game *g, uint64_t now_us)
+{
+    int err = client_create(&g->cfg.client, now_us, &g->c);
+    if (err == CLIENT_OK) {
+        set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host,
+                   (unsigned)g->cfg.client.port);
+        return;
+    }
+    g->c = NULL;
+    g->retry_at_us = now_us + (uint64_t)g->backoff_ms * 1000u;
+    set_status(g, GAME_WAITING_RETRY, "Cannot connect to %s: %s; retrying in %u s", g->host,
+               client_strerror(err), (unsigned)(g->backoff_ms / 1000));
+}
+
+int game_create(const game_config *cfg, uint64_t now_us, game **out)
+{
+    if (cfg->client.host == NULL || cfg->client.name == NULL || cfg->send_hz == 0)
+        return CLIENT_ERR_ARG;
+    game *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return CLIENT_ERR_NOMEM;
+    g->cfg = *cfg;
+    snprintf(g->host, sizeof g->host, "%s", cfg->client.host);
+    snprintf(g->name, sizeof g->name, "%s", cfg->client.name);
+    snprintf(g->lobby, sizeof g->lobby, "%s", cfg->client.lobby ? cfg->client.lobby : "");
+    g->cfg.client.host = g->host;
+    g->cfg.client.name = g->name;
+    g->cfg.client.lobby = g->lobby;
+    g->backoff_ms = FIRST_BACKOFF_MS;
+    g->last_update_us = now_us;
+    chat_log_init(&g->log);
+    g->view.chat = &g->log;
+    int err = client_create(&g->cfg.client, now_us, &g->c);
+    if (err != CLIENT_OK) {
+        free(g);
+        return err;
+    }
+    set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host,
+               (unsigned)cfg->client.port);
+    *out = g;
+    return CLIENT_OK;
+}
+
+void game_destroy(game *g)
+{
+    if (g == NULL)
+        return;
+    client_destroy(g->c);
+    free(g);
+}
+
+const game_view *game_get_view(const game *g)
+{
+    return &g->view;
+}
+
+int game_fd(const game *g)
+{
+    return g->c ? client_fd(g->c) : -1;
+}
+
+/* ---- remote players --------------------------------------------------------- */
+
+static interp_track *track_of(game *g, uint16_t id)
+{
+    for (unsigned i = 0; i < g->track_count; i++)
+        if (g->tracks[i].id == id)
+            return &g->tracks[i].track;
+    return NULL;
+}
+
+static void track_add(game *g, const client_player *p)
+{
+    if (track_of(g, p->id) != NULL || g->track_count >= PROTO_MAX_LOBBY_PLAYERS)
+        return;
+    remote_track *rt = &g->tracks[g->track_count++];
+    rt->id = p->id;
+    interp_init(&rt->track, p->x, p->y);
+}
+
+static void track_remove(game *g, uint16_t id)
+{
+    for (unsigned i = 0; i < g->track_count; i++) {
+        if (g->tracks[i].id == id) {
+            g->tracks[i] = g->tracks[--g->track_count];
+            return;
+        }
+    }
+}
+
+/* ---- events from the client core -------------------------------------------- */
+
+static void on_joined(game *g)
+{
+    const client_view *v = client_get_view(g->c);
+    g->backoff_ms = FIRST_BACKOFF_MS;
+    g->track_count = 0;
+    for (unsigned i = 0; i < v->player_count; i++) {
+        if (v->players[i].id == v->my_id) {
+            g->my_x = v->players[i].x;
+            g->my_y = v->players[i].y;
+        } else {
+            track_add(g, &v->players[i]);
+        }
+    }
+    set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
+               (unsigned)g->cfg.client.port);
+    chat_log_system(&g->log, "Joined lobby %s (%u/%u players)", v->lobby,
+                    (unsigned)v->player_count, (unsigned)v->capacity);
+}
+
+/* The connection is over: say why, fail what was in flight, plan a retry. */
+static void on_lost(game *g, const client_event *ev, uint64_t now_us)
+{
+    bool rejected = ev->type == CLIENT_EV_REJECTED;
+    bool was_joined = g->view.conn == GAME_JOINED;
+    unsigned wait_s = g->backoff_ms / 1000;
+    const char *what = rejected     ? "Join rejected"
+                       : was_joined ? "Connection lost"
+                                    : "Cannot reach the server";
+    set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %u s", what, ev->text, wait_s);
+    chat_log_system(&g->log, "%s: %s", what, ev->text);
+    chat_log_fail_pending(&g->log, "not delivered: connection lost");
+    g->retry_at_us = now_us + (uint64_t)g->backoff_ms * 1000u;
+    g->backoff_ms = g->backoff_ms * 2 > g->cfg.max_backoff_ms ? g->cfg.max_backoff_ms
+                                                              : g->backoff_ms * 2;
+    g->lost = true;
+}
+
+static void on_event(game *g, const client_event *ev, uint64_t now_us)
+{
+    const client_player *p = client_find_player(g->c, ev->player_id);
+    interp_track *t;
+    switch (ev->type) {
+    case CLIENT_EV_JOINED:
+        on_joined(g);
+        break;
+    case CLIENT_EV_REJECTED:
+    case CLIENT_EV_DISCONNECTED:
+        on_lost(g, ev, now_us);
+        break;
+    case CLIENT_EV_PLAYER_JOINED:
+        if (p != NULL)
+            track_add(g, p);
+        chat_log_system(&g->log, "%s joined", ev->text);
+        break;
+    case CLIENT_EV_PLAYER_LEFT:
+        track_remove(g, ev->player_id);
+        chat_log_system(&g->log, "%s left (%s)", ev->text, proto_leave_text(ev->reason));
+        break;
+    case CLIENT_EV_CHAT:
+        chat_log_message(&g->log, p ? p->name : "?", p ? p->colour : 0xAAAAAA, ev->seq, ev->text);
+        break;
+    case CLIENT_EV_CHAT_ACK:
+        chat_log_ack(&g->log, ev->msg_id, ev->seq);
+        break;
+    case CLIENT_EV_CHAT_REFUSED:
+        chat_log_refuse(&g->log, ev->msg_id, ev->text);
+        break;
+    case CLIENT_EV_POSITION:
+        if ((t = track_of(g, ev->player_id)) != NULL)
+            interp_push(t, ev->sent_us, ev->x, ev->y, now_us);
+        break;
+    case CLIENT_EV_PONG:
+        break;
+    }
+}
+
+/* ---- the frame -------------------------------------------------------------- */
+
+/* Sends our position at the configured rate when it changed, and at least
+ * once a second so the others' playback never starves. */
+static void send_position(game *g, uint64_t now_us)
+{
+    if (now_us < g->next_send_us)
+        return;
+    bool moved = g->my_x != g->sent_x || g->my_y != g->sent_y;
+    if (!moved && now_us - g->last_sent_us < HEARTBEAT_US)
+        return;
+    if (client_send_position(g->c, g->my_x, g->my_y, now_us) == CLIENT_OK) {
+        g->sent_x = g->my_x;
+        g->sent_y = g->my_y;
+        g->last_sent_us = now_us;
+    }
+    g->next_send_us = now_us + 1000000u / g->cfg.send_hz;
+}
+
+static void refresh_view(game *g, uint64_t now_us)
+{
+    game_view *v = &g->view;
+    v->avatar_count = 0;
+    if (g->c == NULL || v->conn != GAME_JOINED)
+        return;
+    const client_view *cv = client_get_view(g->c);
+    snprintf(v->lobby, sizeof v->lobby, "%s", cv->lobby);
+    v->capacity = cv->capacity;
+    v->rtt_ms = cv->enet_rtt_ms;
+    for (unsigned i = 0; i < cv->player_count; i++) {
+        const client_player *p = &cv->players[i];
+        game_avatar *a = &v->avatars[v->avatar_count++];
+        a->id = p->id;
+        a->colour = p->colour;
+        memcpy(a->name, p->name, sizeof a->name);
+        a->is_me = p->id == cv->my_id;
+        a->has_link = p->has_link;
+        a->rtt_ms = p->rtt_ms;
+        a->jitter_ms = p->jitter_ms;
+        a->loss_permyriad = p->loss_permyriad;
+        interp_track *t = a->is_me ? NULL : track_of(g, p->id);
+        if (a->is_me) {
+            a->x = g->my_x, a->y = g->my_y;
+        } else if (t != NULL) {
+            interp_position(t, now_us, (uint64_t)g->cfg.interp_delay_ms * 1000u, &a->x, &a->y);
+        } else {
+            a->x = p->x, a->y = p->y;
+        }
+    }
+}
+
+void game_update(game *g, uint64_t now_us, const game_input *in)
+{
+    double dt_s = (double)(now_us - g->last_update_us) / 1e6;
+    g->last_update_us = now_us;
+    if (g->c == NULL && now_us >= g->retry_at_us)
+        start_connecting(g, now_us);
+    if (g->c != NULL && g->view.conn == GAME_JOINED) {
+        movement_step(&g->my_x, &g->my_y, in->up, in->down, in->left, in->right,
+                      g->cfg.move_speed, dt_s);
+        send_position(g, now_us);
+    }
+    if (g->c != NULL) {
+        client_update(g->c, now_us); /* receives, and flushes what we queued */
+        client_event ev;
+        while (!g->lost && client_next_event(g->c, &ev))
+            on_event(g, &ev, now_us);
+    }
+    if (g->lost) {
+        client_destroy(g->c);
+        g->c = NULL;
+        g->lost = false;
+    }
+    refresh_view(g, now_us);
+}
+
+bool game_send_chat(game *g, const char *text, size_t len)
+{
+    uint32_t msg_id;
+    if (g->c == NULL || g->view.conn != GAME_JOINED) {
+        chat_log_system(&g->log, "Not sent: not connected");
+        return false;
+    }
+    int err = client_send_chat(g->c, text, len, &msg_id);
+    if (err != CLIENT_OK) {
+        chat_log_system(&g->log, "Not sent: %s", client_strerror(err));
+        return false;
+    }
+    const client_player *me = client_find_player(g->c, client_get_view(g->c)->my_id);
+    chat_log_own(&g->log, g->name, me ? me->colour : 0xFFFFFF, msg_id, text, len);
+    return true;
+}

@@ -1,0 +1,76 @@
+/* The game session behind the SDL window, with no SDL: it owns the client
+ * core connection (and reconnects with backoff), moves the local player from
+ * input intents at a fixed speed, sends its position at a fixed rate,
+ * interpolates the other players, and keeps the chat log. The front end
+ * turns SDL input into game_input and game_send_chat calls, and draws
+ * game_get_view(). Time is passed in. */
+#ifndef LOBBY_GAME_H
+#define LOBBY_GAME_H
+
+#include "chat_log.h"
+#include "client.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct game_config {
+    client_config client;      /* server, name, lobby, timeouts */
+    uint32_t send_hz;          /* position updates per second (default 20) */
+    uint32_t interp_delay_ms;  /* playout delay for remote players (default 100) */
+    float move_speed;          /* world units per second (default 300) */
+    uint32_t max_backoff_ms;   /* reconnect delay cap (default 30000) */
+} game_config;
+
+/* Movement intents held this frame. */
+typedef struct game_input {
+    bool up, down, left, right;
+} game_input;
+
+typedef enum game_conn {
+    GAME_CONNECTING,    /* connecting or joining */
+    GAME_JOINED,
+    GAME_WAITING_RETRY, /* lost, rejected or unreachable; retrying after a delay */
+} game_conn;
+
+typedef struct game_avatar {
+    uint16_t id;
+    uint32_t colour;
+    char name[PROTO_MAX_NAME_BYTES + 1];
+    float x, y;   /* where to draw it: predicted for us, interpolated for others */
+    bool is_me;
+    bool has_link; /* the server has reported this member's link yet */
+    uint16_t rtt_ms, jitter_ms, loss_permyriad;
+} game_avatar;
+
+/* Everything the window draws. */
+typedef struct game_view {
+    game_conn conn;
+    char status[192];       /* one line for humans: connection state and why */
+    uint32_t status_serial; /* changes whenever status changes */
+    char lobby[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    uint8_t capacity;
+    uint32_t rtt_ms; /* ours, ENet's smoothed round trip */
+    uint8_t avatar_count;
+    game_avatar avatars[PROTO_MAX_LOBBY_PLAYERS];
+    const chat_log *chat;
+} game_view;
+
+typedef struct game game;
+
+void game_config_defaults(game_config *cfg);
+/* Starts connecting. Returns CLIENT_OK or a negative client_error (an
+ * unresolvable host name is reported here; later failures are retried). */
+int game_create(const game_config *cfg, uint64_t now_us, game **out);
+/* Leaves (the server sees a quit, not a timeout) and frees everything. */
+void game_destroy(game *g);
+
+/* One frame: services the network, applies input, sends our position when
+ * due, reconnects when due, and refreshes the view. */
+void game_update(game *g, uint64_t now_us, const game_input *input);
+/* Sends chat and logs it as pending; false (with a system line) when not joined. */
+bool game_send_chat(game *g, const char *text, size_t len);
+const game_view *game_get_view(const game *g);
+/* The socket to wait on, or -1 while between connections. */
+int game_fd(const game *g);
+
+#endif
