@@ -28,9 +28,9 @@ typedef enum chat_own_state {
 typedef struct chat_line {
     chat_line_kind kind;
     chat_own_state own_state;
-    uint32_t msg_id;  /* ours: the id the ack or refusal will name */
-    uint32_t seq;     /* the server's sequence number, once known */
-    uint32_t colour;  /* the sender's, 0xRRGGBB */
+    uint32_t msg_id; /* ours: the id the ack or refusal will name */
+    uint32_t seq;    /* the server's sequence number, once known */
+    uint32_t colour; /* the sender's, 0xRRGGBB */
     char who[PROTO_MAX_NAME_BYTES + 1];
     char text[PROTO_MAX_CHAT_BYTES + 1];
     char note[CHAT_NOTE_BYTES];

@@ -39,8 +39,8 @@ typedef struct client_player {
     char name[PROTO_MAX_NAME_BYTES + 1];
     float x, y;
     uint32_t pos_seq;
-    bool has_pos_seq; /* false until the first relayed position */
-    bool has_link;    /* the server has reported this member's link */
+    bool has_pos_seq;                           /* false until the first relayed position */
+    bool has_link;                              /* the server has reported this member's link */
     uint16_t rtt_ms, jitter_ms, loss_permyriad; /* as the server measures them */
 } client_player;
 

@@ -47,6 +47,20 @@ void game_config_defaults(game_config *cfg)
 static void set_status(game *g, game_conn conn, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+static void notify(game *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void notify(game *g, const char *fmt, ...)
+{
+    if (g->cfg.notify == NULL)
+        return;
+    char line[sizeof g->view.status + PROTO_MAX_CHAT_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    g->cfg.notify(g->cfg.notify_user, line);
+}
+
 static void set_status(game *g, game_conn conn, const char *fmt, ...)
 {
     char text[sizeof g->view.status];
@@ -58,6 +72,7 @@ static void set_status(game *g, game_conn conn, const char *fmt, ...)
     if (strcmp(text, g->view.status) != 0) {
         memcpy(g->view.status, text, sizeof text);
         g->view.status_serial++;
+        notify(g, "%s", text);
     }
 }
 
@@ -100,8 +115,7 @@ int game_create(const game_config *cfg, uint64_t now_us, game **out)
         free(g);
         return err;
     }
-    set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host,
-               (unsigned)cfg->client.port);
+    set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host, (unsigned)cfg->client.port);
     *out = g;
     return CLIENT_OK;
 }
@@ -170,8 +184,8 @@ static void on_joined(game *g)
     }
     set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
                (unsigned)g->cfg.client.port);
-    chat_log_system(&g->log, "Joined lobby %s (%u/%u players)", v->lobby,
-                    (unsigned)v->player_count, (unsigned)v->capacity);
+    chat_log_system(&g->log, "Joined lobby %s (%u/%u players)", v->lobby, (unsigned)v->player_count,
+                    (unsigned)v->capacity);
 }
 
 /* The connection is over: say why, fail what was in flight, plan a retry. */
@@ -187,8 +201,8 @@ static void on_lost(game *g, const client_event *ev, uint64_t now_us)
     chat_log_system(&g->log, "%s: %s", what, ev->text);
     chat_log_fail_pending(&g->log, "not delivered: connection lost");
     g->retry_at_us = now_us + (uint64_t)g->backoff_ms * 1000u;
-    g->backoff_ms = g->backoff_ms * 2 > g->cfg.max_backoff_ms ? g->cfg.max_backoff_ms
-                                                              : g->backoff_ms * 2;
+    g->backoff_ms =
+        g->backoff_ms * 2 > g->cfg.max_backoff_ms ? g->cfg.max_backoff_ms : g->backoff_ms * 2;
     g->lost = true;
 }
 
@@ -218,9 +232,12 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_CHAT_ACK:
         chat_log_ack(&g->log, ev->msg_id, ev->seq);
+        notify(g, "message %u acknowledged by the server as #%u", (unsigned)ev->msg_id,
+               (unsigned)ev->seq);
         break;
     case CLIENT_EV_CHAT_REFUSED:
         chat_log_refuse(&g->log, ev->msg_id, ev->text);
+        notify(g, "message %u refused: %s", (unsigned)ev->msg_id, ev->text);
         break;
     case CLIENT_EV_POSITION:
         if ((t = track_of(g, ev->player_id)) != NULL)
@@ -289,8 +306,8 @@ void game_update(game *g, uint64_t now_us, const game_input *in)
     if (g->c == NULL && now_us >= g->retry_at_us)
         start_connecting(g, now_us);
     if (g->c != NULL && g->view.conn == GAME_JOINED) {
-        movement_step(&g->my_x, &g->my_y, in->up, in->down, in->left, in->right,
-                      g->cfg.move_speed, dt_s);
+        movement_step(&g->my_x, &g->my_y, in->up, in->down, in->left, in->right, g->cfg.move_speed,
+                      dt_s);
         send_position(g, now_us);
     }
     if (g->c != NULL) {
@@ -322,4 +339,9 @@ bool game_send_chat(game *g, const char *text, size_t len)
     const client_player *me = client_find_player(g->c, client_get_view(g->c)->my_id);
     chat_log_own(&g->log, g->name, me ? me->colour : 0xFFFFFF, msg_id, text, len);
     return true;
+}
+
+void game_note(game *g, const char *text)
+{
+    chat_log_system(&g->log, "%s", text);
 }

@@ -13,12 +13,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Receives one line of news for a log or terminal: connection changes and
+ * what became of our messages. */
+typedef void (*game_notify_fn)(void *user, const char *line);
+
 typedef struct game_config {
-    client_config client;      /* server, name, lobby, timeouts */
-    uint32_t send_hz;          /* position updates per second (default 20) */
-    uint32_t interp_delay_ms;  /* playout delay for remote players (default 100) */
-    float move_speed;          /* world units per second (default 300) */
-    uint32_t max_backoff_ms;   /* reconnect delay cap (default 30000) */
+    client_config client;  /* server, name, lobby, timeouts */
+    game_notify_fn notify; /* optional */
+    void *notify_user;
+    uint32_t send_hz;         /* position updates per second (default 20) */
+    uint32_t interp_delay_ms; /* playout delay for remote players (default 100) */
+    float move_speed;         /* world units per second (default 300) */
+    uint32_t max_backoff_ms;  /* reconnect delay cap (default 30000) */
 } game_config;
 
 /* Movement intents held this frame. */
@@ -27,7 +33,7 @@ typedef struct game_input {
 } game_input;
 
 typedef enum game_conn {
-    GAME_CONNECTING,    /* connecting or joining */
+    GAME_CONNECTING, /* connecting or joining */
     GAME_JOINED,
     GAME_WAITING_RETRY, /* lost, rejected or unreachable; retrying after a delay */
 } game_conn;
@@ -36,7 +42,7 @@ typedef struct game_avatar {
     uint16_t id;
     uint32_t colour;
     char name[PROTO_MAX_NAME_BYTES + 1];
-    float x, y;   /* where to draw it: predicted for us, interpolated for others */
+    float x, y; /* where to draw it: predicted for us, interpolated for others */
     bool is_me;
     bool has_link; /* the server has reported this member's link yet */
     uint16_t rtt_ms, jitter_ms, loss_permyriad;
@@ -69,6 +75,8 @@ void game_destroy(game *g);
 void game_update(game *g, uint64_t now_us, const game_input *input);
 /* Sends chat and logs it as pending; false (with a system line) when not joined. */
 bool game_send_chat(game *g, const char *text, size_t len);
+/* Adds a line of local news (not sent anywhere) to the chat log. */
+void game_note(game *g, const char *text);
 const game_view *game_get_view(const game *g);
 /* The socket to wait on, or -1 while between connections. */
 int game_fd(const game *g);

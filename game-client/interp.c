@@ -54,8 +54,7 @@ bool interp_push(interp_track *t, uint64_t sent_us, float x, float y, uint64_t a
     return true;
 }
 
-void interp_position(const interp_track *t, uint64_t now_us, uint64_t delay_us, float *x,
-                     float *y)
+void interp_position(const interp_track *t, uint64_t now_us, uint64_t delay_us, float *x, float *y)
 {
     /* The sender's moment we show now: our clock, less its offset, less the delay. */
     int64_t target = (int64_t)now_us - t->offset_us - (int64_t)delay_us;

@@ -33,7 +33,6 @@ bool interp_push(interp_track *t, uint64_t sent_us, float x, float y, uint64_t a
 
 /* Position to draw at now_us with the given playout delay: interpolated
  * between the two updates around that moment, or the nearest end. */
-void interp_position(const interp_track *t, uint64_t now_us, uint64_t delay_us, float *x,
-                     float *y);
+void interp_position(const interp_track *t, uint64_t now_us, uint64_t delay_us, float *x, float *y);
 
 #endif

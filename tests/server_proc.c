@@ -23,7 +23,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static size_t read_file(const char *path, char *buf, size_t cap)
+size_t read_text_file(const char *path, char *buf, size_t cap)
 {
     FILE *f = fopen(path, "r");
     size_t n = 0;
@@ -55,7 +55,7 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args)
     }
     close(log_fd);
     for (double start = now_ms(); now_ms() - start < 5000; sleep_ms(10)) {
-        read_file(sp->log_path, log_buf, sizeof log_buf);
+        read_text_file(sp->log_path, log_buf, sizeof log_buf);
         const char *at = strstr(log_buf, "listening on 127.0.0.1:");
         if (at != NULL) {
             sp->port = (uint16_t)atoi(at + strlen("listening on 127.0.0.1:"));
@@ -90,7 +90,7 @@ void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms)
 bool server_proc_log_contains(const server_proc *sp, const char *needle)
 {
     static char buf[1 << 20];
-    read_file(sp->log_path, buf, sizeof buf);
+    read_text_file(sp->log_path, buf, sizeof buf);
     return strstr(buf, needle) != NULL;
 }
 
@@ -118,7 +118,7 @@ int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
         }
         sleep_ms(5);
     }
-    read_file(path, out, cap);
+    read_text_file(path, out, cap);
     unlink(path);
     return (done == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
 }
@@ -142,5 +142,21 @@ pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd)
     }
     close(fds[0]);
     *stdin_fd = fds[1];
+    return pid;
+}
+
+pid_t spawn_logged(char *const argv[], const char *out_path)
+{
+    int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fd);
     return pid;
 }

@@ -31,6 +31,13 @@ bool server_proc_log_contains(const server_proc *sp, const char *needle);
  * /dev/null. Returns its pid, or -1. */
 pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd);
 
+/* Starts argv (argv[0] a path) with stdout+stderr appended to out_path;
+ * returns its pid or -1. */
+pid_t spawn_logged(char *const argv[], const char *out_path);
+
+/* Reads a whole small file into buf (NUL-terminated, cut to cap). */
+size_t read_text_file(const char *path, char *buf, size_t cap);
+
 /* Runs argv (argv[0] a path) with stdout+stderr captured into out (NUL-
  * terminated, cut to cap) and returns its exit status, -1 on failure. */
 int run_command(char *const argv[], char *out, size_t cap, int timeout_s);

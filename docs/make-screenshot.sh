@@ -1,0 +1,52 @@
+#!/bin/sh
+# Makes docs/screenshot.png: a server on a free loopback port, two chatting
+# lobby-chat players, and the game window (headless, SDL's dummy driver)
+# typing a message, captured with --screenshot. Run from the repository root
+# after building into ./build. Needs python3 for the BMP to PNG step.
+set -eu
+build=${BUILD:-build}
+dir=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null; rm -rf "$dir"' EXIT
+
+"$build/server/lobby-server" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
+server_pid=$!
+for _ in $(seq 50); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/server.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "server did not start" >&2; exit 1; }
+
+say() { # say NAME DELAY TEXT...: a player who stays, chatting
+    name=$1 delay=$2
+    shift 2
+    (sleep "$delay"; for line in "$@"; do echo "$line"; sleep 0.4; done; sleep 6) |
+        "$build/game-client/lobby-chat" --server "127.0.0.1:$port" --name "$name" >/dev/null &
+}
+say alice 0.2 "hi all, anyone up for a round?" "map: harbour"
+say bob 0.5 "sure! give me a minute" "ready when you are"
+
+SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
+    "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name carol \
+    --size 1024x640 --frames 150 --screenshot "$dir/shot.bmp" --autotype "on my way ✓"
+
+python3 - "$dir/shot.bmp" docs/screenshot.png <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], 'rb').read()
+offset, = struct.unpack_from('<I', data, 10)
+width, height, _, bpp = struct.unpack_from('<iiHH', data, 18)
+row = ((width * bpp // 8) + 3) & ~3
+rows = []
+for y in range(abs(height)):
+    src = y if height < 0 else abs(height) - 1 - y
+    line = data[offset + src * row: offset + src * row + width * bpp // 8]
+    step = bpp // 8  # BMP stores blue, green, red (and alpha): PNG wants red, green, blue
+    rows.append(b'\0' + b''.join(bytes((line[i + 2], line[i + 1], line[i]))
+                                 for i in range(0, len(line), step)))
+def chunk(kind, body):
+    return struct.pack('>I', len(body)) + kind + body + struct.pack('>I', zlib.crc32(kind + body))
+png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, abs(height), 8, 2, 0, 0, 0))
+png += chunk(b'IDAT', zlib.compress(b''.join(rows), 9)) + chunk(b'IEND', b'')
+open(sys.argv[2], 'wb').write(png)
+PY
+echo "wrote docs/screenshot.png"

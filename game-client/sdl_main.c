@@ -1,0 +1,373 @@
+/* lobby-client: the SDL2 game window. Parses flags, opens the window, and
+ * runs the frame loop: SDL events to intents, game_update, render_frame.
+ * All game logic lives in the client core (game.c); all drawing in render.c. */
+#include "addr.h"
+#include "clock.h"
+#include "game.h"
+#include "input.h"
+#include "render.h"
+
+#include "SDL.h"
+#include "SDL_ttf.h"
+
+#include <enet/enet.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+typedef struct options {
+    char host[256];
+    uint16_t port;
+    const char *name;
+    const char *lobby;
+    const char *assets;
+    const char *screenshot;
+    const char *autotype;
+    unsigned frames;
+    unsigned fps;
+    int width, height;
+    game_config game;
+} options;
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: lobby-client --server HOST[:PORT] --name NAME [--lobby L] [options]\n"
+            "The lobby game window: move with WASD or the arrow keys, Enter to chat.\n"
+            "\n"
+            "  --server HOST[:PORT]   lobby server (port defaults to %d)\n"
+            "  --name NAME            your player name (1 to %d bytes of UTF-8)\n"
+            "  --lobby L              lobby to join (default '%s')\n"
+            "  --send-hz N            position updates per second (default 20)\n"
+            "  --interp-ms N          playout delay for other players (default 100)\n"
+            "  --size WxH             window size (default 1024x640)\n"
+            "  --fps N                frame cap (default 60)\n"
+            "  --assets DIR           where DejaVuSans.ttf and icon.bmp are\n"
+            "  --screenshot FILE.bmp  render --frames frames, save the window, exit\n"
+            "  --frames N             frames to render before --screenshot (default 120)\n"
+            "  --autotype TEXT        once joined, type TEXT into the chat and press Enter\n"
+            "  --help, --version\n",
+            PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
+}
+
+static int fail_usage(const char *what, const char *arg)
+{
+    fprintf(stderr, "lobby-client: %s%s%s\nTry 'lobby-client --help'.\n", what, arg ? " " : "",
+            arg ? arg : "");
+    return 2;
+}
+
+static bool parse_count(const char *text, unsigned min, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_options(int argc, char **argv, options *o)
+{
+    enum {
+        OPT_SERVER = 1000,
+        OPT_NAME,
+        OPT_LOBBY,
+        OPT_SEND_HZ,
+        OPT_INTERP,
+        OPT_SIZE,
+        OPT_FPS,
+        OPT_ASSETS,
+        OPT_SCREENSHOT,
+        OPT_FRAMES,
+        OPT_AUTOTYPE,
+        OPT_HELP,
+        OPT_VERSION,
+    };
+    static const struct option longopts[] = {
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"lobby", required_argument, NULL, OPT_LOBBY},
+        {"send-hz", required_argument, NULL, OPT_SEND_HZ},
+        {"interp-ms", required_argument, NULL, OPT_INTERP},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"fps", required_argument, NULL, OPT_FPS},
+        {"assets", required_argument, NULL, OPT_ASSETS},
+        {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
+        {"frames", required_argument, NULL, OPT_FRAMES},
+        {"autotype", required_argument, NULL, OPT_AUTOTYPE},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    bool have_server = false;
+    unsigned v;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_SERVER:
+            if (!addr_parse(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
+                return fail_usage("--server must be HOST or HOST:PORT, got", optarg);
+            have_server = true;
+            break;
+        case OPT_NAME:
+            o->name = optarg;
+            break;
+        case OPT_LOBBY:
+            o->lobby = optarg;
+            break;
+        case OPT_SEND_HZ:
+            if (!parse_count(optarg, 1, 240, &o->game.send_hz))
+                return fail_usage("--send-hz must be 1 to 240, got", optarg);
+            break;
+        case OPT_INTERP:
+            if (!parse_count(optarg, 0, 2000, &o->game.interp_delay_ms))
+                return fail_usage("--interp-ms must be 0 to 2000, got", optarg);
+            break;
+        case OPT_SIZE:
+            if (sscanf(optarg, "%dx%d", &o->width, &o->height) != 2 || o->width < 160 ||
+                o->height < 120 || o->width > 8192 || o->height > 8192)
+                return fail_usage("--size must be WxH, at least 160x120, got", optarg);
+            break;
+        case OPT_FPS:
+            if (!parse_count(optarg, 1, 1000, &o->fps))
+                return fail_usage("--fps must be 1 to 1000, got", optarg);
+            break;
+        case OPT_ASSETS:
+            o->assets = optarg;
+            break;
+        case OPT_SCREENSHOT:
+            if (!ends_with(optarg, ".bmp"))
+                return fail_usage("--screenshot writes BMP; the file name must end in .bmp, got",
+                                  optarg);
+            o->screenshot = optarg;
+            break;
+        case OPT_FRAMES:
+            if (!parse_count(optarg, 1, 1000000, &v))
+                return fail_usage("--frames must be a positive number, got", optarg);
+            o->frames = v;
+            break;
+        case OPT_AUTOTYPE:
+            o->autotype = optarg;
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return 0;
+        case OPT_VERSION:
+            printf("lobby-client %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
+            return 0;
+        default:
+            return fail_usage("unknown option", NULL);
+        }
+    }
+    if (optind < argc)
+        return fail_usage("unexpected argument", argv[optind]);
+    if (!have_server || o->name == NULL)
+        return fail_usage("--server and --name are required", NULL);
+    if (strlen(o->name) > PROTO_MAX_STR8_BYTES || (o->lobby && strlen(o->lobby) > 255))
+        return fail_usage("--name and --lobby must be at most 255 bytes", NULL);
+    return -1;
+}
+
+/* The assets folder: --assets, $LOBBY_ASSETS, next to an installed binary
+ * (bin/../share/lobby), the source tree, then the install prefix. */
+static bool find_assets(const char *given, char *out, size_t cap)
+{
+    char installed[1024] = "";
+    char *base = SDL_GetBasePath();
+    if (base != NULL) {
+        snprintf(installed, sizeof installed, "%s../share/lobby", base);
+        SDL_free(base);
+    }
+    const char *candidates[] = {given, getenv("LOBBY_ASSETS"), installed, LOBBY_ASSETS_SOURCE_DIR,
+                                LOBBY_ASSETS_INSTALL_DIR};
+    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
+        if (candidates[i] == NULL || candidates[i][0] == '\0')
+            continue;
+        snprintf(out, cap, "%s/DejaVuSans.ttf", candidates[i]);
+        if (access(out, R_OK) == 0) {
+            snprintf(out, cap, "%s", candidates[i]);
+            return true;
+        }
+        if (candidates[i] == given)
+            break; /* an explicit folder that lacks the font is an error, not a hint */
+    }
+    return false;
+}
+
+static void print_notice(void *user, const char *line)
+{
+    (void)user;
+    fprintf(stderr, "lobby-client: %s\n", line);
+}
+
+typedef struct app {
+    options *o;
+    SDL_Window *window;
+    SDL_Renderer *sdl;
+    renderer *draw;
+    game *g;
+    ui_state ui;
+    game_input held;
+    bool autotyped;
+} app;
+
+static bool save_screenshot(SDL_Renderer *sdl, const char *path)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(sdl, &w, &h);
+    SDL_Surface *shot = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    bool ok =
+        shot != NULL &&
+        SDL_RenderReadPixels(sdl, NULL, SDL_PIXELFORMAT_ARGB8888, shot->pixels, shot->pitch) == 0 &&
+        SDL_SaveBMP(shot, path) == 0;
+    if (!ok)
+        fprintf(stderr, "lobby-client: cannot save screenshot %s: %s\n", path, SDL_GetError());
+    SDL_FreeSurface(shot);
+    return ok;
+}
+
+/* Sleeps until the next frame is due, but services the network as soon as
+ * a packet arrives, so measured round trips do not grow with frame time. */
+static void wait_for_next_frame(app *a, uint64_t *next_frame_us, uint64_t frame_us)
+{
+    for (;;) {
+        uint64_t now = clock_now_us();
+        if (now >= *next_frame_us) {
+            *next_frame_us =
+                now - *next_frame_us > frame_us ? now + frame_us : *next_frame_us + frame_us;
+            return;
+        }
+        int wait_ms = (int)((*next_frame_us - now + 999) / 1000);
+        struct pollfd pfd = {.fd = game_fd(a->g), .events = POLLIN};
+        if (pfd.fd < 0)
+            SDL_Delay((Uint32)wait_ms);
+        else if (poll(&pfd, 1, wait_ms) > 0)
+            game_update(a->g, clock_now_us(), &a->held);
+    }
+}
+
+/* The frame loop. Returns the exit status. */
+static int run(app *a)
+{
+    uint64_t frame_us = 1000000u / a->o->fps;
+    uint64_t next_frame_us = clock_now_us() + frame_us;
+    for (unsigned frame = 1;; frame++) {
+        SDL_Event ev;
+        while (SDL_PollEvent(&ev))
+            if (!input_handle_event(&a->ui, a->g, &ev))
+                return 0;
+        if (a->o->autotype != NULL && !a->autotyped && game_get_view(a->g)->conn == GAME_JOINED) {
+            input_inject_chat(a->o->autotype);
+            a->autotyped = true;
+        }
+        input_movement(&a->ui, &a->held);
+        game_update(a->g, clock_now_us(), &a->held);
+        int w, h;
+        SDL_GetRendererOutputSize(a->sdl, &w, &h);
+        render_frame(a->draw, game_get_view(a->g), &a->ui, w, h);
+        if (a->o->screenshot != NULL && frame >= a->o->frames)
+            return save_screenshot(a->sdl, a->o->screenshot) ? 0 : 1;
+        SDL_RenderPresent(a->sdl);
+        wait_for_next_frame(a, &next_frame_us, frame_us);
+    }
+}
+
+/* Window, renderer, font and icon. Returns false after printing why. */
+static bool open_window(app *a, const char *assets)
+{
+    a->window = SDL_CreateWindow("Lobby", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                 a->o->width, a->o->height, SDL_WINDOW_RESIZABLE);
+    if (a->window == NULL) {
+        fprintf(stderr, "lobby-client: cannot open a window: %s\n", SDL_GetError());
+        return false;
+    }
+    a->sdl = SDL_CreateRenderer(a->window, -1, SDL_RENDERER_PRESENTVSYNC);
+    if (a->sdl == NULL)
+        a->sdl = SDL_CreateRenderer(a->window, -1, SDL_RENDERER_SOFTWARE);
+    if (a->sdl == NULL) {
+        fprintf(stderr, "lobby-client: cannot create a renderer: %s\n", SDL_GetError());
+        return false;
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/icon.bmp", assets);
+    SDL_Surface *icon = SDL_LoadBMP(path);
+    if (icon != NULL) {
+        SDL_SetWindowIcon(a->window, icon);
+        SDL_FreeSurface(icon);
+    }
+    snprintf(path, sizeof path, "%s/DejaVuSans.ttf", assets);
+    a->draw = renderer_create(a->sdl, path);
+    return a->draw != NULL;
+}
+
+static void close_window(app *a)
+{
+    renderer_destroy(a->draw);
+    if (a->sdl != NULL)
+        SDL_DestroyRenderer(a->sdl);
+    if (a->window != NULL)
+        SDL_DestroyWindow(a->window);
+}
+
+static int start(options *o)
+{
+    char assets[1024];
+    if (!find_assets(o->assets, assets, sizeof assets)) {
+        fprintf(stderr, "lobby-client: cannot find DejaVuSans.ttf in %s; use --assets DIR\n",
+                o->assets ? o->assets : "any assets folder");
+        return 1;
+    }
+    app a = {.o = o};
+    int status = 1;
+    if (open_window(&a, assets)) {
+        int err = game_create(&o->game, clock_now_us(), &a.g);
+        if (err == CLIENT_OK)
+            status = run(&a);
+        else
+            fprintf(stderr, "lobby-client: %s: %s\n", o->host, client_strerror(err));
+        game_destroy(a.g);
+    }
+    close_window(&a);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {
+        .port = PROTO_DEFAULT_PORT, .frames = 120, .fps = 60, .width = 1024, .height = 640};
+    game_config_defaults(&o.game);
+    int status = parse_options(argc, argv, &o);
+    if (status >= 0)
+        return status;
+    o.game.client.host = o.host;
+    o.game.client.port = o.port;
+    o.game.client.name = o.name;
+    o.game.client.lobby = o.lobby;
+    o.game.notify = print_notice;
+    if (enet_initialize() != 0) {
+        fprintf(stderr, "lobby-client: cannot initialise ENet\n");
+        return 1;
+    }
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0 || TTF_Init() != 0) {
+        fprintf(stderr, "lobby-client: cannot initialise SDL: %s\n", SDL_GetError());
+        enet_deinitialize();
+        return 1;
+    }
+    status = start(&o);
+    TTF_Quit();
+    SDL_Quit();
+    enet_deinitialize();
+    return status;
+}

@@ -1,0 +1,154 @@
+/* The game window end to end, headless: the real lobby-server, a bot on the
+ * client core, and `lobby-client --screenshot` under SDL's dummy video
+ * driver. The bot's avatar must be in the picture, and a chat typed through
+ * injected SDL key and text events must reach the bot and be acknowledged. */
+#include "client.h"
+#include "clock.h"
+#include "render.h"
+#include "server_proc.h"
+
+#include "SDL.h"
+
+#include <enet/enet.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+enum { SHOT_W = 800, SHOT_H = 500 };
+#define BOT_X 600.0f
+#define BOT_Y 400.0f
+#define TYPED "hello from the window ✓"
+
+typedef struct bot {
+    client *c;
+    bool got_chat;
+    char chat_from[PROTO_MAX_NAME_BYTES + 1];
+    char chat_text[PROTO_MAX_CHAT_BYTES + 1];
+} bot;
+
+/* One pass of the bot: network in and out, events recorded. */
+static void bot_pump(bot *b)
+{
+    struct pollfd pfd = {.fd = client_fd(b->c), .events = POLLIN};
+    poll(&pfd, 1, 5);
+    client_update(b->c, clock_now_us());
+    client_event ev;
+    while (client_next_event(b->c, &ev)) {
+        if (ev.type != CLIENT_EV_CHAT)
+            continue;
+        const client_player *p = client_find_player(b->c, ev.player_id);
+        snprintf(b->chat_from, sizeof b->chat_from, "%s", p ? p->name : "?");
+        snprintf(b->chat_text, sizeof b->chat_text, "%s", ev.text);
+        b->got_chat = true;
+    }
+}
+
+static bool bot_join(bot *b, uint16_t port)
+{
+    client_config cfg;
+    client_config_defaults(&cfg);
+    cfg.port = port;
+    cfg.name = "bot";
+    if (client_create(&cfg, clock_now_us(), &b->c) != CLIENT_OK)
+        return false;
+    for (uint64_t end = clock_now_us() + 5000000; clock_now_us() < end;) {
+        bot_pump(b);
+        if (client_get_view(b->c)->state == CLIENT_JOINED)
+            return client_send_position(b->c, BOT_X, BOT_Y, clock_now_us()) == CLIENT_OK;
+    }
+    return false;
+}
+
+/* Runs lobby-client to its screenshot while the bot keeps talking; returns
+ * its exit status (-1 when it had to be killed). */
+static int run_window(bot *b, uint16_t port, const char *shot, const char *log)
+{
+    char server_arg[32];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
+    char *argv[] = {LOBBY_CLIENT_PATH, "--server",   server_arg, "--name", "viewer",
+                    "--size",          "800x500",    "--frames", "90",     "--screenshot",
+                    (char *)shot,      "--autotype", TYPED,      NULL};
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    pid_t pid = spawn_logged(argv, log);
+    int status = 0;
+    for (uint64_t end = clock_now_us() + 60000000; clock_now_us() < end;) {
+        bot_pump(b);
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+static uint32_t pixel_at(SDL_Surface *s, int x, int y)
+{
+    uint32_t argb = ((const uint32_t *)((const uint8_t *)s->pixels + y * s->pitch))[x];
+    return argb & 0xFFFFFF;
+}
+
+static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
+{
+    (void)state;
+    server_proc sp;
+    assert_int_equal(enet_initialize(), 0);
+    assert_true(server_proc_start(&sp, NULL));
+    bot b = {0};
+    assert_true(bot_join(&b, sp.port));
+    uint32_t bot_colour = client_find_player(b.c, client_get_view(b.c)->my_id)->colour;
+
+    char shot[64], log[64], out[16384];
+    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-%d.bmp", (int)getpid());
+    snprintf(log, sizeof log, "/tmp/lobby-e2e-%d.log", (int)getpid());
+    int status = run_window(&b, sp.port, shot, log);
+    read_text_file(log, out, sizeof out);
+    if (status != 0)
+        fail_msg("lobby-client exited %d:\n%s", status, out);
+
+    /* The typed chat went through the window's input path to the server. */
+    for (uint64_t end = clock_now_us() + 2000000; !b.got_chat && clock_now_us() < end;)
+        bot_pump(&b);
+    assert_true(b.got_chat);
+    assert_string_equal(b.chat_from, "viewer");
+    assert_string_equal(b.chat_text, TYPED);
+    assert_non_null(strstr(out, "acknowledged by the server"));
+
+    /* The bot's avatar is drawn where the layout puts its position. */
+    SDL_Surface *raw = SDL_LoadBMP(shot);
+    assert_non_null(raw);
+    SDL_Surface *img = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+    assert_int_equal(img->w, SHOT_W);
+    assert_int_equal(img->h, SHOT_H);
+    render_layout layout;
+    render_layout_for(SHOT_W, SHOT_H, &layout);
+    int sx, sy;
+    render_world_to_screen(&layout, BOT_X, BOT_Y, &sx, &sy);
+    assert_int_equal(pixel_at(img, sx, sy), bot_colour);
+
+    SDL_FreeSurface(img);
+    SDL_FreeSurface(raw);
+    unlink(shot);
+    unlink(log);
+    client_destroy(b.c);
+    server_proc_stop(&sp, NULL, NULL);
+    enet_deinitialize();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window_shows_bot_and_chat_is_acknowledged),
+    };
+    return cmocka_run_group_tests_name("lobby-client end to end", tests, NULL, NULL);
+}
