@@ -100,17 +100,11 @@ int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
     int fd = mkstemp(path);
     if (fd < 0)
         return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        execv(argv[0], argv);
-        _exit(127);
-    }
     close(fd);
+    pid_t pid = spawn_logged(argv, path);
     int status = 0;
     pid_t done = 0;
-    for (double start = now_ms(); (done = waitpid(pid, &status, WNOHANG)) == 0;) {
+    for (double start = now_ms(); pid > 0 && (done = waitpid(pid, &status, WNOHANG)) == 0;) {
         if (now_ms() - start > timeout_s * 1000.0) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
@@ -120,7 +114,7 @@ int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
     }
     read_text_file(path, out, cap);
     unlink(path);
-    return (done == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+    return (pid > 0 && done == pid && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
 }
 
 pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd)
