@@ -1,0 +1,78 @@
+/* Drawing primitives shared by render*.c: shapes, panels and text. Private to
+ * render*.c; render.h does not include it, so the public API stays the same.
+ * Colours are 0xRRGGBB; alpha 255 is opaque. Nothing here keeps state between
+ * calls other than the SDL renderer's draw colour, blend mode and clip rect. */
+#ifndef LOBBY_RENDER_DRAW_H
+#define LOBBY_RENDER_DRAW_H
+
+#include "render.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Defined here, not in render.h, because both render.c (fonts, panels) and
+ * render_draw.c (text) read its fields while front ends must not. The sizes
+ * FONT_PX and SMALL_PX are chosen by renderer_create in render.c. */
+struct renderer {
+    SDL_Renderer *sdl;
+    TTF_Font *font;   /* FONT_PX regular */
+    TTF_Font *bold;   /* FONT_PX bold: names, titles */
+    TTF_Font *italic; /* FONT_PX italic: system lines */
+    TTF_Font *small;  /* SMALL_PX regular: labels, markers, hints */
+};
+
+/* A piece of a line of text in one font and colour; text is borrowed. */
+typedef struct text_run {
+    TTF_Font *font;
+    uint32_t rgb;
+    const char *text;
+} text_run;
+
+int draw_clampi(int v, int lo, int hi);
+int draw_mini(int a, int b);
+int draw_maxi(int a, int b);
+/* strlen(s), but never reading past s[max - 1]. */
+size_t draw_bounded_len(const char *s, size_t max);
+bool draw_rect_empty(const SDL_Rect *rc);
+/* rc shrunk by `by` pixels on every side (grown when negative); never negative in size. */
+SDL_Rect draw_inset(SDL_Rect rc, int by);
+
+/* Sets the draw colour, and the blend mode to match alpha. */
+void draw_set_colour(SDL_Renderer *s, uint32_t rgb, uint8_t alpha);
+void draw_fill_rect(SDL_Renderer *s, int x, int y, int w, int h, uint32_t rgb, uint8_t alpha);
+/* Clips later drawing to rc; NULL clears the clip. */
+void draw_clip_to(SDL_Renderer *s, const SDL_Rect *rc);
+/* Fills the pixels whose centres lie between r_in and r_out pixels of
+ * (cx, cy), anti-aliased at both edges. r_in <= 0 gives a disc. */
+void draw_fill_annulus(SDL_Renderer *s, int cx, int cy, float r_in, float r_out, uint32_t rgb,
+                       uint8_t alpha);
+void draw_fill_circle(SDL_Renderer *s, int cx, int cy, float r, uint32_t rgb, uint8_t alpha);
+/* A rectangle with anti-aliased round corners of radius rad. */
+void draw_fill_rounded(SDL_Renderer *s, SDL_Rect rc, int rad, uint32_t rgb, uint8_t alpha);
+/* A panel: 1-pixel edge, rounded. */
+void draw_panel(SDL_Renderer *s, SDL_Rect rc, uint32_t fill, uint32_t edge);
+
+/* Text longer than an internal limit (a chat line plus its note and marker)
+ * is cut at that limit. Widths are in pixels; 0 when SDL_ttf fails. */
+int draw_text_width_n(TTF_Font *f, const char *s, size_t len);
+int draw_text_width(TTF_Font *f, const char *s);
+/* Draws s[0..len) at (x, y) (top left) in rgb, with a dark outline when
+ * outline is set. Returns the width drawn, 0 when nothing was (an empty
+ * string, or SDL_ttf failed). */
+int draw_text_n(renderer *r, TTF_Font *f, const char *s, size_t len, int x, int y, uint32_t rgb,
+                bool outline);
+int draw_text(renderer *r, TTF_Font *f, const char *s, int x, int y, uint32_t rgb);
+/* Draws s clipped to max_w, ending in an ellipsis when cut. Returns the width. */
+int draw_text_fit(renderer *r, TTF_Font *f, const char *s, int x, int y, int max_w, uint32_t rgb);
+/* Lays runs out from (x, y) in a column max_w wide, wrapping at spaces (or
+ * anywhere inside a word longer than a row); continuation rows are indented.
+ * Draws when draw is set. Returns the number of rows used. */
+int draw_layout_runs(renderer *r, const text_run *runs, size_t n, int x, int y, int max_w,
+                     int line_h, int indent, bool draw);
+
+/* Opens path at px pixels in style (TTF_STYLE_*). Returns NULL, after
+ * logging SDL_ttf's reason to stderr, when it cannot. */
+TTF_Font *draw_open_font(const char *path, int px, int style);
+
+#endif
