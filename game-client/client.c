@@ -278,6 +278,14 @@ void client_leave(client *c)
         enet_peer_disconnect_later(c->peer, PROTO_REASON_QUIT);
 }
 
+void client_get_traffic(const client *c, client_traffic *out)
+{
+    out->bytes_out = c->host->totalSentData;
+    out->packets_out = c->host->totalSentPackets;
+    out->bytes_in = c->host->totalReceivedData;
+    out->packets_in = c->host->totalReceivedPackets;
+}
+
 int client_fd(const client *c)
 {
     return (int)c->host->socket;
@@ -329,7 +337,10 @@ static void on_position(client *c, const proto_msg *m)
     if (p == NULL)
         return;
     if (p->has_pos_seq && !proto_seq_newer(m->u.position_relay.seq, p->pos_seq)) {
-        c->view.stale_positions++;
+        if (m->u.position_relay.seq == p->pos_seq)
+            c->view.duplicate_positions++;
+        else
+            c->view.reordered_positions++;
         return;
     }
     p->has_pos_seq = true;
@@ -449,6 +460,11 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
 {
     switch (ev->type) {
     case ENET_EVENT_TYPE_CONNECT:
+        /* ENet's throttle would drop unreliable packets (positions) when it
+         * suspects congestion: loss the network never caused, for packets
+         * that are small and superseded anyway. */
+        enet_peer_throttle_configure(c->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
+                                     ENET_PEER_PACKET_THROTTLE_SCALE, 0);
         send_hello(c);
         break;
     case ENET_EVENT_TYPE_RECEIVE:

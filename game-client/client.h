@@ -55,7 +55,8 @@ typedef struct client_view {
     char reason_text[PROTO_MAX_STR8_BYTES + 1];
     uint32_t enet_rtt_ms;     /* ENet's smoothed round trip */
     uint64_t ping_rtt_us;     /* last application-level ping round trip, 0 before one */
-    uint64_t stale_positions; /* relayed positions dropped as older than what we had */
+    uint64_t duplicate_positions; /* relayed positions dropped: same sequence as the newest */
+    uint64_t reordered_positions; /* relayed positions dropped: older than the newest */
 } client_view;
 
 typedef enum client_event_type {
@@ -122,6 +123,12 @@ bool client_next_event(client *c, client_event *out);
 const client_view *client_get_view(const client *c);
 /* The view's entry for a player id, or NULL. */
 const client_player *client_find_player(const client *c, uint16_t id);
+/* Bytes and datagrams through this client's ENet host since it was created. */
+typedef struct client_traffic {
+    uint64_t bytes_out, packets_out, bytes_in, packets_in;
+} client_traffic;
+void client_get_traffic(const client *c, client_traffic *out);
+
 /* The UDP socket, for poll(). */
 int client_fd(const client *c);
 

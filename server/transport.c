@@ -95,6 +95,11 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
             snprintf(ip, sizeof ip, "?");
         snprintf(label, sizeof label, "%s:%u", ip, (unsigned)ev->peer->address.port);
         enet_peer_timeout(ev->peer, ENET_PEER_TIMEOUT_LIMIT, t->cfg.timeout_ms, t->cfg.timeout_ms);
+        /* Never let ENet's throttle drop relayed positions: each is small and
+         * the next one supersedes it, so dropping saves nothing but looks
+         * like network loss to the players. */
+        enet_peer_throttle_configure(ev->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
+                                     ENET_PEER_PACKET_THROTTLE_SCALE, 0);
         server_on_connect(t->core, session, ev->data, label, now_us);
         break;
     }

@@ -1,0 +1,73 @@
+/* lobby-bench's engine: N bots on the client core, each with its own ENet
+ * host, driven by one loop; they join K lobbies, move, chat and ping, and
+ * measure everything from timestamps in their own messages (one process,
+ * one clock). No printing here: bench_report.c turns results into text. */
+#ifndef LOBBY_BENCH_H
+#define LOBBY_BENCH_H
+
+#include "histogram.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct bench_progress {
+    double elapsed_s, duration_s;
+    uint32_t bots_joined, bots;
+    double chats_per_s, positions_per_s; /* sent, over the last second */
+    double kbytes_out_per_s, kbytes_in_per_s;
+} bench_progress;
+
+typedef struct bench_config {
+    const char *host;
+    uint16_t port;
+    uint32_t bots;
+    uint32_t lobbies;
+    double duration_s;
+    double move_hz;    /* position updates per bot per second */
+    double chat_per_s; /* chat messages per bot per second; may be below 1 */
+    double ping_hz;    /* application pings per bot per second */
+    uint64_t seed;
+    double join_timeout_s;
+    double drain_s; /* after the last send, how long to wait for stragglers */
+    /* Called about once a second while running (may be NULL). */
+    void (*progress)(void *user, const bench_progress *p);
+    void *progress_user;
+} bench_config;
+
+/* Latency measures, all in microseconds. */
+enum {
+    BENCH_CHAT_ACK_RTT,  /* send to acknowledgement */
+    BENCH_CHAT_DELIVERY, /* send to arrival at each other member */
+    BENCH_CHAT_SPREAD,   /* first to last member receiving the same message */
+    BENCH_POSITION,      /* position send to arrival at each other member */
+    BENCH_PING_RTT,      /* application ping round trip */
+    BENCH_PING_JITTER,   /* difference between a bot's consecutive ping RTTs */
+    BENCH_ENET_RTT,      /* ENet's smoothed RTT, sampled once a second per bot */
+    BENCH_JOIN_TIME,     /* connect to welcome */
+    BENCH_MEASURES,
+};
+
+typedef struct bench_results {
+    histogram latency[BENCH_MEASURES];
+    uint32_t bots_joined, join_failures;
+    char first_join_error[256];
+    uint64_t chats_sent, chats_acked, chats_refused, chats_unacked;
+    uint64_t chat_deliveries, chat_duplicates, chat_out_of_order;
+    uint64_t acked_chats_lost; /* acked, yet missing at a member present at send time */
+    uint64_t positions_sent, positions_expected, positions_received;
+    uint64_t position_duplicates, position_reordered;
+    uint64_t bytes_out, bytes_in, packets_out, packets_in; /* during the run */
+    double run_s; /* measured length of the sending phase */
+} bench_results;
+
+const char *bench_measure_name(int measure);
+
+/* Runs the whole benchmark. Returns 0, or -1 with results->first_join_error
+ * set when the bots could not be started or none joined. results must be
+ * freed with bench_results_deinit, whatever the return value. */
+int bench_run(const bench_config *cfg, bench_results *results);
+void bench_results_deinit(bench_results *results);
+
+double bench_position_loss_percent(const bench_results *r);
+
+#endif

@@ -1,0 +1,174 @@
+#include "bench_report.h"
+
+#include <math.h>
+
+static const double report_percentiles[] = {50.0, 90.0, 99.0, 99.9};
+
+static double ms(uint64_t us)
+{
+    return (double)us / 1000.0;
+}
+
+static double per_s(uint64_t n, double seconds)
+{
+    return seconds > 0.0 ? (double)n / seconds : 0.0;
+}
+
+void report_table(FILE *out, const bench_config *cfg, const bench_results *r)
+{
+    fprintf(out,
+            "\nlobby-bench: %u bots in %u lobbies, %.1f s, move %.3g Hz, chat %.3g/s per bot\n\n",
+            (unsigned)cfg->bots, (unsigned)cfg->lobbies, r->run_s, cfg->move_hz, cfg->chat_per_s);
+    fprintf(out, "%-18s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "count", "p50", "p90", "p99",
+            "p99.9", "max");
+    for (int m = 0; m < BENCH_MEASURES; m++) {
+        const histogram *h = &r->latency[m];
+        fprintf(out, "%-18s %9llu", bench_measure_name(m), (unsigned long long)h->total);
+        for (size_t i = 0; i < sizeof report_percentiles / sizeof report_percentiles[0]; i++)
+            fprintf(out, " %9.3f", ms(histogram_percentile(h, report_percentiles[i])));
+        fprintf(out, " %9.3f\n", ms(h->total ? h->max : 0));
+    }
+    fprintf(out, "\nbots joined        %u of %u\n", (unsigned)r->bots_joined, (unsigned)cfg->bots);
+    fprintf(out, "chats              %llu sent, %llu acked, %llu refused, %llu unacked\n",
+            (unsigned long long)r->chats_sent, (unsigned long long)r->chats_acked,
+            (unsigned long long)r->chats_refused, (unsigned long long)r->chats_unacked);
+    fprintf(out, "chat deliveries    %llu (duplicates %llu, out of order %llu)\n",
+            (unsigned long long)r->chat_deliveries, (unsigned long long)r->chat_duplicates,
+            (unsigned long long)r->chat_out_of_order);
+    fprintf(out, "acked chats lost   %llu\n", (unsigned long long)r->acked_chats_lost);
+    fprintf(out,
+            "positions          %llu sent, %llu of %llu expected received: %.2f %% lost "
+            "(duplicates %llu, reordered %llu)\n",
+            (unsigned long long)r->positions_sent, (unsigned long long)r->positions_received,
+            (unsigned long long)r->positions_expected, bench_position_loss_percent(r),
+            (unsigned long long)r->position_duplicates, (unsigned long long)r->position_reordered);
+    fprintf(out,
+            "traffic (all bots) out %.1f kB/s %.0f datagrams/s, in %.1f kB/s %.0f datagrams/s\n",
+            per_s(r->bytes_out, r->run_s) / 1e3, per_s(r->packets_out, r->run_s),
+            per_s(r->bytes_in, r->run_s) / 1e3, per_s(r->packets_in, r->run_s));
+}
+
+static void json_measure(FILE *f, const char *name, const histogram *h)
+{
+    fprintf(f,
+            "  \"%s\": {\"count\": %llu, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, "
+            "\"p999_ms\": %.3f, \"max_ms\": %.3f, \"mean_ms\": %.3f},\n",
+            name, (unsigned long long)h->total, ms(histogram_percentile(h, 50)),
+            ms(histogram_percentile(h, 90)), ms(histogram_percentile(h, 99)),
+            ms(histogram_percentile(h, 99.9)), ms(h->total ? h->max : 0),
+            histogram_mean(h) / 1000.0);
+}
+
+/* Escapes a string for JSON (the texts here are ours, but be safe). */
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", (unsigned)(unsigned char)*s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void json_counts(FILE *f, const bench_results *r)
+{
+    const struct {
+        const char *name;
+        uint64_t value;
+    } counts[] = {
+        {"bots_joined", r->bots_joined},
+        {"join_failures", r->join_failures},
+        {"chats_sent", r->chats_sent},
+        {"chats_acked", r->chats_acked},
+        {"chats_refused", r->chats_refused},
+        {"chats_unacked", r->chats_unacked},
+        {"chat_deliveries", r->chat_deliveries},
+        {"chat_duplicates", r->chat_duplicates},
+        {"chat_out_of_order", r->chat_out_of_order},
+        {"acked_chats_lost", r->acked_chats_lost},
+        {"positions_sent", r->positions_sent},
+        {"positions_expected", r->positions_expected},
+        {"positions_received", r->positions_received},
+        {"position_duplicates", r->position_duplicates},
+        {"position_reordered", r->position_reordered},
+        {"bytes_out", r->bytes_out},
+        {"bytes_in", r->bytes_in},
+        {"packets_out", r->packets_out},
+        {"packets_in", r->packets_in},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        fprintf(f, "  \"%s\": %llu,\n", counts[i].name, (unsigned long long)counts[i].value);
+}
+
+int report_json(const char *path, const bench_config *cfg, const bench_results *r,
+                const bench_verdict *v)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "{\n  \"schema\": \"lobby-bench/1\",\n  \"config\": {\"server\": ");
+    json_string(f, cfg->host);
+    fprintf(f,
+            ", \"port\": %u, \"bots\": %u, \"lobbies\": %u, \"duration_s\": %.3f, "
+            "\"move_hz\": %.3f, \"chat_per_s\": %.4f, \"ping_hz\": %.3f, \"seed\": %llu},\n",
+            (unsigned)cfg->port, (unsigned)cfg->bots, (unsigned)cfg->lobbies, cfg->duration_s,
+            cfg->move_hz, cfg->chat_per_s, cfg->ping_hz, (unsigned long long)cfg->seed);
+    fprintf(f, "  \"run_s\": %.3f,\n", r->run_s);
+    for (int m = 0; m < BENCH_MEASURES; m++)
+        json_measure(f, bench_measure_name(m), &r->latency[m]);
+    json_counts(f, r);
+    fprintf(f, "  \"position_loss_percent\": %.3f,\n", bench_position_loss_percent(r));
+    fprintf(f, "  \"bytes_out_per_s\": %.1f,\n  \"bytes_in_per_s\": %.1f,\n",
+            per_s(r->bytes_out, r->run_s), per_s(r->bytes_in, r->run_s));
+    fprintf(f, "  \"packets_out_per_s\": %.1f,\n  \"packets_in_per_s\": %.1f,\n",
+            per_s(r->packets_out, r->run_s), per_s(r->packets_in, r->run_s));
+    fprintf(f, "  \"passed\": %s,\n  \"failures\": [", v->passed ? "true" : "false");
+    for (int i = 0; i < v->failure_count; i++) {
+        fputs(i ? ", " : "", f);
+        json_string(f, v->failures[i]);
+    }
+    fprintf(f, "]\n}\n");
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int report_csv(const char *path, const bench_results *r)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "measure,count,p50_ms,p90_ms,p99_ms,p999_ms,max_ms,mean_ms\n");
+    for (int m = 0; m < BENCH_MEASURES; m++) {
+        const histogram *h = &r->latency[m];
+        fprintf(f, "%s,%llu,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", bench_measure_name(m),
+                (unsigned long long)h->total, ms(histogram_percentile(h, 50)),
+                ms(histogram_percentile(h, 90)), ms(histogram_percentile(h, 99)),
+                ms(histogram_percentile(h, 99.9)), ms(h->total ? h->max : 0),
+                histogram_mean(h) / 1000.0);
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int report_cdf(const char *path, const bench_results *r)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "measure\tpercentile\tvalue_ms\n");
+    static const double tail[] = {99.9, 99.99, 100.0};
+    for (int m = 0; m < BENCH_MEASURES; m++) {
+        const histogram *h = &r->latency[m];
+        if (h->total == 0)
+            continue;
+        for (int i = 0; i < 200; i++)
+            fprintf(f, "%s\t%.1f\t%.3f\n", bench_measure_name(m), i * 0.5,
+                    ms(histogram_percentile(h, i * 0.5)));
+        for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+            fprintf(f, "%s\t%g\t%.3f\n", bench_measure_name(m), tail[i],
+                    ms(histogram_percentile(h, tail[i])));
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
