@@ -29,18 +29,19 @@ wait_port() {
     return 1
 }
 
-"$server_bin" --bind 127.0.0.1 --port 0 --log-level warn 2>"$dir/server.log" &
+"$server_bin" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
 pids="$pids $!"
 server_port=$(wait_port "$dir/server.log" "listening on 127.0.0.1:")
 
-# proxy NAME ARGS...: starts lobby-netsim in front of the server, prints its port
+# proxy NAME ARGS...: starts lobby-netsim in front of the server and sets
+# $port to its port. Not in a $(...) subshell: that would run the EXIT trap.
 proxy() {
     name=$1
     shift
     "$netsim_bin" --listen 0 --forward "127.0.0.1:$server_port" --seed 7 "$@" \
         2>"$dir/$name.log" &
     pids="$pids $!"
-    wait_port "$dir/$name.log" "listening on 127.0.0.1:"
+    port=$(wait_port "$dir/$name.log" "listening on 127.0.0.1:")
 }
 
 # bench NAME PORT ARGS...: runs lobby-bench, keeps its JSON as $dir/NAME.json
@@ -54,18 +55,18 @@ bench() {
 bench local "$server_port" --bots 8 --lobbies 2 --duration 3 --move-hz 20 --chat-per-s 2
 python3 "$here/check_json.py" "$dir/local.json" acked_chats_lost == 0 position_loss_percent == 0
 
-port=$(proxy delay --delay 40)
+proxy delay --delay 40
 bench delay "$port" --bots 8 --lobbies 1 --duration 5 --move-hz 10 --chat-per-s 2
 python3 "$here/check_json.py" "$dir/delay.json" \
     chat_ack_rtt.p50_ms '>=' 80 chat_ack_rtt.p50_ms '<=' 95 acked_chats_lost == 0
 
-port=$(proxy lossdown --loss-down 10)
+proxy lossdown --loss-down 10
 # 8 bots at 20 Hz for 5 s: 800 positions, each expected at 7 members = 5600 updates
 bench lossdown "$port" --bots 8 --lobbies 1 --duration 5 --move-hz 20 --chat-per-s 1 || true
 python3 "$here/check_json.py" "$dir/lossdown.json" positions_expected '>=' 5000 \
     position_loss_percent '>=' 8 position_loss_percent '<=' 12 acked_chats_lost == 0
 
-port=$(proxy lossall --loss 10)
+proxy lossall --loss 10
 bench lossall "$port" --bots 8 --lobbies 2 --duration 5 --move-hz 10 --chat-per-s 2 || true
 python3 "$here/check_json.py" "$dir/lossall.json" chats_acked '>=' 50 acked_chats_lost == 0 \
     chats_unacked == 0
