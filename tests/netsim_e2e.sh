@@ -1,10 +1,12 @@
 #!/bin/sh
 # End to end through lobby-netsim: the real server behind the proxy with 50 ms
 # of delay each way; lobby-chat must get its acknowledgement, taking at least
-# two crossings (100 ms), and the proxy must stop with totals on SIGTERM.
-# Usage: netsim_e2e.sh LOBBY_SERVER LOBBY_NETSIM LOBBY_CHAT
+# two crossings (100 ms); the SDL game window (headless) must join through it
+# and get its typed chat acknowledged; the proxy must stop with totals on
+# SIGTERM.
+# Usage: netsim_e2e.sh LOBBY_SERVER LOBBY_NETSIM LOBBY_CHAT LOBBY_CLIENT
 set -u
-SERVER_BIN=$1 NETSIM_BIN=$2 CHAT_BIN=$3
+SERVER_BIN=$1 NETSIM_BIN=$2 CHAT_BIN=$3 CLIENT_BIN=$4
 WORK=$(mktemp -d)
 SERVER_PID= NETSIM_PID=
 
@@ -66,6 +68,13 @@ cp "$WORK/chat.out" "$WORK/chat-stdout.log"
 [ $status -eq 0 ] || fail "lobby-chat exited $status"
 grep -q '^ack id=1 seq=' "$WORK/chat.out" || fail "no acknowledgement from lobby-chat"
 [ "$elapsed" -ge 100 ] || fail "acknowledged in $elapsed ms, under two 50 ms crossings"
+
+SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
+    "$CLIENT_BIN" --server "127.0.0.1:$PROXY_PORT" --name window --frames 60 \
+    --screenshot "$WORK/window.bmp" --autotype "through the proxy" >"$WORK/client.log" 2>&1 ||
+    fail "lobby-client exited $? through the proxy"
+grep -q 'acknowledged by the server' "$WORK/client.log" ||
+    fail "the game window's chat was not acknowledged through the proxy"
 
 start=$(now_ms)
 kill -TERM "$NETSIM_PID"
