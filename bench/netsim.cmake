@@ -7,6 +7,9 @@ add_library(lobby_netsim STATIC ${CMAKE_CURRENT_LIST_DIR}/netsim.c)
 target_include_directories(lobby_netsim PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 
 # lobby_client_core only for addr_parse (HOST:PORT).
-add_executable(lobby-netsim ${CMAKE_CURRENT_LIST_DIR}/netsim_main.c)
+add_executable(lobby-netsim
+  ${CMAKE_CURRENT_LIST_DIR}/netsim_main.c
+  ${CMAKE_CURRENT_LIST_DIR}/netsim_cli.c
+  ${CMAKE_CURRENT_LIST_DIR}/netsim_flows.c)
 target_link_libraries(lobby-netsim PRIVATE lobby_netsim lobby_clock lobby_client_core)
 install(TARGETS lobby-netsim RUNTIME DESTINATION bin)
