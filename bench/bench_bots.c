@@ -1,25 +1,13 @@
 #include "bench_bots.h"
 
+#include "rng.h"
+
 #include "clock.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* splitmix64: deterministic for a given --seed. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
-static double random_unit(uint64_t *state)
-{
-    return (double)(next_random(state) >> 11) / 9007199254740992.0;
-}
 
 static uint64_t period_us(double per_s)
 {
@@ -61,9 +49,9 @@ int bots_init(bench *b, const bench_config *cfg, bench_results *res)
         }
         b->fds[i].fd = client_fd(bt->c);
         b->fds[i].events = POLLIN;
-        bt->centre_x = 200.0f + (float)(random_unit(&b->rng) * (PROTO_WORLD_WIDTH - 400.0f));
-        bt->centre_y = 200.0f + (float)(random_unit(&b->rng) * (PROTO_WORLD_HEIGHT - 400.0f));
-        bt->phase = (float)(random_unit(&b->rng) * 6.2831853);
+        bt->centre_x = 200.0f + (float)(rng_unit(&b->rng) * (PROTO_WORLD_WIDTH - 400.0f));
+        bt->centre_y = 200.0f + (float)(rng_unit(&b->rng) * (PROTO_WORLD_HEIGHT - 400.0f));
+        bt->phase = (float)(rng_unit(&b->rng) * 6.2831853);
     }
     return 0;
 }
@@ -97,13 +85,12 @@ void bots_start_sending(bench *b, uint64_t now_us)
         /* Spread each bot's first send over one period so they do not beat
          * in step. */
         bt->next_move_us =
-            now_us + (uint64_t)(random_unit(&b->rng) *
+            now_us + (uint64_t)(rng_unit(&b->rng) *
                                 (double)period_us(b->cfg->move_hz > 0 ? b->cfg->move_hz : 1));
-        bt->next_chat_us =
-            b->cfg->chat_per_s > 0
-                ? now_us + (uint64_t)(random_unit(&b->rng) * 1e6 / b->cfg->chat_per_s)
-                : UINT64_MAX;
-        bt->next_ping_us = now_us + (uint64_t)(random_unit(&b->rng) * 1e6 / b->cfg->ping_hz);
+        bt->next_chat_us = b->cfg->chat_per_s > 0
+                               ? now_us + (uint64_t)(rng_unit(&b->rng) * 1e6 / b->cfg->chat_per_s)
+                               : UINT64_MAX;
+        bt->next_ping_us = now_us + (uint64_t)(rng_unit(&b->rng) * 1e6 / b->cfg->ping_hz);
         bt->next_rtt_sample_us = now_us + 1000000;
         if (b->cfg->move_hz <= 0)
             bt->next_move_us = UINT64_MAX;

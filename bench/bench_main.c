@@ -1,7 +1,7 @@
 /* lobby-bench: N headless bots against a lobby server, measuring what the
  * players get. Flags, progress line, outputs and gates; the engine is
  * bench.c. */
-#include "addr.h"
+#include "cli.h"
 #include "bench.h"
 #include "bench_report.h"
 #include "proto.h"
@@ -57,9 +57,7 @@ static void usage(FILE *to)
 
 static int fail_usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "lobby-bench: %s%s%s\nTry 'lobby-bench --help'.\n", what, arg ? " " : "",
-            arg ? arg : "");
-    return EXIT_USAGE;
+    return cli_usage_error("lobby-bench", what, arg);
 }
 
 /* A number in [min, max]; false for anything else, including trailing junk. */
@@ -126,7 +124,8 @@ static int parse_options(int argc, char **argv, options *o)
         }
         switch (opt) {
         case OPT_SERVER:
-            if (!addr_parse(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->cfg.port))
+            if (!cli_parse_host_port(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host,
+                                     &o->cfg.port))
                 return fail_usage("--server must be HOST or HOST:PORT, got", optarg);
             have_server = true;
             break;

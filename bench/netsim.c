@@ -1,5 +1,7 @@
 #include "netsim.h"
 
+#include "rng.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,21 +42,6 @@ struct netsim_dir {
 typedef struct draws {
     double loss, jitter, reorder, duplicate, duplicate_jitter;
 } draws;
-
-/* splitmix64: tiny, good enough for impairment decisions, any seed works. */
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, 1) with 53 bits. */
-static double rng_unit(uint64_t *state)
-{
-    return (double)(rng_next(state) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 static bool pct_ok(double pct)
 {

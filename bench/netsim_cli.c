@@ -3,7 +3,7 @@
  * side, so one table entry per impairment covers all three. */
 #include "netsim_cli.h"
 
-#include "addr.h"
+#include "cli.h"
 #include "netsim_flows.h"
 
 #include <errno.h>
@@ -116,7 +116,8 @@ static bool apply_option(netsim_cli_options *o, int opt, const char *flag, const
         return parse_uint(flag, arg, 0, 65535, &v) && (o->listen_port = (long)v, true);
     case OPT_FORWARD:
         /* Default port 0 so that a missing port is an error: there is no usual one to assume. */
-        if (addr_parse(arg, 0, o->fwd_host, sizeof o->fwd_host, &o->fwd_port) && o->fwd_port != 0)
+        if (cli_parse_host_port(arg, 0, o->fwd_host, sizeof o->fwd_host, &o->fwd_port) &&
+            o->fwd_port != 0)
             return true;
         fprintf(stderr, "lobby-netsim: --forward must be HOST:PORT, got '%s'\n", arg);
         o->fwd_port = 0;

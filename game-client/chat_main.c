@@ -1,7 +1,7 @@
 /* lobby-chat: a command-line chat client on the client core, no SDL.
  *   --say TEXT  join, send one message, print its acknowledgement, leave.
  *   otherwise   send each line of stdin; print chat, joins and leaves. */
-#include "addr.h"
+#include "cli.h"
 #include "client.h"
 #include "clock.h"
 
@@ -252,11 +252,9 @@ typedef struct chat_options {
     uint32_t timeout_ms;
 } chat_options;
 
-static int fail_usage(const char *msg, const char *arg)
+static int fail_usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "lobby-chat: %s%s%s\nTry 'lobby-chat --help'.\n", msg, arg ? " " : "",
-            arg ? arg : "");
-    return EXIT_USAGE;
+    return cli_usage_error("lobby-chat", what, arg);
 }
 
 static bool parse_seconds(const char *text, uint32_t *ms)
@@ -288,7 +286,7 @@ static int parse_options(int argc, char **argv, chat_options *o)
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_SERVER:
-            if (!addr_parse(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
+            if (!cli_parse_host_port(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
                 return fail_usage("--server must be HOST or HOST:PORT (port 1-65535), got", optarg);
             have_server = true;
             break;

@@ -53,8 +53,8 @@ typedef struct client_view {
     client_player players[PROTO_MAX_LOBBY_PLAYERS]; /* join order, you included */
     uint32_t reason; /* proto_reason once REJECTED or DISCONNECTED; 0 = timeout */
     char reason_text[PROTO_MAX_STR8_BYTES + 1];
-    uint32_t enet_rtt_ms;     /* ENet's smoothed round trip */
-    uint64_t ping_rtt_us;     /* last application-level ping round trip, 0 before one */
+    uint32_t enet_rtt_ms;         /* ENet's smoothed round trip */
+    uint64_t ping_rtt_us;         /* last application-level ping round trip, 0 before one */
     uint64_t duplicate_positions; /* relayed positions dropped: same sequence as the newest */
     uint64_t reordered_positions; /* relayed positions dropped: older than the newest */
 } client_view;

@@ -436,7 +436,7 @@ static uint32_t own_colour(const game_view *view)
 }
 
 static void paint_chat(renderer *r, const game_view *view, const ui_state *ui,
-                      const render_layout *l)
+                       const render_layout *l)
 {
     SDL_Renderer *s = r->sdl;
     SDL_Rect box = l->chat;

@@ -1,7 +1,7 @@
 /* lobby-client: the SDL2 game window. Parses flags, opens the window, and
  * runs the frame loop: SDL events to intents, game_update, render_frame.
  * All game logic lives in the client core (game.c); all drawing in render.c. */
-#include "addr.h"
+#include "cli.h"
 #include "clock.h"
 #include "game.h"
 #include "input.h"
@@ -56,9 +56,7 @@ static void usage(FILE *to)
 
 static int fail_usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "lobby-client: %s%s%s\nTry 'lobby-client --help'.\n", what, arg ? " " : "",
-            arg ? arg : "");
-    return 2;
+    return cli_usage_error("lobby-client", what, arg);
 }
 
 static bool parse_count(const char *text, unsigned min, unsigned max, unsigned *out)
@@ -117,7 +115,7 @@ static int parse_options(int argc, char **argv, options *o)
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case OPT_SERVER:
-            if (!addr_parse(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
+            if (!cli_parse_host_port(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
                 return fail_usage("--server must be HOST or HOST:PORT, got", optarg);
             have_server = true;
             break;

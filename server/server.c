@@ -281,9 +281,9 @@ void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitt
     proto_member_stat *link = &s->sessions[handle].link;
     link->rtt_ms = clamp_u16(rtt_ms);
     link->jitter_ms = clamp_u16(jitter_ms);
-    link->loss_permyriad = (uint16_t)(loss_permyriad > PROTO_MAX_LOSS_PERMYRIAD
-                                          ? PROTO_MAX_LOSS_PERMYRIAD
-                                          : loss_permyriad);
+    link->loss_permyriad =
+        (uint16_t)(loss_permyriad > PROTO_MAX_LOSS_PERMYRIAD ? PROTO_MAX_LOSS_PERMYRIAD
+                                                             : loss_permyriad);
 }
 
 /* Tells every lobby how each of its members' links look from the server, so a

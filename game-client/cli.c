@@ -1,11 +1,12 @@
-#include "addr.h"
+#include "cli.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-bool addr_parse(const char *text, uint16_t default_port, char *host_buf, size_t host_cap,
-                uint16_t *port)
+bool cli_parse_host_port(const char *text, uint16_t default_port, char *host_buf, size_t host_cap,
+                         uint16_t *port)
 {
     const char *colon = strrchr(text, ':');
     size_t host_len = colon ? (size_t)(colon - text) : strlen(text);
@@ -23,4 +24,11 @@ bool addr_parse(const char *text, uint16_t default_port, char *host_buf, size_t 
         return false;
     *port = (uint16_t)v;
     return true;
+}
+
+int cli_usage_error(const char *prog, const char *what, const char *arg)
+{
+    fprintf(stderr, "%s: %s%s%s\nTry '%s --help'.\n", prog, what, arg ? " " : "", arg ? arg : "",
+            prog);
+    return 2;
 }
