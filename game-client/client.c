@@ -236,6 +236,20 @@ static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliabl
     return CLIENT_OK;
 }
 
+int client_send_raw(client *c, uint8_t channel, const uint8_t *bytes, size_t len, bool reliable)
+{
+    if (channel >= PROTO_CHANNEL_COUNT || c->peer->state != ENET_PEER_STATE_CONNECTED)
+        return CLIENT_ERR_STATE;
+    ENetPacket *p = enet_packet_create(bytes, len, reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
+    if (p == NULL)
+        return CLIENT_ERR_NOMEM;
+    if (enet_peer_send(c->peer, channel, p) != 0) {
+        enet_packet_destroy(p);
+        return CLIENT_ERR_STATE;
+    }
+    return CLIENT_OK;
+}
+
 int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id)
 {
     if (c->view.state != CLIENT_JOINED)

@@ -115,6 +115,9 @@ int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id);
 int client_send_position(client *c, float x, float y, uint64_t now_us);
 /* Queues an application-level ping; the PONG event carries the round trip. */
 int client_send_ping(client *c, uint64_t now_us);
+/* Sends bytes that need not be a valid message: for robustness tests and
+ * lobby-bench's misbehaving bots, never for normal play. */
+int client_send_raw(client *c, uint8_t channel, const uint8_t *bytes, size_t len, bool reliable);
 /* Starts a clean leave; CLIENT_EV_DISCONNECTED follows once the server agrees. */
 void client_leave(client *c);
 
