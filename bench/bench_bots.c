@@ -290,6 +290,8 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_PLAYER_JOINED:
     case CLIENT_EV_PLAYER_LEFT:
+    case CLIENT_EV_PLAYER_STATUS:
+    case CLIENT_EV_RECONNECTING: /* bots do not ask for reconnection */
         break;
     }
 }

@@ -163,8 +163,13 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
         if (app->say != NULL && ev->msg_id == app->say_id)
             begin_leave(app, now_us, EXIT_FAILURE_RUNTIME);
         break;
+    case CLIENT_EV_PLAYER_STATUS:
+        if (app->say == NULL)
+            printf("* %s is %s\n", ev->text, proto_status_text(ev->reason));
+        break;
     case CLIENT_EV_POSITION:
     case CLIENT_EV_PONG:
+    case CLIENT_EV_RECONNECTING: /* lobby-chat does not ask for reconnection */
         break;
     }
 }

@@ -20,7 +20,13 @@ struct client {
     char lobby[PROTO_MAX_STR8_BYTES + 1];
     ENetHost *host;
     ENetPeer *peer;
+    ENetAddress addr;
     uint64_t started_us;
+    bool leaving;
+    uint8_t token[PROTO_TOKEN_BYTES];
+    bool has_token;
+    uint32_t attempt; /* reconnection attempts since the last join */
+    uint64_t jitter_state;
     uint32_t next_msg_id;
     uint32_t next_pos_seq;
     client_view view;
@@ -35,6 +41,10 @@ void client_config_defaults(client_config *cfg)
     cfg->port = PROTO_DEFAULT_PORT;
     cfg->protocol_version = PROTO_VERSION;
     cfg->timeout_ms = 5000;
+    cfg->auto_reconnect = false;
+    cfg->reconnect_base_ms = 500;
+    cfg->reconnect_max_ms = 30000;
+    cfg->jitter_seed = 0;
 }
 
 const char *client_strerror(int err)
@@ -87,6 +97,8 @@ int client_create(const client_config *cfg, uint64_t now_us, client **out)
     c->cfg.name = c->name;
     c->cfg.lobby = c->lobby;
     c->cfg.host = NULL;
+    c->addr = addr;
+    c->jitter_state = cfg->jitter_seed ? cfg->jitter_seed : now_us ^ (uint64_t)(uintptr_t)c;
     c->host = enet_host_create(NULL, 1, PROTO_CHANNEL_COUNT, 0, 0);
     if (c->host != NULL)
         c->peer = enet_host_connect(c->host, &addr, PROTO_CHANNEL_COUNT,
@@ -218,6 +230,71 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
     }
 }
 
+/* splitmix64 step: the reconnection jitter needs no more than this. */
+static uint64_t next_jitter(client *c)
+{
+    uint64_t z = (c->jitter_state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* Full jitter: uniform in [0, min(max, base * 2^attempt)]. */
+static uint32_t reconnect_delay_ms(client *c)
+{
+    uint64_t cap = c->cfg.reconnect_base_ms;
+    for (uint32_t i = 0; i < c->attempt && cap < c->cfg.reconnect_max_ms; i++)
+        cap *= 2;
+    if (cap > c->cfg.reconnect_max_ms)
+        cap = c->cfg.reconnect_max_ms;
+    c->attempt++;
+    return (uint32_t)(next_jitter(c) % (cap + 1));
+}
+
+/* The connection is over: for good, or (with auto_reconnect) until the next
+ * attempt. A refused token only means the seat is gone: join afresh at once. */
+static void connection_over(client *c, client_state final_state, uint32_t reason, proto_str text,
+                            uint64_t now_us)
+{
+    if (!c->cfg.auto_reconnect || c->leaving) {
+        view_end(c, final_state, reason, text);
+        return;
+    }
+    if (c->view.state == CLIENT_RECONNECTING)
+        return; /* a reject is followed by its disconnect: one retry is enough */
+    uint32_t delay_ms = reconnect_delay_ms(c);
+    if (final_state == CLIENT_REJECTED && reason == PROTO_REASON_TOKEN_INVALID) {
+        c->has_token = false;
+        delay_ms = 0;
+    }
+    c->view.state = CLIENT_RECONNECTING;
+    c->view.reason = reason;
+    copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
+    c->view.retry_at_us = now_us + (uint64_t)delay_ms * 1000u;
+    client_event *ev = push_event(c, CLIENT_EV_RECONNECTING);
+    if (ev != NULL) {
+        ev->reason = reason;
+        ev->delay_ms = delay_ms;
+        set_event_text(ev, text);
+    }
+}
+
+/* Starts the next attempt on a fresh ENet connection. */
+static void reconnect(client *c, uint64_t now_us)
+{
+    enet_peer_reset(c->peer);
+    ENetPeer *peer = enet_host_connect(c->host, &c->addr, PROTO_CHANNEL_COUNT,
+                                       proto_connect_data(c->cfg.protocol_version));
+    c->started_us = now_us;
+    if (peer == NULL) {
+        c->view.retry_at_us = now_us + (uint64_t)reconnect_delay_ms(c) * 1000u;
+        return;
+    }
+    c->peer = peer;
+    enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, c->cfg.timeout_ms, c->cfg.timeout_ms);
+    c->view.state = CLIENT_CONNECTING;
+}
+
 /* ---- sending -------------------------------------------------------------- */
 
 static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
@@ -288,6 +365,7 @@ int client_send_ping(client *c, uint64_t now_us)
 
 void client_leave(client *c)
 {
+    c->leaving = true;
     if (c->peer->state == ENET_PEER_STATE_CONNECTED)
         enet_peer_disconnect_later(c->peer, PROTO_REASON_QUIT);
 }
@@ -312,12 +390,39 @@ static void on_welcome(client *c, const proto_msg *m)
     client_view *v = &c->view;
     v->state = CLIENT_JOINED;
     v->my_id = m->u.welcome.your_id;
+    memcpy(c->token, m->u.welcome.token, PROTO_TOKEN_BYTES);
+    c->has_token = true;
+    c->attempt = 0;
+    if (!m->u.welcome.resumed)
+        v->last_chat_seq = 0; /* a new seat: the lobby's numbering is new to us */
     v->capacity = m->u.welcome.capacity;
     copy_text(v->lobby, sizeof v->lobby, m->u.welcome.lobby.bytes, m->u.welcome.lobby.len);
     v->player_count = 0;
     for (unsigned i = 0; i < m->u.welcome.count; i++)
         view_add_player(v, &m->u.welcome.players[i]);
-    push_event(c, CLIENT_EV_JOINED);
+    client_event *ev = push_event(c, CLIENT_EV_JOINED);
+    if (ev != NULL)
+        ev->resumed = m->u.welcome.resumed;
+}
+
+static void on_player_status(client *c, const proto_msg *m)
+{
+    client_player *p = find_player(c, m->u.player_status.id);
+    if (p == NULL)
+        return;
+    p->reconnecting = m->u.player_status.status == PROTO_STATUS_RECONNECTING;
+    client_event *ev = push_event(c, CLIENT_EV_PLAYER_STATUS);
+    if (ev != NULL) {
+        ev->player_id = p->id;
+        ev->reason = m->u.player_status.status;
+        ev->text_len = copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
+    }
+}
+
+static void note_chat_seq(client *c, uint32_t seq)
+{
+    if (c->view.last_chat_seq == 0 || proto_seq_newer(seq, c->view.last_chat_seq))
+        c->view.last_chat_seq = seq;
 }
 
 static void on_player_joined(client *c, const proto_msg *m)
@@ -390,6 +495,7 @@ static void on_chat_message(client *c, const proto_msg *m)
     client_event *ev;
     switch (m->type) {
     case PROTO_CHAT_RELAY:
+        note_chat_seq(c, m->u.chat_relay.seq);
         if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
             ev->player_id = m->u.chat_relay.from_id;
             ev->seq = m->u.chat_relay.seq;
@@ -397,6 +503,7 @@ static void on_chat_message(client *c, const proto_msg *m)
         }
         break;
     case PROTO_CHAT_ACK:
+        note_chat_seq(c, m->u.chat_ack.seq);
         if ((ev = push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
             ev->msg_id = m->u.chat_ack.msg_id;
             ev->seq = m->u.chat_ack.seq;
@@ -437,7 +544,10 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
         on_welcome(c, &msg);
         break;
     case PROTO_REJECT:
-        view_end(c, CLIENT_REJECTED, msg.u.reject.reason, msg.u.reject.text);
+        connection_over(c, CLIENT_REJECTED, msg.u.reject.reason, msg.u.reject.text, now_us);
+        break;
+    case PROTO_PLAYER_STATUS:
+        on_player_status(c, &msg);
         break;
     case PROTO_PLAYER_JOINED:
         on_player_joined(c, &msg);
@@ -460,14 +570,22 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
     }
 }
 
-static void send_hello(client *c)
+/* With a token from an earlier welcome, asks for that seat back and for the
+ * chat missed since last_chat_seq. */
+static void send_hello(client *c, uint64_t now_us)
 {
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr(c->name);
     m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+    if (c->has_token) {
+        m.u.hello.resume = 1;
+        memcpy(m.u.hello.token, c->token, PROTO_TOKEN_BYTES);
+        m.u.hello.last_chat_seq = c->view.last_chat_seq;
+    }
     c->view.state = CLIENT_JOINING;
     if (send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true) != CLIENT_OK)
-        view_end(c, CLIENT_DISCONNECTED, 0, proto_str_from_cstr("cannot send hello"));
+        connection_over(c, CLIENT_DISCONNECTED, 0, proto_str_from_cstr("cannot send hello"),
+                        now_us);
 }
 
 static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
@@ -479,7 +597,7 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
          * that are small and superseded anyway. */
         enet_peer_throttle_configure(c->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
                                      ENET_PEER_PACKET_THROTTLE_SCALE, 0);
-        send_hello(c);
+        send_hello(c, now_us);
         break;
     case ENET_EVENT_TYPE_RECEIVE:
         on_receive(c, ev->packet->data, ev->packet->dataLength, now_us);
@@ -488,7 +606,7 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
     case ENET_EVENT_TYPE_DISCONNECT: {
         const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
                                                              : proto_reason_text(ev->data);
-        view_end(c, CLIENT_DISCONNECTED, ev->data, proto_str_from_cstr(why));
+        connection_over(c, CLIENT_DISCONNECTED, ev->data, proto_str_from_cstr(why), now_us);
         break;
     }
     case ENET_EVENT_TYPE_NONE:
@@ -507,11 +625,14 @@ void client_update(client *c, uint64_t now_us)
     bool handshaking = c->view.state == CLIENT_CONNECTING || c->view.state == CLIENT_JOINING;
     if (handshaking && now_us - c->started_us > (uint64_t)c->cfg.timeout_ms * 1000u) {
         enet_peer_reset(c->peer);
-        view_end(c, CLIENT_DISCONNECTED, 0,
-                 proto_str_from_cstr(c->view.state == CLIENT_CONNECTING
-                                         ? "cannot reach the server: no answer"
-                                         : "server did not answer the hello"));
+        connection_over(c, CLIENT_DISCONNECTED, 0,
+                        proto_str_from_cstr(c->view.state == CLIENT_CONNECTING
+                                                ? "cannot reach the server: no answer"
+                                                : "server did not answer the hello"),
+                        now_us);
     }
+    if (c->view.state == CLIENT_RECONNECTING && now_us >= c->view.retry_at_us)
+        reconnect(c, now_us);
     if (c->peer->state == ENET_PEER_STATE_CONNECTED)
         c->view.enet_rtt_ms = c->peer->roundTripTime;
     enet_host_flush(c->host);

@@ -23,6 +23,15 @@ typedef struct client_config {
     const char *lobby;         /* NULL or "" for the default lobby */
     uint16_t protocol_version; /* PROTO_VERSION; tests override it */
     uint32_t timeout_ms;       /* give up connecting / drop a silent server after this */
+    /* Reconnect by itself when the connection is lost or refused, after a
+     * delay drawn uniformly from [0, min(max, base * 2^attempt)] ("full
+     * jitter", so a restarted server is not hit by every client at once),
+     * taking the seat back with the session token when the server still
+     * holds it. Off: the client ends in DISCONNECTED or REJECTED. */
+    bool auto_reconnect;
+    uint32_t reconnect_base_ms; /* default 500 */
+    uint32_t reconnect_max_ms;  /* default 30000 */
+    uint64_t jitter_seed;       /* 0: derived from the start time */
 } client_config;
 
 typedef enum client_state {
@@ -31,6 +40,7 @@ typedef enum client_state {
     CLIENT_JOINED,
     CLIENT_REJECTED,     /* the server refused the join; see view.reason */
     CLIENT_DISCONNECTED, /* connection over; see view.reason */
+    CLIENT_RECONNECTING, /* lost or refused; next attempt at view.retry_at_us */
 } client_state;
 
 typedef struct client_player {
@@ -41,6 +51,7 @@ typedef struct client_player {
     uint32_t pos_seq;
     bool has_pos_seq;                           /* false until the first relayed position */
     bool has_link;                              /* the server has reported this member's link */
+    bool reconnecting;                          /* lost its connection; the server holds its seat */
     uint16_t rtt_ms, jitter_ms, loss_permyriad; /* as the server measures them */
 } client_player;
 
@@ -55,12 +66,14 @@ typedef struct client_view {
     char reason_text[PROTO_MAX_STR8_BYTES + 1];
     uint32_t enet_rtt_ms;         /* ENet's smoothed round trip */
     uint64_t ping_rtt_us;         /* last application-level ping round trip, 0 before one */
+    uint64_t retry_at_us;         /* RECONNECTING: when the next attempt starts */
+    uint32_t last_chat_seq;       /* newest chat sequence number seen in this lobby */
     uint64_t duplicate_positions; /* relayed positions dropped: same sequence as the newest */
     uint64_t reordered_positions; /* relayed positions dropped: older than the newest */
 } client_view;
 
 typedef enum client_event_type {
-    CLIENT_EV_JOINED,        /* welcome received; the view holds the lobby */
+    CLIENT_EV_JOINED,        /* welcome received; the view holds the lobby; resumed */
     CLIENT_EV_REJECTED,      /* reason, text */
     CLIENT_EV_DISCONNECTED,  /* reason (0: timed out), text */
     CLIENT_EV_PLAYER_JOINED, /* player_id, text = name */
@@ -70,6 +83,8 @@ typedef enum client_event_type {
     CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
     CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y */
     CLIENT_EV_PONG,          /* rtt_us */
+    CLIENT_EV_RECONNECTING,  /* reason, text (why it was lost), delay_ms until the retry */
+    CLIENT_EV_PLAYER_STATUS, /* player_id, reason (proto_player_status), text = name */
 } client_event_type;
 
 typedef struct client_event {
@@ -80,6 +95,8 @@ typedef struct client_event {
     uint32_t seq;
     uint64_t sent_us;
     uint64_t rtt_us;
+    uint32_t delay_ms;
+    bool resumed; /* JOINED: the server gave us our old seat back */
     float x, y;
     size_t text_len;
     char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */

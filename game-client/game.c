@@ -9,7 +9,6 @@
 #include <string.h>
 
 enum {
-    FIRST_BACKOFF_MS = 1000,
     HEARTBEAT_US = 1000000, /* resend an unchanged position this often */
 };
 
@@ -21,10 +20,7 @@ typedef struct remote_track {
 struct game {
     game_config cfg;
     char host[256], name[PROTO_MAX_STR8_BYTES + 1], lobby[PROTO_MAX_STR8_BYTES + 1];
-    client *c; /* NULL while waiting to retry */
-    uint64_t retry_at_us;
-    uint32_t backoff_ms;
-    bool lost; /* set while draining events; the client is replaced after */
+    client *c; /* reconnects by itself */
     float my_x, my_y;
     uint64_t last_update_us;
     uint64_t next_send_us, last_sent_us;
@@ -76,22 +72,6 @@ static void set_status(game *g, game_conn conn, const char *fmt, ...)
     }
 }
 
-/* Opens a new connection; a failure here (the name does not resolve) is
- * retried like any other. */
-static void start_connecting(game *g, uint64_t now_us)
-{
-    int err = client_create(&g->cfg.client, now_us, &g->c);
-    if (err == CLIENT_OK) {
-        set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host,
-                   (unsigned)g->cfg.client.port);
-        return;
-    }
-    g->c = NULL;
-    g->retry_at_us = now_us + (uint64_t)g->backoff_ms * 1000u;
-    set_status(g, GAME_WAITING_RETRY, "Cannot connect to %s: %s; retrying in %u s", g->host,
-               client_strerror(err), (unsigned)(g->backoff_ms / 1000));
-}
-
 int game_create(const game_config *cfg, uint64_t now_us, game **out)
 {
     if (cfg->client.host == NULL || cfg->client.name == NULL || cfg->send_hz == 0)
@@ -106,7 +86,8 @@ int game_create(const game_config *cfg, uint64_t now_us, game **out)
     g->cfg.client.host = g->host;
     g->cfg.client.name = g->name;
     g->cfg.client.lobby = g->lobby;
-    g->backoff_ms = FIRST_BACKOFF_MS;
+    g->cfg.client.auto_reconnect = true;
+    g->cfg.client.reconnect_max_ms = cfg->max_backoff_ms;
     g->last_update_us = now_us;
     chat_log_init(&g->log);
     g->view.chat = &g->log;
@@ -135,7 +116,7 @@ const game_view *game_get_view(const game *g)
 
 int game_fd(const game *g)
 {
-    return g->c ? client_fd(g->c) : -1;
+    return client_fd(g->c);
 }
 
 /* ---- remote players --------------------------------------------------------- */
@@ -169,10 +150,9 @@ static void track_remove(game *g, uint16_t id)
 
 /* ---- events from the client core -------------------------------------------- */
 
-static void on_joined(game *g)
+static void on_joined(game *g, bool resumed)
 {
     const client_view *v = client_get_view(g->c);
-    g->backoff_ms = FIRST_BACKOFF_MS;
     g->track_count = 0;
     for (unsigned i = 0; i < v->player_count; i++) {
         if (v->players[i].id == v->my_id) {
@@ -184,26 +164,20 @@ static void on_joined(game *g)
     }
     set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
                (unsigned)g->cfg.client.port);
-    chat_log_system(&g->log, "Joined lobby %s (%u/%u players)", v->lobby, (unsigned)v->player_count,
-                    (unsigned)v->capacity);
+    chat_log_system(&g->log, "%s lobby %s (%u/%u players)", resumed ? "Back in" : "Joined",
+                    v->lobby, (unsigned)v->player_count, (unsigned)v->capacity);
 }
 
-/* The connection is over: say why, fail what was in flight, plan a retry. */
-static void on_lost(game *g, const client_event *ev, uint64_t now_us)
+/* The connection is lost or refused: say why; the client core retries by
+ * itself. Messages in flight may or may not have arrived: say so. */
+static void on_reconnecting(game *g, const client_event *ev)
 {
-    bool rejected = ev->type == CLIENT_EV_REJECTED;
     bool was_joined = g->view.conn == GAME_JOINED;
-    unsigned wait_s = g->backoff_ms / 1000;
-    const char *what = rejected     ? "Join rejected"
-                       : was_joined ? "Connection lost"
-                                    : "Cannot reach the server";
-    set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %u s", what, ev->text, wait_s);
+    const char *what = was_joined ? "Connection lost" : "Not connected";
+    set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %.1f s", what, ev->text,
+               (double)ev->delay_ms / 1000.0);
     chat_log_system(&g->log, "%s: %s", what, ev->text);
-    chat_log_fail_pending(&g->log, "not delivered: connection lost");
-    g->retry_at_us = now_us + (uint64_t)g->backoff_ms * 1000u;
-    g->backoff_ms =
-        g->backoff_ms * 2 > g->cfg.max_backoff_ms ? g->cfg.max_backoff_ms : g->backoff_ms * 2;
-    g->lost = true;
+    chat_log_fail_pending(&g->log, "not confirmed: connection lost");
 }
 
 static void on_event(game *g, const client_event *ev, uint64_t now_us)
@@ -212,11 +186,17 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
     interp_track *t;
     switch (ev->type) {
     case CLIENT_EV_JOINED:
-        on_joined(g);
+        on_joined(g, ev->resumed);
+        break;
+    case CLIENT_EV_RECONNECTING:
+        on_reconnecting(g, ev);
         break;
     case CLIENT_EV_REJECTED:
-    case CLIENT_EV_DISCONNECTED:
-        on_lost(g, ev, now_us);
+    case CLIENT_EV_DISCONNECTED: /* only after we left: auto_reconnect is on */
+        set_status(g, GAME_WAITING_RETRY, "Disconnected: %s", ev->text);
+        break;
+    case CLIENT_EV_PLAYER_STATUS:
+        chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->reason));
         break;
     case CLIENT_EV_PLAYER_JOINED:
         if (p != NULL)
@@ -271,7 +251,7 @@ static void refresh_view(game *g, uint64_t now_us)
 {
     game_view *v = &g->view;
     v->avatar_count = 0;
-    if (g->c == NULL || v->conn != GAME_JOINED)
+    if (v->conn != GAME_JOINED)
         return;
     const client_view *cv = client_get_view(g->c);
     snprintf(v->lobby, sizeof v->lobby, "%s", cv->lobby);
@@ -303,31 +283,26 @@ void game_update(game *g, uint64_t now_us, const game_input *in)
 {
     double dt_s = (double)(now_us - g->last_update_us) / 1e6;
     g->last_update_us = now_us;
-    if (g->c == NULL && now_us >= g->retry_at_us)
-        start_connecting(g, now_us);
-    if (g->c != NULL && g->view.conn == GAME_JOINED) {
+    if (g->view.conn == GAME_JOINED) {
         movement_step(&g->my_x, &g->my_y, in->up, in->down, in->left, in->right, g->cfg.move_speed,
                       dt_s);
         send_position(g, now_us);
     }
-    if (g->c != NULL) {
-        client_update(g->c, now_us); /* receives, and flushes what we queued */
-        client_event ev;
-        while (!g->lost && client_next_event(g->c, &ev))
-            on_event(g, &ev, now_us);
-    }
-    if (g->lost) {
-        client_destroy(g->c);
-        g->c = NULL;
-        g->lost = false;
-    }
+    client_state before = client_get_view(g->c)->state;
+    client_update(g->c, now_us); /* receives, and flushes what we queued */
+    client_event ev;
+    while (client_next_event(g->c, &ev))
+        on_event(g, &ev, now_us);
+    if (before == CLIENT_RECONNECTING && client_get_view(g->c)->state == CLIENT_CONNECTING)
+        set_status(g, GAME_CONNECTING, "Reconnecting to %s:%u ...", g->host,
+                   (unsigned)g->cfg.client.port);
     refresh_view(g, now_us);
 }
 
 bool game_send_chat(game *g, const char *text, size_t len)
 {
     uint32_t msg_id;
-    if (g->c == NULL || g->view.conn != GAME_JOINED) {
+    if (g->view.conn != GAME_JOINED) {
         chat_log_system(&g->log, "Not sent: not connected");
         return false;
     }

@@ -162,6 +162,45 @@ uint32_t lobby_next_chat_seq(lobby *l)
     return ++l->chat_seq;
 }
 
+void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str text)
+{
+    lobby_chat_line *line = &l->history[seq % LOBBY_HISTORY];
+    line->seq = seq;
+    line->from_id = from_id;
+    line->len = (uint16_t)(text.len < sizeof line->text ? text.len : sizeof line->text);
+    memcpy(line->text, text.bytes, line->len);
+}
+
+const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq)
+{
+    const lobby_chat_line *line = &l->history[seq % LOBBY_HISTORY];
+    return seq != 0 && line->seq == seq ? line : NULL;
+}
+
+/* Constant time in the token's content: a guesser learns nothing from timing. */
+static bool token_equal(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t diff = 0;
+    for (size_t i = 0; i < PROTO_TOKEN_BYTES; i++)
+        diff |= (uint8_t)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+lobby_player *lobby_find_token(lobby_set *set, const uint8_t *token, int *lobby_index)
+{
+    lobby_player *found = NULL;
+    for (uint32_t i = 0; i < set->max_lobbies; i++) {
+        lobby *l = &set->lobbies[i];
+        for (unsigned k = 0; l->in_use && k < l->count; k++) {
+            if (token_equal(l->players[k].token, token) && found == NULL) {
+                found = &l->players[k];
+                *lobby_index = (int)i;
+            }
+        }
+    }
+    return found;
+}
+
 const char *lobby_strerror(int err)
 {
     switch (err) {

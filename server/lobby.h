@@ -10,8 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+enum {
+    LOBBY_NO_SESSION = UINT32_MAX, /* a held seat: the player is reconnecting */
+    LOBBY_HISTORY = 64,            /* chat lines kept per lobby for replay */
+};
+
 typedef struct lobby_player {
-    uint32_t session; /* the caller's handle for this player's connection */
+    uint32_t session; /* the caller's handle for this connection, or LOBBY_NO_SESSION */
+    uint8_t token[PROTO_TOKEN_BYTES]; /* what a reconnecting client must present */
+    uint64_t away_since_us;           /* when the seat started being held */
     uint16_t id;
     uint32_t colour;
     uint8_t name_len;
@@ -21,6 +28,14 @@ typedef struct lobby_player {
     bool has_pos;     /* false until the first position arrives */
 } lobby_player;
 
+/* One accepted chat line, kept so a reconnecting player gets what it missed. */
+typedef struct lobby_chat_line {
+    uint32_t seq;
+    uint16_t from_id;
+    uint16_t len;
+    char text[PROTO_MAX_CHAT_BYTES];
+} lobby_chat_line;
+
 typedef struct lobby {
     bool in_use;
     uint8_t name_len;
@@ -28,6 +43,7 @@ typedef struct lobby {
     uint32_t chat_seq; /* last sequence number given to an accepted chat */
     uint8_t count;
     lobby_player players[PROTO_MAX_LOBBY_PLAYERS]; /* [0, count), in join order */
+    lobby_chat_line history[LOBBY_HISTORY];        /* ring, by seq % LOBBY_HISTORY */
 } lobby;
 
 typedef struct lobby_set {
@@ -70,6 +86,15 @@ bool lobby_move(lobby_player *p, uint32_t seq, float x, float y);
 
 /* Gives the next chat sequence number of the lobby. */
 uint32_t lobby_next_chat_seq(lobby *l);
+
+/* Keeps an accepted chat line (seq from lobby_next_chat_seq) for replay. */
+void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str text);
+/* The kept line with this seq, or NULL when it has scrolled out. */
+const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq);
+
+/* The player whose token equals token, compared in constant time; NULL when
+ * none. *lobby_index receives its lobby. */
+lobby_player *lobby_find_token(lobby_set *set, const uint8_t *token, int *lobby_index);
 
 const char *lobby_strerror(int err);
 

@@ -49,6 +49,8 @@ static void usage(FILE *to)
             "  --chat-rate R          chat messages per second per player (default 5)\n"
             "  --chat-burst N         chat messages allowed back to back (default 10)\n"
             "  --timeout-ms N         drop a silent peer after about N ms (default 5000)\n"
+            "  --grace-ms N           hold a timed-out player's seat this long for its\n"
+            "                         reconnection (default 30000; 0 = never)\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n",
@@ -93,6 +95,7 @@ enum {
     OPT_CHAT_RATE,
     OPT_CHAT_BURST,
     OPT_TIMEOUT,
+    OPT_GRACE,
     OPT_LOG_LEVEL,
     OPT_HELP,
     OPT_VERSION,
@@ -122,6 +125,9 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_CHAT_BURST:
         return parse_uint("--chat-burst", arg, 1, 1000, &v) &&
                (o->core.chat_burst = (double)v, true);
+    case OPT_GRACE:
+        return parse_uint("--grace-ms", arg, 0, 3600000, &v) &&
+               (o->core.grace_ms = (uint32_t)v, true);
     case OPT_TIMEOUT:
         return parse_uint("--timeout-ms", arg, 200, 600000, &v) &&
                (o->timeout_ms = (uint32_t)v, true);
@@ -149,6 +155,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"chat-rate", required_argument, NULL, OPT_CHAT_RATE},
         {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
         {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+        {"grace-ms", required_argument, NULL, OPT_GRACE},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},

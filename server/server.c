@@ -3,7 +3,9 @@
 #include "log.h"
 #include "server_internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,24 @@ void server_config_defaults(server_config *cfg)
     cfg->chat_burst = 10.0;
     cfg->malformed_limit = 16;
     cfg->member_stats_ms = 1000;
+    cfg->grace_ms = 30000;
+    cfg->resume_per_s = 1.0;
+    cfg->random_bytes = NULL;
+    cfg->random_user = NULL;
+}
+
+/* The OS's CSPRNG; fails rather than hand out a guessable token. */
+static int os_random_bytes(void *user, uint8_t *buf, size_t n)
+{
+    (void)user;
+    while (n > 0) {
+        ssize_t got = getrandom(buf, n, 0);
+        if (got < 0 && errno != EINTR)
+            return -1;
+        if (got > 0)
+            buf += got, n -= (size_t)got;
+    }
+    return 0;
 }
 
 int server_create(const server_config *cfg, server **out)
@@ -27,12 +47,14 @@ int server_create(const server_config *cfg, server **out)
      * bits and never 0, which bounds max_players. */
     if (cfg->max_players == 0 || cfg->max_players >= PLAYER_ID_SPACE - 1 ||
         cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
-        !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0)
+        !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0))
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return SERVER_ERR_NOMEM;
     s->cfg = *cfg;
+    if (s->cfg.random_bytes == NULL)
+        s->cfg.random_bytes = os_random_bytes;
     s->sessions = calloc(cfg->max_sessions, sizeof *s->sessions);
     int err = lobby_set_init(&s->lobbies, cfg->max_lobbies, cfg->lobby_capacity);
     if (s->sessions == NULL || err != LOBBY_OK) {
@@ -119,7 +141,7 @@ uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const 
     uint32_t sent = 0;
     int err = OUTBOX_OK;
     for (unsigned i = 0; i < l->count && err == OUTBOX_OK; i++) {
-        if (l->players[i].id == except_id)
+        if (l->players[i].id == except_id || l->players[i].session == LOBBY_NO_SESSION)
             continue;
         if (sent == 0) /* encode once, on the first recipient */
             err = outbox_push(&s->out, msg, channel, reliable);
@@ -155,23 +177,55 @@ void server_release_player_id(server *s, uint16_t id)
     s->player_id_used[id / 8] &= (uint8_t) ~(1u << (id % 8));
 }
 
-/* Takes a joined player out of its lobby and tells the others why. */
+void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why)
+{
+    lobby *l = &s->lobbies.lobbies[lobby_index];
+    lobby_player *p = lobby_player_find(l, player_id);
+    if (p == NULL)
+        return;
+    log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name, player_id,
+             proto_leave_text(why));
+    lobby_leave(&s->lobbies, lobby_index, player_id);
+    proto_msg left = {.type = PROTO_PLAYER_LEFT};
+    left.u.left.id = player_id;
+    left.u.left.reason = (uint8_t)why;
+    if (!s->shutting_down) /* everyone is being disconnected anyway */
+        server_send_lobby(s, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
+    server_release_player_id(s, player_id);
+    s->player_count--;
+    s->stats.leaves[why]++;
+}
+
 static void remove_player(server *s, session *se, proto_leave_reason why)
+{
+    server_remove_player(s, se->lobby_index, se->player_id, why);
+}
+
+bool server_new_token(server *s, lobby_player *p)
+{
+    if (s->cfg.random_bytes(s->cfg.random_user, p->token, PROTO_TOKEN_BYTES) == 0)
+        return true;
+    log_error("server", "no randomness for session tokens: %s", strerror(errno));
+    return false;
+}
+
+/* A player whose connection timed out keeps its seat for the grace period;
+ * the others see it as reconnecting, not gone. */
+static void hold_seat(server *s, session *se, uint64_t now_us)
 {
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
-    if (p != NULL)
-        log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name,
-                 se->player_id, proto_leave_text(why));
-    lobby_leave(&s->lobbies, se->lobby_index, se->player_id);
-    proto_msg left = {.type = PROTO_PLAYER_LEFT};
-    left.u.left.id = se->player_id;
-    left.u.left.reason = (uint8_t)why;
-    if (!s->shutting_down) /* everyone is being disconnected anyway */
-        server_send_lobby(s, l, se->player_id, &left, PROTO_CHANNEL_RELIABLE, true);
-    server_release_player_id(s, se->player_id);
-    s->player_count--;
-    s->stats.leaves[why]++;
+    if (p == NULL)
+        return;
+    p->session = LOBBY_NO_SESSION;
+    p->away_since_us = now_us;
+    s->stats.seats_held++;
+    log_info("server", "reconnecting lobby=%s player=%s id=%u: seat held for %u ms", l->name,
+             p->name, p->id, (unsigned)s->cfg.grace_ms);
+    proto_msg m = {.type = PROTO_PLAYER_STATUS};
+    m.u.player_status.id = p->id;
+    m.u.player_status.status = PROTO_STATUS_RECONNECTING;
+    server_send_lobby(s, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
 }
 
 /* Queues a disconnect with a reason; the slot is freed when ENet reports the
@@ -257,12 +311,14 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, const 
 
 void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
 {
-    (void)now_us;
     if (handle >= s->cfg.max_sessions || s->sessions[handle].state == SESSION_FREE)
         return;
     session *se = &s->sessions[handle];
-    if (se->state == SESSION_JOINED)
-        remove_player(s, se, data == 0 ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
+    bool timed_out = data == 0;
+    if (se->state == SESSION_JOINED && timed_out && s->cfg.grace_ms > 0 && !s->shutting_down)
+        hold_seat(s, se, now_us);
+    else if (se->state == SESSION_JOINED)
+        remove_player(s, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
     outbox_forget_session(&s->out, handle);
     se->state = SESSION_FREE;
     s->session_count--;
@@ -297,7 +353,9 @@ static void send_member_stats(server *s)
         proto_msg m = {.type = PROTO_MEMBER_STATS};
         m.u.member_stats.count = l->count;
         for (unsigned k = 0; k < l->count; k++) {
-            m.u.member_stats.members[k] = s->sessions[l->players[k].session].link;
+            uint32_t held = l->players[k].session;
+            proto_member_stat none = {0};
+            m.u.member_stats.members[k] = held == LOBBY_NO_SESSION ? none : s->sessions[held].link;
             m.u.member_stats.members[k].id = l->players[k].id;
         }
         server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_POSITION, false);
@@ -315,12 +373,29 @@ static void expire_handshakes(server *s, uint64_t now_us)
     }
 }
 
+/* Seats held longer than the grace period are given up: now the player left. */
+static void expire_seats(server *s, uint64_t now_us)
+{
+    uint64_t grace_us = (uint64_t)s->cfg.grace_ms * 1000u;
+    for (uint32_t i = 0; i < s->lobbies.max_lobbies; i++) {
+        lobby *l = &s->lobbies.lobbies[i];
+        for (unsigned k = 0; l->in_use && k < l->count; k++) {
+            lobby_player *p = &l->players[k];
+            if (p->session == LOBBY_NO_SESSION && now_us - p->away_since_us >= grace_us) {
+                server_remove_player(s, (int)i, p->id, PROTO_LEAVE_TIMEOUT);
+                k--; /* the next player moved into this slot */
+            }
+        }
+    }
+}
+
 void server_tick(server *s, uint64_t now_us)
 {
     if (now_us < s->next_tick_us)
         return;
     s->next_tick_us = now_us + TICK_INTERVAL_US;
     expire_handshakes(s, now_us);
+    expire_seats(s, now_us);
     if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {
         s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
         send_member_stats(s);

@@ -26,6 +26,12 @@ typedef struct server_config {
     double chat_burst;             /* chat messages allowed back to back */
     uint32_t malformed_limit;      /* malformed messages before a kick */
     uint32_t member_stats_ms;      /* how often lobbies hear their members' link quality */
+    uint32_t grace_ms;             /* a timed-out player's seat is held this long; 0: never */
+    double resume_per_s;           /* reconnection attempts allowed per address per second */
+    /* Fills buf with n unpredictable bytes (session tokens). NULL: the OS's
+     * CSPRNG (getrandom). Tests pass their own. Returns 0 on success. */
+    int (*random_bytes)(void *user, uint8_t *buf, size_t n);
+    void *random_user;
 } server_config;
 
 /* Counters for logs and metrics; only ever grow. */
@@ -43,6 +49,9 @@ typedef struct server_stats {
     uint64_t pings;
     uint64_t malformed;
     uint64_t kicks;
+    uint64_t seats_held;     /* timed-out players whose seat was kept for the grace period */
+    uint64_t resumes;        /* players who came back with their token */
+    uint64_t resume_refused; /* forged, expired, reused or rate-limited tokens */
     uint64_t outbox_errors;
 } server_stats;
 

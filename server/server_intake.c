@@ -6,6 +6,7 @@
 #include "text.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static proto_str str_of(const char *bytes, size_t len)
 {
@@ -39,19 +40,26 @@ static void fill_player(proto_player *out, const lobby_player *p)
     out->y = p->y;
 }
 
-/* Welcome to the newcomer (the whole lobby, itself included), join to the rest. */
-static void announce_join(server *s, uint32_t handle, const lobby *l)
+void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby_player *me,
+                         bool resumed)
 {
-    const lobby_player *me = &l->players[l->count - 1];
     proto_msg welcome = {.type = PROTO_WELCOME};
     welcome.u.welcome.your_id = me->id;
+    memcpy(welcome.u.welcome.token, me->token, PROTO_TOKEN_BYTES);
+    welcome.u.welcome.resumed = resumed;
     welcome.u.welcome.capacity = s->lobbies.capacity;
     welcome.u.welcome.lobby = str_of(l->name, l->name_len);
     welcome.u.welcome.count = l->count;
     for (unsigned i = 0; i < l->count; i++)
         fill_player(&welcome.u.welcome.players[i], &l->players[i]);
     server_send_one(s, handle, &welcome, PROTO_CHANNEL_RELIABLE, true);
+}
 
+/* Welcome to the newcomer (the whole lobby, itself included), join to the rest. */
+static void announce_join(server *s, uint32_t handle, const lobby *l)
+{
+    const lobby_player *me = &l->players[l->count - 1];
+    server_send_welcome(s, handle, l, me, false);
     proto_msg joined = {.type = PROTO_PLAYER_JOINED};
     fill_player(&joined.u.joined, me);
     server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
@@ -60,6 +68,10 @@ static void announce_join(server *s, uint32_t handle, const lobby *l)
 /* Checks names and capacity; on success the session becomes a player. */
 static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    if (m->u.hello.resume) {
+        server_resume(s, handle, m, now_us);
+        return;
+    }
     char why[64];
     proto_str lobby_name = m->u.hello.lobby;
     if (lobby_name.len == 0)
@@ -97,6 +109,13 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
                           lobby_strerror(index));
         return;
     }
+    lobby *l = &s->lobbies.lobbies[index];
+    if (!server_new_token(s, &l->players[l->count - 1])) {
+        lobby_leave(&s->lobbies, index, id);
+        server_release_player_id(s, id);
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server cannot make a session token");
+        return;
+    }
     session *se = &s->sessions[handle];
     se->state = SESSION_JOINED;
     se->player_id = id;
@@ -104,7 +123,6 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
     rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
     s->player_count++;
     s->stats.joins++;
-    lobby *l = &s->lobbies.lobbies[index];
     log_info("server", "join lobby=%s player=%.*s id=%u peer=%s players=%u", l->name,
              (int)m->u.hello.name.len, m->u.hello.name.bytes, id, se->label, l->count);
     announce_join(s, handle, l);
@@ -160,6 +178,7 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     }
     lobby *l = server_session_lobby(s, se);
     uint32_t seq = lobby_next_chat_seq(l);
+    lobby_remember_chat(l, seq, se->player_id, text);
     proto_msg ack = {.type = PROTO_CHAT_ACK};
     ack.u.chat_ack.msg_id = m->u.chat.msg_id;
     ack.u.chat_ack.seq = seq;

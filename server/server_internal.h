@@ -20,6 +20,8 @@ typedef enum session_state {
     SESSION_CLOSING, /* disconnect queued; input ignored until ENet reports it gone */
 } session_state;
 
+enum { RESUME_BUCKETS = 256 }; /* per-address reconnection limits, hashed */
+
 typedef struct session {
     session_state state;
     uint64_t connected_us;
@@ -47,6 +49,7 @@ struct server {
     bool shutting_down;
     uint64_t next_tick_us;
     uint64_t next_member_stats_us;
+    rate_bucket resume_buckets[RESUME_BUCKETS];
 };
 
 /* Queues msg for one session / for every member of l but except_id
@@ -59,6 +62,17 @@ lobby *server_session_lobby(server *s, const session *se);
 /* A player id not in use (never 0); max_players < 65535 guarantees one. */
 uint16_t server_claim_player_id(server *s);
 void server_release_player_id(server *s, uint16_t id);
+
+/* Takes a player out of its lobby for good and tells the others why. */
+void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why);
+/* Gives the player a fresh session token; false when no randomness. */
+bool server_new_token(server *s, lobby_player *p);
+
+/* WELCOME for player me of lobby l (resumed: an old seat taken back). */
+void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby_player *me,
+                         bool resumed);
+/* HELLO with a session token: the seat back, or a reasoned reject. */
+void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
 
 /* Sends a REJECT with code and text, then disconnects the session. */
 void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)

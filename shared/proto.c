@@ -27,6 +27,15 @@ static proto_str read_str(wire_reader *r, size_t len)
     return s;
 }
 
+static void read_bytes(wire_reader *r, uint8_t *dst, size_t n)
+{
+    const uint8_t *src = wire_read_view(r, n);
+    if (src != NULL)
+        memcpy(dst, src, n);
+    else
+        memset(dst, 0, n);
+}
+
 static proto_str read_str8(wire_reader *r)
 {
     return read_str(r, wire_read_u8(r));
@@ -100,12 +109,16 @@ static bool values_valid(const proto_msg *m)
     case PROTO_PLAYER_JOINED:
         return player_valid(&m->u.joined);
     case PROTO_WELCOME:
-        if (m->u.welcome.count > PROTO_MAX_LOBBY_PLAYERS)
+        if (m->u.welcome.count > PROTO_MAX_LOBBY_PLAYERS || m->u.welcome.resumed > 1)
             return false;
         for (unsigned i = 0; i < m->u.welcome.count; i++)
             if (!player_valid(&m->u.welcome.players[i]))
                 return false;
         return true;
+    case PROTO_HELLO:
+        return m->u.hello.resume <= 1;
+    case PROTO_PLAYER_STATUS:
+        return in_range(m->u.player_status.status, PROTO_STATUS_MAX);
     case PROTO_MEMBER_STATS:
         if (m->u.member_stats.count > PROTO_MAX_LOBBY_PLAYERS)
             return false;
@@ -158,6 +171,11 @@ static void write_body(wire_writer *w, const proto_msg *m)
     case PROTO_HELLO:
         write_str8(w, m->u.hello.name);
         write_str8(w, m->u.hello.lobby);
+        wire_write_u8(w, m->u.hello.resume);
+        if (m->u.hello.resume) {
+            wire_write_bytes(w, m->u.hello.token, PROTO_TOKEN_BYTES);
+            wire_write_u32(w, m->u.hello.last_chat_seq);
+        }
         break;
     case PROTO_CHAT:
         wire_write_u32(w, m->u.chat.msg_id);
@@ -178,6 +196,8 @@ static void write_body(wire_writer *w, const proto_msg *m)
         break;
     case PROTO_WELCOME:
         wire_write_u16(w, m->u.welcome.your_id);
+        wire_write_bytes(w, m->u.welcome.token, PROTO_TOKEN_BYTES);
+        wire_write_u8(w, m->u.welcome.resumed);
         wire_write_u8(w, m->u.welcome.capacity);
         write_str8(w, m->u.welcome.lobby);
         wire_write_u8(w, m->u.welcome.count);
@@ -216,6 +236,10 @@ static void write_body(wire_writer *w, const proto_msg *m)
         wire_write_u64(w, m->u.pong.client_us);
         wire_write_u64(w, m->u.pong.server_us);
         break;
+    case PROTO_PLAYER_STATUS:
+        wire_write_u16(w, m->u.player_status.id);
+        wire_write_u8(w, m->u.player_status.status);
+        break;
     case PROTO_MEMBER_STATS:
         wire_write_u8(w, m->u.member_stats.count);
         for (unsigned i = 0; i < m->u.member_stats.count; i++)
@@ -249,6 +273,11 @@ static bool read_body(wire_reader *r, proto_msg *m)
     case PROTO_HELLO:
         m->u.hello.name = read_str8(r);
         m->u.hello.lobby = read_str8(r);
+        m->u.hello.resume = wire_read_u8(r);
+        if (m->u.hello.resume == 1) {
+            read_bytes(r, m->u.hello.token, PROTO_TOKEN_BYTES);
+            m->u.hello.last_chat_seq = wire_read_u32(r);
+        }
         break;
     case PROTO_CHAT:
         m->u.chat.msg_id = wire_read_u32(r);
@@ -269,6 +298,8 @@ static bool read_body(wire_reader *r, proto_msg *m)
         break;
     case PROTO_WELCOME:
         m->u.welcome.your_id = wire_read_u16(r);
+        read_bytes(r, m->u.welcome.token, PROTO_TOKEN_BYTES);
+        m->u.welcome.resumed = wire_read_u8(r);
         m->u.welcome.capacity = wire_read_u8(r);
         m->u.welcome.lobby = read_str8(r);
         m->u.welcome.count = wire_read_u8(r);
@@ -308,6 +339,10 @@ static bool read_body(wire_reader *r, proto_msg *m)
     case PROTO_PONG:
         m->u.pong.client_us = wire_read_u64(r);
         m->u.pong.server_us = wire_read_u64(r);
+        break;
+    case PROTO_PLAYER_STATUS:
+        m->u.player_status.id = wire_read_u16(r);
+        m->u.player_status.status = wire_read_u8(r);
         break;
     case PROTO_MEMBER_STATS:
         m->u.member_stats.count = wire_read_u8(r);

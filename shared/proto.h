@@ -26,6 +26,7 @@ enum {
     PROTO_MAX_CHAT_BYTES = 512,
     PROTO_MAX_LOBBY_PLAYERS = 64,
     PROTO_MAX_STR8_BYTES = 255,
+    PROTO_TOKEN_BYTES = 16, /* session token: proves a reconnecting client owns its seat */
     PROTO_MAX_STR16_BYTES = 65535,
     /* Large enough for any message this codec can encode (a welcome with
      * PROTO_MAX_LOBBY_PLAYERS players of maximal names, or a maximal chat
@@ -55,6 +56,7 @@ typedef enum proto_type {
     PROTO_POSITION_RELAY = 0x87,
     PROTO_PONG = 0x88,
     PROTO_MEMBER_STATS = 0x89,
+    PROTO_PLAYER_STATUS = 0x8A,
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -72,7 +74,9 @@ typedef enum proto_reason {
     PROTO_REASON_HANDSHAKE_TIMEOUT = 9,
     PROTO_REASON_QUIT = 10,
     PROTO_REASON_TOO_MANY_LOBBIES = 11,
-    PROTO_REASON_MAX = 11,
+    PROTO_REASON_TOKEN_INVALID = 12,     /* unknown, expired or already used */
+    PROTO_REASON_TOO_MANY_ATTEMPTS = 13, /* token guessing is rate-limited */
+    PROTO_REASON_MAX = 13,
 } proto_reason;
 
 typedef enum proto_leave_reason {
@@ -81,6 +85,13 @@ typedef enum proto_leave_reason {
     PROTO_LEAVE_KICKED = 3,
     PROTO_LEAVE_MAX = 3,
 } proto_leave_reason;
+
+/* A member's connection as the others see it. */
+typedef enum proto_player_status {
+    PROTO_STATUS_RECONNECTING = 1, /* lost; its seat is held for the grace period */
+    PROTO_STATUS_BACK = 2,         /* reconnected with its token */
+    PROTO_STATUS_MAX = 2,
+} proto_player_status;
 
 typedef enum proto_chat_refusal {
     PROTO_REFUSE_EMPTY = 1,
@@ -130,6 +141,9 @@ typedef struct proto_msg {
         struct {
             proto_str name;
             proto_str lobby; /* empty: the default lobby */
+            uint8_t resume;  /* 1: token and last_chat_seq follow */
+            uint8_t token[PROTO_TOKEN_BYTES];
+            uint32_t last_chat_seq; /* newest chat seen, to replay what was missed */
         } hello;
         struct {
             uint32_t msg_id; /* chosen by the sender, echoed in ack/refusal */
@@ -149,6 +163,8 @@ typedef struct proto_msg {
         } reject;
         struct {
             uint16_t your_id;
+            uint8_t token[PROTO_TOKEN_BYTES]; /* present it to get this seat back */
+            uint8_t resumed;                  /* 1: an old seat, not a new one */
             uint8_t capacity;
             proto_str lobby;
             uint8_t count;
@@ -187,6 +203,10 @@ typedef struct proto_msg {
             uint8_t count;
             proto_member_stat members[PROTO_MAX_LOBBY_PLAYERS];
         } member_stats;
+        struct {
+            uint16_t id;
+            uint8_t status; /* proto_player_status */
+        } player_status;
     } u;
 } proto_msg;
 
@@ -215,6 +235,7 @@ const char *proto_strerror(int err);
 const char *proto_reason_text(uint32_t reason);
 const char *proto_leave_text(uint32_t reason);
 const char *proto_refusal_text(uint32_t reason);
+const char *proto_status_text(uint32_t status);
 const char *proto_type_name(uint32_t type);
 
 proto_str proto_str_from_cstr(const char *s);

@@ -49,6 +49,10 @@ const char *proto_reason_text(uint32_t reason)
         return "quit";
     case PROTO_REASON_TOO_MANY_LOBBIES:
         return "server cannot open more lobbies";
+    case PROTO_REASON_TOKEN_INVALID:
+        return "session token unknown, expired or already used";
+    case PROTO_REASON_TOO_MANY_ATTEMPTS:
+        return "too many reconnection attempts";
     }
     return "unknown reason";
 }
@@ -83,6 +87,17 @@ const char *proto_refusal_text(uint32_t reason)
     return "refused";
 }
 
+const char *proto_status_text(uint32_t status)
+{
+    switch (status) {
+    case PROTO_STATUS_RECONNECTING:
+        return "reconnecting";
+    case PROTO_STATUS_BACK:
+        return "back";
+    }
+    return "unknown";
+}
+
 const char *proto_type_name(uint32_t type)
 {
     switch (type) {
@@ -114,6 +129,8 @@ const char *proto_type_name(uint32_t type)
         return "pong";
     case PROTO_MEMBER_STATS:
         return "member_stats";
+    case PROTO_PLAYER_STATUS:
+        return "player_status";
     }
     return "?";
 }

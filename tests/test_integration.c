@@ -45,6 +45,7 @@ typedef struct tclient {
     uint32_t positions_from[ID_SLOTS]; /* count per player id, small ids only */
     float last_x[ID_SLOTS], last_y[ID_SLOTS];
     int left_reason[ID_SLOTS];
+    int status[ID_SLOTS]; /* last PLAYER_STATUS seen per player */
     bool rejected, disconnected;
     client_event last_end; /* the REJECTED or DISCONNECTED event */
 } tclient;
@@ -82,6 +83,10 @@ static void record(tclient *t, const client_event *ev)
     case CLIENT_EV_PLAYER_LEFT:
         if (ev->player_id < ID_SLOTS)
             t->left_reason[ev->player_id] = (int)ev->reason;
+        break;
+    case CLIENT_EV_PLAYER_STATUS:
+        if (ev->player_id < ID_SLOTS)
+            t->status[ev->player_id] = (int)ev->reason;
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED:
@@ -159,7 +164,7 @@ static int group_setup(void **state)
 {
     fixture *f = &g_fixture_storage;
     memset(f, 0, sizeof *f);
-    const char *args[] = {"--timeout-ms", "1500", "--chat-burst", "20", NULL};
+    const char *args[] = {"--timeout-ms", "1500", "--grace-ms", "1500", "--chat-burst", "20", NULL};
     if (enet_initialize() != 0 || !server_proc_start(&f->server, args))
         return -1;
     for (int i = 0; i < PLAYERS; i++) {
@@ -323,6 +328,15 @@ static bool victim_present(tclient *clients, int n, void *arg)
     return true;
 }
 
+static bool victim_reconnecting(tclient *clients, int n, void *arg)
+{
+    uint16_t id = *(uint16_t *)arg;
+    for (int i = 0; i < n; i++)
+        if (clients[i].status[id] != PROTO_STATUS_RECONNECTING)
+            return false;
+    return true;
+}
+
 static bool victim_left(tclient *clients, int n, void *arg)
 {
     uint16_t id = *(uint16_t *)arg;
@@ -332,7 +346,8 @@ static bool victim_left(tclient *clients, int n, void *arg)
     return true;
 }
 
-/* A lobby-chat process killed without goodbye is reported as left by timeout. */
+/* A lobby-chat process killed without goodbye is first shown as reconnecting
+ * (its seat held for --grace-ms), then reported as left by timeout. */
 static void test_killed_client_leaves_by_timeout(void **state)
 {
     fixture *f = *state;
@@ -347,7 +362,10 @@ static void test_killed_client_leaves_by_timeout(void **state)
     waitpid(pid, NULL, 0);
     close(victim_stdin);
     /* The server drops a silent peer after --timeout-ms 1500 plus ENet's slack. */
-    assert_true(pump_until(f->clients, PLAYERS, victim_left, &id, 8000));
+    assert_true(pump_until(f->clients, PLAYERS, victim_reconnecting, &id, 8000));
+    for (int i = 0; i < PLAYERS; i++)
+        assert_int_equal(f->clients[i].left_reason[id], 0);
+    assert_true(pump_until(f->clients, PLAYERS, victim_left, &id, 5000));
     for (int i = 0; i < PLAYERS; i++)
         assert_int_equal(f->clients[i].left_reason[id], PROTO_LEAVE_TIMEOUT);
     assert_true(server_proc_log_contains(&f->server, "player=victim"));

@@ -36,12 +36,27 @@ static const sample samples[] = {
      {.type = PROTO_HELLO, .u.hello = {.name = STR("alice"), .lobby = STR("main")}},
      GOLDEN(0x01,
             0x05, 0x61, 0x6C, 0x69, 0x63, 0x65, /* name "alice" */
-            0x04, 0x6D, 0x61, 0x69, 0x6E)},     /* lobby "main" */
+            0x04, 0x6D, 0x61, 0x69, 0x6E,       /* lobby "main" */
+            0x00)},                             /* resume: no */
+    {"hello_resume",
+     {.type = PROTO_HELLO,
+      .u.hello = {.name = STR("al"), .lobby = STR(""), .resume = 1,
+                  .token = {0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
+                            0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF},
+                  .last_chat_seq = 0x01020304}},
+     GOLDEN(0x01,
+            0x02, 0x61, 0x6C,                               /* name "al" */
+            0x00,                                           /* lobby "" */
+            0x01,                                           /* resume: yes */
+            0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, /* token */
+            0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF,
+            0x04, 0x03, 0x02, 0x01)},                       /* last_chat_seq */
     {"hello_default_lobby",
      {.type = PROTO_HELLO, .u.hello = {.name = STR("bob"), .lobby = STR("")}},
      GOLDEN(0x01,
             0x03, 0x62, 0x6F, 0x62, /* name "bob" */
-            0x00)},                 /* lobby "" */
+            0x00,                   /* lobby "" */
+            0x00)},                 /* resume: no */
     {"chat",
      {.type = PROTO_CHAT, .u.chat = {.msg_id = 0x01020304, .text = STR("hi")}},
      GOLDEN(0x02,
@@ -66,13 +81,20 @@ static const sample samples[] = {
             0x05, 0x74, 0x61, 0x6B, 0x65, 0x6E)}, /* text "taken" */
     {"welcome",
      {.type = PROTO_WELCOME,
-      .u.welcome = {.your_id = 0x0102, .capacity = 16, .lobby = STR("main"), .count = 2,
+      .u.welcome = {.your_id = 0x0102,
+                    .token = {0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7,
+                              0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF},
+                    .resumed = 1, .capacity = 16, .lobby = STR("main"), .count = 2,
                     .players = {{.id = 0x0102, .colour = 0x112233, .name = STR("alice"),
                                  .x = 100.0f, .y = 50.5f},
                                 {.id = 3, .colour = 0xFF8000, .name = STR("bob"),
                                  .x = 0.0f, .y = 800.0f}}}},
      GOLDEN(0x81,
             0x02, 0x01,                         /* your_id */
+            0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, /* token */
+            0xB6, 0xB7, 0xB8, 0xB9, 0xBA, 0xBB,
+            0xBC, 0xBD, 0xBE, 0xBF,
+            0x01,                               /* resumed */
             0x10,                               /* capacity 16 */
             0x04, 0x6D, 0x61, 0x69, 0x6E,       /* lobby "main" */
             0x02,                               /* count */
@@ -91,6 +113,9 @@ static const sample samples[] = {
       .u.welcome = {.your_id = 1, .capacity = 8, .lobby = STR("a"), .count = 0}},
      GOLDEN(0x81,
             0x01, 0x00, /* your_id */
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* token (zeros) */
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x00,       /* resumed: no */
             0x08,       /* capacity */
             0x01, 0x61, /* lobby "a" */
             0x00)},     /* count */
@@ -142,6 +167,12 @@ static const sample samples[] = {
      GOLDEN(0x88,
             0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,   /* client_us */
             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80)}, /* server_us */
+    {"player_status",
+     {.type = PROTO_PLAYER_STATUS,
+      .u.player_status = {.id = 0x0405, .status = PROTO_STATUS_RECONNECTING}},
+     GOLDEN(0x8A,
+            0x05, 0x04, /* id */
+            0x01)},     /* status: reconnecting */
     {"member_stats",
      {.type = PROTO_MEMBER_STATS,
       .u.member_stats = {.count = 2,
@@ -250,6 +281,15 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
     case PROTO_HELLO:
         assert_str_same(want->u.hello.name, got->u.hello.name);
         assert_str_same(want->u.hello.lobby, got->u.hello.lobby);
+        assert_int_equal(want->u.hello.resume, got->u.hello.resume);
+        if (want->u.hello.resume) {
+            assert_memory_equal(want->u.hello.token, got->u.hello.token, PROTO_TOKEN_BYTES);
+            assert_int_equal(want->u.hello.last_chat_seq, got->u.hello.last_chat_seq);
+        }
+        break;
+    case PROTO_PLAYER_STATUS:
+        assert_int_equal(want->u.player_status.id, got->u.player_status.id);
+        assert_int_equal(want->u.player_status.status, got->u.player_status.status);
         break;
     case PROTO_CHAT:
         assert_int_equal(want->u.chat.msg_id, got->u.chat.msg_id);
@@ -270,6 +310,8 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
         break;
     case PROTO_WELCOME:
         assert_int_equal(want->u.welcome.your_id, got->u.welcome.your_id);
+        assert_memory_equal(want->u.welcome.token, got->u.welcome.token, PROTO_TOKEN_BYTES);
+        assert_int_equal(want->u.welcome.resumed, got->u.welcome.resumed);
         assert_int_equal(want->u.welcome.capacity, got->u.welcome.capacity);
         assert_str_same(want->u.welcome.lobby, got->u.welcome.lobby);
         assert_int_equal(want->u.welcome.count, got->u.welcome.count);
@@ -579,7 +621,7 @@ static void welcome_with_count_65_rejected_by_decoder(void **state)
     fill_welcome(&msg, PROTO_MAX_LOBBY_PLAYERS);
     int n = proto_encode(&msg, enc_a, sizeof enc_a);
     assert_true(n > 0);
-    size_t count_at = 1 + 2 + 1 + 1 + PROTO_MAX_STR8_BYTES;
+    size_t count_at = 1 + 2 + PROTO_TOKEN_BYTES + 1 + 1 + 1 + PROTO_MAX_STR8_BYTES;
     size_t player_bytes = ((size_t)n - count_at - 1) / PROTO_MAX_LOBBY_PLAYERS;
     enc_a[count_at] = PROTO_MAX_LOBBY_PLAYERS + 1;
     memcpy(enc_a + n, enc_a + count_at + 1, player_bytes);
@@ -602,6 +644,7 @@ static const struct {
     {"reject", 1, PROTO_REASON_MAX},
     {"player_left", 3, PROTO_LEAVE_MAX},
     {"chat_refused", 5, PROTO_REFUSE_MAX},
+    {"player_status", 3, PROTO_STATUS_MAX},
 };
 
 enum { ENUM_FIELD_COUNT = sizeof enum_fields / sizeof enum_fields[0] };
@@ -643,8 +686,8 @@ static const struct {
 } coordinates[] = {
     {"position", 13},       {"position", 17},      {"position_relay", 15},
     {"position_relay", 19}, {"player_joined", 11}, {"player_joined", 15},
-    {"welcome", 22},        {"welcome", 26}, /* first player */
-    {"welcome", 40},        {"welcome", 44}, /* second player */
+    {"welcome", 39},        {"welcome", 43}, /* first player */
+    {"welcome", 57},        {"welcome", 61}, /* second player */
 };
 
 static void non_finite_coordinates_rejected(void **state)
@@ -689,8 +732,8 @@ static const struct {
     size_t offset;
 } colours[] = {
     {"player_joined", 3},
-    {"welcome", 12}, /* first player */
-    {"welcome", 32}, /* second player */
+    {"welcome", 29}, /* first player */
+    {"welcome", 49}, /* second player */
 };
 
 static void colour_above_ffffff_rejected(void **state)
@@ -735,7 +778,7 @@ static void protocol_message_type_count_is_pinned(void **state)
     unsigned known = 0;
     for (unsigned type = 0; type < 256; type++)
         known += proto_type_name(type)[0] != '?';
-    assert_int_equal(known, 14); /* a new type needs a sample, docs and this number */
+    assert_int_equal(known, 15); /* a new type needs a sample, docs and this number */
 }
 
 static void unknown_type_refused_by_encoder(void **state)
@@ -769,6 +812,15 @@ static void bad_value_reported_before_trailing(void **state)
     const uint8_t in[] = {0x83, 0x01, 0x00, 0x00, 0xEE}; /* leave reason 0, then junk */
     proto_msg got;
     assert_int_equal(decode(in, sizeof in, &got), PROTO_ERR_BAD_VALUE);
+}
+
+/* The resume and resumed flags are booleans: anything but 0 and 1 is refused. */
+static void boolean_flags_above_one_rejected(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_patched(sample_named("hello"), 12, 2), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(sample_named("welcome"), 19, 2), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(sample_named("welcome"), 19, 0), PROTO_OK);
 }
 
 static void decoded_strings_point_into_input(void **state)
@@ -935,6 +987,7 @@ int main(void)
         cmocka_unit_test(welcome_with_65_players_refused_by_encoder),
         cmocka_unit_test(encoder_refuses_values_decoder_rejects),
         cmocka_unit_test(member_stats_loss_above_100_percent_rejected),
+        cmocka_unit_test(boolean_flags_above_one_rejected),
         cmocka_unit_test(welcome_with_count_65_rejected_by_decoder),
         cmocka_unit_test(enum_zero_rejected),
         cmocka_unit_test(enum_above_max_rejected),

@@ -49,6 +49,7 @@ static void test_config(server_config *cfg)
     cfg->max_players = 32;
     cfg->max_sessions = 40;
     cfg->member_stats_ms = 0; /* off unless a test is about it */
+    cfg->grace_ms = 0;        /* seats are not held unless a test is about it */
 }
 
 static void harness_start(harness *h, const server_config *cfg)
