@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 /* Distinct, readable on a dark background; a lobby hands out the first one
  * none of its members wears, so the first 16 players never share a colour. */
@@ -69,13 +70,28 @@ int lobby_find(const lobby_set *set, proto_str name)
     return -1;
 }
 
-static bool name_taken(const lobby *l, proto_str name)
+/* Writes the comparison key of a (valid UTF-8) name; false when it cannot be
+ * made or would not fit. */
+static bool name_key(proto_str name, char *key, uint8_t *key_len)
 {
-    for (unsigned i = 0; i < l->count; i++) {
-        proto_str other = {l->players[i].name, l->players[i].name_len};
-        if (proto_str_eq(other, name))
-            return true;
+    utf8proc_uint8_t *folded = NULL;
+    utf8proc_ssize_t n =
+        utf8proc_map((const utf8proc_uint8_t *)name.bytes, (utf8proc_ssize_t)name.len, &folded,
+                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+    bool ok = n >= 0 && (size_t)n <= LOBBY_NAME_KEY_BYTES;
+    if (ok) {
+        memcpy(key, folded, (size_t)n);
+        *key_len = (uint8_t)n;
     }
+    free(folded);
+    return ok;
+}
+
+static bool name_taken(const lobby *l, const char *key, uint8_t key_len)
+{
+    for (unsigned i = 0; i < l->count; i++)
+        if (l->players[i].key_len == key_len && memcmp(l->players[i].key, key, key_len) == 0)
+            return true;
     return false;
 }
 
@@ -101,7 +117,10 @@ static void spawn_point(uint16_t player_id, float *x, float *y)
 int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
                uint16_t player_id)
 {
-    if (player_name.len == 0 || player_name.len > PROTO_MAX_NAME_BYTES)
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (player_name.len == 0 || player_name.len > PROTO_MAX_NAME_BYTES ||
+        !name_key(player_name, key, &key_len))
         return LOBBY_ERR_ARG;
     int index = lobby_find(set, lobby_name);
     if (index < 0)
@@ -111,7 +130,7 @@ int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint
     lobby *l = &set->lobbies[index];
     if (l->count >= set->capacity)
         return LOBBY_ERR_FULL;
-    if (name_taken(l, player_name))
+    if (name_taken(l, key, key_len))
         return LOBBY_ERR_NAME_TAKEN;
     lobby_player *p = &l->players[l->count];
     memset(p, 0, sizeof *p);
@@ -119,6 +138,8 @@ int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint
     p->id = player_id;
     p->colour = pick_colour(l);
     copy_name(p->name, &p->name_len, player_name);
+    memcpy(p->key, key, key_len);
+    p->key_len = key_len;
     spawn_point(player_id, &p->x, &p->y);
     l->count++;
     return index;

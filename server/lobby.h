@@ -13,6 +13,7 @@
 enum {
     LOBBY_NO_SESSION = UINT32_MAX, /* a held seat: the player is reconnecting */
     LOBBY_HISTORY = 64,            /* chat lines kept per lobby for replay */
+    LOBBY_NAME_KEY_BYTES = 128,    /* a name after NFKC and case folding */
 };
 
 typedef struct lobby_player {
@@ -23,6 +24,10 @@ typedef struct lobby_player {
     uint32_t colour;
     uint8_t name_len;
     char name[PROTO_MAX_NAME_BYTES + 1];
+    /* The name as compared for uniqueness: NFKC-normalised and case-folded,
+     * so "Bob", "BOB" and "ｂｏｂ" are one name. */
+    uint8_t key_len;
+    char key[LOBBY_NAME_KEY_BYTES];
     float x, y;
     uint32_t pos_seq; /* newest accepted position sequence */
     bool has_pos;     /* false until the first position arrives */

@@ -20,6 +20,9 @@ void server_config_defaults(server_config *cfg)
     cfg->chat_per_s = 5.0;
     cfg->chat_burst = 10.0;
     cfg->malformed_limit = 16;
+    cfg->flood_limit = 30;
+    cfg->position_per_s = 60.0;
+    cfg->position_burst = 30.0;
     cfg->member_stats_ms = 1000;
     cfg->grace_ms = 30000;
     cfg->resume_per_s = 1.0;
@@ -47,7 +50,8 @@ int server_create(const server_config *cfg, server **out)
      * bits and never 0, which bounds max_players. */
     if (cfg->max_players == 0 || cfg->max_players >= PLAYER_ID_SPACE - 1 ||
         cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
-        !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0))
+        !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0) ||
+        !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0)
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -230,7 +234,7 @@ static void hold_seat(server *s, session *se, uint64_t now_us)
 
 /* Queues a disconnect with a reason; the slot is freed when ENet reports the
  * peer gone (server_on_disconnect), never in the middle of a pass. */
-static void close_session(server *s, uint32_t handle, proto_reason reason)
+void server_close_session(server *s, uint32_t handle, proto_reason reason)
 {
     session *se = &s->sessions[handle];
     if (se->state == SESSION_JOINED)
@@ -254,7 +258,7 @@ void server_reject(server *s, uint32_t handle, proto_reason reason, const char *
     msg.u.reject.text = proto_str_from_cstr(text);
     server_send_one(s, handle, &msg, PROTO_CHANNEL_RELIABLE, true);
     s->stats.rejects[reason]++;
-    close_session(s, handle, reason);
+    server_close_session(s, handle, reason);
 }
 
 /* Counts a malformed or out-of-state message; logs the first one per peer and
@@ -277,7 +281,7 @@ void server_malformed(server *s, uint32_t handle, uint64_t now_us, const char *w
     if (se->malformed >= s->cfg.malformed_limit) {
         log_warn("server", "kick peer=%s: %u malformed messages", se->label, se->malformed);
         s->stats.kicks++;
-        close_session(s, handle, PROTO_REASON_PROTOCOL_VIOLATION);
+        server_close_session(s, handle, PROTO_REASON_PROTOCOL_VIOLATION);
     }
 }
 
@@ -410,5 +414,5 @@ void server_begin_shutdown(server *s)
     log_info("server", "shutting down: disconnecting %u sessions", s->session_count);
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
         if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_JOINED)
-            close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
+            server_close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
 }

@@ -25,6 +25,9 @@ typedef struct server_config {
     double chat_per_s;             /* sustained chat rate per player */
     double chat_burst;             /* chat messages allowed back to back */
     uint32_t malformed_limit;      /* malformed messages before a kick */
+    uint32_t flood_limit;          /* rate-limited chats in a row before a kick */
+    double position_per_s;         /* position updates per player per second... */
+    double position_burst;         /* ...and back to back; the rest are dropped */
     uint32_t member_stats_ms;      /* how often lobbies hear their members' link quality */
     uint32_t grace_ms;             /* a timed-out player's seat is held this long; 0: never */
     double resume_per_s;           /* reconnection attempts allowed per address per second */
@@ -45,6 +48,8 @@ typedef struct server_stats {
     uint64_t chat_relays; /* one per recipient */
     uint64_t positions_received;
     uint64_t positions_stale;
+    uint64_t positions_rate_limited;
+    uint64_t flood_kicks;
     uint64_t position_relays; /* one per recipient */
     uint64_t pings;
     uint64_t malformed;

@@ -26,7 +26,7 @@ static const char *text_problem(text_verdict v, size_t max_bytes, char *buf, siz
     case TEXT_INVALID_UTF8:
         return "is not valid UTF-8";
     case TEXT_CONTROL:
-        return "contains control characters";
+        return "contains control or formatting characters";
     }
     return "is invalid";
 }
@@ -76,13 +76,14 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
     proto_str lobby_name = m->u.hello.lobby;
     if (lobby_name.len == 0)
         lobby_name = proto_str_from_cstr(PROTO_DEFAULT_LOBBY);
-    text_verdict v = text_check(m->u.hello.name.bytes, m->u.hello.name.len, PROTO_MAX_NAME_BYTES);
+    text_verdict v =
+        text_check_name(m->u.hello.name.bytes, m->u.hello.name.len, PROTO_MAX_NAME_BYTES);
     if (v != TEXT_OK) {
         server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
                       text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
         return;
     }
-    v = text_check(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
+    v = text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
     if (v != TEXT_OK) {
         server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
                       text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
@@ -104,6 +105,8 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
             server_reject(s, handle, PROTO_REASON_NAME_TAKEN,
                           "name '%.*s' is taken in lobby '%.*s'", (int)m->u.hello.name.len,
                           m->u.hello.name.bytes, (int)lobby_name.len, lobby_name.bytes);
+        else if (index == LOBBY_ERR_ARG)
+            server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
         else
             server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
                           lobby_strerror(index));
@@ -121,6 +124,7 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
     se->player_id = id;
     se->lobby_index = index;
     rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
+    rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
     s->player_count++;
     s->stats.joins++;
     log_info("server", "join lobby=%s player=%.*s id=%u peer=%s players=%u", l->name,
@@ -167,8 +171,16 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg.chat_per_s);
         refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_RATE_LIMITED, why);
+        if (++se->chat_refused_in_a_row >= s->cfg.flood_limit) {
+            log_warn("server", "kick peer=%s: %u chats over the rate limit in a row", se->label,
+                     (unsigned)se->chat_refused_in_a_row);
+            s->stats.kicks++;
+            s->stats.flood_kicks++;
+            server_close_session(s, handle, PROTO_REASON_FLOODING);
+        }
         return;
     }
+    se->chat_refused_in_a_row = 0;
     text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
     if (v != TEXT_OK) {
         snprintf(why, sizeof why, "message %s",
@@ -195,12 +207,17 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
 }
 
 /* Newer positions are clamped, stored and relayed; older ones are dropped. */
-static void handle_position(server *s, uint32_t handle, const proto_msg *m)
+static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     session *se = &s->sessions[handle];
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
     s->stats.positions_received++;
+    if (!rate_bucket_take(&se->position_bucket, s->cfg.position_per_s, s->cfg.position_burst,
+                          now_us)) {
+        s->stats.positions_rate_limited++; /* dropped: the next update supersedes it */
+        return;
+    }
     if (p == NULL || !lobby_move(p, m->u.position.seq, m->u.position.x, m->u.position.y)) {
         s->stats.positions_stale++;
         return;
@@ -243,7 +260,7 @@ void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t l
     else if (m.type == PROTO_CHAT && joined)
         handle_chat(s, handle, &m, now_us);
     else if (m.type == PROTO_POSITION && joined)
-        handle_position(s, handle, &m);
+        handle_position(s, handle, &m, now_us);
     else if (m.type == PROTO_PING)
         handle_ping(s, handle, &m, now_us);
     else {

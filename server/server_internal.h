@@ -29,6 +29,8 @@ typedef struct session {
     uint16_t player_id;
     int lobby_index;
     rate_bucket chat_bucket;
+    rate_bucket position_bucket;
+    uint32_t chat_refused_in_a_row; /* rate-limited chats since the last accepted one */
     uint32_t malformed;
     uint32_t malformed_unlogged;
     uint64_t malformed_logged_us;
@@ -73,6 +75,9 @@ void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby
                          bool resumed);
 /* HELLO with a session token: the seat back, or a reasoned reject. */
 void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+
+/* Queues a disconnect with a reason (a joined player is reported kicked). */
+void server_close_session(server *s, uint32_t handle, proto_reason reason);
 
 /* Sends a REJECT with code and text, then disconnects the session. */
 void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)

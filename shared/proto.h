@@ -76,7 +76,8 @@ typedef enum proto_reason {
     PROTO_REASON_TOO_MANY_LOBBIES = 11,
     PROTO_REASON_TOKEN_INVALID = 12,     /* unknown, expired or already used */
     PROTO_REASON_TOO_MANY_ATTEMPTS = 13, /* token guessing is rate-limited */
-    PROTO_REASON_MAX = 13,
+    PROTO_REASON_FLOODING = 14,          /* kept sending chat far over the rate limit */
+    PROTO_REASON_MAX = 14,
 } proto_reason;
 
 typedef enum proto_leave_reason {

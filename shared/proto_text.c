@@ -53,6 +53,8 @@ const char *proto_reason_text(uint32_t reason)
         return "session token unknown, expired or already used";
     case PROTO_REASON_TOO_MANY_ATTEMPTS:
         return "too many reconnection attempts";
+    case PROTO_REASON_FLOODING:
+        return "kicked for flooding the chat";
     }
     return "unknown reason";
 }
@@ -80,7 +82,7 @@ const char *proto_refusal_text(uint32_t reason)
     case PROTO_REFUSE_INVALID_UTF8:
         return "message is not valid UTF-8";
     case PROTO_REFUSE_CONTROL_CHARS:
-        return "message contains control characters";
+        return "message contains control or formatting characters";
     case PROTO_REFUSE_RATE_LIMITED:
         return "sending too fast";
     }

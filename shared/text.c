@@ -46,19 +46,39 @@ bool text_utf8_valid(const char *s, size_t len)
     return true;
 }
 
-bool text_has_control(const char *s, size_t len)
+static bool is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+           cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static bool is_invisible(uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD;
+}
+
+/* True when any code point of s satisfies pred; invalid UTF-8 counts as yes. */
+static bool any_code_point(const char *s, size_t len, bool (*pred)(uint32_t))
 {
     const unsigned char *p = (const unsigned char *)s;
     uint32_t cp;
     for (size_t i = 0; i < len;) {
         size_t n = utf8_decode_one(p + i, len - i, &cp);
-        if (n == 0)
-            return true; /* not valid UTF-8: treat as unsafe */
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+        if (n == 0 || pred(cp))
             return true;
         i += n;
     }
     return false;
+}
+
+bool text_has_control(const char *s, size_t len)
+{
+    return any_code_point(s, len, is_control);
+}
+
+bool text_has_invisible(const char *s, size_t len)
+{
+    return any_code_point(s, len, is_invisible);
 }
 
 text_verdict text_check(const char *s, size_t len, size_t max_bytes)
@@ -72,4 +92,12 @@ text_verdict text_check(const char *s, size_t len, size_t max_bytes)
     if (text_has_control(s, len))
         return TEXT_CONTROL;
     return TEXT_OK;
+}
+
+text_verdict text_check_name(const char *s, size_t len, size_t max_bytes)
+{
+    text_verdict v = text_check(s, len, max_bytes);
+    if (v == TEXT_OK && text_has_invisible(s, len))
+        return TEXT_CONTROL;
+    return v;
 }

@@ -479,9 +479,24 @@ static void chat_seq_counts_per_lobby(void **state)
 
 #define SET_TEST(f) cmocka_unit_test_setup_teardown(f, set_setup, set_teardown)
 
+/* Names are unique after NFKC normalisation and case folding. */
+static void names_compared_after_normalisation(void **state)
+{
+    lobby_set *set = *state;
+    assert_int_equal(join(set, "main", "Bob", 1), 0);
+    const char *same[] = {"bob", "BOB", "\uFF42\uFF4F\uFF42" /* fullwidth */};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+        assert_int_equal(join(set, "main", same[i], (uint16_t)(2 + i)), LOBBY_ERR_NAME_TAKEN);
+    /* Precomposed and combining forms of the same letter are one name. */
+    assert_int_equal(join(set, "main", "Zo\u00EB", 5), 0);
+    assert_int_equal(join(set, "main", "zoe\u0308", 6), LOBBY_ERR_NAME_TAKEN);
+    assert_int_equal(join(set, "main", "Bobby", 7), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        SET_TEST(names_compared_after_normalisation),
         SET_TEST(init_opens_default_lobby_at_index_0),
         cmocka_unit_test(init_checks_arguments),
         cmocka_unit_test(strerror_names_every_error),

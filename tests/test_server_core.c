@@ -783,6 +783,47 @@ static void chat_rate_limited_after_burst(void **state)
     assert_int_equal(server_get_stats(h->s)->chats_refused[PROTO_REFUSE_RATE_LIMITED], 1);
 }
 
+/* Chatting on far over the limit gets the player kicked for flooding. */
+static void persistent_flooder_is_kicked(void **state)
+{
+    harness *h = *state;
+    server_config cfg = rate_config();
+    cfg.flood_limit = 5;
+    restart(h, &cfg);
+    join(h, 0, "alice", "");
+    join(h, 1, "bob", "");
+    chat_burst(h, 3 + 4); /* the burst, then four refusals */
+    assert_int_equal(disconnect_reason(h, 0), -1);
+    chat(h, 0, 50, "and one more");
+    capture(h);
+    assert_int_equal(disconnect_reason(h, 0), PROTO_REASON_FLOODING);
+    assert_int_equal(must_find_for(h, 1, PROTO_PLAYER_LEFT)->msg.u.left.reason, PROTO_LEAVE_KICKED);
+    assert_int_equal(server_get_stats(h->s)->flood_kicks, 1);
+}
+
+/* Positions above the allowed rate are dropped and counted, not relayed. */
+static void positions_over_the_rate_are_dropped(void **state)
+{
+    harness *h = *state;
+    server_config cfg;
+    test_config(&cfg);
+    cfg.position_per_s = 10;
+    cfg.position_burst = 3;
+    restart(h, &cfg);
+    join(h, 0, "alice", "");
+    join(h, 1, "bob", "");
+    for (uint32_t seq = 1; seq <= 5; seq++)
+        position(h, 0, seq, 10.0f * (float)seq, 10.0f);
+    capture(h);
+    assert_int_equal(count_type(h, PROTO_POSITION_RELAY), 3);
+    assert_int_equal(server_get_stats(h->s)->positions_rate_limited, 2);
+    end_pass(h);
+    h->now_us += 100 * MS_US; /* one token back */
+    position(h, 0, 6, 60.0f, 10.0f);
+    capture(h);
+    assert_int_equal(count_type(h, PROTO_POSITION_RELAY), 1);
+}
+
 static void chat_accepted_again_after_refill(void **state)
 {
     harness *h = *state;
@@ -1449,6 +1490,8 @@ int main(void)
         HARNESS_TEST(chat_refusals_name_their_reason),
         HARNESS_TEST(chat_refusal_uses_no_sequence_number),
         HARNESS_TEST(chat_rate_limited_after_burst),
+        HARNESS_TEST(persistent_flooder_is_kicked),
+        HARNESS_TEST(positions_over_the_rate_are_dropped),
         HARNESS_TEST(chat_accepted_again_after_refill),
         HARNESS_TEST(chat_rate_limit_is_per_player),
         HARNESS_TEST(chat_stays_in_its_lobby),

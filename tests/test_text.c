@@ -288,9 +288,36 @@ static void check_reports_utf8_before_control(void **state)
     assert_int_equal(text_check("\t\xFF", 2, MAX), TEXT_INVALID_UTF8);
 }
 
+/* Bidi controls can make text display other than it reads ("Trojan Source"). */
+static void bidi_controls_count_as_control(void **state)
+{
+    (void)state;
+    const char *bad[] = {"a\u202Eb", "a\u2066b", "a\u200Fb", "a\u061Cb", "a\u2069"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_true(text_has_control(bad[i], strlen(bad[i])));
+        assert_int_equal(text_check(bad[i], strlen(bad[i]), 64), TEXT_CONTROL);
+    }
+}
+
+/* Invisible characters are refused in names but fine in chat (emoji need the
+ * zero-width joiner). */
+static void invisible_characters_refused_in_names_only(void **state)
+{
+    (void)state;
+    const char *family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";
+    assert_int_equal(text_check(family, strlen(family), 64), TEXT_OK);
+    assert_int_equal(text_check_name(family, strlen(family), 64), TEXT_CONTROL);
+    const char *sneaky[] = {"bo\u200Bb", "\uFEFFbob", "b\u2060ob", "bo\u00ADb"};
+    for (size_t i = 0; i < sizeof sneaky / sizeof sneaky[0]; i++)
+        assert_int_equal(text_check_name(sneaky[i], strlen(sneaky[i]), 64), TEXT_CONTROL);
+    assert_int_equal(text_check_name("Zoë", strlen("Zoë"), 64), TEXT_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bidi_controls_count_as_control),
+        cmocka_unit_test(invisible_characters_refused_in_names_only),
         cmocka_unit_test(utf8_accepts_empty),
         cmocka_unit_test(utf8_accepts_ascii),
         cmocka_unit_test(utf8_accepts_nul_byte),
