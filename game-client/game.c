@@ -265,6 +265,7 @@ static void refresh_view(game *g, uint64_t now_us)
         memcpy(a->name, p->name, sizeof a->name);
         a->is_me = p->id == cv->my_id;
         a->has_link = p->has_link;
+        a->reconnecting = p->reconnecting;
         a->rtt_ms = p->rtt_ms;
         a->jitter_ms = p->jitter_ms;
         a->loss_permyriad = p->loss_permyriad;

@@ -44,7 +44,8 @@ typedef struct game_avatar {
     char name[PROTO_MAX_NAME_BYTES + 1];
     float x, y; /* where to draw it: predicted for us, interpolated for others */
     bool is_me;
-    bool has_link; /* the server has reported this member's link yet */
+    bool has_link;     /* the server has reported this member's link yet */
+    bool reconnecting; /* lost its connection; the server holds its seat */
     uint16_t rtt_ms, jitter_ms, loss_permyriad;
 } game_avatar;
 

@@ -163,7 +163,9 @@ static void paint_room(renderer *r, const game_view *view, const render_layout *
             render_world_to_screen(l, a->x, a->y, &cx, &cy);
             draw_fill_circle(s, cx + 2, cy + 3, rad + 1.0f, 0x000000, 90); /* shadow */
             draw_fill_annulus(s, cx, cy, rad - 1.5f, rad, 0x000000, 70);   /* rim */
-            draw_fill_circle(s, cx, cy, rad - 1.0f, a->colour & 0xFFFFFF, 255);
+            /* A player who is reconnecting is drawn faded, like a ghost. */
+            draw_fill_circle(s, cx, cy, rad - 1.0f, a->colour & 0xFFFFFF,
+                             a->reconnecting ? 90 : 255);
             draw_fill_circle(s, cx - RENDER_AVATAR_RADIUS / 3, cy - RENDER_AVATAR_RADIUS / 3, 3.0f,
                              0xFFFFFF, 70); /* highlight */
             if (a->is_me)
@@ -173,10 +175,12 @@ static void paint_room(renderer *r, const game_view *view, const render_layout *
     /* name labels over everything */
     for (int i = 0; i < count; i++) {
         const game_avatar *a = &view->avatars[i];
-        char label[PROTO_MAX_NAME_BYTES + 16];
+        char label[PROTO_MAX_NAME_BYTES + 32];
         snprintf(label, sizeof label, "%.*s%s",
                  (int)draw_bounded_len(a->name, PROTO_MAX_NAME_BYTES), a->name,
-                 a->is_me ? " (you)" : "");
+                 a->is_me          ? " (you)"
+                 : a->reconnecting ? " (reconnecting)"
+                                   : "");
         int cx, cy;
         render_world_to_screen(l, a->x, a->y, &cx, &cy);
         int w = draw_text_width(r->small, label);

@@ -305,6 +305,27 @@ static void test_avatar_centres_have_their_colours(void **state)
     }
 }
 
+/* A player whose seat is held while it reconnects is drawn faded: its centre
+ * is neither its colour nor the floor, but between them. */
+static void test_reconnecting_avatar_is_faded(void **state)
+{
+    fixture *f = *state;
+    game_avatar *a = NULL;
+    for (int i = 0; i < f->view.avatar_count && a == NULL; i++)
+        if (!f->view.avatars[i].is_me)
+            a = &f->view.avatars[i];
+    a->reconnecting = true;
+    draw(f);
+    render_layout l;
+    render_layout_for(FRAME_W, FRAME_H, &l);
+    int x, y;
+    render_world_to_screen(&l, a->x, a->y, &x, &y);
+    uint32_t got = rgb_at(f, x, y);
+    assert_int_not_equal(got, a->colour);
+    assert_true(channel_diff(got, a->colour) > 40);
+    assert_true(channel_diff(got, RENDER_ROOM_FLOOR) > 10);
+}
+
 static void test_room_floor_has_floor_colour(void **state)
 {
     fixture *f = *state;
@@ -643,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_layout_tiny_windows_have_no_negative_sizes),
         cmocka_unit_test(test_world_corners_map_to_room_corners),
         cmocka_unit_test_setup(test_avatar_centres_have_their_colours, setup),
+        cmocka_unit_test_setup(test_reconnecting_avatar_is_faded, setup),
         cmocka_unit_test_setup(test_room_floor_has_floor_colour, setup),
         cmocka_unit_test_setup(test_own_avatar_has_white_ring, setup),
         cmocka_unit_test_setup(test_other_avatars_have_no_white_ring, setup),
