@@ -26,6 +26,11 @@ struct client {
     uint8_t token[PROTO_TOKEN_BYTES];
     bool has_token;
     uint32_t attempt; /* reconnection attempts since the last join */
+    /* After a REJECT the server disconnects the rejected connection: wait for
+     * that (up to timeout_ms) before reconnecting, or its late DISCONNECT
+     * would kill the new attempt, which ENet cannot tell apart. */
+    bool await_close;
+    uint64_t await_close_until_us;
     uint64_t jitter_state;
     uint32_t next_msg_id;
     uint32_t next_pos_seq;
@@ -268,6 +273,8 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
         delay_ms = 0;
     }
     c->view.state = CLIENT_RECONNECTING;
+    c->await_close = final_state == CLIENT_REJECTED;
+    c->await_close_until_us = now_us + (uint64_t)c->cfg.timeout_ms * 1000u;
     c->view.reason = reason;
     copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
     c->view.retry_at_us = now_us + (uint64_t)delay_ms * 1000u;
@@ -604,6 +611,7 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
         enet_packet_destroy(ev->packet);
         break;
     case ENET_EVENT_TYPE_DISCONNECT: {
+        c->await_close = false;
         const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
                                                              : proto_reason_text(ev->data);
         connection_over(c, CLIENT_DISCONNECTED, ev->data, proto_str_from_cstr(why), now_us);
@@ -631,7 +639,8 @@ void client_update(client *c, uint64_t now_us)
                                                 : "server did not answer the hello"),
                         now_us);
     }
-    if (c->view.state == CLIENT_RECONNECTING && now_us >= c->view.retry_at_us)
+    bool closed = !c->await_close || now_us >= c->await_close_until_us;
+    if (c->view.state == CLIENT_RECONNECTING && now_us >= c->view.retry_at_us && closed)
         reconnect(c, now_us);
     if (c->peer->state == ENET_PEER_STATE_CONNECTED)
         c->view.enet_rtt_ms = c->peer->roundTripTime;
