@@ -29,10 +29,8 @@ static void on_stop_signal(int sig)
 }
 
 typedef struct options {
-    const char *bind_host;
-    uint16_t port;
-    uint32_t timeout_ms;
     server_config core;
+    transport_config net; /* bind_host, port and timeout_ms included */
 } options;
 
 static void usage(FILE *to)
@@ -53,7 +51,21 @@ static void usage(FILE *to)
             "                         reconnection (default 30000; 0 = never)\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
             "  --help                 show this help and exit\n"
-            "  --version              show the version and exit\n",
+            "  --version              show the version and exit\n"
+            "\n"
+            "Hostile networks (malformed ENet datagrams are always dropped and counted):\n"
+            "  --connect-rate R       CONNECTs per second from one IP address (default 16)\n"
+            "  --connect-burst N      CONNECTs from one IP address back to back (default 64)\n"
+            "  --max-half-open-per-ip N\n"
+            "                         handshakes from one IP left unanswered past 0.5 s\n"
+            "                         before its CONNECTs are dropped (default 4)\n"
+            "  --half-open-ms N       free the slot of an unanswered handshake after about\n"
+            "                         N ms (default 1500; ENet's own is 30000)\n"
+            "  --max-peers-per-ip N   connections from one IP address (default 64)\n"
+            "  --max-waiting-kb N     incoming data ENet holds per peer (default 256)\n"
+            "  --max-peer-backlog-kb N\n"
+            "                         disconnect a peer with more outgoing data queued\n"
+            "                         (default 1024)\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS);
 }
 
@@ -97,20 +109,59 @@ enum {
     OPT_TIMEOUT,
     OPT_GRACE,
     OPT_LOG_LEVEL,
+    OPT_CONNECT_RATE,
+    OPT_CONNECT_BURST,
+    OPT_MAX_HALF_OPEN,
+    OPT_HALF_OPEN_MS,
+    OPT_MAX_PER_IP,
+    OPT_MAX_WAITING,
+    OPT_MAX_BACKLOG,
     OPT_HELP,
     OPT_VERSION,
 };
+
+/* Applies one transport flag; returns false after printing why it is wrong. */
+static bool apply_net_option(transport_config *n, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_BIND:
+        n->bind_host = arg;
+        return true;
+    case OPT_PORT:
+        return parse_uint("--port", arg, 0, 65535, &v) && (n->port = (uint16_t)v, true);
+    case OPT_TIMEOUT:
+        return parse_uint("--timeout-ms", arg, 200, 600000, &v) &&
+               (n->timeout_ms = (uint32_t)v, true);
+    case OPT_CONNECT_RATE:
+        return parse_positive("--connect-rate", arg, &n->connect_per_s);
+    case OPT_CONNECT_BURST:
+        return parse_uint("--connect-burst", arg, 1, 4095, &v) &&
+               (n->connect_burst = (double)v, true);
+    case OPT_MAX_HALF_OPEN:
+        return parse_uint("--max-half-open-per-ip", arg, 1, 4095, &v) &&
+               (n->max_half_open_per_ip = (uint32_t)v, true);
+    case OPT_HALF_OPEN_MS:
+        return parse_uint("--half-open-ms", arg, 500, 60000, &v) &&
+               (n->half_open_ms = (uint32_t)v, true);
+    case OPT_MAX_PER_IP:
+        return parse_uint("--max-peers-per-ip", arg, 1, 4095, &v) &&
+               (n->max_peers_per_ip = (uint32_t)v, true);
+    case OPT_MAX_WAITING:
+        return parse_uint("--max-waiting-kb", arg, 64, 1048576, &v) &&
+               (n->max_waiting_kb = (uint32_t)v, true);
+    case OPT_MAX_BACKLOG:
+        return parse_uint("--max-peer-backlog-kb", arg, 64, 1048576, &v) &&
+               (n->max_backlog_kb = (uint32_t)v, true);
+    }
+    return false;
+}
 
 /* Applies one flag; returns false after printing why it is wrong. */
 static bool apply_option(options *o, int opt, const char *arg)
 {
     unsigned long v;
     switch (opt) {
-    case OPT_BIND:
-        o->bind_host = arg;
-        return true;
-    case OPT_PORT:
-        return parse_uint("--port", arg, 0, 65535, &v) && (o->port = (uint16_t)v, true);
     case OPT_MAX_PLAYERS:
         return parse_uint("--max-players", arg, 1, 4000, &v) &&
                (o->core.max_players = (uint32_t)v, true);
@@ -128,9 +179,6 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_GRACE:
         return parse_uint("--grace-ms", arg, 0, 3600000, &v) &&
                (o->core.grace_ms = (uint32_t)v, true);
-    case OPT_TIMEOUT:
-        return parse_uint("--timeout-ms", arg, 200, 600000, &v) &&
-               (o->timeout_ms = (uint32_t)v, true);
     case OPT_LOG_LEVEL: {
         int level = log_level_parse(arg);
         if (level < 0)
@@ -140,7 +188,7 @@ static bool apply_option(options *o, int opt, const char *arg)
         return level >= 0;
     }
     }
-    return false;
+    return apply_net_option(&o->net, opt, arg);
 }
 
 /* Returns -1 to continue, or an exit status. */
@@ -157,6 +205,13 @@ static int parse_options(int argc, char **argv, options *o)
         {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
         {"grace-ms", required_argument, NULL, OPT_GRACE},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
+        {"connect-burst", required_argument, NULL, OPT_CONNECT_BURST},
+        {"max-half-open-per-ip", required_argument, NULL, OPT_MAX_HALF_OPEN},
+        {"half-open-ms", required_argument, NULL, OPT_HALF_OPEN_MS},
+        {"max-peers-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+        {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
+        {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -186,6 +241,7 @@ static int parse_options(int argc, char **argv, options *o)
     o->core.max_sessions = o->core.max_players + o->core.max_players / 4 + 16;
     if (o->core.max_sessions > ENET_PROTOCOL_MAXIMUM_PEER_ID)
         o->core.max_sessions = ENET_PROTOCOL_MAXIMUM_PEER_ID;
+    o->net.peer_count = o->core.max_sessions;
     return -1;
 }
 
@@ -220,14 +276,50 @@ static void run_loop(server *core, transport *net)
     }
 }
 
+static void log_totals(const server *core, const transport *net)
+{
+    const server_stats *st = server_get_stats(core);
+    const transport_stats *ts = transport_get_stats(net);
+    uint64_t dropped = 0;
+    for (int r = 0; r < TRANSPORT_DROP_REASONS; r++)
+        dropped += ts->dropped[r];
+    log_info("server",
+             "stopped: %u sessions still open; totals: joins=%llu chats=%llu positions=%llu "
+             "malformed=%llu kicks=%llu enet_errors=%llu dropped_datagrams=%llu slow_peers=%llu",
+             (unsigned)server_session_count(core), (unsigned long long)st->joins,
+             (unsigned long long)st->chats_accepted, (unsigned long long)st->positions_received,
+             (unsigned long long)st->malformed, (unsigned long long)st->kicks,
+             (unsigned long long)ts->service_errors, (unsigned long long)dropped,
+             (unsigned long long)ts->slow_peers);
+}
+
+/* ENet allocates a fragmented packet before its fragments arrive and 1.3.17
+ * delivers it even when a crafted fragment claimed more bytes than anyone
+ * sent; zeroed memory makes sure those bytes are not another peer's. */
+static void *ENET_CALLBACK zeroing_malloc(size_t size)
+{
+    return calloc(1, size);
+}
+
+static void ENET_CALLBACK enet_out_of_memory(void)
+{
+    log_error("server", "ENet ran out of memory");
+    abort();
+}
+
 int main(int argc, char **argv)
 {
-    options o = {.bind_host = "0.0.0.0", .port = PROTO_DEFAULT_PORT, .timeout_ms = 5000};
+    options o = {0};
     server_config_defaults(&o.core);
+    transport_config_defaults(&o.net);
+    o.net.bind_host = "0.0.0.0";
+    o.net.port = PROTO_DEFAULT_PORT;
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
-    if (enet_initialize() != 0) {
+    ENetCallbacks callbacks = {
+        .malloc = zeroing_malloc, .free = free, .no_memory = enet_out_of_memory};
+    if (enet_initialize_with_callbacks(ENET_VERSION, &callbacks) != 0) {
         fprintf(stderr, "lobby-server: cannot initialise ENet\n");
         return 1;
     }
@@ -238,28 +330,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "lobby-server: %s\n", server_strerror(err));
         return 1;
     }
-    transport_config tc = {o.bind_host, o.port, o.core.max_sessions, o.timeout_ms};
-    err = transport_create(&tc, core, &net);
+    err = transport_create(&o.net, core, &net);
     if (err != TRANSPORT_OK) {
-        fprintf(stderr, "lobby-server: %s:%u: %s\n", o.bind_host, (unsigned)o.port,
+        fprintf(stderr, "lobby-server: %s:%u: %s\n", o.net.bind_host, (unsigned)o.net.port,
                 transport_strerror(err));
         server_destroy(core);
         return 1;
     }
     install_signal_handlers();
     log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
-             o.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
+             o.net.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
              (unsigned)o.core.max_players, (unsigned)o.core.lobby_capacity);
     run_loop(core, net);
-    const server_stats *st = server_get_stats(core);
-    const transport_stats *ts = transport_get_stats(net);
-    log_info("server",
-             "stopped: %u sessions still open; totals: joins=%llu chats=%llu positions=%llu "
-             "malformed=%llu kicks=%llu enet_errors=%llu",
-             (unsigned)server_session_count(core), (unsigned long long)st->joins,
-             (unsigned long long)st->chats_accepted, (unsigned long long)st->positions_received,
-             (unsigned long long)st->malformed, (unsigned long long)st->kicks,
-             (unsigned long long)ts->service_errors);
+    log_totals(core, net);
     transport_destroy(net);
     server_destroy(core);
     enet_deinitialize();

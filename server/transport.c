@@ -1,24 +1,201 @@
 #include "transport.h"
 
 #include "log.h"
+#include "ratelimit.h"
 
 #include <enet/enet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-enum { LINK_SAMPLE_INTERVAL_US = 1000000 };
+enum {
+    LINK_SAMPLE_INTERVAL_US = 1000000,
+    DROP_LOG_INTERVAL_US = 10000000,
+    /* One service call reads up to 256 datagrams but stops at the first it
+     * cannot take (an oversized one) or at an event; bound the retries so a
+     * flood cannot starve the rest of the pass. */
+    DRAIN_MAX_SERVICE_CALLS = 64,
+    /* Every admitted CONNECT costs a walk over the peers: bound them all. */
+    ALL_CONNECTS_PER_S = 1000,
+    CONNECT_SOURCES = 1024, /* per-IP CONNECT buckets, direct-mapped by IP */
+    /* Commands ENet holds for a peer, waiting for an earlier one: a real
+     * client (chat at a few a second) has a handful at most. */
+    MAX_QUEUED_COMMANDS = 1024,
+};
+
+/* A CONNECT token bucket for one source IP. */
+typedef struct connect_source {
+    uint32_t ip; /* network order, as ENet keeps it; 0 while unused */
+    rate_bucket bucket;
+} connect_source;
 
 struct transport {
     ENetHost *host;
     server *core;
     transport_config cfg;
     transport_stats stats;
+    uint64_t now_us; /* of the current pump: the intercept callback gets no time */
     uint64_t next_link_sample_us;
+    uint64_t next_drop_log_us;
+    uint64_t drops_logged[TRANSPORT_DROP_REASONS];
+    bool connects_admitted; /* since the last half-open sweep */
+    rate_bucket all_connects;
+    connect_source sources[CONNECT_SOURCES];
 };
+
+void transport_config_defaults(transport_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->timeout_ms = 5000;
+    enet_filter_config_defaults(&cfg->filter);
+    /* ENet resends VERIFY_CONNECT after 0.5, 1.5, 3.5 s... and checks its
+     * timeout only then, so 1500 ms drops a silent handshake at its third
+     * send; a client that lost them retries its CONNECT at 3.5 s anyway. */
+    cfg->half_open_ms = 1500;
+    cfg->max_half_open_per_ip = 4;
+    cfg->max_peers_per_ip = 64;
+    cfg->connect_per_s = 16;
+    cfg->connect_burst = 64; /* a whole bench of bots behind one address */
+    cfg->max_waiting_kb = 256;
+    cfg->max_backlog_kb = 1024;
+}
+
+const char *transport_drop_reason(int reason)
+{
+    switch (reason) {
+    case TRANSPORT_DROP_CONNECT_RATE:
+        return "CONNECT over its rate";
+    case TRANSPORT_DROP_HALF_OPEN:
+        return "CONNECT from an address with too many unanswered handshakes";
+    case TRANSPORT_DROP_OVERSIZED:
+        return "larger than ENet's receive buffer";
+    }
+    return enet_filter_strerror(-reason);
+}
+
+static void address_label(const ENetAddress *a, char *out, size_t cap)
+{
+    char ip[64];
+    if (enet_address_get_host_ip(a, ip, sizeof ip) != 0)
+        snprintf(ip, sizeof ip, "?");
+    snprintf(out, cap, "%s:%u", ip, (unsigned)a->port);
+}
+
+/* Counts a drop; the first of each kind is logged at once, the rest in the
+ * summary every 10 s (log_drop_summary), so a flood cannot flood the log. */
+static void note_drop(transport *t, int reason, const ENetAddress *from)
+{
+    if (t->stats.dropped[reason]++ > 0)
+        return;
+    t->drops_logged[reason] = 1;
+    char label[80] = "an unknown address"; /* ENet keeps no sender for an oversized one */
+    if (from != NULL)
+        address_label(from, label, sizeof label);
+    log_warn("transport", "dropped a datagram from %s: %s (more are summarised every 10 s)", label,
+             transport_drop_reason(reason));
+}
+
+static void log_drop_summary(transport *t, uint64_t now_us)
+{
+    if (now_us < t->next_drop_log_us)
+        return;
+    t->next_drop_log_us = now_us + DROP_LOG_INTERVAL_US;
+    char line[512];
+    size_t used = 0;
+    for (int r = 1; r < TRANSPORT_DROP_REASONS && used < sizeof line; r++) {
+        uint64_t fresh = t->stats.dropped[r] - t->drops_logged[r];
+        t->drops_logged[r] = t->stats.dropped[r];
+        if (fresh > 0)
+            used +=
+                (size_t)snprintf(line + used, sizeof line - used, "%s%s: %llu", used ? ", " : "",
+                                 transport_drop_reason(r), (unsigned long long)fresh);
+    }
+    if (used > 0)
+        log_warn("transport", "dropped datagrams in the last 10 s: %s", line);
+}
+
+/* Handshakes from ip that have gone unanswered past the first resend of our
+ * VERIFY_CONNECT (ENet sets earliestTimeout then). A real client answers
+ * within a round trip, so a burst of fresh ones (bots starting together)
+ * does not count, but a spoofer's pile does. Walks every peer: only for the
+ * CONNECTs that passed the rate limits. */
+static uint32_t unanswered_handshakes(const ENetHost *host, uint32_t ip)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < host->peerCount; i++) {
+        const ENetPeer *p = &host->peers[i];
+        n += p->state == ENET_PEER_STATE_ACKNOWLEDGING_CONNECT && p->address.host == ip &&
+             p->earliestTimeout != 0;
+    }
+    return n;
+}
+
+static connect_source *source_of(transport *t, uint32_t ip)
+{
+    uint32_t slot = (ip * 2654435761u) >> 22; /* Fibonacci hashing to 10 bits */
+    connect_source *s = &t->sources[slot % CONNECT_SOURCES];
+    if (s->ip != ip) {
+        s->ip = ip;
+        rate_bucket_init(&s->bucket, t->cfg.connect_burst, t->now_us);
+    }
+    return s;
+}
+
+/* Returns 0 to let a CONNECT through, or the TRANSPORT_DROP_* reason. */
+static int judge_connect(transport *t, uint32_t ip)
+{
+    if (!rate_bucket_take(&t->all_connects, ALL_CONNECTS_PER_S, ALL_CONNECTS_PER_S, t->now_us))
+        return TRANSPORT_DROP_CONNECT_RATE;
+    connect_source *s = source_of(t, ip);
+    if (!rate_bucket_take(&s->bucket, t->cfg.connect_per_s, t->cfg.connect_burst, t->now_us))
+        return TRANSPORT_DROP_CONNECT_RATE;
+    if (unanswered_handshakes(t->host, ip) >= t->cfg.max_half_open_per_ip)
+        return TRANSPORT_DROP_HALF_OPEN;
+    t->connects_admitted = true;
+    return 0;
+}
+
+/* ENet 1.3.17 calls this for every datagram it receives, before parsing it:
+ * 1 swallows the datagram, 0 hands it to ENet. Its only argument we can use
+ * is the host, so the transport rides in compressor.context, which ENet
+ * passes to nothing but compressor callbacks, and this host has none. */
+static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
+{
+    (void)event;
+    transport *t = host->compressor.context;
+    t->stats.datagrams_in++;
+    if (t->cfg.tap != NULL)
+        t->cfg.tap(t->cfg.tap_user, host->receivedData, host->receivedDataLength);
+    enet_filter_info info;
+    int verdict =
+        enet_filter_check(&t->cfg.filter, host->receivedData, host->receivedDataLength, &info);
+    int reason = verdict != ENET_FILTER_PASS ? -verdict : 0;
+    if (reason == 0 && info.connects > 0)
+        reason = judge_connect(t, host->receivedAddress.host);
+    if (reason == 0)
+        return 0;
+    note_drop(t, reason, &host->receivedAddress);
+    return 1;
+}
+
+static void apply_host_limits(ENetHost *host, const transport_config *cfg)
+{
+    /* ENet would accept packets of up to 32 MB by default; nothing this
+     * protocol can encode is larger than PROTO_MAX_MESSAGE_BYTES. */
+    host->maximumPacketSize = PROTO_MAX_MESSAGE_BYTES;
+    /* Per peer in 1.3.17: data queued for reassembly or delivery (32 MB by
+     * default); a peer over it has its next data command refused. */
+    host->maximumWaitingData = (size_t)cfg->max_waiting_kb * 1024;
+    host->duplicatePeers = cfg->max_peers_per_ip;
+    host->intercept = intercept;
+}
 
 int transport_create(const transport_config *cfg, server *core, transport **out)
 {
-    if (cfg->peer_count == 0 || cfg->peer_count > ENET_PROTOCOL_MAXIMUM_PEER_ID)
+    if (cfg->peer_count == 0 || cfg->peer_count > ENET_PROTOCOL_MAXIMUM_PEER_ID ||
+        cfg->max_peers_per_ip == 0 || cfg->max_half_open_per_ip == 0 || cfg->half_open_ms == 0 ||
+        !(cfg->connect_per_s > 0) || cfg->connect_burst < 1 || cfg->max_waiting_kb == 0 ||
+        cfg->max_backlog_kb == 0)
         return TRANSPORT_ERR_CONFIG;
     ENetAddress addr = {.host = ENET_HOST_ANY, .port = cfg->port};
     if (cfg->bind_host != NULL && enet_address_set_host(&addr, cfg->bind_host) != 0)
@@ -31,9 +208,9 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
         free(t);
         return TRANSPORT_ERR_BIND;
     }
-    /* ENet would accept packets of up to 32 MB by default; nothing this
-     * protocol can encode is larger than PROTO_MAX_MESSAGE_BYTES. */
-    t->host->maximumPacketSize = PROTO_MAX_MESSAGE_BYTES;
+    t->host->compressor.context = t; /* see intercept() */
+    apply_host_limits(t->host, cfg);
+    rate_bucket_init(&t->all_connects, ALL_CONNECTS_PER_S, 0);
     t->core = core;
     t->cfg = *cfg;
     *out = t;
@@ -44,6 +221,7 @@ void transport_destroy(transport *t)
 {
     if (t == NULL)
         return;
+    t->host->compressor.context = NULL; /* ours, not a compressor's */
     enet_host_destroy(t->host);
     free(t);
 }
@@ -90,10 +268,9 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
     uint32_t session = session_of(t, ev->peer);
     switch (ev->type) {
     case ENET_EVENT_TYPE_CONNECT: {
-        char ip[64], label[80];
-        if (enet_address_get_host_ip(&ev->peer->address, ip, sizeof ip) != 0)
-            snprintf(ip, sizeof ip, "?");
-        snprintf(label, sizeof label, "%s:%u", ip, (unsigned)ev->peer->address.port);
+        char label[80];
+        address_label(&ev->peer->address, label, sizeof label);
+        /* Also undoes the short half-open timeout. */
         enet_peer_timeout(ev->peer, ENET_PEER_TIMEOUT_LIMIT, t->cfg.timeout_ms, t->cfg.timeout_ms);
         /* Never let ENet's throttle drop relayed positions: each is small and
          * the next one supersedes it, so dropping saves nothing but looks
@@ -117,21 +294,45 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
     }
 }
 
-/* Hands every waiting event to the core: one service call to read the socket,
- * then the events ENet has already queued. */
+/* A handshake that is never answered holds its peer slot until ENet gives up
+ * on VERIFY_CONNECT, 30 s by default, so a few spoofed CONNECTs could lock
+ * real players out. Give fresh half-open peers half_open_ms instead; ENet
+ * resets an unanswered one silently, so the core never hears of it. */
+static void sweep_half_open(transport *t)
+{
+    if (!t->connects_admitted)
+        return;
+    t->connects_admitted = false;
+    for (size_t i = 0; i < t->host->peerCount; i++) {
+        ENetPeer *p = &t->host->peers[i];
+        if (p->state == ENET_PEER_STATE_ACKNOWLEDGING_CONNECT &&
+            p->timeoutMaximum != t->cfg.half_open_ms) {
+            enet_peer_timeout(p, ENET_PEER_TIMEOUT_LIMIT, t->cfg.half_open_ms, t->cfg.half_open_ms);
+            t->stats.half_open_shortened++;
+        }
+    }
+}
+
+/* Hands every waiting event to the core. ENet 1.3.17's service call reports
+ * a datagram larger than its buffer by returning < 0 and leaves the rest of
+ * the socket unread: count it and call again until the socket is empty. */
 static void drain_events(transport *t, uint64_t now_us)
 {
-    ENetEvent ev;
-    int r = enet_host_service(t->host, &ev, 0);
-    while (r > 0) {
-        handle_event(t, &ev, now_us);
-        r = enet_host_check_events(t->host, &ev);
+    for (int calls = 0; calls < DRAIN_MAX_SERVICE_CALLS; calls++) {
+        ENetEvent ev;
+        int r = enet_host_service(t->host, &ev, 0);
+        if (r < 0) {
+            t->stats.service_errors++;
+            note_drop(t, TRANSPORT_DROP_OVERSIZED, NULL);
+            continue;
+        }
+        if (r == 0)
+            break;
+        do
+            handle_event(t, &ev, now_us);
+        while (enet_host_check_events(t->host, &ev) > 0);
     }
-    if (r < 0) {
-        /* ENet 1.3.17 reports one oversized datagram this way; it is not fatal. */
-        t->stats.service_errors++;
-        log_debug("transport", "enet_host_service failed (oversized datagram?)");
-    }
+    sweep_half_open(t);
 }
 
 static void send_packet(transport *t, const outbox *ob, const outbox_packet *op)
@@ -168,27 +369,98 @@ static void send_outbox(transport *t)
     outbox_clear(ob);
 }
 
-/* Hands ENet's per-peer link figures to the core, once a second: walking
- * every peer is not free, and the figures move slowly anyway. */
-static void sample_links(transport *t, uint64_t now_us)
+/* Bytes a peer has not taken yet: reliable data in flight plus everything
+ * queued behind it. Stops counting past limit: the walk is all it costs. */
+static size_t backlog_bytes(const ENetPeer *p, size_t limit)
+{
+    size_t total = p->reliableDataInTransit;
+    const ENetListNode *end = &p->outgoingCommands.sentinel;
+    for (const ENetListNode *n = end->next; n != end && total <= limit; n = n->next)
+        total += ((const ENetOutgoingCommand *)n)->fragmentLength;
+    return total;
+}
+
+/* Disconnects a peer the transport gave up on. ENet's disconnect_now resets
+ * it without an event, so the core hears of it here, as of a timeout. */
+static void drop_peer(transport *t, uint32_t session, uint64_t now_us, const char *why)
+{
+    ENetPeer *p = &t->host->peers[session];
+    char label[80];
+    address_label(&p->address, label, sizeof label);
+    log_warn("transport", "peer %s %s; disconnecting", label, why);
+    enet_peer_disconnect_now(p, PROTO_REASON_PROTOCOL_VIOLATION);
+    server_on_disconnect(t->core, session, 0, now_us);
+}
+
+static size_t count_up_to(const ENetList *list, size_t limit)
+{
+    size_t n = 0;
+    const ENetListNode *end = &list->sentinel;
+    for (const ENetListNode *node = end->next; node != end && n <= limit; node = node->next)
+        n++;
+    return n;
+}
+
+/* Commands ENet keeps for a peer until an earlier one arrives. Each costs
+ * some 200 bytes while maximumWaitingData counts only its data, so one-byte
+ * packets ahead of a withheld one would pile up to tens of MB. */
+static size_t queued_commands(const ENetPeer *p, size_t limit)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < p->channelCount && n <= limit; c++) {
+        n += count_up_to(&p->channels[c].incomingReliableCommands, limit);
+        n += count_up_to(&p->channels[c].incomingUnreliableCommands, limit);
+    }
+    return n;
+}
+
+/* Every pass, so a flood is stopped after at most one socket buffer of it. */
+static void check_queues(transport *t, uint64_t now_us)
+{
+    for (uint32_t i = 0; i < t->host->peerCount; i++) {
+        const ENetPeer *p = &t->host->peers[i];
+        if (p->state != ENET_PEER_STATE_CONNECTED ||
+            queued_commands(p, MAX_QUEUED_COMMANDS) <= MAX_QUEUED_COMMANDS)
+            continue;
+        t->stats.flooding_peers++;
+        drop_peer(t, i, now_us, "holds too many commands out of order");
+    }
+}
+
+/* Once a second: drops peers over their backlog and hands ENet's link
+ * figures of the others to the core. Walking every peer is not free, and
+ * the figures move slowly anyway. */
+static void check_peers(transport *t, uint64_t now_us)
 {
     if (now_us < t->next_link_sample_us)
         return;
     t->next_link_sample_us = now_us + LINK_SAMPLE_INTERVAL_US;
-    for (size_t i = 0; i < t->host->peerCount; i++) {
+    size_t limit = (size_t)t->cfg.max_backlog_kb * 1024;
+    for (uint32_t i = 0; i < t->host->peerCount; i++) {
         const ENetPeer *p = &t->host->peers[i];
         if (p->state != ENET_PEER_STATE_CONNECTED)
             continue;
+        size_t queued = backlog_bytes(p, limit);
+        if (queued > limit) {
+            char why[64];
+            snprintf(why, sizeof why, "too slow: %zu KB queued", queued / 1024);
+            t->stats.slow_peers++;
+            drop_peer(t, i, now_us, why);
+            continue;
+        }
         uint32_t loss = (uint32_t)((uint64_t)p->packetLoss * 10000u / ENET_PEER_PACKET_LOSS_SCALE);
-        server_note_link(t->core, (uint32_t)i, p->roundTripTime, p->roundTripTimeVariance, loss);
+        server_note_link(t->core, i, p->roundTripTime, p->roundTripTimeVariance, loss);
     }
 }
 
 void transport_pump(transport *t, uint64_t now_us)
 {
+    t->now_us = now_us;
     drain_events(t, now_us);
-    sample_links(t, now_us);
+    check_queues(t, now_us);
+    check_peers(t, now_us);
     server_tick(t->core, now_us);
     send_outbox(t);
     enet_host_flush(t->host);
+    log_drop_summary(t, now_us);
 }

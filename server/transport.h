@@ -5,22 +5,53 @@
 #ifndef LOBBY_TRANSPORT_H
 #define LOBBY_TRANSPORT_H
 
+#include "enet_filter.h"
 #include "server.h"
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* Every received datagram, before the filter judges it (tests record them). */
+typedef void (*transport_tap)(void *user, const uint8_t *datagram, size_t len);
 
 typedef struct transport_config {
     const char *bind_host; /* dotted IPv4 or hostname; NULL or "0.0.0.0" for any */
     uint16_t port;         /* 0 picks a free port */
     uint32_t peer_count;   /* ENet peer slots; must equal the core's max_sessions */
     uint32_t timeout_ms;   /* a silent peer is dropped after about this long */
+    /* Hostile input. Datagrams that fail enet_filter_check are dropped before
+     * ENet parses them; CONNECTs are rate-limited per source IP. */
+    enet_filter_config filter;
+    uint32_t half_open_ms;         /* an unanswered handshake frees its slot after this */
+    uint32_t max_half_open_per_ip; /* unanswered handshakes before an IP's CONNECTs drop */
+    uint32_t max_peers_per_ip;     /* ENet's duplicatePeers */
+    double connect_per_s;          /* CONNECTs per source IP: sustained rate ... */
+    double connect_burst;          /* ... and burst */
+    uint32_t max_waiting_kb;       /* ENet's maximumWaitingData: incoming data held per peer */
+    uint32_t max_backlog_kb;       /* outgoing data queued for a peer before it is dropped */
+    transport_tap tap;             /* NULL: none */
+    void *tap_user;
 } transport_config;
+
+/* Why the transport dropped a datagram: the filter's reasons (indexed by
+ * -verdict, so 0 is unused) followed by these. */
+enum {
+    TRANSPORT_DROP_CONNECT_RATE = ENET_FILTER_VERDICT_COUNT, /* over its IP's or the total rate */
+    TRANSPORT_DROP_HALF_OPEN, /* its IP has too many unanswered handshakes */
+    TRANSPORT_DROP_OVERSIZED, /* larger than ENet's buffer: enet_host_service < 0 */
+    TRANSPORT_DROP_REASONS,
+};
 
 /* Counters that only the transport can see. */
 typedef struct transport_stats {
     uint64_t service_errors; /* enet_host_service < 0, e.g. an oversized datagram */
     uint64_t packets_in, bytes_in;
     uint64_t packets_out, bytes_out; /* per recipient */
+    uint64_t datagrams_in;           /* seen by the filter */
+    uint64_t dropped[TRANSPORT_DROP_REASONS];
+    uint64_t half_open_shortened; /* handshakes given the half_open_ms timeout */
+    uint64_t slow_peers;          /* disconnected for their outgoing backlog */
+    uint64_t flooding_peers;      /* disconnected for too many commands out of order */
 } transport_stats;
 
 typedef struct transport transport;
@@ -33,6 +64,9 @@ typedef enum transport_error {
     TRANSPORT_ERR_CONFIG = -4,
 } transport_error;
 
+/* Defaults for everything but bind_host, port and peer_count. */
+void transport_config_defaults(transport_config *cfg);
+
 /* enet_initialize() must have been called. core must outlive the transport. */
 int transport_create(const transport_config *cfg, server *core, transport **out);
 void transport_destroy(transport *t);
@@ -44,9 +78,12 @@ uint16_t transport_port(const transport *t);
 int transport_fd(const transport *t);
 
 /* Drains all waiting events into the core, runs its tick, sends its outbox
- * and flushes once. */
+ * and flushes once. Once a second it also disconnects peers whose backlog is
+ * over max_backlog_kb (the core hears of it as a timeout). */
 void transport_pump(transport *t, uint64_t now_us);
 
 const transport_stats *transport_get_stats(const transport *t);
+/* A short phrase for a TRANSPORT_DROP_* or -enet_filter_verdict index. */
+const char *transport_drop_reason(int reason);
 
 #endif

@@ -1,0 +1,83 @@
+/* Test support: ENet 1.3.17 datagrams built by hand, byte by byte in network
+ * order, following the layouts of <enet/protocol.h> (not ENet's code), and a
+ * bare UDP "peer" that performs ENet's handshake with them. Used to check the
+ * filter against legitimate and crafted input and to attack the real server. */
+#ifndef LOBBY_TEST_ENET_RAW_H
+#define LOBBY_TEST_ENET_RAW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    RAW_NO_PEER = 0xFFF,
+    RAW_CONTROL = 0xFF, /* ENet's channel for non-data commands */
+    RAW_ACK = 0x80,     /* command flags */
+    RAW_UNSEQ = 0x40,
+    RAW_MAX_DATAGRAM = 8192, /* room for oversized ones too */
+};
+
+typedef struct raw_dgram {
+    uint8_t bytes[RAW_MAX_DATAGRAM];
+    size_t len;
+} raw_dgram;
+
+/* Starts a datagram: header peer id (12 bits), session (2 bits), and the
+ * optional sent time. */
+void raw_begin(raw_dgram *d, uint16_t peer_id, uint8_t session, bool with_sent_time,
+               uint16_t sent_time);
+void raw_u8(raw_dgram *d, uint8_t v);
+void raw_u16(raw_dgram *d, uint16_t v);
+void raw_u32(raw_dgram *d, uint32_t v);
+void raw_bytes(raw_dgram *d, const void *p, size_t n);
+/* A command header: command number | flags, channel, reliable sequence. */
+void raw_command(raw_dgram *d, uint8_t command, uint8_t channel, uint16_t seq);
+
+/* Whole commands, each as ENet's own sender would write it. */
+void raw_connect(raw_dgram *d, uint16_t seq, uint32_t connect_id, uint32_t channels, uint32_t data);
+void raw_verify_connect(raw_dgram *d, uint16_t seq, uint16_t peer_id, uint32_t channels,
+                        uint32_t connect_id);
+void raw_ack(raw_dgram *d, uint8_t channel, uint16_t seq, uint16_t sent_time);
+void raw_disconnect(raw_dgram *d, uint8_t flags, uint16_t seq, uint32_t data);
+void raw_ping(raw_dgram *d, uint16_t seq);
+void raw_bandwidth_limit(raw_dgram *d, uint16_t seq, uint32_t in_bps, uint32_t out_bps);
+void raw_throttle_configure(raw_dgram *d, uint16_t seq, uint32_t interval, uint32_t accel,
+                            uint32_t decel);
+void raw_send_reliable(raw_dgram *d, uint8_t channel, uint16_t seq, const void *data, uint16_t len);
+void raw_send_unreliable(raw_dgram *d, uint8_t channel, uint16_t seq, uint16_t unreliable_seq,
+                         const void *data, uint16_t len);
+void raw_send_unsequenced(raw_dgram *d, uint8_t channel, uint16_t group, const void *data,
+                          uint16_t len);
+
+/* One SEND_FRAGMENT (reliable) or SEND_UNRELIABLE_FRAGMENT. data_len bytes
+ * of data follow (data may be NULL: zeros); data_length is what the command
+ * claims, normally data_len. */
+typedef struct raw_fragment_spec {
+    bool reliable;
+    uint8_t channel;
+    uint16_t seq, start_seq;
+    uint32_t count, number, total, offset;
+    uint16_t data_length;
+    const void *data;
+    size_t data_len;
+} raw_fragment_spec;
+void raw_fragment(raw_dgram *d, const raw_fragment_spec *f);
+
+/* ---- a bare UDP peer ---------------------------------------------------- */
+
+typedef struct raw_peer {
+    int fd;            /* connected to the server */
+    uint16_t peer_id;  /* the server's id for us */
+    uint8_t session;   /* the session bits our datagrams carry */
+    uint16_t next_seq; /* next reliable sequence number on channel 0 */
+} raw_peer;
+
+/* A UDP socket bound to bind_ip (e.g. "127.0.0.2": all of 127/8 is local)
+ * and connected to 127.0.0.1:port; -1 on failure. */
+int raw_socket(const char *bind_ip, uint16_t port);
+bool raw_send(int fd, const raw_dgram *d);
+/* ENet's handshake by hand: CONNECT, wait for VERIFY_CONNECT, acknowledge
+ * it. Leaves the server's peer CONNECTED. */
+bool raw_handshake(raw_peer *p, uint32_t connect_id, uint32_t data, int timeout_ms);
+
+#endif
