@@ -41,8 +41,8 @@ void bench_results_deinit(bench_results *r)
  * and service the ones that have something to do. */
 static void pump(bench *b)
 {
-    poll(b->fds, b->cfg->bots, 1);
-    for (uint32_t i = 0; i < b->cfg->bots; i++) {
+    poll(b->fds, b->bot_count, 1);
+    for (uint32_t i = 0; i < b->bot_count; i++) {
         bot *bt = &b->bots[i];
         if (bt->c == NULL)
             continue;
@@ -51,14 +51,6 @@ static void pump(bench *b)
         if (queued || (b->fds[i].revents & POLLIN) || now - bt->last_service_us >= SERVICE_EVERY_US)
             bots_service(b, bt, now);
     }
-}
-
-static bool all_joined(const bench *b)
-{
-    for (uint32_t i = 0; i < b->cfg->bots; i++)
-        if (!bots_settled(b, &b->bots[i]))
-            return false;
-    return true;
 }
 
 static void report_progress(bench *b, uint64_t now, uint64_t *next_us, bots_counters *last)
@@ -90,13 +82,13 @@ static void report_progress(bench *b, uint64_t now, uint64_t *next_us, bots_coun
 static bool join_phase(bench *b)
 {
     uint64_t deadline = clock_now_us() + (uint64_t)(b->cfg->join_timeout_s * 1e6);
-    while (!all_joined(b) && clock_now_us() < deadline)
+    while (!bots_all_settled(b) && clock_now_us() < deadline)
         pump(b);
     bots_counters c;
     bots_count(b, &c);
     b->res->bots_joined = c.joined;
     b->res->join_failures = b->cfg->bots - c.joined;
-    if (c.joined == b->cfg->bots && all_joined(b))
+    if (c.joined == b->cfg->bots && bots_all_settled(b))
         return true;
     if (b->res->first_join_error[0] == '\0')
         snprintf(b->res->first_join_error, sizeof b->res->first_join_error,
@@ -145,7 +137,8 @@ static void drain_phase(bench *b)
 
 static void leave_phase(bench *b)
 {
-    for (uint32_t i = 0; i < b->cfg->bots; i++)
+    b->leaving = true;
+    for (uint32_t i = 0; i < b->bot_count; i++)
         if (b->bots[i].c != NULL)
             client_leave(b->bots[i].c);
     uint64_t deadline = clock_now_us() + 2000000;

@@ -27,6 +27,17 @@ typedef struct bench_config {
     double chat_per_s; /* chat messages per bot per second; may be below 1 */
     double ping_hz;    /* application pings per bot per second */
     uint64_t seed;
+    /* Misbehaving bots. This percentage of the bots (chosen from the seed)
+     * also sends one malformed message a second; `flooders` extra bots chat
+     * at flood_per_s to trip the rate limit. The server may refuse or kick
+     * them: that is expected, never an error. */
+    double malformed_percent;
+    uint32_t flooders;
+    double flood_per_s;
+    /* Well-behaved bots reconnect by themselves when their connection is
+     * lost (the client core's auto_reconnect), taking their seat back with
+     * its token and getting the chat they missed replayed. */
+    bool reconnect;
     double join_timeout_s;
     double drain_s; /* after the last send, how long to wait for stragglers */
     /* Called about once a second while running (may be NULL). */
@@ -57,7 +68,13 @@ typedef struct bench_results {
     uint64_t positions_sent, positions_expected, positions_received;
     uint64_t position_duplicates, position_reordered;
     uint64_t bytes_out, bytes_in, packets_out, packets_in; /* during the run */
-    double run_s; /* measured length of the sending phase */
+    uint32_t malformed_bots;                               /* bots chosen to misbehave */
+    uint64_t malformed_sent;                               /* malformed messages sent */
+    uint64_t flood_chats_sent, flood_chats_acked, flood_refused;
+    uint32_t misbehaving_bots_kicked; /* refused at join or disconnected by the server */
+    uint64_t reconnections;           /* well-behaved bots that lost their connection */
+    uint64_t resumes;                 /* ... and got their seat back with their token */
+    double run_s;                     /* measured length of the sending phase */
 } bench_results;
 
 const char *bench_measure_name(int measure);

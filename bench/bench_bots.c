@@ -14,24 +14,64 @@ static uint64_t period_us(double per_s)
     return per_s > 0.0 ? (uint64_t)(1e6 / per_s) : UINT64_MAX;
 }
 
+/* Marks round(percent % of the bots) as malformed: a partial Fisher-Yates
+ * shuffle from their own generator, so the choice depends on the seed only. */
+static void choose_malformed(bench *b)
+{
+    uint32_t n = b->cfg->bots;
+    uint32_t want = (uint32_t)(b->cfg->malformed_percent / 100.0 * n + 0.5);
+    if (want == 0)
+        return;
+    uint32_t *order = malloc(n * sizeof *order);
+    if (order == NULL)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    uint64_t rng = b->cfg->seed ^ UINT64_C(0x6D616C666F726D65); /* "malforme" */
+    for (uint32_t i = 0; i < want && i < n; i++) {
+        uint32_t j = i + (uint32_t)(rng_next(&rng) % (n - i));
+        uint32_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+        b->bots[order[i]].malformed = true;
+        b->res->malformed_bots++;
+    }
+    free(order);
+}
+
 int bots_init(bench *b, const bench_config *cfg, bench_results *res)
 {
     memset(b, 0, sizeof *b);
     b->cfg = cfg;
     b->res = res;
     b->rng = cfg->seed;
-    b->bots = calloc(cfg->bots, sizeof *b->bots);
-    b->fds = calloc(cfg->bots, sizeof *b->fds);
+    b->abuse_rng = cfg->seed ^ UINT64_C(0x61627573655F726E); /* "abuse_rn" */
+    b->bot_count = cfg->bots + cfg->flooders;
+    b->bots = calloc(b->bot_count, sizeof *b->bots);
+    b->fds = calloc(b->bot_count, sizeof *b->fds);
     b->lobby_size = calloc(cfg->lobbies, sizeof *b->lobby_size);
-    if (b->bots == NULL || b->fds == NULL || b->lobby_size == NULL)
+    b->bot_of_id = malloc(BOT_ID_SPACE * sizeof *b->bot_of_id);
+    if (b->bots == NULL || b->fds == NULL || b->lobby_size == NULL || b->bot_of_id == NULL)
         return -1;
-    for (uint32_t i = 0; i < cfg->bots; i++) {
+    for (uint32_t id = 0; id < BOT_ID_SPACE; id++)
+        b->bot_of_id[id] = BOT_NONE;
+    choose_malformed(b);
+    for (uint32_t i = 0; i < b->bot_count; i++) {
         bot *bt = &b->bots[i];
         char name[32], lobby[32];
         bt->index = i;
-        bt->lobby = i % cfg->lobbies;
+        bt->flooder = i >= cfg->bots;
+        if (bt->flooder) {
+            /* Flooders go to the last lobbies, which hold fewer bots when
+             * they do not divide evenly. */
+            uint32_t j = i - cfg->bots;
+            bt->lobby = cfg->lobbies - 1 - j % cfg->lobbies;
+            snprintf(name, sizeof name, "flood%u", (unsigned)j);
+        } else {
+            bt->lobby = i % cfg->lobbies;
+            snprintf(name, sizeof name, "bot%u", (unsigned)i);
+        }
         b->lobby_size[bt->lobby]++;
-        snprintf(name, sizeof name, "bot%u", (unsigned)i);
         snprintf(lobby, sizeof lobby, "bench-%u", (unsigned)bt->lobby);
         client_config cc;
         client_config_defaults(&cc);
@@ -40,6 +80,9 @@ int bots_init(bench *b, const bench_config *cfg, bench_results *res)
         cc.name = name;
         cc.lobby = lobby;
         cc.timeout_ms = (uint32_t)(cfg->join_timeout_s * 1000.0);
+        cc.auto_reconnect = cfg->reconnect && !bot_misbehaves(bt);
+        cc.reconnect_max_ms = 5000;
+        cc.jitter_seed = cfg->seed * 1000003u + i + 1;
         bt->created_us = bt->last_service_us = clock_now_us();
         int err = client_create(&cc, bt->created_us, &bt->c);
         if (err != CLIENT_OK) {
@@ -58,30 +101,41 @@ int bots_init(bench *b, const bench_config *cfg, bench_results *res)
 
 void bots_deinit(bench *b)
 {
-    for (uint32_t i = 0; b->bots != NULL && i < b->cfg->bots; i++) {
+    for (uint32_t i = 0; b->bots != NULL && i < b->bot_count; i++) {
         client_destroy(b->bots[i].c);
         free(b->bots[i].record_of_msg);
+        free(b->bots[i].got);
     }
     free(b->bots);
     free(b->fds);
     free(b->lobby_size);
+    free(b->bot_of_id);
     free(b->records);
 }
 
-/* Bots of a lobby that are in it now (as far as the harness knows). */
-static uint32_t members_now(const bench *b, uint32_t lobby)
+/* Bots of a lobby that are in it now (as far as the harness knows), with or
+ * without the misbehaving ones. */
+static uint32_t members_now(const bench *b, uint32_t lobby, bool with_misbehaving)
 {
     uint32_t n = 0;
-    for (uint32_t i = lobby; i < b->cfg->bots; i += b->cfg->lobbies)
-        n += b->bots[i].joined && !b->bots[i].gone;
+    for (uint32_t i = 0; i < b->bot_count; i++) {
+        const bot *bt = &b->bots[i];
+        if (bt->lobby == lobby && bt->joined && !bt->gone &&
+            (with_misbehaving || !bot_misbehaves(bt)))
+            n++;
+    }
     return n;
 }
 
 void bots_start_sending(bench *b, uint64_t now_us)
 {
     b->sending = true;
-    for (uint32_t i = 0; i < b->cfg->bots; i++) {
+    for (uint32_t i = 0; i < b->bot_count; i++) {
         bot *bt = &b->bots[i];
+        /* One malformed message a second, the first within the first second;
+         * flooders chat at flood_per_s from the start. */
+        bt->next_malformed_us = now_us + (uint64_t)(rng_unit(&b->abuse_rng) * 1e6);
+        bt->next_flood_us = now_us;
         /* Spread each bot's first send over one period so they do not beat
          * in step. */
         bt->next_move_us =
@@ -151,8 +205,125 @@ static void send_chat(bench *b, bot *bt, uint64_t now_us)
     r->sender = bt->index;
     r->lobby = bt->lobby;
     r->sent_us = now_us;
-    r->expected = members_now(b, bt->lobby) - 1;
+    /* Misbehaving members count while they are in the lobby; one that is
+     * kicked is excused for what it had not received (excuse_departed). */
+    r->expected = members_now(b, bt->lobby, true) - 1;
     b->res->chats_sent++;
+}
+
+/* A flood chat is not a record: receivers ignore it, only its answer counts. */
+static void send_flood_chat(bench *b, bot *bt)
+{
+    char text[32];
+    int len =
+        snprintf(text, sizeof text, "flood %llu", (unsigned long long)b->res->flood_chats_sent);
+    if (client_send_chat(bt->c, text, (size_t)len, NULL) == CLIENT_OK)
+        b->res->flood_chats_sent++;
+}
+
+/* ---- malformed messages --------------------------------------------------- */
+
+static uint32_t rng_below(uint64_t *rng, uint32_t n)
+{
+    return (uint32_t)(rng_next(rng) % n);
+}
+
+static void random_bytes(uint64_t *rng, uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)rng_next(rng);
+}
+
+/* A valid client message to cut or bend: a chat, a position or a hello. */
+static size_t valid_client_message(uint64_t *rng, uint8_t *buf, size_t cap)
+{
+    proto_msg m;
+    switch (rng_below(rng, 3)) {
+    case 0:
+        m = (proto_msg){.type = PROTO_CHAT};
+        m.u.chat.msg_id = (uint32_t)rng_next(rng);
+        m.u.chat.text = proto_str_from_cstr("malformed on purpose");
+        break;
+    case 1:
+        m = (proto_msg){.type = PROTO_POSITION};
+        m.u.position.seq = (uint32_t)rng_next(rng);
+        m.u.position.x = 10.0f;
+        m.u.position.y = 20.0f;
+        break;
+    default:
+        m = (proto_msg){.type = PROTO_HELLO};
+        m.u.hello.name = proto_str_from_cstr("intruder");
+        m.u.hello.lobby = proto_str_from_cstr("");
+        break;
+    }
+    int n = proto_encode(&m, buf, cap);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* One message the server must count as malformed, of a kind picked at random:
+ * random bytes, a truncated message, an unknown type, a string length that
+ * lies (too long or too short), or a message not allowed after joining (a
+ * second hello, or a server-to-client type). Never a message the server would
+ * accept. Returns its length. */
+static size_t make_malformed(uint64_t *rng, uint8_t *buf, size_t cap)
+{
+    size_t len = 0;
+    switch (rng_below(rng, 5)) {
+    case 0: /* random bytes */
+        len = 1 + rng_below(rng, 48);
+        random_bytes(rng, buf, len);
+        break;
+    case 1: /* truncated */
+        len = valid_client_message(rng, buf, cap);
+        len = len > 1 ? 1 + rng_below(rng, (uint32_t)len - 1) : len;
+        break;
+    case 2: /* unknown type */
+        len = 1 + rng_below(rng, 16);
+        random_bytes(rng, buf, len);
+        buf[0] = (uint8_t)(0x10 + rng_below(rng, 0x60));
+        break;
+    case 3: { /* a chat whose text length lies */
+        static const char text[] = "length lies";
+        size_t real = sizeof text - 1;
+        size_t said = rng_below(rng, 2) ? real + 1 + rng_below(rng, 1000) : rng_below(rng, real);
+        buf[0] = PROTO_CHAT;
+        random_bytes(rng, buf + 1, 4);
+        buf[5] = (uint8_t)(said & 0xFF);
+        buf[6] = (uint8_t)(said >> 8);
+        memcpy(buf + 7, text, real);
+        len = 7 + real;
+        break;
+    }
+    default: /* valid bytes, wrong state: a hello after joining, or a server message */
+        if (rng_below(rng, 2)) {
+            proto_msg m = {.type = PROTO_HELLO};
+            m.u.hello.name = proto_str_from_cstr("again");
+            m.u.hello.lobby = proto_str_from_cstr("");
+            int n = proto_encode(&m, buf, cap);
+            len = n > 0 ? (size_t)n : 0;
+        } else {
+            proto_msg m = {.type = PROTO_CHAT_ACK};
+            m.u.chat_ack.msg_id = 1;
+            m.u.chat_ack.seq = 1;
+            int n = proto_encode(&m, buf, cap);
+            len = n > 0 ? (size_t)n : 0;
+        }
+        return len;
+    }
+    /* Whatever random bytes made, the server must not take it as a chat,
+     * position or ping: force an unknown type when it would decode. */
+    proto_msg check;
+    if (len > 0 && proto_decode(buf, len, &check) == PROTO_OK)
+        buf[0] = 0x7F;
+    return len;
+}
+
+static void send_malformed(bench *b, bot *bt)
+{
+    uint8_t buf[128];
+    size_t len = make_malformed(&b->abuse_rng, buf, sizeof buf);
+    if (len > 0 && client_send_raw(bt->c, PROTO_CHANNEL_RELIABLE, buf, len, true) == CLIENT_OK)
+        b->res->malformed_sent++;
 }
 
 static void send_position(bench *b, bot *bt, uint64_t now_us)
@@ -164,14 +335,44 @@ static void send_position(bench *b, bot *bt, uint64_t now_us)
     if (client_send_position(bt->c, x, y, now_us) != CLIENT_OK)
         return;
     b->res->positions_sent++;
-    b->res->positions_expected += members_now(b, bt->lobby) - 1;
+    /* Only between well-behaved bots: they are never kicked, so a kick in
+     * the middle of the run cannot look like loss. */
+    if (!bot_misbehaves(bt))
+        b->res->positions_expected += members_now(b, bt->lobby, false) - 1;
+}
+
+/* A relayed position counts when both ends are well-behaved bots. */
+static bool position_counts(const bench *b, const bot *to, uint16_t from_id)
+{
+    uint32_t from = b->bot_of_id[from_id];
+    return !bot_misbehaves(to) && from != BOT_NONE && !bot_misbehaves(&b->bots[from]);
+}
+
+/* A flooder chats as fast as flood_per_s allows, and does nothing else. */
+static bool flooder_act(bench *b, bot *bt, uint64_t now_us)
+{
+    bool queued = false;
+    uint64_t period = period_us(b->cfg->flood_per_s);
+    while (now_us >= bt->next_flood_us && period != UINT64_MAX) {
+        send_flood_chat(b, bt);
+        bt->next_flood_us += period;
+        queued = true;
+    }
+    return queued;
 }
 
 bool bots_act(bench *b, bot *bt, uint64_t now_us)
 {
     if (!b->sending || !bt->joined || bt->gone)
         return false;
+    if (bt->flooder)
+        return flooder_act(b, bt, now_us);
     bool queued = false;
+    if (bt->malformed && now_us >= bt->next_malformed_us) {
+        send_malformed(b, bt);
+        bt->next_malformed_us += 1000000;
+        queued = true;
+    }
     if (now_us >= bt->next_move_us) {
         send_position(b, bt, now_us);
         bt->next_move_us += period_us(b->cfg->move_hz);
@@ -188,8 +389,9 @@ bool bots_act(bench *b, bot *bt, uint64_t now_us)
         queued = true;
     }
     if (now_us >= bt->next_rtt_sample_us) {
-        histogram_record(&b->res->latency[BENCH_ENET_RTT],
-                         (uint64_t)client_get_view(bt->c)->enet_rtt_ms * 1000u);
+        if (!bot_misbehaves(bt))
+            histogram_record(&b->res->latency[BENCH_ENET_RTT],
+                             (uint64_t)client_get_view(bt->c)->enet_rtt_ms * 1000u);
         bt->next_rtt_sample_us += 1000000;
     }
     return queued;
@@ -200,6 +402,49 @@ bool bots_act(bench *b, bot *bt, uint64_t now_us)
 static void record_latency(bench *b, int measure, uint64_t from_us, uint64_t to_us)
 {
     histogram_record(&b->res->latency[measure], to_us > from_us ? to_us - from_us : 0);
+}
+
+/* Remembers that a misbehaving bot got record `index`, so that if it is
+ * kicked later it is excused only for what it had not received. */
+static bool note_received(bot *bt, size_t index)
+{
+    size_t byte = index / 8;
+    if (byte >= bt->got_bytes) {
+        size_t n = bt->got_bytes ? bt->got_bytes * 2 : 1024;
+        while (n <= byte)
+            n *= 2;
+        uint8_t *grown = realloc(bt->got, n);
+        if (grown == NULL)
+            return false;
+        memset(grown + bt->got_bytes, 0, n - bt->got_bytes);
+        bt->got = grown;
+        bt->got_bytes = n;
+    }
+    bt->got[byte] |= (uint8_t)(1u << (index % 8));
+    return true;
+}
+
+static bool has_received(const bot *bt, size_t index)
+{
+    return index / 8 < bt->got_bytes && (bt->got[index / 8] & (1u << (index % 8)));
+}
+
+/* A misbehaving bot is gone (kicked or refused): the chats sent to its lobby
+ * while it was a member and that it never got are no longer expected of it,
+ * and its own chats still unanswered will never be. */
+static void excuse_departed(bench *b, const bot *bt)
+{
+    if (!bt->joined)
+        return;
+    for (size_t i = bt->first_record; i < b->record_count; i++) {
+        chat_record *r = &b->records[i];
+        if (r->sender == bt->index) {
+            if (!r->acked && !r->refused)
+                r->abandoned = true;
+        } else if (r->lobby == bt->lobby && !has_received(bt, i) && r->expected > 0) {
+            r->expected--;
+        }
+    }
 }
 
 /* A chat from another bot: finds its record from the text and checks that
@@ -219,6 +464,8 @@ static void on_chat(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     }
     bt->last_chat_seq = ev->seq;
     chat_record *r = &b->records[index];
+    if (bot_misbehaves(bt) && !note_received(bt, index))
+        return;
     record_latency(b, BENCH_CHAT_DELIVERY, (uint64_t)sent_us, now_us);
     if (r->received++ == 0)
         r->first_us = now_us;
@@ -228,6 +475,13 @@ static void on_chat(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
 
 static void on_ack(bench *b, bot *bt, const client_event *ev, uint64_t now_us, bool refused)
 {
+    if (bt->flooder) {
+        if (refused)
+            b->res->flood_refused++;
+        else
+            b->res->flood_chats_acked++;
+        return;
+    }
     if (ev->msg_id == 0 || ev->msg_id > bt->msg_count)
         return;
     chat_record *r = &b->records[bt->record_of_msg[ev->msg_id - 1]];
@@ -262,14 +516,36 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
 {
     switch (ev->type) {
     case CLIENT_EV_JOINED:
+        b->bot_of_id[client_get_view(bt->c)->my_id] = bt->index;
+        if (bt->joined) { /* back after a reconnection (--reconnect) */
+            b->res->resumes += ev->resumed;
+            break;
+        }
         bt->joined = true;
-        record_latency(b, BENCH_JOIN_TIME, bt->created_us, now_us);
+        bt->first_record = b->record_count;
+        if (!bot_misbehaves(bt))
+            record_latency(b, BENCH_JOIN_TIME, bt->created_us, now_us);
+        break;
+    case CLIENT_EV_RECONNECTING:
+        /* Lost (--reconnect only): still a member, its seat is held; what it
+         * misses must be replayed when it is back. */
+        if (bt->joined && !b->leaving)
+            b->res->reconnections++;
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED:
-        if (!bt->gone && b->res->first_join_error[0] == '\0')
+        if (bt->gone)
+            break;
+        if (bot_misbehaves(bt)) {
+            /* Expected: the server may refuse or kick a misbehaving bot. */
+            if (!b->leaving) {
+                b->res->misbehaving_bots_kicked++;
+                excuse_departed(b, bt);
+            }
+        } else if (b->res->first_join_error[0] == '\0') {
             snprintf(b->res->first_join_error, sizeof b->res->first_join_error, "bot%u: %.200s",
                      (unsigned)bt->index, ev->text);
+        }
         bt->gone = true;
         break;
     case CLIENT_EV_CHAT:
@@ -280,7 +556,8 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
         on_ack(b, bt, ev, now_us, ev->type == CLIENT_EV_CHAT_REFUSED);
         break;
     case CLIENT_EV_POSITION:
-        if (ev->sent_us >= b->window_start_us && b->window_start_us != 0) {
+        if (ev->sent_us >= b->window_start_us && b->window_start_us != 0 &&
+            position_counts(b, bt, ev->player_id)) {
             b->res->positions_received++;
             record_latency(b, BENCH_POSITION, ev->sent_us, now_us);
         }
@@ -291,7 +568,6 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PLAYER_JOINED:
     case CLIENT_EV_PLAYER_LEFT:
     case CLIENT_EV_PLAYER_STATUS:
-    case CLIENT_EV_RECONNECTING: /* bots do not ask for reconnection */
         break;
     }
 }
@@ -315,17 +591,33 @@ bool bots_settled(const bench *b, const bot *bt)
 {
     if (bt->c == NULL || !bt->joined || bt->gone)
         return false;
-    return client_get_view(bt->c)->player_count >= b->lobby_size[bt->lobby];
+    /* Flooders refused on the way in are not waited for. */
+    uint32_t expected = b->lobby_size[bt->lobby];
+    for (uint32_t i = b->cfg->bots; i < b->bot_count; i++)
+        expected -= b->bots[i].lobby == bt->lobby && b->bots[i].gone;
+    return client_get_view(bt->c)->player_count >= expected;
+}
+
+bool bots_all_settled(const bench *b)
+{
+    for (uint32_t i = 0; i < b->bot_count; i++) {
+        const bot *bt = &b->bots[i];
+        if (bt->flooder && bt->gone)
+            continue;
+        if (!bots_settled(b, bt))
+            return false;
+    }
+    return true;
 }
 
 void bots_count(const bench *b, bots_counters *out)
 {
     memset(out, 0, sizeof *out);
-    for (uint32_t i = 0; i < b->cfg->bots; i++) {
+    for (uint32_t i = 0; i < b->bot_count; i++) {
         const bot *bt = &b->bots[i];
         if (bt->c == NULL)
             continue;
-        out->joined += bt->joined && !bt->gone;
+        out->joined += bt->joined && !bt->gone && !bt->flooder;
         client_traffic t;
         client_get_traffic(bt->c, &t);
         out->traffic.bytes_out += t.bytes_out;
@@ -339,7 +631,7 @@ bool bots_chats_settled(const bench *b)
 {
     for (size_t i = 0; i < b->record_count; i++) {
         const chat_record *r = &b->records[i];
-        if (!r->refused && (!r->acked || r->received < r->expected))
+        if (!r->refused && !r->abandoned && (!r->acked || r->received < r->expected))
             return false;
     }
     return true;
@@ -347,7 +639,7 @@ bool bots_chats_settled(const bench *b)
 
 bool bots_any_connected(const bench *b)
 {
-    for (uint32_t i = 0; i < b->cfg->bots; i++) {
+    for (uint32_t i = 0; i < b->bot_count; i++) {
         const bot *bt = &b->bots[i];
         if (bt->c != NULL && client_get_view(bt->c)->state != CLIENT_DISCONNECTED &&
             client_get_view(bt->c)->state != CLIENT_REJECTED)
@@ -361,15 +653,15 @@ void bots_tally(bench *b)
     bench_results *res = b->res;
     for (size_t i = 0; i < b->record_count; i++) {
         const chat_record *r = &b->records[i];
-        if (!r->acked && !r->refused)
+        if (!r->acked && !r->refused && !r->abandoned)
             res->chats_unacked++;
         if (r->acked && r->received < r->expected)
             res->acked_chats_lost += r->expected - r->received;
         if (r->received >= 2)
             histogram_record(&res->latency[BENCH_CHAT_SPREAD], r->last_us - r->first_us);
     }
-    for (uint32_t i = 0; i < b->cfg->bots; i++) {
-        if (b->bots[i].c == NULL)
+    for (uint32_t i = 0; i < b->bot_count; i++) {
+        if (b->bots[i].c == NULL || bot_misbehaves(&b->bots[i]))
             continue;
         const client_view *v = client_get_view(b->bots[i].c);
         res->position_duplicates += v->duplicate_positions;

@@ -17,6 +17,7 @@ typedef struct chat_record {
     uint32_t expected; /* bots in the lobby at send time, sender excluded */
     uint32_t received; /* distinct members that got it */
     bool acked, refused;
+    bool abandoned; /* its sender misbehaved and was kicked before the answer */
 } chat_record;
 
 typedef struct bot {
@@ -30,24 +31,42 @@ typedef struct bot {
     uint32_t last_chat_seq;
     uint32_t *record_of_msg; /* chat record index by msg_id - 1 */
     size_t msg_count, msg_cap;
+    /* Misbehaving bots (bench_config's malformed_percent and flooders). */
+    bool malformed, flooder;
+    uint64_t next_malformed_us, next_flood_us;
+    size_t first_record; /* the first chat record sent while it was a member */
+    uint8_t *got;        /* bitmap by record index: chats it received */
+    size_t got_bytes;
 } bot;
 
 typedef struct bench {
     const bench_config *cfg;
     bench_results *res;
     bot *bots;
+    uint32_t bot_count; /* cfg->bots well-behaved or malformed, then cfg->flooders */
     struct pollfd *fds;
     uint32_t *lobby_size; /* bots assigned to each lobby */
+    uint32_t *bot_of_id;  /* bot index by player id (BOT_NONE: none of ours) */
     chat_record *records;
     size_t record_count, record_cap;
     bool sending;
     uint64_t window_start_us, window_end_us;
     uint64_t rng;
+    uint64_t abuse_rng; /* malformed bytes: apart, so movement does not depend on it */
+    bool leaving;       /* the bots are leaving: disconnects are no longer kicks */
 } bench;
+
+enum { BOT_NONE = UINT32_MAX, BOT_ID_SPACE = 65536 };
+
+/* A misbehaving bot: malformed or flooder. */
+static inline bool bot_misbehaves(const bot *bt)
+{
+    return bt->malformed || bt->flooder;
+}
 
 /* Totals across bots, for progress lines. */
 typedef struct bots_counters {
-    uint32_t joined;
+    uint32_t joined; /* of cfg->bots, flooders not included */
     client_traffic traffic;
     uint64_t chats, positions, at_us;
 } bots_counters;
@@ -60,8 +79,10 @@ void bots_deinit(bench *b);
 bool bots_act(bench *b, bot *bt, uint64_t now_us);
 /* Services the bot's ENet host and records what arrived. */
 void bots_service(bench *b, bot *bt, uint64_t now_us);
-/* Joined and seeing every bot of its lobby. */
+/* Joined and seeing every bot of its lobby that has not given up. */
 bool bots_settled(const bench *b, const bot *bt);
+/* Every bot settled; a flooder may have been refused instead. */
+bool bots_all_settled(const bench *b);
 void bots_count(const bench *b, bots_counters *out);
 void bots_start_sending(bench *b, uint64_t now_us);
 /* Every chat of the run acknowledged (or refused) and delivered everywhere. */

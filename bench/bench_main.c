@@ -42,6 +42,14 @@ static void usage(FILE *to)
         "                         (0.1 = one every 10 s; default 1; 0 = none)\n"
         "  --ping-hz P            application pings per bot per second (default 1)\n"
         "  --seed N               seed for movement and timing (default 1)\n"
+        "  --malformed-percent P  P %% of the bots (chosen from the seed) also send one\n"
+        "                         malformed message a second; the server kicks them\n"
+        "  --flooders N           N extra bots that chat as fast as --flood-per-s to trip\n"
+        "                         the rate limit; refusals and kicks of misbehaving bots\n"
+        "                         are expected, not errors (default 0)\n"
+        "  --flood-per-s R        a flooder's chat messages per second (default 100)\n"
+        "  --reconnect            well-behaved bots that lose their connection reconnect\n"
+        "                         and take their seat back (default: they are gone)\n"
         "  --json FILE            every figure, named with its unit (docs/BENCH.md)\n"
         "  --csv FILE             one row per latency measure\n"
         "  --cdf FILE             latency distributions for bench/plot.sh\n"
@@ -81,7 +89,7 @@ typedef struct numeric_flag {
 /* Returns -1 to go on, or an exit status. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    double bots = 16, lobbies = 1, seed = 1;
+    double bots = 16, lobbies = 1, seed = 1, flooders = 0;
     const numeric_flag numeric[] = {
         {"bots", 1, 4000, &bots},
         {"lobbies", 1, 4000, &lobbies},
@@ -90,24 +98,37 @@ static int parse_options(int argc, char **argv, options *o)
         {"chat-per-s", 0, 1000, &o->cfg.chat_per_s},
         {"ping-hz", 0.01, 1000, &o->cfg.ping_hz},
         {"seed", 0, 1e15, &seed},
+        {"malformed-percent", 0, 100, &o->cfg.malformed_percent},
+        {"flooders", 0, 4000, &flooders},
+        {"flood-per-s", 0.1, 10000, &o->cfg.flood_per_s},
         {"max-p99-ms", 0, 1e9, &o->max_p99_ms},
         {"max-loss", 0, 100, &o->max_loss_percent},
     };
     enum { N_NUMERIC = sizeof numeric / sizeof numeric[0] };
-    enum { OPT_SERVER = 1000, OPT_JSON, OPT_CSV, OPT_CDF, OPT_QUIET, OPT_HELP, OPT_VERSION };
-    struct option longopts[N_NUMERIC + 8];
-    for (int i = 0; i < N_NUMERIC; i++)
-        longopts[i] = (struct option){numeric[i].name, required_argument, NULL, i};
+    enum {
+        OPT_SERVER = 1000,
+        OPT_JSON,
+        OPT_CSV,
+        OPT_CDF,
+        OPT_RECONNECT,
+        OPT_QUIET,
+        OPT_HELP,
+        OPT_VERSION
+    };
     const struct option named[] = {
         {"server", required_argument, NULL, OPT_SERVER},
         {"json", required_argument, NULL, OPT_JSON},
         {"csv", required_argument, NULL, OPT_CSV},
         {"cdf", required_argument, NULL, OPT_CDF},
+        {"reconnect", no_argument, NULL, OPT_RECONNECT},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    struct option longopts[N_NUMERIC + sizeof named / sizeof named[0]];
+    for (int i = 0; i < N_NUMERIC; i++)
+        longopts[i] = (struct option){numeric[i].name, required_argument, NULL, i};
     memcpy(longopts + N_NUMERIC, named, sizeof named);
     bool have_server = false;
     int opt;
@@ -138,6 +159,9 @@ static int parse_options(int argc, char **argv, options *o)
         case OPT_CDF:
             o->cdf = optarg;
             break;
+        case OPT_RECONNECT:
+            o->cfg.reconnect = true;
+            break;
         case OPT_QUIET:
             o->quiet = true;
             break;
@@ -157,7 +181,10 @@ static int parse_options(int argc, char **argv, options *o)
         return fail_usage("--server is required", NULL);
     if (bots != (uint32_t)bots || lobbies != (uint32_t)lobbies || lobbies > bots)
         return fail_usage("--bots and --lobbies must be whole numbers, lobbies <= bots", NULL);
+    if (flooders != (uint32_t)flooders)
+        return fail_usage("--flooders must be a whole number", NULL);
     o->cfg.bots = (uint32_t)bots;
+    o->cfg.flooders = (uint32_t)flooders;
     o->cfg.lobbies = (uint32_t)lobbies;
     o->cfg.seed = (uint64_t)seed;
     o->cfg.host = o->host;
@@ -233,6 +260,7 @@ int main(int argc, char **argv)
                            .move_hz = 20,
                            .chat_per_s = 1,
                            .ping_hz = 1,
+                           .flood_per_s = 100,
                            .join_timeout_s = 15,
                            .drain_s = 5};
     int status = parse_options(argc, argv, &o);

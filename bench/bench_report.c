@@ -46,6 +46,17 @@ void report_table(FILE *out, const bench_config *cfg, const bench_results *r)
             "traffic (all bots) out %.1f kB/s %.0f datagrams/s, in %.1f kB/s %.0f datagrams/s\n",
             per_s(r->bytes_out, r->run_s) / 1e3, per_s(r->packets_out, r->run_s),
             per_s(r->bytes_in, r->run_s) / 1e3, per_s(r->packets_in, r->run_s));
+    if (cfg->reconnect)
+        fprintf(out, "reconnections      %llu (%llu took their seat back)\n",
+                (unsigned long long)r->reconnections, (unsigned long long)r->resumes);
+    if (r->malformed_bots > 0 || cfg->flooders > 0)
+        fprintf(out,
+                "misbehaving        %u malformed bots sent %llu malformed messages; %u flooders "
+                "sent %llu chats (%llu acked, %llu refused); %u misbehaving bots kicked\n",
+                (unsigned)r->malformed_bots, (unsigned long long)r->malformed_sent,
+                (unsigned)cfg->flooders, (unsigned long long)r->flood_chats_sent,
+                (unsigned long long)r->flood_chats_acked, (unsigned long long)r->flood_refused,
+                (unsigned)r->misbehaving_bots_kicked);
 }
 
 static void json_measure(FILE *f, const char *name, const histogram *h)
@@ -99,6 +110,14 @@ static void json_counts(FILE *f, const bench_results *r)
         {"bytes_in", r->bytes_in},
         {"packets_out", r->packets_out},
         {"packets_in", r->packets_in},
+        {"malformed_bots", r->malformed_bots},
+        {"malformed_sent", r->malformed_sent},
+        {"flood_chats_sent", r->flood_chats_sent},
+        {"flood_chats_acked", r->flood_chats_acked},
+        {"flood_refused", r->flood_refused},
+        {"misbehaving_bots_kicked", r->misbehaving_bots_kicked},
+        {"reconnections", r->reconnections},
+        {"resumes", r->resumes},
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         fprintf(f, "  \"%s\": %llu,\n", counts[i].name, (unsigned long long)counts[i].value);
@@ -114,9 +133,13 @@ int report_json(const char *path, const bench_config *cfg, const bench_results *
     json_string(f, cfg->host);
     fprintf(f,
             ", \"port\": %u, \"bots\": %u, \"lobbies\": %u, \"duration_s\": %.3f, "
-            "\"move_hz\": %.3f, \"chat_per_s\": %.4f, \"ping_hz\": %.3f, \"seed\": %llu},\n",
+            "\"move_hz\": %.3f, \"chat_per_s\": %.4f, \"ping_hz\": %.3f, \"seed\": %llu, "
+            "\"malformed_percent\": %.3f, \"flooders\": %u, \"flood_per_s\": %.3f, "
+            "\"reconnect\": %s},\n",
             (unsigned)cfg->port, (unsigned)cfg->bots, (unsigned)cfg->lobbies, cfg->duration_s,
-            cfg->move_hz, cfg->chat_per_s, cfg->ping_hz, (unsigned long long)cfg->seed);
+            cfg->move_hz, cfg->chat_per_s, cfg->ping_hz, (unsigned long long)cfg->seed,
+            cfg->malformed_percent, (unsigned)cfg->flooders, cfg->flood_per_s,
+            cfg->reconnect ? "true" : "false");
     fprintf(f, "  \"run_s\": %.3f,\n", r->run_s);
     for (int m = 0; m < BENCH_MEASURES; m++)
         json_measure(f, bench_measure_name(m), &r->latency[m]);

@@ -60,7 +60,7 @@ static void usage(FILE *to)
             "                         handshakes from one IP left unanswered past 0.5 s\n"
             "                         before its CONNECTs are dropped (default 4)\n"
             "  --half-open-ms N       free the slot of an unanswered handshake after about\n"
-            "                         N ms (default 1500; ENet's own is 30000)\n"
+            "                         N ms (default 2500; ENet's own is 30000)\n"
             "  --max-peers-per-ip N   connections from one IP address (default 64)\n"
             "  --max-waiting-kb N     incoming data ENet holds per peer (default 256)\n"
             "  --max-peer-backlog-kb N\n"

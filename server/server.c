@@ -209,7 +209,7 @@ bool server_new_token(server *s, lobby_player *p)
 {
     if (s->cfg.random_bytes(s->cfg.random_user, p->token, PROTO_TOKEN_BYTES) == 0)
         return true;
-    log_error("server", "no randomness for session tokens: %s", strerror(errno));
+    log_error("server", "no randomness for session tokens");
     return false;
 }
 

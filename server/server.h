@@ -25,7 +25,7 @@ typedef struct server_config {
     double chat_per_s;             /* sustained chat rate per player */
     double chat_burst;             /* chat messages allowed back to back */
     uint32_t malformed_limit;      /* malformed messages before a kick */
-    uint32_t flood_limit;          /* rate-limited chats in a row before a kick */
+    uint32_t flood_limit;          /* rate-limited chats in short order before a kick */
     double position_per_s;         /* position updates per player per second... */
     double position_burst;         /* ...and back to back; the rest are dropped */
     uint32_t member_stats_ms;      /* how often lobbies hear their members' link quality */

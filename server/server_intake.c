@@ -125,6 +125,7 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
     se->lobby_index = index;
     rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
     rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
+    rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
     s->player_count++;
     s->stats.joins++;
     log_info("server", "join lobby=%s player=%.*s id=%u peer=%s players=%u", l->name,
@@ -171,16 +172,18 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg.chat_per_s);
         refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_RATE_LIMITED, why);
-        if (++se->chat_refused_in_a_row >= s->cfg.flood_limit) {
-            log_warn("server", "kick peer=%s: %u chats over the rate limit in a row", se->label,
-                     (unsigned)se->chat_refused_in_a_row);
+        /* Refusals drain a second bucket that refills at a tenth of the
+         * limit per second: a player who sometimes types too fast is never
+         * kicked, one who keeps flooding is, whatever its exact rate. */
+        double burst = (double)s->cfg.flood_limit - 1.0;
+        if (!rate_bucket_take(&se->flood_bucket, burst / 10.0 + 0.1, burst, now_us)) {
+            log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
             s->stats.kicks++;
             s->stats.flood_kicks++;
             server_close_session(s, handle, PROTO_REASON_FLOODING);
         }
         return;
     }
-    se->chat_refused_in_a_row = 0;
     text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
     if (v != TEXT_OK) {
         snprintf(why, sizeof why, "message %s",

@@ -30,7 +30,7 @@ typedef struct session {
     int lobby_index;
     rate_bucket chat_bucket;
     rate_bucket position_bucket;
-    uint32_t chat_refused_in_a_row; /* rate-limited chats since the last accepted one */
+    rate_bucket flood_bucket; /* drained by rate-limited chats; empty: kicked */
     uint32_t malformed;
     uint32_t malformed_unlogged;
     uint64_t malformed_logged_us;

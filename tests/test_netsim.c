@@ -292,15 +292,24 @@ static void duplicate_rate_and_copies(void **state)
     assert_in_range(s->duplicated, BIG_RUN * 35 / 1000, BIG_RUN * 65 / 1000);
     assert_int_equal(t.n, BIG_RUN + s->duplicated);
     assert_int_equal(s->out, t.n);
-    /* A copy follows its original within the jitter, and nothing is reordered. */
+    /* A copy follows its original within the jitter; originals stay in order;
+     * and copies do not hold back what follows, so at 1000 datagrams a second
+     * the delay stays bounded (it once grew without limit). */
     for (size_t i = 1; i < t.n; i++) {
         if (!t.r[i].duplicate)
             continue;
-        assert_int_equal(t.r[i].seq, t.r[i - 1].seq);
-        assert_false(t.r[i - 1].duplicate);
-        assert_in_range(t.r[i].release_us - t.r[i - 1].release_us, 0, 4 * MS);
+        size_t orig = i;
+        while (orig > 0 && (t.r[orig].duplicate || t.r[orig].seq != t.r[i].seq))
+            orig--;
+        assert_int_equal(t.r[orig].seq, t.r[i].seq);
+        assert_in_range(t.r[i].release_us - t.r[orig].release_us, 0, 4 * MS);
     }
     assert_int_equal(count_overtaken(&t), 0);
+    for (size_t i = 0; i < t.n; i++)
+        if (t.r[i].release_us - t.r[i].submit_us >
+            19 * MS) /* delay + jitter, + jitter for a copy */
+            fail_msg("datagram %zu delayed %llu us", i,
+                     (unsigned long long)(t.r[i].release_us - t.r[i].submit_us));
     free(t.r);
     netsim_dir_destroy(d);
 }

@@ -4,8 +4,9 @@
  *    and one byte less is reported as truncated;
  *  - the decoder only reports decode errors (never an encoder's);
  *  - text_utf8_valid agrees with an independent validator written from
- *    Unicode's table of well-formed byte sequences, and text_check's verdict
- *    follows from its parts. */
+ *    Unicode's table of well-formed byte sequences; text_has_control and
+ *    text_has_invisible agree with code point sets written out here; and
+ *    text_check's and text_check_name's verdicts follow from those parts. */
 #include "fuzz.h"
 
 #include "proto.h"
@@ -97,17 +98,52 @@ static bool reference_utf8_valid(const uint8_t *s, size_t len)
     return true;
 }
 
-/* For valid UTF-8 only: continuation bytes are >= 0x80, so a C0 control or
- * DEL is a byte of its own and a C1 control is exactly C2 80..C2 9F. */
-static bool reference_has_control(const uint8_t *s, size_t len)
+/* The code point of a well-formed sequence of n bytes. */
+static uint32_t reference_code_point(const uint8_t *s, size_t n)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < 0x20 || s[i] == 0x7F)
+    static const uint8_t lead_bits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = s[0] & lead_bits[n];
+    for (size_t k = 1; k < n; k++)
+        cp = cp << 6 | (s[k] & 0x3F);
+    return cp;
+}
+
+/* C0 controls, DEL, C1 controls, and the bidi controls that can make text
+ * display other than it reads: ALM, LRM, RLM, LRE..RLO, LRI..PDI. */
+static bool reference_is_control(uint32_t cp)
+{
+    static const uint32_t ranges[][2] = {
+        {0x00, 0x1F},     {0x7F, 0x9F},     {0x061C, 0x061C},
+        {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (cp >= ranges[i][0] && cp <= ranges[i][1])
             return true;
-        if (s[i] == 0xC2 && i + 1 < len && s[i + 1] <= 0x9F)
+    return false;
+}
+
+/* Characters that draw nothing: soft hyphen, zero-width space and joiners,
+ * word joiner, byte order mark. */
+static bool reference_is_invisible(uint32_t cp)
+{
+    return cp == 0x00AD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF;
+}
+
+/* For valid UTF-8 only: whether any code point satisfies pred. */
+static bool reference_any(const uint8_t *s, size_t len, bool (*pred)(uint32_t))
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = reference_sequence_length(s + i, len - i);
+        if (pred(reference_code_point(s + i, n)))
             return true;
+        i += n;
     }
     return false;
+}
+
+static bool reference_has_control(const uint8_t *s, size_t len)
+{
+    return reference_any(s, len, reference_is_control);
 }
 
 static text_verdict expected_verdict(const uint8_t *s, size_t len, size_t max_bytes)
@@ -128,16 +164,26 @@ static void fuzz_text(const uint8_t *data, size_t size)
     const char *s = (const char *)data;
     bool valid = text_utf8_valid(s, size);
     require(valid == reference_utf8_valid(data, size), "text_utf8_valid disagrees with table 3-7");
-    if (valid)
+    if (valid) {
         require(text_has_control(s, size) == reference_has_control(data, size),
                 "text_has_control disagrees with the reference");
-    else
+        require(text_has_invisible(s, size) == reference_any(data, size, reference_is_invisible),
+                "text_has_invisible disagrees with the reference");
+    } else {
         require(text_has_control(s, size), "invalid UTF-8 not treated as control");
+        require(text_has_invisible(s, size), "invalid UTF-8 not treated as invisible");
+    }
 
     const size_t limits[] = {PROTO_MAX_NAME_BYTES, PROTO_MAX_CHAT_BYTES, SIZE_MAX};
-    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
-        require(text_check(s, size, limits[i]) == expected_verdict(data, size, limits[i]),
-                "text_check verdict differs from its parts");
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        text_verdict v = expected_verdict(data, size, limits[i]);
+        require(text_check(s, size, limits[i]) == v, "text_check verdict differs from its parts");
+        /* Names: the same, and no invisible characters either. */
+        if (v == TEXT_OK && reference_any(data, size, reference_is_invisible))
+            v = TEXT_CONTROL;
+        require(text_check_name(s, size, limits[i]) == v,
+                "text_check_name verdict differs from its parts");
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
