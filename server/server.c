@@ -176,6 +176,18 @@ uint16_t server_claim_player_id(server *s)
     return id;
 }
 
+void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index,
+                         uint64_t now_us)
+{
+    session *se = &s->sessions[handle];
+    se->state = SESSION_JOINED;
+    se->player_id = player_id;
+    se->lobby_index = lobby_index;
+    rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
+    rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
+    rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+}
+
 void server_release_player_id(server *s, uint16_t id)
 {
     s->player_id_used[id / 8] &= (uint8_t) ~(1u << (id % 8));

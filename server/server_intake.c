@@ -120,12 +120,7 @@ static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_
         return;
     }
     session *se = &s->sessions[handle];
-    se->state = SESSION_JOINED;
-    se->player_id = id;
-    se->lobby_index = index;
-    rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
-    rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
-    rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    server_bind_session(s, handle, id, index, now_us);
     s->player_count++;
     s->stats.joins++;
     log_info("server", "join lobby=%s player=%.*s id=%u peer=%s players=%u", l->name,

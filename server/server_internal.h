@@ -64,6 +64,10 @@ lobby *server_session_lobby(server *s, const session *se);
 /* A player id not in use (never 0); max_players < 65535 guarantees one. */
 uint16_t server_claim_player_id(server *s);
 void server_release_player_id(server *s, uint16_t id);
+/* Makes the session the connection of player_id in lobby_index, with fresh
+ * rate limits (a join, or a seat taken back). */
+void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index,
+                         uint64_t now_us);
 
 /* Takes a player out of its lobby for good and tells the others why. */
 void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why);

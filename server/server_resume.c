@@ -84,12 +84,7 @@ void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_
         return;
     }
     p->session = handle;
-    se->state = SESSION_JOINED;
-    se->player_id = id;
-    se->lobby_index = index;
-    rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
-    rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
-    rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    server_bind_session(s, handle, id, index, now_us);
     s->stats.resumes++;
     lobby *l = &s->lobbies.lobbies[index];
     log_info("server", "back lobby=%s player=%s id=%u peer=%s", l->name, p->name, id, se->label);
