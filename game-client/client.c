@@ -455,32 +455,39 @@ static void on_player_left(client *c, const proto_msg *m)
     view_remove_player(&c->view, m->u.left.id);
 }
 
-/* Relayed positions older than the newest we hold are dropped, so a
- * reordered datagram never moves a player backwards. */
-static void on_position(client *c, const proto_msg *m)
+/* One snapshot entry: positions older than the newest we hold are dropped,
+ * so a reordered datagram never moves a player backwards. Our own entry is
+ * the server's copy of what we sent; we know better. */
+static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
 {
-    client_player *p = find_player(c, m->u.position_relay.id);
-    if (p == NULL)
+    client_player *p = find_player(c, e->id);
+    if (p == NULL || e->id == c->view.my_id)
         return;
-    if (p->has_pos_seq && !proto_seq_newer(m->u.position_relay.seq, p->pos_seq)) {
-        if (m->u.position_relay.seq == p->pos_seq)
+    if (p->has_pos_seq && !proto_seq_newer(e->seq, p->pos_seq)) {
+        if (e->seq == p->pos_seq)
             c->view.duplicate_positions++;
         else
             c->view.reordered_positions++;
         return;
     }
     p->has_pos_seq = true;
-    p->pos_seq = m->u.position_relay.seq;
-    p->x = m->u.position_relay.x;
-    p->y = m->u.position_relay.y;
+    p->pos_seq = e->seq;
+    p->x = e->x;
+    p->y = e->y;
     client_event *ev = push_event(c, CLIENT_EV_POSITION);
     if (ev != NULL) {
         ev->player_id = p->id;
         ev->seq = p->pos_seq;
-        ev->sent_us = m->u.position_relay.sent_us;
+        ev->sent_us = e->sent_us;
         ev->x = p->x;
         ev->y = p->y;
     }
+}
+
+static void on_snapshot(client *c, const proto_msg *m)
+{
+    for (unsigned i = 0; i < m->u.snapshot.count; i++)
+        on_snapshot_entry(c, &m->u.snapshot.entries[i]);
 }
 
 static void on_member_stats(client *c, const proto_msg *m)
@@ -562,8 +569,8 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
     case PROTO_PLAYER_LEFT:
         on_player_left(c, &msg);
         break;
-    case PROTO_POSITION_RELAY:
-        on_position(c, &msg);
+    case PROTO_POSITION_SNAPSHOT:
+        on_snapshot(c, &msg);
         break;
     case PROTO_PONG:
         on_pong(c, &msg, now_us);

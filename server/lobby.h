@@ -29,8 +29,10 @@ typedef struct lobby_player {
     uint8_t key_len;
     char key[LOBBY_NAME_KEY_BYTES];
     float x, y;
-    uint32_t pos_seq; /* newest accepted position sequence */
-    bool has_pos;     /* false until the first position arrives */
+    uint32_t pos_seq;     /* newest accepted position sequence */
+    uint64_t pos_sent_us; /* the sender's clock for it, passed on for latency figures */
+    bool has_pos;         /* false until the first position arrives */
+    bool moved;           /* a position arrived since the last snapshot */
 } lobby_player;
 
 /* One accepted chat line, kept so a reconnecting player gets what it missed. */

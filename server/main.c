@@ -49,6 +49,11 @@ static void usage(FILE *to)
             "  --timeout-ms N         drop a silent peer after about N ms (default 5000)\n"
             "  --grace-ms N           hold a timed-out player's seat this long for its\n"
             "                         reconnection (default 30000; 0 = never)\n"
+            "  --snapshot-hz N        position snapshots per second: each player gets the\n"
+            "                         lobby's newest positions in one datagram (default 30)\n"
+            "  --snapshot-full        put every member in every snapshot, not only those\n"
+            "                         who moved since the last one (more bytes, heals loss\n"
+            "                         of a stationary player's last position sooner)\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
@@ -109,6 +114,8 @@ enum {
     OPT_TIMEOUT,
     OPT_GRACE,
     OPT_LOG_LEVEL,
+    OPT_SNAPSHOT_HZ,
+    OPT_SNAPSHOT_FULL,
     OPT_CONNECT_RATE,
     OPT_CONNECT_BURST,
     OPT_MAX_HALF_OPEN,
@@ -179,6 +186,12 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_GRACE:
         return parse_uint("--grace-ms", arg, 0, 3600000, &v) &&
                (o->core.grace_ms = (uint32_t)v, true);
+    case OPT_SNAPSHOT_HZ:
+        return parse_uint("--snapshot-hz", arg, 1, 1000, &v) &&
+               (o->core.snapshot_hz = (uint32_t)v, true);
+    case OPT_SNAPSHOT_FULL:
+        o->core.snapshot_full = true;
+        return true;
     case OPT_LOG_LEVEL: {
         int level = log_level_parse(arg);
         if (level < 0)
@@ -205,6 +218,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
         {"grace-ms", required_argument, NULL, OPT_GRACE},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"snapshot-hz", required_argument, NULL, OPT_SNAPSHOT_HZ},
+        {"snapshot-full", no_argument, NULL, OPT_SNAPSHOT_FULL},
         {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
         {"connect-burst", required_argument, NULL, OPT_CONNECT_BURST},
         {"max-half-open-per-ip", required_argument, NULL, OPT_MAX_HALF_OPEN},
@@ -256,13 +271,24 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Until the next snapshot is due, rounded up so the loop never spins on a
+ * deadline less than a millisecond away; LOOP_WAIT_MS at most. */
+static int wait_ms(const server *core)
+{
+    uint64_t now_us = clock_now_us(), due_us = server_next_tick_us(core);
+    if (due_us <= now_us)
+        return 0;
+    uint64_t ms = (due_us - now_us + 999) / 1000;
+    return ms < LOOP_WAIT_MS ? (int)ms : LOOP_WAIT_MS;
+}
+
 /* Runs until a stop signal, then until every peer is gone or the grace ends. */
 static void run_loop(server *core, transport *net)
 {
     struct pollfd pfd = {.fd = transport_fd(net), .events = POLLIN};
     uint64_t give_up_us = 0;
     for (;;) {
-        if (poll(&pfd, 1, LOOP_WAIT_MS) < 0 && errno != EINTR)
+        if (poll(&pfd, 1, wait_ms(core)) < 0 && errno != EINTR)
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_now_us();
         if (g_stop_signal != 0 && give_up_us == 0) {

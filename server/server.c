@@ -26,6 +26,8 @@ void server_config_defaults(server_config *cfg)
     cfg->member_stats_ms = 1000;
     cfg->grace_ms = 30000;
     cfg->resume_per_s = 1.0;
+    cfg->snapshot_hz = 30;
+    cfg->snapshot_full = false;
     cfg->random_bytes = NULL;
     cfg->random_user = NULL;
 }
@@ -51,7 +53,8 @@ int server_create(const server_config *cfg, server **out)
     if (cfg->max_players == 0 || cfg->max_players >= PLAYER_ID_SPACE - 1 ||
         cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
         !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0) ||
-        !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0)
+        !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
+        cfg->snapshot_hz == 0 || cfg->snapshot_hz > 1000)
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -405,8 +408,27 @@ static void expire_seats(server *s, uint64_t now_us)
     }
 }
 
+/* On a fixed grid, so a slow pass delays one snapshot, not all later ones;
+ * a pass late by more than a period skips the missed ones. */
+static void snapshot_tick(server *s, uint64_t now_us)
+{
+    if (now_us < s->next_snapshot_us)
+        return;
+    server_send_snapshots(s);
+    uint64_t period = 1000000u / s->cfg.snapshot_hz;
+    s->next_snapshot_us += period;
+    if (s->next_snapshot_us <= now_us)
+        s->next_snapshot_us = now_us + period;
+}
+
+uint64_t server_next_tick_us(const server *s)
+{
+    return s->next_snapshot_us < s->next_tick_us ? s->next_snapshot_us : s->next_tick_us;
+}
+
 void server_tick(server *s, uint64_t now_us)
 {
+    snapshot_tick(s, now_us);
     if (now_us < s->next_tick_us)
         return;
     s->next_tick_us = now_us + TICK_INTERVAL_US;

@@ -31,6 +31,8 @@ typedef struct server_config {
     uint32_t member_stats_ms;      /* how often lobbies hear their members' link quality */
     uint32_t grace_ms;             /* a timed-out player's seat is held this long; 0: never */
     double resume_per_s;           /* reconnection attempts allowed per address per second */
+    uint32_t snapshot_hz;          /* position snapshots per second, 1..1000 */
+    bool snapshot_full;            /* every member in every snapshot, not only those who moved */
     /* Fills buf with n unpredictable bytes (session tokens). NULL: the OS's
      * CSPRNG (getrandom). Tests pass their own. Returns 0 on success. */
     int (*random_bytes)(void *user, uint8_t *buf, size_t n);
@@ -50,7 +52,8 @@ typedef struct server_stats {
     uint64_t positions_stale;
     uint64_t positions_rate_limited;
     uint64_t flood_kicks;
-    uint64_t position_relays; /* one per recipient */
+    uint64_t position_relays; /* positions delivered: one per snapshot entry per other member */
+    uint64_t snapshots;       /* snapshot packets queued, one per recipient */
     uint64_t pings;
     uint64_t malformed;
     uint64_t kicks;
@@ -89,8 +92,11 @@ void server_on_disconnect(server *s, uint32_t session, uint32_t data, uint64_t n
 void server_note_link(server *s, uint32_t session, uint32_t rtt_ms, uint32_t jitter_ms,
                       uint32_t loss_permyriad);
 
-/* Periodic work: handshake timeouts, member stats. Call at least every 100 ms. */
+/* Periodic work: position snapshots, handshake timeouts, member stats. Call
+ * it every pass, and by server_next_tick_us at the latest. */
 void server_tick(server *s, uint64_t now_us);
+/* When the next periodic work is due (the next snapshot, at the latest). */
+uint64_t server_next_tick_us(const server *s);
 
 /* Refuses new connections and disconnects everyone with SHUTTING_DOWN. */
 void server_begin_shutdown(server *s);

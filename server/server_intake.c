@@ -204,7 +204,8 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
              (int)text.len, text.bytes);
 }
 
-/* Newer positions are clamped, stored and relayed; older ones are dropped. */
+/* Newer positions are clamped and stored for the next snapshot; older ones
+ * are dropped. */
 static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     session *se = &s->sessions[handle];
@@ -220,14 +221,8 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
         s->stats.positions_stale++;
         return;
     }
-    proto_msg relay = {.type = PROTO_POSITION_RELAY};
-    relay.u.position_relay.id = p->id;
-    relay.u.position_relay.seq = p->pos_seq;
-    relay.u.position_relay.sent_us = m->u.position.sent_us;
-    relay.u.position_relay.x = p->x;
-    relay.u.position_relay.y = p->y;
-    s->stats.position_relays +=
-        server_send_lobby(s, l, p->id, &relay, PROTO_CHANNEL_POSITION, false);
+    p->pos_sent_us = m->u.position.sent_us;
+    p->moved = true;
 }
 
 static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)

@@ -50,6 +50,7 @@ struct server {
     uint32_t session_count;
     bool shutting_down;
     uint64_t next_tick_us;
+    uint64_t next_snapshot_us;
     uint64_t next_member_stats_us;
     rate_bucket resume_buckets[RESUME_BUCKETS];
 };
@@ -68,6 +69,9 @@ void server_release_player_id(server *s, uint16_t id);
  * rate limits (a join, or a seat taken back). */
 void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index,
                          uint64_t now_us);
+
+/* Queues every lobby's position snapshot (server_snapshot.c). */
+void server_send_snapshots(server *s);
 
 /* Takes a player out of its lobby for good and tells the others why. */
 void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why);

@@ -80,6 +80,24 @@ static void read_member_stat(wire_reader *r, proto_member_stat *st)
     st->loss_permyriad = wire_read_u16(r);
 }
 
+static void write_snapshot_entry(wire_writer *w, const proto_snapshot_entry *e)
+{
+    wire_write_u16(w, e->id);
+    wire_write_u32(w, e->seq);
+    wire_write_u64(w, e->sent_us);
+    wire_write_f32(w, e->x);
+    wire_write_f32(w, e->y);
+}
+
+static void read_snapshot_entry(wire_reader *r, proto_snapshot_entry *e)
+{
+    e->id = wire_read_u16(r);
+    e->seq = wire_read_u32(r);
+    e->sent_us = wire_read_u64(r);
+    e->x = wire_read_f32(r);
+    e->y = wire_read_f32(r);
+}
+
 static bool player_valid(const proto_player *p)
 {
     return p->colour <= 0xFFFFFF && isfinite(p->x) && isfinite(p->y);
@@ -98,8 +116,13 @@ static bool values_valid(const proto_msg *m)
     switch (m->type) {
     case PROTO_POSITION:
         return isfinite(m->u.position.x) && isfinite(m->u.position.y);
-    case PROTO_POSITION_RELAY:
-        return isfinite(m->u.position_relay.x) && isfinite(m->u.position_relay.y);
+    case PROTO_POSITION_SNAPSHOT:
+        if (!in_range(m->u.snapshot.count, PROTO_MAX_SNAPSHOT_ENTRIES))
+            return false;
+        for (unsigned i = 0; i < m->u.snapshot.count; i++)
+            if (!isfinite(m->u.snapshot.entries[i].x) || !isfinite(m->u.snapshot.entries[i].y))
+                return false;
+        return true;
     case PROTO_REJECT:
         return in_range(m->u.reject.reason, PROTO_REASON_MAX);
     case PROTO_PLAYER_LEFT:
@@ -160,6 +183,8 @@ static bool lengths_fit(const proto_msg *m)
         return m->u.chat_relay.text.len <= PROTO_MAX_STR16_BYTES;
     case PROTO_MEMBER_STATS:
         return m->u.member_stats.count <= PROTO_MAX_LOBBY_PLAYERS;
+    case PROTO_POSITION_SNAPSHOT:
+        return m->u.snapshot.count <= PROTO_MAX_SNAPSHOT_ENTRIES;
     default:
         return true;
     }
@@ -225,12 +250,10 @@ static void write_body(wire_writer *w, const proto_msg *m)
         wire_write_u32(w, m->u.chat_relay.seq);
         write_str16(w, m->u.chat_relay.text);
         break;
-    case PROTO_POSITION_RELAY:
-        wire_write_u16(w, m->u.position_relay.id);
-        wire_write_u32(w, m->u.position_relay.seq);
-        wire_write_u64(w, m->u.position_relay.sent_us);
-        wire_write_f32(w, m->u.position_relay.x);
-        wire_write_f32(w, m->u.position_relay.y);
+    case PROTO_POSITION_SNAPSHOT:
+        wire_write_u8(w, m->u.snapshot.count);
+        for (unsigned i = 0; i < m->u.snapshot.count; i++)
+            write_snapshot_entry(w, &m->u.snapshot.entries[i]);
         break;
     case PROTO_PONG:
         wire_write_u64(w, m->u.pong.client_us);
@@ -329,12 +352,12 @@ static bool read_body(wire_reader *r, proto_msg *m)
         m->u.chat_relay.seq = wire_read_u32(r);
         m->u.chat_relay.text = read_str16(r);
         break;
-    case PROTO_POSITION_RELAY:
-        m->u.position_relay.id = wire_read_u16(r);
-        m->u.position_relay.seq = wire_read_u32(r);
-        m->u.position_relay.sent_us = wire_read_u64(r);
-        m->u.position_relay.x = wire_read_f32(r);
-        m->u.position_relay.y = wire_read_f32(r);
+    case PROTO_POSITION_SNAPSHOT:
+        m->u.snapshot.count = wire_read_u8(r);
+        if (m->u.snapshot.count > PROTO_MAX_SNAPSHOT_ENTRIES)
+            return false;
+        for (unsigned i = 0; i < m->u.snapshot.count; i++)
+            read_snapshot_entry(r, &m->u.snapshot.entries[i]);
         break;
     case PROTO_PONG:
         m->u.pong.client_us = wire_read_u64(r);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 enum {
-    PROTO_VERSION = 1,
+    PROTO_VERSION = 2, /* 2: positions travel in snapshots */
     /* ENet's connect data carries (PROTO_CONNECT_MAGIC << 16) | version. */
     PROTO_CONNECT_MAGIC = 0x4C42,
     PROTO_DEFAULT_PORT = 7777,
@@ -28,6 +28,9 @@ enum {
     PROTO_MAX_STR8_BYTES = 255,
     PROTO_TOKEN_BYTES = 16, /* session token: proves a reconnecting client owns its seat */
     PROTO_MAX_STR16_BYTES = 65535,
+    /* Entries in one POSITION_SNAPSHOT: 2 + 48 * 22 = 1058 bytes, so a
+     * snapshot always fits one ENet datagram (MTU 1400) unfragmented. */
+    PROTO_MAX_SNAPSHOT_ENTRIES = 48,
     /* Large enough for any message this codec can encode (a welcome with
      * PROTO_MAX_LOBBY_PLAYERS players of maximal names, or a maximal chat
      * relay: type, from_id, seq, then the str16 text). */
@@ -53,10 +56,10 @@ typedef enum proto_type {
     PROTO_CHAT_ACK = 0x84,
     PROTO_CHAT_REFUSED = 0x85,
     PROTO_CHAT_RELAY = 0x86,
-    PROTO_POSITION_RELAY = 0x87,
     PROTO_PONG = 0x88,
     PROTO_MEMBER_STATS = 0x89,
     PROTO_PLAYER_STATUS = 0x8A,
+    PROTO_POSITION_SNAPSHOT = 0x8B, /* replaces version 1's POSITION_RELAY (0x87) */
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -136,6 +139,14 @@ typedef struct proto_member_stat {
 
 enum { PROTO_MAX_LOSS_PERMYRIAD = 10000 };
 
+/* A player's newest accepted position, as a snapshot carries it. */
+typedef struct proto_snapshot_entry {
+    uint16_t id;
+    uint32_t seq;     /* the player's own position sequence number */
+    uint64_t sent_us; /* the player's clock when it sent this position */
+    float x, y;
+} proto_snapshot_entry;
+
 typedef struct proto_msg {
     proto_type type;
     union {
@@ -191,11 +202,9 @@ typedef struct proto_msg {
             proto_str text;
         } chat_relay;
         struct {
-            uint16_t id;
-            uint32_t seq;
-            uint64_t sent_us;
-            float x, y;
-        } position_relay;
+            uint8_t count; /* 1..PROTO_MAX_SNAPSHOT_ENTRIES */
+            proto_snapshot_entry entries[PROTO_MAX_SNAPSHOT_ENTRIES];
+        } snapshot;
         struct {
             uint64_t client_us; /* echoed from the ping */
             uint64_t server_us;

@@ -125,8 +125,8 @@ const char *proto_type_name(uint32_t type)
         return "chat_refused";
     case PROTO_CHAT_RELAY:
         return "chat_relay";
-    case PROTO_POSITION_RELAY:
-        return "position_relay";
+    case PROTO_POSITION_SNAPSHOT:
+        return "position_snapshot";
     case PROTO_PONG:
         return "pong";
     case PROTO_MEMBER_STATS:

@@ -152,16 +152,24 @@ static const sample samples[] = {
             0x02, 0x01,                                       /* from_id */
             0x00, 0x00, 0x01, 0x00,                           /* seq */
             0x06, 0x00, 0x68, 0xC3, 0xA9, 0x6C, 0x6C, 0x6F)}, /* text "héllo" */
-    {"position_relay",
-     {.type = PROTO_POSITION_RELAY,
-      .u.position_relay = {.id = 3, .seq = 0xFFFFFFFF, .sent_us = 1000000, .x = 1.0f,
-                           .y = 0.25f}},
-     GOLDEN(0x87,
-            0x03, 0x00,                                     /* id */
-            0xFF, 0xFF, 0xFF, 0xFF,                         /* seq */
-            0x40, 0x42, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, /* sent_us = 1000000 */
-            0x00, 0x00, 0x80, 0x3F,                         /* x = 1.0 */
-            0x00, 0x00, 0x80, 0x3E)},                       /* y = 0.25 */
+    {"position_snapshot",
+     {.type = PROTO_POSITION_SNAPSHOT,
+      .u.snapshot = {.count = 2,
+                     .entries = {{.id = 3, .seq = 0xFFFFFFFF, .sent_us = 1000000, .x = 1.0f,
+                                  .y = 0.25f},
+                                 {.id = 0x0102, .seq = 1, .sent_us = 0, .x = 0.0f, .y = 2.0f}}}},
+     GOLDEN(0x8B,
+            0x02,                                           /* count */
+            0x03, 0x00,                                     /* [0] id */
+            0xFF, 0xFF, 0xFF, 0xFF,                         /* [0] seq */
+            0x40, 0x42, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, /* [0] sent_us = 1000000 */
+            0x00, 0x00, 0x80, 0x3F,                         /* [0] x = 1.0 */
+            0x00, 0x00, 0x80, 0x3E,                         /* [0] y = 0.25 */
+            0x02, 0x01,                                     /* [1] id */
+            0x01, 0x00, 0x00, 0x00,                         /* [1] seq */
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* [1] sent_us */
+            0x00, 0x00, 0x00, 0x00,                         /* [1] x = 0.0 */
+            0x00, 0x00, 0x00, 0x40)},                       /* [1] y = 2.0 */
     {"pong",
      {.type = PROTO_PONG, .u.pong = {.client_us = 1, .server_us = 0x8000000000000000}},
      GOLDEN(0x88,
@@ -339,12 +347,17 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
         assert_int_equal(want->u.chat_relay.seq, got->u.chat_relay.seq);
         assert_str_same(want->u.chat_relay.text, got->u.chat_relay.text);
         break;
-    case PROTO_POSITION_RELAY:
-        assert_int_equal(want->u.position_relay.id, got->u.position_relay.id);
-        assert_int_equal(want->u.position_relay.seq, got->u.position_relay.seq);
-        assert_int_equal(want->u.position_relay.sent_us, got->u.position_relay.sent_us);
-        assert_f32_same(want->u.position_relay.x, got->u.position_relay.x);
-        assert_f32_same(want->u.position_relay.y, got->u.position_relay.y);
+    case PROTO_POSITION_SNAPSHOT:
+        assert_int_equal(want->u.snapshot.count, got->u.snapshot.count);
+        for (unsigned i = 0; i < want->u.snapshot.count; i++) {
+            const proto_snapshot_entry *a = &want->u.snapshot.entries[i];
+            const proto_snapshot_entry *b = &got->u.snapshot.entries[i];
+            assert_int_equal(a->id, b->id);
+            assert_int_equal(a->seq, b->seq);
+            assert_int_equal(a->sent_us, b->sent_us);
+            assert_f32_same(a->x, b->x);
+            assert_f32_same(a->y, b->y);
+        }
         break;
     case PROTO_PONG:
         assert_int_equal(want->u.pong.client_us, got->u.pong.client_us);
@@ -612,6 +625,29 @@ static void member_stats_loss_above_100_percent_rejected(void **state)
     assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
 }
 
+static void snapshot_count_must_be_1_to_48(void **state)
+{
+    (void)state;
+    proto_msg msg = {.type = PROTO_POSITION_SNAPSHOT};
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    const uint8_t empty[] = {0x8B, 0x00};
+    proto_msg got;
+    assert_int_equal(decode(empty, sizeof empty, &got), PROTO_ERR_BAD_VALUE);
+    msg.u.snapshot.count = PROTO_MAX_SNAPSHOT_ENTRIES;
+    int n = proto_encode(&msg, enc_a, sizeof enc_a);
+    /* The largest snapshot still fits one ENet datagram with its headers. */
+    assert_int_equal(n, 2 + PROTO_MAX_SNAPSHOT_ENTRIES * 22);
+    assert_true(n <= 1400 - 64);
+    msg.u.snapshot.count = PROTO_MAX_SNAPSHOT_ENTRIES + 1;
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    /* 49 complete entries on the wire: only the count can be blamed. */
+    enc_a[1] = PROTO_MAX_SNAPSHOT_ENTRIES + 1;
+    memcpy(enc_a + n, enc_a + 2, 22);
+    uint8_t *copy = dup_bytes(enc_a, (size_t)n + 22);
+    assert_int_equal(decode(copy, (size_t)n + 22, &got), PROTO_ERR_BAD_VALUE);
+    free(copy);
+}
+
 static void welcome_with_count_65_rejected_by_decoder(void **state)
 {
     (void)state;
@@ -684,10 +720,11 @@ static const struct {
     const char *sample;
     size_t offset;
 } coordinates[] = {
-    {"position", 13},       {"position", 17},      {"position_relay", 15},
-    {"position_relay", 19}, {"player_joined", 11}, {"player_joined", 15},
-    {"welcome", 39},        {"welcome", 43}, /* first player */
-    {"welcome", 57},        {"welcome", 61}, /* second player */
+    {"position", 13},          {"position", 17},          {"position_snapshot", 16},
+    {"position_snapshot", 20}, {"position_snapshot", 38}, {"position_snapshot", 42},
+    {"player_joined", 11},     {"player_joined", 15},     {"welcome", 39},
+    {"welcome", 43},                            /* first player */
+    {"welcome", 57},           {"welcome", 61}, /* second player */
 };
 
 static void non_finite_coordinates_rejected(void **state)
@@ -858,6 +895,7 @@ static void connect_data_packs_magic_and_version(void **state)
 {
     (void)state;
     assert_int_equal(proto_connect_data(1), 0x4C420001u);
+    assert_int_equal(proto_connect_data(2), 0x4C420002u);
     assert_int_equal(proto_connect_data(0xFFFF), 0x4C42FFFFu);
 }
 
@@ -987,6 +1025,7 @@ int main(void)
         cmocka_unit_test(welcome_with_65_players_refused_by_encoder),
         cmocka_unit_test(encoder_refuses_values_decoder_rejects),
         cmocka_unit_test(member_stats_loss_above_100_percent_rejected),
+        cmocka_unit_test(snapshot_count_must_be_1_to_48),
         cmocka_unit_test(boolean_flags_above_one_rejected),
         cmocka_unit_test(welcome_with_count_65_rejected_by_decoder),
         cmocka_unit_test(enum_zero_rejected),

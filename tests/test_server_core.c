@@ -121,6 +121,14 @@ static void end_pass(harness *h)
     h->got_count = 0;
 }
 
+/* Lets one snapshot period pass, runs the tick and captures what it sent. */
+static void snapshot_tick(harness *h)
+{
+    h->now_us += 1000000u / h->cfg.snapshot_hz + 1;
+    server_tick(h->s, h->now_us);
+    capture(h);
+}
+
 static bool addressed_to(const delivery *d, uint32_t session)
 {
     for (size_t i = 0; i < d->dest_count; i++)
@@ -814,14 +822,19 @@ static void positions_over_the_rate_are_dropped(void **state)
     join(h, 1, "bob", "");
     for (uint32_t seq = 1; seq <= 5; seq++)
         position(h, 0, seq, 10.0f * (float)seq, 10.0f);
-    capture(h);
-    assert_int_equal(count_type(h, PROTO_POSITION_RELAY), 3);
     assert_int_equal(server_get_stats(h->s)->positions_rate_limited, 2);
+    snapshot_tick(h);
+    /* The third, the last one let through, is what the snapshot carries. */
+    assert_int_equal(must_find_for(h, 1, PROTO_POSITION_SNAPSHOT)->msg.u.snapshot.entries[0].seq,
+                     3);
     end_pass(h);
     h->now_us += 100 * MS_US; /* one token back */
     position(h, 0, 6, 60.0f, 10.0f);
-    capture(h);
-    assert_int_equal(count_type(h, PROTO_POSITION_RELAY), 1);
+    position(h, 0, 7, 70.0f, 10.0f);
+    assert_int_equal(server_get_stats(h->s)->positions_rate_limited, 3);
+    snapshot_tick(h);
+    assert_int_equal(must_find_for(h, 1, PROTO_POSITION_SNAPSHOT)->msg.u.snapshot.entries[0].seq,
+                     6);
 }
 
 static void chat_accepted_again_after_refill(void **state)
@@ -876,29 +889,118 @@ static void chat_stays_in_its_lobby(void **state)
 
 /* ---- positions ------------------------------------------------------------------ */
 
-static void position_relayed_unreliably_to_others(void **state)
+/* Positions wait for the snapshot tick; one packet, shared by every member of
+ * the lobby, carries them. */
+static void position_waits_for_the_snapshot(void **state)
 {
     harness *h = *state;
     uint16_t alice = join(h, 0, "alice", "");
     join(h, 1, "bob", "");
     join(h, 2, "carol", "");
+    end_pass(h);
     position(h, 0, 7, 100.5f, 200.25f);
     capture(h);
+    assert_int_equal(h->got_count, 0);
+    snapshot_tick(h);
     assert_int_equal(h->got_count, 1);
-    const delivery *d = must_find_for(h, 1, PROTO_POSITION_RELAY);
-    static const uint32_t others[] = {1, 2};
-    assert_dests(d, others, 2);
+    const delivery *d = must_find_for(h, 1, PROTO_POSITION_SNAPSHOT);
+    static const uint32_t everyone[] = {0, 1, 2};
+    assert_dests(d, everyone, 3);
     assert_int_equal(d->channel, PROTO_CHANNEL_POSITION);
     assert_false(d->reliable);
-    assert_int_equal(d->msg.u.position_relay.id, alice);
-    assert_int_equal(d->msg.u.position_relay.seq, 7);
-    assert_int_equal(d->msg.u.position_relay.sent_us, 4242);
-    assert_float_equal(d->msg.u.position_relay.x, 100.5f, 0.0f);
-    assert_float_equal(d->msg.u.position_relay.y, 200.25f, 0.0f);
+    assert_int_equal(d->msg.u.snapshot.count, 1);
+    const proto_snapshot_entry *e = &d->msg.u.snapshot.entries[0];
+    assert_int_equal(e->id, alice);
+    assert_int_equal(e->seq, 7);
+    assert_int_equal(e->sent_us, 4242);
+    assert_float_equal(e->x, 100.5f, 0.0f);
+    assert_float_equal(e->y, 200.25f, 0.0f);
+    /* Delivered to bob and carol; alice's copy of her own does not count. */
     assert_int_equal(server_get_stats(h->s)->position_relays, 2);
+    assert_int_equal(server_get_stats(h->s)->snapshots, 3);
 }
 
-static void position_relay_is_clamped_to_world(void **state)
+/* Only the newest position of each player goes out, once; a lobby where
+ * nobody moved gets no snapshot at all. */
+static void snapshot_carries_newest_of_each_mover_once(void **state)
+{
+    harness *h = *state;
+    uint16_t alice = join(h, 0, "alice", "");
+    uint16_t bob = join(h, 1, "bob", "");
+    join(h, 2, "carol", "");
+    end_pass(h);
+    position(h, 0, 1, 10.0f, 10.0f);
+    position(h, 1, 1, 20.0f, 20.0f);
+    position(h, 0, 2, 11.0f, 11.0f);
+    snapshot_tick(h);
+    const delivery *d = must_find_for(h, 2, PROTO_POSITION_SNAPSHOT);
+    assert_int_equal(d->msg.u.snapshot.count, 2);
+    assert_int_equal(d->msg.u.snapshot.entries[0].id, alice);
+    assert_int_equal(d->msg.u.snapshot.entries[0].seq, 2);
+    assert_int_equal(d->msg.u.snapshot.entries[1].id, bob);
+    assert_int_equal(server_get_stats(h->s)->position_relays, 2 * 3 - 2);
+    end_pass(h);
+    snapshot_tick(h);
+    assert_int_equal(h->got_count, 0);
+}
+
+static void snapshot_full_repeats_everyone(void **state)
+{
+    harness *h = *state;
+    server_config cfg;
+    test_config(&cfg);
+    cfg.snapshot_full = true;
+    restart(h, &cfg);
+    join(h, 0, "alice", "");
+    join(h, 1, "bob", "");
+    end_pass(h);
+    for (int tick = 0; tick < 2; tick++) {
+        snapshot_tick(h);
+        assert_int_equal(must_find_for(h, 0, PROTO_POSITION_SNAPSHOT)->msg.u.snapshot.count, 2);
+        end_pass(h);
+    }
+}
+
+/* A lobby larger than one snapshot's entries is split over several packets. */
+static void snapshot_splits_large_lobbies(void **state)
+{
+    harness *h = *state;
+    server_config cfg;
+    test_config(&cfg);
+    cfg.max_players = 64;
+    cfg.max_sessions = 64;
+    cfg.lobby_capacity = 64;
+    restart(h, &cfg);
+    for (uint32_t i = 0; i < 60; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%u", (unsigned)i);
+        join(h, i, name, "");
+    }
+    end_pass(h);
+    for (uint32_t i = 0; i < 60; i++)
+        position(h, i, 1, (float)i, 1.0f);
+    snapshot_tick(h);
+    assert_int_equal(count_type(h, PROTO_POSITION_SNAPSHOT), 2);
+    assert_int_equal(h->got[0].msg.u.snapshot.count, PROTO_MAX_SNAPSHOT_ENTRIES);
+    assert_int_equal(h->got[1].msg.u.snapshot.count, 60 - PROTO_MAX_SNAPSHOT_ENTRIES);
+    assert_int_equal(server_get_stats(h->s)->position_relays, 60 * 59);
+}
+
+/* The tick keeps its grid: a late pass does not shift later snapshots. */
+static void snapshot_tick_keeps_its_period(void **state)
+{
+    harness *h = *state;
+    server_tick(h->s, h->now_us);
+    uint64_t first = server_next_tick_us(h->s);
+    assert_int_equal(first, h->now_us + 1000000u / h->cfg.snapshot_hz);
+    server_tick(h->s, first + 5 * MS_US);
+    assert_int_equal(server_next_tick_us(h->s), first + 1000000u / h->cfg.snapshot_hz);
+    server_tick(h->s, first + 500 * MS_US); /* far behind: skips, does not burst */
+    assert_int_equal(server_next_tick_us(h->s),
+                     first + 500 * MS_US + 1000000u / h->cfg.snapshot_hz);
+}
+
+static void position_is_clamped_to_world(void **state)
 {
     harness *h = *state;
     static const struct {
@@ -911,12 +1013,14 @@ static void position_relay_is_clamped_to_world(void **state)
     };
     join(h, 0, "alice", "");
     join(h, 1, "bob", "");
+    end_pass(h);
     for (uint32_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         position(h, 0, i + 1, cases[i].x, cases[i].y);
-        capture(h);
-        const delivery *d = must_find_for(h, 1, PROTO_POSITION_RELAY);
-        assert_float_equal(d->msg.u.position_relay.x, cases[i].want_x, 0.0f);
-        assert_float_equal(d->msg.u.position_relay.y, cases[i].want_y, 0.0f);
+        snapshot_tick(h);
+        const proto_snapshot_entry *e =
+            &must_find_for(h, 1, PROTO_POSITION_SNAPSHOT)->msg.u.snapshot.entries[0];
+        assert_float_equal(e->x, cases[i].want_x, 0.0f);
+        assert_float_equal(e->y, cases[i].want_y, 0.0f);
         end_pass(h);
     }
 }
@@ -926,11 +1030,13 @@ static void position_stale_is_dropped_and_counted(void **state)
     harness *h = *state;
     join(h, 0, "alice", "");
     join(h, 1, "bob", "");
+    end_pass(h);
     position(h, 0, 5, 10.0f, 10.0f);
+    snapshot_tick(h);
     end_pass(h);
     position(h, 0, 5, 20.0f, 20.0f); /* equal */
     position(h, 0, 4, 30.0f, 30.0f); /* older */
-    capture(h);
+    snapshot_tick(h);
     assert_int_equal(h->got_count, 0);
     const server_stats *st = server_get_stats(h->s);
     assert_int_equal(st->positions_received, 3);
@@ -944,10 +1050,12 @@ static void position_seq_wraps_around(void **state)
     harness *h = *state;
     join(h, 0, "alice", "");
     join(h, 1, "bob", "");
+    end_pass(h);
     position(h, 0, 0xFFFFFFFFu, 10.0f, 10.0f);
     position(h, 0, 0, 20.0f, 20.0f);
-    capture(h);
-    assert_int_equal(count_type(h, PROTO_POSITION_RELAY), 2);
+    snapshot_tick(h);
+    assert_int_equal(must_find_for(h, 1, PROTO_POSITION_SNAPSHOT)->msg.u.snapshot.entries[0].seq,
+                     0);
     assert_int_equal(server_get_stats(h->s)->positions_stale, 0);
 }
 
@@ -958,11 +1066,12 @@ static void position_stays_in_its_lobby(void **state)
     join(h, 1, "bob", "");
     join(h, 2, "carol", "red");
     join(h, 3, "dave", "red");
+    end_pass(h);
     position(h, 2, 1, 50.0f, 60.0f);
-    capture(h);
-    static const uint32_t dave[] = {3};
-    assert_dests(must_find_for(h, 3, PROTO_POSITION_RELAY), dave, 1);
-    assert_int_equal(count_for(h, 0) + count_for(h, 1) + count_for(h, 2), 0);
+    snapshot_tick(h);
+    static const uint32_t red[] = {2, 3};
+    assert_dests(must_find_for(h, 3, PROTO_POSITION_SNAPSHOT), red, 2);
+    assert_int_equal(count_for(h, 0) + count_for(h, 1), 0);
 }
 
 /* ---- ping ------------------------------------------------------------------------- */
@@ -1495,8 +1604,12 @@ int main(void)
         HARNESS_TEST(chat_accepted_again_after_refill),
         HARNESS_TEST(chat_rate_limit_is_per_player),
         HARNESS_TEST(chat_stays_in_its_lobby),
-        HARNESS_TEST(position_relayed_unreliably_to_others),
-        HARNESS_TEST(position_relay_is_clamped_to_world),
+        HARNESS_TEST(position_waits_for_the_snapshot),
+        HARNESS_TEST(snapshot_carries_newest_of_each_mover_once),
+        HARNESS_TEST(snapshot_full_repeats_everyone),
+        HARNESS_TEST(snapshot_splits_large_lobbies),
+        HARNESS_TEST(snapshot_tick_keeps_its_period),
+        HARNESS_TEST(position_is_clamped_to_world),
         HARNESS_TEST(position_stale_is_dropped_and_counted),
         HARNESS_TEST(position_seq_wraps_around),
         HARNESS_TEST(position_stays_in_its_lobby),

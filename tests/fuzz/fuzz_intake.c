@@ -141,7 +141,7 @@ static bool is_server_message(proto_type t)
 
 static bool is_position_channel_message(proto_type t)
 {
-    return t == PROTO_POSITION_RELAY || t == PROTO_MEMBER_STATS;
+    return t == PROTO_POSITION_SNAPSHOT || t == PROTO_MEMBER_STATS;
 }
 
 /* Remembers the token of a welcome to either of the peer's handles. */
