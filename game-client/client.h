@@ -81,7 +81,7 @@ typedef enum client_event_type {
     CLIENT_EV_CHAT,          /* player_id (sender), seq, text */
     CLIENT_EV_CHAT_ACK,      /* msg_id, seq */
     CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
-    CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y */
+    CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y, merged */
     CLIENT_EV_PONG,          /* rtt_us */
     CLIENT_EV_RECONNECTING,  /* reason, text (why it was lost), delay_ms until the retry */
     CLIENT_EV_PLAYER_STATUS, /* player_id, reason (proto_player_status), text = name */
@@ -97,6 +97,9 @@ typedef struct client_event {
     uint64_t rtt_us;
     uint32_t delay_ms;
     bool resumed; /* JOINED: the server gave us our old seat back */
+    /* POSITION: older positions of this player the server replaced with this
+     * one before its snapshot went out (not lost: superseded). */
+    uint8_t merged;
     float x, y;
     size_t text_len;
     char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */

@@ -33,6 +33,7 @@ typedef struct lobby_player {
     uint64_t pos_sent_us; /* the sender's clock for it, passed on for latency figures */
     bool has_pos;         /* false until the first position arrives */
     bool moved;           /* a position arrived since the last snapshot */
+    uint8_t merged;       /* ...and how many before it it replaced (saturating) */
 } lobby_player;
 
 /* One accepted chat line, kept so a reconnecting player gets what it missed. */

@@ -311,12 +311,15 @@ static void log_totals(const server *core, const transport *net)
         dropped += ts->dropped[r];
     log_info("server",
              "stopped: %u sessions still open; totals: joins=%llu chats=%llu positions=%llu "
-             "malformed=%llu kicks=%llu enet_errors=%llu dropped_datagrams=%llu slow_peers=%llu",
+             "malformed=%llu kicks=%llu enet_errors=%llu dropped_datagrams=%llu slow_peers=%llu "
+             "snapshots=%llu position_relays=%llu passes=%llu service_calls=%llu",
              (unsigned)server_session_count(core), (unsigned long long)st->joins,
              (unsigned long long)st->chats_accepted, (unsigned long long)st->positions_received,
              (unsigned long long)st->malformed, (unsigned long long)st->kicks,
              (unsigned long long)ts->service_errors, (unsigned long long)dropped,
-             (unsigned long long)ts->slow_peers);
+             (unsigned long long)ts->slow_peers, (unsigned long long)st->snapshots,
+             (unsigned long long)st->position_relays, (unsigned long long)ts->passes,
+             (unsigned long long)ts->service_calls);
 }
 
 /* ENet allocates a fragmented packet before its fragments arrive and 1.3.17

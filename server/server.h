@@ -52,8 +52,9 @@ typedef struct server_stats {
     uint64_t positions_stale;
     uint64_t positions_rate_limited;
     uint64_t flood_kicks;
-    uint64_t position_relays; /* positions delivered: one per snapshot entry per other member */
-    uint64_t snapshots;       /* snapshot packets queued, one per recipient */
+    uint64_t position_relays;  /* positions delivered: one per snapshot entry per other member */
+    uint64_t snapshots;        /* snapshot packets queued, one per recipient */
+    uint64_t positions_merged; /* replaced by a newer one of the same player before a snapshot */
     uint64_t pings;
     uint64_t malformed;
     uint64_t kicks;

@@ -222,6 +222,8 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
         return;
     }
     p->pos_sent_us = m->u.position.sent_us;
+    if (p->moved && p->merged < UINT8_MAX)
+        p->merged++;
     p->moved = true;
 }
 

@@ -5,7 +5,7 @@
  *
  * The packet carries the recipient's own entry too. Leaving it out would
  * need one encoding and one ENet packet per member instead of per lobby;
- * the extra 22 bytes are cheaper, and clients skip their own id. */
+ * the extra 23 bytes are cheaper, and clients skip their own id. */
 #include "server_internal.h"
 
 /* Queues what is collected in m to every live member of l. */
@@ -28,13 +28,16 @@ static void snapshot_lobby(server *s, lobby *l)
         lobby_player *p = &l->players[i];
         if (!p->moved && !s->cfg.snapshot_full)
             continue;
-        p->moved = false;
         proto_snapshot_entry *e = &m.u.snapshot.entries[m.u.snapshot.count++];
         e->id = p->id;
         e->seq = p->pos_seq;
         e->sent_us = p->pos_sent_us;
         e->x = p->x;
         e->y = p->y;
+        e->merged = p->moved ? p->merged : 0;
+        s->stats.positions_merged += e->merged;
+        p->moved = false;
+        p->merged = 0;
         own_entries += p->session != LOBBY_NO_SESSION;
         if (m.u.snapshot.count == PROTO_MAX_SNAPSHOT_ENTRIES) {
             send_snapshot(s, l, &m, own_entries);

@@ -4,6 +4,7 @@
 #include "ratelimit.h"
 
 #include <enet/enet.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,11 @@ struct transport {
     bool connects_admitted; /* since the last half-open sweep */
     rate_bucket all_connects;
     connect_source sources[CONNECT_SOURCES];
+    /* Peers that datagrams arrived for in this pass, each once: only their
+     * queues can have grown, so only they need checking (check_queues). */
+    uint16_t *touched;
+    uint8_t *is_touched; /* by peer index */
+    size_t touched_count;
 };
 
 void transport_config_defaults(transport_config *cfg)
@@ -157,6 +163,14 @@ static int judge_connect(transport *t, uint32_t ip)
     return 0;
 }
 
+static void note_touched(transport *t, uint16_t peer_id)
+{
+    if (peer_id >= t->host->peerCount || t->is_touched[peer_id])
+        return;
+    t->is_touched[peer_id] = 1;
+    t->touched[t->touched_count++] = peer_id;
+}
+
 /* ENet 1.3.17 calls this for every datagram it receives, before parsing it:
  * 1 swallows the datagram, 0 hands it to ENet. Its only argument we can use
  * is the host, so the transport rides in compressor.context, which ENet
@@ -174,8 +188,10 @@ static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
     int reason = verdict != ENET_FILTER_PASS ? -verdict : 0;
     if (reason == 0 && info.connects > 0)
         reason = judge_connect(t, host->receivedAddress.host);
-    if (reason == 0)
+    if (reason == 0) {
+        note_touched(t, info.peer_id);
         return 0;
+    }
     note_drop(t, reason, &host->receivedAddress);
     return 1;
 }
@@ -205,9 +221,15 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
     transport *t = calloc(1, sizeof *t);
     if (t == NULL)
         return TRANSPORT_ERR_NOMEM;
+    t->touched = calloc(cfg->peer_count, sizeof *t->touched);
+    t->is_touched = calloc(cfg->peer_count, 1);
+    if (t->touched == NULL || t->is_touched == NULL) {
+        transport_destroy(t);
+        return TRANSPORT_ERR_NOMEM;
+    }
     t->host = enet_host_create(&addr, cfg->peer_count, PROTO_CHANNEL_COUNT, 0, 0);
     if (t->host == NULL) {
-        free(t);
+        transport_destroy(t);
         return TRANSPORT_ERR_BIND;
     }
     t->host->compressor.context = t; /* see intercept() */
@@ -223,8 +245,12 @@ void transport_destroy(transport *t)
 {
     if (t == NULL)
         return;
-    t->host->compressor.context = NULL; /* ours, not a compressor's */
-    enet_host_destroy(t->host);
+    if (t->host != NULL) {
+        t->host->compressor.context = NULL; /* ours, not a compressor's */
+        enet_host_destroy(t->host);
+    }
+    free(t->touched);
+    free(t->is_touched);
     free(t);
 }
 
@@ -315,9 +341,19 @@ static void sweep_half_open(transport *t)
     }
 }
 
-/* Hands every waiting event to the core. ENet 1.3.17's service call reports
- * a datagram larger than its buffer by returning < 0 and leaves the rest of
- * the socket unread: count it and call again until the socket is empty. */
+static bool socket_readable(const transport *t)
+{
+    struct pollfd pfd = {.fd = (int)t->host->socket, .events = POLLIN};
+    return poll(&pfd, 1, 0) > 0;
+}
+
+/* Hands every waiting event to the core. Each service call walks every peer
+ * slot twice (ENet sends before and after reading), which at thousands of
+ * peers costs more than the datagrams, so call it again only while the
+ * socket still holds something: after 256 datagrams, or after a CONNECT or
+ * DISCONNECT, which end ENet's read early. ENet 1.3.17's service call
+ * reports a datagram larger than its buffer by returning < 0 and leaves the
+ * rest unread: count it and go on. */
 static void drain_events(transport *t, uint64_t now_us)
 {
     for (int calls = 0; calls < DRAIN_MAX_SERVICE_CALLS; calls++) {
@@ -328,11 +364,13 @@ static void drain_events(transport *t, uint64_t now_us)
             note_drop(t, TRANSPORT_DROP_OVERSIZED, NULL);
             continue;
         }
-        if (r == 0)
-            break;
-        do
+        t->stats.service_calls++;
+        while (r > 0) {
             handle_event(t, &ev, now_us);
-        while (enet_host_check_events(t->host, &ev) > 0);
+            r = enet_host_check_events(t->host, &ev);
+        }
+        if (!socket_readable(t))
+            break;
     }
     sweep_half_open(t);
 }
@@ -416,10 +454,13 @@ static size_t queued_commands(const ENetPeer *p, size_t limit)
     return n;
 }
 
-/* Every pass, so a flood is stopped after at most one socket buffer of it. */
+/* Every pass, so a flood is stopped after at most one socket buffer of it;
+ * only the peers that got datagrams in this pass can have grown. */
 static void check_queues(transport *t, uint64_t now_us)
 {
-    for (uint32_t i = 0; i < t->host->peerCount; i++) {
+    for (size_t k = 0; k < t->touched_count; k++) {
+        uint16_t i = t->touched[k];
+        t->is_touched[i] = 0;
         const ENetPeer *p = &t->host->peers[i];
         if (p->state != ENET_PEER_STATE_CONNECTED ||
             queued_commands(p, MAX_QUEUED_COMMANDS) <= MAX_QUEUED_COMMANDS)
@@ -427,6 +468,7 @@ static void check_queues(transport *t, uint64_t now_us)
         t->stats.flooding_peers++;
         drop_peer(t, i, now_us, "holds too many commands out of order");
     }
+    t->touched_count = 0;
 }
 
 /* Once a second: drops peers over their backlog and hands ENet's link
@@ -458,6 +500,7 @@ static void check_peers(transport *t, uint64_t now_us)
 void transport_pump(transport *t, uint64_t now_us)
 {
     t->now_us = now_us;
+    t->stats.passes++;
     drain_events(t, now_us);
     check_queues(t, now_us);
     check_peers(t, now_us);

@@ -45,6 +45,8 @@ enum {
 /* Counters that only the transport can see. */
 typedef struct transport_stats {
     uint64_t service_errors; /* enet_host_service < 0, e.g. an oversized datagram */
+    uint64_t service_calls;  /* enet_host_service calls that did not fail */
+    uint64_t passes;         /* transport_pump calls */
     uint64_t packets_in, bytes_in;
     uint64_t packets_out, bytes_out; /* per recipient */
     uint64_t datagrams_in;           /* seen by the filter */

@@ -87,6 +87,7 @@ static void write_snapshot_entry(wire_writer *w, const proto_snapshot_entry *e)
     wire_write_u64(w, e->sent_us);
     wire_write_f32(w, e->x);
     wire_write_f32(w, e->y);
+    wire_write_u8(w, e->merged);
 }
 
 static void read_snapshot_entry(wire_reader *r, proto_snapshot_entry *e)
@@ -96,6 +97,7 @@ static void read_snapshot_entry(wire_reader *r, proto_snapshot_entry *e)
     e->sent_us = wire_read_u64(r);
     e->x = wire_read_f32(r);
     e->y = wire_read_f32(r);
+    e->merged = wire_read_u8(r);
 }
 
 static bool player_valid(const proto_player *p)

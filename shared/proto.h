@@ -28,7 +28,7 @@ enum {
     PROTO_MAX_STR8_BYTES = 255,
     PROTO_TOKEN_BYTES = 16, /* session token: proves a reconnecting client owns its seat */
     PROTO_MAX_STR16_BYTES = 65535,
-    /* Entries in one POSITION_SNAPSHOT: 2 + 48 * 22 = 1058 bytes, so a
+    /* Entries in one POSITION_SNAPSHOT: 2 + 48 * 23 = 1106 bytes, so a
      * snapshot always fits one ENet datagram (MTU 1400) unfragmented. */
     PROTO_MAX_SNAPSHOT_ENTRIES = 48,
     /* Large enough for any message this codec can encode (a welcome with
@@ -145,6 +145,10 @@ typedef struct proto_snapshot_entry {
     uint32_t seq;     /* the player's own position sequence number */
     uint64_t sent_us; /* the player's clock when it sent this position */
     float x, y;
+    /* Positions of this player that arrived since the last snapshot and
+     * that this newer one replaced (saturates at 255): a gap in seq that
+     * the server made, not the network. */
+    uint8_t merged;
 } proto_snapshot_entry;
 
 typedef struct proto_msg {

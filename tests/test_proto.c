@@ -156,8 +156,9 @@ static const sample samples[] = {
      {.type = PROTO_POSITION_SNAPSHOT,
       .u.snapshot = {.count = 2,
                      .entries = {{.id = 3, .seq = 0xFFFFFFFF, .sent_us = 1000000, .x = 1.0f,
-                                  .y = 0.25f},
-                                 {.id = 0x0102, .seq = 1, .sent_us = 0, .x = 0.0f, .y = 2.0f}}}},
+                                  .y = 0.25f, .merged = 0},
+                                 {.id = 0x0102, .seq = 1, .sent_us = 0, .x = 0.0f, .y = 2.0f,
+                                  .merged = 255}}}},
      GOLDEN(0x8B,
             0x02,                                           /* count */
             0x03, 0x00,                                     /* [0] id */
@@ -165,11 +166,13 @@ static const sample samples[] = {
             0x40, 0x42, 0x0F, 0x00, 0x00, 0x00, 0x00, 0x00, /* [0] sent_us = 1000000 */
             0x00, 0x00, 0x80, 0x3F,                         /* [0] x = 1.0 */
             0x00, 0x00, 0x80, 0x3E,                         /* [0] y = 0.25 */
+            0x00,                                           /* [0] merged */
             0x02, 0x01,                                     /* [1] id */
             0x01, 0x00, 0x00, 0x00,                         /* [1] seq */
             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* [1] sent_us */
             0x00, 0x00, 0x00, 0x00,                         /* [1] x = 0.0 */
-            0x00, 0x00, 0x00, 0x40)},                       /* [1] y = 2.0 */
+            0x00, 0x00, 0x00, 0x40,                         /* [1] y = 2.0 */
+            0xFF)},                                         /* [1] merged */
     {"pong",
      {.type = PROTO_PONG, .u.pong = {.client_us = 1, .server_us = 0x8000000000000000}},
      GOLDEN(0x88,
@@ -357,6 +360,7 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
             assert_int_equal(a->sent_us, b->sent_us);
             assert_f32_same(a->x, b->x);
             assert_f32_same(a->y, b->y);
+            assert_int_equal(a->merged, b->merged);
         }
         break;
     case PROTO_PONG:
@@ -636,15 +640,15 @@ static void snapshot_count_must_be_1_to_48(void **state)
     msg.u.snapshot.count = PROTO_MAX_SNAPSHOT_ENTRIES;
     int n = proto_encode(&msg, enc_a, sizeof enc_a);
     /* The largest snapshot still fits one ENet datagram with its headers. */
-    assert_int_equal(n, 2 + PROTO_MAX_SNAPSHOT_ENTRIES * 22);
+    assert_int_equal(n, 2 + PROTO_MAX_SNAPSHOT_ENTRIES * 23);
     assert_true(n <= 1400 - 64);
     msg.u.snapshot.count = PROTO_MAX_SNAPSHOT_ENTRIES + 1;
     assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
     /* 49 complete entries on the wire: only the count can be blamed. */
     enc_a[1] = PROTO_MAX_SNAPSHOT_ENTRIES + 1;
-    memcpy(enc_a + n, enc_a + 2, 22);
-    uint8_t *copy = dup_bytes(enc_a, (size_t)n + 22);
-    assert_int_equal(decode(copy, (size_t)n + 22, &got), PROTO_ERR_BAD_VALUE);
+    memcpy(enc_a + n, enc_a + 2, 23);
+    uint8_t *copy = dup_bytes(enc_a, (size_t)n + 23);
+    assert_int_equal(decode(copy, (size_t)n + 23, &got), PROTO_ERR_BAD_VALUE);
     free(copy);
 }
 
@@ -721,7 +725,7 @@ static const struct {
     size_t offset;
 } coordinates[] = {
     {"position", 13},          {"position", 17},          {"position_snapshot", 16},
-    {"position_snapshot", 20}, {"position_snapshot", 38}, {"position_snapshot", 42},
+    {"position_snapshot", 20}, {"position_snapshot", 39}, {"position_snapshot", 43},
     {"player_joined", 11},     {"player_joined", 15},     {"welcome", 39},
     {"welcome", 43},                            /* first player */
     {"welcome", 57},           {"welcome", 61}, /* second player */

@@ -937,7 +937,10 @@ static void snapshot_carries_newest_of_each_mover_once(void **state)
     assert_int_equal(d->msg.u.snapshot.count, 2);
     assert_int_equal(d->msg.u.snapshot.entries[0].id, alice);
     assert_int_equal(d->msg.u.snapshot.entries[0].seq, 2);
+    assert_int_equal(d->msg.u.snapshot.entries[0].merged, 1); /* seq 1 never went out */
     assert_int_equal(d->msg.u.snapshot.entries[1].id, bob);
+    assert_int_equal(d->msg.u.snapshot.entries[1].merged, 0);
+    assert_int_equal(server_get_stats(h->s)->positions_merged, 1);
     assert_int_equal(server_get_stats(h->s)->position_relays, 2 * 3 - 2);
     end_pass(h);
     snapshot_tick(h);
