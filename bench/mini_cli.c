@@ -1,0 +1,178 @@
+#include "mini_cli.h"
+
+#include "proto.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Set from the signal handler, read by the loop: the one mutable global. */
+static volatile sig_atomic_t g_stop_signal = 0;
+
+static void on_stop_signal(int sig)
+{
+    g_stop_signal = sig;
+}
+
+void mini_cli_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns EINTR at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+bool mini_cli_stopping(void)
+{
+    return g_stop_signal != 0;
+}
+
+static void usage(const mini_program *prog, FILE *to)
+{
+    fprintf(to,
+            "Usage: %s [options]\n"
+            "%s\n"
+            "\n"
+            "  --bind ADDR       IPv4 address to listen on (default 127.0.0.1)\n"
+            "  --port N          UDP port (default %d; 0 picks a free one)\n"
+            "  --max-peers N     ENet peer slots (default and at most %d)\n",
+            prog->name, prog->summary, PROTO_DEFAULT_PORT, ENET_PROTOCOL_MAXIMUM_PEER_ID);
+    if (prog->has_tick)
+        fprintf(to,
+                "  --snapshot-hz N   position snapshots per second (default 30)\n"
+                "  --min-pass-us N   under load, start a loop pass no sooner than N us after\n"
+                "                    the previous one, as lobby-server's flag (default %d;\n"
+                "                    0 = a pass per wake-up)\n",
+                MINI_DEFAULT_MIN_PASS_US);
+    fprintf(to, "  --help            show this help and exit\n");
+}
+
+/* A whole decimal number in [min, max]; false after saying what is wrong. */
+static bool parse_uint(const mini_program *prog, const char *flag, const char *text,
+                       unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "%s: %s must be a whole number from %lu to %lu, got '%s'\n", prog->name,
+                flag, min, max, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+enum { OPT_BIND = 1000, OPT_PORT, OPT_MAX_PEERS, OPT_SNAPSHOT_HZ, OPT_MIN_PASS_US, OPT_HELP };
+
+static bool apply_option(const mini_program *prog, int opt, const char *arg, mini_options *o)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_BIND:
+        o->bind_host = arg;
+        return true;
+    case OPT_PORT:
+        return parse_uint(prog, "--port", arg, 0, 65535, &v) && (o->port = (uint16_t)v, true);
+    case OPT_MAX_PEERS:
+        return parse_uint(prog, "--max-peers", arg, 1, ENET_PROTOCOL_MAXIMUM_PEER_ID, &v) &&
+               (o->max_peers = (uint32_t)v, true);
+    case OPT_SNAPSHOT_HZ:
+        return parse_uint(prog, "--snapshot-hz", arg, 1, 1000, &v) &&
+               (o->snapshot_hz = (uint32_t)v, true);
+    case OPT_MIN_PASS_US:
+        return parse_uint(prog, "--min-pass-us", arg, 0, 10000, &v) &&
+               (o->min_pass_us = (uint32_t)v, true);
+    }
+    return false;
+}
+
+int mini_cli_parse(const mini_program *prog, int argc, char **argv, mini_options *o)
+{
+    /* The tickless program must not accept --snapshot-hz: it would do nothing. */
+    static const struct option with_tick[] = {
+        {"bind", required_argument, NULL, OPT_BIND},
+        {"port", required_argument, NULL, OPT_PORT},
+        {"max-peers", required_argument, NULL, OPT_MAX_PEERS},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"snapshot-hz", required_argument, NULL, OPT_SNAPSHOT_HZ},
+        {"min-pass-us", required_argument, NULL, OPT_MIN_PASS_US},
+        {NULL, 0, NULL, 0},
+    };
+    static const struct option without_tick[] = {
+        {"bind", required_argument, NULL, OPT_BIND},
+        {"port", required_argument, NULL, OPT_PORT},
+        {"max-peers", required_argument, NULL, OPT_MAX_PEERS},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (mini_options){.bind_host = "127.0.0.1",
+                        .port = PROTO_DEFAULT_PORT,
+                        .max_peers = ENET_PROTOCOL_MAXIMUM_PEER_ID,
+                        .snapshot_hz = prog->has_tick ? 30 : 0,
+                        .min_pass_us = prog->has_tick ? MINI_DEFAULT_MIN_PASS_US : 0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", prog->has_tick ? with_tick : without_tick, NULL)) !=
+           -1) {
+        if (opt == OPT_HELP) {
+            usage(prog, stdout);
+            return 0;
+        }
+        if (opt == '?' || !apply_option(prog, opt, optarg, o)) {
+            fprintf(stderr, "Try '%s --help'.\n", prog->name);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\nTry '%s --help'.\n", prog->name,
+                argv[optind], prog->name);
+        return 2;
+    }
+    return -1;
+}
+
+static void announce(const mini_program *prog, const mini_options *o, uint16_t port)
+{
+    char line[256];
+    snprintf(line, sizeof line, "%s: listening on %s:%u (udp), protocol %d, max %u peers",
+             prog->name, o->bind_host, (unsigned)port, PROTO_VERSION, (unsigned)o->max_peers);
+    /* stdout for scripts; stderr because that is where lobby-server logs it
+     * and where tests/server_proc.c and the test scripts look. */
+    printf("%s\n", line);
+    fflush(stdout);
+    fprintf(stderr, "%s\n", line);
+}
+
+ENetHost *mini_cli_listen(const mini_program *prog, const mini_options *o)
+{
+    if (enet_initialize() != 0) {
+        fprintf(stderr, "%s: cannot initialise ENet\n", prog->name);
+        return NULL;
+    }
+    ENetAddress addr = {.host = ENET_HOST_ANY, .port = o->port};
+    if (enet_address_set_host(&addr, o->bind_host) != 0) {
+        fprintf(stderr, "%s: --bind %s does not resolve\n", prog->name, o->bind_host);
+        enet_deinitialize();
+        return NULL;
+    }
+    ENetHost *host = enet_host_create(&addr, o->max_peers, PROTO_CHANNEL_COUNT, 0, 0);
+    if (host == NULL) {
+        fprintf(stderr, "%s: %s:%u: cannot bind the UDP socket (address in use?)\n", prog->name,
+                o->bind_host, (unsigned)o->port);
+        enet_deinitialize();
+        return NULL;
+    }
+    announce(prog, o, host->address.port);
+    return host;
+}
+
+void mini_cli_close(ENetHost *host)
+{
+    enet_host_destroy(host);
+    enet_deinitialize();
+}
