@@ -1,15 +1,20 @@
+#define _GNU_SOURCE /* ppoll: a wait to the microsecond, not the millisecond */
 #include "bench.h"
 
 #include "bench_bots.h"
+#include "bench_proc.h"
 #include "clock.h"
 
 #include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum {
-    SERVICE_EVERY_US = 5000, /* idle bots still service ENet this often (acks, pings) */
+    SERVICE_EVERY_US = 5000, /* idle hosts still service ENet this often (acks, pings) */
+    SEND_BATCH_US = 1000,    /* a pass takes the sends due within this much */
+    CHECK_EVERY_US = 10000,  /* whole-run checks (all joined? all delivered?) */
     SETTLE_US = 300000,      /* after the last send: positions in flight */
 };
 
@@ -37,19 +42,79 @@ void bench_results_deinit(bench_results *r)
         histogram_deinit(&r->latency[m]);
 }
 
-/* One loop pass: wait for any socket (at most 1 ms), then let every bot act
- * and service the ones that have something to do. */
+double bench_cpu_percent(double cpu_s, const bench_results *r)
+{
+    return r->run_s > 0.0 ? 100.0 * cpu_s / r->run_s : 0.0;
+}
+
+double bench_server_us_per_position(const bench_results *r)
+{
+    if (!r->server_measured || r->positions_received == 0)
+        return 0.0;
+    return r->server_cpu_s * 1e6 / (double)r->positions_received;
+}
+
+/* The next moment the loop has work without a datagram arriving: a bot's
+ * send, or a host's periodic service. */
+static uint64_t next_wake_us(const bench *b)
+{
+    uint64_t wake = sched_next_us(&b->sched);
+    for (uint32_t h = 0; h < b->net_count; h++)
+        if (b->net_service_us[h] + SERVICE_EVERY_US < wake)
+            wake = b->net_service_us[h] + SERVICE_EVERY_US;
+    return wake;
+}
+
+/* Sleeps in one ppoll over the hosts' sockets until a datagram or the next
+ * wake; 0 when something is due already. */
+static void wait_for_work(bench *b)
+{
+    uint64_t now = clock_now_us();
+    uint64_t wake = next_wake_us(b);
+    uint64_t wait_us = wake > now ? wake - now : 0;
+    if (wait_us > SERVICE_EVERY_US)
+        wait_us = SERVICE_EVERY_US;
+    struct timespec ts = {(time_t)(wait_us / 1000000u), (long)(wait_us % 1000000u) * 1000L};
+    if (ppoll(b->fds, b->net_count, &ts, NULL) <= 0)
+        for (uint32_t h = 0; h < b->net_count; h++)
+            b->fds[h].revents = 0;
+}
+
+/* Lets every bot with a send due act, then puts it back for its next one.
+ * Taken out first, so that no bot acts twice in one pass. */
+static void act_due(bench *b, uint64_t now)
+{
+    uint32_t n = 0, i;
+    while (sched_pop_due(&b->sched, now + SEND_BATCH_US, &i))
+        b->due_bots[n++] = i;
+    for (uint32_t k = 0; k < n; k++) {
+        bot *bt = &b->bots[b->due_bots[k]];
+        if (bots_act(b, bt, now, now + SEND_BATCH_US))
+            b->net_dirty[bt->net] = true;
+        uint64_t due = bots_next_due(b, bt);
+        if (due != UINT64_MAX)
+            sched_push(&b->sched, due, bt->index);
+    }
+}
+
+/* One loop pass: wait, send what is due, then service each host that has
+ * datagrams waiting or has not been serviced for a while, and flush the
+ * others that have sends queued.
+ * Nothing here walks the bots: an idle pass costs the same for 20 or 2000. */
 static void pump(bench *b)
 {
-    poll(b->fds, b->bot_count, 1);
-    for (uint32_t i = 0; i < b->bot_count; i++) {
-        bot *bt = &b->bots[i];
-        if (bt->c == NULL)
-            continue;
-        uint64_t now = clock_now_us();
-        bool queued = bots_act(b, bt, now);
-        if (queued || (b->fds[i].revents & POLLIN) || now - bt->last_service_us >= SERVICE_EVERY_US)
-            bots_service(b, bt, now);
+    wait_for_work(b);
+    uint64_t now = clock_now_us();
+    act_due(b, now);
+    for (uint32_t h = 0; h < b->net_count; h++) {
+        if ((b->fds[h].revents & POLLIN) || now - b->net_service_us[h] >= SERVICE_EVERY_US) {
+            bots_service_net(b, h, now);
+        } else if (b->net_dirty[h]) {
+            /* Sends only: a flush walks the host's peers once, a service
+             * three times plus a receive that finds nothing. */
+            client_net_flush(b->nets[h], now);
+            b->net_dirty[h] = false;
+        }
     }
 }
 
@@ -82,8 +147,17 @@ static void report_progress(bench *b, uint64_t now, uint64_t *next_us, bots_coun
 static bool join_phase(bench *b)
 {
     uint64_t deadline = clock_now_us() + (uint64_t)(b->cfg->join_timeout_s * 1e6);
-    while (!bots_all_settled(b) && clock_now_us() < deadline)
+    uint64_t next_check = 0, now;
+    while ((now = clock_now_us()) < deadline) {
+        if (bots_start_more(b) != 0)
+            return false;
+        if (now >= next_check) {
+            if (bots_all_settled(b))
+                break;
+            next_check = now + CHECK_EVERY_US;
+        }
         pump(b);
+    }
     bots_counters c;
     bots_count(b, &c);
     b->res->bots_joined = c.joined;
@@ -103,6 +177,9 @@ static void run_phase(bench *b)
     b->window_start_us = now;
     b->window_end_us = now + (uint64_t)(b->cfg->duration_s * 1e6);
     bots_start_sending(b, now);
+    uint64_t cpu_start_us = proc_self_cpu_us(), server_start_us = 0;
+    b->res->server_measured =
+        b->cfg->server_pid > 0 && proc_cpu_us(b->cfg->server_pid, &server_start_us);
     bots_counters last;
     bots_count(b, &last);
     last.at_us = now;
@@ -113,6 +190,13 @@ static void run_phase(bench *b)
         report_progress(b, now, &next_progress, &last);
     }
     b->sending = false;
+    b->res->bench_cpu_s = (double)(proc_self_cpu_us() - cpu_start_us) / 1e6;
+    uint64_t server_end_us;
+    if (b->res->server_measured && proc_cpu_us(b->cfg->server_pid, &server_end_us) &&
+        proc_rss_kb(b->cfg->server_pid, &b->res->server_rss_kb))
+        b->res->server_cpu_s = (double)(server_end_us - server_start_us) / 1e6;
+    else
+        b->res->server_measured = false;
     bots_counters end;
     bots_count(b, &end);
     b->res->run_s = (double)(now - b->window_start_us) / 1e6;
@@ -128,10 +212,14 @@ static void drain_phase(bench *b)
     uint64_t start = clock_now_us();
     uint64_t deadline = start + (uint64_t)(b->cfg->drain_s * 1e6);
     uint64_t now;
+    uint64_t next_check = start + SETTLE_US;
     while ((now = clock_now_us()) < deadline) {
         pump(b);
-        if (now - start >= SETTLE_US && bots_chats_settled(b))
-            break;
+        if (now >= next_check) {
+            if (bots_chats_settled(b))
+                break;
+            next_check = now + CHECK_EVERY_US;
+        }
     }
 }
 
@@ -141,9 +229,15 @@ static void leave_phase(bench *b)
     for (uint32_t i = 0; i < b->bot_count; i++)
         if (b->bots[i].c != NULL)
             client_leave(b->bots[i].c);
-    uint64_t deadline = clock_now_us() + 2000000;
-    while (clock_now_us() < deadline && bots_any_connected(b))
+    uint64_t deadline = clock_now_us() + 2000000, next_check = 0, now;
+    while ((now = clock_now_us()) < deadline) {
+        if (now >= next_check) {
+            if (!bots_any_connected(b))
+                break;
+            next_check = now + CHECK_EVERY_US;
+        }
         pump(b);
+    }
 }
 
 int bench_run(const bench_config *cfg, bench_results *res)

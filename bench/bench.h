@@ -1,7 +1,8 @@
-/* lobby-bench's engine: N bots on the client core, each with its own ENet
- * host, driven by one loop; they join K lobbies, move, chat and ping, and
- * measure everything from timestamps in their own messages (one process,
- * one clock). No printing here: bench_report.c turns results into text. */
+/* lobby-bench's engine: N bots on the client core, many sharing each ENet
+ * host (bots_per_host), driven by one loop; they join K lobbies, move, chat
+ * and ping, and measure everything from timestamps in their own messages
+ * (one process, one clock). No printing here: bench_report.c turns results
+ * into text. */
 #ifndef LOBBY_BENCH_H
 #define LOBBY_BENCH_H
 
@@ -38,6 +39,12 @@ typedef struct bench_config {
      * lost (the client core's auto_reconnect), taking their seat back with
      * its token and getting the chat they missed replayed. */
     bool reconnect;
+    /* Bots per ENet host (one UDP socket each): 1 is a socket per bot, as
+     * separate machines would have; more keeps one process ahead of
+     * thousands of bots. */
+    uint32_t bots_per_host;
+    /* With a pid, the server's CPU time and RSS are sampled over the run. */
+    int server_pid; /* 0: none */
     double join_timeout_s;
     double drain_s; /* after the last send, how long to wait for stragglers */
     /* Called about once a second while running (may be NULL). */
@@ -75,6 +82,13 @@ typedef struct bench_results {
     uint64_t reconnections;           /* well-behaved bots that lost their connection */
     uint64_t resumes;                 /* ... and got their seat back with their token */
     double run_s;                     /* measured length of the sending phase */
+    uint32_t hosts;                   /* ENet hosts the bots used */
+    /* Over the sending phase (run_s): lobby-bench's own CPU time, and with
+     * server_pid the server's CPU time and its RSS at the end. */
+    double bench_cpu_s;
+    bool server_measured; /* false: no server_pid, or /proc could not be read */
+    double server_cpu_s;
+    uint64_t server_rss_kb;
 } bench_results;
 
 const char *bench_measure_name(int measure);
@@ -86,5 +100,9 @@ int bench_run(const bench_config *cfg, bench_results *results);
 void bench_results_deinit(bench_results *results);
 
 double bench_position_loss_percent(const bench_results *r);
+/* CPU seconds as a percentage of one core over run_s. */
+double bench_cpu_percent(double cpu_s, const bench_results *r);
+/* Server CPU microseconds per position received by the bots (0: none). */
+double bench_server_us_per_position(const bench_results *r);
 
 #endif

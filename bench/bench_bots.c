@@ -39,6 +39,33 @@ static void choose_malformed(bench *b)
     free(order);
 }
 
+/* Bot i goes on net i / bots_per_host; the last net may hold fewer. */
+static int create_nets(bench *b)
+{
+    uint32_t per = b->cfg->bots_per_host ? b->cfg->bots_per_host : 1;
+    b->net_count = (b->bot_count + per - 1) / per;
+    b->nets = calloc(b->net_count, sizeof *b->nets);
+    b->fds = calloc(b->net_count, sizeof *b->fds);
+    b->net_service_us = calloc(b->net_count, sizeof *b->net_service_us);
+    b->net_dirty = calloc(b->net_count, sizeof *b->net_dirty);
+    if (b->nets == NULL || b->fds == NULL || b->net_service_us == NULL || b->net_dirty == NULL)
+        return -1;
+    for (uint32_t h = 0; h < b->net_count; h++) {
+        uint32_t first = h * per;
+        uint32_t n = b->bot_count - first < per ? b->bot_count - first : per;
+        int err = client_net_create(n, &b->nets[h]);
+        if (err != CLIENT_OK) {
+            snprintf(b->res->first_join_error, sizeof b->res->first_join_error,
+                     "cannot create ENet host %u: %s", (unsigned)h, client_strerror(err));
+            return -1;
+        }
+        b->fds[h].fd = client_net_fd(b->nets[h]);
+        b->fds[h].events = POLLIN;
+    }
+    b->res->hosts = b->net_count;
+    return 0;
+}
+
 int bots_init(bench *b, const bench_config *cfg, bench_results *res)
 {
     memset(b, 0, sizeof *b);
@@ -48,50 +75,28 @@ int bots_init(bench *b, const bench_config *cfg, bench_results *res)
     b->abuse_rng = cfg->seed ^ UINT64_C(0x61627573655F726E); /* "abuse_rn" */
     b->bot_count = cfg->bots + cfg->flooders;
     b->bots = calloc(b->bot_count, sizeof *b->bots);
-    b->fds = calloc(b->bot_count, sizeof *b->fds);
+    b->due_bots = calloc(b->bot_count, sizeof *b->due_bots);
     b->lobby_size = calloc(cfg->lobbies, sizeof *b->lobby_size);
+    b->lobby_members = calloc(cfg->lobbies, sizeof *b->lobby_members);
+    b->lobby_good_members = calloc(cfg->lobbies, sizeof *b->lobby_good_members);
     b->bot_of_id = malloc(BOT_ID_SPACE * sizeof *b->bot_of_id);
-    if (b->bots == NULL || b->fds == NULL || b->lobby_size == NULL || b->bot_of_id == NULL)
+    if (b->bots == NULL || b->due_bots == NULL || b->lobby_size == NULL ||
+        b->lobby_members == NULL || b->lobby_good_members == NULL || b->bot_of_id == NULL ||
+        sched_init(&b->sched, b->bot_count) != 0 || create_nets(b) != 0)
         return -1;
     for (uint32_t id = 0; id < BOT_ID_SPACE; id++)
         b->bot_of_id[id] = BOT_NONE;
     choose_malformed(b);
     for (uint32_t i = 0; i < b->bot_count; i++) {
         bot *bt = &b->bots[i];
-        char name[32], lobby[32];
         bt->index = i;
         bt->flooder = i >= cfg->bots;
-        if (bt->flooder) {
-            /* Flooders go to the last lobbies, which hold fewer bots when
-             * they do not divide evenly. */
-            uint32_t j = i - cfg->bots;
-            bt->lobby = cfg->lobbies - 1 - j % cfg->lobbies;
-            snprintf(name, sizeof name, "flood%u", (unsigned)j);
-        } else {
-            bt->lobby = i % cfg->lobbies;
-            snprintf(name, sizeof name, "bot%u", (unsigned)i);
-        }
+        /* Flooders go to the last lobbies, which hold fewer bots when they
+         * do not divide evenly. */
+        bt->lobby =
+            bt->flooder ? cfg->lobbies - 1 - (i - cfg->bots) % cfg->lobbies : i % cfg->lobbies;
+        bt->net = i / (cfg->bots_per_host ? cfg->bots_per_host : 1);
         b->lobby_size[bt->lobby]++;
-        snprintf(lobby, sizeof lobby, "bench-%u", (unsigned)bt->lobby);
-        client_config cc;
-        client_config_defaults(&cc);
-        cc.host = cfg->host;
-        cc.port = cfg->port;
-        cc.name = name;
-        cc.lobby = lobby;
-        cc.timeout_ms = (uint32_t)(cfg->join_timeout_s * 1000.0);
-        cc.auto_reconnect = cfg->reconnect && !bot_misbehaves(bt);
-        cc.reconnect_max_ms = 5000;
-        cc.jitter_seed = cfg->seed * 1000003u + i + 1;
-        bt->created_us = bt->last_service_us = clock_now_us();
-        int err = client_create(&cc, bt->created_us, &bt->c);
-        if (err != CLIENT_OK) {
-            snprintf(res->first_join_error, sizeof res->first_join_error, "%s:%u: %s", cfg->host,
-                     (unsigned)cfg->port, client_strerror(err));
-            return -1;
-        }
-        b->fds[i].fd = client_fd(bt->c);
-        b->fds[i].events = POLLIN;
         bt->centre_x = 200.0f + (float)(rng_unit(&b->rng) * (PROTO_WORLD_WIDTH - 400.0f));
         bt->centre_y = 200.0f + (float)(rng_unit(&b->rng) * (PROTO_WORLD_HEIGHT - 400.0f));
         bt->phase = (float)(rng_unit(&b->rng) * 6.2831853);
@@ -106,25 +111,74 @@ void bots_deinit(bench *b)
         free(b->bots[i].record_of_msg);
         free(b->bots[i].got);
     }
-    free(b->bots);
+    for (uint32_t h = 0; b->nets != NULL && h < b->net_count; h++)
+        client_net_destroy(b->nets[h]);
+    free(b->nets);
     free(b->fds);
+    free(b->net_service_us);
+    free(b->net_dirty);
+    sched_deinit(&b->sched);
+    free(b->due_bots);
+    free(b->bots);
     free(b->lobby_size);
+    free(b->lobby_members);
+    free(b->lobby_good_members);
     free(b->bot_of_id);
     free(b->records);
+}
+
+/* Starts one bot's connection. 0, or -1 with the reason in results. */
+static int start_bot(bench *b, bot *bt)
+{
+    const bench_config *cfg = b->cfg;
+    char name[32], lobby[32];
+    if (bt->flooder)
+        snprintf(name, sizeof name, "flood%u", (unsigned)(bt->index - cfg->bots));
+    else
+        snprintf(name, sizeof name, "bot%u", (unsigned)bt->index);
+    snprintf(lobby, sizeof lobby, "bench-%u", (unsigned)bt->lobby);
+    client_config cc;
+    client_config_defaults(&cc);
+    cc.host = cfg->host;
+    cc.port = cfg->port;
+    cc.name = name;
+    cc.lobby = lobby;
+    cc.timeout_ms = (uint32_t)(cfg->join_timeout_s * 1000.0);
+    cc.auto_reconnect = cfg->reconnect && !bot_misbehaves(bt);
+    cc.reconnect_max_ms = 5000;
+    cc.jitter_seed = cfg->seed * 1000003u + bt->index + 1;
+    cc.user = bt;
+    bt->created_us = clock_now_us();
+    int err = client_create_on(b->nets[bt->net], &cc, bt->created_us, &bt->c);
+    if (err != CLIENT_OK) {
+        snprintf(b->res->first_join_error, sizeof b->res->first_join_error, "%s:%u: %s", cfg->host,
+                 (unsigned)cfg->port, client_strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int bots_start_more(bench *b)
+{
+    while (b->started < b->bot_count && b->started - b->settled_or_gone < BOTS_JOIN_WINDOW)
+        if (start_bot(b, &b->bots[b->started++]) != 0)
+            return -1;
+    return 0;
 }
 
 /* Bots of a lobby that are in it now (as far as the harness knows), with or
  * without the misbehaving ones. */
 static uint32_t members_now(const bench *b, uint32_t lobby, bool with_misbehaving)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < b->bot_count; i++) {
-        const bot *bt = &b->bots[i];
-        if (bt->lobby == lobby && bt->joined && !bt->gone &&
-            (with_misbehaving || !bot_misbehaves(bt)))
-            n++;
-    }
-    return n;
+    return with_misbehaving ? b->lobby_members[lobby] : b->lobby_good_members[lobby];
+}
+
+/* A bot enters (first join) or leaves (gone) its lobby's member counts. */
+static void count_member(bench *b, const bot *bt, int delta)
+{
+    b->lobby_members[bt->lobby] += (uint32_t)delta;
+    if (!bot_misbehaves(bt))
+        b->lobby_good_members[bt->lobby] += (uint32_t)delta;
 }
 
 void bots_start_sending(bench *b, uint64_t now_us)
@@ -148,7 +202,26 @@ void bots_start_sending(bench *b, uint64_t now_us)
         bt->next_rtt_sample_us = now_us + 1000000;
         if (b->cfg->move_hz <= 0)
             bt->next_move_us = UINT64_MAX;
+        uint64_t due = bots_next_due(b, bt);
+        if (due != UINT64_MAX)
+            sched_push(&b->sched, due, i);
     }
+}
+
+static uint64_t min_us(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+uint64_t bots_next_due(const bench *b, const bot *bt)
+{
+    if (!b->sending || !bt->joined || bt->gone)
+        return UINT64_MAX;
+    if (bt->flooder)
+        return period_us(b->cfg->flood_per_s) == UINT64_MAX ? UINT64_MAX : bt->next_flood_us;
+    uint64_t due = min_us(min_us(bt->next_move_us, bt->next_chat_us),
+                          min_us(bt->next_ping_us, bt->next_rtt_sample_us));
+    return bt->malformed ? min_us(due, bt->next_malformed_us) : due;
 }
 
 /* ---- sending ---------------------------------------------------------------- */
@@ -349,11 +422,11 @@ static bool position_counts(const bench *b, const bot *to, uint16_t from_id)
 }
 
 /* A flooder chats as fast as flood_per_s allows, and does nothing else. */
-static bool flooder_act(bench *b, bot *bt, uint64_t now_us)
+static bool flooder_act(bench *b, bot *bt, uint64_t until_us)
 {
     bool queued = false;
     uint64_t period = period_us(b->cfg->flood_per_s);
-    while (now_us >= bt->next_flood_us && period != UINT64_MAX) {
+    while (until_us >= bt->next_flood_us && period != UINT64_MAX) {
         send_flood_chat(b, bt);
         bt->next_flood_us += period;
         queued = true;
@@ -361,34 +434,37 @@ static bool flooder_act(bench *b, bot *bt, uint64_t now_us)
     return queued;
 }
 
-bool bots_act(bench *b, bot *bt, uint64_t now_us)
+/* Sends are taken up to until_us, a little ahead of their time, so that one
+ * loop pass sends a batch and each host flushes once for it; each is still
+ * stamped with now_us, when it really leaves, so no latency is flattered. */
+bool bots_act(bench *b, bot *bt, uint64_t now_us, uint64_t until_us)
 {
     if (!b->sending || !bt->joined || bt->gone)
         return false;
     if (bt->flooder)
-        return flooder_act(b, bt, now_us);
+        return flooder_act(b, bt, until_us);
     bool queued = false;
-    if (bt->malformed && now_us >= bt->next_malformed_us) {
+    if (bt->malformed && until_us >= bt->next_malformed_us) {
         send_malformed(b, bt);
         bt->next_malformed_us += 1000000;
         queued = true;
     }
-    if (now_us >= bt->next_move_us) {
+    if (until_us >= bt->next_move_us) {
         send_position(b, bt, now_us);
         bt->next_move_us += period_us(b->cfg->move_hz);
         queued = true;
     }
-    if (now_us >= bt->next_chat_us) {
+    if (until_us >= bt->next_chat_us) {
         send_chat(b, bt, now_us);
         bt->next_chat_us += period_us(b->cfg->chat_per_s);
         queued = true;
     }
-    if (now_us >= bt->next_ping_us) {
+    if (until_us >= bt->next_ping_us) {
         client_send_ping(bt->c, now_us);
         bt->next_ping_us += period_us(b->cfg->ping_hz);
         queued = true;
     }
-    if (now_us >= bt->next_rtt_sample_us) {
+    if (until_us >= bt->next_rtt_sample_us) {
         if (!bot_misbehaves(bt))
             histogram_record(&b->res->latency[BENCH_ENET_RTT],
                              (uint64_t)client_get_view(bt->c)->enet_rtt_ms * 1000u);
@@ -522,6 +598,9 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
             break;
         }
         bt->joined = true;
+        b->settled_or_gone++;
+        if (!bt->gone)
+            count_member(b, bt, +1);
         bt->first_record = b->record_count;
         if (!bot_misbehaves(bt))
             record_latency(b, BENCH_JOIN_TIME, bt->created_us, now_us);
@@ -546,6 +625,10 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
             snprintf(b->res->first_join_error, sizeof b->res->first_join_error, "bot%u: %.200s",
                      (unsigned)bt->index, ev->text);
         }
+        if (bt->joined)
+            count_member(b, bt, -1);
+        else
+            b->settled_or_gone++;
         bt->gone = true;
         break;
     case CLIENT_EV_CHAT:
@@ -572,17 +655,22 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     }
 }
 
-void bots_service(bench *b, bot *bt, uint64_t now_us)
+void bots_service_net(bench *b, uint32_t net, uint64_t now_us)
 {
-    client_update(bt->c, now_us);
-    bt->last_service_us = now_us;
+    client_net_update(b->nets[net], now_us);
+    b->net_service_us[net] = now_us;
+    b->net_dirty[net] = false;
     /* Stamp arrivals after the service call: a reply can come back while it
      * runs (the server is on the other core), and stamping with the time
      * before would make it look faster than light. */
     uint64_t arrived_us = clock_now_us();
+    client *c;
     client_event ev;
-    while (client_next_event(bt->c, &ev))
-        on_event(b, bt, &ev, arrived_us);
+    while (client_net_next_ready(b->nets[net], &c)) {
+        bot *bt = client_user(c);
+        while (client_next_event(c, &ev))
+            on_event(b, bt, &ev, arrived_us);
+    }
 }
 
 /* ---- totals ------------------------------------------------------------------- */
@@ -618,8 +706,10 @@ void bots_count(const bench *b, bots_counters *out)
         if (bt->c == NULL)
             continue;
         out->joined += bt->joined && !bt->gone && !bt->flooder;
+    }
+    for (uint32_t h = 0; h < b->net_count; h++) {
         client_traffic t;
-        client_get_traffic(bt->c, &t);
+        client_net_get_traffic(b->nets[h], &t);
         out->traffic.bytes_out += t.bytes_out;
         out->traffic.bytes_in += t.bytes_in;
         out->traffic.packets_out += t.packets_out;

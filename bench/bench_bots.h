@@ -3,6 +3,7 @@
 #define LOBBY_BENCH_BOTS_H
 
 #include "bench.h"
+#include "bench_sched.h"
 #include "client.h"
 
 #include <poll.h>
@@ -22,8 +23,8 @@ typedef struct chat_record {
 
 typedef struct bot {
     client *c;
-    uint32_t index, lobby;
-    uint64_t created_us, last_service_us;
+    uint32_t index, lobby, net;
+    uint64_t created_us;
     bool joined, gone;
     uint64_t next_move_us, next_chat_us, next_ping_us, next_rtt_sample_us;
     float centre_x, centre_y, phase;
@@ -44,9 +45,20 @@ typedef struct bench {
     bench_results *res;
     bot *bots;
     uint32_t bot_count; /* cfg->bots well-behaved or malformed, then cfg->flooders */
-    struct pollfd *fds;
-    uint32_t *lobby_size; /* bots assigned to each lobby */
-    uint32_t *bot_of_id;  /* bot index by player id (BOT_NONE: none of ours) */
+    client_net **nets;  /* bot i is on nets[i / cfg->bots_per_host] */
+    uint32_t net_count;
+    struct pollfd *fds;       /* one per net */
+    uint64_t *net_service_us; /* when each net was last serviced */
+    bool *net_dirty;          /* sends queued since its last service */
+    bench_sched sched;        /* sending bots by their next due send */
+    uint32_t *due_bots;       /* scratch: the bots taken from sched in one pass */
+    uint32_t *lobby_size;     /* bots assigned to each lobby */
+    uint32_t started;         /* bots 0 .. started-1 have a client */
+    uint32_t settled_or_gone; /* of those, joined once or given up */
+    /* Bots in each lobby now (joined, not gone), all and well-behaved only:
+     * kept up to date so a send need not count them. */
+    uint32_t *lobby_members, *lobby_good_members;
+    uint32_t *bot_of_id; /* bot index by player id (BOT_NONE: none of ours) */
     chat_record *records;
     size_t record_count, record_cap;
     bool sending;
@@ -56,7 +68,10 @@ typedef struct bench {
     bool leaving;       /* the bots are leaving: disconnects are no longer kicks */
 } bench;
 
-enum { BOT_NONE = UINT32_MAX, BOT_ID_SPACE = 65536 };
+/* At most this many bots are joining at once: a storm of thousands of
+ * handshakes at the same instant overflows socket buffers on both sides and
+ * loses hellos; a player base never connects like that either. */
+enum { BOT_NONE = UINT32_MAX, BOT_ID_SPACE = 65536, BOTS_JOIN_WINDOW = 128 };
 
 /* A misbehaving bot: malformed or flooder. */
 static inline bool bot_misbehaves(const bot *bt)
@@ -71,19 +86,26 @@ typedef struct bots_counters {
     uint64_t chats, positions, at_us;
 } bots_counters;
 
-/* Creates every bot's connection. Returns 0 or -1 (reason in results). */
+/* Sets up every bot and its host; connects none. 0 or -1 (reason in results). */
 int bots_init(bench *b, const bench_config *cfg, bench_results *res);
+/* Starts the next bots' connections, keeping BOTS_JOIN_WINDOW joining at
+ * once. 0 or -1 (reason in results). */
+int bots_start_more(bench *b);
 void bots_deinit(bench *b);
 
-/* Sends whatever is due for this bot; true when it queued something. */
-bool bots_act(bench *b, bot *bt, uint64_t now_us);
-/* Services the bot's ENet host and records what arrived. */
-void bots_service(bench *b, bot *bt, uint64_t now_us);
+/* Sends whatever of this bot is due by until_us (stamped now_us); true when
+ * it queued something. */
+bool bots_act(bench *b, bot *bt, uint64_t now_us, uint64_t until_us);
+/* When the bot next has something to send; UINT64_MAX: never (gone). */
+uint64_t bots_next_due(const bench *b, const bot *bt);
+/* Services one net (its ENet host) and records what arrived for its bots. */
+void bots_service_net(bench *b, uint32_t net, uint64_t now_us);
 /* Joined and seeing every bot of its lobby that has not given up. */
 bool bots_settled(const bench *b, const bot *bt);
 /* Every bot settled; a flooder may have been refused instead. */
 bool bots_all_settled(const bench *b);
 void bots_count(const bench *b, bots_counters *out);
+/* Schedules every bot's first sends, spread over one period. */
 void bots_start_sending(bench *b, uint64_t now_us);
 /* Every chat of the run acknowledged (or refused) and delivered everywhere. */
 bool bots_chats_settled(const bench *b);

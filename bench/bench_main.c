@@ -9,6 +9,7 @@
 #include <enet/enet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ static void usage(FILE *to)
         "\n"
         "  --server HOST[:PORT]   lobby server (port defaults to %d)\n"
         "  --bots N               bots, each with its own connection (default 16)\n"
+        "  --bots-per-host N      bots sharing one ENet host and UDP socket (default 256;\n"
+        "                         1 = a socket per bot)\n"
         "  --lobbies K            lobbies bench-0 .. bench-K-1, bots spread evenly (default 1)\n"
         "  --duration S           seconds of measurement after all have joined (default 10)\n"
         "  --move-hz R            position updates per bot per second (default 20; 0 = none)\n"
@@ -50,6 +53,8 @@ static void usage(FILE *to)
         "  --flood-per-s R        a flooder's chat messages per second (default 100)\n"
         "  --reconnect            well-behaved bots that lose their connection reconnect\n"
         "                         and take their seat back (default: they are gone)\n"
+        "  --server-pid PID       also report the server's CPU time, CPU per relayed\n"
+        "                         position and RSS over the run (from /proc/PID)\n"
         "  --json FILE            every figure, named with its unit (docs/BENCH.md)\n"
         "  --csv FILE             one row per latency measure\n"
         "  --cdf FILE             latency distributions for bench/plot.sh\n"
@@ -89,9 +94,11 @@ typedef struct numeric_flag {
 /* Returns -1 to go on, or an exit status. */
 static int parse_options(int argc, char **argv, options *o)
 {
-    double bots = 16, lobbies = 1, seed = 1, flooders = 0;
+    double bots = 16, lobbies = 1, seed = 1, flooders = 0, per_host = 256, server_pid = 0;
     const numeric_flag numeric[] = {
         {"bots", 1, 4000, &bots},
+        {"bots-per-host", 1, 4095, &per_host},
+        {"server-pid", 1, 4194304, &server_pid},
         {"lobbies", 1, 4000, &lobbies},
         {"duration", 0.1, 86400, &o->cfg.duration_s},
         {"move-hz", 0, 1000, &o->cfg.move_hz},
@@ -183,6 +190,12 @@ static int parse_options(int argc, char **argv, options *o)
         return fail_usage("--bots and --lobbies must be whole numbers, lobbies <= bots", NULL);
     if (flooders != (uint32_t)flooders)
         return fail_usage("--flooders must be a whole number", NULL);
+    if (per_host != (uint32_t)per_host || server_pid != (int)server_pid)
+        return fail_usage("--bots-per-host and --server-pid must be whole numbers", NULL);
+    if (server_pid > 0 && kill((pid_t)server_pid, 0) != 0 && errno == ESRCH)
+        return fail_usage("--server-pid: no such process", NULL);
+    o->cfg.bots_per_host = (uint32_t)per_host;
+    o->cfg.server_pid = (int)server_pid;
     o->cfg.bots = (uint32_t)bots;
     o->cfg.flooders = (uint32_t)flooders;
     o->cfg.lobbies = (uint32_t)lobbies;

@@ -46,6 +46,18 @@ void report_table(FILE *out, const bench_config *cfg, const bench_results *r)
             "traffic (all bots) out %.1f kB/s %.0f datagrams/s, in %.1f kB/s %.0f datagrams/s\n",
             per_s(r->bytes_out, r->run_s) / 1e3, per_s(r->packets_out, r->run_s),
             per_s(r->bytes_in, r->run_s) / 1e3, per_s(r->packets_in, r->run_s));
+    fprintf(out, "lobby-bench cpu    %.2f s, %.1f %% of one core (%u ENet hosts, %u bots each)\n",
+            r->bench_cpu_s, bench_cpu_percent(r->bench_cpu_s, r), (unsigned)r->hosts,
+            (unsigned)cfg->bots_per_host);
+    if (cfg->server_pid > 0 && r->server_measured)
+        fprintf(out,
+                "server (pid %d)  cpu %.2f s, %.1f %% of one core, %.3f us per relayed "
+                "position, rss %llu kB at the end\n",
+                cfg->server_pid, r->server_cpu_s, bench_cpu_percent(r->server_cpu_s, r),
+                bench_server_us_per_position(r), (unsigned long long)r->server_rss_kb);
+    else if (cfg->server_pid > 0)
+        fprintf(out, "server (pid %d)  could not be measured (/proc/%d unreadable)\n",
+                cfg->server_pid, cfg->server_pid);
     if (cfg->reconnect)
         fprintf(out, "reconnections      %llu (%llu took their seat back)\n",
                 (unsigned long long)r->reconnections, (unsigned long long)r->resumes);
@@ -123,6 +135,24 @@ static void json_counts(FILE *f, const bench_results *r)
         fprintf(f, "  \"%s\": %llu,\n", counts[i].name, (unsigned long long)counts[i].value);
 }
 
+/* "bench_cpu" always; "server" is null without --server-pid or when its
+ * /proc entry could not be read. */
+static void json_cpu(FILE *f, const bench_config *cfg, const bench_results *r)
+{
+    fprintf(f, "  \"hosts\": %u,\n", (unsigned)r->hosts);
+    fprintf(f, "  \"bench_cpu\": {\"cpu_s\": %.3f, \"cpu_percent\": %.2f},\n", r->bench_cpu_s,
+            bench_cpu_percent(r->bench_cpu_s, r));
+    if (!r->server_measured) {
+        fprintf(f, "  \"server\": null,\n");
+        return;
+    }
+    fprintf(f,
+            "  \"server\": {\"pid\": %d, \"cpu_s\": %.3f, \"cpu_percent\": %.2f, \"rss_kb\": %llu, "
+            "\"cpu_us_per_position\": %.4f},\n",
+            cfg->server_pid, r->server_cpu_s, bench_cpu_percent(r->server_cpu_s, r),
+            (unsigned long long)r->server_rss_kb, bench_server_us_per_position(r));
+}
+
 int report_json(const char *path, const bench_config *cfg, const bench_results *r,
                 const bench_verdict *v)
 {
@@ -135,11 +165,11 @@ int report_json(const char *path, const bench_config *cfg, const bench_results *
             ", \"port\": %u, \"bots\": %u, \"lobbies\": %u, \"duration_s\": %.3f, "
             "\"move_hz\": %.3f, \"chat_per_s\": %.4f, \"ping_hz\": %.3f, \"seed\": %llu, "
             "\"malformed_percent\": %.3f, \"flooders\": %u, \"flood_per_s\": %.3f, "
-            "\"reconnect\": %s},\n",
+            "\"reconnect\": %s, \"bots_per_host\": %u},\n",
             (unsigned)cfg->port, (unsigned)cfg->bots, (unsigned)cfg->lobbies, cfg->duration_s,
             cfg->move_hz, cfg->chat_per_s, cfg->ping_hz, (unsigned long long)cfg->seed,
             cfg->malformed_percent, (unsigned)cfg->flooders, cfg->flood_per_s,
-            cfg->reconnect ? "true" : "false");
+            cfg->reconnect ? "true" : "false", (unsigned)cfg->bots_per_host);
     fprintf(f, "  \"run_s\": %.3f,\n", r->run_s);
     for (int m = 0; m < BENCH_MEASURES; m++)
         json_measure(f, bench_measure_name(m), &r->latency[m]);
@@ -149,6 +179,7 @@ int report_json(const char *path, const bench_config *cfg, const bench_results *
             per_s(r->bytes_out, r->run_s), per_s(r->bytes_in, r->run_s));
     fprintf(f, "  \"packets_out_per_s\": %.1f,\n  \"packets_in_per_s\": %.1f,\n",
             per_s(r->packets_out, r->run_s), per_s(r->packets_in, r->run_s));
+    json_cpu(f, cfg, r);
     fprintf(f, "  \"passed\": %s,\n  \"failures\": [", v->passed ? "true" : "false");
     for (int i = 0; i < v->failure_count; i++) {
         fputs(i ? ", " : "", f);

@@ -6,20 +6,39 @@
 #include <string.h>
 
 /* Pending events, oldest first: a growable ring, so no event is ever dropped
- * however long the caller waits between drains. */
+ * however long the caller waits between drains. Its capacity is a power of
+ * two, so indices wrap with a mask instead of a division. */
 typedef struct event_queue {
     client_event *items;
     size_t head, count, cap;
 } event_queue;
 
+/* The ENet host behind one or many clients. Each client owns at most one of
+ * its peers at a time, and the peer's data points back at that client (NULL
+ * while no client owns it), so an event is handed to the client whose
+ * connection it belongs to and never to a client that reused the slot. */
+struct client_net {
+    ENetHost *host;
+    client **clients; /* registered clients, any order; cap = max_clients */
+    size_t count, cap;
+    client **ready; /* clients with events not yet announced to the caller */
+    size_t ready_count;
+    uint64_t next_due_us; /* no client has a timer before this */
+    client_traffic traffic;
+};
+
 struct client {
     client_config cfg;
+    client_net *net;
+    bool owns_net; /* client_create: a private net, destroyed with the client */
+    size_t net_slot;
+    bool in_ready;
+    uint64_t due_us; /* its next timer (handshake timeout, reconnection) */
     /* Sent as given, even when too long or invalid: the server is the judge
      * and answers with a reasoned reject. */
     char name[PROTO_MAX_STR8_BYTES + 1];
     char lobby[PROTO_MAX_STR8_BYTES + 1];
-    ENetHost *host;
-    ENetPeer *peer;
+    ENetPeer *peer; /* NULL between connections: the slot may serve another client */
     ENetAddress addr;
     uint64_t started_us;
     bool leaving;
@@ -69,6 +88,8 @@ const char *client_strerror(int err)
         return "message too long to send";
     case CLIENT_ERR_ARG:
         return "invalid argument";
+    case CLIENT_ERR_FULL:
+        return "the shared ENet host has no free connection";
     }
     return "unknown client error";
 }
@@ -84,14 +105,149 @@ static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
     return len;
 }
 
-int client_create(const client_config *cfg, uint64_t now_us, client **out)
+/* ---- the shared host ------------------------------------------------------ */
+
+enum { NET_MIN_RCVBUF = 256 * 1024, NET_RCVBUF_PER_CLIENT = 8 * 1024, NET_MAX_RCVBUF = 4 << 20 };
+
+int client_net_create(size_t max_clients, client_net **out)
+{
+    if (max_clients == 0 || max_clients > ENET_PROTOCOL_MAXIMUM_PEER_ID)
+        return CLIENT_ERR_ARG;
+    client_net *n = calloc(1, sizeof *n);
+    if (n == NULL)
+        return CLIENT_ERR_NOMEM;
+    n->clients = calloc(max_clients, sizeof *n->clients);
+    n->ready = calloc(max_clients, sizeof *n->ready);
+    n->cap = max_clients;
+    n->next_due_us = UINT64_MAX;
+    if (n->clients == NULL || n->ready == NULL) {
+        client_net_destroy(n);
+        return CLIENT_ERR_NOMEM;
+    }
+    n->host = enet_host_create(NULL, max_clients, PROTO_CHANNEL_COUNT, 0, 0);
+    if (n->host == NULL) {
+        client_net_destroy(n);
+        return CLIENT_ERR_ENET;
+    }
+    /* One socket now takes every client's snapshot burst of a server tick:
+     * ENet's 256 kB would overflow at a few hundred clients (the kernel caps
+     * it at net.core.rmem_max). */
+    size_t rcvbuf = max_clients * NET_RCVBUF_PER_CLIENT;
+    if (rcvbuf > NET_MIN_RCVBUF)
+        enet_socket_set_option(n->host->socket, ENET_SOCKOPT_RCVBUF,
+                               rcvbuf < NET_MAX_RCVBUF ? (int)rcvbuf : NET_MAX_RCVBUF);
+    *out = n;
+    return CLIENT_OK;
+}
+
+void client_net_destroy(client_net *n)
+{
+    if (n == NULL)
+        return;
+    while (n->count > 0)
+        client_destroy(n->clients[n->count - 1]);
+    if (n->host != NULL)
+        enet_host_destroy(n->host);
+    free(n->clients);
+    free(n->ready);
+    free(n);
+}
+
+int client_net_fd(const client_net *n)
+{
+    return (int)n->host->socket;
+}
+
+/* ENet counts in 32 bits and leaves resetting to us: fold into 64 bits. */
+static void net_fold_traffic(client_net *n)
+{
+    ENetHost *h = n->host;
+    n->traffic.bytes_out += h->totalSentData;
+    n->traffic.packets_out += h->totalSentPackets;
+    n->traffic.bytes_in += h->totalReceivedData;
+    n->traffic.packets_in += h->totalReceivedPackets;
+    h->totalSentData = h->totalSentPackets = 0;
+    h->totalReceivedData = h->totalReceivedPackets = 0;
+}
+
+void client_net_get_traffic(client_net *n, client_traffic *out)
+{
+    net_fold_traffic(n);
+    *out = n->traffic;
+}
+
+bool client_net_next_ready(client_net *n, client **out)
+{
+    if (n->ready_count == 0)
+        return false;
+    client *c = n->ready[--n->ready_count];
+    c->in_ready = false;
+    *out = c;
+    return true;
+}
+
+/* The client's connection is now this peer (or none): a later event of the
+ * old peer, whose slot may go to another client, is no longer ours. */
+static void attach_peer(client *c, ENetPeer *peer)
+{
+    if (c->peer != NULL && c->peer->data == c)
+        c->peer->data = NULL;
+    c->peer = peer;
+    if (peer != NULL)
+        peer->data = c;
+}
+
+/* Drops the connection at once without telling the server. */
+static void drop_peer(client *c)
+{
+    ENetPeer *peer = c->peer;
+    attach_peer(c, NULL);
+    if (peer != NULL)
+        enet_peer_reset(peer);
+}
+
+static uint64_t timer_due_us(const client *c)
+{
+    switch (c->view.state) {
+    case CLIENT_CONNECTING:
+    case CLIENT_JOINING:
+        return c->started_us + (uint64_t)c->cfg.timeout_ms * 1000u;
+    case CLIENT_RECONNECTING:
+        if (c->await_close && c->await_close_until_us > c->view.retry_at_us)
+            return c->await_close_until_us;
+        return c->view.retry_at_us;
+    default:
+        return UINT64_MAX;
+    }
+}
+
+/* Called after anything that may move the client's timer. */
+static void note_due(client *c)
+{
+    c->due_us = timer_due_us(c);
+    if (c->due_us < c->net->next_due_us)
+        c->net->next_due_us = c->due_us;
+}
+
+/* ---- creating and destroying ------------------------------------------------ */
+
+static int check_config(const client_config *cfg, ENetAddress *addr)
 {
     if (cfg->name == NULL || cfg->host == NULL || strlen(cfg->name) > PROTO_MAX_STR8_BYTES ||
         (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES))
         return CLIENT_ERR_ARG;
-    ENetAddress addr = {.port = cfg->port};
-    if (enet_address_set_host(&addr, cfg->host) != 0)
-        return CLIENT_ERR_ADDRESS;
+    *addr = (ENetAddress){.port = cfg->port};
+    return enet_address_set_host(addr, cfg->host) == 0 ? CLIENT_OK : CLIENT_ERR_ADDRESS;
+}
+
+int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, client **out)
+{
+    ENetAddress addr;
+    int err = check_config(cfg, &addr);
+    if (err != CLIENT_OK)
+        return err;
+    if (n->count == n->cap)
+        return CLIENT_ERR_FULL;
     client *c = calloc(1, sizeof *c);
     if (c == NULL)
         return CLIENT_ERR_NOMEM;
@@ -103,32 +259,67 @@ int client_create(const client_config *cfg, uint64_t now_us, client **out)
     c->cfg.lobby = c->lobby;
     c->cfg.host = NULL;
     c->addr = addr;
+    c->net = n;
     c->jitter_state = cfg->jitter_seed ? cfg->jitter_seed : now_us ^ (uint64_t)(uintptr_t)c;
-    c->host = enet_host_create(NULL, 1, PROTO_CHANNEL_COUNT, 0, 0);
-    if (c->host != NULL)
-        c->peer = enet_host_connect(c->host, &addr, PROTO_CHANNEL_COUNT,
-                                    proto_connect_data(cfg->protocol_version));
-    if (c->peer == NULL) {
-        if (c->host != NULL)
-            enet_host_destroy(c->host);
+    ENetPeer *peer = enet_host_connect(n->host, &addr, PROTO_CHANNEL_COUNT,
+                                       proto_connect_data(cfg->protocol_version));
+    if (peer == NULL) {
         free(c);
-        return CLIENT_ERR_ENET;
+        return CLIENT_ERR_FULL;
     }
-    enet_peer_timeout(c->peer, ENET_PEER_TIMEOUT_LIMIT, cfg->timeout_ms, cfg->timeout_ms);
+    attach_peer(c, peer);
+    enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, cfg->timeout_ms, cfg->timeout_ms);
     c->started_us = now_us;
     c->next_msg_id = 1;
     c->view.state = CLIENT_CONNECTING;
+    c->net_slot = n->count;
+    n->clients[n->count++] = c;
+    note_due(c);
     *out = c;
     return CLIENT_OK;
+}
+
+int client_create(const client_config *cfg, uint64_t now_us, client **out)
+{
+    ENetAddress addr;
+    int err = check_config(cfg, &addr);
+    if (err != CLIENT_OK)
+        return err;
+    client_net *n;
+    if ((err = client_net_create(1, &n)) != CLIENT_OK)
+        return err;
+    err = client_create_on(n, cfg, now_us, out);
+    if (err != CLIENT_OK) {
+        client_net_destroy(n);
+        return err == CLIENT_ERR_FULL ? CLIENT_ERR_ENET : err;
+    }
+    (*out)->owns_net = true;
+    return CLIENT_OK;
+}
+
+static void net_unregister(client *c)
+{
+    client_net *n = c->net;
+    n->clients[c->net_slot] = n->clients[--n->count];
+    n->clients[c->net_slot]->net_slot = c->net_slot;
+    for (size_t i = 0; c->in_ready && i < n->ready_count; i++)
+        if (n->ready[i] == c)
+            n->ready[i] = n->ready[--n->ready_count];
 }
 
 void client_destroy(client *c)
 {
     if (c == NULL)
         return;
-    if (c->peer != NULL && c->peer->state == ENET_PEER_STATE_CONNECTED)
-        enet_peer_disconnect_now(c->peer, PROTO_REASON_QUIT);
-    enet_host_destroy(c->host);
+    ENetPeer *peer = c->peer;
+    attach_peer(c, NULL);
+    if (peer != NULL && peer->state == ENET_PEER_STATE_CONNECTED)
+        enet_peer_disconnect_now(peer, PROTO_REASON_QUIT);
+    else if (peer != NULL)
+        enet_peer_reset(peer); /* frees the slot for the net's other clients */
+    net_unregister(c);
+    if (c->owns_net)
+        client_net_destroy(c->net);
     free(c->events.items);
     free(c);
 }
@@ -146,15 +337,19 @@ static client_event *push_event(client *c, client_event_type type)
         if (grown == NULL)
             return NULL;
         for (size_t i = 0; i < q->count; i++)
-            grown[i] = q->items[(q->head + i) % q->cap];
+            grown[i] = q->items[(q->head + i) & (q->cap - 1)];
         free(q->items);
         q->items = grown;
         q->head = 0;
         q->cap = new_cap;
     }
-    client_event *ev = &q->items[(q->head + q->count++) % q->cap];
+    client_event *ev = &q->items[(q->head + q->count++) & (q->cap - 1)];
     memset(ev, 0, offsetof(client_event, text) + 1);
     ev->type = type;
+    if (!c->in_ready) {
+        c->in_ready = true;
+        c->net->ready[c->net->ready_count++] = c;
+    }
     return ev;
 }
 
@@ -163,8 +358,11 @@ bool client_next_event(client *c, client_event *out)
     event_queue *q = &c->events;
     if (q->count == 0)
         return false;
-    *out = q->items[q->head];
-    q->head = (q->head + 1) % q->cap;
+    /* Not the whole struct: most events carry no text, and the text buffer
+     * is most of its size (a bench takes a million events a second). */
+    const client_event *ev = &q->items[q->head];
+    memcpy(out, ev, offsetof(client_event, text) + ev->text_len + 1);
+    q->head = (q->head + 1) & (q->cap - 1);
     q->count--;
     return true;
 }
@@ -289,15 +487,15 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
 /* Starts the next attempt on a fresh ENet connection. */
 static void reconnect(client *c, uint64_t now_us)
 {
-    enet_peer_reset(c->peer);
-    ENetPeer *peer = enet_host_connect(c->host, &c->addr, PROTO_CHANNEL_COUNT,
+    drop_peer(c);
+    ENetPeer *peer = enet_host_connect(c->net->host, &c->addr, PROTO_CHANNEL_COUNT,
                                        proto_connect_data(c->cfg.protocol_version));
     c->started_us = now_us;
     if (peer == NULL) {
         c->view.retry_at_us = now_us + (uint64_t)reconnect_delay_ms(c) * 1000u;
         return;
     }
-    c->peer = peer;
+    attach_peer(c, peer);
     enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, c->cfg.timeout_ms, c->cfg.timeout_ms);
     c->view.state = CLIENT_CONNECTING;
 }
@@ -306,6 +504,8 @@ static void reconnect(client *c, uint64_t now_us)
 
 static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
 {
+    if (c->peer == NULL)
+        return CLIENT_ERR_STATE;
     int len = proto_encode(m, c->scratch, sizeof c->scratch);
     if (len < 0)
         return len == PROTO_ERR_TOO_LONG ? CLIENT_ERR_TOO_LONG : CLIENT_ERR_ARG;
@@ -322,7 +522,8 @@ static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliabl
 
 int client_send_raw(client *c, uint8_t channel, const uint8_t *bytes, size_t len, bool reliable)
 {
-    if (channel >= PROTO_CHANNEL_COUNT || c->peer->state != ENET_PEER_STATE_CONNECTED)
+    if (channel >= PROTO_CHANNEL_COUNT || c->peer == NULL ||
+        c->peer->state != ENET_PEER_STATE_CONNECTED)
         return CLIENT_ERR_STATE;
     ENetPacket *p = enet_packet_create(bytes, len, reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
     if (p == NULL)
@@ -373,21 +574,23 @@ int client_send_ping(client *c, uint64_t now_us)
 void client_leave(client *c)
 {
     c->leaving = true;
-    if (c->peer->state == ENET_PEER_STATE_CONNECTED)
+    if (c->peer != NULL && c->peer->state == ENET_PEER_STATE_CONNECTED)
         enet_peer_disconnect_later(c->peer, PROTO_REASON_QUIT);
 }
 
 void client_get_traffic(const client *c, client_traffic *out)
 {
-    out->bytes_out = c->host->totalSentData;
-    out->packets_out = c->host->totalSentPackets;
-    out->bytes_in = c->host->totalReceivedData;
-    out->packets_in = c->host->totalReceivedPackets;
+    client_net_get_traffic(c->net, out);
 }
 
 int client_fd(const client *c)
 {
-    return (int)c->host->socket;
+    return client_net_fd(c->net);
+}
+
+void *client_user(const client *c)
+{
+    return c->cfg.user;
 }
 
 /* ---- receiving ------------------------------------------------------------ */
@@ -481,6 +684,7 @@ static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
         ev->sent_us = e->sent_us;
         ev->x = p->x;
         ev->y = p->y;
+        ev->merged = e->merged;
     }
 }
 
@@ -609,7 +813,7 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
         /* ENet's throttle would drop unreliable packets (positions) when it
          * suspects congestion: loss the network never caused, for packets
          * that are small and superseded anyway. */
-        enet_peer_throttle_configure(c->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
+        enet_peer_throttle_configure(ev->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
                                      ENET_PEER_PACKET_THROTTLE_SCALE, 0);
         send_hello(c, now_us);
         break;
@@ -618,6 +822,8 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
         enet_packet_destroy(ev->packet);
         break;
     case ENET_EVENT_TYPE_DISCONNECT: {
+        /* ENet has reset the peer: its slot is free for any client now. */
+        attach_peer(c, NULL);
         c->await_close = false;
         const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
                                                              : proto_reason_text(ev->data);
@@ -629,17 +835,12 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
     }
 }
 
-void client_update(client *c, uint64_t now_us)
+/* The handshake timeout and the next reconnection attempt. */
+static void run_timers(client *c, uint64_t now_us)
 {
-    ENetEvent ev;
-    int r = enet_host_service(c->host, &ev, 0);
-    while (r > 0) {
-        handle_event(c, &ev, now_us);
-        r = enet_host_check_events(c->host, &ev);
-    }
     bool handshaking = c->view.state == CLIENT_CONNECTING || c->view.state == CLIENT_JOINING;
     if (handshaking && now_us - c->started_us > (uint64_t)c->cfg.timeout_ms * 1000u) {
-        enet_peer_reset(c->peer);
+        drop_peer(c);
         connection_over(c, CLIENT_DISCONNECTED, 0,
                         proto_str_from_cstr(c->view.state == CLIENT_CONNECTING
                                                 ? "cannot reach the server: no answer"
@@ -649,7 +850,67 @@ void client_update(client *c, uint64_t now_us)
     bool closed = !c->await_close || now_us >= c->await_close_until_us;
     if (c->view.state == CLIENT_RECONNECTING && now_us >= c->view.retry_at_us && closed)
         reconnect(c, now_us);
-    if (c->peer->state == ENET_PEER_STATE_CONNECTED)
+}
+
+static void refresh_rtt(client *c)
+{
+    if (c->peer != NULL && c->peer->state == ENET_PEER_STATE_CONNECTED)
         c->view.enet_rtt_ms = c->peer->roundTripTime;
-    enet_host_flush(c->host);
+}
+
+/* Hands each event to the client whose peer it came from; an event of a
+ * peer no client owns (its client was destroyed) is dropped. */
+static void net_dispatch(ENetEvent *ev, uint64_t now_us)
+{
+    client *c = ev->peer->data;
+    if (c != NULL && c->peer == ev->peer) {
+        handle_event(c, ev, now_us);
+        refresh_rtt(c);
+        note_due(c);
+    } else if (ev->type == ENET_EVENT_TYPE_RECEIVE) {
+        enet_packet_destroy(ev->packet);
+    }
+}
+
+/* Walks the clients only when one of them has a timer due. */
+static void net_run_timers(client_net *n, uint64_t now_us)
+{
+    if (now_us < n->next_due_us)
+        return;
+    n->next_due_us = UINT64_MAX;
+    for (size_t i = 0; i < n->count; i++) {
+        client *c = n->clients[i];
+        if (now_us >= c->due_us)
+            run_timers(c, now_us);
+        note_due(c);
+    }
+}
+
+void client_net_flush(client_net *n, uint64_t now_us)
+{
+    net_run_timers(n, now_us);
+    enet_host_flush(n->host);
+}
+
+void client_net_update(client_net *n, uint64_t now_us)
+{
+    ENetEvent ev;
+    int r = enet_host_service(n->host, &ev, 0);
+    while (r > 0) {
+        net_dispatch(&ev, now_us);
+        r = enet_host_check_events(n->host, &ev);
+    }
+    net_run_timers(n, now_us);
+    enet_host_flush(n->host);
+}
+
+void client_update(client *c, uint64_t now_us)
+{
+    if (c->owns_net) {
+        client_net_update(c->net, now_us);
+    } else {
+        run_timers(c, now_us);
+        note_due(c);
+    }
+    refresh_rtt(c);
 }

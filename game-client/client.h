@@ -6,7 +6,11 @@
  * Flow: client_create() starts connecting; each client_update() drains the
  * network and flushes what was sent since; events come out of
  * client_next_event() in arrival order; client_get_view() is the lobby as
- * this client knows it. */
+ * this client knows it.
+ *
+ * Many clients can share one ENet host (one UDP socket, one event loop):
+ * client_net_create(), then client_create_on() for each, and one
+ * client_net_update() per loop pass for all of them (see below). */
 #ifndef LOBBY_CLIENT_H
 #define LOBBY_CLIENT_H
 
@@ -32,6 +36,7 @@ typedef struct client_config {
     uint32_t reconnect_base_ms; /* default 500 */
     uint32_t reconnect_max_ms;  /* default 30000 */
     uint64_t jitter_seed;       /* 0: derived from the start time */
+    void *user;                 /* the caller's, handed back by client_user() */
 } client_config;
 
 typedef enum client_state {
@@ -115,6 +120,7 @@ typedef enum client_error {
     CLIENT_ERR_STATE = -4,    /* not joined (yet or any more) */
     CLIENT_ERR_TOO_LONG = -5, /* chat cannot be encoded (> 65535 bytes) */
     CLIENT_ERR_ARG = -6,
+    CLIENT_ERR_FULL = -7, /* the shared host has no free connection */
 } client_error;
 
 void client_config_defaults(client_config *cfg);
@@ -146,13 +152,54 @@ bool client_next_event(client *c, client_event *out);
 const client_view *client_get_view(const client *c);
 /* The view's entry for a player id, or NULL. */
 const client_player *client_find_player(const client *c, uint16_t id);
-/* Bytes and datagrams through this client's ENet host since it was created. */
+/* Bytes and datagrams through this client's ENet host since it was created:
+ * for a client of a shared net, the whole host's. */
 typedef struct client_traffic {
     uint64_t bytes_out, packets_out, bytes_in, packets_in;
 } client_traffic;
 void client_get_traffic(const client *c, client_traffic *out);
 
-/* The UDP socket, for poll(). */
+/* The UDP socket, for poll(); shared with the other clients of its net. */
 int client_fd(const client *c);
+/* cfg.user as given to client_create / client_create_on. */
+void *client_user(const client *c);
+
+/* ---- many clients on one ENet host ---------------------------------------- */
+
+typedef struct client_net client_net;
+
+/* An ENet host for up to max_clients clients (1..4095), with a receive buffer
+ * sized for them. Returns CLIENT_OK or a negative client_error. */
+int client_net_create(size_t max_clients, client_net **out);
+/* Destroys the clients still on it (as client_destroy), then the host. */
+void client_net_destroy(client_net *n);
+/* Like client_create, on the shared host: CLIENT_ERR_FULL when max_clients
+ * are on it. client_destroy frees the client and its connection slot. */
+int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, client **out);
+
+/* One loop pass for every client of the net: services the host once and
+ * drains every waiting ENet event into the client owning its peer, runs the
+ * clients' timers (handshake timeout, reconnection; only when one is due, so
+ * an idle pass costs the same for 10 clients or 4000), then flushes once.
+ *
+ * client_update() on a client of a shared net does not touch the host: it
+ * runs that client's timers only; its events arrive through
+ * client_net_update(). (On a client from client_create it is exactly
+ * client_net_update() of its private net.) The view's enet_rtt_ms is
+ * refreshed whenever an event reaches the client and by client_update(). */
+void client_net_update(client_net *n, uint64_t now_us);
+/* Sends what the clients queued (one enet_host_flush) and runs due timers,
+ * without servicing the host: for a pass with nothing to receive. ENet still
+ * needs a client_net_update() every few milliseconds for its acks, pings and
+ * retransmissions. */
+void client_net_flush(client_net *n, uint64_t now_us);
+/* Each client that received events since it was last returned here, once:
+ * the caller then drains it with client_next_event(). False when none. */
+bool client_net_next_ready(client_net *n, client **out);
+/* The host's UDP socket, for poll(). */
+int client_net_fd(const client_net *n);
+/* Bytes and datagrams through the host since it was created (64-bit totals:
+ * ENet's own 32-bit counters are folded in and reset). */
+void client_net_get_traffic(client_net *n, client_traffic *out);
 
 #endif

@@ -19,7 +19,10 @@ COUNTS = ["bots_joined", "join_failures", "chats_sent", "chats_acked", "chats_re
 RATES = ["run_s", "position_loss_percent", "bytes_out_per_s", "bytes_in_per_s",
          "packets_out_per_s", "packets_in_per_s"]
 CONFIG = ["server", "port", "bots", "lobbies", "duration_s", "move_hz", "chat_per_s",
-          "ping_hz", "seed", "malformed_percent", "flooders", "flood_per_s", "reconnect"]
+          "ping_hz", "seed", "malformed_percent", "flooders", "flood_per_s", "reconnect",
+          "bots_per_host"]
+SERVER = ["pid", "cpu_s", "cpu_percent", "rss_kb", "cpu_us_per_position"]
+BENCH_CPU = ["cpu_s", "cpu_percent"]
 OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "==": lambda a, b: a == b}
 
 
@@ -39,8 +42,36 @@ def schema_errors(doc):
     for k in RATES:
         if not isinstance(doc.get(k), (int, float)):
             errors.append(f"{k} missing or not a number")
+    errors += cpu_errors(doc)
     if not isinstance(doc.get("passed"), bool) or not isinstance(doc.get("failures"), list):
         errors.append("passed/failures missing")
+    return errors
+
+
+def is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+
+def cpu_errors(doc):
+    """hosts and bench_cpu are always there; server is null without --server-pid."""
+    errors = []
+    if not isinstance(doc.get("hosts"), int) or doc["hosts"] < 1:
+        errors.append("hosts missing or not a count >= 1")
+    bench_cpu = doc.get("bench_cpu")
+    if not isinstance(bench_cpu, dict):
+        errors.append("bench_cpu missing")
+    else:
+        errors += [f"bench_cpu.{k} missing or not a number >= 0" for k in BENCH_CPU
+                   if not is_number(bench_cpu.get(k))]
+    if "server" not in doc:
+        errors.append("server missing (must be null or an object)")
+    elif doc["server"] is not None:
+        server = doc["server"]
+        if not isinstance(server, dict):
+            errors.append("server is neither null nor an object")
+        else:
+            errors += [f"server.{k} missing or not a number >= 0" for k in SERVER
+                       if not is_number(server.get(k))]
     return errors
 
 
