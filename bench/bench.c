@@ -31,9 +31,9 @@ double bench_position_loss_percent(const bench_results *r)
 {
     if (r->positions_expected == 0)
         return 0.0;
-    double received = (double)r->positions_received;
+    double accounted = (double)(r->positions_received + r->positions_merged);
     double expected = (double)r->positions_expected;
-    return received >= expected ? 0.0 : 100.0 * (expected - received) / expected;
+    return accounted >= expected ? 0.0 : 100.0 * (expected - accounted) / expected;
 }
 
 void bench_results_deinit(bench_results *r)

@@ -73,6 +73,9 @@ typedef struct bench_results {
     uint64_t chat_deliveries, chat_duplicates, chat_out_of_order;
     uint64_t acked_chats_lost; /* acked, yet missing at a member present at send time */
     uint64_t positions_sent, positions_expected, positions_received;
+    /* Superseded at the server by a newer position before its tick: not
+     * delivered by design, so not loss. */
+    uint64_t positions_merged;
     uint64_t position_duplicates, position_reordered;
     uint64_t bytes_out, bytes_in, packets_out, packets_in; /* during the run */
     uint32_t malformed_bots;                               /* bots chosen to misbehave */

@@ -642,6 +642,7 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
         if (ev->sent_us >= b->window_start_us && b->window_start_us != 0 &&
             position_counts(b, bt, ev->player_id)) {
             b->res->positions_received++;
+            b->res->positions_merged += ev->merged;
             record_latency(b, BENCH_POSITION, ev->sent_us, now_us);
         }
         break;

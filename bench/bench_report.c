@@ -37,11 +37,12 @@ void report_table(FILE *out, const bench_config *cfg, const bench_results *r)
             (unsigned long long)r->chat_out_of_order);
     fprintf(out, "acked chats lost   %llu\n", (unsigned long long)r->acked_chats_lost);
     fprintf(out,
-            "positions          %llu sent, %llu of %llu expected received: %.2f %% lost "
-            "(duplicates %llu, reordered %llu)\n",
+            "positions          %llu sent, %llu of %llu expected received, %llu merged at "
+            "the server: %.2f %% lost (duplicates %llu, reordered %llu)\n",
             (unsigned long long)r->positions_sent, (unsigned long long)r->positions_received,
-            (unsigned long long)r->positions_expected, bench_position_loss_percent(r),
-            (unsigned long long)r->position_duplicates, (unsigned long long)r->position_reordered);
+            (unsigned long long)r->positions_expected, (unsigned long long)r->positions_merged,
+            bench_position_loss_percent(r), (unsigned long long)r->position_duplicates,
+            (unsigned long long)r->position_reordered);
     fprintf(out,
             "traffic (all bots) out %.1f kB/s %.0f datagrams/s, in %.1f kB/s %.0f datagrams/s\n",
             per_s(r->bytes_out, r->run_s) / 1e3, per_s(r->packets_out, r->run_s),
@@ -116,6 +117,7 @@ static void json_counts(FILE *f, const bench_results *r)
         {"positions_sent", r->positions_sent},
         {"positions_expected", r->positions_expected},
         {"positions_received", r->positions_received},
+        {"positions_merged", r->positions_merged},
         {"position_duplicates", r->position_duplicates},
         {"position_reordered", r->position_reordered},
         {"bytes_out", r->bytes_out},

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 enum {
     LINK_SAMPLE_INTERVAL_US = 1000000,
@@ -208,6 +209,44 @@ static void apply_host_limits(ENetHost *host, const transport_config *cfg)
     host->intercept = intercept;
 }
 
+enum {
+    SOCKET_BUFFER_PER_PEER = 8 * 1024,
+    SOCKET_BUFFER_MIN = 256 * 1024,
+    SOCKET_BUFFER_MAX = 4 << 20
+};
+
+/* Every member's datagrams of a snapshot tick leave, and every player's
+ * positions arrive, through one socket. ENet asks for 256 kB, which a
+ * thousand players moving at 30 Hz overflow within a scheduling hiccup:
+ * the kernel then drops datagrams before ENet sees them. Ask for more; the
+ * kernel caps it at net.core.rmem_max / wmem_max, so say what we got. */
+static void enlarge_socket_buffers(ENetHost *host, uint32_t peer_count)
+{
+    size_t want = (size_t)peer_count * SOCKET_BUFFER_PER_PEER;
+    if (want <= SOCKET_BUFFER_MIN)
+        return;
+    if (want > SOCKET_BUFFER_MAX)
+        want = SOCKET_BUFFER_MAX;
+    enet_socket_set_option(host->socket, ENET_SOCKOPT_RCVBUF, (int)want);
+    enet_socket_set_option(host->socket, ENET_SOCKOPT_SNDBUF, (int)want);
+    /* ENet 1.3.17's enet_socket_get_option knows neither option. */
+    int rcv = 0, snd = 0;
+    socklen_t len = sizeof rcv;
+    getsockopt(host->socket, SOL_SOCKET, SO_RCVBUF, &rcv, &len);
+    len = sizeof snd;
+    getsockopt(host->socket, SOL_SOCKET, SO_SNDBUF, &snd, &len);
+    /* Linux reports double what it granted (the rest is its bookkeeping). */
+    rcv /= 2;
+    snd /= 2;
+    if ((size_t)rcv < want || (size_t)snd < want)
+        log_info("transport",
+                 "socket buffers are %d kB in, %d kB out of %zu kB asked for: raise "
+                 "net.core.rmem_max and wmem_max for %u players",
+                 rcv / 1024, snd / 1024, want / 1024, (unsigned)peer_count);
+    else
+        log_info("transport", "socket buffers %d kB in, %d kB out", rcv / 1024, snd / 1024);
+}
+
 int transport_create(const transport_config *cfg, server *core, transport **out)
 {
     if (cfg->peer_count == 0 || cfg->peer_count > ENET_PROTOCOL_MAXIMUM_PEER_ID ||
@@ -234,6 +273,7 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
     }
     t->host->compressor.context = t; /* see intercept() */
     apply_host_limits(t->host, cfg);
+    enlarge_socket_buffers(t->host, cfg->peer_count);
     rate_bucket_init(&t->all_connects, ALL_CONNECTS_PER_S, 0);
     t->core = core;
     t->cfg = *cfg;

@@ -12,10 +12,10 @@ MEASURE_FIELDS = ["count", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "m
 COUNTS = ["bots_joined", "join_failures", "chats_sent", "chats_acked", "chats_refused",
           "chats_unacked", "chat_deliveries", "chat_duplicates", "chat_out_of_order",
           "acked_chats_lost", "positions_sent", "positions_expected", "positions_received",
-          "position_duplicates", "position_reordered", "bytes_out", "bytes_in",
-          "packets_out", "packets_in", "malformed_bots", "malformed_sent", "flood_chats_sent",
-          "flood_chats_acked", "flood_refused", "misbehaving_bots_kicked", "reconnections",
-          "resumes"]
+          "positions_merged", "position_duplicates", "position_reordered", "bytes_out",
+          "bytes_in", "packets_out", "packets_in", "malformed_bots", "malformed_sent",
+          "flood_chats_sent", "flood_chats_acked", "flood_refused", "misbehaving_bots_kicked",
+          "reconnections", "resumes"]
 RATES = ["run_s", "position_loss_percent", "bytes_out_per_s", "bytes_in_per_s",
          "packets_out_per_s", "packets_in_per_s"]
 CONFIG = ["server", "port", "bots", "lobbies", "duration_s", "move_hz", "chat_per_s",
