@@ -101,7 +101,7 @@ def run_bench(args, kind, players, duration, name, move_hz=None, chat_per_s=None
                      os.path.join(runs, f"{name}.log"))
     idle_rss = server.rss_kb()
     json_path = os.path.join(runs, f"{name}.json")
-    lobbies = max(1, players // args.lobby_size)
+    lobbies = -(-players // args.lobby_size)  # ceiling: a lobby holds at most lobby_size
     argv = [f"{args.build}/bench/lobby-bench", "--server", f"127.0.0.1:{server.port}",
             "--bots", str(players), "--lobbies", str(lobbies), "--duration", str(duration),
             "--move-hz", str(args.move_hz if move_hz is None else move_hz),
