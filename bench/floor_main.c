@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 enum {
     /* ENet's resend and ping timers need servicing even while nobody sends;
@@ -120,40 +119,17 @@ static void tick(floor_loop *f, uint64_t now_us)
     }
 }
 
-/* Until the next tick, rounded up so the loop never spins on a deadline
- * less than a millisecond away. */
-static int wait_ms(const floor_loop *f)
-{
-    uint64_t now_us = clock_now_us();
-    if (f->next_tick_us <= now_us)
-        return 0;
-    uint64_t ms = (f->next_tick_us - now_us + 999) / 1000;
-    return ms < LOOP_WAIT_MS ? (int)ms : LOOP_WAIT_MS;
-}
-
-/* As lobby-server's --min-pass-us: under load a pass starts no sooner than
- * min_pass_us after the previous one, so it reads many datagrams at once
- * instead of walking every peer slot for each. */
-static uint64_t hold_back(uint64_t last_pass_us, uint32_t min_pass_us)
-{
-    uint64_t now_us = clock_now_us();
-    if (now_us >= last_pass_us + min_pass_us)
-        return now_us;
-    uint64_t rest_us = last_pass_us + min_pass_us - now_us;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(rest_us * 1000u)};
-    nanosleep(&ts, NULL); /* a signal cuts it short: fine */
-    return clock_now_us();
-}
-
+/* The same loop as lobby-server's: wait for datagrams or the tick, hold a
+ * busy pass back by --min-pass-us, drain, tick, flush once. */
 static void run(floor_loop *f)
 {
     struct pollfd pfd = {.fd = (int)f->host->socket, .events = POLLIN};
     uint64_t last_pass_us = 0;
     f->next_tick_us = clock_now_us() + f->period_us;
     while (!mini_cli_stopping()) {
-        if (poll(&pfd, 1, wait_ms(f)) < 0 && errno != EINTR)
+        if (poll(&pfd, 1, clock_ms_until(f->next_tick_us, LOOP_WAIT_MS)) < 0 && errno != EINTR)
             fprintf(stderr, "lobby-floor: poll: %s\n", strerror(errno));
-        uint64_t now_us = hold_back(last_pass_us, f->min_pass_us);
+        uint64_t now_us = clock_hold_back(last_pass_us, f->min_pass_us);
         last_pass_us = now_us;
         f->passes++;
         drain(f, now_us);

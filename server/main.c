@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum {
     DEFAULT_MIN_PASS_US = 1000,
@@ -283,29 +282,6 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Until the next snapshot is due, rounded up so the loop never spins on a
- * deadline less than a millisecond away; LOOP_WAIT_MS at most. */
-static int wait_ms(const server *core)
-{
-    uint64_t now_us = clock_now_us(), due_us = server_next_tick_us(core);
-    if (due_us <= now_us)
-        return 0;
-    uint64_t ms = (due_us - now_us + 999) / 1000;
-    return ms < LOOP_WAIT_MS ? (int)ms : LOOP_WAIT_MS;
-}
-
-/* Waits out the rest of min_pass_us since the last pass began. */
-static uint64_t hold_back(uint64_t last_pass_us, uint32_t min_pass_us)
-{
-    uint64_t now_us = clock_now_us();
-    if (now_us >= last_pass_us + min_pass_us)
-        return now_us;
-    uint64_t rest_us = last_pass_us + min_pass_us - now_us;
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(rest_us * 1000u)};
-    nanosleep(&ts, NULL); /* a signal cuts it short: fine */
-    return clock_now_us();
-}
-
 /* Runs until a stop signal, then until every peer is gone or the grace ends.
  *
  * Every pass costs ENet a walk over all its peer slots, several times, on top
@@ -318,9 +294,10 @@ static void run_loop(server *core, transport *net, uint32_t min_pass_us)
     struct pollfd pfd = {.fd = transport_fd(net), .events = POLLIN};
     uint64_t give_up_us = 0, last_pass_us = 0;
     for (;;) {
-        if (poll(&pfd, 1, wait_ms(core)) < 0 && errno != EINTR)
+        if (poll(&pfd, 1, clock_ms_until(server_next_tick_us(core), LOOP_WAIT_MS)) < 0 &&
+            errno != EINTR)
             log_error("server", "poll: %s", strerror(errno));
-        uint64_t now_us = hold_back(last_pass_us, min_pass_us);
+        uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
         last_pass_us = now_us;
         if (g_stop_signal != 0 && give_up_us == 0) {
             log_info("server", "received %s", g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");

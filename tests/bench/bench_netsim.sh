@@ -17,17 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# wait_port LOG PATTERN: the port a program printed after PATTERN, within 5 s
-wait_port() {
-    for _ in $(seq 100); do
-        port=$(sed -n "s/.*$2\([0-9][0-9]*\).*/\1/p" "$1" | head -n 1)
-        [ -n "$port" ] && { echo "$port"; return 0; }
-        sleep 0.05
-    done
-    echo "no port in $1:" >&2
-    cat "$1" >&2
-    return 1
-}
+. "$here/common.sh"
 
 "$server_bin" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
 pids="$pids $!"

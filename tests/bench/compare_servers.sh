@@ -18,17 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# wait_port LOG: the port the program announced, within 5 s
-wait_port() {
-    for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
-        [ -n "$port" ] && { echo "$port"; return 0; }
-        sleep 0.05
-    done
-    echo "no port in $1:" >&2
-    cat "$1" >&2
-    return 1
-}
+. "$here/common.sh"
 
 # stop_within_1s: SIGTERMs $pid and checks it exits 0 within a second
 stop_within_1s() {
@@ -57,7 +47,7 @@ check() {
     [ "$status" -eq 2 ] || { echo "$name: --port nope gave status $status, not 2" >&2; return 1; }
     "$bin" --bind 127.0.0.1 --port 0 "$@" >"$dir/$name.out" 2>"$dir/$name.log" &
     pid=$!
-    port=$(wait_port "$dir/$name.out")
+    port=$(wait_port "$dir/$name.out" "listening on 127.0.0.1:")
     "$bench_bin" --server "127.0.0.1:$port" --bots 8 --lobbies 2 --duration 3 --move-hz 30 \
         --chat-per-s 1 --quiet --json "$dir/$name.json"
     # 8 bots x 30 Hz x 3 s, each seen by 3 others: about 2160 expected
