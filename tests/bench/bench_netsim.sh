@@ -29,7 +29,7 @@ wait_port() {
     return 1
 }
 
-"$server_bin" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
+"$server_bin" --bind 127.0.0.1 --port 0 --http off 2>"$dir/server.log" &
 pids="$pids $!"
 server_port=$(wait_port "$dir/server.log" "listening on 127.0.0.1:")
 
