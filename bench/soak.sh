@@ -114,6 +114,10 @@ fi
 if "$server_bin" --help 2>&1 | grep -q -- "--half-open-ms"; then
     server_args="$server_args --half-open-ms 10000"
 fi
+# Never the fixed default HTTP port: another server or test may hold it.
+if "$server_bin" --help 2>&1 | grep -q -- "--http"; then
+    server_args="$server_args --http off"
+fi
 # shellcheck disable=SC2086 # word splitting of the flag lists is intended
 "$server_bin" --bind 127.0.0.1 --port 0 $server_args ${SOAK_SERVER_ARGS:-} \
     2>"$dir/server.log" &

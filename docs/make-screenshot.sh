@@ -8,7 +8,7 @@ build=${BUILD:-build}
 dir=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null; rm -rf "$dir"' EXIT
 
-"$build/server/lobby-server" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
+"$build/server/lobby-server" --bind 127.0.0.1 --port 0 --http off 2>"$dir/server.log" &
 server_pid=$!
 for _ in $(seq 50); do
     port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/server.log")

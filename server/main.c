@@ -1,6 +1,8 @@
 /* lobby-server: flags, signals and the loop. Everything else lives in the
- * server core (server.c) and the ENet transport (transport.c). */
+ * server core (server.c), the ENet transport (transport.c) and the HTTP
+ * metrics and lobby listing (http_api.c). */
 #include "clock.h"
+#include "http_api.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -33,6 +35,8 @@ typedef struct options {
     server_config core;
     transport_config net; /* bind_host, port and timeout_ms included */
     uint32_t min_pass_us; /* see run_loop */
+    http_api_address http;
+    bool http_given; /* --http was passed: failing to serve it is fatal */
 } options;
 
 static void usage(FILE *to)
@@ -60,6 +64,11 @@ static void usage(FILE *to)
             "                         after the previous one, so each handles many\n"
             "                         datagrams at once; an idle server still answers at\n"
             "                         once (default 1000; 0 = a pass per wake-up)\n"
+            "  --http ADDR:PORT       serve /metrics (Prometheus), /lobbies (JSON) and\n"
+            "                         /healthz over HTTP on this IPv4 address and TCP\n"
+            "                         port (default %s; port 0 picks a free\n"
+            "                         one; 'off' disables it). When the default address\n"
+            "                         is taken the server warns and runs without it\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
@@ -77,7 +86,7 @@ static void usage(FILE *to)
             "  --max-peer-backlog-kb N\n"
             "                         disconnect a peer with more outgoing data queued\n"
             "                         (default 1024)\n",
-            PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS);
+            PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
 }
 
 /* Parses a whole decimal number in [min, max]; false (with a message) otherwise. */
@@ -130,6 +139,7 @@ enum {
     OPT_MAX_PER_IP,
     OPT_MAX_WAITING,
     OPT_MAX_BACKLOG,
+    OPT_HTTP,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -202,6 +212,15 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_MIN_PASS_US:
         return parse_uint("--min-pass-us", arg, 0, 10000, &v) &&
                (o->min_pass_us = (uint32_t)v, true);
+    case OPT_HTTP:
+        o->http_given = true;
+        if (http_api_parse_address(arg, &o->http))
+            return true;
+        fprintf(stderr,
+                "lobby-server: --http must be ADDR:PORT (an IPv4 address such as 127.0.0.1 and "
+                "a port from 0 to 65535) or 'off', got '%s'\n",
+                arg);
+        return false;
     case OPT_LOG_LEVEL: {
         int level = log_level_parse(arg);
         if (level < 0)
@@ -238,6 +257,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"max-peers-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
         {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
         {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
+        {"http", required_argument, NULL, OPT_HTTP},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -289,13 +309,16 @@ static void install_signal_handlers(void)
  * core walking. A pass starts no sooner than min_pass_us after the previous
  * one: an idle server answers at once (the previous pass is long past), a
  * busy one handles what arrived in the meantime in one go. */
-static void run_loop(server *core, transport *net, uint32_t min_pass_us)
+static void run_loop(server *core, transport *net, http_api *http, uint32_t min_pass_us)
 {
-    struct pollfd pfd = {.fd = transport_fd(net), .events = POLLIN};
+    /* The HTTP fd is -1 when it is off, and poll() skips negative fds. */
+    struct pollfd pfd[2] = {{.fd = transport_fd(net), .events = POLLIN},
+                            {.fd = http_api_fd(http), .events = POLLIN}};
     uint64_t give_up_us = 0, last_pass_us = 0;
     for (;;) {
-        if (poll(&pfd, 1, clock_ms_until(server_next_tick_us(core), LOOP_WAIT_MS)) < 0 &&
-            errno != EINTR)
+        int timeout_ms = http_api_wait_ms(http, clock_now_us(),
+                                          clock_ms_until(server_next_tick_us(core), LOOP_WAIT_MS));
+        if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
         last_pass_us = now_us;
@@ -305,6 +328,7 @@ static void run_loop(server *core, transport *net, uint32_t min_pass_us)
             give_up_us = now_us + SHUTDOWN_GRACE_US;
         }
         transport_pump(net, now_us);
+        http_api_pass(http, now_us, clock_now_us() - now_us, pfd[1].revents != 0);
         if (give_up_us != 0 && (server_session_count(core) == 0 || now_us >= give_up_us))
             return;
     }
@@ -344,6 +368,39 @@ static void ENET_CALLBACK enet_out_of_memory(void)
     abort();
 }
 
+/* Starts the HTTP api unless --http off. An explicit --http that cannot be
+ * served is fatal (false); the default address being taken (a second server
+ * on this machine) only costs the metrics, so the game goes on. */
+static bool start_http(const options *o, const server *core, const transport *net, http_api **out)
+{
+    *out = NULL;
+    if (!o->http.enabled)
+        return true;
+    http_api_config cfg;
+    http_api_config_defaults(&cfg);
+    cfg.listen = o->http;
+    cfg.core = core;
+    cfg.net = net;
+    cfg.start_us = clock_now_us();
+    cfg.version = LOBBY_VERSION;
+    char why[160];
+    int err = http_api_create(&cfg, out, why, sizeof why);
+    if (err == HTTP_API_OK) {
+        log_info("http", "http on %s:%u", o->http.host, (unsigned)http_api_port(*out));
+        return true;
+    }
+    if (o->http_given) {
+        fprintf(stderr, "lobby-server: --http %s:%u: %s: %s\n", o->http.host,
+                (unsigned)o->http.port, http_api_strerror(err), why);
+        return false;
+    }
+    log_warn("http",
+             "metrics are off: cannot serve HTTP on %s:%u (%s); pass --http ADDR:PORT to "
+             "pick another address (port 0: any free one) or --http off",
+             o->http.host, (unsigned)o->http.port, why);
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     options o = {0};
@@ -352,6 +409,7 @@ int main(int argc, char **argv)
     transport_config_defaults(&o.net);
     o.net.bind_host = "0.0.0.0";
     o.net.port = PROTO_DEFAULT_PORT;
+    http_api_parse_address(HTTP_API_DEFAULT_ADDRESS, &o.http);
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
@@ -375,12 +433,19 @@ int main(int argc, char **argv)
         server_destroy(core);
         return 1;
     }
+    http_api *http = NULL;
+    if (!start_http(&o, core, net, &http)) {
+        transport_destroy(net);
+        server_destroy(core);
+        return 1;
+    }
     install_signal_handlers();
     log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
              o.net.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
              (unsigned)o.core.max_players, (unsigned)o.core.lobby_capacity);
-    run_loop(core, net, o.min_pass_us);
+    run_loop(core, net, http, o.min_pass_us);
     log_totals(core, net);
+    http_api_destroy(http);
     transport_destroy(net);
     server_destroy(core);
     enet_deinitialize();

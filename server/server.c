@@ -120,6 +120,33 @@ uint32_t server_session_count(const server *s)
     return s->session_count;
 }
 
+const lobby_set *server_lobbies(const server *s)
+{
+    return &s->lobbies;
+}
+
+bool server_shutting_down(const server *s)
+{
+    return s->shutting_down;
+}
+
+const char *server_malformed_kind_name(int kind)
+{
+    switch (kind) {
+    case SERVER_MALFORMED_TRUNCATED:
+        return "truncated";
+    case SERVER_MALFORMED_TRAILING:
+        return "trailing_bytes";
+    case SERVER_MALFORMED_UNKNOWN_TYPE:
+        return "unknown_type";
+    case SERVER_MALFORMED_BAD_VALUE:
+        return "bad_value";
+    case SERVER_MALFORMED_WRONG_STATE:
+        return "wrong_state";
+    }
+    return "unknown";
+}
+
 /* ---- sending -------------------------------------------------------------- */
 
 static void note_outbox_error(server *s, int err)
@@ -131,12 +158,25 @@ static void note_outbox_error(server *s, int err)
               err == OUTBOX_ERR_NOMEM ? "out of memory" : "encode failed");
 }
 
+/* Counts the packet pushed last as sent to `recipients` peers. Counted here,
+ * where the type is still known: the transport sees only bytes. */
+static void count_out(server *s, uint32_t type, uint32_t recipients)
+{
+    if (recipients == 0 || s->out.packet_count == 0)
+        return;
+    uint8_t t = (uint8_t)type;
+    s->stats.messages_out[t] += recipients;
+    s->stats.bytes_out[t] += (uint64_t)s->out.packets[s->out.packet_count - 1].len * recipients;
+}
+
 void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel,
                      bool reliable)
 {
     int err = outbox_push(&s->out, msg, channel, reliable);
     if (err == OUTBOX_OK)
         err = outbox_add_dest(&s->out, handle);
+    if (err == OUTBOX_OK)
+        count_out(s, msg->type, 1);
     note_outbox_error(s, err);
 }
 
@@ -156,6 +196,7 @@ uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const 
             err = outbox_add_dest(&s->out, l->players[i].session);
         sent += err == OUTBOX_OK;
     }
+    count_out(s, msg->type, sent);
     note_outbox_error(s, err);
     return sent;
 }
@@ -278,10 +319,12 @@ void server_reject(server *s, uint32_t handle, proto_reason reason, const char *
 
 /* Counts a malformed or out-of-state message; logs the first one per peer and
  * then at most one summary line every 10 s; kicks past the limit. */
-void server_malformed(server *s, uint32_t handle, uint64_t now_us, const char *what)
+void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
+                      const char *what)
 {
     session *se = &s->sessions[handle];
     s->stats.malformed++;
+    s->stats.malformed_by[kind]++;
     se->malformed++;
     if (!se->malformed_ever_logged ||
         now_us - se->malformed_logged_us >= MALFORMED_LOG_INTERVAL_US) {

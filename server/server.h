@@ -39,6 +39,21 @@ typedef struct server_config {
     void *random_user;
 } server_config;
 
+/* Why a message counted as malformed: it did not decode (the first four
+ * follow proto_error), or it decoded but is not allowed in the session's
+ * state (a chat before the hello, a second hello). */
+typedef enum server_malformed_kind {
+    SERVER_MALFORMED_TRUNCATED = 0,
+    SERVER_MALFORMED_TRAILING,
+    SERVER_MALFORMED_UNKNOWN_TYPE,
+    SERVER_MALFORMED_BAD_VALUE,
+    SERVER_MALFORMED_WRONG_STATE,
+    SERVER_MALFORMED_KINDS,
+} server_malformed_kind;
+
+/* Message counters are indexed by the type byte; proto_type_name names it. */
+enum { SERVER_MSG_TYPES = 256 };
+
 /* Counters for logs and metrics; only ever grow. */
 typedef struct server_stats {
     uint64_t connects;
@@ -57,14 +72,23 @@ typedef struct server_stats {
     uint64_t positions_merged; /* replaced by a newer one of the same player before a snapshot */
     uint64_t pings;
     uint64_t malformed;
+    uint64_t malformed_by[SERVER_MALFORMED_KINDS]; /* the same, by why */
     uint64_t kicks;
     uint64_t seats_held;     /* timed-out players whose seat was kept for the grace period */
     uint64_t resumes;        /* players who came back with their token */
     uint64_t resume_refused; /* forged, expired, reused or rate-limited tokens */
     uint64_t outbox_errors;
+    /* Every message that decoded, out-of-state ones included, and its bytes. */
+    uint64_t messages_in[SERVER_MSG_TYPES];
+    uint64_t bytes_in[SERVER_MSG_TYPES];
+    /* Every message queued in the outbox, once per recipient, and its bytes
+     * (ENet's own headers not included). */
+    uint64_t messages_out[SERVER_MSG_TYPES];
+    uint64_t bytes_out[SERVER_MSG_TYPES];
 } server_stats;
 
 typedef struct server server;
+typedef struct lobby_set lobby_set; /* lobby.h */
 
 typedef enum server_error {
     SERVER_OK = 0,
@@ -105,8 +129,18 @@ void server_begin_shutdown(server *s);
 /* What to send at the end of this pass; the transport clears it after. */
 outbox *server_outbox(server *s);
 const server_stats *server_get_stats(const server *s);
+/* A short snake_case name for a server_malformed_kind (metric labels). */
+const char *server_malformed_kind_name(int kind);
+/* Joined players, seats held for reconnecting players included. */
 uint32_t server_player_count(const server *s);
 /* Connections not yet reported gone by server_on_disconnect. */
 uint32_t server_session_count(const server *s);
+/* The lobbies, read-only, for listings and metrics: slots [0, max_lobbies),
+ * open ones have in_use set; a player's session is the transport's handle,
+ * or LOBBY_NO_SESSION while its seat is held. Valid until the next call
+ * that takes a non-const server. */
+const lobby_set *server_lobbies(const server *s);
+/* True once server_begin_shutdown has been called. */
+bool server_shutting_down(const server *s);
 
 #endif

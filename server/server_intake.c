@@ -236,6 +236,20 @@ static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t
     s->stats.pings++;
 }
 
+static server_malformed_kind malformed_kind_of(int decode_error)
+{
+    switch (decode_error) {
+    case PROTO_ERR_TRUNCATED:
+        return SERVER_MALFORMED_TRUNCATED;
+    case PROTO_ERR_TRAILING:
+        return SERVER_MALFORMED_TRAILING;
+    case PROTO_ERR_UNKNOWN_TYPE:
+        return SERVER_MALFORMED_UNKNOWN_TYPE;
+    default:
+        return SERVER_MALFORMED_BAD_VALUE;
+    }
+}
+
 void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t len, uint64_t now_us)
 {
     if (handle >= s->cfg.max_sessions)
@@ -246,9 +260,11 @@ void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t l
     proto_msg m;
     int err = proto_decode(data, len, &m);
     if (err != PROTO_OK) {
-        server_malformed(s, handle, now_us, proto_strerror(err));
+        server_malformed(s, handle, now_us, malformed_kind_of(err), proto_strerror(err));
         return;
     }
+    s->stats.messages_in[(uint8_t)m.type]++;
+    s->stats.bytes_in[(uint8_t)m.type] += len;
     bool joined = se->state == SESSION_JOINED;
     if (m.type == PROTO_HELLO && !joined)
         handle_hello(s, handle, &m, now_us);
@@ -262,6 +278,6 @@ void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t l
         char what[64];
         snprintf(what, sizeof what, "%s not allowed %s", proto_type_name(m.type),
                  joined ? "after join" : "before join");
-        server_malformed(s, handle, now_us, what);
+        server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
     }
 }

@@ -91,6 +91,7 @@ void server_close_session(server *s, uint32_t handle, proto_reason reason);
 void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Counts a malformed message against the session; kicks past the limit. */
-void server_malformed(server *s, uint32_t handle, uint64_t now_us, const char *what);
+void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
+                      const char *what);
 
 #endif

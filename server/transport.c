@@ -326,6 +326,35 @@ const transport_stats *transport_get_stats(const transport *t)
     return &t->stats;
 }
 
+bool transport_session_rtt_ms(const transport *t, uint32_t session, uint32_t *rtt_ms)
+{
+    if (session >= t->host->peerCount || t->host->peers[session].state != ENET_PEER_STATE_CONNECTED)
+        return false;
+    *rtt_ms = t->host->peers[session].roundTripTime;
+    return true;
+}
+
+void transport_for_each_rtt(const transport *t,
+                            void (*fn)(void *user, uint32_t session, uint32_t rtt_ms), void *user)
+{
+    for (uint32_t i = 0; i < t->host->peerCount; i++)
+        if (t->host->peers[i].state == ENET_PEER_STATE_CONNECTED)
+            fn(user, i, t->host->peers[i].roundTripTime);
+}
+
+/* ENet keeps its traffic totals in 32 bits, which wrap after 4 GB: move them
+ * into our 64-bit counters and restart ENet's from zero, as enet.h asks. */
+static void gather_udp_totals(transport *t)
+{
+    ENetHost *h = t->host;
+    t->stats.udp_datagrams_in += h->totalReceivedPackets;
+    t->stats.udp_bytes_in += h->totalReceivedData;
+    t->stats.udp_datagrams_out += h->totalSentPackets;
+    t->stats.udp_bytes_out += h->totalSentData;
+    h->totalReceivedPackets = h->totalReceivedData = 0;
+    h->totalSentPackets = h->totalSentData = 0;
+}
+
 static uint32_t session_of(const transport *t, const ENetPeer *peer)
 {
     return (uint32_t)(peer - t->host->peers);
@@ -547,5 +576,6 @@ void transport_pump(transport *t, uint64_t now_us)
     server_tick(t->core, now_us);
     send_outbox(t);
     enet_host_flush(t->host);
+    gather_udp_totals(t);
     log_drop_summary(t, now_us);
 }

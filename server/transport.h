@@ -8,6 +8,7 @@
 #include "enet_filter.h"
 #include "server.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,10 @@ typedef struct transport_stats {
     uint64_t half_open_shortened; /* handshakes given the half_open_ms timeout */
     uint64_t slow_peers;          /* disconnected for their outgoing backlog */
     uint64_t flooding_peers;      /* disconnected for too many commands out of order */
+    /* UDP traffic as ENet counts it (its headers, acknowledgements and pings
+     * included; in: every datagram read, dropped ones too), gathered each pump. */
+    uint64_t udp_datagrams_in, udp_bytes_in;
+    uint64_t udp_datagrams_out, udp_bytes_out;
 } transport_stats;
 
 typedef struct transport transport;
@@ -85,6 +90,14 @@ int transport_fd(const transport *t);
 void transport_pump(transport *t, uint64_t now_us);
 
 const transport_stats *transport_get_stats(const transport *t);
+
+/* The round trip ENet measures to a connected session's peer, in ms (1 ms
+ * resolution); false when the session has no connected peer. */
+bool transport_session_rtt_ms(const transport *t, uint32_t session, uint32_t *rtt_ms);
+/* Calls fn for every connected peer with its session and round trip in ms.
+ * Walks every peer slot: for scrapes, not for every pass. */
+void transport_for_each_rtt(const transport *t,
+                            void (*fn)(void *user, uint32_t session, uint32_t rtt_ms), void *user);
 /* A short phrase for a TRANSPORT_DROP_* or -enet_filter_verdict index. */
 const char *transport_drop_reason(int reason);
 

@@ -48,7 +48,7 @@ now_ms() {
     echo $(($(date +%s%N) / 1000000))
 }
 
-"$SERVER_BIN" --bind 127.0.0.1 --port 0 2>"$WORK/server.log" &
+"$SERVER_BIN" --bind 127.0.0.1 --port 0 --http off 2>"$WORK/server.log" &
 SERVER_PID=$!
 SERVER_PORT=$(port_from_log "$WORK/server.log") || fail "lobby-server did not start"
 

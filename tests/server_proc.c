@@ -38,8 +38,9 @@ size_t read_text_file(const char *path, char *buf, size_t cap)
 bool server_proc_start(server_proc *sp, const char *const *extra_args)
 {
     static char log_buf[1 << 16];
-    const char *argv[32] = {LOBBY_SERVER_PATH, "--bind", "127.0.0.1", "--port", "0"};
-    int argc = 5;
+    const char *argv[32] = {LOBBY_SERVER_PATH, "--bind",     "127.0.0.1", "--port", "0",
+                            "--http",          "127.0.0.1:0"};
+    int argc = 7;
     for (int i = 0; extra_args != NULL && extra_args[i] != NULL && argc < 31; i++)
         argv[argc++] = extra_args[i];
     argv[argc] = NULL;
@@ -59,6 +60,9 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args)
         const char *at = strstr(log_buf, "listening on 127.0.0.1:");
         if (at != NULL) {
             sp->port = (uint16_t)atoi(at + strlen("listening on 127.0.0.1:"));
+            /* Logged before "listening on", so already there when HTTP is on. */
+            const char *http = strstr(log_buf, "http on 127.0.0.1:");
+            sp->http_port = http ? (uint16_t)atoi(http + strlen("http on 127.0.0.1:")) : 0;
             return sp->port != 0;
         }
         if (waitpid(sp->pid, NULL, WNOHANG) == sp->pid)

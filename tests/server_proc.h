@@ -10,12 +10,15 @@
 typedef struct server_proc {
     pid_t pid;
     uint16_t port;
-    char log_path[64]; /* the server's stderr */
+    uint16_t http_port; /* of its "http on 127.0.0.1:PORT" line; 0 when HTTP is off */
+    char log_path[64];  /* the server's stderr */
 } server_proc;
 
-/* Starts `lobby-server --bind 127.0.0.1 --port 0 EXTRA...` (extra_args is
- * NULL-terminated, may be NULL) and waits up to 5 s for its "listening on"
- * line. Returns false when it did not start. */
+/* Starts `lobby-server --bind 127.0.0.1 --port 0 --http 127.0.0.1:0 EXTRA...`
+ * (extra_args is NULL-terminated, may be NULL; a later --http overrides) and
+ * waits up to 5 s for its "listening on" line. A free HTTP port each, so
+ * concurrent test servers never fight over the default 7780. Returns false
+ * when it did not start. */
 bool server_proc_start(server_proc *sp, const char *const *extra_args);
 
 /* SIGTERMs the server and waits for it. *exit_code gets its exit status (or

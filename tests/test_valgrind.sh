@@ -33,7 +33,7 @@ fail() {
 valgrind --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no \
     --log-file="$dir/valgrind.log" \
-    "$server_bin" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
+    "$server_bin" --bind 127.0.0.1 --port 0 --http 127.0.0.1:0 2>"$dir/server.log" &
 server_pid=$!
 
 # Under valgrind startup is slow: wait up to 20 s for the listening line.
@@ -69,6 +69,29 @@ fi
 }
 
 grep -E "^(bots joined|chats|acked chats lost|misbehaving)" "$dir/bench.txt" | sed 's/^/test_valgrind: bench: /'
+
+# The HTTP side under memcheck too: every page, a refused method, an unknown
+# path and a garbage request line.
+http_port=$(sed -n 's/.*http on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$dir/server.log" | head -n 1)
+[ -n "$http_port" ] || fail "no 'http on 127.0.0.1:PORT' line"
+python3 - "$http_port" <<'EOF_PY' || fail "HTTP requests to the server under valgrind"
+import socket, sys, urllib.error, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+for path in ("/metrics", "/lobbies", "/healthz"):
+    urllib.request.urlopen(base + path, timeout=20).read()
+for req, code in ((urllib.request.Request(base + "/metrics", data=b"x", method="POST"), 405),
+                  (base + "/nope", 404)):
+    try:
+        urllib.request.urlopen(req, timeout=20)
+        sys.exit(f"{code} expected")
+    except urllib.error.HTTPError as e:
+        if e.code != code:
+            sys.exit(f"{code} expected, got {e.code}")
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20) as s:
+    s.sendall(b"hello world\r\n\r\n")
+    if s.recv(64).split(b"\r\n")[0].split(b" ")[1:2] != [b"400"]:
+        sys.exit("400 expected for a garbage request line")
+EOF_PY
 
 kill -TERM "$server_pid"
 status=0

@@ -19,7 +19,7 @@ trap cleanup EXIT INT TERM
 
 . "$here/common.sh"
 
-"$server_bin" --bind 127.0.0.1 --port 0 2>"$dir/server.log" &
+"$server_bin" --bind 127.0.0.1 --port 0 --http off 2>"$dir/server.log" &
 pids="$pids $!"
 server_port=$(wait_port "$dir/server.log" "listening on 127.0.0.1:")
 

@@ -164,7 +164,7 @@ done
 # ---- server ---------------------------------------------------------------
 
 : >"$WORK/empty"
-start server "$SRV_NS" "$WORK/empty" "$SERVER_BIN" --bind 0.0.0.0 --port "$PORT"
+start server "$SRV_NS" "$WORK/empty" "$SERVER_BIN" --bind 0.0.0.0 --port "$PORT" --http off
 
 server_listening() {
     grep -q "listening on 0.0.0.0:$PORT (udp)" "$WORK/server.err" 2>/dev/null

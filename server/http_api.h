@@ -1,0 +1,81 @@
+/* The HTTP side of the server: GET /metrics (Prometheus text), GET /lobbies
+ * (JSON) and GET /healthz, served by libmicrohttpd inside the server's own
+ * loop. No thread: the daemon runs in external-polling mode on an epoll fd
+ * that the loop polls next to the game socket, and http_api_pass answers
+ * whatever is waiting, so every request reads the core and the transport
+ * between two pumps, without locks.
+ *
+ * Only GET and HEAD (405 otherwise, with an Allow header), no request
+ * bodies (413), unknown paths 404; malformed requests get libmicrohttpd's
+ * own 400. Connections are limited in number, per address, in memory and in
+ * idle time, so a slow or hostile client cannot hold the game loop. */
+#ifndef LOBBY_HTTP_API_H
+#define LOBBY_HTTP_API_H
+
+#include "server.h"
+#include "transport.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_API_DEFAULT_ADDRESS "127.0.0.1:7780"
+
+/* Where to serve, parsed from --http. */
+typedef struct http_api_address {
+    bool enabled;  /* false: --http off */
+    uint32_t ip;   /* IPv4, network byte order */
+    uint16_t port; /* 0: the kernel picks one */
+    char host[16]; /* the dotted address as given */
+} http_api_address;
+
+typedef struct http_api_config {
+    http_api_address listen;
+    const server *core;   /* read at every request; must outlive the api */
+    const transport *net; /* likewise; NULL leaves out round trips */
+    uint64_t start_us;    /* the loop's clock at start, for uptime */
+    const char *version;  /* lobby_build_info's label */
+    unsigned max_conns;   /* HTTP connections at once */
+    unsigned max_conns_per_ip;
+    unsigned idle_timeout_s; /* an idle connection is closed after this */
+    size_t conn_memory;      /* bytes per connection for the request */
+} http_api_config;
+
+typedef struct http_api http_api;
+
+typedef enum http_api_error {
+    HTTP_API_OK = 0,
+    HTTP_API_ERR_START = -1, /* libmicrohttpd would not start (bind failed, ...) */
+    HTTP_API_ERR_NOMEM = -2,
+    HTTP_API_ERR_CONFIG = -3,
+} http_api_error;
+
+/* Parses "off" or "A.B.C.D:PORT" (dotted IPv4, port 0..65535, decimal, no
+ * sign). Returns false for anything else, leaving *out unchanged. */
+bool http_api_parse_address(const char *text, http_api_address *out);
+
+/* Defaults for everything but listen, core, net, start_us and version. */
+void http_api_config_defaults(http_api_config *cfg);
+
+/* Starts serving on cfg->listen (which must be enabled). Returns HTTP_API_OK
+ * and the api in *out, or a negative http_api_error with libmicrohttpd's
+ * reason (e.g. "Address already in use") in why[0, why_cap). */
+int http_api_create(const http_api_config *cfg, http_api **out, char *why, size_t why_cap);
+/* Closes every HTTP connection and the listening socket. NULL is fine. */
+void http_api_destroy(http_api *h);
+const char *http_api_strerror(int err);
+
+/* The TCP port actually bound (useful with port 0). */
+uint16_t http_api_port(const http_api *h);
+/* The fd to poll for readability; -1 for NULL, which poll() ignores. */
+int http_api_fd(const http_api *h);
+/* cap_ms, or less when libmicrohttpd has work due sooner (a connection
+ * timeout, or data it has read but not handled). NULL: cap_ms. */
+int http_api_wait_ms(const http_api *h, uint64_t now_us, int cap_ms);
+
+/* Once per loop pass, after the pump: records the pass's work time
+ * (lobby_tick_duration_seconds) and, when the fd polled readable or a
+ * timeout is due, answers every waiting request. NULL does nothing. */
+void http_api_pass(http_api *h, uint64_t now_us, uint64_t work_us, bool readable);
+
+#endif
