@@ -10,12 +10,15 @@
 typedef struct server_proc {
     pid_t pid;
     uint16_t port;
+    uint16_t tcp_port; /* the plain-text chat port; 0 when the server has none */
     char log_path[64]; /* the server's stderr */
 } server_proc;
 
 /* Starts `lobby-server --bind 127.0.0.1 --port 0 EXTRA...` (extra_args is
  * NULL-terminated, may be NULL) and waits up to 5 s for its "listening on"
- * line. Returns false when it did not start. */
+ * line; tcp_port comes from the "text chat on" line logged before it (a free
+ * port too, unless EXTRA sets --tcp-port). Returns false when it did not
+ * start. */
 bool server_proc_start(server_proc *sp, const char *const *extra_args);
 
 /* SIGTERMs the server and waits for it. *exit_code gets its exit status (or
@@ -30,6 +33,9 @@ bool server_proc_log_contains(const server_proc *sp, const char *needle);
  * whose stdin stays open (write end in *stdin_fd) and stdout goes to
  * /dev/null. Returns its pid, or -1. */
 pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd);
+
+/* As spawn_lobby_chat, with stdout and stderr appended to out_path. */
+pid_t spawn_lobby_chat_logged(uint16_t port, const char *name, int *stdin_fd, const char *out_path);
 
 /* Starts argv (argv[0] a path) with stdout+stderr appended to out_path;
  * returns its pid or -1. */
