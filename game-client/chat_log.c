@@ -43,6 +43,11 @@ static void copy_bounded(char *dst, size_t cap, const char *src, size_t len)
     dst[len] = '\0';
 }
 
+static chat_line *chat_log_line_at_end(chat_log *log)
+{
+    return &log->lines[(log->head + log->count - 1) % CHAT_LOG_LINES];
+}
+
 void chat_log_message(chat_log *log, const char *who, uint32_t colour, uint32_t seq,
                       const char *text)
 {
@@ -51,6 +56,12 @@ void chat_log_message(chat_log *log, const char *who, uint32_t colour, uint32_t 
     line->seq = seq;
     copy_bounded(line->who, sizeof line->who, who, strlen(who));
     copy_bounded(line->text, sizeof line->text, text, strlen(text));
+}
+
+void chat_log_text_message(chat_log *log, const char *who, uint32_t seq, const char *text)
+{
+    chat_log_message(log, who, CHAT_TEXT_CLIENT_COLOUR, seq, text);
+    chat_log_line_at_end(log)->from_text = true;
 }
 
 void chat_log_own(chat_log *log, const char *who, uint32_t colour, uint32_t msg_id,

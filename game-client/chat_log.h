@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { CHAT_LOG_LINES = 100, CHAT_NOTE_BYTES = 128 };
+enum {
+    CHAT_LOG_LINES = 100,
+    CHAT_NOTE_BYTES = 128,
+    CHAT_TEXT_CLIENT_COLOUR = 0xAAAAAA, /* text clients have no player colour */
+};
 
 typedef enum chat_line_kind {
     CHAT_LINE_MESSAGE, /* someone else's message */
@@ -28,6 +32,7 @@ typedef enum chat_own_state {
 typedef struct chat_line {
     chat_line_kind kind;
     chat_own_state own_state;
+    bool from_text;  /* MESSAGE from a plain-text (TCP) client, not a player */
     uint32_t msg_id; /* ours: the id the ack or refusal will name */
     uint32_t seq;    /* the server's sequence number, once known */
     uint32_t colour; /* the sender's, 0xRRGGBB */
@@ -48,6 +53,8 @@ const chat_line *chat_log_line(const chat_log *log, size_t i);
 
 void chat_log_message(chat_log *log, const char *who, uint32_t colour, uint32_t seq,
                       const char *text);
+/* A message from a plain-text client (not a player): drawn with a mark. */
+void chat_log_text_message(chat_log *log, const char *who, uint32_t seq, const char *text);
 void chat_log_own(chat_log *log, const char *who, uint32_t colour, uint32_t msg_id,
                   const char *text, size_t len);
 void chat_log_system(chat_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

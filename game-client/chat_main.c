@@ -147,7 +147,9 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
             printf("* %s left (%s)\n", ev->text, proto_leave_text(ev->reason));
         break;
     case CLIENT_EV_CHAT:
-        if (app->say == NULL)
+        if (app->say == NULL && ev->from_text) /* a plain-text (TCP) client, not a player */
+            printf("[text] %s: %s\n", ev->sender, ev->text);
+        else if (app->say == NULL)
             printf("%s: %s\n", player_name(app, ev->player_id, buf, sizeof buf), ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:

@@ -720,6 +720,16 @@ static void on_chat_message(client *c, const proto_msg *m)
             set_event_text(ev, m->u.chat_relay.text);
         }
         break;
+    case PROTO_TEXT_CHAT_RELAY:
+        note_chat_seq(c, m->u.text_chat_relay.seq);
+        if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
+            ev->from_text = true;
+            ev->seq = m->u.text_chat_relay.seq;
+            copy_text(ev->sender, sizeof ev->sender, m->u.text_chat_relay.name.bytes,
+                      m->u.text_chat_relay.name.len);
+            set_event_text(ev, m->u.text_chat_relay.text);
+        }
+        break;
     case PROTO_CHAT_ACK:
         note_chat_seq(c, m->u.chat_ack.seq);
         if ((ev = push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {

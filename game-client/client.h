@@ -83,7 +83,7 @@ typedef enum client_event_type {
     CLIENT_EV_DISCONNECTED,  /* reason (0: timed out), text */
     CLIENT_EV_PLAYER_JOINED, /* player_id, text = name */
     CLIENT_EV_PLAYER_LEFT,   /* player_id, reason (proto_leave_reason), text = name */
-    CLIENT_EV_CHAT,          /* player_id (sender), seq, text */
+    CLIENT_EV_CHAT,          /* player_id (sender), seq, text; from_text: sender, no player_id */
     CLIENT_EV_CHAT_ACK,      /* msg_id, seq */
     CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
     CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y, merged */
@@ -106,6 +106,10 @@ typedef struct client_event {
      * one before its snapshot went out (not lost: superseded). */
     uint8_t merged;
     float x, y;
+    /* CHAT from a plain-text (TCP) client, which is not a player:
+     * player_id is 0 and sender holds its name (NUL-terminated). */
+    bool from_text;
+    char sender[PROTO_MAX_STR8_BYTES + 1];
     size_t text_len;
     char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */
 } client_event;

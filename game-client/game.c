@@ -208,6 +208,10 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         chat_log_system(&g->log, "%s left (%s)", ev->text, proto_leave_text(ev->reason));
         break;
     case CLIENT_EV_CHAT:
+        if (ev->from_text) {
+            chat_log_text_message(&g->log, ev->sender, ev->seq, ev->text);
+            break;
+        }
         chat_log_message(&g->log, p ? p->name : "?", p ? p->colour : 0xAAAAAA, ev->seq, ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:

@@ -350,6 +350,8 @@ static size_t chat_runs(renderer *r, const chat_line *ln, text_run *runs, char *
         return n;
     }
     bool refused = ln->kind == CHAT_LINE_OWN && ln->own_state == CHAT_OWN_REFUSED;
+    if (ln->from_text) /* a plain-text (TCP) client: not a player in the lobby */
+        runs[n++] = (text_run){r->small, COL_FAINT, "[text] "};
     runs[n++] = (text_run){r->bold, ln->colour & 0xFFFFFF, ln->who};
     runs[n++] = (text_run){r->font, COL_DIM, ": "};
     runs[n++] = (text_run){r->font, refused ? COL_BAD : COL_TEXT, ln->text};
@@ -473,7 +475,7 @@ static void paint_chat(renderer *r, const game_view *view, const ui_state *ui,
     size_t first = total;
     int rows = 0;
     while (first > 0) {
-        text_run runs[4];
+        text_run runs[5]; /* mark, name, ": ", text, state */
         char marker[CHAT_NOTE_BYTES + 16];
         const chat_line *ln = chat_log_line(view->chat, first - 1);
         if (ln == NULL)
@@ -491,7 +493,7 @@ static void paint_chat(renderer *r, const game_view *view, const ui_state *ui,
     draw_clip_to(s, &lines);
     int y = lines.y + lines.h - draw_mini(rows, max_rows) * line_h;
     for (size_t i = first; i < total; i++) {
-        text_run runs[4];
+        text_run runs[5]; /* mark, name, ": ", text, state */
         char marker[CHAT_NOTE_BYTES + 16];
         const chat_line *ln = chat_log_line(view->chat, i);
         if (ln == NULL)

@@ -140,6 +140,7 @@ static enum MHD_Result serve_metrics(http_api *h, struct MHD_Connection *conn)
         .sessions = server_session_count(h->cfg.core),
         .peer_rtt = h->cfg.net != NULL ? &rtt : NULL,
         .tick = &h->tick,
+        .text = h->cfg.text != NULL ? textport_get_stats(h->cfg.text) : NULL,
         .uptime_s = (double)(h->now_us - h->cfg.start_us) / 1e6,
         .version = h->cfg.version,
     };

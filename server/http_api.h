@@ -13,6 +13,7 @@
 #define LOBBY_HTTP_API_H
 
 #include "server.h"
+#include "textport.h"
 #include "transport.h"
 
 #include <stdbool.h>
@@ -33,6 +34,7 @@ typedef struct http_api_config {
     http_api_address listen;
     const server *core;   /* read at every request; must outlive the api */
     const transport *net; /* likewise; NULL leaves out round trips */
+    const textport *text; /* likewise; NULL: no text port, no text metrics */
     uint64_t start_us;    /* the loop's clock at start, for uptime */
     const char *version;  /* lobby_build_info's label */
     unsigned max_conns;   /* HTTP connections at once */

@@ -155,7 +155,26 @@ void lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id)
     size_t after = (size_t)(&l->players[l->count - 1] - p);
     memmove(p, p + 1, after * sizeof *p);
     l->count--;
-    if (l->count == 0 && lobby_index != 0)
+    if (l->count == 0 && l->watchers == 0 && lobby_index != 0)
+        l->in_use = false;
+}
+
+int lobby_watch(lobby_set *set, proto_str lobby_name)
+{
+    int index = lobby_find(set, lobby_name);
+    if (index < 0)
+        index = lobby_open(set, lobby_name);
+    if (index >= 0)
+        set->lobbies[index].watchers++;
+    return index;
+}
+
+void lobby_unwatch(lobby_set *set, int lobby_index)
+{
+    lobby *l = &set->lobbies[lobby_index];
+    if (l->watchers > 0)
+        l->watchers--;
+    if (l->count == 0 && l->watchers == 0 && lobby_index != 0)
         l->in_use = false;
 }
 
@@ -188,8 +207,18 @@ void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str tex
     lobby_chat_line *line = &l->history[seq % LOBBY_HISTORY];
     line->seq = seq;
     line->from_id = from_id;
+    line->from_name_len = 0;
     line->len = (uint16_t)(text.len < sizeof line->text ? text.len : sizeof line->text);
     memcpy(line->text, text.bytes, line->len);
+}
+
+void lobby_remember_text_chat(lobby *l, uint32_t seq, proto_str from_name, proto_str text)
+{
+    lobby_remember_chat(l, seq, 0, text);
+    lobby_chat_line *line = &l->history[seq % LOBBY_HISTORY];
+    size_t n = from_name.len < sizeof line->from_name ? from_name.len : sizeof line->from_name;
+    memcpy(line->from_name, from_name.bytes, n);
+    line->from_name_len = (uint8_t)n;
 }
 
 const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq)

@@ -36,10 +36,14 @@ typedef struct lobby_player {
     uint8_t merged;       /* ...and how many before it it replaced (saturating) */
 } lobby_player;
 
-/* One accepted chat line, kept so a reconnecting player gets what it missed. */
+/* One accepted chat line, kept so a reconnecting player gets what it missed.
+ * A line from a text client (not a player) has from_id 0 and its sender's
+ * name, since no player record names it. */
 typedef struct lobby_chat_line {
     uint32_t seq;
-    uint16_t from_id;
+    uint16_t from_id; /* 0: a text client, see from_name */
+    uint8_t from_name_len;
+    char from_name[PROTO_MAX_NAME_BYTES];
     uint16_t len;
     char text[PROTO_MAX_CHAT_BYTES];
 } lobby_chat_line;
@@ -49,6 +53,7 @@ typedef struct lobby {
     uint8_t name_len;
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
     uint32_t chat_seq; /* last sequence number given to an accepted chat */
+    uint32_t watchers; /* text clients reading this lobby's chat: keep it open */
     uint8_t count;
     lobby_player players[PROTO_MAX_LOBBY_PLAYERS]; /* [0, count), in join order */
     lobby_chat_line history[LOBBY_HISTORY];        /* ring, by seq % LOBBY_HISTORY */
@@ -83,8 +88,16 @@ int lobby_find(const lobby_set *set, proto_str name);
 int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
                uint16_t player_id);
 
-/* Removes the player; a lobby other than the default one closes when empty. */
+/* Removes the player; a lobby other than the default one closes when it has
+ * neither players nor watchers. */
 void lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id);
+
+/* A watcher (a text client: no seat, no position) of the lobby called name,
+ * opening it when absent. Returns the lobby index, or LOBBY_ERR_NO_SLOTS /
+ * LOBBY_ERR_ARG. The lobby stays open until lobby_unwatch. */
+int lobby_watch(lobby_set *set, proto_str lobby_name);
+/* Ends a watch from lobby_watch; the lobby closes as in lobby_leave. */
+void lobby_unwatch(lobby_set *set, int lobby_index);
 
 lobby_player *lobby_player_find(lobby *l, uint16_t player_id);
 
@@ -97,6 +110,9 @@ uint32_t lobby_next_chat_seq(lobby *l);
 
 /* Keeps an accepted chat line (seq from lobby_next_chat_seq) for replay. */
 void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str text);
+/* The same for a text client's line: from_id 0 and the sender's name (cut to
+ * PROTO_MAX_NAME_BYTES, which the caller has already enforced). */
+void lobby_remember_text_chat(lobby *l, uint32_t seq, proto_str from_name, proto_str text);
 /* The kept line with this seq, or NULL when it has scrolled out. */
 const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq);
 

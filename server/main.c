@@ -6,6 +6,7 @@
 #include "log.h"
 #include "proto.h"
 #include "server.h"
+#include "textport.h"
 #include "transport.h"
 
 #include <enet/enet.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 enum {
     DEFAULT_MIN_PASS_US = 1000,
@@ -36,7 +38,10 @@ typedef struct options {
     transport_config net; /* bind_host, port and timeout_ms included */
     uint32_t min_pass_us; /* see run_loop */
     http_api_address http;
-    bool http_given; /* --http was passed: failing to serve it is fatal */
+    bool http_given;      /* --http was passed: failing to serve it is fatal */
+    textport_config text; /* bind_host and port set after parsing */
+    bool tcp_port_given;  /* --tcp-port: else the text port follows --port */
+    uint16_t tcp_port;    /* as given; 0 = no text port */
 } options;
 
 static void usage(FILE *to)
@@ -70,6 +75,15 @@ static void usage(FILE *to)
             "                         one; 'off' disables it). When the default address\n"
             "                         is taken the server warns and runs without it\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
+            "\n"
+            "Plain-text chat over TCP (see README, 'Chatting over TCP'):\n"
+            "  --tcp-port N           TCP port for text clients (default: the same number\n"
+            "                         as --port, a free one when that is 0; 0 = off)\n"
+            "  --tcp-max-conns N      text connections at once (default 1024)\n"
+            "  --tcp-max-conns-per-ip N\n"
+            "                         text connections from one IP address (default 16)\n"
+            "  --tcp-idle-ms N        close a text client that sends nothing for N ms\n"
+            "                         (default 300000)\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
             "\n"
@@ -140,6 +154,10 @@ enum {
     OPT_MAX_WAITING,
     OPT_MAX_BACKLOG,
     OPT_HTTP,
+    OPT_TCP_PORT,
+    OPT_TCP_MAX_CONNS,
+    OPT_TCP_MAX_PER_IP,
+    OPT_TCP_IDLE_MS,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -179,6 +197,27 @@ static bool apply_net_option(transport_config *n, int opt, const char *arg)
                (n->max_backlog_kb = (uint32_t)v, true);
     }
     return false;
+}
+
+/* Applies one text-port flag; returns false after printing why it is wrong. */
+static bool apply_text_option(options *o, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_TCP_PORT:
+        o->tcp_port_given = true;
+        return parse_uint("--tcp-port", arg, 0, 65535, &v) && (o->tcp_port = (uint16_t)v, true);
+    case OPT_TCP_MAX_CONNS:
+        return parse_uint("--tcp-max-conns", arg, 1, 65536, &v) &&
+               (o->text.max_conns = (uint32_t)v, true);
+    case OPT_TCP_MAX_PER_IP:
+        return parse_uint("--tcp-max-conns-per-ip", arg, 1, 65536, &v) &&
+               (o->text.max_conns_per_ip = (uint32_t)v, true);
+    case OPT_TCP_IDLE_MS:
+        return parse_uint("--tcp-idle-ms", arg, 100, 86400000, &v) &&
+               (o->text.idle_ms = (uint32_t)v, true);
+    }
+    return apply_net_option(&o->net, opt, arg);
 }
 
 /* Applies one flag; returns false after printing why it is wrong. */
@@ -230,7 +269,7 @@ static bool apply_option(options *o, int opt, const char *arg)
         return level >= 0;
     }
     }
-    return apply_net_option(&o->net, opt, arg);
+    return apply_text_option(o, opt, arg);
 }
 
 /* Returns -1 to continue, or an exit status. */
@@ -258,6 +297,10 @@ static int parse_options(int argc, char **argv, options *o)
         {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
         {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
         {"http", required_argument, NULL, OPT_HTTP},
+        {"tcp-port", required_argument, NULL, OPT_TCP_PORT},
+        {"tcp-max-conns", required_argument, NULL, OPT_TCP_MAX_CONNS},
+        {"tcp-max-conns-per-ip", required_argument, NULL, OPT_TCP_MAX_PER_IP},
+        {"tcp-idle-ms", required_argument, NULL, OPT_TCP_IDLE_MS},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -288,7 +331,28 @@ static int parse_options(int argc, char **argv, options *o)
     if (o->core.max_sessions > ENET_PROTOCOL_MAXIMUM_PEER_ID)
         o->core.max_sessions = ENET_PROTOCOL_MAXIMUM_PEER_ID;
     o->net.peer_count = o->core.max_sessions;
+    /* The text port has the game port's number unless told otherwise, so
+     * "--port 0" gives a free TCP port too (the log line says which). */
+    if (!o->tcp_port_given)
+        o->tcp_port = o->net.port;
+    o->text.bind_host = o->net.bind_host;
+    o->text.port = o->tcp_port;
     return -1;
+}
+
+/* Each text connection is a descriptor: raise the soft limit towards the
+ * hard one so that --tcp-max-conns can be reached. Past the limit accepts
+ * fail, are counted and logged, and accepting pauses briefly. */
+static void raise_fd_limit(uint32_t text_conns)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)text_conns + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        log_warn("server", "only %llu file descriptors: fewer than %u text connections fit",
+                 (unsigned long long)rl.rlim_cur, (unsigned)text_conns);
 }
 
 static void install_signal_handlers(void)
@@ -302,39 +366,85 @@ static void install_signal_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* When the loop must wake at the latest: the next snapshot, or a text-port
+ * timer (a message ended by a pause, an idle client). */
+static uint64_t next_due_us(const server *core, const textport *text)
+{
+    uint64_t due_us = server_next_tick_us(core);
+    if (text != NULL && textport_next_deadline_us(text) < due_us)
+        due_us = textport_next_deadline_us(text);
+    return due_us;
+}
+
+static bool all_gone(const server *core, const textport *text)
+{
+    return server_session_count(core) == 0 && (text == NULL || textport_get_stats(text)->open == 0);
+}
+
 /* Runs until a stop signal, then until every peer is gone or the grace ends.
  *
  * Every pass costs ENet a walk over all its peer slots, several times, on top
  * of the datagrams, so under load a pass per datagram would spend most of the
  * core walking. A pass starts no sooner than min_pass_us after the previous
  * one: an idle server answers at once (the previous pass is long past), a
- * busy one handles what arrived in the meantime in one go. */
-static void run_loop(server *core, transport *net, http_api *http, uint32_t min_pass_us)
+ * busy one handles what arrived in the meantime in one go.
+ *
+ * A pass drains first (text clients, then ENet: chat posted by either is
+ * relayed to both in the same pass) and writes last (ENet's flush inside
+ * transport_pump, then the text clients' output). text and http may be
+ * NULL; poll() skips the -1 descriptors they then leave. */
+static void run_loop(server *core, transport *net, textport *text, http_api *http,
+                     uint32_t min_pass_us)
 {
-    /* The HTTP fd is -1 when it is off, and poll() skips negative fds. */
-    struct pollfd pfd[2] = {{.fd = transport_fd(net), .events = POLLIN},
-                            {.fd = http_api_fd(http), .events = POLLIN}};
+    struct pollfd pfds[3] = {{.fd = transport_fd(net), .events = POLLIN},
+                             {.fd = text ? textport_fd(text) : -1, .events = POLLIN},
+                             {.fd = http_api_fd(http), .events = POLLIN}};
     uint64_t give_up_us = 0, last_pass_us = 0;
     for (;;) {
         int timeout_ms = http_api_wait_ms(http, clock_now_us(),
-                                          clock_ms_until(server_next_tick_us(core), LOOP_WAIT_MS));
-        if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+                                          clock_ms_until(next_due_us(core, text), LOOP_WAIT_MS));
+        if (poll(pfds, 3, timeout_ms) < 0 && errno != EINTR)
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
         last_pass_us = now_us;
         if (g_stop_signal != 0 && give_up_us == 0) {
             log_info("server", "received %s", g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
             server_begin_shutdown(core);
+            if (text != NULL)
+                textport_begin_shutdown(text, now_us);
             give_up_us = now_us + SHUTDOWN_GRACE_US;
         }
+        if (text != NULL)
+            textport_pump(text, now_us);
         transport_pump(net, now_us);
-        http_api_pass(http, now_us, clock_now_us() - now_us, pfd[1].revents != 0);
-        if (give_up_us != 0 && (server_session_count(core) == 0 || now_us >= give_up_us))
+        if (text != NULL)
+            textport_flush(text, now_us);
+        http_api_pass(http, now_us, clock_now_us() - now_us, pfds[2].revents != 0);
+        if (give_up_us != 0 && (all_gone(core, text) || now_us >= give_up_us))
             return;
     }
 }
 
-static void log_totals(const server *core, const transport *net)
+static void log_text_totals(const textport *text)
+{
+    if (text == NULL)
+        return;
+    const textport_stats *t = textport_get_stats(text);
+    uint64_t refused = 0, closed_by_limit = 0;
+    for (int r = 0; r < TEXTPORT_REFUSE_REASONS; r++)
+        refused += t->refused[r];
+    for (int r = TEXTPORT_CLOSE_TOO_LONG; r < TEXTPORT_CLOSE_SHUTDOWN; r++)
+        closed_by_limit += t->closed[r];
+    log_info("server",
+             "text totals: connections=%llu refused=%llu closed_by_limits=%llu messages=%llu "
+             "messages_refused=%llu bytes_in=%llu bytes_out=%llu",
+             (unsigned long long)t->accepted, (unsigned long long)refused,
+             (unsigned long long)closed_by_limit, (unsigned long long)t->messages_accepted,
+             (unsigned long long)t->messages_refused, (unsigned long long)t->bytes_in,
+             (unsigned long long)t->bytes_out);
+}
+
+static void log_totals(const server *core, const transport *net, const textport *text)
 {
     const server_stats *st = server_get_stats(core);
     const transport_stats *ts = transport_get_stats(net);
@@ -352,6 +462,7 @@ static void log_totals(const server *core, const transport *net)
              (unsigned long long)ts->slow_peers, (unsigned long long)st->snapshots,
              (unsigned long long)st->position_relays, (unsigned long long)ts->passes,
              (unsigned long long)ts->service_calls);
+    log_text_totals(text);
 }
 
 /* ENet allocates a fragmented packet before its fragments arrive and 1.3.17
@@ -371,7 +482,8 @@ static void ENET_CALLBACK enet_out_of_memory(void)
 /* Starts the HTTP api unless --http off. An explicit --http that cannot be
  * served is fatal (false); the default address being taken (a second server
  * on this machine) only costs the metrics, so the game goes on. */
-static bool start_http(const options *o, const server *core, const transport *net, http_api **out)
+static bool start_http(const options *o, const server *core, const transport *net,
+                       const textport *text, http_api **out)
 {
     *out = NULL;
     if (!o->http.enabled)
@@ -381,6 +493,7 @@ static bool start_http(const options *o, const server *core, const transport *ne
     cfg.listen = o->http;
     cfg.core = core;
     cfg.net = net;
+    cfg.text = text;
     cfg.start_us = clock_now_us();
     cfg.version = LOBBY_VERSION;
     char why[160];
@@ -410,6 +523,7 @@ int main(int argc, char **argv)
     o.net.bind_host = "0.0.0.0";
     o.net.port = PROTO_DEFAULT_PORT;
     http_api_parse_address(HTTP_API_DEFAULT_ADDRESS, &o.http);
+    textport_config_defaults(&o.text);
     int status = parse_options(argc, argv, &o);
     if (status >= 0)
         return status;
@@ -433,19 +547,38 @@ int main(int argc, char **argv)
         server_destroy(core);
         return 1;
     }
+    textport *text = NULL;
+    if (o.text.port != 0 || !o.tcp_port_given) {
+        raise_fd_limit(o.text.max_conns);
+        err = textport_create(&o.text, core, &text);
+        if (err != TEXTPORT_OK) {
+            fprintf(stderr, "lobby-server: tcp %s:%u: %s\n", o.text.bind_host,
+                    (unsigned)o.text.port, textport_strerror(err));
+            transport_destroy(net);
+            server_destroy(core);
+            enet_deinitialize();
+            return 1;
+        }
+        /* Before the UDP line: scripts wait for that one, then read both. */
+        log_info("server", "text chat on %s:%u (tcp)", o.text.bind_host,
+                 (unsigned)textport_port(text));
+    }
     http_api *http = NULL;
-    if (!start_http(&o, core, net, &http)) {
+    if (!start_http(&o, core, net, text, &http)) {
+        textport_destroy(text);
         transport_destroy(net);
         server_destroy(core);
+        enet_deinitialize();
         return 1;
     }
     install_signal_handlers();
     log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
              o.net.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
              (unsigned)o.core.max_players, (unsigned)o.core.lobby_capacity);
-    run_loop(core, net, http, o.min_pass_us);
-    log_totals(core, net);
+    run_loop(core, net, text, http, o.min_pass_us);
+    log_totals(core, net, text);
     http_api_destroy(http);
+    textport_destroy(text);
     transport_destroy(net);
     server_destroy(core);
     enet_deinitialize();

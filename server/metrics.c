@@ -376,12 +376,43 @@ static void rate_limits(metrics_buf *b, const server_stats *st, const transport_
             names, hits, 3);
 }
 
+static void text_families(metrics_buf *b, const textport_stats *t)
+{
+    family(b, "lobby_text_connections_open", "gauge", "Plain-text TCP chat connections open.");
+    sample(b, "lobby_text_connections_open", NULL, NULL, t->open);
+    single(b, "lobby_text_connections_total", "counter",
+           "Plain-text TCP chat connections accepted.", t->accepted);
+    const char *refused[TEXTPORT_REFUSE_REASONS] = {"per_ip", "total"};
+    by_name(b, "lobby_text_connections_refused_total",
+            "Text connections refused at accept, by the limit they hit.", "reason", refused,
+            t->refused, TEXTPORT_REFUSE_REASONS);
+    const char *closed[TEXTPORT_CLOSE_REASONS] = {"peer", "reset",    "too_long", "idle",
+                                                  "slow", "flooding", "shutdown"};
+    by_name(b, "lobby_text_connections_closed_total", "Text connections closed, by why.", "reason",
+            closed, t->closed, TEXTPORT_CLOSE_REASONS);
+    const char *results[] = {"accepted", "refused"};
+    uint64_t messages[] = {t->messages_accepted, t->messages_refused};
+    by_name(b, "lobby_text_messages_total", "Chat messages from text clients, by outcome.",
+            "result", results, messages, 2);
+    const char *codes[TEXTPORT_ERR_CODES];
+    for (int c = 0; c < TEXTPORT_ERR_CODES; c++)
+        codes[c] = textport_error_code((textport_reply_error)c);
+    by_name(b, "lobby_text_errors_total", "\"error CODE\" lines sent to text clients, by code.",
+            "code", codes, t->errors, TEXTPORT_ERR_CODES);
+    const char *dirs[] = {"in", "out"};
+    uint64_t bytes[] = {t->bytes_in, t->bytes_out};
+    by_name(b, "lobby_text_bytes_total", "Bytes over the text port, by direction.", "direction",
+            dirs, bytes, 2);
+}
+
 void metrics_render_prometheus(const metrics_input *in, metrics_buf *out)
 {
     gauges(out, in);
     server_families(out, in->server);
     transport_families(out, in->transport);
     rate_limits(out, in->server, in->transport);
+    if (in->text != NULL)
+        text_families(out, in->text);
     if (in->peer_rtt != NULL)
         histogram(out, "lobby_peer_rtt_seconds",
                   "Round trip ENet measures to each connected peer, at scrape time.", in->peer_rtt);

@@ -8,6 +8,7 @@
 
 #include "lobby.h"
 #include "server.h"
+#include "textport.h"
 #include "transport.h"
 
 #include <stdbool.h>
@@ -62,9 +63,7 @@ typedef struct metrics_input {
     const metrics_histogram *tick;     /* seconds of work per loop pass */
     double uptime_s;
     const char *version;
-    /* The TCP text port's counters join here when it lands: add a
-     * `const textport_stats *textport;` (NULL: no text port) and render it
-     * in metrics_render_prometheus after the transport's families. */
+    const textport_stats *text; /* NULL: no text port */
 } metrics_input;
 
 /* Fills players_connected, players_reconnecting and lobbies_open from the

@@ -11,6 +11,7 @@
 
 #include "outbox.h"
 #include "proto.h"
+#include "ratelimit.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -85,6 +86,8 @@ typedef struct server_stats {
      * (ENet's own headers not included). */
     uint64_t messages_out[SERVER_MSG_TYPES];
     uint64_t bytes_out[SERVER_MSG_TYPES];
+    uint64_t text_chats_accepted; /* from text clients; also in chats_accepted */
+    uint64_t text_chats_refused;  /* from text clients, any reason */
 } server_stats;
 
 typedef struct server server;
@@ -125,6 +128,68 @@ uint64_t server_next_tick_us(const server *s);
 
 /* Refuses new connections and disconnects everyone with SHUTTING_DOWN. */
 void server_begin_shutdown(server *s);
+
+/* ---- text clients (server_text.c) ----------------------------------------
+ * A text client (the plain-text TCP port) is not a player: no seat, no id,
+ * no position, not in any player list. It watches one lobby, whose chat it
+ * reads and into which it posts under a display name; its lines take the
+ * lobby's chat sequence like a player's and reach the players as
+ * TEXT_CHAT_RELAY. The caller (the text port) owns this struct. */
+typedef struct server_text_client {
+    int lobby_index; /* the lobby watched, -1 for none */
+    rate_bucket chat_bucket;
+    rate_bucket flood_bucket; /* drained by rate-limited lines; empty: flooding */
+} server_text_client;
+
+typedef enum server_text_result {
+    SERVER_TEXT_OK = 0,
+    SERVER_TEXT_EMPTY = -1,
+    SERVER_TEXT_TOO_LONG = -2,
+    SERVER_TEXT_INVALID_UTF8 = -3,
+    SERVER_TEXT_CONTROL = -4,
+    SERVER_TEXT_RATE_LIMITED = -5,
+    SERVER_TEXT_FLOODING = -6,  /* rate-limited, and kept at it: close the client */
+    SERVER_TEXT_BAD_NAME = -7,  /* the sender's name breaks the name rules */
+    SERVER_TEXT_BAD_LOBBY = -8, /* the lobby name breaks the name rules */
+    SERVER_TEXT_NO_SLOTS = -9,  /* max_lobbies are open */
+    SERVER_TEXT_NO_LOBBY = -10, /* the client watches no lobby */
+    SERVER_TEXT_SHUTTING_DOWN = -11,
+} server_text_result;
+
+/* Starts a text client in the default lobby with full rate buckets. Returns
+ * SERVER_TEXT_OK or SERVER_TEXT_SHUTTING_DOWN. Pair with server_text_leave. */
+int server_text_enter(server *s, server_text_client *tc, uint64_t now_us);
+/* Moves the client to the lobby called name, opening it within max_lobbies.
+ * Returns SERVER_TEXT_OK, _BAD_LOBBY or _NO_SLOTS (it stays where it was). */
+int server_text_join(server *s, server_text_client *tc, proto_str lobby_name);
+/* The client is gone: its lobby may close. */
+void server_text_leave(server *s, server_text_client *tc);
+/* The name of the client's lobby (empty when none); valid until it moves. */
+proto_str server_text_lobby_name(const server *s, const server_text_client *tc);
+/* Posts text from sender (checked with the name rules) into the client's
+ * lobby, under the same rate policy as a player's chat. On SERVER_TEXT_OK
+ * *seq receives the lobby's sequence number; otherwise a negative
+ * server_text_result says why, and nothing was posted. */
+int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
+                     uint64_t now_us, uint32_t *seq);
+/* English detail for a server_text_result; never NULL. */
+const char *server_text_strerror(int result);
+
+/* Every chat line accepted in any lobby, player's or text client's, as it is
+ * relayed. The text port echoes these to its clients in the same lobby. */
+typedef struct server_chat_note {
+    int lobby_index;
+    proto_str lobby;
+    uint32_t seq;
+    proto_str sender; /* the player's or text client's name */
+    bool from_text;
+    const server_text_client *origin; /* the text client that posted it, or NULL */
+    proto_str text;
+} server_chat_note;
+typedef void (*server_chat_tap)(void *user, const server_chat_note *note);
+/* Installs the tap (NULL: none). It is called synchronously, inside
+ * server_on_receive or server_text_chat, and must not call back into s. */
+void server_set_chat_tap(server *s, server_chat_tap tap, void *user);
 
 /* What to send at the end of this pass; the transport clears it after. */
 outbox *server_outbox(server *s);

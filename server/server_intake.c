@@ -163,15 +163,12 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     session *se = &s->sessions[handle];
     proto_str text = m->u.chat.text;
     char why[96], detail[48];
-    if (!rate_bucket_take(&se->chat_bucket, s->cfg.chat_per_s, s->cfg.chat_burst, now_us)) {
+    bool flooding = false;
+    if (!server_chat_allowed(s, &se->chat_bucket, &se->flood_bucket, now_us, &flooding)) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg.chat_per_s);
         refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_RATE_LIMITED, why);
-        /* Refusals drain a second bucket that refills at a tenth of the
-         * limit per second: a player who sometimes types too fast is never
-         * kicked, one who keeps flooding is, whatever its exact rate. */
-        double burst = (double)s->cfg.flood_limit - 1.0;
-        if (!rate_bucket_take(&se->flood_bucket, burst / 10.0 + 0.1, burst, now_us)) {
+        if (flooding) {
             log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
             s->stats.kicks++;
             s->stats.flood_kicks++;
@@ -202,6 +199,27 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     s->stats.chats_accepted++;
     log_info("server", "chat lobby=%s id=%u seq=%u: %.*s", l->name, se->player_id, (unsigned)seq,
              (int)text.len, text.bytes);
+    const lobby_player *p = lobby_player_find(l, se->player_id);
+    server_chat_note note = {.lobby_index = se->lobby_index,
+                             .lobby = {l->name, l->name_len},
+                             .seq = seq,
+                             .sender = p ? str_of(p->name, p->name_len) : str_of("?", 1),
+                             .text = text};
+    server_note_chat(s, &note);
+}
+
+bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint64_t now_us,
+                         bool *flooding)
+{
+    *flooding = false;
+    if (rate_bucket_take(chat, s->cfg.chat_per_s, s->cfg.chat_burst, now_us))
+        return true;
+    /* Refusals drain a second bucket that refills at a tenth of the limit per
+     * second: a sender who sometimes types too fast is never put out, one who
+     * keeps flooding is, whatever its exact rate. */
+    double burst = (double)s->cfg.flood_limit - 1.0;
+    *flooding = !rate_bucket_take(flood, burst / 10.0 + 0.1, burst, now_us);
+    return false;
 }
 
 /* Newer positions are clamped and stored for the next snapshot; older ones

@@ -53,7 +53,17 @@ struct server {
     uint64_t next_snapshot_us;
     uint64_t next_member_stats_us;
     rate_bucket resume_buckets[RESUME_BUCKETS];
+    server_chat_tap chat_tap; /* NULL: none */
+    void *chat_tap_user;
 };
+
+/* Hands an accepted line to the chat tap, if any (server_text.c). */
+void server_note_chat(server *s, const server_chat_note *note);
+/* The rate-limit half of a chat's checks, shared by players and text
+ * clients: true when a token was taken; otherwise *flooding says whether the
+ * sender kept at it long enough to be put out. */
+bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint64_t now_us,
+                         bool *flooding);
 
 /* Queues msg for one session / for every member of l but except_id
  * (returns the recipient count). Failures are counted and logged. */

@@ -36,11 +36,19 @@ static void replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
         const lobby_chat_line *line = lobby_chat_at(l, seq);
         if (line == NULL || line->from_id == me)
             continue;
+        proto_str text = {line->text, line->len};
         proto_msg relay = {.type = PROTO_CHAT_RELAY};
-        relay.u.chat_relay.from_id = line->from_id;
-        relay.u.chat_relay.seq = line->seq;
-        relay.u.chat_relay.text.bytes = line->text;
-        relay.u.chat_relay.text.len = line->len;
+        if (line->from_id == 0) { /* a text client's line: it has no player id */
+            relay.type = PROTO_TEXT_CHAT_RELAY;
+            relay.u.text_chat_relay.seq = line->seq;
+            relay.u.text_chat_relay.name.bytes = line->from_name;
+            relay.u.text_chat_relay.name.len = line->from_name_len;
+            relay.u.text_chat_relay.text = text;
+        } else {
+            relay.u.chat_relay.from_id = line->from_id;
+            relay.u.chat_relay.seq = line->seq;
+            relay.u.chat_relay.text = text;
+        }
         server_send_one(s, handle, &relay, PROTO_CHANNEL_RELIABLE, true);
     }
 }

@@ -187,6 +187,9 @@ static bool lengths_fit(const proto_msg *m)
         return m->u.member_stats.count <= PROTO_MAX_LOBBY_PLAYERS;
     case PROTO_POSITION_SNAPSHOT:
         return m->u.snapshot.count <= PROTO_MAX_SNAPSHOT_ENTRIES;
+    case PROTO_TEXT_CHAT_RELAY:
+        return m->u.text_chat_relay.name.len <= PROTO_MAX_STR8_BYTES &&
+               m->u.text_chat_relay.text.len <= PROTO_MAX_TEXT_RELAY_BYTES;
     default:
         return true;
     }
@@ -251,6 +254,11 @@ static void write_body(wire_writer *w, const proto_msg *m)
         wire_write_u16(w, m->u.chat_relay.from_id);
         wire_write_u32(w, m->u.chat_relay.seq);
         write_str16(w, m->u.chat_relay.text);
+        break;
+    case PROTO_TEXT_CHAT_RELAY:
+        wire_write_u32(w, m->u.text_chat_relay.seq);
+        write_str8(w, m->u.text_chat_relay.name);
+        write_str16(w, m->u.text_chat_relay.text);
         break;
     case PROTO_POSITION_SNAPSHOT:
         wire_write_u8(w, m->u.snapshot.count);
@@ -354,6 +362,15 @@ static bool read_body(wire_reader *r, proto_msg *m)
         m->u.chat_relay.seq = wire_read_u32(r);
         m->u.chat_relay.text = read_str16(r);
         break;
+    case PROTO_TEXT_CHAT_RELAY: {
+        m->u.text_chat_relay.seq = wire_read_u32(r);
+        m->u.text_chat_relay.name = read_str8(r);
+        uint16_t text_len = wire_read_u16(r);
+        if (text_len > PROTO_MAX_TEXT_RELAY_BYTES)
+            return false; /* read no further, like a WELCOME count above 64 */
+        m->u.text_chat_relay.text = read_str(r, text_len);
+        break;
+    }
     case PROTO_POSITION_SNAPSHOT:
         m->u.snapshot.count = wire_read_u8(r);
         if (m->u.snapshot.count > PROTO_MAX_SNAPSHOT_ENTRIES)

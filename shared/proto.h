@@ -35,6 +35,10 @@ enum {
      * PROTO_MAX_LOBBY_PLAYERS players of maximal names, or a maximal chat
      * relay: type, from_id, seq, then the str16 text). */
     PROTO_MAX_MESSAGE_BYTES = 1 + 2 + 4 + 2 + PROTO_MAX_STR16_BYTES,
+    /* The text of a TEXT_CHAT_RELAY is shorter than a str16 allows by the
+     * most its str8 sender name can add, so that message too fits in
+     * PROTO_MAX_MESSAGE_BYTES: 1 + 4 + 1 + 255 + 2 + 65279 = 65542. */
+    PROTO_MAX_TEXT_RELAY_BYTES = PROTO_MAX_STR16_BYTES - 1 - PROTO_MAX_STR8_BYTES,
 };
 
 /* The room every lobby plays in, in world units; positions are clamped to it. */
@@ -60,6 +64,7 @@ typedef enum proto_type {
     PROTO_MEMBER_STATS = 0x89,
     PROTO_PLAYER_STATUS = 0x8A,
     PROTO_POSITION_SNAPSHOT = 0x8B, /* replaces version 1's POSITION_RELAY (0x87) */
+    PROTO_TEXT_CHAT_RELAY = 0x8C,   /* chat from a plain-text (TCP) client, not a player */
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -205,6 +210,11 @@ typedef struct proto_msg {
             uint32_t seq;
             proto_str text;
         } chat_relay;
+        struct {
+            uint32_t seq;   /* the lobby's chat sequence, shared with CHAT_RELAY */
+            proto_str name; /* the text client's display name */
+            proto_str text; /* at most PROTO_MAX_TEXT_RELAY_BYTES */
+        } text_chat_relay;
         struct {
             uint8_t count; /* 1..PROTO_MAX_SNAPSHOT_ENTRIES */
             proto_snapshot_entry entries[PROTO_MAX_SNAPSHOT_ENTRIES];

@@ -127,6 +127,8 @@ const char *proto_type_name(uint32_t type)
         return "chat_relay";
     case PROTO_POSITION_SNAPSHOT:
         return "position_snapshot";
+    case PROTO_TEXT_CHAT_RELAY:
+        return "text_chat_relay";
     case PROTO_PONG:
         return "pong";
     case PROTO_MEMBER_STATS:

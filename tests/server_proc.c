@@ -63,6 +63,8 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args)
             /* Logged before "listening on", so already there when HTTP is on. */
             const char *http = strstr(log_buf, "http on 127.0.0.1:");
             sp->http_port = http ? (uint16_t)atoi(http + strlen("http on 127.0.0.1:")) : 0;
+            const char *tcp = strstr(log_buf, "text chat on 127.0.0.1:");
+            sp->tcp_port = tcp ? (uint16_t)atoi(tcp + strlen("text chat on 127.0.0.1:")) : 0;
             return sp->port != 0;
         }
         if (waitpid(sp->pid, NULL, WNOHANG) == sp->pid)
@@ -91,11 +93,29 @@ void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms)
     unlink(sp->log_path);
 }
 
+/* Reads the log in chunks, each starting with the end of the one before, so
+ * a log of any size is searched and a needle across two chunks is found. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle)
 {
     static char buf[1 << 20];
-    read_text_file(sp->log_path, buf, sizeof buf);
-    return strstr(buf, needle) != NULL;
+    size_t keep = strlen(needle), have = 0;
+    FILE *f = fopen(sp->log_path, "r");
+    if (f == NULL)
+        return false;
+    bool found = false;
+    while (!found && keep < sizeof buf / 2) {
+        size_t got = fread(buf + have, 1, sizeof buf - 1 - have, f);
+        buf[have + got] = '\0';
+        found = strstr(buf, needle) != NULL;
+        if (got == 0)
+            break;
+        have += got;
+        size_t tail = have < keep ? have : keep;
+        memmove(buf, buf + have - tail, tail);
+        have = tail;
+    }
+    fclose(f);
+    return found;
 }
 
 int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
@@ -123,6 +143,11 @@ int run_command(char *const argv[], char *out, size_t cap, int timeout_s)
 
 pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd)
 {
+    return spawn_lobby_chat_logged(port, name, stdin_fd, "/dev/null");
+}
+
+pid_t spawn_lobby_chat_logged(uint16_t port, const char *name, int *stdin_fd, const char *out_path)
+{
     int fds[2];
     char server_arg[32];
     if (pipe(fds) != 0)
@@ -132,8 +157,10 @@ pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd)
     if (pid == 0) {
         dup2(fds[0], STDIN_FILENO);
         close(fds[1]);
-        int null_fd = open("/dev/null", O_WRONLY);
-        dup2(null_fd, STDOUT_FILENO);
+        int out_fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(out_fd, STDOUT_FILENO);
+        if (strcmp(out_path, "/dev/null") != 0)
+            dup2(out_fd, STDERR_FILENO);
         execl(LOBBY_CHAT_PATH, LOBBY_CHAT_PATH, "--server", server_arg, "--name", name,
               (char *)NULL);
         _exit(127);

@@ -10,6 +10,7 @@
 typedef struct server_proc {
     pid_t pid;
     uint16_t port;
+    uint16_t tcp_port;  /* the plain-text chat port; 0 when the server has none */
     uint16_t http_port; /* of its "http on 127.0.0.1:PORT" line; 0 when HTTP is off */
     char log_path[64];  /* the server's stderr */
 } server_proc;
@@ -17,7 +18,9 @@ typedef struct server_proc {
 /* Starts `lobby-server --bind 127.0.0.1 --port 0 --http 127.0.0.1:0 EXTRA...`
  * (extra_args is NULL-terminated, may be NULL; a later --http overrides) and
  * waits up to 5 s for its "listening on" line. A free HTTP port each, so
- * concurrent test servers never fight over the default 7780. Returns false
+ * concurrent test servers never fight over the default 7780; tcp_port and
+ * http_port come from the "text chat on" and "http on" lines logged before
+ * it (free ports too, unless EXTRA sets --tcp-port or --http). Returns false
  * when it did not start. */
 bool server_proc_start(server_proc *sp, const char *const *extra_args);
 
@@ -33,6 +36,9 @@ bool server_proc_log_contains(const server_proc *sp, const char *needle);
  * whose stdin stays open (write end in *stdin_fd) and stdout goes to
  * /dev/null. Returns its pid, or -1. */
 pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd);
+
+/* As spawn_lobby_chat, with stdout and stderr appended to out_path. */
+pid_t spawn_lobby_chat_logged(uint16_t port, const char *name, int *stdin_fd, const char *out_path);
 
 /* Starts argv (argv[0] a path) with stdout+stderr appended to out_path;
  * returns its pid or -1. */

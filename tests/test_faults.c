@@ -449,7 +449,8 @@ static uint64_t restart_server(fixture *f)
 {
     char port_arg[8];
     snprintf(port_arg, sizeof port_arg, "%u", (unsigned)f->server.port);
-    const char *again[] = {"--port", port_arg, NULL};
+    /* Same UDP port; no text port, whose number might not be free. */
+    const char *again[] = {"--port", port_arg, "--tcp-port", "0", NULL};
     kill(f->server.pid, SIGKILL);
     server_proc_stop(&f->server, NULL, NULL); /* reaps it */
     f->server_running = false;

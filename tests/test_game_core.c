@@ -255,6 +255,23 @@ static void chat_message_from_others_keeps_colour_and_seq(void **state)
     assert_string_equal(line->who, "bob");
 }
 
+static void chat_message_from_text_client_is_marked(void **state)
+{
+    (void)state;
+    chat_log log;
+    chat_log_init(&log);
+    chat_log_message(&log, "bob", 0x3CB44B, 9, "player");
+    chat_log_text_message(&log, "ann", 10, "from netcat");
+    assert_false(chat_log_line(&log, 0)->from_text);
+    const chat_line *line = chat_log_line(&log, 1);
+    assert_int_equal(line->kind, CHAT_LINE_MESSAGE);
+    assert_true(line->from_text);
+    assert_int_equal(line->seq, 10);
+    assert_int_equal(line->colour, CHAT_TEXT_CLIENT_COLOUR);
+    assert_string_equal(line->who, "ann");
+    assert_string_equal(line->text, "from netcat");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +291,7 @@ int main(void)
         cmocka_unit_test(chat_lost_connection_fails_pending_only),
         cmocka_unit_test(chat_log_keeps_newest_lines),
         cmocka_unit_test(chat_message_from_others_keeps_colour_and_seq),
+        cmocka_unit_test(chat_message_from_text_client_is_marked),
     };
     return cmocka_run_group_tests_name("game core", tests, NULL, NULL);
 }

@@ -90,7 +90,8 @@ static void test_lost_server_is_retried_until_back(void **state)
     /* The server comes back on the same port: the session rejoins by itself. */
     char port_arg[8];
     snprintf(port_arg, sizeof port_arg, "%u", (unsigned)cfg.client.port);
-    const char *args[] = {"--port", port_arg, NULL};
+    /* Same UDP port; no text port, whose number might not be free. */
+    const char *args[] = {"--port", port_arg, "--tcp-port", "0", NULL};
     assert_true(server_proc_start(&sp, args));
     assert_true(run_until(g, GAME_JOINED, 8000));
     assert_true(log_has(v, "Joined lobby main"));

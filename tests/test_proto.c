@@ -152,6 +152,13 @@ static const sample samples[] = {
             0x02, 0x01,                                       /* from_id */
             0x00, 0x00, 0x01, 0x00,                           /* seq */
             0x06, 0x00, 0x68, 0xC3, 0xA9, 0x6C, 0x6C, 0x6F)}, /* text "héllo" */
+    {"text_chat_relay",
+     {.type = PROTO_TEXT_CHAT_RELAY,
+      .u.text_chat_relay = {.seq = 0x0000010C, .name = STR("ann"), .text = STR("hi")}},
+     GOLDEN(0x8C,
+            0x0C, 0x01, 0x00, 0x00,   /* seq */
+            0x03, 0x61, 0x6E, 0x6E,   /* name "ann" */
+            0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
     {"position_snapshot",
      {.type = PROTO_POSITION_SNAPSHOT,
       .u.snapshot = {.count = 2,
@@ -349,6 +356,11 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
         assert_int_equal(want->u.chat_relay.from_id, got->u.chat_relay.from_id);
         assert_int_equal(want->u.chat_relay.seq, got->u.chat_relay.seq);
         assert_str_same(want->u.chat_relay.text, got->u.chat_relay.text);
+        break;
+    case PROTO_TEXT_CHAT_RELAY:
+        assert_int_equal(want->u.text_chat_relay.seq, got->u.text_chat_relay.seq);
+        assert_str_same(want->u.text_chat_relay.name, got->u.text_chat_relay.name);
+        assert_str_same(want->u.text_chat_relay.text, got->u.text_chat_relay.text);
         break;
     case PROTO_POSITION_SNAPSHOT:
         assert_int_equal(want->u.snapshot.count, got->u.snapshot.count);
@@ -555,6 +567,42 @@ static void chat_relay_of_65536_bytes_refused_by_encoder(void **state)
 }
 
 /* A full lobby whose every name is as long as a str8 allows. */
+/* The longest text relay, with a 255-byte name, still fits one message. */
+static void text_chat_relay_of_max_text_fits_max_message(void **state)
+{
+    (void)state;
+    memset(long_text, 't', PROTO_MAX_STR16_BYTES);
+    proto_msg msg = {.type = PROTO_TEXT_CHAT_RELAY,
+                     .u.text_chat_relay = {.seq = 1,
+                                           .name = {long_text, PROTO_MAX_STR8_BYTES},
+                                           .text = {long_text, PROTO_MAX_TEXT_RELAY_BYTES}}};
+    assert_int_equal(proto_encode(&msg, enc_a, PROTO_MAX_MESSAGE_BYTES),
+                     1 + 4 + 1 + PROTO_MAX_STR8_BYTES + 2 + PROTO_MAX_TEXT_RELAY_BYTES);
+    assert_round_trips(&msg);
+}
+
+/* One byte more is refused by the encoder and rejected by the decoder. */
+static void text_chat_relay_over_max_text_refused(void **state)
+{
+    (void)state;
+    memset(long_text, 't', PROTO_MAX_STR16_BYTES);
+    proto_msg msg = {.type = PROTO_TEXT_CHAT_RELAY,
+                     .u.text_chat_relay = {.name = STR("a"),
+                                           .text = {long_text, PROTO_MAX_TEXT_RELAY_BYTES + 1}}};
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    size_t len = 1 + 4 + 2 + 2 + PROTO_MAX_TEXT_RELAY_BYTES + 1;
+    uint8_t *in = calloc(1, len);
+    assert_non_null(in);
+    const uint8_t lo = (PROTO_MAX_TEXT_RELAY_BYTES + 1) & 0xFF;
+    const uint8_t hi = (PROTO_MAX_TEXT_RELAY_BYTES + 1) >> 8;
+    const uint8_t head[] = {0x8C, 1, 0, 0, 0, /* seq */ 0x01, 'a', /* name */ lo, hi};
+    memcpy(in, head, sizeof head);
+    proto_msg got;
+    assert_int_equal(decode(in, len, &got), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode(in, sizeof head, &got), PROTO_ERR_BAD_VALUE); /* read no further */
+    free(in);
+}
+
 static void fill_welcome(proto_msg *msg, unsigned count)
 {
     memset(long_text, 'p', PROTO_MAX_STR8_BYTES);
@@ -819,7 +867,7 @@ static void protocol_message_type_count_is_pinned(void **state)
     unsigned known = 0;
     for (unsigned type = 0; type < 256; type++)
         known += proto_type_name(type)[0] != '?';
-    assert_int_equal(known, 15); /* a new type needs a sample, docs and this number */
+    assert_int_equal(known, 16); /* a new type needs a sample, docs and this number */
 }
 
 static void unknown_type_refused_by_encoder(void **state)
@@ -1025,6 +1073,8 @@ int main(void)
         cmocka_unit_test(chat_of_65536_bytes_refused_by_encoder),
         cmocka_unit_test(chat_relay_of_65535_bytes_fits_max_message),
         cmocka_unit_test(chat_relay_of_65536_bytes_refused_by_encoder),
+        cmocka_unit_test(text_chat_relay_of_max_text_fits_max_message),
+        cmocka_unit_test(text_chat_relay_over_max_text_refused),
         cmocka_unit_test(welcome_with_max_players_round_trips),
         cmocka_unit_test(welcome_with_65_players_refused_by_encoder),
         cmocka_unit_test(encoder_refuses_values_decoder_rejects),

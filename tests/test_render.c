@@ -562,6 +562,41 @@ static void test_chat_long_lines_stay_inside_the_panel(void **state)
     assert_true(count_bright(f, l.chat) > 1000);
 }
 
+/* A text client's line carries a mark before the name: the same name and
+ * text drawn as a player's line and as a text client's differ, and only in
+ * the chat panel. */
+static void test_chat_text_client_line_is_marked(void **state)
+{
+    fixture *f = *state;
+    render_layout l;
+    render_layout_for(FRAME_W, FRAME_H, &l);
+    chat_log_init(&f->log);
+    chat_log_message(&f->log, "ann", CHAT_TEXT_CLIENT_COLOUR, 1, "hello from netcat");
+    draw(f);
+    size_t bytes = (size_t)FRAME_W * FRAME_H * sizeof *f->pixels;
+    uint32_t *plain = malloc(bytes);
+    assert_non_null(plain);
+    memcpy(plain, f->pixels, bytes);
+    chat_log_init(&f->log);
+    chat_log_text_message(&f->log, "ann", 1, "hello from netcat");
+    assert_true(chat_log_line(&f->log, 0)->from_text);
+    draw(f);
+    int inside = 0, outside = 0;
+    for (int y = 0; y < FRAME_H; y++)
+        for (int x = 0; x < FRAME_W; x++) {
+            SDL_Point p = {x, y};
+            if (plain[y * FRAME_W + x] == f->pixels[y * FRAME_W + x])
+                continue;
+            if (SDL_PointInRect(&p, &l.chat))
+                inside++;
+            else
+                outside++;
+        }
+    free(plain);
+    assert_int_equal(outside, 0);
+    assert_true(inside > 100);
+}
+
 static void test_chat_input_shows_when_open(void **state)
 {
     fixture *f = *state;
@@ -677,6 +712,7 @@ int main(void)
         cmocka_unit_test_setup(test_chat_names_use_sender_colour, setup),
         cmocka_unit_test_setup(test_chat_refused_line_is_red, setup),
         cmocka_unit_test_setup(test_chat_long_lines_stay_inside_the_panel, setup),
+        cmocka_unit_test_setup(test_chat_text_client_line_is_marked, setup),
         cmocka_unit_test_setup(test_chat_input_shows_when_open, setup),
         cmocka_unit_test_setup(test_empty_view_in_tiny_window_does_not_crash, setup),
         cmocka_unit_test_setup(test_full_lobby_in_small_window_does_not_crash, setup),

@@ -206,6 +206,25 @@ def check_metrics_before_and_after_chat(server):
     return alice, carol
 
 
+def check_text_metrics(server):
+    """A plain-text TCP client's message shows in the text port's families."""
+    before, types = scrape(server)
+    assert types.get("lobby_text_messages") == "counter", types.get("lobby_text_messages")
+    tcp_port = int(server.wait_for(r"text chat on 127\.0\.0\.1:(\d+)"))
+    with socket.create_connection(("127.0.0.1", tcp_port), timeout=TIMEOUT_S) as s:
+        s.sendall(b"from a text client\n")
+        assert s.recv(64).startswith(b"ok "), "no ok line from the text port"
+    after, _ = scrape(server)
+    assert value(after, "lobby_text_connections_total") == \
+        value(before, "lobby_text_connections_total") + 1
+    assert value(after, "lobby_text_messages_total", result="accepted") == \
+        value(before, "lobby_text_messages_total", result="accepted") + 1
+    assert value(after, "lobby_chats_accepted_total") == \
+        value(before, "lobby_chats_accepted_total") + 1
+    assert value(after, "lobby_text_bytes_total", direction="in") >= len("from a text client\n")
+    log("metrics: the text port's counters moved with a text client's message")
+
+
 def value_label(samples, name):
     return next(dict(labels)["version"] for (n, labels) in samples if n == name)
 
@@ -346,6 +365,7 @@ def main():
         check_health_and_bad_requests(server)
         alice, carol = check_metrics_before_and_after_chat(server)
         check_lobbies(server)
+        check_text_metrics(server)
         check_health_and_bad_requests(server)  # again, with players in
         check_shutdown(server, alice, carol)
         check_flag_errors()

@@ -1,0 +1,160 @@
+/* Text clients in the server core: the plain-text TCP port's users post into
+ * a lobby's chat and read it, without being players. Their lines share the
+ * lobby's chat sequence and history with the players' lines, so a player
+ * sees one ordered conversation and a reconnecting player gets both kinds
+ * replayed. The socket side lives in textport.c; nothing here touches one. */
+#include "log.h"
+#include "server_internal.h"
+#include "text.h"
+
+static proto_str lobby_str(const lobby *l)
+{
+    proto_str out = {l->name, l->name_len};
+    return out;
+}
+
+void server_set_chat_tap(server *s, server_chat_tap tap, void *user)
+{
+    s->chat_tap = tap;
+    s->chat_tap_user = user;
+}
+
+void server_note_chat(server *s, const server_chat_note *note)
+{
+    if (s->chat_tap != NULL)
+        s->chat_tap(s->chat_tap_user, note);
+}
+
+int server_text_enter(server *s, server_text_client *tc, uint64_t now_us)
+{
+    tc->lobby_index = -1;
+    rate_bucket_init(&tc->chat_bucket, s->cfg.chat_burst, now_us);
+    rate_bucket_init(&tc->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    if (s->shutting_down)
+        return SERVER_TEXT_SHUTTING_DOWN;
+    return server_text_join(s, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY));
+}
+
+int server_text_join(server *s, server_text_client *tc, proto_str lobby_name)
+{
+    if (text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES) != TEXT_OK)
+        return SERVER_TEXT_BAD_LOBBY;
+    /* Watch the new one before leaving the old, so that joining the lobby
+     * one is already in never closes it in between. */
+    int index = lobby_watch(&s->lobbies, lobby_name);
+    if (index < 0)
+        return index == LOBBY_ERR_NO_SLOTS ? SERVER_TEXT_NO_SLOTS : SERVER_TEXT_BAD_LOBBY;
+    server_text_leave(s, tc);
+    tc->lobby_index = index;
+    return SERVER_TEXT_OK;
+}
+
+void server_text_leave(server *s, server_text_client *tc)
+{
+    if (tc->lobby_index >= 0)
+        lobby_unwatch(&s->lobbies, tc->lobby_index);
+    tc->lobby_index = -1;
+}
+
+proto_str server_text_lobby_name(const server *s, const server_text_client *tc)
+{
+    proto_str none = {"", 0};
+    return tc->lobby_index < 0 ? none : lobby_str(&s->lobbies.lobbies[tc->lobby_index]);
+}
+
+static int verdict_result(text_verdict v)
+{
+    switch (v) {
+    case TEXT_OK:
+        return SERVER_TEXT_OK;
+    case TEXT_EMPTY:
+        return SERVER_TEXT_EMPTY;
+    case TEXT_TOO_LONG:
+        return SERVER_TEXT_TOO_LONG;
+    case TEXT_INVALID_UTF8:
+        return SERVER_TEXT_INVALID_UTF8;
+    case TEXT_CONTROL:
+        break;
+    }
+    return SERVER_TEXT_CONTROL;
+}
+
+/* The same checks as a player's chat, in the same order: rate, then text. */
+static int check_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
+                           uint64_t now_us)
+{
+    if (tc->lobby_index < 0)
+        return SERVER_TEXT_NO_LOBBY;
+    if (s->shutting_down)
+        return SERVER_TEXT_SHUTTING_DOWN;
+    if (text_check_name(sender.bytes, sender.len, PROTO_MAX_NAME_BYTES) != TEXT_OK)
+        return SERVER_TEXT_BAD_NAME;
+    bool flooding;
+    if (!server_chat_allowed(s, &tc->chat_bucket, &tc->flood_bucket, now_us, &flooding))
+        return flooding ? SERVER_TEXT_FLOODING : SERVER_TEXT_RATE_LIMITED;
+    return verdict_result(text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES));
+}
+
+int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
+                     uint64_t now_us, uint32_t *seq)
+{
+    int rc = check_text_chat(s, tc, sender, text, now_us);
+    if (rc != SERVER_TEXT_OK) {
+        s->stats.text_chats_refused++;
+        return rc;
+    }
+    lobby *l = &s->lobbies.lobbies[tc->lobby_index];
+    *seq = lobby_next_chat_seq(l);
+    lobby_remember_text_chat(l, *seq, sender, text);
+    proto_msg relay = {.type = PROTO_TEXT_CHAT_RELAY};
+    relay.u.text_chat_relay.seq = *seq;
+    relay.u.text_chat_relay.name = sender;
+    relay.u.text_chat_relay.text = text;
+    /* Player ids are never 0, so every member gets it. */
+    s->stats.chat_relays += server_send_lobby(s, l, 0, &relay, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.chats_accepted++;
+    s->stats.text_chats_accepted++;
+    log_info("server", "chat lobby=%s text=%.*s seq=%u: %.*s", l->name, (int)sender.len,
+             sender.bytes, (unsigned)*seq, (int)text.len, text.bytes);
+    server_chat_note note = {.lobby_index = tc->lobby_index,
+                             .lobby = lobby_str(l),
+                             .seq = *seq,
+                             .sender = sender,
+                             .from_text = true,
+                             .origin = tc,
+                             .text = text};
+    server_note_chat(s, &note);
+    return SERVER_TEXT_OK;
+}
+
+const char *server_text_strerror(int result)
+{
+    switch (result) {
+    case SERVER_TEXT_OK:
+        return "ok";
+    case SERVER_TEXT_EMPTY:
+        return "message is empty";
+    case SERVER_TEXT_TOO_LONG:
+        return "message is too long";
+    case SERVER_TEXT_INVALID_UTF8:
+        return "message is not valid UTF-8";
+    case SERVER_TEXT_CONTROL:
+        return "message contains control or formatting characters (NUL, tab, ...)";
+    case SERVER_TEXT_RATE_LIMITED:
+        return "sending too fast";
+    case SERVER_TEXT_FLOODING:
+        return "kept sending too fast";
+    case SERVER_TEXT_BAD_NAME:
+        return "name must be 1 to 24 bytes of UTF-8 without control or invisible characters";
+    case SERVER_TEXT_BAD_LOBBY:
+        return "lobby name must be 1 to 24 bytes of UTF-8 without control or invisible "
+               "characters";
+    case SERVER_TEXT_NO_SLOTS:
+        return "server cannot open more lobbies";
+    case SERVER_TEXT_NO_LOBBY:
+        return "not in a lobby";
+    case SERVER_TEXT_SHUTTING_DOWN:
+        return "server is shutting down";
+    }
+    return "refused";
+}

@@ -1,0 +1,193 @@
+/* The text port's listening socket, and accepting under the connection
+ * limits: over a limit a client is told why in one line and closed. */
+#include "log.h"
+#include "textport_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+    LISTEN_BACKLOG = 128,
+    MAX_ACCEPTS_PER_PASS = 64,    /* a connect flood cannot hold up the pass */
+    ACCEPT_PAUSE_US = 100 * 1000, /* out of descriptors: retry accepting after this */
+};
+
+static int resolve(const char *host, struct in_addr *out)
+{
+    if (host == NULL || host[0] == '\0') {
+        out->s_addr = htonl(INADDR_ANY);
+        return TEXTPORT_OK;
+    }
+    if (inet_pton(AF_INET, host, out) == 1)
+        return TEXTPORT_OK;
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL)
+        return TEXTPORT_ERR_ADDRESS;
+    *out = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+    freeaddrinfo(res);
+    return TEXTPORT_OK;
+}
+
+static bool set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 &&
+           fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+}
+
+int tp_open_listener(textport *tp)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(tp->cfg.port)};
+    int err = resolve(tp->cfg.bind_host, &addr.sin_addr);
+    if (err != TEXTPORT_OK)
+        return err;
+    tp->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    socklen_t len = sizeof addr;
+    if (tp->listen_fd < 0 || !set_nonblocking(tp->listen_fd) ||
+        setsockopt(tp->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(tp->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        listen(tp->listen_fd, LISTEN_BACKLOG) != 0 ||
+        getsockname(tp->listen_fd, (struct sockaddr *)&addr, &len) != 0) {
+        log_error("textport", "tcp %s:%u: %s", tp->cfg.bind_host ? tp->cfg.bind_host : "0.0.0.0",
+                  (unsigned)tp->cfg.port, strerror(errno));
+        return TEXTPORT_ERR_BIND;
+    }
+    tp->port = ntohs(addr.sin_port);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TP_LISTENER_TAG};
+    if (epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, tp->listen_fd, &ev) != 0)
+        return TEXTPORT_ERR_SYSTEM;
+    return TEXTPORT_OK;
+}
+
+/* ---- accepting ------------------------------------------------------------ */
+
+/* Tells a refused client why in one line, best effort, and closes. Input it
+ * already sent is read first, so that closing does not reset the
+ * connection before the line arrives. */
+static void refuse(textport *tp, int fd, const char *label, textport_refuse_reason why,
+                   uint64_t now_us)
+{
+    char line[160], sink[512];
+    int n = snprintf(line, sizeof line, "error %s %s\n",
+                     textport_error_code(TEXTPORT_ERR_TOO_MANY_CONNECTIONS),
+                     why == TEXTPORT_REFUSE_PER_IP ? "too many connections from your address"
+                                                   : "server has too many text connections");
+    tp->stats.refused[why]++;
+    tp->stats.errors[TEXTPORT_ERR_TOO_MANY_CONNECTIONS]++;
+    tp_log_limited(tp, TP_LOG_REFUSED, now_us, "refused text client %s: %s", label,
+                   why == TEXTPORT_REFUSE_PER_IP ? "per-address limit" : "connection limit");
+    ssize_t sent = send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent > 0)
+        tp->stats.bytes_out += (uint64_t)sent;
+    shutdown(fd, SHUT_WR);
+    while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+        ;
+    close(fd);
+}
+
+static uint32_t conns_from(const textport *tp, uint32_t ip)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < tp->high_water; i++)
+        n += tp->conns[i].state != TP_FREE && tp->conns[i].ip == ip;
+    return n;
+}
+
+static tp_conn *free_slot(textport *tp)
+{
+    for (uint32_t i = 0; i < tp->cfg.max_conns; i++) {
+        if (tp->conns[i].state == TP_FREE) {
+            if (i >= tp->high_water)
+                tp->high_water = i + 1;
+            return &tp->conns[i];
+        }
+    }
+    return NULL;
+}
+
+static void admit(textport *tp, int fd, const struct sockaddr_in *from, const char *label,
+                  uint64_t now_us)
+{
+    tp_conn *c = tp->stats.open < tp->cfg.max_conns ? free_slot(tp) : NULL;
+    if (c == NULL) {
+        refuse(tp, fd, label, TEXTPORT_REFUSE_TOTAL, now_us);
+        return;
+    }
+    memset(c, 0, sizeof *c);
+    c->fd = fd;
+    c->ip = from->sin_addr.s_addr;
+    snprintf(c->label, sizeof c->label, "%s", label);
+    c->name_len = (uint8_t)snprintf(c->name, sizeof c->name, "guest-%llu",
+                                    (unsigned long long)++tp->guest_serial % 1000000000ull);
+    textline_init(&c->line);
+    c->last_in_us = now_us;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(c - tp->conns)};
+    if (server_text_enter(tp->core, &c->tc, now_us) != SERVER_TEXT_OK ||
+        epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        log_error("textport", "cannot admit text client %s", label);
+        server_text_leave(tp->core, &c->tc);
+        close(fd);
+        memset(c, 0, sizeof *c);
+        return;
+    }
+    c->state = TP_OPEN;
+    tp->stats.open++;
+    tp->stats.accepted++;
+    log_debug("textport", "text client %s connected as %s", label, c->name);
+}
+
+static void pause_accepting(textport *tp, uint64_t now_us)
+{
+    epoll_ctl(tp->epoll_fd, EPOLL_CTL_DEL, tp->listen_fd, NULL);
+    tp->accept_paused = true;
+    tp->accept_resume_us = now_us + ACCEPT_PAUSE_US;
+}
+
+void tp_accept_all(textport *tp, uint64_t now_us)
+{
+    for (int i = 0; i < MAX_ACCEPTS_PER_PASS && !tp->shutting_down; i++) {
+        struct sockaddr_in from;
+        socklen_t len = sizeof from;
+        int fd = accept(tp->listen_fd, (struct sockaddr *)&from, &len);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                /* Out of descriptors or memory: the listener would stay
+                 * readable and spin the loop, so stop watching it a while. */
+                tp->stats.accept_errors++;
+                tp_log_limited(tp, TP_LOG_ACCEPT_ERROR, now_us, "accept: %s", strerror(errno));
+                pause_accepting(tp, now_us);
+            }
+            return;
+        }
+        char label[24];
+        char ip[INET_ADDRSTRLEN] = "?";
+        inet_ntop(AF_INET, &from.sin_addr, ip, sizeof ip);
+        snprintf(label, sizeof label, "%s:%u", ip, (unsigned)ntohs(from.sin_port));
+        if (!set_nonblocking(fd))
+            close(fd);
+        else if (conns_from(tp, from.sin_addr.s_addr) >= tp->cfg.max_conns_per_ip)
+            refuse(tp, fd, label, TEXTPORT_REFUSE_PER_IP, now_us);
+        else
+            admit(tp, fd, &from, label, now_us);
+    }
+}
+
+void tp_resume_accepting(textport *tp, uint64_t now_us)
+{
+    if (!tp->accept_paused || now_us < tp->accept_resume_us || tp->shutting_down)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TP_LISTENER_TAG};
+    tp->accept_paused = epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, tp->listen_fd, &ev) != 0;
+    tp->accept_resume_us = now_us + ACCEPT_PAUSE_US;
+}
