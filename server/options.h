@@ -1,0 +1,33 @@
+/* lobby-server's command line: every flag, its default, its check and its
+ * --help text. */
+#ifndef LOBBY_SERVER_OPTIONS_H
+#define LOBBY_SERVER_OPTIONS_H
+
+#include "http_api.h"
+#include "server.h"
+#include "textport.h"
+#include "transport.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct options {
+    server_config core;
+    transport_config net; /* bind_host, port and timeout_ms included */
+    uint32_t min_pass_us; /* see run_loop in main.c */
+    http_api_address http;
+    bool http_given;      /* --http was passed: failing to serve it is fatal */
+    textport_config text; /* bind_host and port set after parsing */
+    bool tcp_port_given;  /* --tcp-port: else the text port follows --port */
+    uint16_t tcp_port;    /* as given; 0 = no text port */
+} options;
+
+/* Every default: port 7777 on 0.0.0.0, HTTP on 127.0.0.1:7780, and so on. */
+void options_defaults(options *o);
+
+/* Parses argv into o (which holds the defaults). Returns -1 to go on, or
+ * the exit status: 0 after --help or --version, 2 after a bad flag (the
+ * reason already printed on stderr). */
+int options_parse(int argc, char **argv, options *o);
+
+#endif
