@@ -25,6 +25,8 @@ typedef struct client_config {
     uint16_t port;
     const char *name;          /* player name, 1..24 bytes of UTF-8 */
     const char *lobby;         /* NULL or "" for the default lobby */
+    const char *password;      /* the lobby's password; NULL or "" for none */
+    bool browse;               /* join no lobby: start at the lobby list (lobby ignored) */
     uint16_t protocol_version; /* PROTO_VERSION; tests override it */
     uint32_t timeout_ms;       /* give up connecting / drop a silent server after this */
     /* Reconnect by itself when the connection is lost or refused, after a
@@ -46,7 +48,54 @@ typedef enum client_state {
     CLIENT_REJECTED,     /* the server refused the join; see view.reason */
     CLIENT_DISCONNECTED, /* connection over; see view.reason */
     CLIENT_RECONNECTING, /* lost or refused; next attempt at view.retry_at_us */
+    CLIENT_BROWSING,     /* connected, in no lobby: at the lobby list */
 } client_state;
+
+/* A lobby metadata pair, NUL-terminated. */
+typedef struct client_meta {
+    char key[PROTO_MAX_META_KEY_BYTES + 1];
+    char value[PROTO_MAX_META_VALUE_BYTES + 1];
+} client_meta;
+
+/* One row of the lobby list. */
+typedef struct client_lobby_info {
+    char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    uint8_t players, capacity;
+    bool has_password;
+    uint8_t state; /* proto_lobby_state */
+    char owner[PROTO_MAX_NAME_BYTES + 1]; /* "" when empty */
+    bool rtt_known;
+    uint16_t median_rtt_ms; /* of its members, as the server measures them */
+    uint16_t max_rtt_ms;    /* 0: no limit */
+    uint8_t meta_count;
+    client_meta meta[PROTO_MAX_META_PAIRS];
+} client_lobby_info;
+
+/* The newest LOBBY_LIST received. */
+typedef struct client_lobby_list {
+    uint32_t request_id; /* of the request it answers; 0 before any */
+    uint16_t total;      /* lobbies that matched; count of them are here */
+    uint8_t count;
+    client_lobby_info lobbies[PROTO_MAX_LIST_ENTRIES];
+} client_lobby_list;
+
+/* What to list (client_list_lobbies); zeroed: every lobby. */
+typedef struct client_lobby_filter {
+    const char *name_contains; /* NULL or "": any */
+    bool free_seat, no_password, open_only;
+    uint8_t meta_count;
+    client_meta meta[PROTO_MAX_META_PAIRS]; /* every pair must equal */
+} client_lobby_filter;
+
+/* A lobby's settings, for client_create_lobby and client_configure_lobby. */
+typedef struct client_lobby_settings {
+    const char *name;     /* create only */
+    uint8_t capacity;     /* 0: the server's default (create) */
+    const char *password; /* NULL or "": none */
+    uint16_t max_rtt_ms;  /* 0: no limit */
+    uint8_t meta_count;
+    client_meta meta[PROTO_MAX_META_PAIRS];
+} client_lobby_settings;
 
 typedef struct client_player {
     uint16_t id;
@@ -57,6 +106,7 @@ typedef struct client_player {
     bool has_pos_seq;                           /* false until the first relayed position */
     bool has_link;                              /* the server has reported this member's link */
     bool reconnecting;                          /* lost its connection; the server holds its seat */
+    bool ready;                                 /* toggled ready (LOBBY_STATE) */
     uint16_t rtt_ms, jitter_ms, loss_permyriad; /* as the server measures them */
 } client_player;
 
@@ -75,6 +125,15 @@ typedef struct client_view {
     uint32_t last_chat_seq;       /* newest chat sequence number seen in this lobby */
     uint64_t duplicate_positions; /* relayed positions dropped: same sequence as the newest */
     uint64_t reordered_positions; /* relayed positions dropped: older than the newest */
+    /* The lobby's shared state, from its latest LOBBY_STATE. */
+    uint16_t owner_id;   /* 0: none known yet */
+    uint8_t lobby_state; /* proto_lobby_state; 0 before the first LOBBY_STATE */
+    bool has_password;
+    uint16_t max_rtt_ms;
+    uint8_t meta_count;
+    client_meta meta[PROTO_MAX_META_PAIRS];
+    uint64_t countdown_end_us; /* STARTING: when the game starts, on our clock; else 0 */
+    uint32_t start_tick;       /* the server tick of the last GAME_STARTING; 0: none */
 } client_view;
 
 typedef enum client_event_type {
@@ -90,6 +149,15 @@ typedef enum client_event_type {
     CLIENT_EV_PONG,          /* rtt_us */
     CLIENT_EV_RECONNECTING,  /* reason, text (why it was lost), delay_ms until the retry */
     CLIENT_EV_PLAYER_STATUS, /* player_id, reason (proto_player_status), text = name */
+    CLIENT_EV_LOBBY_LIST,    /* seq = request_id; client_get_lobby_list() holds it */
+    CLIENT_EV_LOBBY_REFUSED, /* msg_id = the refused request's proto_type, reason
+                                (proto_lobby_refusal), text */
+    CLIENT_EV_LOBBY_EXITED,  /* in no lobby now: reason (proto_exit_reason), text */
+    CLIENT_EV_LOBBY_STATE,   /* owner, state, settings or ready flags changed (see view) */
+    CLIENT_EV_COUNTDOWN,     /* reason = seconds left, seq = start tick */
+    CLIENT_EV_COUNTDOWN_CANCELLED, /* player_id (0: none), text */
+    CLIENT_EV_GAME_STARTING,       /* seq = server tick, sent_us = server clock */
+    CLIENT_EV_DIRECT_CHAT,         /* player_id (sender), text; to us alone */
 } client_event_type;
 
 typedef struct client_event {
@@ -145,6 +213,29 @@ int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id);
 int client_send_position(client *c, float x, float y, uint64_t now_us);
 /* Queues an application-level ping; the PONG event carries the round trip. */
 int client_send_ping(client *c, uint64_t now_us);
+/* ---- lobbies: each returns CLIENT_OK or CLIENT_ERR_STATE (list, create
+ * and join need JOINED or BROWSING; the rest JOINED), CLIENT_ERR_ARG (a
+ * string over its wire limit). The server answers with events: LOBBY_LIST,
+ * JOINED (+ LOBBY_STATE), LOBBY_EXITED, LOBBY_STATE, or LOBBY_REFUSED. */
+int client_list_lobbies(client *c, const client_lobby_filter *filter, uint32_t *request_id);
+int client_create_lobby(client *c, const client_lobby_settings *settings);
+/* Joins (or moves to) the lobby called name; password NULL or "" for none. */
+int client_join_lobby(client *c, const char *name, const char *password);
+int client_leave_lobby(client *c);
+int client_set_ready(client *c, bool ready);
+int client_start_game(client *c); /* owner, everyone ready */
+int client_kick(client *c, uint16_t player_id);
+int client_give_ownership(client *c, uint16_t player_id);
+/* Applies the fields named in changes (PROTO_CONFIGURE_*) from settings. */
+int client_configure_lobby(client *c, uint8_t changes, const client_lobby_settings *settings);
+/* A message to one member of our lobby; acked (CHAT_ACK, seq 0) or refused
+ * (CHAT_REFUSED) under msg_id like chat. */
+int client_send_direct(client *c, uint16_t to_id, const char *text, size_t len, uint32_t *msg_id);
+/* The newest lobby list received (empty before one). */
+const client_lobby_list *client_get_lobby_list(const client *c);
+/* The member of our lobby with this name (exact bytes), or NULL. */
+const client_player *client_find_player_by_name(const client *c, const char *name);
+
 /* Sends bytes that need not be a valid message: for robustness tests and
  * lobby-bench's misbehaving bots, never for normal play. */
 int client_send_raw(client *c, uint8_t channel, const uint8_t *bytes, size_t len, bool reliable);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 enum {
-    PROTO_VERSION = 2, /* 2: positions travel in snapshots */
+    PROTO_VERSION = 3, /* 2: positions travel in snapshots; 3: real lobbies */
     /* ENet's connect data carries (PROTO_CONNECT_MAGIC << 16) | version. */
     PROTO_CONNECT_MAGIC = 0x4C42,
     PROTO_DEFAULT_PORT = 7777,
@@ -39,6 +39,20 @@ enum {
      * most its str8 sender name can add, so that message too fits in
      * PROTO_MAX_MESSAGE_BYTES: 1 + 4 + 1 + 255 + 2 + 65279 = 65542. */
     PROTO_MAX_TEXT_RELAY_BYTES = PROTO_MAX_STR16_BYTES - 1 - PROTO_MAX_STR8_BYTES,
+
+    /* Real lobbies (version 3). A password is 0..32 bytes (0: none). A
+     * lobby carries up to 8 metadata pairs; a key is 1..16 bytes of
+     * [a-z0-9_.-], a value 0..32 bytes of text (the chat rules, may be
+     * empty). The codec enforces only the counts; the server the rest. */
+    PROTO_MAX_PASSWORD_BYTES = 32,
+    PROTO_MAX_META_PAIRS = 8,
+    PROTO_MAX_META_KEY_BYTES = 16,
+    PROTO_MAX_META_VALUE_BYTES = 32,
+    /* Lobbies in one LOBBY_LIST; `total` says how many matched in all. */
+    PROTO_MAX_LIST_ENTRIES = 64,
+    /* Chat lines a player gets on joining a lobby (its recent history). */
+    PROTO_JOIN_HISTORY_LINES = 50,
+    PROTO_RTT_UNKNOWN = 0xFFFF, /* LOBBY_LIST median_rtt_ms: no member measured */
 };
 
 /* The room every lobby plays in, in world units; positions are clamped to it. */
@@ -52,6 +66,16 @@ typedef enum proto_type {
     PROTO_CHAT = 0x02,
     PROTO_POSITION = 0x03,
     PROTO_PING = 0x04,
+    PROTO_LIST_LOBBIES = 0x05,    /* the lobby list, filtered; answered by LOBBY_LIST */
+    PROTO_CREATE_LOBBY = 0x06,    /* open a lobby and join it as its owner */
+    PROTO_JOIN_LOBBY = 0x07,      /* join by name (+ password); moves from a current lobby */
+    PROTO_LEAVE_LOBBY = 0x08,     /* back to the lobby list, still connected */
+    PROTO_SET_READY = 0x09,       /* ready-up toggle */
+    PROTO_START_GAME = 0x0A,      /* owner: start the countdown (everyone ready) */
+    PROTO_KICK = 0x0B,            /* owner: put a member out (with a rejoin cool-down) */
+    PROTO_CONFIGURE_LOBBY = 0x0C, /* owner: capacity, password, metadata, max RTT */
+    PROTO_GIVE_OWNERSHIP = 0x0D,  /* owner: hand the lobby to another member */
+    PROTO_DIRECT_CHAT = 0x0E,     /* to one member; acked by CHAT_ACK with seq 0 */
     /* server -> client; REJECT's layout is frozen across versions */
     PROTO_REJECT = 0x80,
     PROTO_WELCOME = 0x81,
@@ -65,6 +89,14 @@ typedef enum proto_type {
     PROTO_PLAYER_STATUS = 0x8A,
     PROTO_POSITION_SNAPSHOT = 0x8B, /* replaces version 1's POSITION_RELAY (0x87) */
     PROTO_TEXT_CHAT_RELAY = 0x8C,   /* chat from a plain-text (TCP) client, not a player */
+    PROTO_LOBBY_REFUSED = 0x8D,     /* a lobby request was refused: which, why, text */
+    PROTO_LOBBY_EXITED = 0x8E,      /* you are in no lobby now (browsing, left, kicked) */
+    PROTO_LOBBY_LIST = 0x8F,        /* answer to LIST_LOBBIES */
+    PROTO_LOBBY_STATE = 0x90,       /* owner, state, settings and ready flags; on any change */
+    PROTO_COUNTDOWN = 0x91,         /* the start countdown, at its start and every second */
+    PROTO_COUNTDOWN_CANCELLED = 0x92,
+    PROTO_GAME_STARTING = 0x93, /* to every member in the same server tick */
+    PROTO_DIRECT_CHAT_RELAY = 0x94,
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -85,15 +117,94 @@ typedef enum proto_reason {
     PROTO_REASON_TOKEN_INVALID = 12,     /* unknown, expired or already used */
     PROTO_REASON_TOO_MANY_ATTEMPTS = 13, /* token guessing is rate-limited */
     PROTO_REASON_FLOODING = 14,          /* kept sending chat far over the rate limit */
-    PROTO_REASON_MAX = 14,
+    /* A HELLO's join refused by the lobby's rules (version 3). */
+    PROTO_REASON_WRONG_PASSWORD = 15,
+    PROTO_REASON_LOBBY_STARTED = 16, /* counting down or in game */
+    PROTO_REASON_KICKED = 17,        /* kicked from that lobby, cool-down not over */
+    PROTO_REASON_RTT_TOO_HIGH = 18,  /* above the lobby's maximum round trip */
+    PROTO_REASON_MAX = 18,
 } proto_reason;
 
 typedef enum proto_leave_reason {
     PROTO_LEAVE_QUIT = 1,
     PROTO_LEAVE_TIMEOUT = 2,
     PROTO_LEAVE_KICKED = 3,
-    PROTO_LEAVE_MAX = 3,
+    PROTO_LEAVE_LEFT = 4, /* went back to the lobby list (or to another lobby) */
+    PROTO_LEAVE_MAX = 4,
 } proto_leave_reason;
+
+/* HELLO's mode. */
+typedef enum proto_hello_mode {
+    PROTO_HELLO_JOIN = 0,   /* join `lobby` (with `password`), opening it when absent */
+    PROTO_HELLO_RESUME = 1, /* take a held seat back: token and last_chat_seq follow */
+    PROTO_HELLO_BROWSE = 2, /* join no lobby: start at the lobby list */
+    PROTO_HELLO_MODE_MAX = 2,
+} proto_hello_mode;
+
+/* Why a lobby request (LIST/CREATE/JOIN/LEAVE/SET_READY/START/KICK/
+ * CONFIGURE/GIVE_OWNERSHIP) was refused; LOBBY_REFUSED carries it. */
+typedef enum proto_lobby_refusal {
+    PROTO_LOBBY_UNKNOWN = 1,        /* no lobby of that name */
+    PROTO_LOBBY_WRONG_PASSWORD = 2, /* missing or wrong */
+    PROTO_LOBBY_FULL = 3,
+    PROTO_LOBBY_STARTED = 4,      /* counting down or in game: no joins, no ready changes */
+    PROTO_LOBBY_KICKED = 5,       /* kicked from it; the text says when to retry */
+    PROTO_LOBBY_RTT_TOO_HIGH = 6, /* your round trip is above the lobby's maximum */
+    PROTO_LOBBY_NAME_TAKEN = 7,   /* your name is taken in that lobby */
+    PROTO_LOBBY_NAME_INVALID = 8, /* lobby name breaks the name rules */
+    PROTO_LOBBY_EXISTS = 9,       /* create: the name is in use */
+    PROTO_LOBBY_NO_SLOTS = 10,    /* create: the server's lobby limit is reached */
+    PROTO_LOBBY_NOT_OWNER = 11,
+    PROTO_LOBBY_NOT_IN_LOBBY = 12, /* a member's request from the lobby list */
+    PROTO_LOBBY_NO_SUCH_PLAYER = 13,
+    PROTO_LOBBY_NOT_ALL_READY = 14,
+    PROTO_LOBBY_BAD_VALUE = 15, /* capacity, password or metadata out of range */
+    PROTO_LOBBY_BELOW_COUNT = 16, /* capacity below the current member count */
+    PROTO_LOBBY_SERVER_FULL = 17, /* max players reached */
+    PROTO_LOBBY_RATE_LIMITED = 18,
+    PROTO_LOBBY_REFUSAL_MAX = 18,
+} proto_lobby_refusal;
+
+/* Why LOBBY_EXITED: the receiver is in no lobby now. */
+typedef enum proto_exit_reason {
+    PROTO_EXIT_BROWSING = 1, /* its HELLO asked for no lobby */
+    PROTO_EXIT_LEFT = 2,     /* it sent LEAVE_LOBBY */
+    PROTO_EXIT_KICKED = 3,   /* the owner kicked it; the text names the cool-down */
+    PROTO_EXIT_MAX = 3,
+} proto_exit_reason;
+
+typedef enum proto_lobby_state {
+    PROTO_LOBBY_OPEN = 1,
+    PROTO_LOBBY_STARTING = 2, /* countdown running */
+    PROTO_LOBBY_IN_GAME = 3,
+    PROTO_LOBBY_STATE_MAX = 3,
+} proto_lobby_state;
+
+/* LIST_LOBBIES flags. */
+enum {
+    PROTO_FILTER_FREE_SEAT = 1u << 0,   /* players < capacity */
+    PROTO_FILTER_NO_PASSWORD = 1u << 1, /* no password */
+    PROTO_FILTER_OPEN = 1u << 2,        /* state OPEN (not starting, not in game) */
+    PROTO_FILTER_ALL = 0x07,
+};
+/* Lobby flags in LOBBY_LIST entries and LOBBY_STATE. */
+enum {
+    PROTO_LOBBYF_PASSWORD = 1u << 0,
+    PROTO_LOBBYF_ALL = 0x01,
+};
+/* CONFIGURE_LOBBY: which fields to apply (1..15). */
+enum {
+    PROTO_CONFIGURE_CAPACITY = 1u << 0,
+    PROTO_CONFIGURE_PASSWORD = 1u << 1,
+    PROTO_CONFIGURE_METADATA = 1u << 2, /* replaces all pairs */
+    PROTO_CONFIGURE_MAX_RTT = 1u << 3,
+    PROTO_CONFIGURE_ALL = 0x0F,
+};
+/* LOBBY_STATE member flags. */
+enum {
+    PROTO_MEMBER_READY = 1u << 0,
+    PROTO_MEMBER_ALL = 0x01,
+};
 
 /* A member's connection as the others see it. */
 typedef enum proto_player_status {
@@ -108,7 +219,10 @@ typedef enum proto_chat_refusal {
     PROTO_REFUSE_INVALID_UTF8 = 3,
     PROTO_REFUSE_CONTROL_CHARS = 4,
     PROTO_REFUSE_RATE_LIMITED = 5,
-    PROTO_REFUSE_MAX = 5,
+    PROTO_REFUSE_NO_SUCH_PLAYER = 6, /* DIRECT_CHAT: no such member in your lobby, or yourself */
+    PROTO_REFUSE_NOT_IN_LOBBY = 7,   /* chat from the lobby list */
+    PROTO_REFUSE_UNREACHABLE = 8,    /* DIRECT_CHAT: the member is reconnecting */
+    PROTO_REFUSE_MAX = 8,
 } proto_chat_refusal;
 
 typedef enum proto_error {
@@ -156,16 +270,124 @@ typedef struct proto_snapshot_entry {
     uint8_t merged;
 } proto_snapshot_entry;
 
+/* One lobby metadata pair ("mode" = "ctf"). */
+typedef struct proto_meta {
+    proto_str key;
+    proto_str value;
+} proto_meta;
+
+typedef struct proto_meta_list {
+    uint8_t count; /* 0..PROTO_MAX_META_PAIRS */
+    proto_meta pairs[PROTO_MAX_META_PAIRS];
+} proto_meta_list;
+
+/* One row of LOBBY_LIST. */
+typedef struct proto_lobby_entry {
+    proto_str name;
+    uint8_t players;  /* members, held seats included */
+    uint8_t capacity; /* 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint8_t flags;    /* PROTO_LOBBYF_* */
+    uint8_t state;    /* proto_lobby_state */
+    proto_str owner;  /* the owner's name; empty when the lobby is empty */
+    uint16_t median_rtt_ms; /* of its members as the server measures them; PROTO_RTT_UNKNOWN */
+    uint16_t max_rtt_ms;    /* joining needs a round trip at most this; 0: no limit */
+    proto_meta_list meta;
+} proto_lobby_entry;
+
+/* One member in LOBBY_STATE. */
+typedef struct proto_lobby_member {
+    uint16_t id;
+    uint8_t flags; /* PROTO_MEMBER_* */
+} proto_lobby_member;
+
 typedef struct proto_msg {
     proto_type type;
     union {
         struct {
             proto_str name;
-            proto_str lobby; /* empty: the default lobby */
-            uint8_t resume;  /* 1: token and last_chat_seq follow */
+            proto_str lobby;    /* JOIN: empty means the default lobby */
+            proto_str password; /* JOIN: the lobby's password, empty for none */
+            uint8_t mode;       /* proto_hello_mode; RESUME: token and last_chat_seq follow */
             uint8_t token[PROTO_TOKEN_BYTES];
             uint32_t last_chat_seq; /* newest chat seen, to replay what was missed */
         } hello;
+        struct {
+            uint32_t request_id; /* chosen by the client, echoed in LOBBY_LIST */
+            proto_str name_contains; /* case-insensitive substring; empty: any */
+            uint8_t flags;           /* PROTO_FILTER_* */
+            proto_meta_list meta;    /* every pair must equal the lobby's */
+        } list_lobbies;
+        struct {
+            proto_str name;
+            uint8_t capacity; /* 0: the server's default */
+            proto_str password;
+            uint16_t max_rtt_ms; /* 0: no limit */
+            proto_meta_list meta;
+        } create_lobby;
+        struct {
+            proto_str name;
+            proto_str password;
+        } join_lobby;
+        struct {
+            uint8_t ready; /* 0 or 1 */
+        } set_ready;
+        struct {
+            uint16_t player_id;
+        } kick, give_ownership;
+        struct {
+            uint8_t changes; /* PROTO_CONFIGURE_*, 1..15; only those fields apply */
+            uint8_t capacity;
+            proto_str password;
+            uint16_t max_rtt_ms;
+            proto_meta_list meta;
+        } configure_lobby;
+        struct {
+            uint32_t msg_id;
+            uint16_t to_id;
+            proto_str text;
+        } direct_chat;
+        struct {
+            uint8_t request; /* the proto_type of the refused request */
+            uint8_t reason;  /* proto_lobby_refusal */
+            proto_str text;
+        } lobby_refused;
+        struct {
+            uint8_t reason; /* proto_exit_reason */
+            proto_str text;
+        } lobby_exited;
+        struct {
+            uint32_t request_id;
+            uint16_t total; /* lobbies that matched; count of them follow */
+            uint8_t count;  /* 0..PROTO_MAX_LIST_ENTRIES */
+            proto_lobby_entry entries[PROTO_MAX_LIST_ENTRIES];
+        } lobby_list;
+        struct {
+            uint16_t owner_id; /* 0: none */
+            uint8_t state;     /* proto_lobby_state */
+            uint8_t capacity;
+            uint8_t flags; /* PROTO_LOBBYF_* */
+            uint16_t max_rtt_ms;
+            uint32_t countdown_ms; /* STARTING: time left; otherwise 0 */
+            proto_meta_list meta;
+            uint8_t count; /* members, in join order */
+            proto_lobby_member members[PROTO_MAX_LOBBY_PLAYERS];
+        } lobby_state;
+        struct {
+            uint8_t seconds_left; /* 1.. */
+            uint32_t start_tick;  /* the server tick the game starts at */
+        } countdown;
+        struct {
+            uint16_t by_id; /* the member whose leave or unready cancelled it; 0: none */
+            proto_str text;
+        } countdown_cancelled;
+        struct {
+            uint32_t tick; /* the server tick, the same for every member */
+            uint64_t server_us;
+        } game_starting;
+        struct {
+            uint16_t from_id;
+            proto_str text;
+        } direct_chat_relay;
         struct {
             uint32_t msg_id; /* chosen by the sender, echoed in ack/refusal */
             proto_str text;
