@@ -1,62 +1,8 @@
-#include "client.h"
+#include "client_internal.h"
 
-#include <enet/enet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Pending events, oldest first: a growable ring, so no event is ever dropped
- * however long the caller waits between drains. Its capacity is a power of
- * two, so indices wrap with a mask instead of a division. */
-typedef struct event_queue {
-    client_event *items;
-    size_t head, count, cap;
-} event_queue;
-
-/* The ENet host behind one or many clients. Each client owns at most one of
- * its peers at a time, and the peer's data points back at that client (NULL
- * while no client owns it), so an event is handed to the client whose
- * connection it belongs to and never to a client that reused the slot. */
-struct client_net {
-    ENetHost *host;
-    client **clients; /* registered clients, any order; cap = max_clients */
-    size_t count, cap;
-    client **ready; /* clients with events not yet announced to the caller */
-    size_t ready_count;
-    uint64_t next_due_us; /* no client has a timer before this */
-    client_traffic traffic;
-};
-
-struct client {
-    client_config cfg;
-    client_net *net;
-    bool owns_net; /* client_create: a private net, destroyed with the client */
-    size_t net_slot;
-    bool in_ready;
-    uint64_t due_us; /* its next timer (handshake timeout, reconnection) */
-    /* Sent as given, even when too long or invalid: the server is the judge
-     * and answers with a reasoned reject. */
-    char name[PROTO_MAX_STR8_BYTES + 1];
-    char lobby[PROTO_MAX_STR8_BYTES + 1];
-    ENetPeer *peer; /* NULL between connections: the slot may serve another client */
-    ENetAddress addr;
-    uint64_t started_us;
-    bool leaving;
-    uint8_t token[PROTO_TOKEN_BYTES];
-    bool has_token;
-    uint32_t attempt; /* reconnection attempts since the last join */
-    /* After a REJECT the server disconnects the rejected connection: wait for
-     * that (up to timeout_ms) before reconnecting, or its late DISCONNECT
-     * would kill the new attempt, which ENet cannot tell apart. */
-    bool await_close;
-    uint64_t await_close_until_us;
-    uint64_t jitter_state;
-    uint32_t next_msg_id;
-    uint32_t next_pos_seq;
-    client_view view;
-    event_queue events;
-    uint8_t scratch[PROTO_MAX_MESSAGE_BYTES];
-};
 
 void client_config_defaults(client_config *cfg)
 {
@@ -105,130 +51,6 @@ static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
     return len;
 }
 
-/* ---- the shared host ------------------------------------------------------ */
-
-enum { NET_MIN_RCVBUF = 256 * 1024, NET_RCVBUF_PER_CLIENT = 8 * 1024, NET_MAX_RCVBUF = 4 << 20 };
-
-int client_net_create(size_t max_clients, client_net **out)
-{
-    if (max_clients == 0 || max_clients > ENET_PROTOCOL_MAXIMUM_PEER_ID)
-        return CLIENT_ERR_ARG;
-    client_net *n = calloc(1, sizeof *n);
-    if (n == NULL)
-        return CLIENT_ERR_NOMEM;
-    n->clients = calloc(max_clients, sizeof *n->clients);
-    n->ready = calloc(max_clients, sizeof *n->ready);
-    n->cap = max_clients;
-    n->next_due_us = UINT64_MAX;
-    if (n->clients == NULL || n->ready == NULL) {
-        client_net_destroy(n);
-        return CLIENT_ERR_NOMEM;
-    }
-    n->host = enet_host_create(NULL, max_clients, PROTO_CHANNEL_COUNT, 0, 0);
-    if (n->host == NULL) {
-        client_net_destroy(n);
-        return CLIENT_ERR_ENET;
-    }
-    /* One socket now takes every client's snapshot burst of a server tick:
-     * ENet's 256 kB would overflow at a few hundred clients (the kernel caps
-     * it at net.core.rmem_max). */
-    size_t rcvbuf = max_clients * NET_RCVBUF_PER_CLIENT;
-    if (rcvbuf > NET_MIN_RCVBUF)
-        enet_socket_set_option(n->host->socket, ENET_SOCKOPT_RCVBUF,
-                               rcvbuf < NET_MAX_RCVBUF ? (int)rcvbuf : NET_MAX_RCVBUF);
-    *out = n;
-    return CLIENT_OK;
-}
-
-void client_net_destroy(client_net *n)
-{
-    if (n == NULL)
-        return;
-    while (n->count > 0)
-        client_destroy(n->clients[n->count - 1]);
-    if (n->host != NULL)
-        enet_host_destroy(n->host);
-    free(n->clients);
-    free(n->ready);
-    free(n);
-}
-
-int client_net_fd(const client_net *n)
-{
-    return (int)n->host->socket;
-}
-
-/* ENet counts in 32 bits and leaves resetting to us: fold into 64 bits. */
-static void net_fold_traffic(client_net *n)
-{
-    ENetHost *h = n->host;
-    n->traffic.bytes_out += h->totalSentData;
-    n->traffic.packets_out += h->totalSentPackets;
-    n->traffic.bytes_in += h->totalReceivedData;
-    n->traffic.packets_in += h->totalReceivedPackets;
-    h->totalSentData = h->totalSentPackets = 0;
-    h->totalReceivedData = h->totalReceivedPackets = 0;
-}
-
-void client_net_get_traffic(client_net *n, client_traffic *out)
-{
-    net_fold_traffic(n);
-    *out = n->traffic;
-}
-
-bool client_net_next_ready(client_net *n, client **out)
-{
-    if (n->ready_count == 0)
-        return false;
-    client *c = n->ready[--n->ready_count];
-    c->in_ready = false;
-    *out = c;
-    return true;
-}
-
-/* The client's connection is now this peer (or none): a later event of the
- * old peer, whose slot may go to another client, is no longer ours. */
-static void attach_peer(client *c, ENetPeer *peer)
-{
-    if (c->peer != NULL && c->peer->data == c)
-        c->peer->data = NULL;
-    c->peer = peer;
-    if (peer != NULL)
-        peer->data = c;
-}
-
-/* Drops the connection at once without telling the server. */
-static void drop_peer(client *c)
-{
-    ENetPeer *peer = c->peer;
-    attach_peer(c, NULL);
-    if (peer != NULL)
-        enet_peer_reset(peer);
-}
-
-static uint64_t timer_due_us(const client *c)
-{
-    switch (c->view.state) {
-    case CLIENT_CONNECTING:
-    case CLIENT_JOINING:
-        return c->started_us + (uint64_t)c->cfg.timeout_ms * 1000u;
-    case CLIENT_RECONNECTING:
-        if (c->await_close && c->await_close_until_us > c->view.retry_at_us)
-            return c->await_close_until_us;
-        return c->view.retry_at_us;
-    default:
-        return UINT64_MAX;
-    }
-}
-
-/* Called after anything that may move the client's timer. */
-static void note_due(client *c)
-{
-    c->due_us = timer_due_us(c);
-    if (c->due_us < c->net->next_due_us)
-        c->net->next_due_us = c->due_us;
-}
-
 /* ---- creating and destroying ------------------------------------------------ */
 
 static int check_config(const client_config *cfg, ENetAddress *addr)
@@ -267,14 +89,14 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
         free(c);
         return CLIENT_ERR_FULL;
     }
-    attach_peer(c, peer);
+    client_attach_peer(c, peer);
     enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, cfg->timeout_ms, cfg->timeout_ms);
     c->started_us = now_us;
     c->next_msg_id = 1;
     c->view.state = CLIENT_CONNECTING;
     c->net_slot = n->count;
     n->clients[n->count++] = c;
-    note_due(c);
+    client_note_due(c);
     *out = c;
     return CLIENT_OK;
 }
@@ -297,27 +119,17 @@ int client_create(const client_config *cfg, uint64_t now_us, client **out)
     return CLIENT_OK;
 }
 
-static void net_unregister(client *c)
-{
-    client_net *n = c->net;
-    n->clients[c->net_slot] = n->clients[--n->count];
-    n->clients[c->net_slot]->net_slot = c->net_slot;
-    for (size_t i = 0; c->in_ready && i < n->ready_count; i++)
-        if (n->ready[i] == c)
-            n->ready[i] = n->ready[--n->ready_count];
-}
-
 void client_destroy(client *c)
 {
     if (c == NULL)
         return;
     ENetPeer *peer = c->peer;
-    attach_peer(c, NULL);
+    client_attach_peer(c, NULL);
     if (peer != NULL && peer->state == ENET_PEER_STATE_CONNECTED)
         enet_peer_disconnect_now(peer, PROTO_REASON_QUIT);
     else if (peer != NULL)
         enet_peer_reset(peer); /* frees the slot for the net's other clients */
-    net_unregister(c);
+    client_net_unregister(c);
     if (c->owns_net)
         client_net_destroy(c->net);
     free(c->events.items);
@@ -487,7 +299,7 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
 /* Starts the next attempt on a fresh ENet connection. */
 static void reconnect(client *c, uint64_t now_us)
 {
-    drop_peer(c);
+    client_drop_peer(c);
     ENetPeer *peer = enet_host_connect(c->net->host, &c->addr, PROTO_CHANNEL_COUNT,
                                        proto_connect_data(c->cfg.protocol_version));
     c->started_us = now_us;
@@ -495,7 +307,7 @@ static void reconnect(client *c, uint64_t now_us)
         c->view.retry_at_us = now_us + (uint64_t)reconnect_delay_ms(c) * 1000u;
         return;
     }
-    attach_peer(c, peer);
+    client_attach_peer(c, peer);
     enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, c->cfg.timeout_ms, c->cfg.timeout_ms);
     c->view.state = CLIENT_CONNECTING;
 }
@@ -816,7 +628,7 @@ static void send_hello(client *c, uint64_t now_us)
                         now_us);
 }
 
-static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
+void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us)
 {
     switch (ev->type) {
     case ENET_EVENT_TYPE_CONNECT:
@@ -833,7 +645,7 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
         break;
     case ENET_EVENT_TYPE_DISCONNECT: {
         /* ENet has reset the peer: its slot is free for any client now. */
-        attach_peer(c, NULL);
+        client_attach_peer(c, NULL);
         c->await_close = false;
         const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
                                                              : proto_reason_text(ev->data);
@@ -846,11 +658,11 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
 }
 
 /* The handshake timeout and the next reconnection attempt. */
-static void run_timers(client *c, uint64_t now_us)
+void client_run_timers(client *c, uint64_t now_us)
 {
     bool handshaking = c->view.state == CLIENT_CONNECTING || c->view.state == CLIENT_JOINING;
     if (handshaking && now_us - c->started_us > (uint64_t)c->cfg.timeout_ms * 1000u) {
-        drop_peer(c);
+        client_drop_peer(c);
         connection_over(c, CLIENT_DISCONNECTED, 0,
                         proto_str_from_cstr(c->view.state == CLIENT_CONNECTING
                                                 ? "cannot reach the server: no answer"
@@ -862,56 +674,10 @@ static void run_timers(client *c, uint64_t now_us)
         reconnect(c, now_us);
 }
 
-static void refresh_rtt(client *c)
+void client_refresh_rtt(client *c)
 {
     if (c->peer != NULL && c->peer->state == ENET_PEER_STATE_CONNECTED)
         c->view.enet_rtt_ms = c->peer->roundTripTime;
-}
-
-/* Hands each event to the client whose peer it came from; an event of a
- * peer no client owns (its client was destroyed) is dropped. */
-static void net_dispatch(ENetEvent *ev, uint64_t now_us)
-{
-    client *c = ev->peer->data;
-    if (c != NULL && c->peer == ev->peer) {
-        handle_event(c, ev, now_us);
-        refresh_rtt(c);
-        note_due(c);
-    } else if (ev->type == ENET_EVENT_TYPE_RECEIVE) {
-        enet_packet_destroy(ev->packet);
-    }
-}
-
-/* Walks the clients only when one of them has a timer due. */
-static void net_run_timers(client_net *n, uint64_t now_us)
-{
-    if (now_us < n->next_due_us)
-        return;
-    n->next_due_us = UINT64_MAX;
-    for (size_t i = 0; i < n->count; i++) {
-        client *c = n->clients[i];
-        if (now_us >= c->due_us)
-            run_timers(c, now_us);
-        note_due(c);
-    }
-}
-
-void client_net_flush(client_net *n, uint64_t now_us)
-{
-    net_run_timers(n, now_us);
-    enet_host_flush(n->host);
-}
-
-void client_net_update(client_net *n, uint64_t now_us)
-{
-    ENetEvent ev;
-    int r = enet_host_service(n->host, &ev, 0);
-    while (r > 0) {
-        net_dispatch(&ev, now_us);
-        r = enet_host_check_events(n->host, &ev);
-    }
-    net_run_timers(n, now_us);
-    enet_host_flush(n->host);
 }
 
 void client_update(client *c, uint64_t now_us)
@@ -919,8 +685,8 @@ void client_update(client *c, uint64_t now_us)
     if (c->owns_net) {
         client_net_update(c->net, now_us);
     } else {
-        run_timers(c, now_us);
-        note_due(c);
+        client_run_timers(c, now_us);
+        client_note_due(c);
     }
-    refresh_rtt(c);
+    client_refresh_rtt(c);
 }

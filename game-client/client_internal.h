@@ -1,0 +1,81 @@
+/* The client core's private parts, shared by client.c (connection, view,
+ * events), client_net.c (the ENet host) and client_lobby.c (lobbies). */
+#ifndef LOBBY_CLIENT_INTERNAL_H
+#define LOBBY_CLIENT_INTERNAL_H
+
+#include "client.h"
+
+#include <enet/enet.h>
+
+/* Pending events, oldest first: a growable ring, so no event is ever dropped
+ * however long the caller waits between drains. Its capacity is a power of
+ * two, so indices wrap with a mask instead of a division. */
+typedef struct event_queue {
+    client_event *items;
+    size_t head, count, cap;
+} event_queue;
+
+/* The ENet host behind one or many clients. Each client owns at most one of
+ * its peers at a time, and the peer's data points back at that client (NULL
+ * while no client owns it), so an event is handed to the client whose
+ * connection it belongs to and never to a client that reused the slot. */
+struct client_net {
+    ENetHost *host;
+    client **clients; /* registered clients, any order; cap = max_clients */
+    size_t count, cap;
+    client **ready; /* clients with events not yet announced to the caller */
+    size_t ready_count;
+    uint64_t next_due_us; /* no client has a timer before this */
+    client_traffic traffic;
+};
+
+struct client {
+    client_config cfg;
+    client_net *net;
+    bool owns_net; /* client_create: a private net, destroyed with the client */
+    size_t net_slot;
+    bool in_ready;
+    uint64_t due_us; /* its next timer (handshake timeout, reconnection) */
+    /* Sent as given, even when too long or invalid: the server is the judge
+     * and answers with a reasoned reject. */
+    char name[PROTO_MAX_STR8_BYTES + 1];
+    char lobby[PROTO_MAX_STR8_BYTES + 1];
+    ENetPeer *peer; /* NULL between connections: the slot may serve another client */
+    ENetAddress addr;
+    uint64_t started_us;
+    bool leaving;
+    uint8_t token[PROTO_TOKEN_BYTES];
+    bool has_token;
+    uint32_t attempt; /* reconnection attempts since the last join */
+    /* After a REJECT the server disconnects the rejected connection: wait for
+     * that (up to timeout_ms) before reconnecting, or its late DISCONNECT
+     * would kill the new attempt, which ENet cannot tell apart. */
+    bool await_close;
+    uint64_t await_close_until_us;
+    uint64_t jitter_state;
+    uint32_t next_msg_id;
+    uint32_t next_pos_seq;
+    client_view view;
+    event_queue events;
+    uint8_t scratch[PROTO_MAX_MESSAGE_BYTES];
+};
+
+/* ---- client_net.c: the peer a client owns, and its timer ---------------- */
+
+/* The client's connection is now this peer (or none). */
+void client_attach_peer(client *c, ENetPeer *peer);
+/* Drops the connection at once without telling the server. */
+void client_drop_peer(client *c);
+/* Called after anything that may move the client's timer. */
+void client_note_due(client *c);
+/* Takes the client off its net's lists (client_destroy). */
+void client_net_unregister(client *c);
+
+/* ---- client.c: what the net hands each client ----------------------------- */
+
+void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us);
+/* The handshake timeout and the next reconnection attempt. */
+void client_run_timers(client *c, uint64_t now_us);
+void client_refresh_rtt(client *c);
+
+#endif
