@@ -29,7 +29,7 @@ const char *client_strerror(int err)
     case CLIENT_ERR_NOMEM:
         return "out of memory";
     case CLIENT_ERR_STATE:
-        return "not joined to a lobby";
+        return "not possible now (not connected, or not in a lobby)";
     case CLIENT_ERR_TOO_LONG:
         return "message too long to send";
     case CLIENT_ERR_ARG:
@@ -40,8 +40,7 @@ const char *client_strerror(int err)
     return "unknown client error";
 }
 
-/* Copies a length-delimited string, NUL-terminated, cut to fit dst. */
-static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
+size_t client_copy_text(char *dst, size_t cap, const char *src, size_t len)
 {
     if (len >= cap)
         len = cap - 1;
@@ -56,7 +55,8 @@ static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
 static int check_config(const client_config *cfg, ENetAddress *addr)
 {
     if (cfg->name == NULL || cfg->host == NULL || strlen(cfg->name) > PROTO_MAX_STR8_BYTES ||
-        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES))
+        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES) ||
+        (cfg->password != NULL && strlen(cfg->password) > PROTO_MAX_PASSWORD_BYTES))
         return CLIENT_ERR_ARG;
     *addr = (ENetAddress){.port = cfg->port};
     return enet_address_set_host(addr, cfg->host) == 0 ? CLIENT_OK : CLIENT_ERR_ADDRESS;
@@ -79,6 +79,9 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
     snprintf(c->lobby, sizeof c->lobby, "%s", cfg->lobby ? cfg->lobby : "");
     c->cfg.name = c->name;
     c->cfg.lobby = c->lobby;
+    snprintf(c->password, sizeof c->password, "%s", cfg->password ? cfg->password : "");
+    c->cfg.password = c->password;
+    c->at_list = cfg->browse;
     c->cfg.host = NULL;
     c->addr = addr;
     c->net = n;
@@ -133,6 +136,7 @@ void client_destroy(client *c)
     if (c->owns_net)
         client_net_destroy(c->net);
     free(c->events.items);
+    free(c->list);
     free(c);
 }
 
@@ -140,7 +144,7 @@ void client_destroy(client *c)
 
 /* Appends a zeroed event of the given type and returns it, or NULL when out of
  * memory (the caller then has nothing to fill in). */
-static client_event *push_event(client *c, client_event_type type)
+client_event *client_push_event(client *c, client_event_type type)
 {
     event_queue *q = &c->events;
     if (q->count == q->cap) {
@@ -179,9 +183,9 @@ bool client_next_event(client *c, client_event *out)
     return true;
 }
 
-static void set_event_text(client_event *ev, proto_str s)
+void client_set_event_text(client_event *ev, proto_str s)
 {
-    ev->text_len = copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
+    ev->text_len = client_copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
 }
 
 /* ---- the local view ------------------------------------------------------- */
@@ -191,7 +195,7 @@ const client_view *client_get_view(const client *c)
     return &c->view;
 }
 
-static client_player *find_player(client *c, uint16_t id)
+client_player *client_find_player_mut(client *c, uint16_t id)
 {
     for (unsigned i = 0; i < c->view.player_count; i++)
         if (c->view.players[i].id == id)
@@ -201,7 +205,7 @@ static client_player *find_player(client *c, uint16_t id)
 
 const client_player *client_find_player(const client *c, uint16_t id)
 {
-    return find_player((client *)c, id);
+    return client_find_player_mut((client *)c, id);
 }
 
 static void view_add_player(client_view *v, const proto_player *p)
@@ -212,7 +216,7 @@ static void view_add_player(client_view *v, const proto_player *p)
     memset(dst, 0, sizeof *dst);
     dst->id = p->id;
     dst->colour = p->colour;
-    copy_text(dst->name, sizeof dst->name, p->name.bytes, p->name.len);
+    client_copy_text(dst->name, sizeof dst->name, p->name.bytes, p->name.len);
     dst->x = p->x;
     dst->y = p->y;
 }
@@ -236,12 +240,12 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
         return;
     c->view.state = state;
     c->view.reason = reason;
-    copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
-    client_event *ev =
-        push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED : CLIENT_EV_DISCONNECTED);
+    client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
+    client_event *ev = client_push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED
+                                                                     : CLIENT_EV_DISCONNECTED);
     if (ev != NULL) {
         ev->reason = reason;
-        set_event_text(ev, text);
+        client_set_event_text(ev, text);
     }
 }
 
@@ -286,13 +290,13 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     c->await_close = final_state == CLIENT_REJECTED;
     c->await_close_until_us = now_us + (uint64_t)c->cfg.timeout_ms * 1000u;
     c->view.reason = reason;
-    copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
+    client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
     c->view.retry_at_us = now_us + (uint64_t)delay_ms * 1000u;
-    client_event *ev = push_event(c, CLIENT_EV_RECONNECTING);
+    client_event *ev = client_push_event(c, CLIENT_EV_RECONNECTING);
     if (ev != NULL) {
         ev->reason = reason;
         ev->delay_ms = delay_ms;
-        set_event_text(ev, text);
+        client_set_event_text(ev, text);
     }
 }
 
@@ -314,7 +318,7 @@ static void reconnect(client *c, uint64_t now_us)
 
 /* ---- sending -------------------------------------------------------------- */
 
-static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
+int client_send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
 {
     if (c->peer == NULL)
         return CLIENT_ERR_STATE;
@@ -355,7 +359,7 @@ int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id)
     m.u.chat.msg_id = c->next_msg_id;
     m.u.chat.text.bytes = text;
     m.u.chat.text.len = len;
-    int err = send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
+    int err = client_send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
     if (err == CLIENT_OK && msg_id != NULL)
         *msg_id = c->next_msg_id;
     c->next_msg_id += err == CLIENT_OK;
@@ -371,16 +375,17 @@ int client_send_position(client *c, float x, float y, uint64_t now_us)
     m.u.position.sent_us = now_us;
     m.u.position.x = proto_clamp_x(x);
     m.u.position.y = proto_clamp_y(y);
-    return send_msg(c, &m, PROTO_CHANNEL_POSITION, false);
+    return client_send_msg(c, &m, PROTO_CHANNEL_POSITION, false);
 }
 
 int client_send_ping(client *c, uint64_t now_us)
 {
-    if (c->view.state != CLIENT_JOINING && c->view.state != CLIENT_JOINED)
+    client_state s = c->view.state;
+    if (s != CLIENT_JOINING && s != CLIENT_JOINED && s != CLIENT_BROWSING)
         return CLIENT_ERR_STATE;
     proto_msg m = {.type = PROTO_PING};
     m.u.ping.client_us = now_us;
-    return send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
+    return client_send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
 }
 
 void client_leave(client *c)
@@ -418,31 +423,34 @@ static void on_welcome(client *c, const proto_msg *m)
     if (!m->u.welcome.resumed)
         v->last_chat_seq = 0; /* a new seat: the lobby's numbering is new to us */
     v->capacity = m->u.welcome.capacity;
-    copy_text(v->lobby, sizeof v->lobby, m->u.welcome.lobby.bytes, m->u.welcome.lobby.len);
+    client_copy_text(v->lobby, sizeof v->lobby, m->u.welcome.lobby.bytes, m->u.welcome.lobby.len);
     v->player_count = 0;
     for (unsigned i = 0; i < m->u.welcome.count; i++)
         view_add_player(v, &m->u.welcome.players[i]);
-    client_event *ev = push_event(c, CLIENT_EV_JOINED);
+    client_lobby_entered(c, m->u.welcome.resumed);
+    client_event *ev = client_push_event(c, CLIENT_EV_JOINED);
     if (ev != NULL)
         ev->resumed = m->u.welcome.resumed;
 }
 
 static void on_player_status(client *c, const proto_msg *m)
 {
-    client_player *p = find_player(c, m->u.player_status.id);
+    client_player *p = client_find_player_mut(c, m->u.player_status.id);
     if (p == NULL)
         return;
     p->reconnecting = m->u.player_status.status == PROTO_STATUS_RECONNECTING;
-    client_event *ev = push_event(c, CLIENT_EV_PLAYER_STATUS);
+    client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_STATUS);
     if (ev != NULL) {
         ev->player_id = p->id;
         ev->reason = m->u.player_status.status;
-        ev->text_len = copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
+        ev->text_len = client_copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
     }
 }
 
-static void note_chat_seq(client *c, uint32_t seq)
+void client_note_chat_seq(client *c, uint32_t seq)
 {
+    if (seq == 0)
+        return; /* a direct message's ack: no lobby sequence number */
     if (c->view.last_chat_seq == 0 || proto_seq_newer(seq, c->view.last_chat_seq))
         c->view.last_chat_seq = seq;
 }
@@ -450,22 +458,22 @@ static void note_chat_seq(client *c, uint32_t seq)
 static void on_player_joined(client *c, const proto_msg *m)
 {
     view_add_player(&c->view, &m->u.joined);
-    client_event *ev = push_event(c, CLIENT_EV_PLAYER_JOINED);
+    client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_JOINED);
     if (ev != NULL) {
         ev->player_id = m->u.joined.id;
-        set_event_text(ev, m->u.joined.name);
+        client_set_event_text(ev, m->u.joined.name);
     }
 }
 
 static void on_player_left(client *c, const proto_msg *m)
 {
-    client_event *ev = push_event(c, CLIENT_EV_PLAYER_LEFT);
+    client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_LEFT);
     const client_player *p = client_find_player(c, m->u.left.id);
     if (ev != NULL) {
         ev->player_id = m->u.left.id;
         ev->reason = m->u.left.reason;
         if (p != NULL)
-            ev->text_len = copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
+            ev->text_len = client_copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
     }
     view_remove_player(&c->view, m->u.left.id);
 }
@@ -475,7 +483,7 @@ static void on_player_left(client *c, const proto_msg *m)
  * the server's copy of what we sent; we know better. */
 static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
 {
-    client_player *p = find_player(c, e->id);
+    client_player *p = client_find_player_mut(c, e->id);
     if (p == NULL || e->id == c->view.my_id)
         return;
     if (p->has_pos_seq && !proto_seq_newer(e->seq, p->pos_seq)) {
@@ -489,7 +497,7 @@ static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
     p->pos_seq = e->seq;
     p->x = e->x;
     p->y = e->y;
-    client_event *ev = push_event(c, CLIENT_EV_POSITION);
+    client_event *ev = client_push_event(c, CLIENT_EV_POSITION);
     if (ev != NULL) {
         ev->player_id = p->id;
         ev->seq = p->pos_seq;
@@ -510,7 +518,7 @@ static void on_member_stats(client *c, const proto_msg *m)
 {
     for (unsigned i = 0; i < m->u.member_stats.count; i++) {
         const proto_member_stat *st = &m->u.member_stats.members[i];
-        client_player *p = find_player(c, st->id);
+        client_player *p = client_find_player_mut(c, st->id);
         if (p == NULL)
             continue;
         p->has_link = true;
@@ -525,35 +533,35 @@ static void on_chat_message(client *c, const proto_msg *m)
     client_event *ev;
     switch (m->type) {
     case PROTO_CHAT_RELAY:
-        note_chat_seq(c, m->u.chat_relay.seq);
-        if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
+        client_note_chat_seq(c, m->u.chat_relay.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
             ev->player_id = m->u.chat_relay.from_id;
             ev->seq = m->u.chat_relay.seq;
-            set_event_text(ev, m->u.chat_relay.text);
+            client_set_event_text(ev, m->u.chat_relay.text);
         }
         break;
     case PROTO_TEXT_CHAT_RELAY:
-        note_chat_seq(c, m->u.text_chat_relay.seq);
-        if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
+        client_note_chat_seq(c, m->u.text_chat_relay.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
             ev->from_text = true;
             ev->seq = m->u.text_chat_relay.seq;
-            copy_text(ev->sender, sizeof ev->sender, m->u.text_chat_relay.name.bytes,
-                      m->u.text_chat_relay.name.len);
-            set_event_text(ev, m->u.text_chat_relay.text);
+            client_copy_text(ev->sender, sizeof ev->sender, m->u.text_chat_relay.name.bytes,
+                             m->u.text_chat_relay.name.len);
+            client_set_event_text(ev, m->u.text_chat_relay.text);
         }
         break;
     case PROTO_CHAT_ACK:
-        note_chat_seq(c, m->u.chat_ack.seq);
-        if ((ev = push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
+        client_note_chat_seq(c, m->u.chat_ack.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
             ev->msg_id = m->u.chat_ack.msg_id;
             ev->seq = m->u.chat_ack.seq;
         }
         break;
     case PROTO_CHAT_REFUSED:
-        if ((ev = push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
             ev->msg_id = m->u.chat_refused.msg_id;
             ev->reason = m->u.chat_refused.reason;
-            set_event_text(ev, m->u.chat_refused.text);
+            client_set_event_text(ev, m->u.chat_refused.text);
         }
         break;
     default:
@@ -566,7 +574,7 @@ static void on_pong(client *c, const proto_msg *m, uint64_t now_us)
     if (m->u.pong.client_us > now_us)
         return; /* not a ping of ours */
     c->view.ping_rtt_us = now_us - m->u.pong.client_us;
-    client_event *ev = push_event(c, CLIENT_EV_PONG);
+    client_event *ev = client_push_event(c, CLIENT_EV_PONG);
     if (ev != NULL) {
         ev->rtt_us = c->view.ping_rtt_us;
         ev->sent_us = m->u.pong.client_us;
@@ -578,6 +586,8 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
 {
     proto_msg msg;
     if (proto_decode(data, len, &msg) != PROTO_OK)
+        return;
+    if (client_lobby_on_receive(c, &msg, now_us))
         return;
     switch (msg.type) {
     case PROTO_WELCOME:
@@ -611,19 +621,25 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
 }
 
 /* With a token from an earlier welcome, asks for that seat back and for the
- * chat missed since last_chat_seq. */
+ * chat missed since last_chat_seq; without one, joins our lobby, or goes to
+ * the lobby list when we browse (or were at the list when the connection
+ * was lost). */
 static void send_hello(client *c, uint64_t now_us)
 {
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr(c->name);
-    m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+    m.u.hello.mode = c->at_list ? PROTO_HELLO_BROWSE : PROTO_HELLO_JOIN;
+    if (!c->at_list) {
+        m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+        m.u.hello.password = proto_str_from_cstr(c->password);
+    }
     if (c->has_token) {
-        m.u.hello.resume = 1;
+        m.u.hello.mode = PROTO_HELLO_RESUME;
         memcpy(m.u.hello.token, c->token, PROTO_TOKEN_BYTES);
         m.u.hello.last_chat_seq = c->view.last_chat_seq;
     }
     c->view.state = CLIENT_JOINING;
-    if (send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true) != CLIENT_OK)
+    if (client_send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true) != CLIENT_OK)
         connection_over(c, CLIENT_DISCONNECTED, 0, proto_str_from_cstr("cannot send hello"),
                         now_us);
 }

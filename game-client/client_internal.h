@@ -55,6 +55,17 @@ struct client {
     uint64_t jitter_state;
     uint32_t next_msg_id;
     uint32_t next_pos_seq;
+    /* Lobbies: the password of the lobby we join (HELLO JOIN), and where
+     * a reconnection without a seat to resume goes: the list (HELLO
+     * BROWSE) or the lobby we were in (HELLO JOIN). */
+    char password[PROTO_MAX_PASSWORD_BYTES + 1];
+    bool at_list;
+    /* A CREATE_LOBBY or JOIN_LOBBY is on its way: its WELCOME makes its
+     * lobby and password ours. */
+    bool move_pending;
+    char move_password[PROTO_MAX_PASSWORD_BYTES + 1];
+    uint32_t next_request_id;
+    client_lobby_list *list; /* the newest LOBBY_LIST; allocated on the first */
     client_view view;
     event_queue events;
     uint8_t scratch[PROTO_MAX_MESSAGE_BYTES];
@@ -77,5 +88,24 @@ void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us);
 /* The handshake timeout and the next reconnection attempt. */
 void client_run_timers(client *c, uint64_t now_us);
 void client_refresh_rtt(client *c);
+/* Copies a length-delimited string, NUL-terminated, cut to fit dst. */
+size_t client_copy_text(char *dst, size_t cap, const char *src, size_t len);
+/* Appends a zeroed event of the given type, or NULL when out of memory. */
+client_event *client_push_event(client *c, client_event_type type);
+void client_set_event_text(client_event *ev, proto_str s);
+client_player *client_find_player_mut(client *c, uint16_t id);
+/* Encodes and queues a message on the client's connection. */
+int client_send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable);
+/* Notes a lobby chat sequence number (0, a direct message's, is none). */
+void client_note_chat_seq(client *c, uint32_t seq);
+
+/* ---- client_lobby.c: lobby messages and the lobby half of the view -------- */
+
+/* A WELCOME put us in a lobby: a new seat starts with a fresh lobby view. */
+void client_lobby_entered(client *c, bool resumed);
+/* Handles the lobby messages (LOBBY_LIST, LOBBY_REFUSED, LOBBY_EXITED,
+ * LOBBY_STATE, COUNTDOWN, COUNTDOWN_CANCELLED, GAME_STARTING,
+ * DIRECT_CHAT_RELAY); false for any other type. */
+bool client_lobby_on_receive(client *c, const proto_msg *m, uint64_t now_us);
 
 #endif
