@@ -533,7 +533,7 @@ void server_begin_shutdown(server *s)
     s->shutting_down = true;
     log_info("server", "shutting down: disconnecting %u sessions", s->session_count);
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
-        if (s->sessions[i].state == SESSION_HANDSHAKE ||
-            s->sessions[i].state == SESSION_BROWSING || s->sessions[i].state == SESSION_JOINED)
+        if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_BROWSING ||
+            s->sessions[i].state == SESSION_JOINED)
             server_close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
 }

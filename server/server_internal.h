@@ -140,9 +140,8 @@ void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_
 void server_send_lobby_state(server *s, const lobby *l);
 void server_resend_lobby_state(server *s, uint32_t handle, const lobby *l);
 /* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
-void server_lobby_refuse(server *s, uint32_t handle, proto_type request,
-                         proto_lobby_refusal reason, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* LOBBY_EXITED (reason, text) to one session. */
 void server_send_exited(server *s, uint32_t handle, proto_exit_reason reason, const char *text);
 /* lobby_admit for the session's name and measured round trip; also

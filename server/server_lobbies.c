@@ -64,17 +64,16 @@ static void send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
 
 /* ---- refusals ------------------------------------------------------------- */
 
-void server_lobby_refuse(server *s, uint32_t handle, proto_type request,
-                         proto_lobby_refusal reason, const char *fmt, ...)
+void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
+                         const char *fmt, ...)
 {
     char text[PROTO_MAX_STR8_BYTES + 1];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_info("server", "lobby refused peer=%s request=%s reason=%s: %s",
-             s->sessions[handle].label, proto_type_name(request), proto_refusal_text(reason),
-             text);
+    log_info("server", "lobby refused peer=%s request=%s reason=%s: %s", s->sessions[handle].label,
+             proto_type_name(request), proto_refusal_text(reason), text);
     proto_msg m = {.type = PROTO_LOBBY_REFUSED};
     m.u.lobby_refused.request = (uint8_t)request;
     m.u.lobby_refused.reason = (uint8_t)reason;
@@ -122,9 +121,8 @@ static void announce_join(server *s, uint32_t handle, const lobby *l)
     proto_msg joined = {.type = PROTO_PLAYER_JOINED};
     server_fill_player(&joined.u.joined, me);
     server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
-    uint32_t last_seen = l->chat_seq > PROTO_JOIN_HISTORY_LINES
-                             ? l->chat_seq - PROTO_JOIN_HISTORY_LINES
-                             : 0;
+    uint32_t last_seen =
+        l->chat_seq > PROTO_JOIN_HISTORY_LINES ? l->chat_seq - PROTO_JOIN_HISTORY_LINES : 0;
     server_replay_chat(s, handle, l, me->id, last_seen);
 }
 
@@ -198,13 +196,12 @@ static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lob
                       ln, capacity);
         break;
     case LOBBY_ERR_STARTED:
-        server_reject(s, handle, PROTO_REASON_LOBBY_STARTED,
-                      "lobby '%.*s' is starting or in game", n, ln);
+        server_reject(s, handle, PROTO_REASON_LOBBY_STARTED, "lobby '%.*s' is starting or in game",
+                      n, ln);
         break;
     case LOBBY_ERR_KICKED:
-        server_reject(s, handle, PROTO_REASON_KICKED,
-                      "kicked from '%.*s'; you may rejoin in %u s", n, ln,
-                      (unsigned)((wait_us + 999999) / 1000000));
+        server_reject(s, handle, PROTO_REASON_KICKED, "kicked from '%.*s'; you may rejoin in %u s",
+                      n, ln, (unsigned)((wait_us + 999999) / 1000000));
         break;
     case LOBBY_ERR_RTT_TOO_HIGH:
         server_reject(s, handle, PROTO_REASON_RTT_TOO_HIGH,
@@ -224,8 +221,7 @@ static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lob
         server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
         break;
     default:
-        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "cannot join: %s",
-                      lobby_strerror(err));
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "cannot join: %s", lobby_strerror(err));
     }
 }
 
@@ -259,8 +255,8 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
         return;
     }
     uint64_t wait_us = 0;
-    int err = server_admit(s, handle, &s->lobbies.lobbies[index], m->u.hello.password, now_us,
-                           &wait_us);
+    int err =
+        server_admit(s, handle, &s->lobbies.lobbies[index], m->u.hello.password, now_us, &wait_us);
     if (err == LOBBY_OK)
         err = server_enter_lobby(s, handle, index, now_us);
     if (err != LOBBY_OK)
@@ -305,8 +301,8 @@ static void refuse_join(server *s, uint32_t handle, proto_type request, int err,
                             "lobby '%s' needs the right password", l->name);
         break;
     case LOBBY_ERR_FULL:
-        server_lobby_refuse(s, handle, request, PROTO_LOBBY_FULL,
-                            "lobby '%s' is full (%u players)", l->name, (unsigned)l->capacity);
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_FULL, "lobby '%s' is full (%u players)",
+                            l->name, (unsigned)l->capacity);
         break;
     case LOBBY_ERR_STARTED:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_STARTED,
@@ -376,8 +372,7 @@ static void join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t 
 static lobby_settings create_settings(const server *s, const proto_msg *m)
 {
     lobby_settings in = {
-        .capacity = m->u.create_lobby.capacity ? m->u.create_lobby.capacity
-                                               : s->cfg.lobby_capacity,
+        .capacity = m->u.create_lobby.capacity ? m->u.create_lobby.capacity : s->cfg.lobby_capacity,
         .password = m->u.create_lobby.password,
         .max_rtt_ms = m->u.create_lobby.max_rtt_ms,
         .meta = m->u.create_lobby.meta,

@@ -20,8 +20,8 @@ static void refuse_not_owner(server *s, uint32_t handle, proto_type request, con
                         owner ? owner->name : "nobody");
 }
 
-static void refuse_no_such_player(server *s, uint32_t handle, proto_type request,
-                                  const lobby *l, uint16_t id)
+static void refuse_no_such_player(server *s, uint32_t handle, proto_type request, const lobby *l,
+                                  uint16_t id)
 {
     server_lobby_refuse(s, handle, request, PROTO_LOBBY_NO_SUCH_PLAYER,
                         "player %u is not another member of '%s'", (unsigned)id, l->name);
@@ -127,8 +127,8 @@ static void configure(server *s, uint32_t handle, const proto_msg *m)
         return;
     }
     lobby_settings in = {
-        .capacity = m->u.configure_lobby.capacity ? m->u.configure_lobby.capacity
-                                                  : s->cfg.lobby_capacity,
+        .capacity =
+            m->u.configure_lobby.capacity ? m->u.configure_lobby.capacity : s->cfg.lobby_capacity,
         .password = m->u.configure_lobby.password,
         .max_rtt_ms = m->u.configure_lobby.max_rtt_ms,
         .meta = m->u.configure_lobby.meta,
@@ -142,7 +142,8 @@ static void configure(server *s, uint32_t handle, const proto_msg *m)
                             "%s", why);
         return;
     }
-    log_info("server", "configure lobby=%s by=%s changes=0x%x capacity=%u password=%s "
+    log_info("server",
+             "configure lobby=%s by=%s changes=0x%x capacity=%u password=%s "
              "max_rtt_ms=%u meta=%u",
              l->name, se->name, (unsigned)m->u.configure_lobby.changes, (unsigned)l->capacity,
              l->password_len ? "yes" : "no", (unsigned)l->max_rtt_ms, (unsigned)l->meta_count);
@@ -211,8 +212,7 @@ void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     const lobby_player *target = to == se->player_id ? NULL : lobby_player_find(l, to);
     char why[96];
     if (target == NULL) {
-        snprintf(why, sizeof why, "player %u is not another member of '%s'", (unsigned)to,
-                 l->name);
+        snprintf(why, sizeof why, "player %u is not another member of '%s'", (unsigned)to, l->name);
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_NO_SUCH_PLAYER, why);
         return;
     }
@@ -230,6 +230,6 @@ void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     relay.u.direct_chat_relay.text = m->u.direct_chat.text;
     server_send_one(s, target->session, &relay, PROTO_CHANNEL_RELIABLE, true);
     s->stats.direct_chats++;
-    log_info("server", "direct chat lobby=%s from=%u to=%u bytes=%zu", l->name, se->player_id,
-             to, m->u.direct_chat.text.len);
+    log_info("server", "direct chat lobby=%s from=%u to=%u bytes=%zu", l->name, se->player_id, to,
+             m->u.direct_chat.text.len);
 }

@@ -27,8 +27,7 @@ static bool resume_allowed(server *s, const session *se, uint64_t now_us)
 
 /* Sends the lines the player missed: everything after last_seen still kept,
  * except its own (those it had acknowledgements for, or will see as lost). */
-void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
-                        uint32_t last_seen)
+void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me, uint32_t last_seen)
 {
     uint32_t from = last_seen + 1;
     if (l->chat_seq - last_seen > LOBBY_HISTORY)
