@@ -173,6 +173,17 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PONG:
     case CLIENT_EV_RECONNECTING: /* lobby-chat does not ask for reconnection */
         break;
+    /* Lobby events (issue 8): the client core does not raise them yet;
+     * lobby-chat's lobby commands come with the client's change. */
+    case CLIENT_EV_LOBBY_LIST:
+    case CLIENT_EV_LOBBY_REFUSED:
+    case CLIENT_EV_LOBBY_EXITED:
+    case CLIENT_EV_LOBBY_STATE:
+    case CLIENT_EV_COUNTDOWN:
+    case CLIENT_EV_COUNTDOWN_CANCELLED:
+    case CLIENT_EV_GAME_STARTING:
+    case CLIENT_EV_DIRECT_CHAT:
+        break;
     }
 }
 

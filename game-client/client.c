@@ -38,6 +38,7 @@ struct client {
      * and answers with a reasoned reject. */
     char name[PROTO_MAX_STR8_BYTES + 1];
     char lobby[PROTO_MAX_STR8_BYTES + 1];
+    char password[PROTO_MAX_STR8_BYTES + 1];
     ENetPeer *peer; /* NULL between connections: the slot may serve another client */
     ENetAddress addr;
     uint64_t started_us;
@@ -234,7 +235,8 @@ static void note_due(client *c)
 static int check_config(const client_config *cfg, ENetAddress *addr)
 {
     if (cfg->name == NULL || cfg->host == NULL || strlen(cfg->name) > PROTO_MAX_STR8_BYTES ||
-        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES))
+        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES) ||
+        (cfg->password != NULL && strlen(cfg->password) > PROTO_MAX_STR8_BYTES))
         return CLIENT_ERR_ARG;
     *addr = (ENetAddress){.port = cfg->port};
     return enet_address_set_host(addr, cfg->host) == 0 ? CLIENT_OK : CLIENT_ERR_ADDRESS;
@@ -255,8 +257,10 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
     /* Own copies: the caller's strings need not outlive this call. */
     snprintf(c->name, sizeof c->name, "%s", cfg->name);
     snprintf(c->lobby, sizeof c->lobby, "%s", cfg->lobby ? cfg->lobby : "");
+    snprintf(c->password, sizeof c->password, "%s", cfg->password ? cfg->password : "");
     c->cfg.name = c->name;
     c->cfg.lobby = c->lobby;
+    c->cfg.password = c->password;
     c->cfg.host = NULL;
     c->addr = addr;
     c->net = n;
@@ -805,8 +809,9 @@ static void send_hello(client *c, uint64_t now_us)
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr(c->name);
     m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+    m.u.hello.password = proto_str_from_cstr(c->password);
     if (c->has_token) {
-        m.u.hello.resume = 1;
+        m.u.hello.mode = PROTO_HELLO_RESUME;
         memcpy(m.u.hello.token, c->token, PROTO_TOKEN_BYTES);
         m.u.hello.last_chat_seq = c->view.last_chat_seq;
     }
