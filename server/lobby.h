@@ -223,7 +223,7 @@ int lobby_give_ownership(lobby *l, uint16_t by_id, uint16_t to_id);
 int lobby_set_ready(lobby *l, uint16_t player_id, bool ready, bool *cancelled);
 /* The owner starts the countdown: LOBBY_OK (state STARTING, start_tick set),
  * NOT_OWNER, STARTED, NOT_ALL_READY (*not_ready: the first member that is
- * not). */
+ * not ready or whose seat is held while it reconnects). */
 int lobby_start_countdown(lobby *l, uint16_t by_id, uint32_t start_tick,
                           const lobby_player **not_ready);
 /* Back to OPEN from STARTING; false when there was no countdown. */
