@@ -20,6 +20,8 @@ enum {
     LOBBY_MAX_BANS = 16,               /* kick cool-downs remembered per lobby */
     LOBBY_RTT_UNMEASURED = UINT32_MAX, /* a joiner whose round trip is not known yet */
 };
+_Static_assert(LOBBY_HISTORY >= PROTO_JOIN_HISTORY_LINES,
+               "a joiner gets PROTO_JOIN_HISTORY_LINES lines from the history ring");
 
 typedef struct lobby_player {
     uint32_t session; /* the caller's handle for this connection, or LOBBY_NO_SESSION */
