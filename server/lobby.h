@@ -20,7 +20,7 @@ enum {
     LOBBY_MAX_BANS = 16,               /* kick cool-downs remembered per lobby */
     LOBBY_RTT_UNMEASURED = UINT32_MAX, /* a joiner whose round trip is not known yet */
 };
-_Static_assert(LOBBY_HISTORY >= PROTO_JOIN_HISTORY_LINES,
+_Static_assert((int)LOBBY_HISTORY >= (int)PROTO_JOIN_HISTORY_LINES,
                "a joiner gets PROTO_JOIN_HISTORY_LINES lines from the history ring");
 
 typedef struct lobby_player {
