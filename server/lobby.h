@@ -126,6 +126,9 @@ void lobby_set_deinit(lobby_set *set);
 
 /* Index of the open lobby called name, or -1. */
 int lobby_find(const lobby_set *set, proto_str name);
+/* Index of an open lobby whose name has the same key as name (NFKC, case
+ * folded: "Red" and "RED"), or -1: CREATE_LOBBY refuses such look-alikes. */
+int lobby_find_alike(const lobby_set *set, proto_str name);
 
 /* Opens a lobby called name with the set's default capacity and no owner,
  * password, metadata or RTT limit. Returns its index, LOBBY_ERR_EXISTS,

@@ -254,9 +254,10 @@ static void create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
         return;
-    if (lobby_find(&s->lobbies, name) >= 0) {
+    int alike = lobby_find_alike(&s->lobbies, name);
+    if (alike >= 0) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_EXISTS,
-                            "a lobby called '%.*s' exists", (int)name.len, name.bytes);
+                            "a lobby called '%s' exists", s->lobbies.lobbies[alike].name);
         return;
     }
     char why[128];

@@ -508,6 +508,10 @@ static void create_refusals(void **state)
     proto_msg m = create_msg("main", 0, "", 0);
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_EXISTS);
+    m = create_msg("MAIN", 0, "", 0); /* compared as name keys */
+    receive(h, 0, &m);
+    assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_EXISTS);
+    assert_non_null(strstr(h->text, "'main'"));
     m = create_msg("bad\tname", 0, "", 0);
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_NAME_INVALID);
