@@ -309,12 +309,16 @@ static void test_create_with_password_and_metadata_and_list_filters(void **state
     assert_int_equal(l->total, 0);
     assert_int_equal(l->count, 0);
 
-    /* A name in use cannot be created again (lobby names compare as bytes). */
+    /* A name in use cannot be created again, in any case (names compare as
+     * NFKC case-folded keys). */
     s = (client_lobby_settings){.name = "Arena"};
     assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_REFUSED);
     assert_int_equal(ev->msg_id, PROTO_CREATE_LOBBY);
     assert_int_equal(ev->reason, PROTO_LOBBY_EXISTS);
+    s.name = "ARENA";
+    assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
+    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_EXISTS);
     assert_string_equal(client_get_view(bob->c)->lobby, "duel"); /* stayed */
 }
 
