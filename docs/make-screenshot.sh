@@ -27,7 +27,7 @@ say alice 0.2 "hi all, anyone up for a round?" "map: harbour"
 say bob 0.5 "sure! give me a minute" "ready when you are"
 
 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
-    "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name carol \
+    "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name carol --lobby main \
     --size 1024x640 --frames 150 --screenshot "$dir/shot.bmp" --autotype "on my way ✓"
 
 python3 - "$dir/shot.bmp" docs/screenshot.png <<'PY'

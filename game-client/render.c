@@ -11,32 +11,14 @@ enum {
     STATUS_H = 24,
     SIDEBAR_W = 220,
     CHAT_H = 170,
-    MARGIN = 8,   /* around the room and between panels */
-    PAD = 8,      /* inside panels */
-    ROW_H = 24,   /* sidebar player rows */
-    SWATCH = 12,  /* sidebar colour swatch */
+    MARGIN = 8,          /* around the room and between panels */
+    PAD = 8,             /* inside panels */
+    SWATCH = 12,         /* sidebar colour swatch */
+    SIDEBAR_HEAD_H = 60, /* title, lobby name, lobby state, rule */
+    BTN_H = 26,
+    BTN_GAP = 6,
     FONT_PX = 14, /* names, chat, status */
     SMALL_PX = 12,
-};
-
-/* Palette, 0xRRGGBB. */
-enum {
-    COL_STATUS_BG = 0x0E1015,
-    COL_PANEL = 0x1B1E27,
-    COL_PANEL_EDGE = 0x2B303D,
-    COL_ROW_ME = 0x262B38,
-    COL_INPUT_BG = 0x10121A,
-    COL_GRID = 0x2A2F3D,
-    COL_GRID_MAJOR = 0x313747,
-    COL_ROOM_EDGE = 0x414A60,
-    COL_TEXT = 0xE4E7EE,
-    COL_LABEL = 0xF0F2F7, /* avatar names: light, never pure white */
-    COL_DIM = 0x8D93A3,
-    COL_FAINT = 0x5C6273,
-    COL_OK = 0x6EDC8A,
-    COL_WARN = 0xF2C94C,
-    COL_BAD = 0xF0625A,
-    COL_ACKED = 0x7FBF95,
 };
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -77,6 +59,69 @@ void renderer_destroy(renderer *r)
 
 /* ---- layout ------------------------------------------------------------ */
 
+/* The sidebar's panel, its inside, and in it the member rows above two rows
+ * of buttons: [Ready][Leave] and the owner's [Start][Kick][Owner]. */
+static SDL_Rect sidebar_box(const render_layout *l)
+{
+    SDL_Rect box = l->sidebar;
+    int m = draw_mini(MARGIN, box.w / 8);
+    box = (SDL_Rect){box.x, box.y + m, draw_maxi(0, box.w - m), draw_maxi(0, box.h - 2 * m)};
+    return box;
+}
+
+static void split_row(SDL_Rect row, const render_button *which, int n, SDL_Rect *buttons)
+{
+    int w = (row.w - BTN_GAP * (n - 1)) / n;
+    for (int i = 0; i < n; i++)
+        buttons[which[i]] = (SDL_Rect){row.x + i * (w + BTN_GAP), row.y, draw_maxi(0, w), row.h};
+}
+
+static void layout_sidebar(render_layout *out)
+{
+    SDL_Rect in = draw_inset(sidebar_box(out), PAD);
+    int buttons_h = 2 * BTN_H + BTN_GAP;
+    int members_y = in.y + SIDEBAR_HEAD_H;
+    int members_h = in.h - SIDEBAR_HEAD_H - buttons_h - PAD;
+    if (members_h < RENDER_MEMBER_ROW_H || in.w < 120) {
+        /* too small for buttons: rows only */
+        out->members = (SDL_Rect){in.x, members_y, in.w, draw_maxi(0, in.h - SIDEBAR_HEAD_H)};
+        return;
+    }
+    out->members = (SDL_Rect){in.x, members_y, in.w, members_h};
+    SDL_Rect row2 = {in.x, in.y + in.h - BTN_H, in.w, BTN_H};
+    SDL_Rect row1 = {in.x, row2.y - BTN_GAP - BTN_H, in.w, BTN_H};
+    static const render_button first[] = {RENDER_BTN_READY, RENDER_BTN_LEAVE};
+    static const render_button second[] = {RENDER_BTN_START, RENDER_BTN_KICK, RENDER_BTN_GIVE};
+    split_row(row1, first, 2, out->buttons);
+    split_row(row2, second, 3, out->buttons);
+}
+
+SDL_Rect render_member_row(const render_layout *l, int index)
+{
+    SDL_Rect row = {l->members.x - 2, l->members.y + index * RENDER_MEMBER_ROW_H, l->members.w + 4,
+                    RENDER_MEMBER_ROW_H};
+    if (index < 0 || row.y + row.h > l->members.y + l->members.h)
+        return (SDL_Rect){0, 0, 0, 0};
+    return row;
+}
+
+static bool hit(SDL_Rect rc, int x, int y)
+{
+    SDL_Point p = {x, y};
+    return !draw_rect_empty(&rc) && SDL_PointInRect(&p, &rc);
+}
+
+render_hit render_lobby_hit(const render_layout *l, const game_view *view, int x, int y)
+{
+    for (int b = RENDER_BTN_READY; b < RENDER_BTN_COUNT; b++)
+        if (hit(l->buttons[b], x, y))
+            return (render_hit){RENDER_HIT_BUTTON, b};
+    for (int i = 0; i < draw_mini(view->avatar_count, PROTO_MAX_LOBBY_PLAYERS); i++)
+        if (hit(render_member_row(l, i), x, y))
+            return (render_hit){RENDER_HIT_MEMBER, i};
+    return (render_hit){RENDER_HIT_NONE, 0};
+}
+
 void render_layout_for(int width, int height, render_layout *out)
 {
     int w = draw_maxi(0, width), h = draw_maxi(0, height);
@@ -102,6 +147,7 @@ void render_layout_for(int width, int height, render_layout *out)
     out->room =
         (SDL_Rect){area.x + (area.w - room_w) / 2, area.y + (area.h - room_h) / 2, room_w, room_h};
     out->scale = scale;
+    layout_sidebar(out);
 }
 
 void render_world_to_screen(const render_layout *l, float x, float y, int *sx, int *sy)
@@ -111,6 +157,27 @@ void render_world_to_screen(const render_layout *l, float x, float y, int *sx, i
 }
 
 /* ---- the room ---------------------------------------------------------- */
+
+/* The countdown ("Starting in 3") or, once it is over, "Game starting!",
+ * across the top of the room. */
+static void paint_banner(renderer *r, const game_view *view, const SDL_Rect *room)
+{
+    char text[64];
+    uint32_t bg;
+    if (view->countdown_ms > 0) {
+        snprintf(text, sizeof text, "Game starts in %u\xE2\x80\xA6",
+                 (unsigned)((view->countdown_ms + 999) / 1000));
+        bg = RENDER_COUNTDOWN;
+    } else if (view->starting_notice) {
+        snprintf(text, sizeof text, "Game starting!");
+        bg = RENDER_GAME_STARTING;
+    } else {
+        return;
+    }
+    int w = draw_mini(280, room->w - 20), h = draw_mini(40, room->h / 4);
+    SDL_Rect rc = {room->x + (room->w - w) / 2, room->y + 14, w, h};
+    draw_banner(r, rc, bg, text);
+}
 
 static void paint_room(renderer *r, const game_view *view, const render_layout *l)
 {
@@ -194,6 +261,7 @@ static void paint_room(renderer *r, const game_view *view, const render_layout *
         draw_text_n(r, r->small, label, strlen(label), x, y, COL_LABEL, true);
     }
     draw_clip_to(s, NULL);
+    paint_banner(r, view, room);
 }
 
 /* ---- the sidebar ------------------------------------------------------- */
@@ -203,12 +271,111 @@ static uint32_t rtt_colour(unsigned rtt_ms)
     return rtt_ms < 80 ? COL_OK : (rtt_ms < 200 ? COL_WARN : COL_BAD);
 }
 
+static const char *lobby_state_text(uint8_t state)
+{
+    switch (state) {
+    case PROTO_LOBBY_OPEN:
+        return "open";
+    case PROTO_LOBBY_STARTING:
+        return "starting";
+    case PROTO_LOBBY_IN_GAME:
+        return "in game";
+    default:
+        return "";
+    }
+}
+
+/* "open · password · mode=ctf map=harbour" */
+static void lobby_summary(const game_view *view, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s%s", lobby_state_text(view->lobby_state),
+                     view->has_password ? " \xC2\xB7 password" : "");
+    for (int i = 0; i < view->meta_count && n > 0 && (size_t)n < size; i++)
+        n += snprintf(out + n, size - (size_t)n, "%s%s=%s", i == 0 ? " \xC2\xB7 " : " ",
+                      view->meta[i].key, view->meta[i].value);
+}
+
+/* The link as the server measures it: "23 ms  ±4  0.5% loss". */
+static void link_text(const game_avatar *a, char *out, size_t size, uint32_t *rgb)
+{
+    if (a->reconnecting) {
+        snprintf(out, size, "reconnecting\xE2\x80\xA6");
+        *rgb = COL_WARN;
+    } else if (!a->has_link) {
+        snprintf(out, size, "-- ms");
+        *rgb = COL_FAINT;
+    } else {
+        snprintf(out, size, "%u ms  \xC2\xB1%u  %u.%u%% loss", (unsigned)a->rtt_ms,
+                 (unsigned)a->jitter_ms, (unsigned)(a->loss_permyriad / 100),
+                 (unsigned)(a->loss_permyriad % 100 / 10));
+        *rgb = rtt_colour(a->rtt_ms);
+    }
+}
+
+static void paint_member(renderer *r, const game_avatar *a, SDL_Rect row)
+{
+    SDL_Renderer *s = r->sdl;
+    if (a->selected)
+        draw_fill_rounded(s, row, 4, RENDER_SELECTED, 255);
+    else if (a->is_me)
+        draw_fill_rounded(s, row, 4, COL_ROW_ME, 255);
+    int font_h = TTF_FontHeight(r->font), small_h = TTF_FontHeight(r->small);
+    int top = row.y + 3, x = row.x + 6;
+    SDL_Rect sw = {x, top + (font_h - SWATCH) / 2, SWATCH, SWATCH};
+    draw_fill_rounded(s, sw, 3, a->colour & 0xFFFFFF, 255);
+
+    int ready_cx = row.x + row.w - 12;
+    draw_ready_marker(r, ready_cx, top + font_h / 2, a->ready);
+
+    int name_x = sw.x + SWATCH + 8;
+    int crown_w = a->is_owner ? 18 : 0;
+    int name_max = ready_cx - 12 - name_x - crown_w;
+    const char *you = " (you)";
+    int you_w = a->is_me ? draw_text_width(r->small, you) : 0;
+    char name[PROTO_MAX_NAME_BYTES + 1];
+    size_t nlen = draw_bounded_len(a->name, PROTO_MAX_NAME_BYTES);
+    memcpy(name, a->name, nlen);
+    name[nlen] = '\0';
+    TTF_Font *name_font = a->is_me ? r->bold : r->font;
+    if (you_w > 0 && draw_text_width(name_font, name) + you_w > name_max)
+        you_w = 0; /* too narrow: the row's highlight alone marks us */
+    int nw = draw_text_fit(r, name_font, name, name_x, top, name_max - you_w, COL_TEXT);
+    if (a->is_owner)
+        draw_crown(s, name_x + nw + 3, top + (font_h - 10) / 2);
+    if (you_w > 0)
+        draw_text(r, r->small, you, name_x + nw + crown_w, top + 1, COL_DIM);
+
+    char link[64];
+    uint32_t link_rgb;
+    link_text(a, link, sizeof link, &link_rgb);
+    draw_text_fit(r, r->small, link, name_x, top + font_h + 1, row.x + row.w - 6 - name_x,
+                  link_rgb);
+    (void)small_h;
+}
+
+static void paint_lobby_buttons(renderer *r, const game_view *view, const render_layout *l)
+{
+    bool joined = view->conn == GAME_JOINED;
+    bool me_ready = false, other_selected = false;
+    for (int i = 0; i < draw_mini(view->avatar_count, PROTO_MAX_LOBBY_PLAYERS); i++) {
+        if (view->avatars[i].is_me)
+            me_ready = view->avatars[i].ready;
+        if (view->avatars[i].selected)
+            other_selected = true;
+    }
+    bool owner = joined && view->i_own;
+    draw_button(r, l->buttons[RENDER_BTN_READY], me_ready ? "Unready (R)" : "Ready (R)", !me_ready,
+                joined);
+    draw_button(r, l->buttons[RENDER_BTN_LEAVE], "Leave (Esc)", false, joined);
+    draw_button(r, l->buttons[RENDER_BTN_START], "Start (P)", true, owner);
+    draw_button(r, l->buttons[RENDER_BTN_KICK], "Kick (K)", false, owner && other_selected);
+    draw_button(r, l->buttons[RENDER_BTN_GIVE], "Owner (O)", false, owner && other_selected);
+}
+
 static void paint_sidebar(renderer *r, const game_view *view, const render_layout *l)
 {
     SDL_Renderer *s = r->sdl;
-    SDL_Rect box = l->sidebar;
-    int m = draw_mini(MARGIN, box.w / 8);
-    box = (SDL_Rect){box.x, box.y + m, box.w - m, box.h - 2 * m};
+    SDL_Rect box = sidebar_box(l);
     if (draw_rect_empty(&box))
         return;
     draw_panel(s, box, COL_PANEL, COL_PANEL_EDGE);
@@ -225,64 +392,37 @@ static void paint_sidebar(renderer *r, const game_view *view, const render_layou
         snprintf(title, sizeof title, "Players %d", count);
     int y = in.y;
     draw_text(r, r->bold, title, in.x, y, COL_TEXT);
-    y += TTF_FontLineSkip(r->bold);
+    y += 19;
     if (view->lobby[0] != '\0') {
         char lobby[PROTO_MAX_LOBBY_NAME_BYTES + 16];
         snprintf(lobby, sizeof lobby, "Lobby: %.*s",
                  (int)draw_bounded_len(view->lobby, PROTO_MAX_LOBBY_NAME_BYTES), view->lobby);
         draw_text_fit(r, r->small, lobby, in.x, y, in.w, COL_DIM);
     }
-    y += TTF_FontLineSkip(r->small) + 4;
-    draw_fill_rect(s, in.x, y, in.w, 1, COL_PANEL_EDGE, 255);
-    y += 5;
+    y += 16;
+    char
+        summary[PROTO_MAX_META_PAIRS * (PROTO_MAX_META_KEY_BYTES + PROTO_MAX_META_VALUE_BYTES + 2) +
+                48];
+    lobby_summary(view, summary, sizeof summary);
+    draw_text_fit(r, r->small, summary, in.x, y, in.w, COL_FAINT);
+    draw_fill_rect(s, in.x, in.y + SIDEBAR_HEAD_H - 5, in.w, 1, COL_PANEL_EDGE, 255);
 
-    int font_h = TTF_FontHeight(r->font), small_h = TTF_FontHeight(r->small);
+    int small_h = TTF_FontHeight(r->small);
     for (int i = 0; i < count; i++) {
-        const game_avatar *a = &view->avatars[i];
-        bool last_row_fits = y + 2 * ROW_H <= in.y + in.h;
-        if (!last_row_fits && i < count - 1) {
+        SDL_Rect row = render_member_row(l, i);
+        if (draw_rect_empty(&row))
+            break;
+        SDL_Rect next = render_member_row(l, i + 1);
+        if (i + 1 < count && draw_rect_empty(&next)) {
             char more[32];
             snprintf(more, sizeof more, "+%d more", count - i);
-            draw_text(r, r->small, more, in.x + 4, y + (ROW_H - small_h) / 2, COL_DIM);
+            draw_text(r, r->small, more, row.x + 6, row.y + (row.h - small_h) / 2, COL_DIM);
             break;
         }
-        if (a->is_me)
-            draw_fill_rounded(s, (SDL_Rect){in.x - 2, y, in.w + 4, ROW_H}, 4, COL_ROW_ME, 255);
-        int mid = y + ROW_H / 2;
-        SDL_Rect sw = {in.x + 4, mid - SWATCH / 2, SWATCH, SWATCH};
-        draw_fill_rounded(s, sw, 3, a->colour & 0xFFFFFF, 255);
-
-        char rtt[16];
-        uint32_t rtt_rgb = COL_FAINT;
-        if (a->has_link) {
-            snprintf(rtt, sizeof rtt, "%u ms", (unsigned)a->rtt_ms);
-            rtt_rgb = rtt_colour(a->rtt_ms);
-        } else {
-            snprintf(rtt, sizeof rtt, "-- ms");
-        }
-        int rtt_w = 0;
-        if (in.w >= 150) { /* no room for it in a narrow sidebar */
-            rtt_w = draw_text_width(r->small, rtt);
-            draw_text(r, r->small, rtt, in.x + in.w - rtt_w - 2, mid - small_h / 2, rtt_rgb);
-        }
-
-        int name_x = sw.x + SWATCH + 8;
-        int name_max = in.x + in.w - rtt_w - 10 - name_x;
-        const char *you = " (you)";
-        int you_w = a->is_me ? draw_text_width(r->small, you) : 0;
-        char name[PROTO_MAX_NAME_BYTES + 1];
-        size_t nlen = draw_bounded_len(a->name, PROTO_MAX_NAME_BYTES);
-        memcpy(name, a->name, nlen);
-        name[nlen] = '\0';
-        TTF_Font *name_font = a->is_me ? r->bold : r->font;
-        if (you_w > 0 && draw_text_width(name_font, name) + you_w > name_max)
-            you_w = 0; /* too narrow: the row's highlight alone marks us */
-        int nw =
-            draw_text_fit(r, name_font, name, name_x, mid - font_h / 2, name_max - you_w, COL_TEXT);
-        if (you_w > 0)
-            draw_text(r, r->small, you, name_x + nw, mid - small_h / 2 + 1, COL_DIM);
-        y += ROW_H;
+        paint_member(r, &view->avatars[i], row);
     }
+    if (view->screen == GAME_SCREEN_LOBBY)
+        paint_lobby_buttons(r, view, l);
     draw_clip_to(s, NULL);
 }
 
@@ -292,6 +432,7 @@ static uint32_t conn_colour(game_conn c)
 {
     switch (c) {
     case GAME_JOINED:
+    case GAME_BROWSING:
         return COL_OK;
     case GAME_CONNECTING:
         return COL_WARN;
@@ -301,10 +442,10 @@ static uint32_t conn_colour(game_conn c)
     }
 }
 
-static void paint_status(renderer *r, const game_view *view, const render_layout *l)
+void render_paint_status(renderer *r, const game_view *view, SDL_Rect status)
 {
     SDL_Renderer *s = r->sdl;
-    const SDL_Rect *st = &l->status;
+    const SDL_Rect *st = &status;
     if (draw_rect_empty(st))
         return;
     draw_fill_rect(s, st->x, st->y, st->w, st->h, COL_STATUS_BG, 255);
@@ -318,7 +459,7 @@ static void paint_status(renderer *r, const game_view *view, const render_layout
 
     int right = st->x + st->w - 10;
     int font_h = TTF_FontHeight(r->font);
-    if (view->conn == GAME_JOINED) {
+    if (view->conn == GAME_JOINED || view->conn == GAME_BROWSING) {
         char rtt[32];
         snprintf(rtt, sizeof rtt, "RTT %u ms", (unsigned)view->rtt_ms);
         int w = draw_text_width(r->font, rtt);
@@ -330,6 +471,7 @@ static void paint_status(renderer *r, const game_view *view, const render_layout
     if (draw_bounded_len(text, sizeof view->status) == 0 ||
         draw_bounded_len(text, sizeof view->status) == sizeof view->status)
         text = view->conn == GAME_JOINED       ? "Joined"
+               : view->conn == GAME_BROWSING   ? "At the lobby list"
                : view->conn == GAME_CONNECTING ? "Connecting\xE2\x80\xA6"
                                                : "Waiting to retry";
     int x = st->x + 26;
@@ -520,9 +662,15 @@ void render_frame(renderer *r, const game_view *view, const ui_state *ui, int wi
     if (view == NULL)
         return;
 
+    if (view->screen == GAME_SCREEN_BROWSER && view->browser != NULL) {
+        render_paint_browser(r, view, width, height);
+        render_paint_status(r, view, l.status);
+        SDL_RenderSetClipRect(s, NULL);
+        return;
+    }
     paint_room(r, view, &l);
     paint_sidebar(r, view, &l);
     paint_chat(r, view, ui, &l);
-    paint_status(r, view, &l);
+    render_paint_status(r, view, l.status);
     SDL_RenderSetClipRect(s, NULL);
 }

@@ -74,8 +74,9 @@ static int run_window(bot *b, uint16_t port, const char *shot, const char *log)
 {
     char server_arg[32];
     snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
-    char *argv[] = {LOBBY_CLIENT_PATH, "--server",   server_arg, "--name", "viewer",
-                    "--size",          "800x500",    "--frames", "90",     "--screenshot",
+    char *argv[] = {LOBBY_CLIENT_PATH, "--server",   server_arg, "--name",
+                    "viewer",          "--lobby",    "main",     "--size",
+                    "800x500",         "--frames",   "90",       "--screenshot",
                     (char *)shot,      "--autotype", TYPED,      NULL};
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     setenv("SDL_AUDIODRIVER", "dummy", 1);
