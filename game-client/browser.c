@@ -267,13 +267,17 @@ static void queue_join(browser *b, const char *lobby, const char *password)
     b->pending.type = BROWSER_ACT_JOIN;
     snprintf(b->pending.lobby, sizeof b->pending.lobby, "%s", lobby);
     snprintf(b->pending.password, sizeof b->pending.password, "%s", password);
+    /* A wrong (or newly set) password re-opens the prompt for this lobby. */
+    if (lobby != b->prompt_lobby)
+        snprintf(b->prompt_lobby, sizeof b->prompt_lobby, "%s", lobby);
     set_status(b, false, "Joining '%s'\xE2\x80\xA6", lobby);
 }
 
 static void open_password_prompt(browser *b, const char *lobby, const char *error)
 {
     b->overlay = BROWSER_OVERLAY_PASSWORD;
-    snprintf(b->prompt_lobby, sizeof b->prompt_lobby, "%s", lobby);
+    if (lobby != b->prompt_lobby)
+        snprintf(b->prompt_lobby, sizeof b->prompt_lobby, "%s", lobby);
     field_set(b, BROWSER_FIELD_PASSWORD, "");
     snprintf(b->dialog_error, sizeof b->dialog_error, "%s", error ? error : "");
     b->focus = BROWSER_FIELD_PASSWORD;
