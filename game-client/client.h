@@ -62,7 +62,7 @@ typedef struct client_lobby_info {
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
     uint8_t players, capacity;
     bool has_password;
-    uint8_t state; /* proto_lobby_state */
+    uint8_t state;                        /* proto_lobby_state */
     char owner[PROTO_MAX_NAME_BYTES + 1]; /* "" when empty */
     bool rtt_known;
     uint16_t median_rtt_ms; /* of its members, as the server measures them */

@@ -367,9 +367,9 @@ static void paint_lobby_buttons(renderer *r, const game_view *view, const render
     draw_button(r, l->buttons[RENDER_BTN_READY], me_ready ? "Unready (R)" : "Ready (R)", !me_ready,
                 joined);
     draw_button(r, l->buttons[RENDER_BTN_LEAVE], "Leave (Esc)", false, joined);
-    draw_button(r, l->buttons[RENDER_BTN_START], "Start (P)", true, owner);
-    draw_button(r, l->buttons[RENDER_BTN_KICK], "Kick (K)", false, owner && other_selected);
-    draw_button(r, l->buttons[RENDER_BTN_GIVE], "Owner (O)", false, owner && other_selected);
+    draw_button(r, l->buttons[RENDER_BTN_START], "Start", true, owner);
+    draw_button(r, l->buttons[RENDER_BTN_KICK], "Kick", false, owner && other_selected);
+    draw_button(r, l->buttons[RENDER_BTN_GIVE], "Owner", false, owner && other_selected);
 }
 
 static void paint_sidebar(renderer *r, const game_view *view, const render_layout *l)

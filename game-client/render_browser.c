@@ -45,7 +45,7 @@ static void layout_filter_bar(browser_layout *l)
     int meta_w = draw_clampi(fb.w * 24 / 100, 60, 240);
     l->fields[BROWSER_FIELD_FILTER_NAME] = (SDL_Rect){fb.x, fb.y, name_w, fb.h};
     l->fields[BROWSER_FIELD_FILTER_META] = (SDL_Rect){fb.x + name_w + 8, fb.y, meta_w, fb.h};
-    static const int toggle_w[BROWSER_TOGGLE_COUNT] = {104, 122, 104};
+    static const int toggle_w[BROWSER_TOGGLE_COUNT] = {108, 136, 100};
     int x = fb.x + name_w + 8 + meta_w + 16;
     for (int t = 0; t < BROWSER_TOGGLE_COUNT; t++) {
         int w = draw_maxi(0, draw_mini(toggle_w[t], end - x));
