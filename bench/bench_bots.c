@@ -653,6 +653,8 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PLAYER_LEFT:
     case CLIENT_EV_PLAYER_STATUS:
         break;
+    default: /* lobby events (list, state, countdown, ...): bots stay in their lobby */
+        break;
     }
 }
 

@@ -1,8 +1,10 @@
 /* lobby-chat: a command-line chat client on the client core, no SDL.
  *   --say TEXT  join, send one message, print its acknowledgement, leave.
- *   otherwise   send each line of stdin; print chat, joins and leaves. */
+ *   otherwise   send each line of stdin (lines starting with '/' are lobby
+ *               commands: chat_cmd.c); print chat, joins, leaves and the
+ *               lobby's events (chat_lobby.c). */
+#include "chat_app.h"
 #include "cli.h"
-#include "client.h"
 #include "clock.h"
 
 #include <enet/enet.h>
@@ -16,7 +18,7 @@
 #include <unistd.h>
 
 enum {
-    LINE_MAX_BYTES = PROTO_MAX_STR16_BYTES, /* what one chat message can carry */
+    LINE_MAX_BYTES = CHAT_LINE_MAX_BYTES,
     LEAVE_GRACE_US = 1000000,
     EXIT_FAILURE_RUNTIME = 1,
     EXIT_USAGE = 2,
@@ -30,45 +32,33 @@ static void on_interrupt(int sig)
     g_interrupted = 1;
 }
 
-typedef struct chat_app {
-    client *c;
-    const char *server_host;
-    uint16_t server_port;
-    const char *say;
-    uint32_t say_id;
-    uint32_t timeout_ms;
-    uint32_t outstanding; /* sent, neither acknowledged nor refused yet */
-    bool stdin_eof;
-    bool line_too_long;
-    size_t line_len;
-    char line[LINE_MAX_BYTES + 1];
-    bool leaving;
-    uint64_t deadline_us; /* 0: none */
-    bool done;
-    int exit_code;
-} chat_app;
-
 static void usage(FILE *to)
 {
     fprintf(to,
-            "Usage: lobby-chat --server HOST[:PORT] --name NAME [--lobby L] [--say TEXT]\n"
+            "Usage: lobby-chat --server HOST[:PORT] --name NAME [--lobby L [--password PW]]\n"
+            "                  [--browse] [--say TEXT]\n"
             "Chat in a lobby from the command line.\n"
             "\n"
             "  --server HOST[:PORT]  lobby server (port defaults to %d)\n"
             "  --name NAME           your player name (1 to %d bytes of UTF-8)\n"
             "  --lobby L             lobby to join (default '%s')\n"
+            "  --password PW         the lobby's password, when it has one\n"
+            "  --browse              join no lobby: start at the lobby list\n"
             "  --say TEXT            send TEXT, print the acknowledgement and exit\n"
             "  --timeout SECONDS     give up on an unanswered server after this (default 5)\n"
             "  --help, --version\n"
             "\n"
             "Without --say, each line of standard input is sent as a message and every chat,\n"
             "join and leave is printed as it arrives; at end of input it waits for the\n"
-            "acknowledgements, then leaves. Exit status: 0 ok, 1 refused, rejected or\n"
-            "unreachable, 2 bad usage.\n",
+            "acknowledgements (and the answers to lobby commands), then leaves. Exit\n"
+            "status: 0 ok, 1 refused, rejected or unreachable, 2 bad usage. A refused\n"
+            "lobby command prints the server's reason and never ends the program.\n"
+            "\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
+    chat_print_commands(to);
 }
 
-static const char *player_name(const chat_app *app, uint16_t id, char *buf, size_t cap)
+const char *chat_player_name(const chat_app *app, uint16_t id, char *buf, size_t cap)
 {
     const client_player *p = client_find_player(app->c, id);
     if (p != NULL)
@@ -102,9 +92,11 @@ static void send_line(chat_app *app, const char *text, size_t len, uint64_t now_
     }
 }
 
-static void print_joined(const chat_app *app)
+static void print_joined(chat_app *app)
 {
     const client_view *v = client_get_view(app->c);
+    snprintf(app->lobby, sizeof app->lobby, "%s", v->lobby);
+    app->lobby_seen = false;
     printf("* joined lobby %s as %s (%u/%u players:", v->lobby,
            client_find_player(app->c, v->my_id)->name, (unsigned)v->player_count,
            (unsigned)v->capacity);
@@ -119,6 +111,8 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
     char buf[16];
     switch (ev->type) {
     case CLIENT_EV_JOINED:
+        if (app->awaiting > 0) /* a /create or /join moved us */
+            app->awaiting--;
         if (app->say != NULL)
             send_line(app, app->say, strlen(app->say), now_us);
         else
@@ -150,10 +144,14 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
         if (app->say == NULL && ev->from_text) /* a plain-text (TCP) client, not a player */
             printf("[text] %s: %s\n", ev->sender, ev->text);
         else if (app->say == NULL)
-            printf("%s: %s\n", player_name(app, ev->player_id, buf, sizeof buf), ev->text);
+            printf("%s: %s\n", chat_player_name(app, ev->player_id, buf, sizeof buf), ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:
         app->outstanding--;
+        if (ev->seq == 0) { /* a direct message's */
+            chat_dm_acked(app, ev->msg_id);
+            break;
+        }
         printf("ack id=%u seq=%u lobby=%s\n", (unsigned)ev->msg_id, (unsigned)ev->seq,
                client_get_view(app->c)->lobby);
         if (app->say != NULL && ev->msg_id == app->say_id)
@@ -173,6 +171,10 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PONG:
     case CLIENT_EV_RECONNECTING: /* lobby-chat does not ask for reconnection */
         break;
+    default:
+        if (app->say == NULL)
+            chat_lobby_event(app, ev);
+        break;
     }
 }
 
@@ -191,6 +193,10 @@ static void take_input(chat_app *app, const char *data, size_t n, uint64_t now_u
             app->line_len--;
         if (app->line_too_long)
             fprintf(stderr, "lobby-chat: line longer than %d bytes not sent\n", LINE_MAX_BYTES);
+        else if (app->line_len > 1 && app->line[0] == '/' && app->line[1] == '/')
+            send_line(app, app->line + 1, app->line_len - 1, now_us); /* "//x" says "/x" */
+        else if (app->line_len > 0 && app->line[0] == '/')
+            chat_command(app, app->line, app->line_len);
         else if (app->line_len > 0)
             send_line(app, app->line, app->line_len, now_us);
         app->line_len = 0;
@@ -214,14 +220,18 @@ static void read_stdin(chat_app *app, uint64_t now_us)
 /* Deadlines, end of input and Ctrl-C: decides when to leave and when to stop. */
 static void check_progress(chat_app *app, uint64_t now_us)
 {
-    bool joined = client_get_view(app->c)->state == CLIENT_JOINED;
+    client_state state = client_get_view(app->c)->state;
+    bool joined = state == CLIENT_JOINED || state == CLIENT_BROWSING;
     bool late = app->deadline_us != 0 && now_us >= app->deadline_us;
     if (app->leaving) {
         app->done = app->done || late;
     } else if (g_interrupted) {
         begin_leave(app, now_us, 0);
-    } else if (joined && app->say == NULL && app->stdin_eof && app->outstanding == 0) {
+    } else if (joined && app->say == NULL && app->stdin_eof && app->outstanding == 0 &&
+               app->awaiting == 0) {
         begin_leave(app, now_us, 0);
+    } else if (late && app->outstanding == 0) {
+        begin_leave(app, now_us, 0); /* a lobby command went unanswered: nothing lost */
     } else if (late) {
         fprintf(stderr, "lobby-chat: %u message(s) not acknowledged within %u s\n",
                 (unsigned)app->outstanding, (unsigned)(app->timeout_ms / 1000));
@@ -232,8 +242,9 @@ static void check_progress(chat_app *app, uint64_t now_us)
 static int run(chat_app *app)
 {
     while (!app->done) {
+        client_state state = client_get_view(app->c)->state;
         bool want_stdin = app->say == NULL && !app->stdin_eof && !app->leaving &&
-                          client_get_view(app->c)->state == CLIENT_JOINED;
+                          (state == CLIENT_JOINED || state == CLIENT_BROWSING);
         struct pollfd fds[2] = {{.fd = client_fd(app->c), .events = POLLIN},
                                 {.fd = STDIN_FILENO, .events = POLLIN}};
         poll(fds, want_stdin ? 2 : 1, 10);
@@ -255,6 +266,8 @@ typedef struct chat_options {
     uint16_t port;
     const char *name;
     const char *lobby;
+    const char *password;
+    bool browse;
     const char *say;
     uint32_t timeout_ms;
 } chat_options;
@@ -277,11 +290,23 @@ static bool parse_seconds(const char *text, uint32_t *ms)
 /* Returns -1 to continue, or an exit status. */
 static int parse_options(int argc, char **argv, chat_options *o)
 {
-    enum { OPT_SERVER = 1000, OPT_NAME, OPT_LOBBY, OPT_SAY, OPT_TIMEOUT, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_SERVER = 1000,
+        OPT_NAME,
+        OPT_LOBBY,
+        OPT_PASSWORD,
+        OPT_BROWSE,
+        OPT_SAY,
+        OPT_TIMEOUT,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option longopts[] = {
         {"server", required_argument, NULL, OPT_SERVER},
         {"name", required_argument, NULL, OPT_NAME},
         {"lobby", required_argument, NULL, OPT_LOBBY},
+        {"password", required_argument, NULL, OPT_PASSWORD},
+        {"browse", no_argument, NULL, OPT_BROWSE},
         {"say", required_argument, NULL, OPT_SAY},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"help", no_argument, NULL, OPT_HELP},
@@ -302,6 +327,12 @@ static int parse_options(int argc, char **argv, chat_options *o)
             break;
         case OPT_LOBBY:
             o->lobby = optarg;
+            break;
+        case OPT_PASSWORD:
+            o->password = optarg;
+            break;
+        case OPT_BROWSE:
+            o->browse = true;
             break;
         case OPT_SAY:
             o->say = optarg;
@@ -329,6 +360,10 @@ static int parse_options(int argc, char **argv, chat_options *o)
     if (strlen(o->name) > PROTO_MAX_STR8_BYTES ||
         (o->lobby && strlen(o->lobby) > PROTO_MAX_STR8_BYTES))
         return fail_usage("--name and --lobby must be at most 255 bytes", NULL);
+    if (o->password && strlen(o->password) > PROTO_MAX_PASSWORD_BYTES)
+        return fail_usage("--password must be at most 32 bytes", NULL);
+    if (o->browse && (o->lobby || o->say))
+        return fail_usage("--browse joins no lobby: not with --lobby or --say", NULL);
     return -1;
 }
 
@@ -352,6 +387,8 @@ int main(int argc, char **argv)
     cfg.port = o.port;
     cfg.name = o.name;
     cfg.lobby = o.lobby;
+    cfg.password = o.password;
+    cfg.browse = o.browse;
     cfg.timeout_ms = o.timeout_ms;
     static chat_app app; /* large line buffer: keep it off the stack */
     app.say = o.say;

@@ -1,62 +1,8 @@
-#include "client.h"
+#include "client_internal.h"
 
-#include <enet/enet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Pending events, oldest first: a growable ring, so no event is ever dropped
- * however long the caller waits between drains. Its capacity is a power of
- * two, so indices wrap with a mask instead of a division. */
-typedef struct event_queue {
-    client_event *items;
-    size_t head, count, cap;
-} event_queue;
-
-/* The ENet host behind one or many clients. Each client owns at most one of
- * its peers at a time, and the peer's data points back at that client (NULL
- * while no client owns it), so an event is handed to the client whose
- * connection it belongs to and never to a client that reused the slot. */
-struct client_net {
-    ENetHost *host;
-    client **clients; /* registered clients, any order; cap = max_clients */
-    size_t count, cap;
-    client **ready; /* clients with events not yet announced to the caller */
-    size_t ready_count;
-    uint64_t next_due_us; /* no client has a timer before this */
-    client_traffic traffic;
-};
-
-struct client {
-    client_config cfg;
-    client_net *net;
-    bool owns_net; /* client_create: a private net, destroyed with the client */
-    size_t net_slot;
-    bool in_ready;
-    uint64_t due_us; /* its next timer (handshake timeout, reconnection) */
-    /* Sent as given, even when too long or invalid: the server is the judge
-     * and answers with a reasoned reject. */
-    char name[PROTO_MAX_STR8_BYTES + 1];
-    char lobby[PROTO_MAX_STR8_BYTES + 1];
-    ENetPeer *peer; /* NULL between connections: the slot may serve another client */
-    ENetAddress addr;
-    uint64_t started_us;
-    bool leaving;
-    uint8_t token[PROTO_TOKEN_BYTES];
-    bool has_token;
-    uint32_t attempt; /* reconnection attempts since the last join */
-    /* After a REJECT the server disconnects the rejected connection: wait for
-     * that (up to timeout_ms) before reconnecting, or its late DISCONNECT
-     * would kill the new attempt, which ENet cannot tell apart. */
-    bool await_close;
-    uint64_t await_close_until_us;
-    uint64_t jitter_state;
-    uint32_t next_msg_id;
-    uint32_t next_pos_seq;
-    client_view view;
-    event_queue events;
-    uint8_t scratch[PROTO_MAX_MESSAGE_BYTES];
-};
 
 void client_config_defaults(client_config *cfg)
 {
@@ -83,7 +29,7 @@ const char *client_strerror(int err)
     case CLIENT_ERR_NOMEM:
         return "out of memory";
     case CLIENT_ERR_STATE:
-        return "not joined to a lobby";
+        return "not possible now (not connected, or not in a lobby)";
     case CLIENT_ERR_TOO_LONG:
         return "message too long to send";
     case CLIENT_ERR_ARG:
@@ -94,8 +40,7 @@ const char *client_strerror(int err)
     return "unknown client error";
 }
 
-/* Copies a length-delimited string, NUL-terminated, cut to fit dst. */
-static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
+size_t client_copy_text(char *dst, size_t cap, const char *src, size_t len)
 {
     if (len >= cap)
         len = cap - 1;
@@ -105,136 +50,13 @@ static size_t copy_text(char *dst, size_t cap, const char *src, size_t len)
     return len;
 }
 
-/* ---- the shared host ------------------------------------------------------ */
-
-enum { NET_MIN_RCVBUF = 256 * 1024, NET_RCVBUF_PER_CLIENT = 8 * 1024, NET_MAX_RCVBUF = 4 << 20 };
-
-int client_net_create(size_t max_clients, client_net **out)
-{
-    if (max_clients == 0 || max_clients > ENET_PROTOCOL_MAXIMUM_PEER_ID)
-        return CLIENT_ERR_ARG;
-    client_net *n = calloc(1, sizeof *n);
-    if (n == NULL)
-        return CLIENT_ERR_NOMEM;
-    n->clients = calloc(max_clients, sizeof *n->clients);
-    n->ready = calloc(max_clients, sizeof *n->ready);
-    n->cap = max_clients;
-    n->next_due_us = UINT64_MAX;
-    if (n->clients == NULL || n->ready == NULL) {
-        client_net_destroy(n);
-        return CLIENT_ERR_NOMEM;
-    }
-    n->host = enet_host_create(NULL, max_clients, PROTO_CHANNEL_COUNT, 0, 0);
-    if (n->host == NULL) {
-        client_net_destroy(n);
-        return CLIENT_ERR_ENET;
-    }
-    /* One socket now takes every client's snapshot burst of a server tick:
-     * ENet's 256 kB would overflow at a few hundred clients (the kernel caps
-     * it at net.core.rmem_max). */
-    size_t rcvbuf = max_clients * NET_RCVBUF_PER_CLIENT;
-    if (rcvbuf > NET_MIN_RCVBUF)
-        enet_socket_set_option(n->host->socket, ENET_SOCKOPT_RCVBUF,
-                               rcvbuf < NET_MAX_RCVBUF ? (int)rcvbuf : NET_MAX_RCVBUF);
-    *out = n;
-    return CLIENT_OK;
-}
-
-void client_net_destroy(client_net *n)
-{
-    if (n == NULL)
-        return;
-    while (n->count > 0)
-        client_destroy(n->clients[n->count - 1]);
-    if (n->host != NULL)
-        enet_host_destroy(n->host);
-    free(n->clients);
-    free(n->ready);
-    free(n);
-}
-
-int client_net_fd(const client_net *n)
-{
-    return (int)n->host->socket;
-}
-
-/* ENet counts in 32 bits and leaves resetting to us: fold into 64 bits. */
-static void net_fold_traffic(client_net *n)
-{
-    ENetHost *h = n->host;
-    n->traffic.bytes_out += h->totalSentData;
-    n->traffic.packets_out += h->totalSentPackets;
-    n->traffic.bytes_in += h->totalReceivedData;
-    n->traffic.packets_in += h->totalReceivedPackets;
-    h->totalSentData = h->totalSentPackets = 0;
-    h->totalReceivedData = h->totalReceivedPackets = 0;
-}
-
-void client_net_get_traffic(client_net *n, client_traffic *out)
-{
-    net_fold_traffic(n);
-    *out = n->traffic;
-}
-
-bool client_net_next_ready(client_net *n, client **out)
-{
-    if (n->ready_count == 0)
-        return false;
-    client *c = n->ready[--n->ready_count];
-    c->in_ready = false;
-    *out = c;
-    return true;
-}
-
-/* The client's connection is now this peer (or none): a later event of the
- * old peer, whose slot may go to another client, is no longer ours. */
-static void attach_peer(client *c, ENetPeer *peer)
-{
-    if (c->peer != NULL && c->peer->data == c)
-        c->peer->data = NULL;
-    c->peer = peer;
-    if (peer != NULL)
-        peer->data = c;
-}
-
-/* Drops the connection at once without telling the server. */
-static void drop_peer(client *c)
-{
-    ENetPeer *peer = c->peer;
-    attach_peer(c, NULL);
-    if (peer != NULL)
-        enet_peer_reset(peer);
-}
-
-static uint64_t timer_due_us(const client *c)
-{
-    switch (c->view.state) {
-    case CLIENT_CONNECTING:
-    case CLIENT_JOINING:
-        return c->started_us + (uint64_t)c->cfg.timeout_ms * 1000u;
-    case CLIENT_RECONNECTING:
-        if (c->await_close && c->await_close_until_us > c->view.retry_at_us)
-            return c->await_close_until_us;
-        return c->view.retry_at_us;
-    default:
-        return UINT64_MAX;
-    }
-}
-
-/* Called after anything that may move the client's timer. */
-static void note_due(client *c)
-{
-    c->due_us = timer_due_us(c);
-    if (c->due_us < c->net->next_due_us)
-        c->net->next_due_us = c->due_us;
-}
-
 /* ---- creating and destroying ------------------------------------------------ */
 
 static int check_config(const client_config *cfg, ENetAddress *addr)
 {
     if (cfg->name == NULL || cfg->host == NULL || strlen(cfg->name) > PROTO_MAX_STR8_BYTES ||
-        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES))
+        (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES) ||
+        (cfg->password != NULL && strlen(cfg->password) > PROTO_MAX_PASSWORD_BYTES))
         return CLIENT_ERR_ARG;
     *addr = (ENetAddress){.port = cfg->port};
     return enet_address_set_host(addr, cfg->host) == 0 ? CLIENT_OK : CLIENT_ERR_ADDRESS;
@@ -257,6 +79,9 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
     snprintf(c->lobby, sizeof c->lobby, "%s", cfg->lobby ? cfg->lobby : "");
     c->cfg.name = c->name;
     c->cfg.lobby = c->lobby;
+    snprintf(c->password, sizeof c->password, "%s", cfg->password ? cfg->password : "");
+    c->cfg.password = c->password;
+    c->at_list = cfg->browse;
     c->cfg.host = NULL;
     c->addr = addr;
     c->net = n;
@@ -267,14 +92,14 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
         free(c);
         return CLIENT_ERR_FULL;
     }
-    attach_peer(c, peer);
+    client_attach_peer(c, peer);
     enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, cfg->timeout_ms, cfg->timeout_ms);
     c->started_us = now_us;
     c->next_msg_id = 1;
     c->view.state = CLIENT_CONNECTING;
     c->net_slot = n->count;
     n->clients[n->count++] = c;
-    note_due(c);
+    client_note_due(c);
     *out = c;
     return CLIENT_OK;
 }
@@ -297,30 +122,21 @@ int client_create(const client_config *cfg, uint64_t now_us, client **out)
     return CLIENT_OK;
 }
 
-static void net_unregister(client *c)
-{
-    client_net *n = c->net;
-    n->clients[c->net_slot] = n->clients[--n->count];
-    n->clients[c->net_slot]->net_slot = c->net_slot;
-    for (size_t i = 0; c->in_ready && i < n->ready_count; i++)
-        if (n->ready[i] == c)
-            n->ready[i] = n->ready[--n->ready_count];
-}
-
 void client_destroy(client *c)
 {
     if (c == NULL)
         return;
     ENetPeer *peer = c->peer;
-    attach_peer(c, NULL);
+    client_attach_peer(c, NULL);
     if (peer != NULL && peer->state == ENET_PEER_STATE_CONNECTED)
         enet_peer_disconnect_now(peer, PROTO_REASON_QUIT);
     else if (peer != NULL)
         enet_peer_reset(peer); /* frees the slot for the net's other clients */
-    net_unregister(c);
+    client_net_unregister(c);
     if (c->owns_net)
         client_net_destroy(c->net);
     free(c->events.items);
+    free(c->list);
     free(c);
 }
 
@@ -328,7 +144,7 @@ void client_destroy(client *c)
 
 /* Appends a zeroed event of the given type and returns it, or NULL when out of
  * memory (the caller then has nothing to fill in). */
-static client_event *push_event(client *c, client_event_type type)
+client_event *client_push_event(client *c, client_event_type type)
 {
     event_queue *q = &c->events;
     if (q->count == q->cap) {
@@ -367,9 +183,9 @@ bool client_next_event(client *c, client_event *out)
     return true;
 }
 
-static void set_event_text(client_event *ev, proto_str s)
+void client_set_event_text(client_event *ev, proto_str s)
 {
-    ev->text_len = copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
+    ev->text_len = client_copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
 }
 
 /* ---- the local view ------------------------------------------------------- */
@@ -379,7 +195,7 @@ const client_view *client_get_view(const client *c)
     return &c->view;
 }
 
-static client_player *find_player(client *c, uint16_t id)
+client_player *client_find_player_mut(client *c, uint16_t id)
 {
     for (unsigned i = 0; i < c->view.player_count; i++)
         if (c->view.players[i].id == id)
@@ -389,7 +205,7 @@ static client_player *find_player(client *c, uint16_t id)
 
 const client_player *client_find_player(const client *c, uint16_t id)
 {
-    return find_player((client *)c, id);
+    return client_find_player_mut((client *)c, id);
 }
 
 static void view_add_player(client_view *v, const proto_player *p)
@@ -400,7 +216,7 @@ static void view_add_player(client_view *v, const proto_player *p)
     memset(dst, 0, sizeof *dst);
     dst->id = p->id;
     dst->colour = p->colour;
-    copy_text(dst->name, sizeof dst->name, p->name.bytes, p->name.len);
+    client_copy_text(dst->name, sizeof dst->name, p->name.bytes, p->name.len);
     dst->x = p->x;
     dst->y = p->y;
 }
@@ -424,12 +240,12 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
         return;
     c->view.state = state;
     c->view.reason = reason;
-    copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
-    client_event *ev =
-        push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED : CLIENT_EV_DISCONNECTED);
+    client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
+    client_event *ev = client_push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED
+                                                                     : CLIENT_EV_DISCONNECTED);
     if (ev != NULL) {
         ev->reason = reason;
-        set_event_text(ev, text);
+        client_set_event_text(ev, text);
     }
 }
 
@@ -474,20 +290,20 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     c->await_close = final_state == CLIENT_REJECTED;
     c->await_close_until_us = now_us + (uint64_t)c->cfg.timeout_ms * 1000u;
     c->view.reason = reason;
-    copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
+    client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
     c->view.retry_at_us = now_us + (uint64_t)delay_ms * 1000u;
-    client_event *ev = push_event(c, CLIENT_EV_RECONNECTING);
+    client_event *ev = client_push_event(c, CLIENT_EV_RECONNECTING);
     if (ev != NULL) {
         ev->reason = reason;
         ev->delay_ms = delay_ms;
-        set_event_text(ev, text);
+        client_set_event_text(ev, text);
     }
 }
 
 /* Starts the next attempt on a fresh ENet connection. */
 static void reconnect(client *c, uint64_t now_us)
 {
-    drop_peer(c);
+    client_drop_peer(c);
     ENetPeer *peer = enet_host_connect(c->net->host, &c->addr, PROTO_CHANNEL_COUNT,
                                        proto_connect_data(c->cfg.protocol_version));
     c->started_us = now_us;
@@ -495,14 +311,14 @@ static void reconnect(client *c, uint64_t now_us)
         c->view.retry_at_us = now_us + (uint64_t)reconnect_delay_ms(c) * 1000u;
         return;
     }
-    attach_peer(c, peer);
+    client_attach_peer(c, peer);
     enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, c->cfg.timeout_ms, c->cfg.timeout_ms);
     c->view.state = CLIENT_CONNECTING;
 }
 
 /* ---- sending -------------------------------------------------------------- */
 
-static int send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
+int client_send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable)
 {
     if (c->peer == NULL)
         return CLIENT_ERR_STATE;
@@ -543,7 +359,7 @@ int client_send_chat(client *c, const char *text, size_t len, uint32_t *msg_id)
     m.u.chat.msg_id = c->next_msg_id;
     m.u.chat.text.bytes = text;
     m.u.chat.text.len = len;
-    int err = send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
+    int err = client_send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
     if (err == CLIENT_OK && msg_id != NULL)
         *msg_id = c->next_msg_id;
     c->next_msg_id += err == CLIENT_OK;
@@ -559,16 +375,17 @@ int client_send_position(client *c, float x, float y, uint64_t now_us)
     m.u.position.sent_us = now_us;
     m.u.position.x = proto_clamp_x(x);
     m.u.position.y = proto_clamp_y(y);
-    return send_msg(c, &m, PROTO_CHANNEL_POSITION, false);
+    return client_send_msg(c, &m, PROTO_CHANNEL_POSITION, false);
 }
 
 int client_send_ping(client *c, uint64_t now_us)
 {
-    if (c->view.state != CLIENT_JOINING && c->view.state != CLIENT_JOINED)
+    client_state s = c->view.state;
+    if (s != CLIENT_JOINING && s != CLIENT_JOINED && s != CLIENT_BROWSING)
         return CLIENT_ERR_STATE;
     proto_msg m = {.type = PROTO_PING};
     m.u.ping.client_us = now_us;
-    return send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
+    return client_send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true);
 }
 
 void client_leave(client *c)
@@ -606,31 +423,34 @@ static void on_welcome(client *c, const proto_msg *m)
     if (!m->u.welcome.resumed)
         v->last_chat_seq = 0; /* a new seat: the lobby's numbering is new to us */
     v->capacity = m->u.welcome.capacity;
-    copy_text(v->lobby, sizeof v->lobby, m->u.welcome.lobby.bytes, m->u.welcome.lobby.len);
+    client_copy_text(v->lobby, sizeof v->lobby, m->u.welcome.lobby.bytes, m->u.welcome.lobby.len);
     v->player_count = 0;
     for (unsigned i = 0; i < m->u.welcome.count; i++)
         view_add_player(v, &m->u.welcome.players[i]);
-    client_event *ev = push_event(c, CLIENT_EV_JOINED);
+    client_lobby_entered(c, m->u.welcome.resumed);
+    client_event *ev = client_push_event(c, CLIENT_EV_JOINED);
     if (ev != NULL)
         ev->resumed = m->u.welcome.resumed;
 }
 
 static void on_player_status(client *c, const proto_msg *m)
 {
-    client_player *p = find_player(c, m->u.player_status.id);
+    client_player *p = client_find_player_mut(c, m->u.player_status.id);
     if (p == NULL)
         return;
     p->reconnecting = m->u.player_status.status == PROTO_STATUS_RECONNECTING;
-    client_event *ev = push_event(c, CLIENT_EV_PLAYER_STATUS);
+    client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_STATUS);
     if (ev != NULL) {
         ev->player_id = p->id;
         ev->reason = m->u.player_status.status;
-        ev->text_len = copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
+        ev->text_len = client_copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
     }
 }
 
-static void note_chat_seq(client *c, uint32_t seq)
+void client_note_chat_seq(client *c, uint32_t seq)
 {
+    if (seq == 0)
+        return; /* a direct message's ack: no lobby sequence number */
     if (c->view.last_chat_seq == 0 || proto_seq_newer(seq, c->view.last_chat_seq))
         c->view.last_chat_seq = seq;
 }
@@ -638,22 +458,22 @@ static void note_chat_seq(client *c, uint32_t seq)
 static void on_player_joined(client *c, const proto_msg *m)
 {
     view_add_player(&c->view, &m->u.joined);
-    client_event *ev = push_event(c, CLIENT_EV_PLAYER_JOINED);
+    client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_JOINED);
     if (ev != NULL) {
         ev->player_id = m->u.joined.id;
-        set_event_text(ev, m->u.joined.name);
+        client_set_event_text(ev, m->u.joined.name);
     }
 }
 
 static void on_player_left(client *c, const proto_msg *m)
 {
-    client_event *ev = push_event(c, CLIENT_EV_PLAYER_LEFT);
+    client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_LEFT);
     const client_player *p = client_find_player(c, m->u.left.id);
     if (ev != NULL) {
         ev->player_id = m->u.left.id;
         ev->reason = m->u.left.reason;
         if (p != NULL)
-            ev->text_len = copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
+            ev->text_len = client_copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
     }
     view_remove_player(&c->view, m->u.left.id);
 }
@@ -663,7 +483,7 @@ static void on_player_left(client *c, const proto_msg *m)
  * the server's copy of what we sent; we know better. */
 static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
 {
-    client_player *p = find_player(c, e->id);
+    client_player *p = client_find_player_mut(c, e->id);
     if (p == NULL || e->id == c->view.my_id)
         return;
     if (p->has_pos_seq && !proto_seq_newer(e->seq, p->pos_seq)) {
@@ -677,7 +497,7 @@ static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
     p->pos_seq = e->seq;
     p->x = e->x;
     p->y = e->y;
-    client_event *ev = push_event(c, CLIENT_EV_POSITION);
+    client_event *ev = client_push_event(c, CLIENT_EV_POSITION);
     if (ev != NULL) {
         ev->player_id = p->id;
         ev->seq = p->pos_seq;
@@ -698,7 +518,7 @@ static void on_member_stats(client *c, const proto_msg *m)
 {
     for (unsigned i = 0; i < m->u.member_stats.count; i++) {
         const proto_member_stat *st = &m->u.member_stats.members[i];
-        client_player *p = find_player(c, st->id);
+        client_player *p = client_find_player_mut(c, st->id);
         if (p == NULL)
             continue;
         p->has_link = true;
@@ -713,35 +533,35 @@ static void on_chat_message(client *c, const proto_msg *m)
     client_event *ev;
     switch (m->type) {
     case PROTO_CHAT_RELAY:
-        note_chat_seq(c, m->u.chat_relay.seq);
-        if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
+        client_note_chat_seq(c, m->u.chat_relay.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
             ev->player_id = m->u.chat_relay.from_id;
             ev->seq = m->u.chat_relay.seq;
-            set_event_text(ev, m->u.chat_relay.text);
+            client_set_event_text(ev, m->u.chat_relay.text);
         }
         break;
     case PROTO_TEXT_CHAT_RELAY:
-        note_chat_seq(c, m->u.text_chat_relay.seq);
-        if ((ev = push_event(c, CLIENT_EV_CHAT)) != NULL) {
+        client_note_chat_seq(c, m->u.text_chat_relay.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
             ev->from_text = true;
             ev->seq = m->u.text_chat_relay.seq;
-            copy_text(ev->sender, sizeof ev->sender, m->u.text_chat_relay.name.bytes,
-                      m->u.text_chat_relay.name.len);
-            set_event_text(ev, m->u.text_chat_relay.text);
+            client_copy_text(ev->sender, sizeof ev->sender, m->u.text_chat_relay.name.bytes,
+                             m->u.text_chat_relay.name.len);
+            client_set_event_text(ev, m->u.text_chat_relay.text);
         }
         break;
     case PROTO_CHAT_ACK:
-        note_chat_seq(c, m->u.chat_ack.seq);
-        if ((ev = push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
+        client_note_chat_seq(c, m->u.chat_ack.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
             ev->msg_id = m->u.chat_ack.msg_id;
             ev->seq = m->u.chat_ack.seq;
         }
         break;
     case PROTO_CHAT_REFUSED:
-        if ((ev = push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
             ev->msg_id = m->u.chat_refused.msg_id;
             ev->reason = m->u.chat_refused.reason;
-            set_event_text(ev, m->u.chat_refused.text);
+            client_set_event_text(ev, m->u.chat_refused.text);
         }
         break;
     default:
@@ -754,7 +574,7 @@ static void on_pong(client *c, const proto_msg *m, uint64_t now_us)
     if (m->u.pong.client_us > now_us)
         return; /* not a ping of ours */
     c->view.ping_rtt_us = now_us - m->u.pong.client_us;
-    client_event *ev = push_event(c, CLIENT_EV_PONG);
+    client_event *ev = client_push_event(c, CLIENT_EV_PONG);
     if (ev != NULL) {
         ev->rtt_us = c->view.ping_rtt_us;
         ev->sent_us = m->u.pong.client_us;
@@ -766,6 +586,8 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
 {
     proto_msg msg;
     if (proto_decode(data, len, &msg) != PROTO_OK)
+        return;
+    if (client_lobby_on_receive(c, &msg, now_us))
         return;
     switch (msg.type) {
     case PROTO_WELCOME:
@@ -799,24 +621,30 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
 }
 
 /* With a token from an earlier welcome, asks for that seat back and for the
- * chat missed since last_chat_seq. */
+ * chat missed since last_chat_seq; without one, joins our lobby, or goes to
+ * the lobby list when we browse (or were at the list when the connection
+ * was lost). */
 static void send_hello(client *c, uint64_t now_us)
 {
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr(c->name);
-    m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+    m.u.hello.mode = c->at_list ? PROTO_HELLO_BROWSE : PROTO_HELLO_JOIN;
+    if (!c->at_list) {
+        m.u.hello.lobby = proto_str_from_cstr(c->lobby);
+        m.u.hello.password = proto_str_from_cstr(c->password);
+    }
     if (c->has_token) {
-        m.u.hello.resume = 1;
+        m.u.hello.mode = PROTO_HELLO_RESUME;
         memcpy(m.u.hello.token, c->token, PROTO_TOKEN_BYTES);
         m.u.hello.last_chat_seq = c->view.last_chat_seq;
     }
     c->view.state = CLIENT_JOINING;
-    if (send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true) != CLIENT_OK)
+    if (client_send_msg(c, &m, PROTO_CHANNEL_RELIABLE, true) != CLIENT_OK)
         connection_over(c, CLIENT_DISCONNECTED, 0, proto_str_from_cstr("cannot send hello"),
                         now_us);
 }
 
-static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
+void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us)
 {
     switch (ev->type) {
     case ENET_EVENT_TYPE_CONNECT:
@@ -833,7 +661,7 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
         break;
     case ENET_EVENT_TYPE_DISCONNECT: {
         /* ENet has reset the peer: its slot is free for any client now. */
-        attach_peer(c, NULL);
+        client_attach_peer(c, NULL);
         c->await_close = false;
         const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
                                                              : proto_reason_text(ev->data);
@@ -846,11 +674,11 @@ static void handle_event(client *c, const ENetEvent *ev, uint64_t now_us)
 }
 
 /* The handshake timeout and the next reconnection attempt. */
-static void run_timers(client *c, uint64_t now_us)
+void client_run_timers(client *c, uint64_t now_us)
 {
     bool handshaking = c->view.state == CLIENT_CONNECTING || c->view.state == CLIENT_JOINING;
     if (handshaking && now_us - c->started_us > (uint64_t)c->cfg.timeout_ms * 1000u) {
-        drop_peer(c);
+        client_drop_peer(c);
         connection_over(c, CLIENT_DISCONNECTED, 0,
                         proto_str_from_cstr(c->view.state == CLIENT_CONNECTING
                                                 ? "cannot reach the server: no answer"
@@ -862,56 +690,10 @@ static void run_timers(client *c, uint64_t now_us)
         reconnect(c, now_us);
 }
 
-static void refresh_rtt(client *c)
+void client_refresh_rtt(client *c)
 {
     if (c->peer != NULL && c->peer->state == ENET_PEER_STATE_CONNECTED)
         c->view.enet_rtt_ms = c->peer->roundTripTime;
-}
-
-/* Hands each event to the client whose peer it came from; an event of a
- * peer no client owns (its client was destroyed) is dropped. */
-static void net_dispatch(ENetEvent *ev, uint64_t now_us)
-{
-    client *c = ev->peer->data;
-    if (c != NULL && c->peer == ev->peer) {
-        handle_event(c, ev, now_us);
-        refresh_rtt(c);
-        note_due(c);
-    } else if (ev->type == ENET_EVENT_TYPE_RECEIVE) {
-        enet_packet_destroy(ev->packet);
-    }
-}
-
-/* Walks the clients only when one of them has a timer due. */
-static void net_run_timers(client_net *n, uint64_t now_us)
-{
-    if (now_us < n->next_due_us)
-        return;
-    n->next_due_us = UINT64_MAX;
-    for (size_t i = 0; i < n->count; i++) {
-        client *c = n->clients[i];
-        if (now_us >= c->due_us)
-            run_timers(c, now_us);
-        note_due(c);
-    }
-}
-
-void client_net_flush(client_net *n, uint64_t now_us)
-{
-    net_run_timers(n, now_us);
-    enet_host_flush(n->host);
-}
-
-void client_net_update(client_net *n, uint64_t now_us)
-{
-    ENetEvent ev;
-    int r = enet_host_service(n->host, &ev, 0);
-    while (r > 0) {
-        net_dispatch(&ev, now_us);
-        r = enet_host_check_events(n->host, &ev);
-    }
-    net_run_timers(n, now_us);
-    enet_host_flush(n->host);
 }
 
 void client_update(client *c, uint64_t now_us)
@@ -919,8 +701,8 @@ void client_update(client *c, uint64_t now_us)
     if (c->owns_net) {
         client_net_update(c->net, now_us);
     } else {
-        run_timers(c, now_us);
-        note_due(c);
+        client_run_timers(c, now_us);
+        client_note_due(c);
     }
-    refresh_rtt(c);
+    client_refresh_rtt(c);
 }

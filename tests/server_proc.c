@@ -148,8 +148,20 @@ pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd)
 
 pid_t spawn_lobby_chat_logged(uint16_t port, const char *name, int *stdin_fd, const char *out_path)
 {
+    const char *args[] = {"--name", name, NULL};
+    return spawn_lobby_chat_args(port, args, stdin_fd, out_path);
+}
+
+pid_t spawn_lobby_chat_args(uint16_t port, const char *const *args, int *stdin_fd,
+                            const char *out_path)
+{
     int fds[2];
     char server_arg[32];
+    const char *argv[32] = {LOBBY_CHAT_PATH, "--server", server_arg};
+    int argc = 3;
+    for (int i = 0; args[i] != NULL && argc < 31; i++)
+        argv[argc++] = args[i];
+    argv[argc] = NULL;
     if (pipe(fds) != 0)
         return -1;
     snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
@@ -161,8 +173,7 @@ pid_t spawn_lobby_chat_logged(uint16_t port, const char *name, int *stdin_fd, co
         dup2(out_fd, STDOUT_FILENO);
         if (strcmp(out_path, "/dev/null") != 0)
             dup2(out_fd, STDERR_FILENO);
-        execl(LOBBY_CHAT_PATH, LOBBY_CHAT_PATH, "--server", server_arg, "--name", name,
-              (char *)NULL);
+        execv(argv[0], (char *const *)argv);
         _exit(127);
     }
     close(fds[0]);

@@ -40,6 +40,11 @@ pid_t spawn_lobby_chat(uint16_t port, const char *name, int *stdin_fd);
 /* As spawn_lobby_chat, with stdout and stderr appended to out_path. */
 pid_t spawn_lobby_chat_logged(uint16_t port, const char *name, int *stdin_fd, const char *out_path);
 
+/* As spawn_lobby_chat_logged, with the arguments after --server given
+ * (NULL-terminated; --name among them). */
+pid_t spawn_lobby_chat_args(uint16_t port, const char *const *args, int *stdin_fd,
+                            const char *out_path);
+
 /* Starts argv (argv[0] a path) with stdout+stderr appended to out_path;
  * returns its pid or -1. */
 pid_t spawn_logged(char *const argv[], const char *out_path);

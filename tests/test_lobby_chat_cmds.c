@@ -1,0 +1,161 @@
+/* lobby-chat's lobby commands end to end: real lobby-chat processes typed
+ * into through their stdin, against the real lobby-server. /create, /list,
+ * /join with a wrong password (the server's reason printed) and the right
+ * one, --lobby with --password, /dm, /ready, /start (countdown and game
+ * start printed), /kick, unknown commands, and a refusal that does not end
+ * the program. */
+#include "server_proc.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+enum { WAIT_MS = 5000, OUT_CAP = 1 << 16 };
+
+/* One running lobby-chat: its stdin and where its output goes. */
+typedef struct chat_proc {
+    pid_t pid;
+    int in;
+    char out_path[64];
+} chat_proc;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void start_chat(chat_proc *p, uint16_t port, const char *const *args)
+{
+    snprintf(p->out_path, sizeof p->out_path, "/tmp/lobby-chatcmd-%d-XXXXXX", (int)getpid());
+    int fd = mkstemp(p->out_path);
+    assert_true(fd >= 0);
+    close(fd);
+    p->pid = spawn_lobby_chat_args(port, args, &p->in, p->out_path);
+    assert_true(p->pid > 0);
+}
+
+static void type_line(chat_proc *p, const char *line)
+{
+    size_t len = strlen(line);
+    assert_int_equal(write(p->in, line, len), (ssize_t)len);
+    assert_int_equal(write(p->in, "\n", 1), 1);
+}
+
+/* Waits until the output holds needle; fails with the output otherwise. */
+static void wait_for(chat_proc *p, const char *needle)
+{
+    static char out[OUT_CAP];
+    for (int waited = 0; waited < WAIT_MS; waited += 10) {
+        read_text_file(p->out_path, out, sizeof out);
+        if (strstr(out, needle) != NULL)
+            return;
+        sleep_ms(10);
+    }
+    fail_msg("lobby-chat never printed '%s'; its output:\n%s", needle, out);
+}
+
+/* Closes stdin; lobby-chat then leaves and exits. Returns its exit status. */
+static int finish_chat(chat_proc *p)
+{
+    close(p->in);
+    int status = 0;
+    for (int waited = 0; waited < WAIT_MS; waited += 10) {
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            unlink(p->out_path);
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
+        sleep_ms(10);
+    }
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, NULL, 0);
+    unlink(p->out_path);
+    return -1;
+}
+
+static void test_lobby_commands_from_stdin(void **state)
+{
+    (void)state;
+    server_proc sp;
+    const char *server_args[] = {"--countdown-ms", "1000", "--kick-cooldown-ms", "60000", NULL};
+    assert_true(server_proc_start(&sp, server_args));
+    chat_proc alice, bob;
+    const char *alice_args[] = {"--name", "alice", "--browse", NULL};
+    const char *bob_args[] = {"--name", "bob", "--browse", NULL};
+    start_chat(&alice, sp.port, alice_args);
+    start_chat(&bob, sp.port, bob_args);
+    wait_for(&alice, "* at the lobby list");
+    wait_for(&bob, "* at the lobby list");
+
+    type_line(&alice, "/create party 4 secret");
+    wait_for(&alice, "* joined lobby party as alice (1/4 players: alice)");
+    wait_for(&alice, "* owner: alice");
+    type_line(&bob, "/list nopass");
+    wait_for(&bob, "* lobbies: 0 of 0");
+    type_line(&bob, "/list name=PAR");
+    wait_for(&bob, "  party 1/4 password:yes owner:alice state:open");
+    type_line(&bob, "/join party wrong");
+    wait_for(&bob, "* refused join: ");
+    wait_for(&bob, "password");
+    type_line(&bob, "/frobnicate");
+    wait_for(&bob, "* unknown command '/frobnicate'");
+    type_line(&bob, "/join party secret");
+    wait_for(&bob, "* joined lobby party as bob (2/4 players: alice bob)");
+    wait_for(&alice, "* bob joined");
+
+    /* --lobby with --password joins at once. */
+    char server_arg[32], out[4096];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp.port);
+    char *carol[] = {LOBBY_CHAT_PATH, "--server",   server_arg, "--name", "carol",  "--lobby",
+                     "party",         "--password", "secret",   "--say",  "hi all", NULL};
+    assert_int_equal(run_command(carol, out, sizeof out, 10), 0);
+    assert_non_null(strstr(out, "ack id=1 seq="));
+    assert_non_null(strstr(out, " lobby=party"));
+    wait_for(&bob, "carol: hi all");
+
+    type_line(&alice, "/dm bob just for you");
+    wait_for(&bob, "[dm from alice] just for you");
+    wait_for(&alice, "* dm id=1 delivered to bob");
+
+    type_line(&alice, "/start");
+    wait_for(&alice, "* refused start: ");
+    type_line(&bob, "/ready");
+    wait_for(&alice, "* bob is ready");
+    type_line(&alice, "/ready");
+    wait_for(&bob, "* alice is ready");
+    type_line(&alice, "/who");
+    wait_for(&alice, "  alice (owner) [ready] (you)");
+    type_line(&alice, "/start");
+    wait_for(&bob, "* game starts in 1 s (tick ");
+    wait_for(&alice, "* game starting (tick ");
+    wait_for(&bob, "* game starting (tick ");
+
+    type_line(&alice, "/kick bob");
+    wait_for(&bob, "* kicked from lobby party: ");
+    wait_for(&alice, "* bob left (kicked)");
+    type_line(&bob, "/join party secret");
+    wait_for(&bob, "* refused join: ");
+    type_line(&bob, "hello?"); /* chat from the list is not sent */
+    wait_for(&bob, "not in a lobby");
+
+    assert_int_equal(finish_chat(&alice), 0);
+    assert_int_equal(finish_chat(&bob), 0);
+    server_proc_stop(&sp, NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lobby_commands_from_stdin),
+    };
+    return cmocka_run_group_tests_name("lobby-chat lobby commands", tests, NULL, NULL);
+}
