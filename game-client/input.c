@@ -157,17 +157,33 @@ static void press_button(game *g, render_button btn)
     }
 }
 
+/* Window coordinates to the renderer's pixels (they differ on HiDPI screens). */
+static SDL_Point to_pixels(const ui_state *ui, const SDL_MouseButtonEvent *m)
+{
+    SDL_Point p = {m->x, m->y};
+    SDL_Window *w = SDL_GetWindowFromID(m->windowID);
+    int ww = 0, wh = 0;
+    if (w != NULL)
+        SDL_GetWindowSize(w, &ww, &wh);
+    if (ww > 0 && wh > 0) {
+        p.x = (int)((long)p.x * ui->width / ww);
+        p.y = (int)((long)p.y * ui->height / wh);
+    }
+    return p;
+}
+
 static void on_click(ui_state *ui, game *g, const SDL_MouseButtonEvent *m)
 {
     if (m->button != SDL_BUTTON_LEFT)
         return;
     const game_view *v = game_get_view(g);
+    SDL_Point at = to_pixels(ui, m);
     render_hit h;
     if (v->screen == GAME_SCREEN_BROWSER) {
         browser *b = game_browser(g);
         browser_layout l;
         render_browser_layout(ui->width, ui->height, b, &l);
-        h = render_browser_hit(&l, b, m->x, m->y);
+        h = render_browser_hit(&l, b, at.x, at.y);
         if (h.kind == RENDER_HIT_FIELD)
             browser_focus(b, (browser_field)h.index);
         else if (h.kind == RENDER_HIT_TOGGLE)
@@ -179,7 +195,7 @@ static void on_click(ui_state *ui, game *g, const SDL_MouseButtonEvent *m)
     } else {
         render_layout l;
         render_layout_for(ui->width, ui->height, &l);
-        h = render_lobby_hit(&l, v, m->x, m->y);
+        h = render_lobby_hit(&l, v, at.x, at.y);
         if (h.kind == RENDER_HIT_MEMBER)
             game_select_member(g, v->avatars[h.index].id);
     }
