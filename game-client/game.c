@@ -467,7 +467,7 @@ void game_update(game *g, uint64_t now_us, const game_input *in)
     client_event ev;
     while (client_next_event(g->c, &ev))
         on_event(g, &ev, now_us);
-    run_browser(g, now_us); /* answers the list asked for on entering at once */
+    run_browser(g, now_us); /* the list asked for on entering goes out with the next flush */
     if (before == CLIENT_RECONNECTING && client_get_view(g->c)->state == CLIENT_CONNECTING)
         set_status(g, GAME_CONNECTING, "Reconnecting to %s:%u ...", g->host,
                    (unsigned)g->cfg.client.port);
