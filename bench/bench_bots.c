@@ -652,6 +652,15 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PLAYER_JOINED:
     case CLIENT_EV_PLAYER_LEFT:
     case CLIENT_EV_PLAYER_STATUS:
+    /* Bots join one lobby by HELLO and use no lobby requests. */
+    case CLIENT_EV_LOBBY_LIST:
+    case CLIENT_EV_LOBBY_REFUSED:
+    case CLIENT_EV_LOBBY_EXITED:
+    case CLIENT_EV_LOBBY_STATE:
+    case CLIENT_EV_COUNTDOWN:
+    case CLIENT_EV_COUNTDOWN_CANCELLED:
+    case CLIENT_EV_GAME_STARTING:
+    case CLIENT_EV_DIRECT_CHAT:
         break;
     default: /* lobby events (list, state, countdown, ...): bots stay in their lobby */
         break;

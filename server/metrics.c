@@ -129,7 +129,7 @@ void metrics_histogram_observe(metrics_histogram *h, double value)
 /* Short, stable label values for the protocol's codes (the English texts of
  * proto_text.c are for people and may change). The asserts make adding a
  * code without naming it here a build error. */
-_Static_assert(PROTO_REASON_MAX == 14, "name the new proto_reason in REASON_NAMES");
+_Static_assert(PROTO_REASON_MAX == 18, "name the new proto_reason in REASON_NAMES");
 static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_VERSION_MISMATCH] = "version_mismatch",
     [PROTO_REASON_SERVER_FULL] = "server_full",
@@ -145,20 +145,28 @@ static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_TOKEN_INVALID] = "token_invalid",
     [PROTO_REASON_TOO_MANY_ATTEMPTS] = "too_many_attempts",
     [PROTO_REASON_FLOODING] = "flooding",
+    [PROTO_REASON_WRONG_PASSWORD] = "wrong_password",
+    [PROTO_REASON_LOBBY_STARTED] = "lobby_started",
+    [PROTO_REASON_KICKED] = "kicked",
+    [PROTO_REASON_RTT_TOO_HIGH] = "rtt_too_high",
 };
-_Static_assert(PROTO_LEAVE_MAX == 3, "name the new proto_leave_reason in LEAVE_NAMES");
+_Static_assert(PROTO_LEAVE_MAX == 4, "name the new proto_leave_reason in LEAVE_NAMES");
 static const char *const LEAVE_NAMES[PROTO_LEAVE_MAX + 1] = {
     [PROTO_LEAVE_QUIT] = "quit",
     [PROTO_LEAVE_TIMEOUT] = "timeout",
     [PROTO_LEAVE_KICKED] = "kicked",
+    [PROTO_LEAVE_LEFT] = "left",
 };
-_Static_assert(PROTO_REFUSE_MAX == 5, "name the new proto_chat_refusal in REFUSAL_NAMES");
+_Static_assert(PROTO_REFUSE_MAX == 8, "name the new proto_chat_refusal in REFUSAL_NAMES");
 static const char *const REFUSAL_NAMES[PROTO_REFUSE_MAX + 1] = {
     [PROTO_REFUSE_EMPTY] = "empty",
     [PROTO_REFUSE_TOO_LONG] = "too_long",
     [PROTO_REFUSE_INVALID_UTF8] = "invalid_utf8",
     [PROTO_REFUSE_CONTROL_CHARS] = "control_chars",
     [PROTO_REFUSE_RATE_LIMITED] = "rate_limited",
+    [PROTO_REFUSE_NO_SUCH_PLAYER] = "no_such_player",
+    [PROTO_REFUSE_NOT_IN_LOBBY] = "not_in_lobby",
+    [PROTO_REFUSE_UNREACHABLE] = "unreachable",
 };
 
 /* ---- Prometheus text ------------------------------------------------------ */

@@ -68,7 +68,7 @@ static void announce_join(server *s, uint32_t handle, const lobby *l)
 /* Checks names and capacity; on success the session becomes a player. */
 static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    if (m->u.hello.resume) {
+    if (m->u.hello.mode == PROTO_HELLO_RESUME) {
         server_resume(s, handle, m, now_us);
         return;
     }

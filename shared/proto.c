@@ -1,31 +1,9 @@
-#include "proto.h"
-
-#include "wire.h"
+#include "proto_fields.h"
 
 #include <math.h>
 #include <string.h>
 
 /* ---- shared field helpers ------------------------------------------------ */
-
-static void write_str8(wire_writer *w, proto_str s)
-{
-    wire_write_u8(w, (uint8_t)s.len);
-    wire_write_bytes(w, s.bytes, s.len);
-}
-
-static void write_str16(wire_writer *w, proto_str s)
-{
-    wire_write_u16(w, (uint16_t)s.len);
-    wire_write_bytes(w, s.bytes, s.len);
-}
-
-static proto_str read_str(wire_reader *r, size_t len)
-{
-    proto_str s = {(const char *)wire_read_view(r, len), len};
-    if (s.bytes == NULL)
-        s.len = 0;
-    return s;
-}
 
 static void read_bytes(wire_reader *r, uint8_t *dst, size_t n)
 {
@@ -34,16 +12,6 @@ static void read_bytes(wire_reader *r, uint8_t *dst, size_t n)
         memcpy(dst, src, n);
     else
         memset(dst, 0, n);
-}
-
-static proto_str read_str8(wire_reader *r)
-{
-    return read_str(r, wire_read_u8(r));
-}
-
-static proto_str read_str16(wire_reader *r)
-{
-    return read_str(r, wire_read_u16(r));
 }
 
 static void write_player(wire_writer *w, const proto_player *p)
@@ -105,11 +73,6 @@ static bool player_valid(const proto_player *p)
     return p->colour <= 0xFFFFFF && isfinite(p->x) && isfinite(p->y);
 }
 
-static bool in_range(uint32_t v, uint32_t max)
-{
-    return v >= 1 && v <= max;
-}
-
 /* The value rules both directions enforce, so the encoder never produces
  * bytes the decoder would refuse: enums in range, finite coordinates, 24-bit
  * colours, at most PROTO_MAX_LOBBY_PLAYERS players. */
@@ -141,7 +104,7 @@ static bool values_valid(const proto_msg *m)
                 return false;
         return true;
     case PROTO_HELLO:
-        return m->u.hello.resume <= 1;
+        return m->u.hello.mode <= PROTO_HELLO_MODE_MAX;
     case PROTO_PLAYER_STATUS:
         return in_range(m->u.player_status.status, PROTO_STATUS_MAX);
     case PROTO_MEMBER_STATS:
@@ -152,7 +115,7 @@ static bool values_valid(const proto_msg *m)
                 return false;
         return true;
     default:
-        return true;
+        return proto_lobby_values_valid(m);
     }
 }
 
@@ -163,8 +126,8 @@ static bool lengths_fit(const proto_msg *m)
 {
     switch (m->type) {
     case PROTO_HELLO:
-        return m->u.hello.name.len <= PROTO_MAX_STR8_BYTES &&
-               m->u.hello.lobby.len <= PROTO_MAX_STR8_BYTES;
+        return fits_str8(m->u.hello.name) && fits_str8(m->u.hello.lobby) &&
+               fits_str8(m->u.hello.password);
     case PROTO_CHAT:
         return m->u.chat.text.len <= PROTO_MAX_STR16_BYTES;
     case PROTO_REJECT:
@@ -191,7 +154,7 @@ static bool lengths_fit(const proto_msg *m)
         return m->u.text_chat_relay.name.len <= PROTO_MAX_STR8_BYTES &&
                m->u.text_chat_relay.text.len <= PROTO_MAX_TEXT_RELAY_BYTES;
     default:
-        return true;
+        return proto_lobby_lengths_fit(m);
     }
 }
 
@@ -201,8 +164,9 @@ static void write_body(wire_writer *w, const proto_msg *m)
     case PROTO_HELLO:
         write_str8(w, m->u.hello.name);
         write_str8(w, m->u.hello.lobby);
-        wire_write_u8(w, m->u.hello.resume);
-        if (m->u.hello.resume) {
+        write_str8(w, m->u.hello.password);
+        wire_write_u8(w, m->u.hello.mode);
+        if (m->u.hello.mode == PROTO_HELLO_RESUME) {
             wire_write_bytes(w, m->u.hello.token, PROTO_TOKEN_BYTES);
             wire_write_u32(w, m->u.hello.last_chat_seq);
         }
@@ -278,6 +242,9 @@ static void write_body(wire_writer *w, const proto_msg *m)
         for (unsigned i = 0; i < m->u.member_stats.count; i++)
             write_member_stat(w, &m->u.member_stats.members[i]);
         break;
+    default:
+        proto_lobby_write_body(w, m);
+        break;
     }
 }
 
@@ -306,8 +273,11 @@ static bool read_body(wire_reader *r, proto_msg *m)
     case PROTO_HELLO:
         m->u.hello.name = read_str8(r);
         m->u.hello.lobby = read_str8(r);
-        m->u.hello.resume = wire_read_u8(r);
-        if (m->u.hello.resume == 1) {
+        m->u.hello.password = read_str8(r);
+        m->u.hello.mode = wire_read_u8(r);
+        /* Only RESUME carries more; a mode above the maximum reads no
+         * further and is refused by values_valid. */
+        if (m->u.hello.mode == PROTO_HELLO_RESUME) {
             read_bytes(r, m->u.hello.token, PROTO_TOKEN_BYTES);
             m->u.hello.last_chat_seq = wire_read_u32(r);
         }
@@ -393,6 +363,8 @@ static bool read_body(wire_reader *r, proto_msg *m)
         for (unsigned i = 0; i < m->u.member_stats.count; i++)
             read_member_stat(r, &m->u.member_stats.members[i]);
         break;
+    default:
+        return proto_lobby_read_body(r, m);
     }
     return true;
 }

@@ -31,9 +31,13 @@ enum {
     /* Entries in one POSITION_SNAPSHOT: 2 + 48 * 23 = 1106 bytes, so a
      * snapshot always fits one ENet datagram (MTU 1400) unfragmented. */
     PROTO_MAX_SNAPSHOT_ENTRIES = 48,
-    /* Large enough for any message this codec can encode (a welcome with
-     * PROTO_MAX_LOBBY_PLAYERS players of maximal names, or a maximal chat
-     * relay: type, from_id, seq, then the str16 text). */
+    /* Large enough for a maximal chat relay (type, from_id, seq, then the
+     * str16 text), a welcome with PROTO_MAX_LOBBY_PLAYERS players of 255-byte
+     * names, and any message the server builds from in-rule strings (a
+     * LOBBY_LIST of 64 entries with 24-byte names and 8 maximal metadata
+     * pairs is about 30 KB). Not for every encodable message: 64 entries of
+     * 255-byte strings would need ~300 KB; an encoder given a buffer too
+     * small for its message returns PROTO_ERR_BUFFER, never a partial one. */
     PROTO_MAX_MESSAGE_BYTES = 1 + 2 + 4 + 2 + PROTO_MAX_STR16_BYTES,
     /* The text of a TEXT_CHAT_RELAY is shorter than a str16 allows by the
      * most its str8 sender name can add, so that message too fits in
@@ -158,7 +162,7 @@ typedef enum proto_lobby_refusal {
     PROTO_LOBBY_NOT_IN_LOBBY = 12, /* a member's request from the lobby list */
     PROTO_LOBBY_NO_SUCH_PLAYER = 13,
     PROTO_LOBBY_NOT_ALL_READY = 14,
-    PROTO_LOBBY_BAD_VALUE = 15, /* capacity, password or metadata out of range */
+    PROTO_LOBBY_BAD_VALUE = 15,   /* capacity, password or metadata out of range */
     PROTO_LOBBY_BELOW_COUNT = 16, /* capacity below the current member count */
     PROTO_LOBBY_SERVER_FULL = 17, /* max players reached */
     PROTO_LOBBY_RATE_LIMITED = 18,
@@ -284,11 +288,11 @@ typedef struct proto_meta_list {
 /* One row of LOBBY_LIST. */
 typedef struct proto_lobby_entry {
     proto_str name;
-    uint8_t players;  /* members, held seats included */
-    uint8_t capacity; /* 1..PROTO_MAX_LOBBY_PLAYERS */
-    uint8_t flags;    /* PROTO_LOBBYF_* */
-    uint8_t state;    /* proto_lobby_state */
-    proto_str owner;  /* the owner's name; empty when the lobby is empty */
+    uint8_t players;        /* members, held seats included */
+    uint8_t capacity;       /* 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint8_t flags;          /* PROTO_LOBBYF_* */
+    uint8_t state;          /* proto_lobby_state */
+    proto_str owner;        /* the owner's name; empty when the lobby is empty */
     uint16_t median_rtt_ms; /* of its members as the server measures them; PROTO_RTT_UNKNOWN */
     uint16_t max_rtt_ms;    /* joining needs a round trip at most this; 0: no limit */
     proto_meta_list meta;
@@ -312,7 +316,7 @@ typedef struct proto_msg {
             uint32_t last_chat_seq; /* newest chat seen, to replay what was missed */
         } hello;
         struct {
-            uint32_t request_id; /* chosen by the client, echoed in LOBBY_LIST */
+            uint32_t request_id;     /* chosen by the client, echoed in LOBBY_LIST */
             proto_str name_contains; /* case-insensitive substring; empty: any */
             uint8_t flags;           /* PROTO_FILTER_* */
             proto_meta_list meta;    /* every pair must equal the lobby's */
@@ -456,7 +460,9 @@ typedef struct proto_msg {
     } u;
 } proto_msg;
 
-/* Writes msg into buf. Returns the byte count (> 0) or a negative proto_error. */
+/* Writes msg into buf. Returns the byte count (> 0) or a negative proto_error:
+ * PROTO_ERR_BUFFER when the message does not fit cap (see
+ * PROTO_MAX_MESSAGE_BYTES). */
 int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap);
 
 /* Parses exactly one message from buf[0..len). Returns PROTO_OK or a negative
@@ -482,6 +488,9 @@ const char *proto_reason_text(uint32_t reason);
 const char *proto_leave_text(uint32_t reason);
 const char *proto_refusal_text(uint32_t reason);
 const char *proto_status_text(uint32_t status);
+const char *proto_lobby_refusal_text(uint32_t reason);
+const char *proto_exit_text(uint32_t reason);
+const char *proto_lobby_state_text(uint32_t state);
 const char *proto_type_name(uint32_t type);
 
 proto_str proto_str_from_cstr(const char *s);

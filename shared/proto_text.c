@@ -55,6 +55,14 @@ const char *proto_reason_text(uint32_t reason)
         return "too many reconnection attempts";
     case PROTO_REASON_FLOODING:
         return "kicked for flooding the chat";
+    case PROTO_REASON_WRONG_PASSWORD:
+        return "wrong or missing lobby password";
+    case PROTO_REASON_LOBBY_STARTED:
+        return "lobby is starting or in game";
+    case PROTO_REASON_KICKED:
+        return "kicked from this lobby; wait before rejoining";
+    case PROTO_REASON_RTT_TOO_HIGH:
+        return "round trip too high for this lobby";
     }
     return "unknown reason";
 }
@@ -68,6 +76,8 @@ const char *proto_leave_text(uint32_t reason)
         return "timeout";
     case PROTO_LEAVE_KICKED:
         return "kicked";
+    case PROTO_LEAVE_LEFT:
+        return "left";
     }
     return "unknown";
 }
@@ -85,8 +95,83 @@ const char *proto_refusal_text(uint32_t reason)
         return "message contains control or formatting characters";
     case PROTO_REFUSE_RATE_LIMITED:
         return "sending too fast";
+    case PROTO_REFUSE_NO_SUCH_PLAYER:
+        return "no such player in your lobby";
+    case PROTO_REFUSE_NOT_IN_LOBBY:
+        return "you are not in a lobby";
+    case PROTO_REFUSE_UNREACHABLE:
+        return "that player is reconnecting";
     }
     return "refused";
+}
+
+const char *proto_lobby_refusal_text(uint32_t reason)
+{
+    switch (reason) {
+    case PROTO_LOBBY_UNKNOWN:
+        return "no lobby of that name";
+    case PROTO_LOBBY_WRONG_PASSWORD:
+        return "wrong or missing password";
+    case PROTO_LOBBY_FULL:
+        return "lobby is full";
+    case PROTO_LOBBY_STARTED:
+        return "lobby is starting or in game";
+    case PROTO_LOBBY_KICKED:
+        return "kicked from that lobby; wait before rejoining";
+    case PROTO_LOBBY_RTT_TOO_HIGH:
+        return "your round trip is too high for that lobby";
+    case PROTO_LOBBY_NAME_TAKEN:
+        return "your name is taken in that lobby";
+    case PROTO_LOBBY_NAME_INVALID:
+        return "lobby name is invalid";
+    case PROTO_LOBBY_EXISTS:
+        return "a lobby of that name exists";
+    case PROTO_LOBBY_NO_SLOTS:
+        return "server cannot open more lobbies";
+    case PROTO_LOBBY_NOT_OWNER:
+        return "only the lobby owner may do that";
+    case PROTO_LOBBY_NOT_IN_LOBBY:
+        return "you are not in a lobby";
+    case PROTO_LOBBY_NO_SUCH_PLAYER:
+        return "no such player in your lobby";
+    case PROTO_LOBBY_NOT_ALL_READY:
+        return "not every member is ready";
+    case PROTO_LOBBY_BAD_VALUE:
+        return "capacity, password or metadata out of range";
+    case PROTO_LOBBY_BELOW_COUNT:
+        return "capacity below the current member count";
+    case PROTO_LOBBY_SERVER_FULL:
+        return "server is full";
+    case PROTO_LOBBY_RATE_LIMITED:
+        return "lobby requests too fast";
+    }
+    return "refused";
+}
+
+const char *proto_exit_text(uint32_t reason)
+{
+    switch (reason) {
+    case PROTO_EXIT_BROWSING:
+        return "browsing the lobby list";
+    case PROTO_EXIT_LEFT:
+        return "left the lobby";
+    case PROTO_EXIT_KICKED:
+        return "kicked from the lobby";
+    }
+    return "unknown";
+}
+
+const char *proto_lobby_state_text(uint32_t state)
+{
+    switch (state) {
+    case PROTO_LOBBY_OPEN:
+        return "open";
+    case PROTO_LOBBY_STARTING:
+        return "starting";
+    case PROTO_LOBBY_IN_GAME:
+        return "in game";
+    }
+    return "unknown";
 }
 
 const char *proto_status_text(uint32_t status)
@@ -111,6 +196,26 @@ const char *proto_type_name(uint32_t type)
         return "position";
     case PROTO_PING:
         return "ping";
+    case PROTO_LIST_LOBBIES:
+        return "list_lobbies";
+    case PROTO_CREATE_LOBBY:
+        return "create_lobby";
+    case PROTO_JOIN_LOBBY:
+        return "join_lobby";
+    case PROTO_LEAVE_LOBBY:
+        return "leave_lobby";
+    case PROTO_SET_READY:
+        return "set_ready";
+    case PROTO_START_GAME:
+        return "start_game";
+    case PROTO_KICK:
+        return "kick";
+    case PROTO_CONFIGURE_LOBBY:
+        return "configure_lobby";
+    case PROTO_GIVE_OWNERSHIP:
+        return "give_ownership";
+    case PROTO_DIRECT_CHAT:
+        return "direct_chat";
     case PROTO_REJECT:
         return "reject";
     case PROTO_WELCOME:
@@ -135,6 +240,22 @@ const char *proto_type_name(uint32_t type)
         return "member_stats";
     case PROTO_PLAYER_STATUS:
         return "player_status";
+    case PROTO_LOBBY_REFUSED:
+        return "lobby_refused";
+    case PROTO_LOBBY_EXITED:
+        return "lobby_exited";
+    case PROTO_LOBBY_LIST:
+        return "lobby_list";
+    case PROTO_LOBBY_STATE:
+        return "lobby_state";
+    case PROTO_COUNTDOWN:
+        return "countdown";
+    case PROTO_COUNTDOWN_CANCELLED:
+        return "countdown_cancelled";
+    case PROTO_GAME_STARTING:
+        return "game_starting";
+    case PROTO_DIRECT_CHAT_RELAY:
+        return "direct_chat_relay";
     }
     return "?";
 }

@@ -37,26 +37,38 @@ static const sample samples[] = {
      GOLDEN(0x01,
             0x05, 0x61, 0x6C, 0x69, 0x63, 0x65, /* name "alice" */
             0x04, 0x6D, 0x61, 0x69, 0x6E,       /* lobby "main" */
-            0x00)},                             /* resume: no */
+            0x00,                               /* password "" */
+            0x00)},                             /* mode JOIN */
+    {"hello_password",
+     {.type = PROTO_HELLO,
+      .u.hello = {.name = STR("al"), .lobby = STR("den"), .password = STR("pw")}},
+     GOLDEN(0x01,
+            0x02, 0x61, 0x6C,       /* name "al" */
+            0x03, 0x64, 0x65, 0x6E, /* lobby "den" */
+            0x02, 0x70, 0x77,       /* password "pw" */
+            0x00)},                 /* mode JOIN */
     {"hello_resume",
      {.type = PROTO_HELLO,
-      .u.hello = {.name = STR("al"), .lobby = STR(""), .resume = 1,
+      .u.hello = {.name = STR("al"), .lobby = STR(""), .mode = PROTO_HELLO_RESUME,
                   .token = {0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7,
                             0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF},
                   .last_chat_seq = 0x01020304}},
      GOLDEN(0x01,
             0x02, 0x61, 0x6C,                               /* name "al" */
             0x00,                                           /* lobby "" */
-            0x01,                                           /* resume: yes */
+            0x00,                                           /* password "" */
+            0x01,                                           /* mode RESUME */
             0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, /* token */
             0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF,
             0x04, 0x03, 0x02, 0x01)},                       /* last_chat_seq */
-    {"hello_default_lobby",
-     {.type = PROTO_HELLO, .u.hello = {.name = STR("bob"), .lobby = STR("")}},
+    {"hello_browse",
+     {.type = PROTO_HELLO,
+      .u.hello = {.name = STR("bob"), .lobby = STR(""), .mode = PROTO_HELLO_BROWSE}},
      GOLDEN(0x01,
             0x03, 0x62, 0x6F, 0x62, /* name "bob" */
             0x00,                   /* lobby "" */
-            0x00)},                 /* resume: no */
+            0x00,                   /* password "" */
+            0x02)},                 /* mode BROWSE */
     {"chat",
      {.type = PROTO_CHAT, .u.chat = {.msg_id = 0x01020304, .text = STR("hi")}},
      GOLDEN(0x02,
@@ -203,6 +215,174 @@ static const sample samples[] = {
             0x03, 0x00, 0x00, 0x00,             /* jitter 3 ms, loss 0 */
             0x02, 0x01, 0xFF, 0xFF,             /* id 0x0102, rtt 65535 ms */
             0x04, 0x03, 0x10, 0x27)},           /* jitter 0x0304 ms, loss 10000 */
+    {"list_lobbies",
+     {.type = PROTO_LIST_LOBBIES,
+      .u.list_lobbies = {.request_id = 0x01020304, .name_contains = STR("ct"),
+                         .flags = PROTO_FILTER_FREE_SEAT | PROTO_FILTER_OPEN,
+                         .meta = {.count = 1, .pairs = {{STR("mode"), STR("ctf")}}}}},
+     GOLDEN(0x05,
+            0x04, 0x03, 0x02, 0x01,         /* request_id */
+            0x02, 0x63, 0x74,               /* name_contains "ct" */
+            0x05,                           /* flags FREE_SEAT | OPEN */
+            0x01,                           /* meta count */
+            0x04, 0x6D, 0x6F, 0x64, 0x65,   /* key "mode" */
+            0x03, 0x63, 0x74, 0x66)},       /* value "ctf" */
+    {"list_lobbies_any",
+     {.type = PROTO_LIST_LOBBIES, .u.list_lobbies = {.name_contains = STR("")}},
+     GOLDEN(0x05,
+            0x00, 0x00, 0x00, 0x00, /* request_id */
+            0x00,                   /* name_contains "" */
+            0x00,                   /* flags: none */
+            0x00)},                 /* meta count */
+    {"create_lobby",
+     {.type = PROTO_CREATE_LOBBY,
+      .u.create_lobby = {.name = STR("den"), .capacity = 8, .password = STR("pw"),
+                         .max_rtt_ms = 150,
+                         .meta = {.count = 2, .pairs = {{STR("mode"), STR("ctf")},
+                                                        {STR("map"), STR("")}}}}},
+     GOLDEN(0x06,
+            0x03, 0x64, 0x65, 0x6E,         /* name "den" */
+            0x08,                           /* capacity */
+            0x02, 0x70, 0x77,               /* password "pw" */
+            0x96, 0x00,                     /* max_rtt_ms 150 */
+            0x02,                           /* meta count */
+            0x04, 0x6D, 0x6F, 0x64, 0x65,   /* [0] key "mode" */
+            0x03, 0x63, 0x74, 0x66,         /* [0] value "ctf" */
+            0x03, 0x6D, 0x61, 0x70,         /* [1] key "map" */
+            0x00)},                         /* [1] value "" */
+    {"join_lobby",
+     {.type = PROTO_JOIN_LOBBY, .u.join_lobby = {.name = STR("den"), .password = STR("pw")}},
+     GOLDEN(0x07,
+            0x03, 0x64, 0x65, 0x6E, /* name "den" */
+            0x02, 0x70, 0x77)},     /* password "pw" */
+    {"leave_lobby", {.type = PROTO_LEAVE_LOBBY}, GOLDEN(0x08)},
+    {"set_ready",
+     {.type = PROTO_SET_READY, .u.set_ready = {.ready = 1}},
+     GOLDEN(0x09,
+            0x01)}, /* ready */
+    {"start_game", {.type = PROTO_START_GAME}, GOLDEN(0x0A)},
+    {"kick",
+     {.type = PROTO_KICK, .u.kick = {.player_id = 0x0203}},
+     GOLDEN(0x0B,
+            0x03, 0x02)}, /* player_id */
+    {"configure_lobby",
+     {.type = PROTO_CONFIGURE_LOBBY,
+      .u.configure_lobby = {.changes = PROTO_CONFIGURE_CAPACITY | PROTO_CONFIGURE_PASSWORD |
+                                       PROTO_CONFIGURE_MAX_RTT,
+                            .capacity = 4, .password = STR(""), .max_rtt_ms = 400}},
+     GOLDEN(0x0C,
+            0x0B,       /* changes CAPACITY | PASSWORD | MAX_RTT */
+            0x04,       /* capacity */
+            0x00,       /* password "" (removes it) */
+            0x90, 0x01, /* max_rtt_ms 400 */
+            0x00)},     /* meta count (not applied) */
+    {"give_ownership",
+     {.type = PROTO_GIVE_OWNERSHIP, .u.give_ownership = {.player_id = 5}},
+     GOLDEN(0x0D,
+            0x05, 0x00)}, /* player_id */
+    {"direct_chat",
+     {.type = PROTO_DIRECT_CHAT, .u.direct_chat = {.msg_id = 7, .to_id = 3, .text = STR("hi")}},
+     GOLDEN(0x0E,
+            0x07, 0x00, 0x00, 0x00,   /* msg_id */
+            0x03, 0x00,               /* to_id */
+            0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
+    {"lobby_refused",
+     {.type = PROTO_LOBBY_REFUSED,
+      .u.lobby_refused = {.request = PROTO_JOIN_LOBBY, .reason = PROTO_LOBBY_FULL,
+                          .text = STR("full")}},
+     GOLDEN(0x8D,
+            0x07,                           /* request JOIN_LOBBY */
+            0x03,                           /* reason FULL */
+            0x04, 0x66, 0x75, 0x6C, 0x6C)}, /* text "full" */
+    {"lobby_exited",
+     {.type = PROTO_LOBBY_EXITED,
+      .u.lobby_exited = {.reason = PROTO_EXIT_KICKED, .text = STR("60 s")}},
+     GOLDEN(0x8E,
+            0x03,                           /* reason KICKED */
+            0x04, 0x36, 0x30, 0x20, 0x73)}, /* text "60 s" */
+    {"lobby_list",
+     {.type = PROTO_LOBBY_LIST,
+      .u.lobby_list = {.request_id = 0x01020304, .total = 3, .count = 2,
+                       .entries = {{.name = STR("den"), .players = 2, .capacity = 8,
+                                    .flags = PROTO_LOBBYF_PASSWORD, .state = PROTO_LOBBY_OPEN,
+                                    .owner = STR("al"), .median_rtt_ms = 40, .max_rtt_ms = 150,
+                                    .meta = {.count = 1, .pairs = {{STR("mode"), STR("ctf")}}}},
+                                   {.name = STR("main"), .players = 0, .capacity = 16,
+                                    .flags = 0, .state = PROTO_LOBBY_OPEN, .owner = STR(""),
+                                    .median_rtt_ms = PROTO_RTT_UNKNOWN, .max_rtt_ms = 0}}}},
+     GOLDEN(0x8F,
+            0x04, 0x03, 0x02, 0x01,         /* request_id */
+            0x03, 0x00,                     /* total 3 */
+            0x02,                           /* count */
+            0x03, 0x64, 0x65, 0x6E,         /* [0] name "den" */
+            0x02,                           /* [0] players */
+            0x08,                           /* [0] capacity */
+            0x01,                           /* [0] flags PASSWORD */
+            0x01,                           /* [0] state OPEN */
+            0x02, 0x61, 0x6C,               /* [0] owner "al" */
+            0x28, 0x00,                     /* [0] median_rtt_ms 40 */
+            0x96, 0x00,                     /* [0] max_rtt_ms 150 */
+            0x01,                           /* [0] meta count */
+            0x04, 0x6D, 0x6F, 0x64, 0x65,   /* [0] key "mode" */
+            0x03, 0x63, 0x74, 0x66,         /* [0] value "ctf" */
+            0x04, 0x6D, 0x61, 0x69, 0x6E,   /* [1] name "main" */
+            0x00,                           /* [1] players */
+            0x10,                           /* [1] capacity 16 */
+            0x00,                           /* [1] flags */
+            0x01,                           /* [1] state OPEN */
+            0x00,                           /* [1] owner "" (empty lobby) */
+            0xFF, 0xFF,                     /* [1] median_rtt_ms unknown */
+            0x00, 0x00,                     /* [1] max_rtt_ms: no limit */
+            0x00)},                         /* [1] meta count */
+    {"lobby_list_empty",
+     {.type = PROTO_LOBBY_LIST, .u.lobby_list = {.request_id = 9, .total = 0, .count = 0}},
+     GOLDEN(0x8F,
+            0x09, 0x00, 0x00, 0x00, /* request_id */
+            0x00, 0x00,             /* total */
+            0x00)},                 /* count */
+    {"lobby_state",
+     {.type = PROTO_LOBBY_STATE,
+      .u.lobby_state = {.owner_id = 0x0102, .state = PROTO_LOBBY_STARTING, .capacity = 8,
+                        .flags = PROTO_LOBBYF_PASSWORD, .max_rtt_ms = 150, .countdown_ms = 2500,
+                        .meta = {.count = 1, .pairs = {{STR("mode"), STR("ctf")}}},
+                        .count = 2,
+                        .members = {{0x0102, PROTO_MEMBER_READY}, {3, PROTO_MEMBER_READY}}}},
+     GOLDEN(0x90,
+            0x02, 0x01,                     /* owner_id */
+            0x02,                           /* state STARTING */
+            0x08,                           /* capacity */
+            0x01,                           /* flags PASSWORD */
+            0x96, 0x00,                     /* max_rtt_ms 150 */
+            0xC4, 0x09, 0x00, 0x00,         /* countdown_ms 2500 */
+            0x01,                           /* meta count */
+            0x04, 0x6D, 0x6F, 0x64, 0x65,   /* key "mode" */
+            0x03, 0x63, 0x74, 0x66,         /* value "ctf" */
+            0x02,                           /* count */
+            0x02, 0x01, 0x01,               /* [0] id 0x0102, READY */
+            0x03, 0x00, 0x01)},             /* [1] id 3, READY */
+    {"countdown",
+     {.type = PROTO_COUNTDOWN, .u.countdown = {.seconds_left = 3, .start_tick = 400}},
+     GOLDEN(0x91,
+            0x03,                     /* seconds_left */
+            0x90, 0x01, 0x00, 0x00)}, /* start_tick 400 */
+    {"countdown_cancelled",
+     {.type = PROTO_COUNTDOWN_CANCELLED,
+      .u.countdown_cancelled = {.by_id = 3, .text = STR("left")}},
+     GOLDEN(0x92,
+            0x03, 0x00,                     /* by_id */
+            0x04, 0x6C, 0x65, 0x66, 0x74)}, /* text "left" */
+    {"game_starting",
+     {.type = PROTO_GAME_STARTING,
+      .u.game_starting = {.tick = 400, .server_us = 0x0102030405060708}},
+     GOLDEN(0x93,
+            0x90, 0x01, 0x00, 0x00,                         /* tick 400 */
+            0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01)}, /* server_us */
+    {"direct_chat_relay",
+     {.type = PROTO_DIRECT_CHAT_RELAY,
+      .u.direct_chat_relay = {.from_id = 0x0102, .text = STR("hi")}},
+     GOLDEN(0x94,
+            0x02, 0x01,               /* from_id */
+            0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
 };
 /* clang-format on */
 
@@ -291,6 +471,138 @@ static void assert_player_same(const proto_player *want, const proto_player *got
     assert_f32_same(want->y, got->y);
 }
 
+static void assert_meta_same(const proto_meta_list *want, const proto_meta_list *got)
+{
+    assert_int_equal(want->count, got->count);
+    for (unsigned i = 0; i < want->count; i++) {
+        assert_str_same(want->pairs[i].key, got->pairs[i].key);
+        assert_str_same(want->pairs[i].value, got->pairs[i].value);
+    }
+}
+
+static void assert_entry_same(const proto_lobby_entry *want, const proto_lobby_entry *got)
+{
+    assert_str_same(want->name, got->name);
+    assert_int_equal(want->players, got->players);
+    assert_int_equal(want->capacity, got->capacity);
+    assert_int_equal(want->flags, got->flags);
+    assert_int_equal(want->state, got->state);
+    assert_str_same(want->owner, got->owner);
+    assert_int_equal(want->median_rtt_ms, got->median_rtt_ms);
+    assert_int_equal(want->max_rtt_ms, got->max_rtt_ms);
+    assert_meta_same(&want->meta, &got->meta);
+}
+
+static void assert_lobby_state_same(const proto_msg *want, const proto_msg *got)
+{
+    assert_int_equal(want->u.lobby_state.owner_id, got->u.lobby_state.owner_id);
+    assert_int_equal(want->u.lobby_state.state, got->u.lobby_state.state);
+    assert_int_equal(want->u.lobby_state.capacity, got->u.lobby_state.capacity);
+    assert_int_equal(want->u.lobby_state.flags, got->u.lobby_state.flags);
+    assert_int_equal(want->u.lobby_state.max_rtt_ms, got->u.lobby_state.max_rtt_ms);
+    assert_int_equal(want->u.lobby_state.countdown_ms, got->u.lobby_state.countdown_ms);
+    assert_meta_same(&want->u.lobby_state.meta, &got->u.lobby_state.meta);
+    assert_int_equal(want->u.lobby_state.count, got->u.lobby_state.count);
+    for (unsigned i = 0; i < want->u.lobby_state.count; i++) {
+        assert_int_equal(want->u.lobby_state.members[i].id, got->u.lobby_state.members[i].id);
+        assert_int_equal(want->u.lobby_state.members[i].flags, got->u.lobby_state.members[i].flags);
+    }
+}
+
+/* The lobby requests a client sends. */
+static void assert_request_same(const proto_msg *want, const proto_msg *got)
+{
+    switch (want->type) {
+    case PROTO_LIST_LOBBIES:
+        assert_int_equal(want->u.list_lobbies.request_id, got->u.list_lobbies.request_id);
+        assert_str_same(want->u.list_lobbies.name_contains, got->u.list_lobbies.name_contains);
+        assert_int_equal(want->u.list_lobbies.flags, got->u.list_lobbies.flags);
+        assert_meta_same(&want->u.list_lobbies.meta, &got->u.list_lobbies.meta);
+        break;
+    case PROTO_CREATE_LOBBY:
+        assert_str_same(want->u.create_lobby.name, got->u.create_lobby.name);
+        assert_int_equal(want->u.create_lobby.capacity, got->u.create_lobby.capacity);
+        assert_str_same(want->u.create_lobby.password, got->u.create_lobby.password);
+        assert_int_equal(want->u.create_lobby.max_rtt_ms, got->u.create_lobby.max_rtt_ms);
+        assert_meta_same(&want->u.create_lobby.meta, &got->u.create_lobby.meta);
+        break;
+    case PROTO_JOIN_LOBBY:
+        assert_str_same(want->u.join_lobby.name, got->u.join_lobby.name);
+        assert_str_same(want->u.join_lobby.password, got->u.join_lobby.password);
+        break;
+    case PROTO_LEAVE_LOBBY:
+    case PROTO_START_GAME:
+        break;
+    case PROTO_SET_READY:
+        assert_int_equal(want->u.set_ready.ready, got->u.set_ready.ready);
+        break;
+    case PROTO_KICK:
+        assert_int_equal(want->u.kick.player_id, got->u.kick.player_id);
+        break;
+    case PROTO_GIVE_OWNERSHIP:
+        assert_int_equal(want->u.give_ownership.player_id, got->u.give_ownership.player_id);
+        break;
+    case PROTO_CONFIGURE_LOBBY:
+        assert_int_equal(want->u.configure_lobby.changes, got->u.configure_lobby.changes);
+        assert_int_equal(want->u.configure_lobby.capacity, got->u.configure_lobby.capacity);
+        assert_str_same(want->u.configure_lobby.password, got->u.configure_lobby.password);
+        assert_int_equal(want->u.configure_lobby.max_rtt_ms, got->u.configure_lobby.max_rtt_ms);
+        assert_meta_same(&want->u.configure_lobby.meta, &got->u.configure_lobby.meta);
+        break;
+    case PROTO_DIRECT_CHAT:
+        assert_int_equal(want->u.direct_chat.msg_id, got->u.direct_chat.msg_id);
+        assert_int_equal(want->u.direct_chat.to_id, got->u.direct_chat.to_id);
+        assert_str_same(want->u.direct_chat.text, got->u.direct_chat.text);
+        break;
+    default:
+        fail_msg("message type 0x%02x has no comparison", (unsigned)want->type);
+    }
+}
+
+/* Every field of the lobby messages (version 3). */
+static void assert_lobby_msg_same(const proto_msg *want, const proto_msg *got)
+{
+    switch (want->type) {
+    case PROTO_LOBBY_REFUSED:
+        assert_int_equal(want->u.lobby_refused.request, got->u.lobby_refused.request);
+        assert_int_equal(want->u.lobby_refused.reason, got->u.lobby_refused.reason);
+        assert_str_same(want->u.lobby_refused.text, got->u.lobby_refused.text);
+        break;
+    case PROTO_LOBBY_EXITED:
+        assert_int_equal(want->u.lobby_exited.reason, got->u.lobby_exited.reason);
+        assert_str_same(want->u.lobby_exited.text, got->u.lobby_exited.text);
+        break;
+    case PROTO_LOBBY_LIST:
+        assert_int_equal(want->u.lobby_list.request_id, got->u.lobby_list.request_id);
+        assert_int_equal(want->u.lobby_list.total, got->u.lobby_list.total);
+        assert_int_equal(want->u.lobby_list.count, got->u.lobby_list.count);
+        for (unsigned i = 0; i < want->u.lobby_list.count; i++)
+            assert_entry_same(&want->u.lobby_list.entries[i], &got->u.lobby_list.entries[i]);
+        break;
+    case PROTO_LOBBY_STATE:
+        assert_lobby_state_same(want, got);
+        break;
+    case PROTO_COUNTDOWN:
+        assert_int_equal(want->u.countdown.seconds_left, got->u.countdown.seconds_left);
+        assert_int_equal(want->u.countdown.start_tick, got->u.countdown.start_tick);
+        break;
+    case PROTO_COUNTDOWN_CANCELLED:
+        assert_int_equal(want->u.countdown_cancelled.by_id, got->u.countdown_cancelled.by_id);
+        assert_str_same(want->u.countdown_cancelled.text, got->u.countdown_cancelled.text);
+        break;
+    case PROTO_GAME_STARTING:
+        assert_int_equal(want->u.game_starting.tick, got->u.game_starting.tick);
+        assert_int_equal(want->u.game_starting.server_us, got->u.game_starting.server_us);
+        break;
+    case PROTO_DIRECT_CHAT_RELAY:
+        assert_int_equal(want->u.direct_chat_relay.from_id, got->u.direct_chat_relay.from_id);
+        assert_str_same(want->u.direct_chat_relay.text, got->u.direct_chat_relay.text);
+        break;
+    default:
+        assert_request_same(want, got);
+    }
+}
+
 /* Every field of the message's type. */
 static void assert_msg_same(const proto_msg *want, const proto_msg *got)
 {
@@ -299,8 +611,9 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
     case PROTO_HELLO:
         assert_str_same(want->u.hello.name, got->u.hello.name);
         assert_str_same(want->u.hello.lobby, got->u.hello.lobby);
-        assert_int_equal(want->u.hello.resume, got->u.hello.resume);
-        if (want->u.hello.resume) {
+        assert_str_same(want->u.hello.password, got->u.hello.password);
+        assert_int_equal(want->u.hello.mode, got->u.hello.mode);
+        if (want->u.hello.mode == PROTO_HELLO_RESUME) {
             assert_memory_equal(want->u.hello.token, got->u.hello.token, PROTO_TOKEN_BYTES);
             assert_int_equal(want->u.hello.last_chat_seq, got->u.hello.last_chat_seq);
         }
@@ -386,7 +699,7 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
                                 sizeof(proto_member_stat));
         break;
     default:
-        fail_msg("message type 0x%02x has no comparison", (unsigned)want->type);
+        assert_lobby_msg_same(want, got);
     }
 }
 
@@ -521,6 +834,22 @@ static void str8_of_256_bytes_refused_by_encoder(void **state)
         {.type = PROTO_WELCOME, .u.welcome = {.count = 1, .players[0].name = s}},
         {.type = PROTO_PLAYER_JOINED, .u.joined = {.name = s}},
         {.type = PROTO_CHAT_REFUSED, .u.chat_refused = {.reason = 1, .text = s}},
+        {.type = PROTO_HELLO, .u.hello = {.password = s}},
+        {.type = PROTO_LIST_LOBBIES, .u.list_lobbies = {.name_contains = s}},
+        {.type = PROTO_LIST_LOBBIES, .u.list_lobbies = {.meta = {.count = 1, .pairs[0].key = s}}},
+        {.type = PROTO_CREATE_LOBBY, .u.create_lobby = {.name = s}},
+        {.type = PROTO_CREATE_LOBBY, .u.create_lobby = {.password = s}},
+        {.type = PROTO_CREATE_LOBBY, .u.create_lobby = {.meta = {.count = 1, .pairs[0].value = s}}},
+        {.type = PROTO_JOIN_LOBBY, .u.join_lobby = {.name = s}},
+        {.type = PROTO_JOIN_LOBBY, .u.join_lobby = {.password = s}},
+        {.type = PROTO_CONFIGURE_LOBBY, .u.configure_lobby = {.changes = 1, .password = s}},
+        {.type = PROTO_CONFIGURE_LOBBY,
+         .u.configure_lobby = {.changes = 1, .meta = {.count = 2, .pairs[1].key = s}}},
+        {.type = PROTO_LOBBY_REFUSED, .u.lobby_refused = {.request = 1, .reason = 1, .text = s}},
+        {.type = PROTO_LOBBY_EXITED, .u.lobby_exited = {.reason = 1, .text = s}},
+        {.type = PROTO_COUNTDOWN_CANCELLED, .u.countdown_cancelled = {.text = s}},
+        {.type = PROTO_LOBBY_STATE,
+         .u.lobby_state = {.state = 1, .meta = {.count = 1, .pairs[0].value = s}}},
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
         assert_int_equal(proto_encode(&msgs[i], enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
@@ -733,6 +1062,13 @@ static const struct {
     {"player_left", 3, PROTO_LEAVE_MAX},
     {"chat_refused", 5, PROTO_REFUSE_MAX},
     {"player_status", 3, PROTO_STATUS_MAX},
+    {"lobby_refused", 1, PROTO_DIRECT_CHAT}, /* request: a client->server type */
+    {"lobby_refused", 2, PROTO_LOBBY_REFUSAL_MAX},
+    {"lobby_exited", 1, PROTO_EXIT_MAX},
+    {"lobby_list", 15, PROTO_LOBBY_STATE_MAX}, /* first entry's state */
+    {"lobby_list", 41, PROTO_LOBBY_STATE_MAX}, /* second entry's state */
+    {"lobby_state", 3, PROTO_LOBBY_STATE_MAX},
+    {"configure_lobby", 1, PROTO_CONFIGURE_ALL}, /* changes: at least one field */
 };
 
 enum { ENUM_FIELD_COUNT = sizeof enum_fields / sizeof enum_fields[0] };
@@ -867,13 +1203,13 @@ static void protocol_message_type_count_is_pinned(void **state)
     unsigned known = 0;
     for (unsigned type = 0; type < 256; type++)
         known += proto_type_name(type)[0] != '?';
-    assert_int_equal(known, 16); /* a new type needs a sample, docs and this number */
+    assert_int_equal(known, 34); /* a new type needs a sample, docs and this number */
 }
 
 static void unknown_type_refused_by_encoder(void **state)
 {
     (void)state;
-    proto_msg msg = {.type = (proto_type)0x05};
+    proto_msg msg = {.type = (proto_type)0x0F};
     assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_UNKNOWN_TYPE);
     msg.type = (proto_type)0x00;
     assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_UNKNOWN_TYPE);
@@ -903,11 +1239,12 @@ static void bad_value_reported_before_trailing(void **state)
     assert_int_equal(decode(in, sizeof in, &got), PROTO_ERR_BAD_VALUE);
 }
 
-/* The resume and resumed flags are booleans: anything but 0 and 1 is refused. */
+/* The resumed and ready flags are booleans: anything but 0 and 1 is refused. */
 static void boolean_flags_above_one_rejected(void **state)
 {
     (void)state;
-    assert_int_equal(decode_patched(sample_named("hello"), 12, 2), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(sample_named("set_ready"), 1, 2), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(sample_named("set_ready"), 1, 0), PROTO_OK);
     assert_int_equal(decode_patched(sample_named("welcome"), 19, 2), PROTO_ERR_BAD_VALUE);
     assert_int_equal(decode_patched(sample_named("welcome"), 19, 0), PROTO_OK);
 }
@@ -939,6 +1276,298 @@ static void every_code_has_text(void **state)
         assert_string_not_equal(proto_leave_text(r), proto_leave_text(0));
     for (uint32_t r = 1; r <= PROTO_REFUSE_MAX; r++)
         assert_string_not_equal(proto_refusal_text(r), proto_refusal_text(0));
+}
+
+/* ---- version 3: HELLO's mode and the lobby messages --------------------------- */
+
+/* A mode above BROWSE is refused before anything after it is read. */
+static void hello_mode_above_max_rejected(void **state)
+{
+    (void)state;
+    const sample *join = sample_named("hello"), *resume = sample_named("hello_resume");
+    assert_int_equal(decode_patched(join, 13, PROTO_HELLO_MODE_MAX + 1), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(join, 13, 0xFF), PROTO_ERR_BAD_VALUE);
+    /* 20 bytes follow, but a bad mode says nothing about them. */
+    assert_int_equal(decode_patched(resume, 6, 3), PROTO_ERR_BAD_VALUE);
+    proto_msg m = join->msg;
+    m.u.hello.mode = PROTO_HELLO_MODE_MAX + 1;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+}
+
+/* Only RESUME carries token and last_chat_seq. */
+static void hello_token_only_with_resume(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_patched(sample_named("hello_resume"), 6, PROTO_HELLO_BROWSE),
+                     PROTO_ERR_TRAILING);
+    assert_int_equal(decode_patched(sample_named("hello_resume"), 6, PROTO_HELLO_JOIN),
+                     PROTO_ERR_TRAILING);
+    assert_int_equal(decode_patched(sample_named("hello_browse"), 7, PROTO_HELLO_RESUME),
+                     PROTO_ERR_TRUNCATED);
+    proto_msg m = sample_named("hello_browse")->msg;
+    memset(m.u.hello.token, 0xEE, PROTO_TOKEN_BYTES);
+    m.u.hello.last_chat_seq = 99;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), sample_named("hello_browse")->len);
+}
+
+/* Bit sets: every undefined bit is refused, every defined one accepted. */
+static const struct {
+    const char *sample;
+    size_t offset;
+    uint8_t all;
+} flag_fields[] = {
+    {"list_lobbies", 8, PROTO_FILTER_ALL}, {"lobby_list", 14, PROTO_LOBBYF_ALL},  /* first entry */
+    {"lobby_list", 40, PROTO_LOBBYF_ALL},                                         /* second entry */
+    {"lobby_state", 5, PROTO_LOBBYF_ALL},  {"lobby_state", 25, PROTO_MEMBER_ALL}, /* first member */
+    {"lobby_state", 28, PROTO_MEMBER_ALL}, /* second member */
+};
+
+static void flags_above_defined_bits_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof flag_fields / sizeof flag_fields[0]; i++) {
+        const sample *s = sample_named(flag_fields[i].sample);
+        size_t at = flag_fields[i].offset;
+        assert_int_equal(decode_patched(s, at, (uint8_t)(flag_fields[i].all + 1)),
+                         PROTO_ERR_BAD_VALUE);
+        assert_int_equal(decode_patched(s, at, 0x80), PROTO_ERR_BAD_VALUE);
+        assert_int_equal(decode_patched(s, at, 0xFF), PROTO_ERR_BAD_VALUE);
+        assert_int_equal(decode_patched(s, at, 0), PROTO_OK);
+        assert_int_equal(decode_patched(s, at, flag_fields[i].all), PROTO_OK);
+    }
+}
+
+/* Where each metadata count sits in its sample, and its value there. */
+static const struct {
+    const char *sample;
+    size_t offset;
+    uint8_t count;
+} meta_counts[] = {
+    {"list_lobbies", 9, 1},    {"list_lobbies_any", 7, 0}, {"create_lobby", 11, 2},
+    {"configure_lobby", 6, 0}, {"lobby_list", 23, 1},      {"lobby_list", 47, 0},
+    {"lobby_state", 12, 1},
+};
+
+static void meta_count_above_8_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof meta_counts / sizeof meta_counts[0]; i++) {
+        const sample *s = sample_named(meta_counts[i].sample);
+        assert_int_equal(s->bytes[meta_counts[i].offset], meta_counts[i].count);
+        assert_int_equal(decode_patched(s, meta_counts[i].offset, PROTO_MAX_META_PAIRS + 1),
+                         PROTO_ERR_BAD_VALUE);
+        assert_int_equal(decode_patched(s, meta_counts[i].offset, 0xFF), PROTO_ERR_BAD_VALUE);
+    }
+}
+
+static void fill_meta(proto_meta_list *l, unsigned count, size_t key_len, size_t value_len)
+{
+    l->count = (uint8_t)count;
+    for (unsigned i = 0; i < count && i < PROTO_MAX_META_PAIRS; i++) {
+        l->pairs[i].key = (proto_str){long_text, key_len};
+        l->pairs[i].value = (proto_str){long_text, value_len};
+    }
+}
+
+static void meta_with_8_pairs_round_trips_and_9_refused(void **state)
+{
+    (void)state;
+    memset(long_text, 'm', PROTO_MAX_STR8_BYTES);
+    proto_msg m = sample_named("create_lobby")->msg;
+    fill_meta(&m.u.create_lobby.meta, PROTO_MAX_META_PAIRS, PROTO_MAX_STR8_BYTES, 0);
+    assert_round_trips(&m);
+    m.u.create_lobby.meta.count = PROTO_MAX_META_PAIRS + 1;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    proto_msg list = sample_named("list_lobbies")->msg;
+    list.u.list_lobbies.meta.count = PROTO_MAX_META_PAIRS + 1;
+    assert_int_equal(proto_encode(&list, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    proto_msg conf = sample_named("configure_lobby")->msg;
+    conf.u.configure_lobby.meta.count = PROTO_MAX_META_PAIRS + 1;
+    assert_int_equal(proto_encode(&conf, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    proto_msg st = sample_named("lobby_state")->msg;
+    st.u.lobby_state.meta.count = PROTO_MAX_META_PAIRS + 1;
+    assert_int_equal(proto_encode(&st, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    proto_msg ll = sample_named("lobby_list")->msg;
+    ll.u.lobby_list.entries[1].meta.count = PROTO_MAX_META_PAIRS + 1;
+    assert_int_equal(proto_encode(&ll, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+/* 64 entries whose strings are as long as the server's rules allow. */
+static void fill_lobby_list(proto_msg *m, unsigned count, size_t str_len, size_t key_len,
+                            size_t value_len)
+{
+    memset(long_text, 'l', PROTO_MAX_STR8_BYTES);
+    memset(m, 0, sizeof *m);
+    m->type = PROTO_LOBBY_LIST;
+    m->u.lobby_list.request_id = 77;
+    m->u.lobby_list.total = 1000;
+    m->u.lobby_list.count = (uint8_t)count;
+    for (unsigned i = 0; i < count && i < PROTO_MAX_LIST_ENTRIES; i++) {
+        proto_lobby_entry *e = &m->u.lobby_list.entries[i];
+        e->name = (proto_str){long_text, str_len};
+        e->owner = (proto_str){long_text, str_len};
+        e->players = (uint8_t)(i % 65);
+        e->capacity = PROTO_MAX_LOBBY_PLAYERS;
+        e->flags = (uint8_t)(i & PROTO_LOBBYF_ALL);
+        e->state = (uint8_t)(1 + i % PROTO_LOBBY_STATE_MAX);
+        e->median_rtt_ms = (uint16_t)i;
+        e->max_rtt_ms = (uint16_t)(1000 + i);
+        fill_meta(&e->meta, PROTO_MAX_META_PAIRS, key_len, value_len);
+    }
+}
+
+static void lobby_list_of_64_in_rule_entries_fits_max_message(void **state)
+{
+    (void)state;
+    static proto_msg m;
+    fill_lobby_list(&m, PROTO_MAX_LIST_ENTRIES, PROTO_MAX_LOBBY_NAME_BYTES,
+                    PROTO_MAX_META_KEY_BYTES, PROTO_MAX_META_VALUE_BYTES);
+    size_t meta =
+        1 + PROTO_MAX_META_PAIRS * (2 + PROTO_MAX_META_KEY_BYTES + PROTO_MAX_META_VALUE_BYTES);
+    size_t entry = 2 * (1 + PROTO_MAX_LOBBY_NAME_BYTES) + 4 + 4 + meta;
+    int n = proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES);
+    assert_int_equal(n, 1 + 4 + 2 + 1 + PROTO_MAX_LIST_ENTRIES * entry);
+    assert_true(n < 32 * 1024);
+    assert_round_trips(&m);
+}
+
+/* Out-of-rule strings can make a list too big for any buffer we keep: the
+ * encoder says so instead of writing part of it. */
+static void lobby_list_larger_than_buffer_refused(void **state)
+{
+    (void)state;
+    static proto_msg m;
+    fill_lobby_list(&m, PROTO_MAX_LIST_ENTRIES, PROTO_MAX_STR8_BYTES, PROTO_MAX_STR8_BYTES,
+                    PROTO_MAX_STR8_BYTES);
+    assert_int_equal(proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_ERR_BUFFER);
+    m.u.lobby_list.entries[3].name.len = PROTO_MAX_STR8_BYTES + 1;
+    assert_int_equal(proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_ERR_TOO_LONG);
+    m.u.lobby_list.entries[3].name.len = 1;
+    m.u.lobby_list.entries[5].owner.len = PROTO_MAX_STR8_BYTES + 1;
+    assert_int_equal(proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_ERR_TOO_LONG);
+}
+
+static void lobby_list_count_rules(void **state)
+{
+    (void)state;
+    const sample *s = sample_named("lobby_list");                   /* total 3, count 2 */
+    assert_int_equal(decode_patched(s, 5, 2), PROTO_OK);            /* total == count */
+    assert_int_equal(decode_patched(s, 5, 1), PROTO_ERR_BAD_VALUE); /* count > total */
+    assert_int_equal(decode_patched(s, 6, 0xFF), PROTO_OK);         /* total 0xFF03 */
+    assert_int_equal(decode_patched(s, 7, PROTO_MAX_LIST_ENTRIES + 1), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(s, 7, 0xFF), PROTO_ERR_BAD_VALUE);
+    static proto_msg m;
+    fill_lobby_list(&m, PROTO_MAX_LIST_ENTRIES + 1, 1, 1, 0);
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    fill_lobby_list(&m, 2, 1, 1, 0);
+    m.u.lobby_list.total = 1;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+}
+
+static void lobby_state_with_64_members_round_trips_and_65_refused(void **state)
+{
+    (void)state;
+    static proto_msg m;
+    m = sample_named("lobby_state")->msg;
+    m.u.lobby_state.count = PROTO_MAX_LOBBY_PLAYERS;
+    for (unsigned i = 0; i < PROTO_MAX_LOBBY_PLAYERS; i++)
+        m.u.lobby_state.members[i] = (proto_lobby_member){(uint16_t)(i + 1), (uint8_t)(i & 1)};
+    assert_round_trips(&m);
+    m.u.lobby_state.count = PROTO_MAX_LOBBY_PLAYERS + 1;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    const sample *s = sample_named("lobby_state");
+    assert_int_equal(decode_patched(s, 22, PROTO_MAX_LOBBY_PLAYERS + 1), PROTO_ERR_BAD_VALUE);
+}
+
+static void countdown_seconds_left_must_be_positive(void **state)
+{
+    (void)state;
+    const sample *s = sample_named("countdown");
+    assert_int_equal(decode_patched(s, 1, 0), PROTO_ERR_BAD_VALUE);
+    assert_int_equal(decode_patched(s, 1, 1), PROTO_OK);
+    assert_int_equal(decode_patched(s, 1, 0xFF), PROTO_OK);
+    proto_msg m = s->msg;
+    m.u.countdown.seconds_left = 0;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+}
+
+static void direct_chat_text_limits(void **state)
+{
+    (void)state;
+    memset(long_text, 'd', PROTO_MAX_STR16_BYTES + 1);
+    proto_msg dm = {
+        .type = PROTO_DIRECT_CHAT,
+        .u.direct_chat = {.msg_id = 1, .to_id = 2, .text = {long_text, PROTO_MAX_STR16_BYTES}}};
+    assert_round_trips(&dm);
+    dm.u.direct_chat.text.len++;
+    assert_int_equal(proto_encode(&dm, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    proto_msg relay = {
+        .type = PROTO_DIRECT_CHAT_RELAY,
+        .u.direct_chat_relay = {.from_id = 2, .text = {long_text, PROTO_MAX_STR16_BYTES}}};
+    assert_int_equal(proto_encode(&relay, enc_a, PROTO_MAX_MESSAGE_BYTES),
+                     1 + 2 + 2 + PROTO_MAX_STR16_BYTES);
+    assert_round_trips(&relay);
+    relay.u.direct_chat_relay.text.len++;
+    assert_int_equal(proto_encode(&relay, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+/* Encodes the named sample with one field changed; expects rc. */
+#define EXPECT_ENCODE(sample_name, rc, ...)                                                        \
+    do {                                                                                           \
+        static proto_msg m_;                                                                       \
+        m_ = sample_named(sample_name)->msg;                                                       \
+        __VA_ARGS__;                                                                               \
+        assert_int_equal(proto_encode(&m_, enc_a, sizeof enc_a), rc);                              \
+    } while (0)
+
+/* What the decoder refuses in the lobby messages, the encoder refuses too. */
+static void encoder_refuses_lobby_values_decoder_rejects(void **state)
+{
+    (void)state;
+    const int bad = PROTO_ERR_BAD_VALUE;
+    EXPECT_ENCODE("list_lobbies", bad, m_.u.list_lobbies.flags = PROTO_FILTER_ALL + 1);
+    EXPECT_ENCODE("set_ready", bad, m_.u.set_ready.ready = 2);
+    EXPECT_ENCODE("configure_lobby", bad, m_.u.configure_lobby.changes = 0);
+    EXPECT_ENCODE("configure_lobby", bad, m_.u.configure_lobby.changes = PROTO_CONFIGURE_ALL + 1);
+    EXPECT_ENCODE("lobby_refused", bad, m_.u.lobby_refused.request = 0);
+    EXPECT_ENCODE("lobby_refused", bad, m_.u.lobby_refused.request = PROTO_DIRECT_CHAT + 1);
+    EXPECT_ENCODE("lobby_refused", bad, m_.u.lobby_refused.request = PROTO_REJECT);
+    EXPECT_ENCODE("lobby_refused", bad, m_.u.lobby_refused.reason = 0);
+    EXPECT_ENCODE("lobby_refused", bad, m_.u.lobby_refused.reason = PROTO_LOBBY_REFUSAL_MAX + 1);
+    EXPECT_ENCODE("lobby_exited", bad, m_.u.lobby_exited.reason = 0);
+    EXPECT_ENCODE("lobby_exited", bad, m_.u.lobby_exited.reason = PROTO_EXIT_MAX + 1);
+    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.entries[0].flags = PROTO_LOBBYF_ALL + 1);
+    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.entries[1].state = 0);
+    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.entries[1].state = PROTO_LOBBY_STATE_MAX + 1);
+    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.total = 1);
+    EXPECT_ENCODE("lobby_state", bad, m_.u.lobby_state.state = 0);
+    EXPECT_ENCODE("lobby_state", bad, m_.u.lobby_state.state = PROTO_LOBBY_STATE_MAX + 1);
+    EXPECT_ENCODE("lobby_state", bad, m_.u.lobby_state.flags = PROTO_LOBBYF_ALL + 1);
+    EXPECT_ENCODE("lobby_state", bad, m_.u.lobby_state.members[1].flags = PROTO_MEMBER_ALL + 1);
+    /* Only the counted members are checked. */
+    EXPECT_ENCODE("lobby_state", (int)sample_named("lobby_state")->len,
+                  m_.u.lobby_state.members[2].flags = 0xFF);
+    EXPECT_ENCODE("lobby_list", (int)sample_named("lobby_list")->len,
+                  m_.u.lobby_list.entries[2].state = 0);
+}
+
+static void lobby_codes_have_text(void **state)
+{
+    (void)state;
+    for (uint32_t r = 1; r <= PROTO_LOBBY_REFUSAL_MAX; r++)
+        assert_string_not_equal(proto_lobby_refusal_text(r), proto_lobby_refusal_text(0));
+    for (uint32_t r = 1; r <= PROTO_EXIT_MAX; r++)
+        assert_string_not_equal(proto_exit_text(r), proto_exit_text(0));
+    for (uint32_t r = 1; r <= PROTO_LOBBY_STATE_MAX; r++)
+        assert_string_not_equal(proto_lobby_state_text(r), proto_lobby_state_text(0));
+    assert_non_null(proto_lobby_refusal_text(0xFFFFFFFFu));
+    assert_non_null(proto_exit_text(PROTO_EXIT_MAX + 1));
+    assert_non_null(proto_lobby_state_text(PROTO_LOBBY_STATE_MAX + 1));
+    /* Names are unique, so logs and metrics tell the types apart. */
+    for (unsigned a = 0; a < 256; a++)
+        for (unsigned b = a + 1; b < 256; b++)
+            if (proto_type_name(a)[0] != '?')
+                assert_string_not_equal(proto_type_name(a), proto_type_name(b));
 }
 
 /* ---- connect data ---------------------------------------------------------------- */
@@ -1109,6 +1738,19 @@ int main(void)
         cmocka_unit_test(clamp_maps_non_finite_to_zero),
         cmocka_unit_test(clamp_maps_negatives_to_zero),
         cmocka_unit_test(clamp_caps_at_world_size),
+        cmocka_unit_test(hello_mode_above_max_rejected),
+        cmocka_unit_test(hello_token_only_with_resume),
+        cmocka_unit_test(flags_above_defined_bits_rejected),
+        cmocka_unit_test(meta_count_above_8_rejected),
+        cmocka_unit_test(meta_with_8_pairs_round_trips_and_9_refused),
+        cmocka_unit_test(lobby_list_of_64_in_rule_entries_fits_max_message),
+        cmocka_unit_test(lobby_list_larger_than_buffer_refused),
+        cmocka_unit_test(lobby_list_count_rules),
+        cmocka_unit_test(lobby_state_with_64_members_round_trips_and_65_refused),
+        cmocka_unit_test(countdown_seconds_left_must_be_positive),
+        cmocka_unit_test(direct_chat_text_limits),
+        cmocka_unit_test(encoder_refuses_lobby_values_decoder_rejects),
+        cmocka_unit_test(lobby_codes_have_text),
     };
     build_sample_tests();
     int failed = cmocka_run_group_tests_name("proto messages", sample_tests, NULL, NULL);

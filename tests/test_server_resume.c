@@ -117,7 +117,7 @@ static void resume(fixture *f, uint32_t handle, const uint8_t *token, uint32_t l
     server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), label, f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("whoever");
-    hello.u.hello.resume = 1;
+    hello.u.hello.mode = PROTO_HELLO_RESUME;
     memcpy(hello.u.hello.token, token, PROTO_TOKEN_BYTES);
     hello.u.hello.last_chat_seq = last_chat_seq;
     send_msg(f, handle, &hello);

@@ -283,7 +283,7 @@ static void replay_includes_text_lines(void **state)
     server_on_connect(f->s, 1, proto_connect_data(PROTO_VERSION), "127.0.0.1:2", f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("alice");
-    hello.u.hello.resume = 1;
+    hello.u.hello.mode = PROTO_HELLO_RESUME;
     memcpy(hello.u.hello.token, welcome.u.welcome.token, PROTO_TOKEN_BYTES);
     send_msg(f, 1, &hello);
     proto_msg m;

@@ -261,7 +261,7 @@ static void send_resume(uint32_t session, const uint8_t *data, size_t len)
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr("peer");
     m.u.hello.lobby = proto_str_from_cstr("");
-    m.u.hello.resume = 1;
+    m.u.hello.mode = PROTO_HELLO_RESUME;
     memcpy(m.u.hello.token, g_token, sizeof g_token);
     if (len >= 4)
         m.u.hello.last_chat_seq = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
