@@ -25,16 +25,20 @@ static proto_str lobby_name_str(const lobby *l)
     return s;
 }
 
-static int lobby_open(lobby_set *set, proto_str name)
+int lobby_open(lobby_set *set, proto_str name)
 {
     if (name.len == 0 || name.len > PROTO_MAX_LOBBY_NAME_BYTES)
         return LOBBY_ERR_ARG;
+    if (lobby_find(set, name) >= 0)
+        return LOBBY_ERR_EXISTS;
     for (uint32_t i = 0; i < set->max_lobbies; i++) {
         lobby *l = &set->lobbies[i];
         if (!l->in_use) {
             memset(l, 0, sizeof *l);
             l->in_use = true;
             copy_name(l->name, &l->name_len, name);
+            l->capacity = set->capacity;
+            l->state = PROTO_LOBBY_OPEN;
             return (int)i;
         }
     }
@@ -70,9 +74,7 @@ int lobby_find(const lobby_set *set, proto_str name)
     return -1;
 }
 
-/* Writes the comparison key of a (valid UTF-8) name; false when it cannot be
- * made or would not fit. */
-static bool name_key(proto_str name, char *key, uint8_t *key_len)
+bool lobby_name_key(proto_str name, char *key, uint8_t *key_len)
 {
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t n =
@@ -117,18 +119,24 @@ static void spawn_point(uint16_t player_id, float *x, float *y)
 int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
                uint16_t player_id)
 {
-    char key[LOBBY_NAME_KEY_BYTES];
-    uint8_t key_len;
-    if (player_name.len == 0 || player_name.len > PROTO_MAX_NAME_BYTES ||
-        !name_key(player_name, key, &key_len))
-        return LOBBY_ERR_ARG;
     int index = lobby_find(set, lobby_name);
     if (index < 0)
         index = lobby_open(set, lobby_name);
     if (index < 0)
         return index;
-    lobby *l = &set->lobbies[index];
-    if (l->count >= set->capacity)
+    return lobby_join_at(set, index, player_name, session, player_id);
+}
+
+int lobby_join_at(lobby_set *set, int lobby_index, proto_str player_name, uint32_t session,
+                  uint16_t player_id)
+{
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (player_name.len == 0 || player_name.len > PROTO_MAX_NAME_BYTES ||
+        !lobby_name_key(player_name, key, &key_len))
+        return LOBBY_ERR_ARG;
+    lobby *l = &set->lobbies[lobby_index];
+    if (l->count >= l->capacity)
         return LOBBY_ERR_FULL;
     if (name_taken(l, key, key_len))
         return LOBBY_ERR_NAME_TAKEN;
@@ -142,21 +150,42 @@ int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint
     p->key_len = key_len;
     spawn_point(player_id, &p->x, &p->y);
     l->count++;
-    return index;
+    l->idle = false;
+    if (l->owner_id == 0)
+        l->owner_id = player_id;
+    return lobby_index;
 }
 
-void lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id)
+/* The longest-present member with a live connection, else the
+ * longest-present one; 0 when the lobby is empty. */
+static uint16_t next_owner(const lobby *l)
+{
+    for (unsigned i = 0; i < l->count; i++)
+        if (l->players[i].session != LOBBY_NO_SESSION)
+            return l->players[i].id;
+    return l->count > 0 ? l->players[0].id : 0;
+}
+
+unsigned lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id)
 {
     lobby *l = &set->lobbies[lobby_index];
     lobby_player *p = lobby_player_find(l, player_id);
     if (p == NULL)
-        return;
+        return 0;
     /* Keep join order: later joiners shift down by one. */
     size_t after = (size_t)(&l->players[l->count - 1] - p);
     memmove(p, p + 1, after * sizeof *p);
     l->count--;
-    if (l->count == 0 && l->watchers == 0 && lobby_index != 0)
-        l->in_use = false;
+    unsigned changed = 0;
+    if (lobby_cancel_countdown(l))
+        changed |= LOBBY_LEFT_COUNTDOWN_CANCELLED;
+    if (l->owner_id == player_id) {
+        l->owner_id = next_owner(l);
+        changed |= LOBBY_LEFT_OWNER_CHANGED;
+    }
+    if (l->count == 0)
+        l->state = PROTO_LOBBY_OPEN;
+    return changed;
 }
 
 int lobby_watch(lobby_set *set, proto_str lobby_name)
@@ -164,8 +193,10 @@ int lobby_watch(lobby_set *set, proto_str lobby_name)
     int index = lobby_find(set, lobby_name);
     if (index < 0)
         index = lobby_open(set, lobby_name);
-    if (index >= 0)
+    if (index >= 0) {
         set->lobbies[index].watchers++;
+        set->lobbies[index].idle = false;
+    }
     return index;
 }
 
@@ -174,8 +205,6 @@ void lobby_unwatch(lobby_set *set, int lobby_index)
     lobby *l = &set->lobbies[lobby_index];
     if (l->watchers > 0)
         l->watchers--;
-    if (l->count == 0 && l->watchers == 0 && lobby_index != 0)
-        l->in_use = false;
 }
 
 lobby_player *lobby_player_find(lobby *l, uint16_t player_id)
@@ -266,6 +295,26 @@ const char *lobby_strerror(int err)
         return "out of memory";
     case LOBBY_ERR_ARG:
         return "invalid argument";
+    case LOBBY_ERR_WRONG_PASSWORD:
+        return "wrong password";
+    case LOBBY_ERR_STARTED:
+        return "lobby is starting or in game";
+    case LOBBY_ERR_KICKED:
+        return "kicked from the lobby";
+    case LOBBY_ERR_RTT_TOO_HIGH:
+        return "round trip above the lobby's maximum";
+    case LOBBY_ERR_EXISTS:
+        return "a lobby of that name exists";
+    case LOBBY_ERR_NOT_OWNER:
+        return "not the lobby's owner";
+    case LOBBY_ERR_NO_SUCH_PLAYER:
+        return "no such member";
+    case LOBBY_ERR_NOT_ALL_READY:
+        return "not every member is ready";
+    case LOBBY_ERR_BAD_VALUE:
+        return "bad value";
+    case LOBBY_ERR_BELOW_COUNT:
+        return "capacity below the member count";
     }
     return "unknown lobby error";
 }

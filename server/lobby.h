@@ -1,19 +1,24 @@
-/* Lobbies and their players as plain data: no sockets, no clock, no logging.
- * The server core decides what to send; this module answers who is where,
- * who receives what, and enforces the lobby rules (capacity, unique names,
- * stale positions, world bounds). */
+/* Lobbies and their players as plain data: no sockets, no clock, no logging
+ * (time is passed in). The server core decides what to send; this module
+ * answers who is where, who receives what, and enforces the lobby rules
+ * (capacity, unique names, stale positions, world bounds). The rules of
+ * real lobbies (owner, password, ready, countdown, kicks) are in
+ * lobby_rules.c, the lobby list's filters in lobby_list.c. */
 #ifndef LOBBY_LOBBY_H
 #define LOBBY_LOBBY_H
 
 #include "proto.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
-    LOBBY_NO_SESSION = UINT32_MAX, /* a held seat: the player is reconnecting */
-    LOBBY_HISTORY = 64,            /* chat lines kept per lobby for replay */
-    LOBBY_NAME_KEY_BYTES = 128,    /* a name after NFKC and case folding */
+    LOBBY_NO_SESSION = UINT32_MAX,     /* a held seat: the player is reconnecting */
+    LOBBY_HISTORY = 64,                /* chat lines kept per lobby for replay */
+    LOBBY_NAME_KEY_BYTES = 128,        /* a name after NFKC and case folding */
+    LOBBY_MAX_BANS = 16,               /* kick cool-downs remembered per lobby */
+    LOBBY_RTT_UNMEASURED = UINT32_MAX, /* a joiner whose round trip is not known yet */
 };
 
 typedef struct lobby_player {
@@ -31,6 +36,7 @@ typedef struct lobby_player {
     float x, y;
     uint32_t pos_seq;     /* newest accepted position sequence */
     uint64_t pos_sent_us; /* the sender's clock for it, passed on for latency figures */
+    bool ready;           /* SET_READY; cleared when a game starts */
     bool has_pos;         /* false until the first position arrives */
     bool moved;           /* a position arrived since the last snapshot */
     uint8_t merged;       /* ...and how many before it it replaced (saturating) */
@@ -48,10 +54,37 @@ typedef struct lobby_chat_line {
     char text[PROTO_MAX_CHAT_BYTES];
 } lobby_chat_line;
 
+typedef struct lobby_meta_pair {
+    uint8_t key_len;
+    char key[PROTO_MAX_META_KEY_BYTES];
+    uint8_t value_len;
+    char value[PROTO_MAX_META_VALUE_BYTES];
+} lobby_meta_pair;
+
+/* A kicked player's name key and when it may rejoin. */
+typedef struct lobby_ban_entry {
+    uint8_t key_len;
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint64_t until_us; /* 0: a free entry */
+} lobby_ban_entry;
+
 typedef struct lobby {
     bool in_use;
     uint8_t name_len;
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    uint8_t capacity; /* 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint8_t password_len;
+    char password[PROTO_MAX_PASSWORD_BYTES]; /* empty: none */
+    uint16_t max_rtt_ms;                     /* 0: no limit */
+    uint8_t meta_count;
+    lobby_meta_pair meta[PROTO_MAX_META_PAIRS];
+    uint16_t owner_id;           /* 0 while empty */
+    uint8_t state;               /* proto_lobby_state */
+    uint32_t start_tick;         /* STARTING: the server tick the game starts at */
+    uint8_t countdown_announced; /* STARTING: the last COUNTDOWN's seconds_left */
+    bool idle;                   /* no members and no watchers since idle_since_us */
+    uint64_t idle_since_us;
+    lobby_ban_entry bans[LOBBY_MAX_BANS];
     uint32_t chat_seq; /* last sequence number given to an accepted chat */
     uint32_t watchers; /* text clients reading this lobby's chat: keep it open */
     uint8_t count;
@@ -62,7 +95,7 @@ typedef struct lobby {
 typedef struct lobby_set {
     lobby *lobbies;
     uint32_t max_lobbies;
-    uint8_t capacity; /* players per lobby */
+    uint8_t capacity; /* of lobbies opened without one (HELLO JOIN, text clients) */
 } lobby_set;
 
 typedef enum lobby_error {
@@ -72,6 +105,16 @@ typedef enum lobby_error {
     LOBBY_ERR_NO_SLOTS = -3,   /* max_lobbies are open */
     LOBBY_ERR_NOMEM = -4,
     LOBBY_ERR_ARG = -5, /* capacity or name out of range */
+    LOBBY_ERR_WRONG_PASSWORD = -6,
+    LOBBY_ERR_STARTED = -7,      /* counting down or in game */
+    LOBBY_ERR_KICKED = -8,       /* in its kick cool-down */
+    LOBBY_ERR_RTT_TOO_HIGH = -9, /* above the lobby's max_rtt_ms */
+    LOBBY_ERR_EXISTS = -10,      /* a lobby of that name is open */
+    LOBBY_ERR_NOT_OWNER = -11,
+    LOBBY_ERR_NO_SUCH_PLAYER = -12,
+    LOBBY_ERR_NOT_ALL_READY = -13,
+    LOBBY_ERR_BAD_VALUE = -14,   /* capacity, password or metadata out of range */
+    LOBBY_ERR_BELOW_COUNT = -15, /* capacity below the member count */
 } lobby_error;
 
 /* Allocates max_lobbies slots and opens the default lobby. capacity is
@@ -82,21 +125,41 @@ void lobby_set_deinit(lobby_set *set);
 /* Index of the open lobby called name, or -1. */
 int lobby_find(const lobby_set *set, proto_str name);
 
+/* Opens a lobby called name with the set's default capacity and no owner,
+ * password, metadata or RTT limit. Returns its index, LOBBY_ERR_EXISTS,
+ * LOBBY_ERR_NO_SLOTS or LOBBY_ERR_ARG (name length). */
+int lobby_open(lobby_set *set, proto_str name);
+
 /* Adds a player to the lobby called name, opening it when absent. The caller
- * has validated both names. On success returns the lobby index and the new
- * player is the lobby's last entry. */
+ * has validated both names (and the lobby's rules: lobby_admit). On success
+ * returns the lobby index and the new player is the lobby's last entry. */
 int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
                uint16_t player_id);
+/* The same for the open lobby at lobby_index. The first member of a lobby
+ * without an owner owns it. */
+int lobby_join_at(lobby_set *set, int lobby_index, proto_str player_name, uint32_t session,
+                  uint16_t player_id);
 
-/* Removes the player; a lobby other than the default one closes when it has
- * neither players nor watchers. */
-void lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id);
+/* What lobby_leave changed besides the member list. */
+enum {
+    LOBBY_LEFT_OWNER_CHANGED = 1u << 0,
+    LOBBY_LEFT_COUNTDOWN_CANCELLED = 1u << 1,
+};
+/* Removes the player. An owner leaving hands the lobby to the longest-present
+ * member; a leave during the countdown cancels it; the last member leaving
+ * makes the lobby OPEN again. An empty lobby stays open until
+ * lobby_close_idle. Returns LOBBY_LEFT_* flags. */
+unsigned lobby_leave(lobby_set *set, int lobby_index, uint16_t player_id);
+
+/* Writes the comparison key of a (valid UTF-8) name: NFKC and case folded;
+ * false when it cannot be made or would not fit LOBBY_NAME_KEY_BYTES. */
+bool lobby_name_key(proto_str name, char *key, uint8_t *key_len);
 
 /* A watcher (a text client: no seat, no position) of the lobby called name,
  * opening it when absent. Returns the lobby index, or LOBBY_ERR_NO_SLOTS /
  * LOBBY_ERR_ARG. The lobby stays open until lobby_unwatch. */
 int lobby_watch(lobby_set *set, proto_str lobby_name);
-/* Ends a watch from lobby_watch; the lobby closes as in lobby_leave. */
+/* Ends a watch from lobby_watch; the lobby may close (lobby_close_idle). */
 void lobby_unwatch(lobby_set *set, int lobby_index);
 
 lobby_player *lobby_player_find(lobby *l, uint16_t player_id);
@@ -121,5 +184,83 @@ const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq);
 lobby_player *lobby_find_token(lobby_set *set, const uint8_t *token, int *lobby_index);
 
 const char *lobby_strerror(int err);
+
+/* ---- lobby_rules.c: settings, admission, owner, ready, countdown, kicks -- */
+
+/* A lobby's settings as CREATE_LOBBY / CONFIGURE_LOBBY carry them. */
+typedef struct lobby_settings {
+    uint8_t capacity; /* 1..PROTO_MAX_LOBBY_PLAYERS (the caller resolves 0) */
+    proto_str password;
+    uint16_t max_rtt_ms;
+    proto_meta_list meta;
+} lobby_settings;
+
+/* LOBBY_OK, or LOBBY_ERR_BAD_VALUE with what is wrong written to why. Only
+ * the fields named by changes (PROTO_CONFIGURE_*) are checked. */
+int lobby_check_settings(const lobby_settings *in, unsigned changes, char *why, size_t cap);
+/* Checks, then applies the fields named by changes; on any refusal
+ * (BAD_VALUE, BELOW_COUNT) nothing changes. */
+int lobby_configure(lobby *l, const lobby_settings *in, unsigned changes, char *why, size_t cap);
+/* A metadata key: 1..16 bytes of [a-z0-9_.-]. */
+bool lobby_meta_key_valid(proto_str key);
+
+/* Whether a player (its name key, the password it gave, its measured round
+ * trip or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or WRONG_PASSWORD,
+ * FULL, STARTED, KICKED (*wait_us: the cool-down left), RTT_TOO_HIGH,
+ * NAME_TAKEN. */
+int lobby_admit(const lobby *l, const char *key, uint8_t key_len, proto_str password,
+                uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us);
+/* Compares a given password with the lobby's in time independent of where
+ * they differ. A lobby without one accepts any. */
+bool lobby_password_ok(const lobby *l, proto_str given);
+
+/* The owner hands the lobby to another member: LOBBY_OK, NOT_OWNER,
+ * NO_SUCH_PLAYER (not a member, or itself). */
+int lobby_give_ownership(lobby *l, uint16_t by_id, uint16_t to_id);
+/* Sets a member's ready flag. Unreadying during the countdown cancels it
+ * (*cancelled); readying is refused (STARTED) once counting down or in game.
+ * Returns LOBBY_OK, LOBBY_ERR_STARTED or LOBBY_ERR_NO_SUCH_PLAYER. */
+int lobby_set_ready(lobby *l, uint16_t player_id, bool ready, bool *cancelled);
+/* The owner starts the countdown: LOBBY_OK (state STARTING, start_tick set),
+ * NOT_OWNER, STARTED, NOT_ALL_READY (*not_ready: the first member that is
+ * not). */
+int lobby_start_countdown(lobby *l, uint16_t by_id, uint32_t start_tick,
+                          const lobby_player **not_ready);
+/* Back to OPEN from STARTING; false when there was no countdown. */
+bool lobby_cancel_countdown(lobby *l);
+/* STARTING -> IN_GAME, every ready flag cleared. */
+void lobby_begin_game(lobby *l);
+
+/* Checks that by_id (the owner) may kick target_id: LOBBY_OK, NOT_OWNER or
+ * NO_SUCH_PLAYER (itself or not a member). */
+int lobby_check_kick(lobby *l, uint16_t by_id, uint16_t target_id);
+/* Remembers that key may not rejoin before until_us; a full list forgets
+ * the entry that expires soonest. */
+void lobby_ban(lobby *l, const char *key, uint8_t key_len, uint64_t until_us);
+/* True while key is banned; *wait_us receives the time left. */
+bool lobby_banned(const lobby *l, const char *key, uint8_t key_len, uint64_t now_us,
+                  uint64_t *wait_us);
+
+/* ---- lobby_list.c: LIST_LOBBIES filters, the list, idle lobbies --------- */
+
+typedef struct lobby_filter {
+    proto_str name_contains; /* case-insensitive (name keys); empty: any */
+    uint8_t flags;           /* PROTO_FILTER_* */
+    proto_meta_list meta;    /* every pair must equal the lobby's */
+} lobby_filter;
+
+bool lobby_matches(const lobby *l, const lobby_filter *f);
+/* Writes the indexes of the first `cap` matching lobbies in slot order to
+ * out and returns how many were written; *total receives all matches. */
+size_t lobby_list(const lobby_set *set, const lobby_filter *f, int *out, size_t cap,
+                  uint32_t *total);
+/* The median of the known round trips among rtts[0..n) (PROTO_RTT_UNKNOWN
+ * entries skipped; even counts average the middle two), or PROTO_RTT_UNKNOWN. */
+uint16_t lobby_median_rtt(const uint16_t *rtts, size_t n);
+/* Closes lobbies (never index 0) that have had no members and no watchers
+ * for grace_us; a lobby is first seen idle by this call. Returns how many
+ * were closed; their indexes go to closed[0..cap). */
+size_t lobby_close_idle(lobby_set *set, uint64_t now_us, uint64_t grace_us, int *closed,
+                        size_t cap);
 
 #endif

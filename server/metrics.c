@@ -168,6 +168,33 @@ static const char *const REFUSAL_NAMES[PROTO_REFUSE_MAX + 1] = {
     [PROTO_REFUSE_NOT_IN_LOBBY] = "not_in_lobby",
     [PROTO_REFUSE_UNREACHABLE] = "unreachable",
 };
+_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 18,
+               "name the new proto_lobby_refusal in LOBBY_REFUSAL_NAMES");
+static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
+    [PROTO_LOBBY_UNKNOWN] = "unknown",
+    [PROTO_LOBBY_WRONG_PASSWORD] = "wrong_password",
+    [PROTO_LOBBY_FULL] = "full",
+    [PROTO_LOBBY_STARTED] = "started",
+    [PROTO_LOBBY_KICKED] = "kicked",
+    [PROTO_LOBBY_RTT_TOO_HIGH] = "rtt_too_high",
+    [PROTO_LOBBY_NAME_TAKEN] = "name_taken",
+    [PROTO_LOBBY_NAME_INVALID] = "name_invalid",
+    [PROTO_LOBBY_EXISTS] = "exists",
+    [PROTO_LOBBY_NO_SLOTS] = "no_slots",
+    [PROTO_LOBBY_NOT_OWNER] = "not_owner",
+    [PROTO_LOBBY_NOT_IN_LOBBY] = "not_in_lobby",
+    [PROTO_LOBBY_NO_SUCH_PLAYER] = "no_such_player",
+    [PROTO_LOBBY_NOT_ALL_READY] = "not_all_ready",
+    [PROTO_LOBBY_BAD_VALUE] = "bad_value",
+    [PROTO_LOBBY_BELOW_COUNT] = "below_count",
+    [PROTO_LOBBY_SERVER_FULL] = "server_full",
+    [PROTO_LOBBY_RATE_LIMITED] = "rate_limited",
+};
+static const char *const LOBBY_STATE_NAMES[PROTO_LOBBY_STATE_MAX + 1] = {
+    [PROTO_LOBBY_OPEN] = "open",
+    [PROTO_LOBBY_STARTING] = "starting",
+    [PROTO_LOBBY_IN_GAME] = "in_game",
+};
 
 /* ---- Prometheus text ------------------------------------------------------ */
 
@@ -269,6 +296,18 @@ static const counter_def SERVER_COUNTERS[] = {
     SERVER_COUNTER(pings, "lobby_pings_total", "Application pings answered."),
     SERVER_COUNTER(outbox_errors, "lobby_outbox_errors_total",
                    "Messages that could not be queued (out of memory, encode failure)."),
+    SERVER_COUNTER(lobbies_created, "lobby_lobbies_created_total",
+                   "CREATE_LOBBY requests accepted."),
+    SERVER_COUNTER(lobbies_closed, "lobby_lobbies_closed_total",
+                   "Lobbies closed after standing empty for the grace time."),
+    SERVER_COUNTER(owner_kicks, "lobby_owner_kicks_total", "Members kicked by a lobby's owner."),
+    SERVER_COUNTER(countdowns_started, "lobby_countdowns_started_total",
+                   "Start countdowns begun by an owner."),
+    SERVER_COUNTER(countdowns_cancelled, "lobby_countdowns_cancelled_total",
+                   "Start countdowns cancelled by a leave, kick, timeout or unready."),
+    SERVER_COUNTER(games_started, "lobby_games_started_total",
+                   "Games started (GAME_STARTING sent)."),
+    SERVER_COUNTER(direct_chats, "lobby_direct_chats_total", "Direct messages relayed."),
 };
 
 #define NET_COUNTER(field, name, help)                                                             \
@@ -314,6 +353,9 @@ static void gauges(metrics_buf *b, const metrics_input *in)
            "Seats held for players who lost their connection.", in->players_reconnecting);
     single(b, "lobby_lobbies_open", "gauge", "Open lobbies, the default one included.",
            in->lobbies_open);
+    family(b, "lobby_lobbies", "gauge", "Open lobbies by state.");
+    for (int st = PROTO_LOBBY_OPEN; st <= PROTO_LOBBY_STATE_MAX; st++)
+        sample(b, "lobby_lobbies", "state", LOBBY_STATE_NAMES[st], in->lobbies_by_state[st]);
 }
 
 /* One sample per message type the protocol knows, both directions: a type
@@ -344,6 +386,8 @@ static void server_families(metrics_buf *b, const server_stats *st)
             st->leaves, PROTO_LEAVE_MAX + 1);
     by_name(b, "lobby_chats_refused_total", "Chat messages refused, by reason.", "reason",
             REFUSAL_NAMES, st->chats_refused, PROTO_REFUSE_MAX + 1);
+    by_name(b, "lobby_lobby_refusals_total", "Lobby requests refused (LOBBY_REFUSED), by reason.",
+            "reason", LOBBY_REFUSAL_NAMES, st->lobby_refusals, PROTO_LOBBY_REFUSAL_MAX + 1);
     const char *malformed[SERVER_MALFORMED_KINDS];
     for (int k = 0; k < SERVER_MALFORMED_KINDS; k++)
         malformed[k] = server_malformed_kind_name(k);
@@ -433,11 +477,14 @@ void metrics_render_prometheus(const metrics_input *in, metrics_buf *out)
 void metrics_count_lobbies(const lobby_set *set, metrics_input *in)
 {
     in->players_connected = in->players_reconnecting = in->lobbies_open = 0;
+    memset(in->lobbies_by_state, 0, sizeof in->lobbies_by_state);
     for (uint32_t i = 0; i < set->max_lobbies; i++) {
         const lobby *l = &set->lobbies[i];
         if (!l->in_use)
             continue;
         in->lobbies_open++;
+        if (l->state >= PROTO_LOBBY_OPEN && l->state <= PROTO_LOBBY_STATE_MAX)
+            in->lobbies_by_state[l->state]++;
         for (unsigned k = 0; k < l->count; k++) {
             if (l->players[k].session == LOBBY_NO_SESSION)
                 in->players_reconnecting++;
@@ -485,6 +532,34 @@ static void json_member(metrics_buf *out, const lobby_player *p, metrics_rtt_loo
     metrics_buf_printf(out, ",\"reconnecting\":%s}", away ? "true" : "false");
 }
 
+/* Owner, state, password flag, max RTT and metadata of one lobby. */
+static void json_lobby_settings(metrics_buf *out, const lobby *l)
+{
+    const lobby_player *owner = NULL;
+    for (unsigned k = 0; k < l->count; k++)
+        if (l->players[k].id == l->owner_id)
+            owner = &l->players[k];
+    metrics_buf_append(out, ",\"owner\":", 9);
+    if (owner != NULL)
+        metrics_json_string(out, owner->name, owner->name_len);
+    else
+        metrics_buf_append(out, "null", 4);
+    bool known = l->state >= PROTO_LOBBY_OPEN && l->state <= PROTO_LOBBY_STATE_MAX;
+    metrics_buf_printf(out,
+                       ",\"owner_id\":%u,\"state\":\"%s\",\"has_password\":%s,\"max_rtt_ms\":%u",
+                       (unsigned)l->owner_id, known ? LOBBY_STATE_NAMES[l->state] : "unknown",
+                       l->password_len > 0 ? "true" : "false", (unsigned)l->max_rtt_ms);
+    metrics_buf_append(out, ",\"metadata\":{", 13);
+    for (unsigned k = 0; k < l->meta_count; k++) {
+        if (k > 0)
+            metrics_buf_append(out, ",", 1);
+        metrics_json_string(out, l->meta[k].key, l->meta[k].key_len);
+        metrics_buf_append(out, ":", 1);
+        metrics_json_string(out, l->meta[k].value, l->meta[k].value_len);
+    }
+    metrics_buf_append(out, "}", 1);
+}
+
 void metrics_render_lobbies(const lobby_set *set, metrics_rtt_lookup rtt, void *rtt_user,
                             metrics_buf *out)
 {
@@ -497,8 +572,10 @@ void metrics_render_lobbies(const lobby_set *set, metrics_rtt_lookup rtt, void *
         metrics_buf_append(out, first ? "{\"name\":" : ",{\"name\":", first ? 8 : 9);
         first = false;
         metrics_json_string(out, l->name, l->name_len);
-        metrics_buf_printf(out, ",\"players\":%u,\"capacity\":%u,\"members\":[", (unsigned)l->count,
-                           (unsigned)set->capacity);
+        metrics_buf_printf(out, ",\"players\":%u,\"capacity\":%u", (unsigned)l->count,
+                           (unsigned)l->capacity);
+        json_lobby_settings(out, l);
+        metrics_buf_append(out, ",\"members\":[", 12);
         for (unsigned k = 0; k < l->count; k++) {
             if (k > 0)
                 metrics_buf_append(out, ",", 1);

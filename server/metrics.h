@@ -59,6 +59,7 @@ typedef struct metrics_input {
     uint32_t players_connected;    /* joined players with a live connection */
     uint32_t players_reconnecting; /* seats held for players who lost theirs */
     uint32_t lobbies_open;
+    uint32_t lobbies_by_state[PROTO_LOBBY_STATE_MAX + 1]; /* by proto_lobby_state */
     const metrics_histogram *peer_rtt; /* seconds; one observation per connected peer */
     const metrics_histogram *tick;     /* seconds of work per loop pass */
     double uptime_s;
@@ -66,7 +67,8 @@ typedef struct metrics_input {
     const textport_stats *text; /* NULL: no text port */
 } metrics_input;
 
-/* Fills players_connected, players_reconnecting and lobbies_open from the
+/* Fills players_connected, players_reconnecting, lobbies_open and
+ * lobbies_by_state from the
  * lobbies (the core counts held seats as players). */
 void metrics_count_lobbies(const lobby_set *set, metrics_input *in);
 

@@ -33,13 +33,20 @@ static void usage(FILE *to)
             "  --bind ADDR            IPv4 address or host to listen on (default 0.0.0.0)\n"
             "  --port N               UDP port (default %d; 0 picks a free one)\n"
             "  --max-players N        players on the server at once (default 256, at most 4000)\n"
-            "  --lobby-capacity N     players per lobby (default 16, at most %d)\n"
+            "  --lobby-capacity N     players per lobby unless its creator chose\n"
+            "                         (default 16, at most %d)\n"
             "  --max-lobbies N        lobbies open at once, 'main' included (default 64)\n"
             "  --chat-rate R          chat messages per second per player (default 5)\n"
             "  --chat-burst N         chat messages allowed back to back (default 10)\n"
             "  --timeout-ms N         drop a silent peer after about N ms (default 5000)\n"
             "  --grace-ms N           hold a timed-out player's seat this long for its\n"
             "                         reconnection (default 30000; 0 = never)\n"
+            "  --lobby-grace-ms N     close a lobby other than 'main' after it stood\n"
+            "                         empty this long (default 30000, 0..86400000)\n"
+            "  --kick-cooldown-ms N   a kicked player may not rejoin that lobby for\n"
+            "                         this long (default 60000, 0..86400000)\n"
+            "  --countdown-ms N       START_GAME to GAME_STARTING (default 3000,\n"
+            "                         1..600000)\n"
             "  --snapshot-hz N        position snapshots per second: each player gets the\n"
             "                         lobby's newest positions in one datagram (default 30)\n"
             "  --snapshot-full        put every member in every snapshot, not only those\n"
@@ -123,6 +130,9 @@ enum {
     OPT_CHAT_BURST,
     OPT_TIMEOUT,
     OPT_GRACE,
+    OPT_LOBBY_GRACE,
+    OPT_KICK_COOLDOWN,
+    OPT_COUNTDOWN,
     OPT_LOG_LEVEL,
     OPT_SNAPSHOT_HZ,
     OPT_SNAPSHOT_FULL,
@@ -223,6 +233,15 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_GRACE:
         return parse_uint("--grace-ms", arg, 0, 3600000, &v) &&
                (o->core.grace_ms = (uint32_t)v, true);
+    case OPT_LOBBY_GRACE:
+        return parse_uint("--lobby-grace-ms", arg, 0, 86400000, &v) &&
+               (o->core.lobby_grace_ms = (uint32_t)v, true);
+    case OPT_KICK_COOLDOWN:
+        return parse_uint("--kick-cooldown-ms", arg, 0, 86400000, &v) &&
+               (o->core.kick_cooldown_ms = (uint32_t)v, true);
+    case OPT_COUNTDOWN:
+        return parse_uint("--countdown-ms", arg, 1, 600000, &v) &&
+               (o->core.countdown_ms = (uint32_t)v, true);
     case OPT_SNAPSHOT_HZ:
         return parse_uint("--snapshot-hz", arg, 1, 1000, &v) &&
                (o->core.snapshot_hz = (uint32_t)v, true);
@@ -265,6 +284,9 @@ int options_parse(int argc, char **argv, options *o)
         {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
         {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
         {"grace-ms", required_argument, NULL, OPT_GRACE},
+        {"lobby-grace-ms", required_argument, NULL, OPT_LOBBY_GRACE},
+        {"kick-cooldown-ms", required_argument, NULL, OPT_KICK_COOLDOWN},
+        {"countdown-ms", required_argument, NULL, OPT_COUNTDOWN},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"snapshot-hz", required_argument, NULL, OPT_SNAPSHOT_HZ},
         {"snapshot-full", no_argument, NULL, OPT_SNAPSHOT_FULL},

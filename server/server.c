@@ -16,6 +16,9 @@ void server_config_defaults(server_config *cfg)
     cfg->max_sessions = 256 + 64;
     cfg->max_lobbies = 64;
     cfg->lobby_capacity = 16;
+    cfg->lobby_grace_ms = 30000;
+    cfg->kick_cooldown_ms = 60000;
+    cfg->countdown_ms = 3000;
     cfg->handshake_timeout_ms = 5000;
     cfg->chat_per_s = 5.0;
     cfg->chat_burst = 10.0;
@@ -54,7 +57,8 @@ int server_create(const server_config *cfg, server **out)
         cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
         !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0) ||
         !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
-        cfg->snapshot_hz == 0 || cfg->snapshot_hz > 1000)
+        cfg->snapshot_hz == 0 || cfg->snapshot_hz > 1000 || cfg->countdown_ms == 0 ||
+        cfg->countdown_ms > 600000)
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -224,12 +228,32 @@ void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lob
                          uint64_t now_us)
 {
     session *se = &s->sessions[handle];
+    (void)now_us;
     se->state = SESSION_JOINED;
     se->player_id = player_id;
     se->lobby_index = lobby_index;
+    const lobby_player *p = lobby_player_find(&s->lobbies.lobbies[lobby_index], player_id);
+    if (p != NULL) {
+        memcpy(se->name, p->name, p->name_len + 1u);
+        se->name_len = p->name_len;
+    }
+}
+
+void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us)
+{
+    session *se = &s->sessions[handle];
     rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
     rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
     rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    rate_bucket_init(&se->lobby_bucket, LOBBY_OPS_BURST, now_us);
+}
+
+void server_to_browsing(server *s, uint32_t handle)
+{
+    session *se = &s->sessions[handle];
+    se->state = SESSION_BROWSING;
+    se->player_id = 0;
+    se->lobby_index = -1;
 }
 
 void server_release_player_id(server *s, uint16_t id)
@@ -245,12 +269,20 @@ void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_
         return;
     log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name, player_id,
              proto_leave_text(why));
-    lobby_leave(&s->lobbies, lobby_index, player_id);
+    char cancel_text[96];
+    snprintf(cancel_text, sizeof cancel_text, "%s %s", p->name,
+             why == PROTO_LEAVE_KICKED ? "was kicked" : "left");
+    unsigned changed = lobby_leave(&s->lobbies, lobby_index, player_id);
     proto_msg left = {.type = PROTO_PLAYER_LEFT};
     left.u.left.id = player_id;
     left.u.left.reason = (uint8_t)why;
-    if (!s->shutting_down) /* everyone is being disconnected anyway */
+    if (!s->shutting_down) { /* everyone is being disconnected anyway */
         server_send_lobby(s, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
+        if (changed & LOBBY_LEFT_COUNTDOWN_CANCELLED)
+            server_countdown_cancelled(s, l, player_id, cancel_text);
+        else
+            server_send_lobby_state(s, l);
+    }
     server_release_player_id(s, player_id);
     s->player_count--;
     s->stats.leaves[why]++;
@@ -286,6 +318,12 @@ static void hold_seat(server *s, session *se, uint64_t now_us)
     m.u.player_status.id = p->id;
     m.u.player_status.status = PROTO_STATUS_RECONNECTING;
     server_send_lobby(s, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
+    /* A member that cannot hear GAME_STARTING must not be started without. */
+    if (lobby_cancel_countdown(l)) {
+        char text[96];
+        snprintf(text, sizeof text, "%s lost the connection", p->name);
+        server_countdown_cancelled(s, l, p->id, text);
+    }
 }
 
 /* Queues a disconnect with a reason; the slot is freed when ENet reports the
@@ -356,6 +394,7 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, const 
     memset(se, 0, sizeof *se);
     se->state = SESSION_HANDSHAKE;
     se->connected_us = now_us;
+    se->lobby_index = -1;
     snprintf(se->label, sizeof se->label, "%s", peer_label);
     s->session_count++;
     s->stats.connects++;
@@ -397,6 +436,7 @@ void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitt
     if (handle >= s->cfg.max_sessions)
         return;
     proto_member_stat *link = &s->sessions[handle].link;
+    s->sessions[handle].link_measured = true;
     link->rtt_ms = clamp_u16(rtt_ms);
     link->jitter_ms = clamp_u16(jitter_ms);
     link->loss_permyriad =
@@ -457,6 +497,8 @@ static void snapshot_tick(server *s, uint64_t now_us)
 {
     if (now_us < s->next_snapshot_us)
         return;
+    s->tick++;
+    server_run_countdowns(s, now_us);
     server_send_snapshots(s);
     uint64_t period = 1000000u / s->cfg.snapshot_hz;
     s->next_snapshot_us += period;
@@ -477,6 +519,7 @@ void server_tick(server *s, uint64_t now_us)
     s->next_tick_us = now_us + TICK_INTERVAL_US;
     expire_handshakes(s, now_us);
     expire_seats(s, now_us);
+    server_close_idle_lobbies(s, now_us);
     if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {
         s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
         send_member_stats(s);
@@ -490,6 +533,7 @@ void server_begin_shutdown(server *s)
     s->shutting_down = true;
     log_info("server", "shutting down: disconnecting %u sessions", s->session_count);
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
-        if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_JOINED)
+        if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_BROWSING ||
+            s->sessions[i].state == SESSION_JOINED)
             server_close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
 }

@@ -21,7 +21,10 @@ typedef struct server_config {
     uint32_t max_players;          /* joined players, server-wide */
     uint32_t max_sessions;         /* connections, including ones still in handshake */
     uint32_t max_lobbies;          /* open lobbies, including the default one */
-    uint8_t lobby_capacity;        /* players per lobby, 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint8_t lobby_capacity;        /* default players per lobby, 1..PROTO_MAX_LOBBY_PLAYERS */
+    uint32_t lobby_grace_ms;       /* an empty lobby (not the default one) closes after this */
+    uint32_t kick_cooldown_ms;     /* a kicked player may not rejoin that lobby for this long */
+    uint32_t countdown_ms;         /* START_GAME to GAME_STARTING, 1..600000 */
     uint32_t handshake_timeout_ms; /* connect to hello */
     double chat_per_s;             /* sustained chat rate per player */
     double chat_burst;             /* chat messages allowed back to back */
@@ -88,6 +91,14 @@ typedef struct server_stats {
     uint64_t bytes_out[SERVER_MSG_TYPES];
     uint64_t text_chats_accepted; /* from text clients; also in chats_accepted */
     uint64_t text_chats_refused;  /* from text clients, any reason */
+    uint64_t lobby_refusals[PROTO_LOBBY_REFUSAL_MAX + 1]; /* LOBBY_REFUSED, by reason */
+    uint64_t lobbies_created;                             /* CREATE_LOBBY accepted */
+    uint64_t lobbies_closed;     /* closed after standing empty for the grace time */
+    uint64_t owner_kicks;        /* KICK accepted */
+    uint64_t countdowns_started; /* START_GAME accepted */
+    uint64_t countdowns_cancelled;
+    uint64_t games_started;
+    uint64_t direct_chats; /* DIRECT_CHAT relayed */
 } server_stats;
 
 typedef struct server server;
@@ -154,13 +165,16 @@ typedef enum server_text_result {
     SERVER_TEXT_NO_SLOTS = -9,  /* max_lobbies are open */
     SERVER_TEXT_NO_LOBBY = -10, /* the client watches no lobby */
     SERVER_TEXT_SHUTTING_DOWN = -11,
+    SERVER_TEXT_PASSWORD = -12, /* the lobby has a password; a text client cannot give one */
 } server_text_result;
 
 /* Starts a text client in the default lobby with full rate buckets. Returns
  * SERVER_TEXT_OK or SERVER_TEXT_SHUTTING_DOWN. Pair with server_text_leave. */
 int server_text_enter(server *s, server_text_client *tc, uint64_t now_us);
 /* Moves the client to the lobby called name, opening it within max_lobbies.
- * Returns SERVER_TEXT_OK, _BAD_LOBBY or _NO_SLOTS (it stays where it was). */
+ * Returns SERVER_TEXT_OK, _BAD_LOBBY, _NO_SLOTS or _PASSWORD (a lobby with a
+ * password: the text port has no way to give one); on refusal it stays
+ * where it was. */
 int server_text_join(server *s, server_text_client *tc, proto_str lobby_name);
 /* The client is gone: its lobby may close. */
 void server_text_leave(server *s, server_text_client *tc);

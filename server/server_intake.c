@@ -14,7 +14,7 @@ static proto_str str_of(const char *bytes, size_t len)
     return out;
 }
 
-static const char *text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap)
+const char *server_text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap)
 {
     switch (v) {
     case TEXT_OK:
@@ -31,7 +31,7 @@ static const char *text_problem(text_verdict v, size_t max_bytes, char *buf, siz
     return "is invalid";
 }
 
-static void fill_player(proto_player *out, const lobby_player *p)
+void server_fill_player(proto_player *out, const lobby_player *p)
 {
     out->id = p->id;
     out->colour = p->colour;
@@ -47,88 +47,15 @@ void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby
     welcome.u.welcome.your_id = me->id;
     memcpy(welcome.u.welcome.token, me->token, PROTO_TOKEN_BYTES);
     welcome.u.welcome.resumed = resumed;
-    welcome.u.welcome.capacity = s->lobbies.capacity;
+    welcome.u.welcome.capacity = l->capacity;
     welcome.u.welcome.lobby = str_of(l->name, l->name_len);
     welcome.u.welcome.count = l->count;
     for (unsigned i = 0; i < l->count; i++)
-        fill_player(&welcome.u.welcome.players[i], &l->players[i]);
+        server_fill_player(&welcome.u.welcome.players[i], &l->players[i]);
     server_send_one(s, handle, &welcome, PROTO_CHANNEL_RELIABLE, true);
 }
 
-/* Welcome to the newcomer (the whole lobby, itself included), join to the rest. */
-static void announce_join(server *s, uint32_t handle, const lobby *l)
-{
-    const lobby_player *me = &l->players[l->count - 1];
-    server_send_welcome(s, handle, l, me, false);
-    proto_msg joined = {.type = PROTO_PLAYER_JOINED};
-    fill_player(&joined.u.joined, me);
-    server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
-}
-
-/* Checks names and capacity; on success the session becomes a player. */
-static void handle_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
-{
-    if (m->u.hello.mode == PROTO_HELLO_RESUME) {
-        server_resume(s, handle, m, now_us);
-        return;
-    }
-    char why[64];
-    proto_str lobby_name = m->u.hello.lobby;
-    if (lobby_name.len == 0)
-        lobby_name = proto_str_from_cstr(PROTO_DEFAULT_LOBBY);
-    text_verdict v =
-        text_check_name(m->u.hello.name.bytes, m->u.hello.name.len, PROTO_MAX_NAME_BYTES);
-    if (v != TEXT_OK) {
-        server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
-                      text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
-        return;
-    }
-    v = text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
-    if (v != TEXT_OK) {
-        server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
-                      text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
-        return;
-    }
-    if (s->player_count >= s->cfg.max_players) {
-        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
-                      (unsigned)s->cfg.max_players);
-        return;
-    }
-    uint16_t id = server_claim_player_id(s);
-    int index = lobby_join(&s->lobbies, lobby_name, m->u.hello.name, handle, id);
-    if (index < 0) {
-        server_release_player_id(s, id);
-        if (index == LOBBY_ERR_FULL)
-            server_reject(s, handle, PROTO_REASON_LOBBY_FULL, "lobby '%.*s' is full (%u players)",
-                          (int)lobby_name.len, lobby_name.bytes, (unsigned)s->lobbies.capacity);
-        else if (index == LOBBY_ERR_NAME_TAKEN)
-            server_reject(s, handle, PROTO_REASON_NAME_TAKEN,
-                          "name '%.*s' is taken in lobby '%.*s'", (int)m->u.hello.name.len,
-                          m->u.hello.name.bytes, (int)lobby_name.len, lobby_name.bytes);
-        else if (index == LOBBY_ERR_ARG)
-            server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
-        else
-            server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
-                          lobby_strerror(index));
-        return;
-    }
-    lobby *l = &s->lobbies.lobbies[index];
-    if (!server_new_token(s, &l->players[l->count - 1])) {
-        lobby_leave(&s->lobbies, index, id);
-        server_release_player_id(s, id);
-        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server cannot make a session token");
-        return;
-    }
-    session *se = &s->sessions[handle];
-    server_bind_session(s, handle, id, index, now_us);
-    s->player_count++;
-    s->stats.joins++;
-    log_info("server", "join lobby=%s player=%.*s id=%u peer=%s players=%u", l->name,
-             (int)m->u.hello.name.len, m->u.hello.name.bytes, id, se->label, l->count);
-    announce_join(s, handle, l);
-}
-
-static proto_chat_refusal refusal_for(text_verdict v)
+proto_chat_refusal server_chat_refusal_for(text_verdict v)
 {
     switch (v) {
     case TEXT_EMPTY:
@@ -142,11 +69,12 @@ static proto_chat_refusal refusal_for(text_verdict v)
     }
 }
 
-static void refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
+void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text)
 {
     session *se = &s->sessions[handle];
-    log_info("server", "chat refused lobby=%s id=%u msg=%u: %s", server_session_lobby(s, se)->name,
+    const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
+    log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s", where, se->label,
              se->player_id, (unsigned)msg_id, text);
     proto_msg m = {.type = PROTO_CHAT_REFUSED};
     m.u.chat_refused.msg_id = msg_id;
@@ -156,33 +84,48 @@ static void refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_
     s->stats.chats_refused[why]++;
 }
 
-/* Accepted chat gets the lobby's next sequence number, an ack to the sender
- * and a relay to everyone else; a refused one gets its reason. */
-static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
+                        uint64_t now_us)
 {
     session *se = &s->sessions[handle];
-    proto_str text = m->u.chat.text;
     char why[96], detail[48];
     bool flooding = false;
     if (!server_chat_allowed(s, &se->chat_bucket, &se->flood_bucket, now_us, &flooding)) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg.chat_per_s);
-        refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_RATE_LIMITED, why);
+        server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_RATE_LIMITED, why);
         if (flooding) {
             log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
             s->stats.kicks++;
             s->stats.flood_kicks++;
             server_close_session(s, handle, PROTO_REASON_FLOODING);
         }
-        return;
+        return false;
     }
     text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
     if (v != TEXT_OK) {
         snprintf(why, sizeof why, "message %s",
-                 text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
-        refuse_chat(s, handle, m->u.chat.msg_id, refusal_for(v), why);
+                 server_text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
+        server_refuse_chat(s, handle, msg_id, server_chat_refusal_for(v), why);
+        return false;
+    }
+    return true;
+}
+
+/* Accepted chat gets the lobby's next sequence number, an ack to the sender
+ * and a relay to everyone else; a refused one gets its reason. Chat from the
+ * lobby list has no lobby to go to. */
+static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    session *se = &s->sessions[handle];
+    proto_str text = m->u.chat.text;
+    if (se->state != SESSION_JOINED) {
+        server_refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_NOT_IN_LOBBY,
+                           "you are at the lobby list: join a lobby to chat");
         return;
     }
+    if (!server_chat_checks(s, handle, m->u.chat.msg_id, text, now_us))
+        return;
     lobby *l = server_session_lobby(s, se);
     uint32_t seq = lobby_next_chat_seq(l);
     lobby_remember_chat(l, seq, se->player_id, text);
@@ -227,9 +170,13 @@ bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint6
 static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     session *se = &s->sessions[handle];
+    s->stats.positions_received++;
+    if (se->state != SESSION_JOINED) { /* in flight when it left the lobby */
+        s->stats.positions_stale++;
+        return;
+    }
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
-    s->stats.positions_received++;
     if (!rate_bucket_take(&se->position_bucket, s->cfg.position_per_s, s->cfg.position_burst,
                           now_us)) {
         s->stats.positions_rate_limited++; /* dropped: the next update supersedes it */
@@ -268,12 +215,35 @@ static server_malformed_kind malformed_kind_of(int decode_error)
     }
 }
 
+static bool is_lobby_request(proto_type t)
+{
+    return t >= PROTO_LIST_LOBBIES && t <= PROTO_GIVE_OWNERSHIP;
+}
+
+/* Client messages that a session may send once past its hello. */
+static void dispatch_after_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    if (m->type == PROTO_CHAT)
+        handle_chat(s, handle, m, now_us);
+    else if (m->type == PROTO_POSITION)
+        handle_position(s, handle, m, now_us);
+    else if (m->type == PROTO_DIRECT_CHAT)
+        server_direct_chat(s, handle, m, now_us);
+    else if (is_lobby_request(m->type))
+        server_lobby_request(s, handle, m, now_us);
+    else
+        server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE,
+                         m->type == PROTO_HELLO ? "HELLO not allowed after hello"
+                                                : "server message sent by a client");
+}
+
 void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t len, uint64_t now_us)
 {
     if (handle >= s->cfg.max_sessions)
         return;
     session *se = &s->sessions[handle];
-    if (se->state != SESSION_HANDSHAKE && se->state != SESSION_JOINED)
+    if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
+        se->state != SESSION_JOINED)
         return; /* closing: its remaining input no longer matters */
     proto_msg m;
     int err = proto_decode(data, len, &m);
@@ -283,19 +253,17 @@ void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t l
     }
     s->stats.messages_in[(uint8_t)m.type]++;
     s->stats.bytes_in[(uint8_t)m.type] += len;
-    bool joined = se->state == SESSION_JOINED;
-    if (m.type == PROTO_HELLO && !joined)
-        handle_hello(s, handle, &m, now_us);
-    else if (m.type == PROTO_CHAT && joined)
-        handle_chat(s, handle, &m, now_us);
-    else if (m.type == PROTO_POSITION && joined)
-        handle_position(s, handle, &m, now_us);
-    else if (m.type == PROTO_PING)
+    if (m.type == PROTO_PING) {
         handle_ping(s, handle, &m, now_us);
-    else {
-        char what[64];
-        snprintf(what, sizeof what, "%s not allowed %s", proto_type_name(m.type),
-                 joined ? "after join" : "before join");
-        server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
+    } else if (se->state == SESSION_HANDSHAKE) {
+        if (m.type == PROTO_HELLO) {
+            server_hello(s, handle, &m, now_us);
+        } else {
+            char what[64];
+            snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m.type));
+            server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
+        }
+    } else {
+        dispatch_after_hello(s, handle, &m, now_us);
     }
 }

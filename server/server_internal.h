@@ -6,6 +6,7 @@
 #include "lobby.h"
 #include "ratelimit.h"
 #include "server.h"
+#include "text.h"
 
 enum {
     MALFORMED_LOG_INTERVAL_US = 10 * 1000 * 1000,
@@ -16,19 +17,27 @@ enum {
 typedef enum session_state {
     SESSION_FREE = 0,
     SESSION_HANDSHAKE, /* connected, waiting for hello */
+    SESSION_BROWSING,  /* at the lobby list: a name, no player id, no lobby */
     SESSION_JOINED,
     SESSION_CLOSING, /* disconnect queued; input ignored until ENet reports it gone */
 } session_state;
 
-enum { RESUME_BUCKETS = 256 }; /* per-address reconnection limits, hashed */
+enum {
+    RESUME_BUCKETS = 256, /* per-address reconnection limits, hashed */
+    LOBBY_OPS_PER_S = 10, /* lobby requests per session: sustained... */
+    LOBBY_OPS_BURST = 20, /* ...and back to back */
+};
 
 typedef struct session {
     session_state state;
     uint64_t connected_us;
     char label[64];
-    uint16_t player_id;
-    int lobby_index;
+    uint8_t name_len; /* from the hello (or the seat taken back) */
+    char name[PROTO_MAX_NAME_BYTES + 1];
+    uint16_t player_id; /* JOINED only: claimed on each join, released on leave */
+    int lobby_index;    /* JOINED only; -1 otherwise */
     rate_bucket chat_bucket;
+    rate_bucket lobby_bucket; /* lobby requests (list, create, join, ready, ...) */
     rate_bucket position_bucket;
     rate_bucket flood_bucket; /* drained by rate-limited chats; empty: kicked */
     uint32_t malformed;
@@ -36,6 +45,7 @@ typedef struct session {
     uint64_t malformed_logged_us;
     bool malformed_ever_logged;
     proto_member_stat link; /* id unused; see server_note_link */
+    bool link_measured;     /* server_note_link has been called: link.rtt_ms is real */
 } session;
 
 struct server {
@@ -52,6 +62,7 @@ struct server {
     uint64_t next_tick_us;
     uint64_t next_snapshot_us;
     uint64_t next_member_stats_us;
+    uint32_t tick; /* snapshot ticks so far: the clock of countdowns and game starts */
     rate_bucket resume_buckets[RESUME_BUCKETS];
     server_chat_tap chat_tap; /* NULL: none */
     void *chat_tap_user;
@@ -75,15 +86,22 @@ lobby *server_session_lobby(server *s, const session *se);
 /* A player id not in use (never 0); max_players < 65535 guarantees one. */
 uint16_t server_claim_player_id(server *s);
 void server_release_player_id(server *s, uint16_t id);
-/* Makes the session the connection of player_id in lobby_index, with fresh
- * rate limits (a join, or a seat taken back). */
+/* Makes the session the connection of player_id in lobby_index (a join, or
+ * a seat taken back) and takes its name from the seat. */
 void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index,
                          uint64_t now_us);
+/* Full rate buckets: at the hello, and when a seat is taken back. Moving
+ * between lobbies keeps them, so leaving and rejoining refills nothing. */
+void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us);
+/* The session is at the lobby list now (no player id, no lobby). */
+void server_to_browsing(server *s, uint32_t handle);
 
 /* Queues every lobby's position snapshot (server_snapshot.c). */
 void server_send_snapshots(server *s);
 
-/* Takes a player out of its lobby for good and tells the others why. */
+/* Takes a player out of its lobby for good and tells the others why
+ * (PLAYER_LEFT, a cancelled countdown, the new LOBBY_STATE). The session,
+ * if any, is not changed. */
 void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why);
 /* Gives the player a fresh session token; false when no randomness. */
 bool server_new_token(server *s, lobby_player *p);
@@ -93,6 +111,61 @@ void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby
                          bool resumed);
 /* HELLO with a session token: the seat back, or a reasoned reject. */
 void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* Sends the kept chat lines after last_seen (not the player's own) to one
+ * session: what a reconnecting player missed, or a joiner's history. */
+void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
+                        uint32_t last_seen);
+
+/* ---- real lobbies (server_lobbies.c, server_lobby_ops.c, server_countdown.c) */
+
+/* HELLO JOIN / BROWSE (RESUME goes to server_resume). */
+void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* LIST_LOBBIES .. GIVE_OWNERSHIP from a browsing or joined session. */
+void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* DIRECT_CHAT from a browsing or joined session. */
+void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* "is not valid UTF-8", "must be 1 to N bytes", ...: what is wrong with a
+ * name or text, for REJECT / LOBBY_REFUSED / CHAT_REFUSED texts. */
+const char *server_text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap);
+proto_chat_refusal server_chat_refusal_for(text_verdict v);
+/* The rate and text checks of a chat or direct message: true when it may go
+ * on; otherwise it was refused (and a flooder closed). */
+bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
+                        uint64_t now_us);
+void server_fill_player(proto_player *out, const lobby_player *p);
+/* CHAT_REFUSED with reason and text to one session, logged and counted. */
+void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
+                        const char *text);
+/* LOBBY_STATE of l to every live member / to one session. */
+void server_send_lobby_state(server *s, const lobby *l);
+void server_resend_lobby_state(server *s, uint32_t handle, const lobby *l);
+/* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
+void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* LOBBY_EXITED (reason, text) to one session. */
+void server_send_exited(server *s, uint32_t handle, proto_exit_reason reason, const char *text);
+/* lobby_admit for the session's name and measured round trip; also
+ * LOBBY_ERR_NO_SLOTS when a session from the list would pass max_players. */
+int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password, uint64_t now_us,
+                 uint64_t *wait_us);
+/* Joins the (admitted) session to lobby index: out of its current lobby
+ * first, a new player id and token, WELCOME, LOBBY_STATE, PLAYER_JOINED,
+ * the recent chat. LOBBY_OK, or an error with nothing changed. */
+int server_enter_lobby(server *s, uint32_t handle, int index, uint64_t now_us);
+/* SET_READY, START_GAME, KICK, CONFIGURE_LOBBY, GIVE_OWNERSHIP from a member
+ * (server_lobby_ops.c). */
+void server_member_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* COUNTDOWN_CANCELLED (by_id, text) to every member, then LOBBY_STATE. */
+void server_countdown_cancelled(server *s, const lobby *l, uint16_t by_id, const char *text);
+/* The first COUNTDOWN of a lobby that just started counting down. */
+void server_countdown_begin(server *s, lobby *l);
+/* Countdowns on the snapshot tick: COUNTDOWN each second, GAME_STARTING to
+ * every member of every lobby whose start tick has come, in this pass. */
+void server_run_countdowns(server *s, uint64_t now_us);
+/* Milliseconds until a counting-down lobby's start tick (0 otherwise). */
+uint32_t server_countdown_left_ms(const server *s, const lobby *l);
+/* Lobbies empty for --lobby-grace-ms close (server tick). */
+void server_close_idle_lobbies(server *s, uint64_t now_us);
 
 /* Queues a disconnect with a reason (a joined player is reported kicked). */
 void server_close_session(server *s, uint32_t handle, proto_reason reason);

@@ -27,7 +27,7 @@ static bool resume_allowed(server *s, const session *se, uint64_t now_us)
 
 /* Sends the lines the player missed: everything after last_seen still kept,
  * except its own (those it had acknowledgements for, or will see as lost). */
-static void replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me, uint32_t last_seen)
+void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me, uint32_t last_seen)
 {
     uint32_t from = last_seen + 1;
     if (l->chat_seq - last_seen > LOBBY_HISTORY)
@@ -93,15 +93,17 @@ void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_
     }
     p->session = handle;
     server_bind_session(s, handle, id, index, now_us);
+    server_fresh_limits(s, handle, now_us);
     s->stats.resumes++;
     lobby *l = &s->lobbies.lobbies[index];
     log_info("server", "back lobby=%s player=%s id=%u peer=%s", l->name, p->name, id, se->label);
     server_send_welcome(s, handle, l, p, true);
+    server_resend_lobby_state(s, handle, l);
     if (was_away) {
         proto_msg back = {.type = PROTO_PLAYER_STATUS};
         back.u.player_status.id = id;
         back.u.player_status.status = PROTO_STATUS_BACK;
         server_send_lobby(s, l, id, &back, PROTO_CHANNEL_RELIABLE, true);
     }
-    replay_chat(s, handle, l, id, m->u.hello.last_chat_seq);
+    server_replay_chat(s, handle, l, id, m->u.hello.last_chat_seq);
 }

@@ -39,6 +39,9 @@ int server_text_join(server *s, server_text_client *tc, proto_str lobby_name)
 {
     if (text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES) != TEXT_OK)
         return SERVER_TEXT_BAD_LOBBY;
+    int existing = lobby_find(&s->lobbies, lobby_name);
+    if (existing >= 0 && s->lobbies.lobbies[existing].password_len > 0)
+        return SERVER_TEXT_PASSWORD;
     /* Watch the new one before leaving the old, so that joining the lobby
      * one is already in never closes it in between. */
     int index = lobby_watch(&s->lobbies, lobby_name);
@@ -155,6 +158,9 @@ const char *server_text_strerror(int result)
         return "not in a lobby";
     case SERVER_TEXT_SHUTTING_DOWN:
         return "server is shutting down";
+    case SERVER_TEXT_PASSWORD:
+        return "lobby has a password; join it with a game client (the text port cannot give "
+               "passwords)";
     }
     return "refused";
 }

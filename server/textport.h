@@ -60,6 +60,7 @@ typedef enum textport_reply_error {
     TEXTPORT_ERR_IDLE,
     TEXTPORT_ERR_TOO_MANY_CONNECTIONS,
     TEXTPORT_ERR_SHUTTING_DOWN,
+    TEXTPORT_ERR_PASSWORD, /* /join of a lobby with a password: text clients have none */
     TEXTPORT_ERR_OTHER,
     TEXTPORT_ERR_CODES,
 } textport_reply_error;

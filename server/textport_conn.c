@@ -44,6 +44,8 @@ const char *textport_error_code(textport_reply_error code)
         return "too-many-connections";
     case TEXTPORT_ERR_SHUTTING_DOWN:
         return "shutting-down";
+    case TEXTPORT_ERR_PASSWORD:
+        return "password-required";
     default:
         return "error";
     }
@@ -141,6 +143,8 @@ static textport_reply_error error_for(int result)
         return TEXTPORT_ERR_TOO_MANY_LOBBIES;
     case SERVER_TEXT_SHUTTING_DOWN:
         return TEXTPORT_ERR_SHUTTING_DOWN;
+    case SERVER_TEXT_PASSWORD:
+        return TEXTPORT_ERR_PASSWORD;
     default:
         return TEXTPORT_ERR_OTHER;
     }

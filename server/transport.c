@@ -375,6 +375,13 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
         enet_peer_throttle_configure(ev->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
                                      ENET_PEER_PACKET_THROTTLE_SCALE, 0);
         server_on_connect(t->core, session, ev->data, label, now_us);
+        /* ENet (since 1.3.15, "quicker RTT initialization") sets
+         * roundTripTime straight from the first acknowledgement, and on this
+         * side the connect event comes from the acknowledgement of
+         * VERIFY_CONNECT: a fresh connection's round trip is already
+         * measured, so a lobby's max RTT applies from the first HELLO. */
+        server_note_link(t->core, session, ev->peer->roundTripTime, ev->peer->roundTripTimeVariance,
+                         0);
         break;
     }
     case ENET_EVENT_TYPE_RECEIVE:

@@ -280,14 +280,21 @@ static void leave_frees_the_name(void **state)
     assert_int_equal(join(set, "main", "a", 2), 0);
 }
 
-static void leave_closes_empty_named_lobby(void **state)
+/* An empty lobby stays open (listed, joinable) until lobby_close_idle sees
+ * it empty for the grace time; with no grace, on the first sweep. */
+static void leave_then_idle_sweep_closes_empty_named_lobby(void **state)
 {
     lobby_set *set = *state;
+    int closed[4];
     assert_int_equal(join(set, "red", "a", 1), 1);
     assert_int_equal(join(set, "red", "b", 2), 1);
     lobby_leave(set, 1, 1);
+    assert_int_equal(lobby_close_idle(set, 1000, 0, closed, 4), 0);
     assert_int_equal(lobby_find(set, str("red")), 1); /* b is still there */
     lobby_leave(set, 1, 2);
+    assert_true(set->lobbies[1].in_use);
+    assert_int_equal(lobby_close_idle(set, 2000, 0, closed, 4), 1);
+    assert_int_equal(closed[0], 1);
     assert_false(set->lobbies[1].in_use);
     assert_int_equal(lobby_find(set, str("red")), -1);
 }
@@ -299,7 +306,9 @@ static void leave_closed_slot_is_reusable(void **state)
     for (uint16_t i = 0; i < TEST_MAX_LOBBIES - 1; i++)
         assert_int_equal(join(set, lobbies[i], "p", (uint16_t)(i + 1)), i + 1);
     assert_int_equal(join(set, "l4", "p", 9), LOBBY_ERR_NO_SLOTS);
-    lobby_leave(set, 2, 2); /* closes l2 */
+    int closed[4];
+    lobby_leave(set, 2, 2);
+    assert_int_equal(lobby_close_idle(set, 1000, 0, closed, 4), 1); /* closes l2 */
     assert_int_equal(join(set, "l4", "p", 9), 2);
     assert_string_equal(set->lobbies[2].name, "l4");
     assert_int_equal(set->lobbies[2].chat_seq, 0); /* a fresh lobby, not l2's leftovers */
@@ -515,7 +524,7 @@ int main(void)
         SET_TEST(leave_last_player_keeps_others),
         SET_TEST(leave_unknown_player_changes_nothing),
         SET_TEST(leave_frees_the_name),
-        SET_TEST(leave_closes_empty_named_lobby),
+        SET_TEST(leave_then_idle_sweep_closes_empty_named_lobby),
         SET_TEST(leave_closed_slot_is_reusable),
         SET_TEST(leave_keeps_default_lobby_open),
         cmocka_unit_test(colours_distinct_for_first_16_members),

@@ -101,6 +101,9 @@ static void counters_render_with_help_and_type(void **state)
     f->in.sessions = 4;
     f->in.players_connected = 2;
     f->in.lobbies_open = 1;
+    f->in.lobbies_by_state[PROTO_LOBBY_IN_GAME] = 1;
+    f->st.lobby_refusals[PROTO_LOBBY_NOT_OWNER] = 4;
+    f->st.games_started = 2;
     f->in.uptime_s = 12.5;
     metrics_render_prometheus(&f->in, &f->out);
     assert_has(&f->out, "# HELP lobby_joins_total Players who joined a lobby.\n"
@@ -122,6 +125,11 @@ static void counters_render_with_help_and_type(void **state)
     assert_has(&f->out, "# TYPE lobby_sessions_open gauge\nlobby_sessions_open 4\n");
     assert_has(&f->out, "\nlobby_players_connected 2\n");
     assert_has(&f->out, "\nlobby_lobbies_open 1\n");
+    assert_has(&f->out, "\nlobby_lobbies{state=\"in_game\"} 1\n");
+    assert_has(&f->out, "\nlobby_lobbies{state=\"open\"} 0\n");
+    assert_has(&f->out, "\nlobby_lobby_refusals_total{reason=\"not_owner\"} 4\n");
+    assert_has(&f->out, "\nlobby_lobby_refusals_total{reason=\"rate_limited\"} 0\n");
+    assert_has(&f->out, "\nlobby_games_started_total 2\n");
     assert_has(&f->out, "\nlobby_uptime_seconds 12.500\n");
     assert_has(&f->out, "lobby_build_info{version=\"9.8.7\"} 1\n");
     char drop[160];
@@ -290,15 +298,27 @@ static void lobbies_render_as_json(void **state)
     join(f, "fri", "z\xc3\xb6\xc3\xab", 99, 3);
     join(f, "fri", "held", 4, 4);
     int fri = lobby_find(&f->set, proto_str_from_cstr("fri"));
-    lobby_player_find(&f->set.lobbies[fri], 4)->session = LOBBY_NO_SESSION;
+    lobby *l = &f->set.lobbies[fri];
+    lobby_player_find(l, 4)->session = LOBBY_NO_SESSION;
+    lobby_settings in = {.capacity = 6, .password = proto_str_from_cstr("pw"), .max_rtt_ms = 120};
+    in.meta.count = 1;
+    in.meta.pairs[0].key = proto_str_from_cstr("mode");
+    in.meta.pairs[0].value = proto_str_from_cstr("c\"tf");
+    char why[64];
+    assert_int_equal(lobby_configure(l, &in, PROTO_CONFIGURE_ALL, why, sizeof why), LOBBY_OK);
+    l->state = PROTO_LOBBY_STARTING;
     metrics_render_lobbies(&f->set, rtt_is_ten_times_session, NULL, &f->out);
     assert_string_equal(
         f->out.data,
         "{\"lobbies\":["
-        "{\"name\":\"main\",\"players\":2,\"capacity\":8,\"members\":["
+        "{\"name\":\"main\",\"players\":2,\"capacity\":8,\"owner\":\"alice\",\"owner_id\":1,"
+        "\"state\":\"open\",\"has_password\":false,\"max_rtt_ms\":0,\"metadata\":{},"
+        "\"members\":["
         "{\"id\":1,\"name\":\"alice\",\"rtt_ms\":10,\"reconnecting\":false},"
         "{\"id\":2,\"name\":\"q\\\"uo\\\\te\",\"rtt_ms\":20,\"reconnecting\":false}]},"
-        "{\"name\":\"fri\",\"players\":2,\"capacity\":8,\"members\":["
+        "{\"name\":\"fri\",\"players\":2,\"capacity\":6,\"owner\":\"z\xc3\xb6\xc3\xab\","
+        "\"owner_id\":3,\"state\":\"starting\",\"has_password\":true,\"max_rtt_ms\":120,"
+        "\"metadata\":{\"mode\":\"c\\\"tf\"},\"members\":["
         "{\"id\":3,\"name\":\"z\xc3\xb6\xc3\xab\",\"rtt_ms\":null,\"reconnecting\":false},"
         "{\"id\":4,\"name\":\"held\",\"rtt_ms\":null,\"reconnecting\":true}]}"
         "]}\n");
@@ -306,6 +326,9 @@ static void lobbies_render_as_json(void **state)
     assert_int_equal(f->in.lobbies_open, 2);
     assert_int_equal(f->in.players_connected, 3);
     assert_int_equal(f->in.players_reconnecting, 1);
+    assert_int_equal(f->in.lobbies_by_state[PROTO_LOBBY_OPEN], 1);
+    assert_int_equal(f->in.lobbies_by_state[PROTO_LOBBY_STARTING], 1);
+    assert_int_equal(f->in.lobbies_by_state[PROTO_LOBBY_IN_GAME], 0);
 }
 
 static void empty_default_lobby_is_listed(void **state)
@@ -315,7 +338,9 @@ static void empty_default_lobby_is_listed(void **state)
     f->set_ready = true;
     metrics_render_lobbies(&f->set, NULL, NULL, &f->out);
     assert_string_equal(f->out.data, "{\"lobbies\":[{\"name\":\"main\",\"players\":0,"
-                                     "\"capacity\":16,\"members\":[]}]}\n");
+                                     "\"capacity\":16,\"owner\":null,\"owner_id\":0,"
+                                     "\"state\":\"open\",\"has_password\":false,"
+                                     "\"max_rtt_ms\":0,\"metadata\":{},\"members\":[]}]}\n");
 }
 
 /* ---- --http --------------------------------------------------------------- */

@@ -389,7 +389,8 @@ static void hello_welcomes_joiner_with_itself(void **state)
     connect_peer(h, 3);
     hello(h, 3, proto_str_from_cstr("alice"), "");
     capture(h);
-    assert_int_equal(h->got_count, 1);
+    assert_int_equal(h->got_count, 2); /* WELCOME, then the lobby's LOBBY_STATE */
+    assert_int_equal(h->got[1].msg.type, PROTO_LOBBY_STATE);
     const delivery *d = must_find_for(h, 3, PROTO_WELCOME);
     static const uint32_t only_joiner[] = {3};
     assert_dests(d, only_joiner, 1);
@@ -1307,7 +1308,8 @@ static void assert_disconnect_announced(harness *h, const leave_case *c)
     join(h, 2, "carol", "");
     server_on_disconnect(h->s, 0, c->data, h->now_us);
     capture(h);
-    assert_int_equal(h->got_count, 1);
+    assert_int_equal(h->got_count, 2); /* PLAYER_LEFT, then the new LOBBY_STATE */
+    assert_int_equal(must_find_for(h, 2, PROTO_LOBBY_STATE)->msg.u.lobby_state.count, 2);
     const delivery *d = must_find_for(h, 1, PROTO_PLAYER_LEFT);
     static const uint32_t others[] = {1, 2};
     assert_dests(d, others, 2);
@@ -1353,15 +1355,26 @@ static void disconnect_frees_name_and_handle(void **state)
     assert_int_equal(server_session_count(h->s), 1);
 }
 
-static void disconnect_of_last_member_closes_named_lobby(void **state)
+/* An empty lobby stays (listed, joinable) for the grace time, then closes. */
+static void disconnect_of_last_member_closes_named_lobby_after_grace(void **state)
 {
     harness *h = *state;
     server_config cfg;
     test_config(&cfg);
     cfg.max_lobbies = 2;
+    cfg.lobby_grace_ms = 1000;
     restart(h, &cfg);
     join(h, 0, "alice", "red");
     server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, h->now_us);
+    end_pass(h);
+    server_tick(h->s, h->now_us); /* red is seen empty */
+    connect_peer(h, 0);
+    hello(h, 0, proto_str_from_cstr("bob"), "blue");
+    assert_rejected(h, 0, PROTO_REASON_TOO_MANY_LOBBIES); /* red still holds the slot */
+    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, h->now_us);
+    end_pass(h);
+    h->now_us += 1000 * MS_US;
+    server_tick(h->s, h->now_us);
     end_pass(h);
     join(h, 0, "bob", "blue"); /* red's slot is free again */
 }
@@ -1489,7 +1502,7 @@ static void handle_reused_in_same_pass_gets_only_its_own_packets(void **state)
     connect_peer(h, 0); /* new peer on the same handle */
     hello(h, 0, proto_str_from_cstr("alice"), "");
     capture(h);
-    assert_int_equal(count_for(h, 0), 1);
+    assert_int_equal(count_for(h, 0), 2); /* WELCOME and LOBBY_STATE */
     must_find_for(h, 0, PROTO_WELCOME);
     assert_int_equal(disconnect_reason(h, 0), -1);
 }
@@ -1627,7 +1640,7 @@ int main(void)
         HARNESS_TEST(disconnect_quit_announces_left_quit),
         HARNESS_TEST(disconnect_during_handshake_announces_nothing),
         HARNESS_TEST(disconnect_frees_name_and_handle),
-        HARNESS_TEST(disconnect_of_last_member_closes_named_lobby),
+        HARNESS_TEST(disconnect_of_last_member_closes_named_lobby_after_grace),
         HARNESS_TEST(handshake_timeout_rejects_silent_session),
         HARNESS_TEST(handshake_timeout_counts_from_each_connect),
         HARNESS_TEST(handshake_timeout_spares_joined_players),

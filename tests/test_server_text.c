@@ -263,7 +263,14 @@ static void watched_lobbies_stay_open(void **state)
     assert_int_equal(server_text_join(f->s, &other, proto_str_from_cstr("friday")), SERVER_TEXT_OK);
     server_text_leave(f->s, &tc);
     server_text_leave(f->s, &other);
-    /* Now friday closed and its slot is free again. */
+    /* Now friday is empty: it closes after the lobby grace time (the
+     * default here), and its slot is free again. */
+    server_config defaults;
+    server_config_defaults(&defaults);
+    server_tick(f->s, f->now_us);
+    f->now_us += (uint64_t)defaults.lobby_grace_ms * 1000u;
+    server_tick(f->s, f->now_us);
+    end_pass(f);
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
     assert_int_equal(server_text_join(f->s, &tc, proto_str_from_cstr("saturday")), SERVER_TEXT_OK);
     server_text_leave(f->s, &tc);

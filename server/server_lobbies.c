@@ -1,0 +1,525 @@
+/* Real lobbies in the server core: the hello's modes (join, browse), joining
+ * and moving between lobbies, creating them, leaving to the lobby list, and
+ * LIST_LOBBIES. The rules themselves are plain data in lobby_rules.c and
+ * lobby_list.c; this file turns their answers into messages and log lines.
+ * Owner requests and direct messages are in server_lobby_ops.c. */
+#include "log.h"
+#include "server_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static proto_str lobby_name_of(const lobby *l)
+{
+    proto_str out = {l->name, l->name_len};
+    return out;
+}
+
+static proto_str session_name(const session *se)
+{
+    proto_str out = {se->name, se->name_len};
+    return out;
+}
+
+/* ---- LOBBY_STATE ---------------------------------------------------------- */
+
+static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = PROTO_LOBBY_STATE;
+    m->u.lobby_state.owner_id = l->owner_id;
+    m->u.lobby_state.state = l->state;
+    m->u.lobby_state.capacity = l->capacity;
+    m->u.lobby_state.flags = l->password_len > 0 ? PROTO_LOBBYF_PASSWORD : 0;
+    m->u.lobby_state.max_rtt_ms = l->max_rtt_ms;
+    m->u.lobby_state.countdown_ms = server_countdown_left_ms(s, l);
+    m->u.lobby_state.meta.count = l->meta_count;
+    for (unsigned i = 0; i < l->meta_count; i++) {
+        m->u.lobby_state.meta.pairs[i].key.bytes = l->meta[i].key;
+        m->u.lobby_state.meta.pairs[i].key.len = l->meta[i].key_len;
+        m->u.lobby_state.meta.pairs[i].value.bytes = l->meta[i].value;
+        m->u.lobby_state.meta.pairs[i].value.len = l->meta[i].value_len;
+    }
+    m->u.lobby_state.count = l->count;
+    for (unsigned i = 0; i < l->count; i++) {
+        m->u.lobby_state.members[i].id = l->players[i].id;
+        m->u.lobby_state.members[i].flags = l->players[i].ready ? PROTO_MEMBER_READY : 0;
+    }
+}
+
+void server_send_lobby_state(server *s, const lobby *l)
+{
+    static proto_msg m; /* large; the server core is single-threaded */
+    lobby_state_msg(s, l, &m);
+    server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
+}
+
+static void send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
+{
+    static proto_msg m;
+    lobby_state_msg(s, l, &m);
+    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+}
+
+/* ---- refusals ------------------------------------------------------------- */
+
+void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
+                         const char *fmt, ...)
+{
+    char text[PROTO_MAX_STR8_BYTES + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    log_info("server", "lobby refused peer=%s request=%s reason=%s: %s", s->sessions[handle].label,
+             proto_type_name(request), proto_refusal_text(reason), text);
+    proto_msg m = {.type = PROTO_LOBBY_REFUSED};
+    m.u.lobby_refused.request = (uint8_t)request;
+    m.u.lobby_refused.reason = (uint8_t)reason;
+    m.u.lobby_refused.text = proto_str_from_cstr(text);
+    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.lobby_refusals[reason]++;
+}
+
+void server_send_exited(server *s, uint32_t handle, proto_exit_reason reason, const char *text)
+{
+    proto_msg m = {.type = PROTO_LOBBY_EXITED};
+    m.u.lobby_exited.reason = (uint8_t)reason;
+    m.u.lobby_exited.text = proto_str_from_cstr(text);
+    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+}
+
+/* ---- joining -------------------------------------------------------------- */
+
+/* What a joiner's measured round trip is, for a lobby's max_rtt_ms. */
+static uint32_t joiner_rtt(const session *se)
+{
+    return se->link_measured ? se->link.rtt_ms : LOBBY_RTT_UNMEASURED;
+}
+
+int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password, uint64_t now_us,
+                 uint64_t *wait_us)
+{
+    session *se = &s->sessions[handle];
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (!lobby_name_key(session_name(se), key, &key_len))
+        return LOBBY_ERR_ARG;
+    if (se->state != SESSION_JOINED && s->player_count >= s->cfg.max_players)
+        return LOBBY_ERR_NO_SLOTS; /* a move keeps the player count */
+    return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
+}
+
+/* Welcome to the newcomer (the whole lobby, itself included), the new state
+ * to everyone, the join to the rest, then the recent chat to the newcomer. */
+static void announce_join(server *s, uint32_t handle, const lobby *l)
+{
+    const lobby_player *me = &l->players[l->count - 1];
+    server_send_welcome(s, handle, l, me, false);
+    server_send_lobby_state(s, l);
+    proto_msg joined = {.type = PROTO_PLAYER_JOINED};
+    server_fill_player(&joined.u.joined, me);
+    server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
+    uint32_t last_seen =
+        l->chat_seq > PROTO_JOIN_HISTORY_LINES ? l->chat_seq - PROTO_JOIN_HISTORY_LINES : 0;
+    server_replay_chat(s, handle, l, me->id, last_seen);
+}
+
+int server_enter_lobby(server *s, uint32_t handle, int index, uint64_t now_us)
+{
+    session *se = &s->sessions[handle];
+    uint8_t token[PROTO_TOKEN_BYTES];
+    /* The only step that can fail after admission: done before anything
+     * changes, so a refused move leaves the player where it was. */
+    if (s->cfg.random_bytes(s->cfg.random_user, token, sizeof token) != 0) {
+        log_error("server", "no randomness for session tokens");
+        return LOBBY_ERR_NOMEM;
+    }
+    if (se->state == SESSION_JOINED) {
+        server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
+        server_to_browsing(s, handle);
+    }
+    uint16_t id = server_claim_player_id(s);
+    int joined = lobby_join_at(&s->lobbies, index, session_name(se), handle, id);
+    if (joined < 0) { /* admitted just before: cannot happen, but never lose a player */
+        server_release_player_id(s, id);
+        return joined;
+    }
+    lobby *l = &s->lobbies.lobbies[index];
+    memcpy(l->players[l->count - 1].token, token, sizeof token);
+    server_bind_session(s, handle, id, index, now_us);
+    s->player_count++;
+    s->stats.joins++;
+    log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
+             se->name, id, se->label, l->count, l->owner_id);
+    announce_join(s, handle, l);
+    return LOBBY_OK;
+}
+
+/* ---- HELLO ---------------------------------------------------------------- */
+
+static bool hello_name_ok(server *s, uint32_t handle, proto_str name)
+{
+    char why[64];
+    text_verdict v = text_check_name(name.bytes, name.len, PROTO_MAX_NAME_BYTES);
+    if (v == TEXT_OK)
+        return true;
+    server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
+                  server_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
+    return false;
+}
+
+static void browse(server *s, uint32_t handle)
+{
+    session *se = &s->sessions[handle];
+    server_to_browsing(s, handle);
+    log_info("server", "browsing player=%s peer=%s", se->name, se->label);
+    server_send_exited(s, handle, PROTO_EXIT_BROWSING, "at the lobby list");
+}
+
+static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lobby_name,
+                              uint64_t wait_us)
+{
+    const session *se = &s->sessions[handle];
+    int n = (int)lobby_name.len;
+    const char *ln = lobby_name.bytes;
+    int index = lobby_find(&s->lobbies, lobby_name);
+    unsigned capacity = index >= 0 ? s->lobbies.lobbies[index].capacity : 0;
+    switch (err) {
+    case LOBBY_ERR_WRONG_PASSWORD:
+        server_reject(s, handle, PROTO_REASON_WRONG_PASSWORD,
+                      "lobby '%.*s' needs the right password", n, ln);
+        break;
+    case LOBBY_ERR_FULL:
+        server_reject(s, handle, PROTO_REASON_LOBBY_FULL, "lobby '%.*s' is full (%u players)", n,
+                      ln, capacity);
+        break;
+    case LOBBY_ERR_STARTED:
+        server_reject(s, handle, PROTO_REASON_LOBBY_STARTED, "lobby '%.*s' is starting or in game",
+                      n, ln);
+        break;
+    case LOBBY_ERR_KICKED:
+        server_reject(s, handle, PROTO_REASON_KICKED, "kicked from '%.*s'; you may rejoin in %u s",
+                      n, ln, (unsigned)((wait_us + 999999) / 1000000));
+        break;
+    case LOBBY_ERR_RTT_TOO_HIGH:
+        server_reject(s, handle, PROTO_REASON_RTT_TOO_HIGH,
+                      "your round trip of %u ms is above lobby '%.*s''s maximum of %u ms",
+                      (unsigned)se->link.rtt_ms, n, ln,
+                      index >= 0 ? (unsigned)s->lobbies.lobbies[index].max_rtt_ms : 0u);
+        break;
+    case LOBBY_ERR_NAME_TAKEN:
+        server_reject(s, handle, PROTO_REASON_NAME_TAKEN, "name '%s' is taken in lobby '%.*s'",
+                      se->name, n, ln);
+        break;
+    case LOBBY_ERR_NO_SLOTS:
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
+                      (unsigned)s->cfg.max_players);
+        break;
+    case LOBBY_ERR_ARG:
+        server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
+        break;
+    default:
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "cannot join: %s", lobby_strerror(err));
+    }
+}
+
+/* HELLO JOIN: the old behaviour (an unknown lobby opens with the default
+ * capacity and the joiner owns it) plus the lobby's rules. A password given
+ * for a lobby that does not exist yet is ignored: passwords are set by
+ * CREATE_LOBBY or CONFIGURE_LOBBY. */
+static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    char why[64];
+    proto_str lobby_name = m->u.hello.lobby;
+    if (lobby_name.len == 0)
+        lobby_name = proto_str_from_cstr(PROTO_DEFAULT_LOBBY);
+    text_verdict v = text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
+    if (v != TEXT_OK) {
+        server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
+                      server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+        return;
+    }
+    if (s->player_count >= s->cfg.max_players) {
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
+                      (unsigned)s->cfg.max_players);
+        return;
+    }
+    int index = lobby_find(&s->lobbies, lobby_name);
+    if (index < 0)
+        index = lobby_open(&s->lobbies, lobby_name);
+    if (index < 0) {
+        server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
+                      lobby_strerror(index));
+        return;
+    }
+    uint64_t wait_us = 0;
+    int err =
+        server_admit(s, handle, &s->lobbies.lobbies[index], m->u.hello.password, now_us, &wait_us);
+    if (err == LOBBY_OK)
+        err = server_enter_lobby(s, handle, index, now_us);
+    if (err != LOBBY_OK)
+        reject_hello_join(s, handle, err, lobby_name, wait_us);
+}
+
+void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    if (m->u.hello.mode == PROTO_HELLO_RESUME) {
+        server_resume(s, handle, m, now_us);
+        return;
+    }
+    if (!hello_name_ok(s, handle, m->u.hello.name))
+        return;
+    session *se = &s->sessions[handle];
+    memcpy(se->name, m->u.hello.name.bytes, m->u.hello.name.len);
+    se->name[m->u.hello.name.len] = '\0';
+    se->name_len = (uint8_t)m->u.hello.name.len;
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (!lobby_name_key(m->u.hello.name, key, &key_len)) {
+        server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
+        return;
+    }
+    server_fresh_limits(s, handle, now_us);
+    if (m->u.hello.mode == PROTO_HELLO_BROWSE)
+        browse(s, handle);
+    else
+        hello_join(s, handle, m, now_us);
+}
+
+/* ---- JOIN_LOBBY, CREATE_LOBBY, LEAVE_LOBBY -------------------------------- */
+
+/* A refused JOIN_LOBBY / CREATE_LOBBY: the detail names the lobby. */
+static void refuse_join(server *s, uint32_t handle, proto_type request, int err, const lobby *l,
+                        uint64_t wait_us)
+{
+    const session *se = &s->sessions[handle];
+    switch (err) {
+    case LOBBY_ERR_WRONG_PASSWORD:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_WRONG_PASSWORD,
+                            "lobby '%s' needs the right password", l->name);
+        break;
+    case LOBBY_ERR_FULL:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_FULL, "lobby '%s' is full (%u players)",
+                            l->name, (unsigned)l->capacity);
+        break;
+    case LOBBY_ERR_STARTED:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_STARTED,
+                            "lobby '%s' is starting or in game", l->name);
+        break;
+    case LOBBY_ERR_KICKED:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_KICKED,
+                            "kicked from '%s'; you may rejoin in %u s", l->name,
+                            (unsigned)((wait_us + 999999) / 1000000));
+        break;
+    case LOBBY_ERR_RTT_TOO_HIGH:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_RTT_TOO_HIGH,
+                            "your round trip of %u ms is above lobby '%s''s maximum of %u ms",
+                            (unsigned)se->link.rtt_ms, l->name, (unsigned)l->max_rtt_ms);
+        break;
+    case LOBBY_ERR_NAME_TAKEN:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_NAME_TAKEN,
+                            "name '%s' is taken in lobby '%s'", se->name, l->name);
+        break;
+    case LOBBY_ERR_NO_SLOTS:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL,
+                            "server is full (%u players)", (unsigned)s->cfg.max_players);
+        break;
+    default:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL, "cannot join '%s': %s",
+                            l->name, lobby_strerror(err));
+    }
+}
+
+static bool lobby_name_ok(server *s, uint32_t handle, proto_type request, proto_str name)
+{
+    char why[64];
+    text_verdict v = text_check_name(name.bytes, name.len, PROTO_MAX_LOBBY_NAME_BYTES);
+    if (v == TEXT_OK)
+        return true;
+    server_lobby_refuse(s, handle, request, PROTO_LOBBY_NAME_INVALID, "lobby name %s",
+                        server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+    return false;
+}
+
+static void join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    proto_str name = m->u.join_lobby.name;
+    if (!lobby_name_ok(s, handle, PROTO_JOIN_LOBBY, name))
+        return;
+    int index = lobby_find(&s->lobbies, name);
+    if (index < 0) {
+        server_lobby_refuse(s, handle, PROTO_JOIN_LOBBY, PROTO_LOBBY_UNKNOWN,
+                            "no lobby called '%.*s'", (int)name.len, name.bytes);
+        return;
+    }
+    session *se = &s->sessions[handle];
+    lobby *l = &s->lobbies.lobbies[index];
+    if (se->state == SESSION_JOINED && se->lobby_index == index) {
+        server_lobby_refuse(s, handle, PROTO_JOIN_LOBBY, PROTO_LOBBY_NAME_TAKEN,
+                            "you are already in lobby '%s'", l->name);
+        return;
+    }
+    uint64_t wait_us = 0;
+    int err = server_admit(s, handle, l, m->u.join_lobby.password, now_us, &wait_us);
+    if (err == LOBBY_OK)
+        err = server_enter_lobby(s, handle, index, now_us);
+    if (err != LOBBY_OK)
+        refuse_join(s, handle, PROTO_JOIN_LOBBY, err, l, wait_us);
+}
+
+static lobby_settings create_settings(const server *s, const proto_msg *m)
+{
+    lobby_settings in = {
+        .capacity = m->u.create_lobby.capacity ? m->u.create_lobby.capacity : s->cfg.lobby_capacity,
+        .password = m->u.create_lobby.password,
+        .max_rtt_ms = m->u.create_lobby.max_rtt_ms,
+        .meta = m->u.create_lobby.meta,
+    };
+    return in;
+}
+
+static void create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    proto_str name = m->u.create_lobby.name;
+    if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
+        return;
+    if (lobby_find(&s->lobbies, name) >= 0) {
+        server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_EXISTS,
+                            "a lobby called '%.*s' exists", (int)name.len, name.bytes);
+        return;
+    }
+    char why[128];
+    lobby_settings in = create_settings(s, m);
+    if (lobby_check_settings(&in, PROTO_CONFIGURE_ALL, why, sizeof why) != LOBBY_OK) {
+        server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_BAD_VALUE, "%s", why);
+        return;
+    }
+    session *se = &s->sessions[handle];
+    if (se->state != SESSION_JOINED && s->player_count >= s->cfg.max_players) {
+        server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_SERVER_FULL,
+                            "server is full (%u players)", (unsigned)s->cfg.max_players);
+        return;
+    }
+    int index = lobby_open(&s->lobbies, name);
+    if (index < 0) {
+        server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_NO_SLOTS,
+                            "server cannot open more lobbies (%u)",
+                            (unsigned)s->lobbies.max_lobbies);
+        return;
+    }
+    lobby *l = &s->lobbies.lobbies[index];
+    lobby_configure(l, &in, PROTO_CONFIGURE_ALL, why, sizeof why);
+    log_info("server", "create lobby=%s by=%s capacity=%u password=%s max_rtt_ms=%u meta=%u",
+             l->name, se->name, (unsigned)l->capacity, l->password_len ? "yes" : "no",
+             (unsigned)l->max_rtt_ms, (unsigned)l->meta_count);
+    s->stats.lobbies_created++;
+    int err = server_enter_lobby(s, handle, index, now_us);
+    if (err != LOBBY_OK) /* the empty lobby closes after the grace time */
+        refuse_join(s, handle, PROTO_CREATE_LOBBY, err, l, 0);
+}
+
+static void leave_lobby(server *s, uint32_t handle)
+{
+    session *se = &s->sessions[handle];
+    const lobby *l = server_session_lobby(s, se);
+    char text[64];
+    snprintf(text, sizeof text, "left '%s'", l->name);
+    server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
+    server_to_browsing(s, handle);
+    server_send_exited(s, handle, PROTO_EXIT_LEFT, text);
+}
+
+/* ---- LIST_LOBBIES --------------------------------------------------------- */
+
+static uint16_t median_rtt(const server *s, const lobby *l)
+{
+    uint16_t rtts[PROTO_MAX_LOBBY_PLAYERS];
+    for (unsigned i = 0; i < l->count; i++) {
+        uint32_t h = l->players[i].session;
+        bool known = h != LOBBY_NO_SESSION && s->sessions[h].link_measured;
+        rtts[i] = known ? s->sessions[h].link.rtt_ms : PROTO_RTT_UNKNOWN;
+        if (rtts[i] == PROTO_RTT_UNKNOWN && known)
+            rtts[i] = PROTO_RTT_UNKNOWN - 1; /* measured, just enormous */
+    }
+    return lobby_median_rtt(rtts, l->count);
+}
+
+static void fill_entry(const server *s, const lobby *l, proto_lobby_entry *e)
+{
+    e->name = lobby_name_of(l);
+    e->players = l->count;
+    e->capacity = l->capacity;
+    e->flags = l->password_len > 0 ? PROTO_LOBBYF_PASSWORD : 0;
+    e->state = l->state;
+    const lobby_player *owner = lobby_player_find((lobby *)l, l->owner_id);
+    e->owner.bytes = owner ? owner->name : "";
+    e->owner.len = owner ? owner->name_len : 0;
+    e->median_rtt_ms = median_rtt(s, l);
+    e->max_rtt_ms = l->max_rtt_ms;
+    e->meta.count = l->meta_count;
+    for (unsigned i = 0; i < l->meta_count; i++) {
+        e->meta.pairs[i].key.bytes = l->meta[i].key;
+        e->meta.pairs[i].key.len = l->meta[i].key_len;
+        e->meta.pairs[i].value.bytes = l->meta[i].value;
+        e->meta.pairs[i].value.len = l->meta[i].value_len;
+    }
+}
+
+static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
+{
+    lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
+                      .flags = m->u.list_lobbies.flags,
+                      .meta = m->u.list_lobbies.meta};
+    int found[PROTO_MAX_LIST_ENTRIES];
+    uint32_t total;
+    size_t n = lobby_list(&s->lobbies, &f, found, PROTO_MAX_LIST_ENTRIES, &total);
+    static proto_msg out; /* large; the server core is single-threaded */
+    memset(&out, 0, sizeof out);
+    out.type = PROTO_LOBBY_LIST;
+    out.u.lobby_list.request_id = m->u.list_lobbies.request_id;
+    out.u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
+    out.u.lobby_list.count = (uint8_t)n;
+    for (size_t i = 0; i < n; i++)
+        fill_entry(s, &s->lobbies.lobbies[found[i]], &out.u.lobby_list.entries[i]);
+    server_send_one(s, handle, &out, PROTO_CHANNEL_RELIABLE, true);
+}
+
+/* ---- dispatch ------------------------------------------------------------- */
+
+static bool lobby_op_allowed(server *s, uint32_t handle, proto_type request, uint64_t now_us)
+{
+    session *se = &s->sessions[handle];
+    if (rate_bucket_take(&se->lobby_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us))
+        return true;
+    server_lobby_refuse(s, handle, request, PROTO_LOBBY_RATE_LIMITED,
+                        "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
+    return false;
+}
+
+void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    if (!lobby_op_allowed(s, handle, m->type, now_us))
+        return;
+    bool joined = s->sessions[handle].state == SESSION_JOINED;
+    if (m->type == PROTO_LIST_LOBBIES)
+        list_lobbies(s, handle, m);
+    else if (m->type == PROTO_CREATE_LOBBY)
+        create_lobby(s, handle, m, now_us);
+    else if (m->type == PROTO_JOIN_LOBBY)
+        join_lobby(s, handle, m, now_us);
+    else if (!joined)
+        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_NOT_IN_LOBBY,
+                            "%s needs a lobby: you are at the lobby list",
+                            proto_type_name(m->type));
+    else if (m->type == PROTO_LEAVE_LOBBY)
+        leave_lobby(s, handle);
+    else
+        server_member_request(s, handle, m, now_us);
+}
+
+void server_resend_lobby_state(server *s, uint32_t handle, const lobby *l)
+{
+    send_lobby_state_to(s, handle, l);
+}
