@@ -40,6 +40,8 @@ struct game {
 void game_config_defaults(game_config *cfg)
 {
     client_config_defaults(&cfg->client);
+    cfg->notify = NULL;
+    cfg->notify_user = NULL;
     cfg->send_hz = 20;
     cfg->interp_delay_ms = 100;
     cfg->move_speed = 300.0f;

@@ -17,6 +17,23 @@
 #include <cmocka.h>
 
 static game *games[2];
+static server_proc sp;
+static bool sp_running;
+
+/* Runs after the test even when it fails: no server left behind. */
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        game_destroy(games[i]);
+        games[i] = NULL;
+    }
+    if (sp_running)
+        server_proc_stop(&sp, NULL, NULL);
+    sp_running = false;
+    enet_deinitialize();
+    return 0;
+}
 
 static void pump(void)
 {
@@ -44,7 +61,7 @@ static void pump(void)
 
 static game *start_browsing(uint16_t port, const char *name)
 {
-    game_config cfg;
+    game_config cfg = {0};
     game_config_defaults(&cfg);
     cfg.client.port = port;
     cfg.client.name = name;
@@ -92,9 +109,8 @@ static void test_browse_create_join_own_start_kick_leave(void **state)
 {
     (void)state;
     assert_int_equal(enet_initialize(), 0);
-    server_proc sp;
     const char *args[] = {"--countdown-ms", "600", NULL};
-    assert_true(server_proc_start(&sp, args));
+    assert_true(sp_running = server_proc_start(&sp, args));
 
     /* ann browses and creates a password lobby with metadata */
     game *ann = games[0] = start_browsing(sp.port, "ann");
@@ -177,18 +193,12 @@ static void test_browse_create_join_own_start_kick_leave(void **state)
     bb->have_list = false;
     WAIT_FOR(bb->have_list && row_of(bb, "arena") >= 0, 5000);
     assert_int_equal(bb->list.lobbies[row_of(bb, "arena")].players, 0);
-
-    game_destroy(ann);
-    game_destroy(bob);
-    games[0] = games[1] = NULL;
-    server_proc_stop(&sp, NULL, NULL);
-    enet_deinitialize();
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_browse_create_join_own_start_kick_leave),
+        cmocka_unit_test_teardown(test_browse_create_join_own_start_kick_leave, teardown),
     };
     return cmocka_run_group_tests_name("game session lobbies", tests, NULL, NULL);
 }
