@@ -20,6 +20,8 @@ enum {
     LOBBY_MAX_BANS = 16,               /* kick cool-downs remembered per lobby */
     LOBBY_RTT_UNMEASURED = UINT32_MAX, /* a joiner whose round trip is not known yet */
 };
+_Static_assert((int)LOBBY_HISTORY >= (int)PROTO_JOIN_HISTORY_LINES,
+               "a joiner gets PROTO_JOIN_HISTORY_LINES lines from the history ring");
 
 typedef struct lobby_player {
     uint32_t session; /* the caller's handle for this connection, or LOBBY_NO_SESSION */
@@ -124,6 +126,9 @@ void lobby_set_deinit(lobby_set *set);
 
 /* Index of the open lobby called name, or -1. */
 int lobby_find(const lobby_set *set, proto_str name);
+/* Index of an open lobby whose name has the same key as name (NFKC, case
+ * folded: "Red" and "RED"), or -1: CREATE_LOBBY refuses such look-alikes. */
+int lobby_find_alike(const lobby_set *set, proto_str name);
 
 /* Opens a lobby called name with the set's default capacity and no owner,
  * password, metadata or RTT limit. Returns its index, LOBBY_ERR_EXISTS,
@@ -223,7 +228,7 @@ int lobby_give_ownership(lobby *l, uint16_t by_id, uint16_t to_id);
 int lobby_set_ready(lobby *l, uint16_t player_id, bool ready, bool *cancelled);
 /* The owner starts the countdown: LOBBY_OK (state STARTING, start_tick set),
  * NOT_OWNER, STARTED, NOT_ALL_READY (*not_ready: the first member that is
- * not). */
+ * not ready or whose seat is held while it reconnects). */
 int lobby_start_countdown(lobby *l, uint16_t by_id, uint32_t start_tick,
                           const lobby_player **not_ready);
 /* Back to OPEN from STARTING; false when there was no countdown. */

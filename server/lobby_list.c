@@ -31,6 +31,22 @@ static bool name_matches(const lobby *l, proto_str needle)
     return key_contains(hay_key, hay_len, needle_key, needle_len);
 }
 
+int lobby_find_alike(const lobby_set *set, proto_str name)
+{
+    char want[LOBBY_NAME_KEY_BYTES], have[LOBBY_NAME_KEY_BYTES];
+    uint8_t want_len, have_len;
+    if (!lobby_name_key(name, want, &want_len))
+        return lobby_find(set, name);
+    for (uint32_t i = 0; i < set->max_lobbies; i++) {
+        const lobby *l = &set->lobbies[i];
+        proto_str other = {l->name, l->name_len};
+        if (l->in_use && lobby_name_key(other, have, &have_len) && have_len == want_len &&
+            memcmp(have, want, want_len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
 static bool has_pair(const lobby *l, const proto_meta *want)
 {
     for (unsigned i = 0; i < l->meta_count; i++) {

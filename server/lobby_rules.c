@@ -192,8 +192,9 @@ int lobby_start_countdown(lobby *l, uint16_t by_id, uint32_t start_tick,
         return LOBBY_ERR_NOT_OWNER;
     if (l->state != PROTO_LOBBY_OPEN)
         return LOBBY_ERR_STARTED;
+    /* A member whose seat is held could not hear GAME_STARTING. */
     for (unsigned i = 0; i < l->count; i++) {
-        if (!l->players[i].ready) {
+        if (!l->players[i].ready || l->players[i].session == LOBBY_NO_SESSION) {
             *not_ready = &l->players[i];
             return LOBBY_ERR_NOT_ALL_READY;
         }

@@ -497,10 +497,13 @@ static void snapshot_tick(server *s, uint64_t now_us)
 {
     if (now_us < s->next_snapshot_us)
         return;
-    s->tick++;
+    uint64_t period = 1000000u / s->cfg.snapshot_hz;
+    /* The tick counter follows the clock, skipped periods included, so a
+     * countdown lasts its time even when passes come late. */
+    uint64_t missed = s->next_snapshot_us == 0 ? 0 : (now_us - s->next_snapshot_us) / period;
+    s->tick += 1 + (uint32_t)missed;
     server_run_countdowns(s, now_us);
     server_send_snapshots(s);
-    uint64_t period = 1000000u / s->cfg.snapshot_hz;
     s->next_snapshot_us += period;
     if (s->next_snapshot_us <= now_us)
         s->next_snapshot_us = now_us + period;

@@ -116,7 +116,8 @@ void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_
 void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
                         uint32_t last_seen);
 
-/* ---- real lobbies (server_lobbies.c, server_lobby_ops.c, server_countdown.c) */
+/* ---- real lobbies (server_hello.c, server_lobbies.c, server_lobby_ops.c,
+ * server_countdown.c) */
 
 /* HELLO JOIN / BROWSE (RESUME goes to server_resume). */
 void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);

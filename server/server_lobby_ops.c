@@ -54,9 +54,12 @@ static void not_ready_names(const lobby *l, char *out, size_t cap)
     size_t used = (size_t)snprintf(out, cap, "not everyone is ready:");
     const char *sep = " ";
     for (unsigned i = 0; i < l->count && used < cap; i++) {
-        if (l->players[i].ready)
+        const lobby_player *p = &l->players[i];
+        bool away = p->session == LOBBY_NO_SESSION;
+        if (p->ready && !away)
             continue;
-        used += (size_t)snprintf(out + used, cap - used, "%s%s", sep, l->players[i].name);
+        used += (size_t)snprintf(out + used, cap - used, "%s%s%s", sep, p->name,
+                                 away ? " (reconnecting)" : "");
         sep = ", ";
     }
 }

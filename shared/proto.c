@@ -75,7 +75,8 @@ static bool player_valid(const proto_player *p)
 
 /* The value rules both directions enforce, so the encoder never produces
  * bytes the decoder would refuse: enums in range, finite coordinates, 24-bit
- * colours, at most PROTO_MAX_LOBBY_PLAYERS players. */
+ * colours, at most PROTO_MAX_LOBBY_PLAYERS players; the lobby messages' rules
+ * live in proto_lobby.c. */
 static bool values_valid(const proto_msg *m)
 {
     switch (m->type) {
@@ -266,7 +267,8 @@ int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap)
 /* ---- decoding ------------------------------------------------------------- */
 
 /* Reads the body of a known type. Truncation is caught by the reader's sticky
- * flag afterwards; false only for a player count that would overrun the array. */
+ * flag afterwards; false only for a count that would overrun its array (the
+ * message is then read no further). */
 static bool read_body(wire_reader *r, proto_msg *m)
 {
     switch (m->type) {

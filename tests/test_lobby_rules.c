@@ -582,6 +582,18 @@ static void list_gives_first_matches_in_slot_order_and_total(void **state)
     assert_int_equal(out[1], 1);
 }
 
+static void lobby_names_alike_by_key(void **state)
+{
+    lobby_set *set = *state;
+    join(set, "Red Room", "a", 1);
+    assert_int_equal(lobby_find_alike(set, str("red room")), 1);
+    assert_int_equal(lobby_find_alike(set, str("\xEF\xBC\xB2"
+                                               "ed Room")),
+                     1); /* fullwidth R */
+    assert_int_equal(lobby_find_alike(set, str("Red Rooms")), -1);
+    assert_int_equal(lobby_find(set, str("red room")), -1); /* joining is by exact name */
+}
+
 /* ---- idle lobbies ----------------------------------------------------------- */
 
 static void empty_lobby_closes_after_grace(void **state)
@@ -687,6 +699,7 @@ int main(void)
         SET_TEST(filter_every_metadata_pair_equal),
         SET_TEST(filters_combine),
         SET_TEST(list_gives_first_matches_in_slot_order_and_total),
+        SET_TEST(lobby_names_alike_by_key),
         SET_TEST(empty_lobby_closes_after_grace),
         SET_TEST(joiner_restarts_the_grace),
         SET_TEST(main_never_closes),

@@ -136,6 +136,92 @@ static void ping(seed *s, uint8_t op, uint64_t client_us)
     chunk(s, op, &m);
 }
 
+/* Real lobbies: browsing, the lobby list, creating, owner requests, the
+ * countdown and direct messages. Bystander ids are guesses (1..3). */
+static void lobby_msg(seed *s, uint8_t op, proto_type type)
+{
+    proto_msg m = {.type = type};
+    chunk(s, op, &m);
+}
+
+static void lobby_id_msg(seed *s, uint8_t op, proto_type type, uint16_t id)
+{
+    proto_msg m = {.type = type};
+    if (type == PROTO_KICK)
+        m.u.kick.player_id = id;
+    else
+        m.u.give_ownership.player_id = id;
+    chunk(s, op, &m);
+}
+
+static void lobby_seeds(seed *s)
+{
+    proto_msg m = {.type = PROTO_HELLO};
+    m.u.hello.name = proto_str_from_cstr("browser");
+    m.u.hello.mode = PROTO_HELLO_BROWSE;
+
+    begin(s, 2);
+    chunk(s, STEP_1MS, &m);
+    proto_msg list = {.type = PROTO_LIST_LOBBIES};
+    list.u.list_lobbies.request_id = 7;
+    list.u.list_lobbies.name_contains = proto_str_from_cstr("MA");
+    list.u.list_lobbies.flags = PROTO_FILTER_ALL;
+    chunk(s, STEP_1MS, &list);
+    chat(s, STEP_1MS, 1, "from the list");
+    proto_msg create = {.type = PROTO_CREATE_LOBBY};
+    create.u.create_lobby.name = proto_str_from_cstr("fuzzroom");
+    create.u.create_lobby.capacity = 2;
+    create.u.create_lobby.password = proto_str_from_cstr("pw");
+    create.u.create_lobby.max_rtt_ms = 100;
+    create.u.create_lobby.meta.count = 1;
+    create.u.create_lobby.meta.pairs[0].key = proto_str_from_cstr("mode");
+    create.u.create_lobby.meta.pairs[0].value = proto_str_from_cstr("ctf");
+    chunk(s, OP_END_PASS | STEP_1MS, &create);
+    proto_msg conf = {.type = PROTO_CONFIGURE_LOBBY};
+    conf.u.configure_lobby.changes = PROTO_CONFIGURE_ALL;
+    conf.u.configure_lobby.capacity = 1;
+    chunk(s, STEP_1MS, &conf);
+    lobby_msg(s, OP_END_PASS | STEP_1MS, PROTO_LEAVE_LOBBY);
+    proto_msg join = {.type = PROTO_JOIN_LOBBY};
+    join.u.join_lobby.name = proto_str_from_cstr("main");
+    chunk(s, STEP_1MS, &join);
+    for (int i = 0; i < 22; i++) /* over the lobby request rate */
+        chunk(s, 0, &list);
+    save(s, "20_lobby_browse_list_create");
+
+    begin(s, 3);
+    hello(s, STEP_1MS, "owner", "main");
+    chunk(s, STEP_1MS, &create);
+    lobby_id_msg(s, STEP_1MS, PROTO_GIVE_OWNERSHIP, 2);
+    lobby_id_msg(s, STEP_1MS, PROTO_KICK, 1);
+    lobby_msg(s, OP_END_PASS | STEP_1MS, PROTO_LEAVE_LOBBY);
+    chunk(s, STEP_1MS, &join);
+    lobby_id_msg(s, STEP_1MS, PROTO_KICK, 2);
+    lobby_id_msg(s, STEP_1MS, PROTO_KICK, 3);
+    proto_msg dm = {.type = PROTO_DIRECT_CHAT};
+    dm.u.direct_chat.msg_id = 9;
+    dm.u.direct_chat.to_id = 1;
+    dm.u.direct_chat.text = proto_str_from_cstr("psst");
+    chunk(s, STEP_1MS, &dm);
+    save(s, "21_lobby_owner_kick_dm");
+
+    begin(s, 1);
+    hello(s, STEP_1MS, "starter", "solo");
+    proto_msg ready = {.type = PROTO_SET_READY};
+    ready.u.set_ready.ready = 1;
+    chunk(s, STEP_1MS, &ready);
+    lobby_msg(s, OP_END_PASS | STEP_1MS, PROTO_START_GAME);
+    ping(s, STEP_1S, 1);
+    ping(s, STEP_1S, 2);
+    ping(s, STEP_1S, 3);
+    ping(s, STEP_1S, 4);
+    ready.u.set_ready.ready = 0;
+    chunk(s, STEP_1MS, &ready);
+    lobby_msg(s, OP_END_PASS | STEP_1MS, PROTO_LEAVE_LOBBY);
+    ping(s, STEP_40S, 5);
+    save(s, "22_lobby_countdown_game_start");
+}
+
 static void session_seeds(void)
 {
     seed *s = malloc(sizeof *s);
@@ -365,6 +451,7 @@ static void session_seeds(void)
     position(s, STEP_1S, 1, 600.0f, 400.0f);
     save(s, "18_member_stats");
 
+    lobby_seeds(s);
     free(s);
 }
 

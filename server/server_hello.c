@@ -1,0 +1,136 @@
+/* The hello's modes: JOIN (the old behaviour, plus the lobby's rules: its
+ * password, state, kick cool-downs and max RTT, each with its own REJECT
+ * reason) and BROWSE (the lobby list). RESUME goes to server_resume.c. */
+#include "log.h"
+#include "server_internal.h"
+
+#include <string.h>
+
+static bool hello_name_ok(server *s, uint32_t handle, proto_str name)
+{
+    char why[64];
+    text_verdict v = text_check_name(name.bytes, name.len, PROTO_MAX_NAME_BYTES);
+    if (v == TEXT_OK)
+        return true;
+    server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
+                  server_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
+    return false;
+}
+
+static void browse(server *s, uint32_t handle)
+{
+    session *se = &s->sessions[handle];
+    server_to_browsing(s, handle);
+    log_info("server", "browsing player=%s peer=%s", se->name, se->label);
+    server_send_exited(s, handle, PROTO_EXIT_BROWSING, "at the lobby list");
+}
+
+static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lobby_name,
+                              uint64_t wait_us)
+{
+    const session *se = &s->sessions[handle];
+    int n = (int)lobby_name.len;
+    const char *ln = lobby_name.bytes;
+    int index = lobby_find(&s->lobbies, lobby_name);
+    unsigned capacity = index >= 0 ? s->lobbies.lobbies[index].capacity : 0;
+    switch (err) {
+    case LOBBY_ERR_WRONG_PASSWORD:
+        server_reject(s, handle, PROTO_REASON_WRONG_PASSWORD,
+                      "lobby '%.*s' needs the right password", n, ln);
+        break;
+    case LOBBY_ERR_FULL:
+        server_reject(s, handle, PROTO_REASON_LOBBY_FULL, "lobby '%.*s' is full (%u players)", n,
+                      ln, capacity);
+        break;
+    case LOBBY_ERR_STARTED:
+        server_reject(s, handle, PROTO_REASON_LOBBY_STARTED, "lobby '%.*s' is starting or in game",
+                      n, ln);
+        break;
+    case LOBBY_ERR_KICKED:
+        server_reject(s, handle, PROTO_REASON_KICKED, "kicked from '%.*s'; you may rejoin in %u s",
+                      n, ln, (unsigned)((wait_us + 999999) / 1000000));
+        break;
+    case LOBBY_ERR_RTT_TOO_HIGH:
+        server_reject(s, handle, PROTO_REASON_RTT_TOO_HIGH,
+                      "your round trip of %u ms is above lobby '%.*s''s maximum of %u ms",
+                      (unsigned)se->link.rtt_ms, n, ln,
+                      index >= 0 ? (unsigned)s->lobbies.lobbies[index].max_rtt_ms : 0u);
+        break;
+    case LOBBY_ERR_NAME_TAKEN:
+        server_reject(s, handle, PROTO_REASON_NAME_TAKEN, "name '%s' is taken in lobby '%.*s'",
+                      se->name, n, ln);
+        break;
+    case LOBBY_ERR_NO_SLOTS:
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
+                      (unsigned)s->cfg.max_players);
+        break;
+    case LOBBY_ERR_ARG:
+        server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
+        break;
+    default:
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "cannot join: %s", lobby_strerror(err));
+    }
+}
+
+/* HELLO JOIN: the old behaviour (an unknown lobby opens with the default
+ * capacity and the joiner owns it) plus the lobby's rules. A password given
+ * for a lobby that does not exist yet is ignored: passwords are set by
+ * CREATE_LOBBY or CONFIGURE_LOBBY. */
+static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    char why[64];
+    proto_str lobby_name = m->u.hello.lobby;
+    if (lobby_name.len == 0)
+        lobby_name = proto_str_from_cstr(PROTO_DEFAULT_LOBBY);
+    text_verdict v = text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
+    if (v != TEXT_OK) {
+        server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
+                      server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+        return;
+    }
+    if (s->player_count >= s->cfg.max_players) {
+        server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
+                      (unsigned)s->cfg.max_players);
+        return;
+    }
+    int index = lobby_find(&s->lobbies, lobby_name);
+    if (index < 0)
+        index = lobby_open(&s->lobbies, lobby_name);
+    if (index < 0) {
+        server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
+                      lobby_strerror(index));
+        return;
+    }
+    uint64_t wait_us = 0;
+    int err =
+        server_admit(s, handle, &s->lobbies.lobbies[index], m->u.hello.password, now_us, &wait_us);
+    if (err == LOBBY_OK)
+        err = server_enter_lobby(s, handle, index, now_us);
+    if (err != LOBBY_OK)
+        reject_hello_join(s, handle, err, lobby_name, wait_us);
+}
+
+void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+{
+    if (m->u.hello.mode == PROTO_HELLO_RESUME) {
+        server_resume(s, handle, m, now_us);
+        return;
+    }
+    if (!hello_name_ok(s, handle, m->u.hello.name))
+        return;
+    session *se = &s->sessions[handle];
+    memcpy(se->name, m->u.hello.name.bytes, m->u.hello.name.len);
+    se->name[m->u.hello.name.len] = '\0';
+    se->name_len = (uint8_t)m->u.hello.name.len;
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (!lobby_name_key(m->u.hello.name, key, &key_len)) {
+        server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
+        return;
+    }
+    server_fresh_limits(s, handle, now_us);
+    if (m->u.hello.mode == PROTO_HELLO_BROWSE)
+        browse(s, handle);
+    else
+        hello_join(s, handle, m, now_us);
+}
