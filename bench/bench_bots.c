@@ -662,8 +662,6 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_GAME_STARTING:
     case CLIENT_EV_DIRECT_CHAT:
         break;
-    default: /* lobby events (list, state, countdown, ...): bots stay in their lobby */
-        break;
     }
 }
 

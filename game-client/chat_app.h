@@ -44,6 +44,7 @@ typedef struct chat_app {
     uint32_t timeout_ms;
     uint32_t outstanding; /* sent, neither acknowledged nor refused yet */
     uint32_t awaiting;    /* lobby requests sent and not answered yet */
+    uint64_t last_command_us;
     bool stdin_eof;
     bool line_too_long;
     size_t line_len;
@@ -62,7 +63,7 @@ typedef struct chat_app {
 const char *chat_player_name(const chat_app *app, uint16_t id, char *buf, size_t cap);
 
 /* chat_cmd.c: runs one line that starts with '/'. */
-void chat_command(chat_app *app, const char *line, size_t len);
+void chat_command(chat_app *app, const char *line, size_t len, uint64_t now_us);
 /* The commands, for --help and /help. */
 void chat_print_commands(FILE *to);
 

@@ -85,11 +85,14 @@ static void report(const char *what, int err)
     printf("* %s not sent: %s\n", what, why);
 }
 
-/* A request went out: at end of input we wait for its answer. */
-static void sent(chat_app *app, const char *what, int err)
+/* A request went out. At end of input lobby-chat waits for the answers of
+ * those with one certain answer (/list, /create, /join, /leave: the list,
+ * the welcome, the exit or a refusal); the others (/ready, /start, /kick,
+ * /give, /set) may change nothing visible, so it only lets them settle. */
+static void sent(chat_app *app, const char *what, int err, bool answered)
 {
     report(what, err);
-    if (err == CLIENT_OK)
+    if (err == CLIENT_OK && answered)
         app->awaiting++;
 }
 
@@ -141,7 +144,7 @@ static void cmd_list(chat_app *app, const words *w)
             return;
         }
     }
-    sent(app, "/list", client_list_lobbies(app->c, &f, NULL));
+    sent(app, "/list", client_list_lobbies(app->c, &f, NULL), true);
 }
 
 static void cmd_create(chat_app *app, const words *w)
@@ -164,7 +167,7 @@ static void cmd_create(chat_app *app, const words *w)
         say("usage: %s", "/create NAME [CAPACITY] [PASSWORD]");
         return;
     }
-    sent(app, "/create", client_create_lobby(app->c, &s));
+    sent(app, "/create", client_create_lobby(app->c, &s), true);
 }
 
 static void cmd_join(chat_app *app, const words *w)
@@ -173,7 +176,7 @@ static void cmd_join(chat_app *app, const words *w)
         say("usage: %s", "/join NAME [PASSWORD]");
         return;
     }
-    sent(app, "/join", client_join_lobby(app->c, w->w[1], w->count == 3 ? w->w[2] : NULL));
+    sent(app, "/join", client_join_lobby(app->c, w->w[1], w->count == 3 ? w->w[2] : NULL), true);
 }
 
 static void cmd_ready(chat_app *app, bool toggle)
@@ -181,7 +184,7 @@ static void cmd_ready(chat_app *app, bool toggle)
     const client_view *v = client_get_view(app->c);
     const client_player *me = client_find_player(app->c, v->my_id);
     bool ready = toggle ? !(me != NULL && me->ready) : false;
-    sent(app, ready ? "/ready" : "/unready", client_set_ready(app->c, ready));
+    sent(app, ready ? "/ready" : "/unready", client_set_ready(app->c, ready), false);
 }
 
 /* The member called name, or NULL after saying there is none. */
@@ -204,9 +207,9 @@ static void cmd_on_member(chat_app *app, const words *w)
     if (p == NULL)
         return;
     if (kick)
-        sent(app, "/kick", client_kick(app->c, p->id));
+        sent(app, "/kick", client_kick(app->c, p->id), false);
     else
-        sent(app, "/give", client_give_ownership(app->c, p->id));
+        sent(app, "/give", client_give_ownership(app->c, p->id), false);
 }
 
 static void cmd_dm(chat_app *app, const char *line, size_t len, const words *w)
@@ -261,12 +264,13 @@ static void cmd_set(chat_app *app, const words *w)
             "/set capacity N | password [PW] | maxrtt MS | meta [KEY=VALUE...] (up to 8 pairs)");
         return;
     }
-    sent(app, "/set", client_configure_lobby(app->c, changes, &s));
+    sent(app, "/set", client_configure_lobby(app->c, changes, &s), false);
 }
 
-void chat_command(chat_app *app, const char *line, size_t len)
+void chat_command(chat_app *app, const char *line, size_t len, uint64_t now_us)
 {
     static words w; /* as big as a line: keep it off the stack */
+    app->last_command_us = now_us;
     split_words(line, len, &w);
     const char *cmd = w.count > 0 ? w.w[0] : "/";
     if (strcmp(cmd, "/list") == 0)
@@ -276,11 +280,11 @@ void chat_command(chat_app *app, const char *line, size_t len)
     else if (strcmp(cmd, "/join") == 0)
         cmd_join(app, &w);
     else if (strcmp(cmd, "/leave") == 0)
-        sent(app, "/leave", client_leave_lobby(app->c));
+        sent(app, "/leave", client_leave_lobby(app->c), true);
     else if (strcmp(cmd, "/ready") == 0 || strcmp(cmd, "/unready") == 0)
         cmd_ready(app, strcmp(cmd, "/ready") == 0);
     else if (strcmp(cmd, "/start") == 0)
-        sent(app, "/start", client_start_game(app->c));
+        sent(app, "/start", client_start_game(app->c), false);
     else if (strcmp(cmd, "/kick") == 0 || strcmp(cmd, "/give") == 0)
         cmd_on_member(app, &w);
     else if (strcmp(cmd, "/dm") == 0)

@@ -130,7 +130,9 @@ static void print_state_changes(chat_app *app)
     for (unsigned i = 0; i < v->player_count; i++) {
         const client_player *p = &v->players[i];
         bool known, before = was_ready(s, p->id, &known);
-        if (p->ready != before && (known || p->ready))
+        /* The game's start clears every flag: "game starting" says it. */
+        bool cleared = v->lobby_state == PROTO_LOBBY_IN_GAME && !p->ready;
+        if (p->ready != before && (known || p->ready) && !cleared)
             printf("* %s is %s\n", p->name, p->ready ? "ready" : "not ready");
     }
     app->lobby_seen = true;
@@ -184,7 +186,7 @@ void chat_print_members(const chat_app *app)
     }
 }
 
-/* An answer to one of our requests arrived. */
+/* An answer to one of our /list, /create, /join or /leave arrived. */
 static void answered(chat_app *app)
 {
     if (app->awaiting > 0)
@@ -200,7 +202,9 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         print_list(client_get_lobby_list(app->c));
         return true;
     case CLIENT_EV_LOBBY_REFUSED:
-        answered(app);
+        if (ev->msg_id == PROTO_LIST_LOBBIES || ev->msg_id == PROTO_CREATE_LOBBY ||
+            ev->msg_id == PROTO_JOIN_LOBBY || ev->msg_id == PROTO_LEAVE_LOBBY)
+            answered(app);
         printf("* refused %s: %s\n", request_verb(ev->msg_id), ev->text);
         return true;
     case CLIENT_EV_LOBBY_EXITED:
@@ -208,11 +212,9 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         print_exited(app, ev);
         return true;
     case CLIENT_EV_LOBBY_STATE:
-        answered(app);
         print_state_changes(app);
         return true;
     case CLIENT_EV_COUNTDOWN:
-        answered(app);
         printf("* game starts in %u s (tick %u)\n", (unsigned)ev->reason, (unsigned)ev->seq);
         return true;
     case CLIENT_EV_COUNTDOWN_CANCELLED:

@@ -20,6 +20,7 @@
 enum {
     LINE_MAX_BYTES = CHAT_LINE_MAX_BYTES,
     LEAVE_GRACE_US = 1000000,
+    COMMAND_SETTLE_US = 300000, /* at end of input: time for a last command's effects */
     EXIT_FAILURE_RUNTIME = 1,
     EXIT_USAGE = 2,
 };
@@ -196,7 +197,7 @@ static void take_input(chat_app *app, const char *data, size_t n, uint64_t now_u
         else if (app->line_len > 1 && app->line[0] == '/' && app->line[1] == '/')
             send_line(app, app->line + 1, app->line_len - 1, now_us); /* "//x" says "/x" */
         else if (app->line_len > 0 && app->line[0] == '/')
-            chat_command(app, app->line, app->line_len);
+            chat_command(app, app->line, app->line_len, now_us);
         else if (app->line_len > 0)
             send_line(app, app->line, app->line_len, now_us);
         app->line_len = 0;
@@ -228,7 +229,7 @@ static void check_progress(chat_app *app, uint64_t now_us)
     } else if (g_interrupted) {
         begin_leave(app, now_us, 0);
     } else if (joined && app->say == NULL && app->stdin_eof && app->outstanding == 0 &&
-               app->awaiting == 0) {
+               app->awaiting == 0 && now_us >= app->last_command_us + COMMAND_SETTLE_US) {
         begin_leave(app, now_us, 0);
     } else if (late && app->outstanding == 0) {
         begin_leave(app, now_us, 0); /* a lobby command went unanswered: nothing lost */

@@ -164,6 +164,9 @@ pid_t spawn_lobby_chat_args(uint16_t port, const char *const *args, int *stdin_f
     argv[argc] = NULL;
     if (pipe(fds) != 0)
         return -1;
+    /* Our end must not leak into later children (another lobby-chat would
+     * hold it open, and this one would never see the end of its input). */
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
     pid_t pid = fork();
     if (pid == 0) {

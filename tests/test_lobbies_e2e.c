@@ -115,7 +115,11 @@ static const client_event *expect(tplayer *t, client_event_type type)
             break;
         pump(2);
     }
-    fail_msg("event %d did not arrive (%zu events logged)", (int)type, t->n);
+    char types[256] = "";
+    for (size_t i = 0, at = 0; i < t->n && at + 8 < sizeof types; i++)
+        at += (size_t)snprintf(types + at, sizeof types - at, " %d", (int)t->log[i].type);
+    fail_msg("event %d did not arrive at %s (logged:%s; last text '%s')", (int)type,
+             client_get_view(t->c)->lobby, types, t->n ? t->log[t->n - 1].text : "");
     return NULL;
 }
 
@@ -305,8 +309,8 @@ static void test_create_with_password_and_metadata_and_list_filters(void **state
     assert_int_equal(l->total, 0);
     assert_int_equal(l->count, 0);
 
-    /* A name in use cannot be created again. */
-    s = (client_lobby_settings){.name = "arena"};
+    /* A name in use cannot be created again (lobby names compare as bytes). */
+    s = (client_lobby_settings){.name = "Arena"};
     assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_REFUSED);
     assert_int_equal(ev->msg_id, PROTO_CREATE_LOBBY);
@@ -339,7 +343,7 @@ static void test_join_refusals_and_the_right_password(void **state)
     join_refused(carol, "vault", "sesame", PROTO_LOBBY_FULL);
 
     /* A started lobby takes nobody. */
-    create_lobby(carol, "solo", 1, NULL);
+    create_lobby(carol, "solo", 2, NULL); /* a free seat: STARTED is the reason */
     tplayer *dave = browser(3, "dave");
     assert_int_equal(client_set_ready(carol->c, true), CLIENT_OK);
     wait_ready(carol, my_id(carol), true);

@@ -28,6 +28,29 @@ typedef struct chat_proc {
     char out_path[64];
 } chat_proc;
 
+/* What a failed test leaves behind is stopped in teardown. */
+static server_proc g_server;
+static bool g_server_running;
+static chat_proc *g_chats[4];
+static int g_chat_count;
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < g_chat_count; i++)
+        if (g_chats[i]->pid > 0) {
+            kill(g_chats[i]->pid, SIGKILL);
+            waitpid(g_chats[i]->pid, NULL, 0);
+            if (getenv("KEEP_CHAT_OUTPUT") == NULL)
+                unlink(g_chats[i]->out_path);
+        }
+    g_chat_count = 0;
+    if (g_server_running)
+        server_proc_stop(&g_server, NULL, NULL);
+    g_server_running = false;
+    return 0;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -42,6 +65,7 @@ static void start_chat(chat_proc *p, uint16_t port, const char *const *args)
     close(fd);
     p->pid = spawn_lobby_chat_args(port, args, &p->in, p->out_path);
     assert_true(p->pid > 0);
+    g_chats[g_chat_count++] = p;
 }
 
 static void type_line(chat_proc *p, const char *line)
@@ -71,35 +95,34 @@ static int finish_chat(chat_proc *p)
     int status = 0;
     for (int waited = 0; waited < WAIT_MS; waited += 10) {
         if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            p->pid = 0;
             unlink(p->out_path);
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         }
         sleep_ms(10);
     }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, NULL, 0);
-    unlink(p->out_path);
-    return -1;
+    return -1; /* still running: teardown stops it */
 }
 
 static void test_lobby_commands_from_stdin(void **state)
 {
     (void)state;
-    server_proc sp;
+    server_proc *sp = &g_server;
     const char *server_args[] = {"--countdown-ms", "1000", "--kick-cooldown-ms", "60000", NULL};
-    assert_true(server_proc_start(&sp, server_args));
-    chat_proc alice, bob;
+    assert_true(server_proc_start(sp, server_args));
+    g_server_running = true;
+    static chat_proc alice, bob;
     const char *alice_args[] = {"--name", "alice", "--browse", NULL};
     const char *bob_args[] = {"--name", "bob", "--browse", NULL};
-    start_chat(&alice, sp.port, alice_args);
-    start_chat(&bob, sp.port, bob_args);
+    start_chat(&alice, sp->port, alice_args);
+    start_chat(&bob, sp->port, bob_args);
     wait_for(&alice, "* at the lobby list");
     wait_for(&bob, "* at the lobby list");
 
     type_line(&alice, "/create party 4 secret");
     wait_for(&alice, "* joined lobby party as alice (1/4 players: alice)");
     wait_for(&alice, "* owner: alice");
-    type_line(&bob, "/list nopass");
+    type_line(&bob, "/list nopass name=par");
     wait_for(&bob, "* lobbies: 0 of 0");
     type_line(&bob, "/list name=PAR");
     wait_for(&bob, "  party 1/4 password:yes owner:alice state:open");
@@ -114,7 +137,7 @@ static void test_lobby_commands_from_stdin(void **state)
 
     /* --lobby with --password joins at once. */
     char server_arg[32], out[4096];
-    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp.port);
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp->port);
     char *carol[] = {LOBBY_CHAT_PATH, "--server",   server_arg, "--name", "carol",  "--lobby",
                      "party",         "--password", "secret",   "--say",  "hi all", NULL};
     assert_int_equal(run_command(carol, out, sizeof out, 10), 0);
@@ -149,13 +172,12 @@ static void test_lobby_commands_from_stdin(void **state)
 
     assert_int_equal(finish_chat(&alice), 0);
     assert_int_equal(finish_chat(&bob), 0);
-    server_proc_stop(&sp, NULL, NULL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lobby_commands_from_stdin),
+        cmocka_unit_test_teardown(test_lobby_commands_from_stdin, teardown),
     };
     return cmocka_run_group_tests_name("lobby-chat lobby commands", tests, NULL, NULL);
 }
