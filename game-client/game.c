@@ -1,41 +1,12 @@
 #include "game.h"
+#include "game_internal.h"
 
-#include "interp.h"
 #include "movement.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum {
-    HEARTBEAT_US = 1000000, /* resend an unchanged position this often */
-};
-
-typedef struct remote_track {
-    uint16_t id;
-    interp_track track;
-} remote_track;
-
-struct game {
-    game_config cfg;
-    char host[256], name[PROTO_MAX_STR8_BYTES + 1], lobby[PROTO_MAX_STR8_BYTES + 1];
-    char password[PROTO_MAX_STR8_BYTES + 1];
-    client *c; /* reconnects by itself */
-    float my_x, my_y;
-    uint64_t last_update_us;
-    uint64_t next_send_us, last_sent_us;
-    float sent_x, sent_y;
-    unsigned track_count;
-    remote_track tracks[PROTO_MAX_LOBBY_PLAYERS];
-    chat_log log;
-    game_view view;
-    game_screen screen;
-    browser browser;
-    uint16_t selected_id;    /* member chosen for kick / give-ownership; 0: none */
-    uint16_t known_owner_id; /* to say when ownership moves */
-    uint64_t starting_at_us; /* when GAME_STARTING arrived; 0: not yet */
-};
 
 void game_config_defaults(game_config *cfg)
 {
@@ -48,12 +19,7 @@ void game_config_defaults(game_config *cfg)
     cfg->max_backoff_ms = 30000;
 }
 
-static void set_status(game *g, game_conn conn, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void notify(game *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void notify(game *g, const char *fmt, ...)
+void game_notify(game *g, const char *fmt, ...)
 {
     if (g->cfg.notify == NULL)
         return;
@@ -65,7 +31,7 @@ static void notify(game *g, const char *fmt, ...)
     g->cfg.notify(g->cfg.notify_user, line);
 }
 
-static void set_status(game *g, game_conn conn, const char *fmt, ...)
+void game_set_status(game *g, game_conn conn, const char *fmt, ...)
 {
     char text[sizeof g->view.status];
     va_list ap;
@@ -76,7 +42,7 @@ static void set_status(game *g, game_conn conn, const char *fmt, ...)
     if (strcmp(text, g->view.status) != 0) {
         memcpy(g->view.status, text, sizeof text);
         g->view.status_serial++;
-        notify(g, "%s", text);
+        game_notify(g, "%s", text);
     }
 }
 
@@ -111,7 +77,8 @@ int game_create(const game_config *cfg, uint64_t now_us, game **out)
         free(g);
         return err;
     }
-    set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host, (unsigned)cfg->client.port);
+    game_set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host,
+                    (unsigned)cfg->client.port);
     *out = g;
     return CLIENT_OK;
 }
@@ -187,8 +154,8 @@ static void on_joined(game *g, bool resumed)
             track_add(g, &v->players[i]);
         }
     }
-    set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
-               (unsigned)g->cfg.client.port);
+    game_set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
+                    (unsigned)g->cfg.client.port);
     chat_log_system(&g->log, "%s lobby %s (%u/%u players)", resumed ? "Back in" : "Joined",
                     v->lobby, (unsigned)v->player_count, (unsigned)v->capacity);
 }
@@ -199,96 +166,15 @@ static void on_reconnecting(game *g, const client_event *ev)
 {
     bool was_joined = g->view.conn == GAME_JOINED;
     const char *what = was_joined ? "Connection lost" : "Not connected";
-    set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %.1f s", what, ev->text,
-               (double)ev->delay_ms / 1000.0);
+    game_set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %.1f s", what, ev->text,
+                    (double)ev->delay_ms / 1000.0);
     chat_log_system(&g->log, "%s: %s", what, ev->text);
     chat_log_fail_pending(&g->log, "not confirmed: connection lost");
 }
 
-/* Back at the lobby list: from the HELLO (browsing), by leaving, or kicked. */
-static void on_lobby_exited(game *g, const client_event *ev)
-{
-    bool kicked = ev->reason == PROTO_EXIT_KICKED;
-    g->screen = GAME_SCREEN_BROWSER;
-    g->track_count = 0;
-    g->selected_id = 0;
-    g->starting_at_us = 0;
-    set_status(g, GAME_BROWSING, "At the lobby list on %s:%u", g->host,
-               (unsigned)g->cfg.client.port);
-    if (ev->reason != PROTO_EXIT_BROWSING)
-        chat_log_system(&g->log, "%s", ev->text[0] ? ev->text : "Left the lobby");
-    browser_enter(&g->browser, ev->reason == PROTO_EXIT_BROWSING ? "" : ev->text, kicked);
-}
-
-static void on_lobby_refused(game *g, const client_event *ev)
-{
-    notify(g, "%s refused: %s", proto_type_name(ev->msg_id), ev->text);
-    if (g->screen == GAME_SCREEN_BROWSER) {
-        browser_on_refused(&g->browser, (uint8_t)ev->msg_id, ev->reason, ev->text);
-        return;
-    }
-    chat_log_system(&g->log, "Refused: %s", ev->text);
-}
-
-static const char *member_name(game *g, uint16_t id)
-{
-    const client_player *p = client_find_player(g->c, id);
-    return p ? p->name : "?";
-}
-
-/* Says when ownership moves (not on the first LOBBY_STATE after a join). */
-static void on_lobby_state(game *g)
-{
-    const client_view *v = client_get_view(g->c);
-    if (v->owner_id != 0 && g->known_owner_id != 0 && v->owner_id != g->known_owner_id) {
-        if (v->owner_id == v->my_id)
-            chat_log_system(&g->log, "You own the lobby now");
-        else
-            chat_log_system(&g->log, "%s owns the lobby now", member_name(g, v->owner_id));
-    }
-    g->known_owner_id = v->owner_id;
-}
-
-static bool on_lobby_event(game *g, const client_event *ev, uint64_t now_us)
-{
-    const client_player *p = client_find_player(g->c, ev->player_id);
-    switch (ev->type) {
-    case CLIENT_EV_LOBBY_LIST:
-        browser_set_list(&g->browser, client_get_lobby_list(g->c));
-        return true;
-    case CLIENT_EV_LOBBY_REFUSED:
-        on_lobby_refused(g, ev);
-        return true;
-    case CLIENT_EV_LOBBY_EXITED:
-        on_lobby_exited(g, ev);
-        return true;
-    case CLIENT_EV_LOBBY_STATE:
-        on_lobby_state(g);
-        return true;
-    case CLIENT_EV_COUNTDOWN:
-        chat_log_system(&g->log, "Starting in %u s", (unsigned)ev->reason);
-        return true;
-    case CLIENT_EV_COUNTDOWN_CANCELLED:
-        chat_log_system(&g->log, "Countdown cancelled%s%s", ev->text[0] ? ": " : "", ev->text);
-        return true;
-    case CLIENT_EV_GAME_STARTING:
-        g->starting_at_us = now_us ? now_us : 1;
-        chat_log_system(&g->log, "Game starting (server tick %u)", (unsigned)ev->seq);
-        return true;
-    case CLIENT_EV_DIRECT_CHAT: {
-        char text[PROTO_MAX_CHAT_BYTES + 1];
-        snprintf(text, sizeof text, "(to you) %.*s", PROTO_MAX_CHAT_BYTES - 9, ev->text);
-        chat_log_message(&g->log, p ? p->name : "?", p ? p->colour : 0xAAAAAA, 0, text);
-        return true;
-    }
-    default:
-        return false;
-    }
-}
-
 static void on_event(game *g, const client_event *ev, uint64_t now_us)
 {
-    if (on_lobby_event(g, ev, now_us))
+    if (game_on_lobby_event(g, ev, now_us))
         return;
     const client_player *p = client_find_player(g->c, ev->player_id);
     interp_track *t;
@@ -301,7 +187,7 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED: /* only after we left: auto_reconnect is on */
-        set_status(g, GAME_WAITING_RETRY, "Disconnected: %s", ev->text);
+        game_set_status(g, GAME_WAITING_RETRY, "Disconnected: %s", ev->text);
         break;
     case CLIENT_EV_PLAYER_STATUS:
         chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->reason));
@@ -326,12 +212,12 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_CHAT_ACK:
         chat_log_ack(&g->log, ev->msg_id, ev->seq);
-        notify(g, "message %u acknowledged by the server as #%u", (unsigned)ev->msg_id,
-               (unsigned)ev->seq);
+        game_notify(g, "message %u acknowledged by the server as #%u", (unsigned)ev->msg_id,
+                    (unsigned)ev->seq);
         break;
     case CLIENT_EV_CHAT_REFUSED:
         chat_log_refuse(&g->log, ev->msg_id, ev->text);
-        notify(g, "message %u refused: %s", (unsigned)ev->msg_id, ev->text);
+        game_notify(g, "message %u refused: %s", (unsigned)ev->msg_id, ev->text);
         break;
     case CLIENT_EV_POSITION:
         if ((t = track_of(g, ev->player_id)) != NULL)
@@ -373,22 +259,6 @@ static void send_position(game *g, uint64_t now_us)
     g->next_send_us = now_us + 1000000u / g->cfg.send_hz;
 }
 
-/* The lobby's shared state: owner, settings, countdown, starting notice. */
-static void refresh_lobby_state(game *g, const client_view *cv, uint64_t now_us)
-{
-    game_view *v = &g->view;
-    v->i_own = cv->owner_id != 0 && cv->owner_id == cv->my_id;
-    v->lobby_state = cv->lobby_state;
-    v->has_password = cv->has_password;
-    v->meta_count = cv->meta_count <= PROTO_MAX_META_PAIRS ? cv->meta_count : 0;
-    memcpy(v->meta, cv->meta, sizeof v->meta);
-    v->countdown_ms = 0;
-    if (cv->lobby_state == PROTO_LOBBY_STARTING && cv->countdown_end_us > now_us)
-        v->countdown_ms = (uint32_t)((cv->countdown_end_us - now_us + 999) / 1000);
-    v->starting_notice =
-        g->starting_at_us != 0 && now_us - g->starting_at_us < GAME_STARTING_NOTICE_US;
-}
-
 static void refresh_view(game *g, uint64_t now_us)
 {
     game_view *v = &g->view;
@@ -405,7 +275,7 @@ static void refresh_view(game *g, uint64_t now_us)
     snprintf(v->lobby, sizeof v->lobby, "%s", cv->lobby);
     v->capacity = cv->capacity;
     v->rtt_ms = cv->enet_rtt_ms;
-    refresh_lobby_state(g, cv, now_us);
+    game_refresh_lobby_state(g, cv, now_us);
     for (unsigned i = 0; i < cv->player_count; i++) {
         const client_player *p = &cv->players[i];
         game_avatar *a = &v->avatars[v->avatar_count++];
@@ -432,44 +302,11 @@ static void refresh_view(game *g, uint64_t now_us)
     }
 }
 
-/* Sends what the browser asks for; refusals to send go to its status line. */
-static void send_browser_action(game *g, const browser_action *act)
-{
-    uint32_t request_id;
-    int err = CLIENT_OK;
-    switch (act->type) {
-    case BROWSER_ACT_LIST:
-        err = client_list_lobbies(g->c, &act->filter, &request_id);
-        break;
-    case BROWSER_ACT_JOIN:
-        err = client_join_lobby(g->c, act->lobby, act->password);
-        break;
-    case BROWSER_ACT_CREATE:
-        err = client_create_lobby(g->c, &act->settings);
-        break;
-    case BROWSER_ACT_NONE:
-    default:
-        return;
-    }
-    if (err != CLIENT_OK)
-        browser_set_status(&g->browser, true, client_strerror(err));
-}
-
-static void run_browser(game *g, uint64_t now_us)
-{
-    if (g->screen != GAME_SCREEN_BROWSER || g->view.conn != GAME_BROWSING)
-        return;
-    browser_tick(&g->browser, now_us);
-    browser_action act;
-    while (browser_next_action(&g->browser, &act))
-        send_browser_action(g, &act);
-}
-
 void game_update(game *g, uint64_t now_us, const game_input *in)
 {
     double dt_s = (double)(now_us - g->last_update_us) / 1e6;
     g->last_update_us = now_us;
-    run_browser(g, now_us); /* before client_update, which flushes what it sends */
+    game_run_browser(g, now_us); /* before client_update, which flushes what it sends */
     if (g->view.conn == GAME_JOINED) {
         movement_step(&g->my_x, &g->my_y, in->up, in->down, in->left, in->right, g->cfg.move_speed,
                       dt_s);
@@ -480,10 +317,10 @@ void game_update(game *g, uint64_t now_us, const game_input *in)
     client_event ev;
     while (client_next_event(g->c, &ev))
         on_event(g, &ev, now_us);
-    run_browser(g, now_us); /* the list asked for on entering goes out with the next flush */
+    game_run_browser(g, now_us); /* the list asked for on entering goes out with the next flush */
     if (before == CLIENT_RECONNECTING && client_get_view(g->c)->state == CLIENT_CONNECTING)
-        set_status(g, GAME_CONNECTING, "Reconnecting to %s:%u ...", g->host,
-                   (unsigned)g->cfg.client.port);
+        game_set_status(g, GAME_CONNECTING, "Reconnecting to %s:%u ...", g->host,
+                        (unsigned)g->cfg.client.port);
     refresh_view(g, now_us);
 }
 
@@ -507,98 +344,4 @@ bool game_send_chat(game *g, const char *text, size_t len)
 void game_note(game *g, const char *text)
 {
     chat_log_system(&g->log, "%s", text);
-}
-
-/* ---- the lobby screen ------------------------------------------------------- */
-
-static bool in_lobby(game *g, const char *what)
-{
-    if (g->view.conn == GAME_JOINED)
-        return true;
-    chat_log_system(&g->log, "Cannot %s: not in a lobby", what);
-    return false;
-}
-
-/* Sends a lobby request; false (with a system line) when it cannot be. */
-static bool sent(game *g, int err, const char *what)
-{
-    if (err == CLIENT_OK)
-        return true;
-    chat_log_system(&g->log, "Cannot %s: %s", what, client_strerror(err));
-    return false;
-}
-
-bool game_leave_lobby(game *g)
-{
-    return in_lobby(g, "leave") && sent(g, client_leave_lobby(g->c), "leave");
-}
-
-bool game_toggle_ready(game *g)
-{
-    if (!in_lobby(g, "change ready"))
-        return false;
-    const client_player *me = client_find_player(g->c, client_get_view(g->c)->my_id);
-    return sent(g, client_set_ready(g->c, me == NULL || !me->ready), "change ready");
-}
-
-static bool owner_only(game *g, const char *what)
-{
-    if (!in_lobby(g, what))
-        return false;
-    if (g->view.i_own)
-        return true;
-    chat_log_system(&g->log, "Only the lobby's owner can %s", what);
-    return false;
-}
-
-bool game_start_game(game *g)
-{
-    return owner_only(g, "start the game") && sent(g, client_start_game(g->c), "start the game");
-}
-
-void game_select_member(game *g, uint16_t id)
-{
-    const client_view *v = client_get_view(g->c);
-    g->selected_id = (id != v->my_id && client_find_player(g->c, id) != NULL) ? id : 0;
-}
-
-void game_select_next(game *g, int step)
-{
-    const client_view *v = client_get_view(g->c);
-    int n = v->player_count, at = -1;
-    for (int i = 0; i < n; i++)
-        if (v->players[i].id == g->selected_id)
-            at = i;
-    int start = at >= 0 ? at : (step > 0 ? n - 1 : 0);
-    for (int k = 1; k <= n; k++) {
-        int i = ((start + step * k) % n + n) % n;
-        if (v->players[i].id != v->my_id) {
-            g->selected_id = v->players[i].id;
-            return;
-        }
-    }
-    g->selected_id = 0;
-}
-
-/* The selected member, or 0 with a system line saying how to pick one. */
-static uint16_t target(game *g, const char *what)
-{
-    if (client_find_player(g->c, g->selected_id) != NULL)
-        return g->selected_id;
-    chat_log_system(&g->log, "Pick a player to %s first (Tab, or click the list)", what);
-    return 0;
-}
-
-bool game_kick_selected(game *g)
-{
-    uint16_t id;
-    return owner_only(g, "kick") && (id = target(g, "kick")) != 0 &&
-           sent(g, client_kick(g->c, id), "kick");
-}
-
-bool game_give_selected(game *g)
-{
-    uint16_t id;
-    return owner_only(g, "hand over the lobby") && (id = target(g, "hand the lobby to")) != 0 &&
-           sent(g, client_give_ownership(g->c, id), "hand over the lobby");
 }

@@ -226,11 +226,6 @@ static void paint_toggle(renderer *r, SDL_Rect rc, const char *label, bool on)
 
 /* ---- the table ----------------------------------------------------------- */
 
-static uint32_t rtt_rgb(unsigned ms)
-{
-    return ms < 80 ? COL_OK : (ms < 200 ? COL_WARN : COL_BAD);
-}
-
 static void cell(renderer *r, const browser_layout *l, int col, int y, TTF_Font *f,
                  const char *text, uint32_t rgb)
 {
@@ -264,7 +259,8 @@ static void paint_row(renderer *r, const browser_layout *l, const client_lobby_i
         snprintf(buf, sizeof buf, "%u ms", (unsigned)info->median_rtt_ms);
     else
         snprintf(buf, sizeof buf, "--");
-    cell(r, l, 5, rc.y, r->font, buf, info->rtt_known ? rtt_rgb(info->median_rtt_ms) : COL_FAINT);
+    cell(r, l, 5, rc.y, r->font, buf,
+         info->rtt_known ? draw_rtt_colour(info->median_rtt_ms) : COL_FAINT);
     int n = 0;
     buf[0] = '\0';
     if (info->max_rtt_ms > 0)

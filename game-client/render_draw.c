@@ -326,6 +326,11 @@ int draw_layout_runs(renderer *r, const text_run *runs, size_t n, int x, int y, 
     return row + 1;
 }
 
+uint32_t draw_rtt_colour(unsigned rtt_ms)
+{
+    return rtt_ms < 80 ? COL_OK : (rtt_ms < 200 ? COL_WARN : COL_BAD);
+}
+
 /* ---- widgets ----------------------------------------------------------- */
 
 /* Clips to rc within the current clip; returns the clip to restore. */

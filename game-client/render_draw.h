@@ -45,6 +45,14 @@ enum {
     COL_DARK_TEXT = 0x14161C,
 };
 
+enum {
+    DRAW_MARGIN = 8, /* around the room and between panels */
+    DRAW_PAD = 8,    /* inside panels */
+};
+
+/* Green, yellow or red for a round trip. */
+uint32_t draw_rtt_colour(unsigned rtt_ms);
+
 /* A piece of a line of text in one font and colour; text is borrowed. */
 typedef struct text_run {
     TTF_Font *font;
@@ -106,6 +114,10 @@ void draw_crown(SDL_Renderer *s, int x, int y);
 void draw_ready_marker(renderer *r, int cx, int cy, bool ready);
 /* A banner: a rounded box in bg with text centred in dark letters. */
 void draw_banner(renderer *r, SDL_Rect rc, uint32_t bg, const char *text);
+/* The lobby sidebar's places (render_sidebar.c), set by render_layout_for. */
+void render_layout_sidebar(render_layout *out);
+/* The lobby sidebar (render_sidebar.c). */
+void render_paint_sidebar(renderer *r, const game_view *view, const render_layout *l);
 /* The status line across the top (render.c). */
 void render_paint_status(renderer *r, const game_view *view, SDL_Rect st);
 /* The browser screen below the status line (render_browser.c). */
