@@ -309,12 +309,16 @@ static void test_create_with_password_and_metadata_and_list_filters(void **state
     assert_int_equal(l->total, 0);
     assert_int_equal(l->count, 0);
 
-    /* A name in use cannot be created again (lobby names compare as bytes). */
+    /* A name in use cannot be created again, in any case (names compare as
+     * NFKC case-folded keys). */
     s = (client_lobby_settings){.name = "Arena"};
     assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_REFUSED);
     assert_int_equal(ev->msg_id, PROTO_CREATE_LOBBY);
     assert_int_equal(ev->reason, PROTO_LOBBY_EXISTS);
+    s.name = "ARENA";
+    assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
+    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_EXISTS);
     assert_string_equal(client_get_view(bob->c)->lobby, "duel"); /* stayed */
 }
 
@@ -712,9 +716,18 @@ static void test_members_link_stats_seen_by_all(void **state)
                 all = all && p != NULL && p->has_link;
             }
         if (all)
-            return;
+            break;
     }
-    fail_msg("MEMBER_STATS did not reach every member about every member");
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++)
+            assert_true(client_find_player(g_f->p[i].c, ids[k])->has_link);
+    /* The list carries the lobby's median member round trip. */
+    tplayer *carol = browser(2, "carol");
+    client_lobby_filter f = {.name_contains = "links"};
+    for (uint64_t end = clock_now_us() + WAIT_MS * 1000u; clock_now_us() < end; pump_for(100))
+        if (list(carol, &f)->count == 1 && client_get_lobby_list(carol->c)->lobbies[0].rtt_known)
+            return;
+    fail_msg("the list never showed the lobby's median round trip");
 }
 
 static void test_browse_hello_lists_then_joins(void **state)

@@ -1,9 +1,9 @@
 /* lobby-chat's lobby commands end to end: real lobby-chat processes typed
  * into through their stdin, against the real lobby-server. /create, /list,
  * /join with a wrong password (the server's reason printed) and the right
- * one, --lobby with --password, /dm, /ready, /start (countdown and game
- * start printed), /kick, unknown commands, and a refusal that does not end
- * the program. */
+ * one, --lobby with --password, /dm, /set, /give, /ready, /who, /start
+ * (countdown and game start printed), /kick, /leave, unknown commands, and
+ * refusals that do not end the program. */
 #include "server_proc.h"
 
 #include <setjmp.h>
@@ -149,6 +149,14 @@ static void test_lobby_commands_from_stdin(void **state)
     wait_for(&bob, "[dm from alice] just for you");
     wait_for(&alice, "* dm id=1 delivered to bob");
 
+    type_line(&alice, "/set capacity 1");
+    wait_for(&alice, "* refused set: ");
+    type_line(&alice, "/set meta mode=ctf");
+    wait_for(&bob, "* lobby party: capacity 4, password yes, max rtt none, metadata: mode=ctf");
+    type_line(&alice, "/give bob");
+    wait_for(&alice, "* owner: bob");
+    type_line(&bob, "/give alice");
+    wait_for(&bob, "* owner: alice");
     type_line(&alice, "/start");
     wait_for(&alice, "* refused start: ");
     type_line(&bob, "/ready");
@@ -169,6 +177,8 @@ static void test_lobby_commands_from_stdin(void **state)
     wait_for(&bob, "* refused join: ");
     type_line(&bob, "hello?"); /* chat from the list is not sent */
     wait_for(&bob, "not in a lobby");
+    type_line(&alice, "/leave");
+    wait_for(&alice, "* left lobby party; at the lobby list");
 
     assert_int_equal(finish_chat(&alice), 0);
     assert_int_equal(finish_chat(&bob), 0);
