@@ -1,8 +1,11 @@
 #!/bin/sh
 # Makes docs/screenshot.png: a server on a free loopback port, two chatting
 # lobby-chat players, and the game window (headless, SDL's dummy driver)
-# typing a message, captured with --screenshot. Run from the repository root
-# after building into ./build. Needs python3 for the BMP to PNG step.
+# typing a message, captured with --screenshot; then docs/browser.png: more
+# lobby-chat players open lobbies (one with a password, some with metadata)
+# and the window, started without --lobby, shows its lobby browser. Run from
+# the repository root after building into ./build. Needs python3 for the BMP
+# to PNG step.
 set -eu
 build=${BUILD:-build}
 dir=$(mktemp -d)
@@ -27,10 +30,27 @@ say alice 0.2 "hi all, anyone up for a round?" "map: harbour"
 say bob 0.5 "sure! give me a minute" "ready when you are"
 
 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
-    "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name carol \
+    "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name carol --lobby main \
     --size 1024x640 --frames 150 --screenshot "$dir/shot.bmp" --autotype "on my way ✓"
 
-python3 - "$dir/shot.bmp" docs/screenshot.png <<'PY'
+host() { # host NAME COMMAND...: a player who runs lobby-chat commands and stays
+    name=$1
+    shift
+    (for line in "$@"; do echo "$line"; sleep 0.2; done; sleep 8) |
+        "$build/game-client/lobby-chat" --server "127.0.0.1:$port" --name "$name" >/dev/null &
+}
+host dave "/create ctf-night 8 hunter2" "/set meta mode=ctf map=harbour"
+host erin "/create casual 6" "/set meta mode=dm"
+host frank "/create speedrun 2" "/set maxrtt 120"
+host grace "/join speedrun"
+host heidi "/join casual"
+sleep 1.5
+SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
+    "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name ivan \
+    --size 1024x640 --frames 90 --screenshot "$dir/browser.bmp"
+
+to_png() { # to_png IN.bmp OUT.png
+python3 - "$1" "$2" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], 'rb').read()
 offset, = struct.unpack_from('<I', data, 10)
@@ -49,4 +69,7 @@ png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, abs(h
 png += chunk(b'IDAT', zlib.compress(b''.join(rows), 9)) + chunk(b'IEND', b'')
 open(sys.argv[2], 'wb').write(png)
 PY
-echo "wrote docs/screenshot.png"
+}
+to_png "$dir/shot.bmp" docs/screenshot.png
+to_png "$dir/browser.bmp" docs/browser.png
+echo "wrote docs/screenshot.png and docs/browser.png"

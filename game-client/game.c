@@ -1,6 +1,6 @@
 #include "game.h"
+#include "game_internal.h"
 
-#include "interp.h"
 #include "movement.h"
 
 #include <stdarg.h>
@@ -8,44 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    HEARTBEAT_US = 1000000, /* resend an unchanged position this often */
-};
-
-typedef struct remote_track {
-    uint16_t id;
-    interp_track track;
-} remote_track;
-
-struct game {
-    game_config cfg;
-    char host[256], name[PROTO_MAX_STR8_BYTES + 1], lobby[PROTO_MAX_STR8_BYTES + 1];
-    client *c; /* reconnects by itself */
-    float my_x, my_y;
-    uint64_t last_update_us;
-    uint64_t next_send_us, last_sent_us;
-    float sent_x, sent_y;
-    unsigned track_count;
-    remote_track tracks[PROTO_MAX_LOBBY_PLAYERS];
-    chat_log log;
-    game_view view;
-};
-
 void game_config_defaults(game_config *cfg)
 {
     client_config_defaults(&cfg->client);
+    cfg->notify = NULL;
+    cfg->notify_user = NULL;
     cfg->send_hz = 20;
     cfg->interp_delay_ms = 100;
     cfg->move_speed = 300.0f;
     cfg->max_backoff_ms = 30000;
 }
 
-static void set_status(game *g, game_conn conn, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void notify(game *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void notify(game *g, const char *fmt, ...)
+void game_notify(game *g, const char *fmt, ...)
 {
     if (g->cfg.notify == NULL)
         return;
@@ -57,7 +31,7 @@ static void notify(game *g, const char *fmt, ...)
     g->cfg.notify(g->cfg.notify_user, line);
 }
 
-static void set_status(game *g, game_conn conn, const char *fmt, ...)
+void game_set_status(game *g, game_conn conn, const char *fmt, ...)
 {
     char text[sizeof g->view.status];
     va_list ap;
@@ -68,7 +42,7 @@ static void set_status(game *g, game_conn conn, const char *fmt, ...)
     if (strcmp(text, g->view.status) != 0) {
         memcpy(g->view.status, text, sizeof text);
         g->view.status_serial++;
-        notify(g, "%s", text);
+        game_notify(g, "%s", text);
     }
 }
 
@@ -83,9 +57,16 @@ int game_create(const game_config *cfg, uint64_t now_us, game **out)
     snprintf(g->host, sizeof g->host, "%s", cfg->client.host);
     snprintf(g->name, sizeof g->name, "%s", cfg->client.name);
     snprintf(g->lobby, sizeof g->lobby, "%s", cfg->client.lobby ? cfg->client.lobby : "");
+    snprintf(g->password, sizeof g->password, "%s",
+             cfg->client.password ? cfg->client.password : "");
     g->cfg.client.host = g->host;
     g->cfg.client.name = g->name;
     g->cfg.client.lobby = g->lobby;
+    g->cfg.client.password = g->password;
+    browser_init(&g->browser);
+    g->screen = cfg->client.browse ? GAME_SCREEN_BROWSER : GAME_SCREEN_LOBBY;
+    g->view.screen = g->screen;
+    g->view.browser = &g->browser;
     g->cfg.client.auto_reconnect = true;
     g->cfg.client.reconnect_max_ms = cfg->max_backoff_ms;
     g->last_update_us = now_us;
@@ -96,7 +77,8 @@ int game_create(const game_config *cfg, uint64_t now_us, game **out)
         free(g);
         return err;
     }
-    set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host, (unsigned)cfg->client.port);
+    game_set_status(g, GAME_CONNECTING, "Connecting to %s:%u ...", g->host,
+                    (unsigned)cfg->client.port);
     *out = g;
     return CLIENT_OK;
 }
@@ -117,6 +99,11 @@ const game_view *game_get_view(const game *g)
 int game_fd(const game *g)
 {
     return client_fd(g->c);
+}
+
+browser *game_browser(game *g)
+{
+    return &g->browser;
 }
 
 /* ---- remote players --------------------------------------------------------- */
@@ -154,6 +141,11 @@ static void on_joined(game *g, bool resumed)
 {
     const client_view *v = client_get_view(g->c);
     g->track_count = 0;
+    g->screen = GAME_SCREEN_LOBBY;
+    g->selected_id = 0;
+    g->known_owner_id = 0;
+    g->starting_at_us = 0;
+    browser_set_status(&g->browser, false, "");
     for (unsigned i = 0; i < v->player_count; i++) {
         if (v->players[i].id == v->my_id) {
             g->my_x = v->players[i].x;
@@ -162,8 +154,8 @@ static void on_joined(game *g, bool resumed)
             track_add(g, &v->players[i]);
         }
     }
-    set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
-               (unsigned)g->cfg.client.port);
+    game_set_status(g, GAME_JOINED, "In lobby %s on %s:%u", v->lobby, g->host,
+                    (unsigned)g->cfg.client.port);
     chat_log_system(&g->log, "%s lobby %s (%u/%u players)", resumed ? "Back in" : "Joined",
                     v->lobby, (unsigned)v->player_count, (unsigned)v->capacity);
 }
@@ -174,14 +166,16 @@ static void on_reconnecting(game *g, const client_event *ev)
 {
     bool was_joined = g->view.conn == GAME_JOINED;
     const char *what = was_joined ? "Connection lost" : "Not connected";
-    set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %.1f s", what, ev->text,
-               (double)ev->delay_ms / 1000.0);
+    game_set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %.1f s", what, ev->text,
+                    (double)ev->delay_ms / 1000.0);
     chat_log_system(&g->log, "%s: %s", what, ev->text);
     chat_log_fail_pending(&g->log, "not confirmed: connection lost");
 }
 
 static void on_event(game *g, const client_event *ev, uint64_t now_us)
 {
+    if (game_on_lobby_event(g, ev, now_us))
+        return;
     const client_player *p = client_find_player(g->c, ev->player_id);
     interp_track *t;
     switch (ev->type) {
@@ -193,7 +187,7 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED: /* only after we left: auto_reconnect is on */
-        set_status(g, GAME_WAITING_RETRY, "Disconnected: %s", ev->text);
+        game_set_status(g, GAME_WAITING_RETRY, "Disconnected: %s", ev->text);
         break;
     case CLIENT_EV_PLAYER_STATUS:
         chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->reason));
@@ -205,6 +199,8 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_PLAYER_LEFT:
         track_remove(g, ev->player_id);
+        if (g->selected_id == ev->player_id)
+            g->selected_id = 0;
         chat_log_system(&g->log, "%s left (%s)", ev->text, proto_leave_text(ev->reason));
         break;
     case CLIENT_EV_CHAT:
@@ -216,18 +212,19 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_CHAT_ACK:
         chat_log_ack(&g->log, ev->msg_id, ev->seq);
-        notify(g, "message %u acknowledged by the server as #%u", (unsigned)ev->msg_id,
-               (unsigned)ev->seq);
+        game_notify(g, "message %u acknowledged by the server as #%u", (unsigned)ev->msg_id,
+                    (unsigned)ev->seq);
         break;
     case CLIENT_EV_CHAT_REFUSED:
         chat_log_refuse(&g->log, ev->msg_id, ev->text);
-        notify(g, "message %u refused: %s", (unsigned)ev->msg_id, ev->text);
+        game_notify(g, "message %u refused: %s", (unsigned)ev->msg_id, ev->text);
         break;
     case CLIENT_EV_POSITION:
         if ((t = track_of(g, ev->player_id)) != NULL)
             interp_push(t, ev->sent_us, ev->x, ev->y, now_us);
         break;
     case CLIENT_EV_PONG:
+    default: /* the lobby events are handled in on_lobby_event */
         break;
     /* Lobby events (issue 8): the client core does not raise them yet; the
      * front end's lobby screens come with its own change. */
@@ -266,12 +263,19 @@ static void refresh_view(game *g, uint64_t now_us)
 {
     game_view *v = &g->view;
     v->avatar_count = 0;
-    if (v->conn != GAME_JOINED)
+    v->screen = g->screen;
+    v->browser = &g->browser;
+    if (v->conn != GAME_JOINED) {
+        v->i_own = false;
+        v->countdown_ms = 0;
+        v->starting_notice = false;
         return;
+    }
     const client_view *cv = client_get_view(g->c);
     snprintf(v->lobby, sizeof v->lobby, "%s", cv->lobby);
     v->capacity = cv->capacity;
     v->rtt_ms = cv->enet_rtt_ms;
+    game_refresh_lobby_state(g, cv, now_us);
     for (unsigned i = 0; i < cv->player_count; i++) {
         const client_player *p = &cv->players[i];
         game_avatar *a = &v->avatars[v->avatar_count++];
@@ -281,6 +285,9 @@ static void refresh_view(game *g, uint64_t now_us)
         a->is_me = p->id == cv->my_id;
         a->has_link = p->has_link;
         a->reconnecting = p->reconnecting;
+        a->is_owner = p->id == cv->owner_id;
+        a->ready = p->ready;
+        a->selected = p->id == g->selected_id;
         a->rtt_ms = p->rtt_ms;
         a->jitter_ms = p->jitter_ms;
         a->loss_permyriad = p->loss_permyriad;
@@ -299,6 +306,7 @@ void game_update(game *g, uint64_t now_us, const game_input *in)
 {
     double dt_s = (double)(now_us - g->last_update_us) / 1e6;
     g->last_update_us = now_us;
+    game_run_browser(g, now_us); /* before client_update, which flushes what it sends */
     if (g->view.conn == GAME_JOINED) {
         movement_step(&g->my_x, &g->my_y, in->up, in->down, in->left, in->right, g->cfg.move_speed,
                       dt_s);
@@ -309,9 +317,10 @@ void game_update(game *g, uint64_t now_us, const game_input *in)
     client_event ev;
     while (client_next_event(g->c, &ev))
         on_event(g, &ev, now_us);
+    game_run_browser(g, now_us); /* the list asked for on entering goes out with the next flush */
     if (before == CLIENT_RECONNECTING && client_get_view(g->c)->state == CLIENT_CONNECTING)
-        set_status(g, GAME_CONNECTING, "Reconnecting to %s:%u ...", g->host,
-                   (unsigned)g->cfg.client.port);
+        game_set_status(g, GAME_CONNECTING, "Reconnecting to %s:%u ...", g->host,
+                        (unsigned)g->cfg.client.port);
     refresh_view(g, now_us);
 }
 

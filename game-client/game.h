@@ -1,12 +1,16 @@
 /* The game session behind the SDL window, with no SDL: it owns the client
  * core connection (and reconnects with backoff), moves the local player from
  * input intents at a fixed speed, sends its position at a fixed rate,
- * interpolates the other players, and keeps the chat log. The front end
- * turns SDL input into game_input and game_send_chat calls, and draws
- * game_get_view(). Time is passed in. */
+ * interpolates the other players, and keeps the chat log. It has two
+ * screens: the lobby browser (browser.h: the front end drives it through
+ * game_browser(), the session sends what it asks for) and the lobby (the
+ * room, members with owner and ready markers, owner actions, countdown).
+ * The front end turns SDL input into game_input, game_send_chat and the
+ * lobby calls, and draws game_get_view(). Time is passed in. */
 #ifndef LOBBY_GAME_H
 #define LOBBY_GAME_H
 
+#include "browser.h"
 #include "chat_log.h"
 #include "client.h"
 
@@ -18,7 +22,7 @@
 typedef void (*game_notify_fn)(void *user, const char *line);
 
 typedef struct game_config {
-    client_config client;  /* server, name, lobby, timeouts */
+    client_config client;  /* server, name, lobby, password, browse, timeouts */
     game_notify_fn notify; /* optional */
     void *notify_user;
     uint32_t send_hz;         /* position updates per second (default 20) */
@@ -36,7 +40,17 @@ typedef enum game_conn {
     GAME_CONNECTING, /* connecting or joining */
     GAME_JOINED,
     GAME_WAITING_RETRY, /* lost, rejected or unreachable; retrying after a delay */
+    GAME_BROWSING,      /* connected, in no lobby: at the lobby list */
 } game_conn;
+
+typedef enum game_screen {
+    GAME_SCREEN_LOBBY,   /* the room (also while connecting to a given lobby) */
+    GAME_SCREEN_BROWSER, /* the lobby list */
+} game_screen;
+
+enum {
+    GAME_STARTING_NOTICE_US = 4000000, /* how long "Game starting" stays up */
+};
 
 typedef struct game_avatar {
     uint16_t id;
@@ -46,6 +60,9 @@ typedef struct game_avatar {
     bool is_me;
     bool has_link;     /* the server has reported this member's link yet */
     bool reconnecting; /* lost its connection; the server holds its seat */
+    bool is_owner;
+    bool ready;
+    bool selected; /* the target of the owner's kick / give-ownership */
     uint16_t rtt_ms, jitter_ms, loss_permyriad;
 } game_avatar;
 
@@ -60,6 +77,16 @@ typedef struct game_view {
     uint8_t avatar_count;
     game_avatar avatars[PROTO_MAX_LOBBY_PLAYERS];
     const chat_log *chat;
+    /* lobbies */
+    game_screen screen;
+    const browser *browser; /* the list screen's state */
+    bool i_own;             /* we are the lobby's owner */
+    uint8_t lobby_state;    /* proto_lobby_state; 0: unknown */
+    bool has_password;
+    uint8_t meta_count;
+    client_meta meta[PROTO_MAX_META_PAIRS];
+    uint32_t countdown_ms; /* STARTING: until the game starts (0 otherwise) */
+    bool starting_notice;  /* GAME_STARTING arrived in the last GAME_STARTING_NOTICE_US */
 } game_view;
 
 typedef struct game game;
@@ -79,6 +106,22 @@ bool game_send_chat(game *g, const char *text, size_t len);
 /* Adds a line of local news (not sent anywhere) to the chat log. */
 void game_note(game *g, const char *text);
 const game_view *game_get_view(const game *g);
+/* The browser's state, for the front end's intents (browser.h); the
+ * session sends the requests it queues on the next game_update. */
+browser *game_browser(game *g);
+
+/* ---- the lobby screen: each returns false, with a line in the chat log,
+ * when it cannot be sent (not joined, not the owner, no member selected);
+ * the server's refusals arrive later as chat log lines too. */
+bool game_leave_lobby(game *g);
+bool game_toggle_ready(game *g);
+bool game_start_game(game *g);
+/* Selects the member for kick / give-ownership (0: none). */
+void game_select_member(game *g, uint16_t id);
+/* The next (step 1) or previous (-1) member other than us, cycling. */
+void game_select_next(game *g, int step);
+bool game_kick_selected(game *g);
+bool game_give_selected(game *g);
 /* The socket to wait on, or -1 while between connections. */
 int game_fd(const game *g);
 

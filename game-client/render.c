@@ -11,32 +11,8 @@ enum {
     STATUS_H = 24,
     SIDEBAR_W = 220,
     CHAT_H = 170,
-    MARGIN = 8,   /* around the room and between panels */
-    PAD = 8,      /* inside panels */
-    ROW_H = 24,   /* sidebar player rows */
-    SWATCH = 12,  /* sidebar colour swatch */
     FONT_PX = 14, /* names, chat, status */
     SMALL_PX = 12,
-};
-
-/* Palette, 0xRRGGBB. */
-enum {
-    COL_STATUS_BG = 0x0E1015,
-    COL_PANEL = 0x1B1E27,
-    COL_PANEL_EDGE = 0x2B303D,
-    COL_ROW_ME = 0x262B38,
-    COL_INPUT_BG = 0x10121A,
-    COL_GRID = 0x2A2F3D,
-    COL_GRID_MAJOR = 0x313747,
-    COL_ROOM_EDGE = 0x414A60,
-    COL_TEXT = 0xE4E7EE,
-    COL_LABEL = 0xF0F2F7, /* avatar names: light, never pure white */
-    COL_DIM = 0x8D93A3,
-    COL_FAINT = 0x5C6273,
-    COL_OK = 0x6EDC8A,
-    COL_WARN = 0xF2C94C,
-    COL_BAD = 0xF0625A,
-    COL_ACKED = 0x7FBF95,
 };
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -92,7 +68,7 @@ void render_layout_for(int width, int height, render_layout *out)
     out->chat = (SDL_Rect){0, h - chat_h, w - sidebar_w, chat_h};
 
     SDL_Rect area = {0, status_h, w - sidebar_w, below - chat_h};
-    int margin = draw_mini(MARGIN, draw_mini(area.w, area.h) / 4);
+    int margin = draw_mini(DRAW_MARGIN, draw_mini(area.w, area.h) / 4);
     area = draw_inset(area, margin);
     float sx = (float)area.w / PROTO_WORLD_WIDTH;
     float sy = (float)area.h / PROTO_WORLD_HEIGHT;
@@ -102,6 +78,7 @@ void render_layout_for(int width, int height, render_layout *out)
     out->room =
         (SDL_Rect){area.x + (area.w - room_w) / 2, area.y + (area.h - room_h) / 2, room_w, room_h};
     out->scale = scale;
+    render_layout_sidebar(out);
 }
 
 void render_world_to_screen(const render_layout *l, float x, float y, int *sx, int *sy)
@@ -111,6 +88,27 @@ void render_world_to_screen(const render_layout *l, float x, float y, int *sx, i
 }
 
 /* ---- the room ---------------------------------------------------------- */
+
+/* The countdown ("Starting in 3") or, once it is over, "Game starting!",
+ * across the top of the room. */
+static void paint_banner(renderer *r, const game_view *view, const SDL_Rect *room)
+{
+    char text[64];
+    uint32_t bg;
+    if (view->countdown_ms > 0) {
+        snprintf(text, sizeof text, "Game starts in %u\xE2\x80\xA6",
+                 (unsigned)((view->countdown_ms + 999) / 1000));
+        bg = RENDER_COUNTDOWN;
+    } else if (view->starting_notice) {
+        snprintf(text, sizeof text, "Game starting!");
+        bg = RENDER_GAME_STARTING;
+    } else {
+        return;
+    }
+    int w = draw_mini(280, room->w - 20), h = draw_mini(40, room->h / 4);
+    SDL_Rect rc = {room->x + (room->w - w) / 2, room->y + 14, w, h};
+    draw_banner(r, rc, bg, text);
+}
 
 static void paint_room(renderer *r, const game_view *view, const render_layout *l)
 {
@@ -194,96 +192,7 @@ static void paint_room(renderer *r, const game_view *view, const render_layout *
         draw_text_n(r, r->small, label, strlen(label), x, y, COL_LABEL, true);
     }
     draw_clip_to(s, NULL);
-}
-
-/* ---- the sidebar ------------------------------------------------------- */
-
-static uint32_t rtt_colour(unsigned rtt_ms)
-{
-    return rtt_ms < 80 ? COL_OK : (rtt_ms < 200 ? COL_WARN : COL_BAD);
-}
-
-static void paint_sidebar(renderer *r, const game_view *view, const render_layout *l)
-{
-    SDL_Renderer *s = r->sdl;
-    SDL_Rect box = l->sidebar;
-    int m = draw_mini(MARGIN, box.w / 8);
-    box = (SDL_Rect){box.x, box.y + m, box.w - m, box.h - 2 * m};
-    if (draw_rect_empty(&box))
-        return;
-    draw_panel(s, box, COL_PANEL, COL_PANEL_EDGE);
-    SDL_Rect in = draw_inset(box, PAD);
-    if (draw_rect_empty(&in))
-        return;
-    draw_clip_to(s, &box);
-
-    char title[64];
-    int count = draw_mini(view->avatar_count, PROTO_MAX_LOBBY_PLAYERS);
-    if (view->capacity > 0)
-        snprintf(title, sizeof title, "Players %d/%u", count, (unsigned)view->capacity);
-    else
-        snprintf(title, sizeof title, "Players %d", count);
-    int y = in.y;
-    draw_text(r, r->bold, title, in.x, y, COL_TEXT);
-    y += TTF_FontLineSkip(r->bold);
-    if (view->lobby[0] != '\0') {
-        char lobby[PROTO_MAX_LOBBY_NAME_BYTES + 16];
-        snprintf(lobby, sizeof lobby, "Lobby: %.*s",
-                 (int)draw_bounded_len(view->lobby, PROTO_MAX_LOBBY_NAME_BYTES), view->lobby);
-        draw_text_fit(r, r->small, lobby, in.x, y, in.w, COL_DIM);
-    }
-    y += TTF_FontLineSkip(r->small) + 4;
-    draw_fill_rect(s, in.x, y, in.w, 1, COL_PANEL_EDGE, 255);
-    y += 5;
-
-    int font_h = TTF_FontHeight(r->font), small_h = TTF_FontHeight(r->small);
-    for (int i = 0; i < count; i++) {
-        const game_avatar *a = &view->avatars[i];
-        bool last_row_fits = y + 2 * ROW_H <= in.y + in.h;
-        if (!last_row_fits && i < count - 1) {
-            char more[32];
-            snprintf(more, sizeof more, "+%d more", count - i);
-            draw_text(r, r->small, more, in.x + 4, y + (ROW_H - small_h) / 2, COL_DIM);
-            break;
-        }
-        if (a->is_me)
-            draw_fill_rounded(s, (SDL_Rect){in.x - 2, y, in.w + 4, ROW_H}, 4, COL_ROW_ME, 255);
-        int mid = y + ROW_H / 2;
-        SDL_Rect sw = {in.x + 4, mid - SWATCH / 2, SWATCH, SWATCH};
-        draw_fill_rounded(s, sw, 3, a->colour & 0xFFFFFF, 255);
-
-        char rtt[16];
-        uint32_t rtt_rgb = COL_FAINT;
-        if (a->has_link) {
-            snprintf(rtt, sizeof rtt, "%u ms", (unsigned)a->rtt_ms);
-            rtt_rgb = rtt_colour(a->rtt_ms);
-        } else {
-            snprintf(rtt, sizeof rtt, "-- ms");
-        }
-        int rtt_w = 0;
-        if (in.w >= 150) { /* no room for it in a narrow sidebar */
-            rtt_w = draw_text_width(r->small, rtt);
-            draw_text(r, r->small, rtt, in.x + in.w - rtt_w - 2, mid - small_h / 2, rtt_rgb);
-        }
-
-        int name_x = sw.x + SWATCH + 8;
-        int name_max = in.x + in.w - rtt_w - 10 - name_x;
-        const char *you = " (you)";
-        int you_w = a->is_me ? draw_text_width(r->small, you) : 0;
-        char name[PROTO_MAX_NAME_BYTES + 1];
-        size_t nlen = draw_bounded_len(a->name, PROTO_MAX_NAME_BYTES);
-        memcpy(name, a->name, nlen);
-        name[nlen] = '\0';
-        TTF_Font *name_font = a->is_me ? r->bold : r->font;
-        if (you_w > 0 && draw_text_width(name_font, name) + you_w > name_max)
-            you_w = 0; /* too narrow: the row's highlight alone marks us */
-        int nw =
-            draw_text_fit(r, name_font, name, name_x, mid - font_h / 2, name_max - you_w, COL_TEXT);
-        if (you_w > 0)
-            draw_text(r, r->small, you, name_x + nw, mid - small_h / 2 + 1, COL_DIM);
-        y += ROW_H;
-    }
-    draw_clip_to(s, NULL);
+    paint_banner(r, view, room);
 }
 
 /* ---- the status line --------------------------------------------------- */
@@ -292,6 +201,7 @@ static uint32_t conn_colour(game_conn c)
 {
     switch (c) {
     case GAME_JOINED:
+    case GAME_BROWSING:
         return COL_OK;
     case GAME_CONNECTING:
         return COL_WARN;
@@ -301,10 +211,10 @@ static uint32_t conn_colour(game_conn c)
     }
 }
 
-static void paint_status(renderer *r, const game_view *view, const render_layout *l)
+void render_paint_status(renderer *r, const game_view *view, SDL_Rect status)
 {
     SDL_Renderer *s = r->sdl;
-    const SDL_Rect *st = &l->status;
+    const SDL_Rect *st = &status;
     if (draw_rect_empty(st))
         return;
     draw_fill_rect(s, st->x, st->y, st->w, st->h, COL_STATUS_BG, 255);
@@ -318,11 +228,11 @@ static void paint_status(renderer *r, const game_view *view, const render_layout
 
     int right = st->x + st->w - 10;
     int font_h = TTF_FontHeight(r->font);
-    if (view->conn == GAME_JOINED) {
+    if (view->conn == GAME_JOINED || view->conn == GAME_BROWSING) {
         char rtt[32];
         snprintf(rtt, sizeof rtt, "RTT %u ms", (unsigned)view->rtt_ms);
         int w = draw_text_width(r->font, rtt);
-        draw_text(r, r->font, rtt, right - w, mid - font_h / 2, rtt_colour(view->rtt_ms));
+        draw_text(r, r->font, rtt, right - w, mid - font_h / 2, draw_rtt_colour(view->rtt_ms));
         right -= w + 16;
     }
 
@@ -330,6 +240,7 @@ static void paint_status(renderer *r, const game_view *view, const render_layout
     if (draw_bounded_len(text, sizeof view->status) == 0 ||
         draw_bounded_len(text, sizeof view->status) == sizeof view->status)
         text = view->conn == GAME_JOINED       ? "Joined"
+               : view->conn == GAME_BROWSING   ? "At the lobby list"
                : view->conn == GAME_CONNECTING ? "Connecting\xE2\x80\xA6"
                                                : "Waiting to retry";
     int x = st->x + 26;
@@ -446,12 +357,12 @@ static void paint_chat(renderer *r, const game_view *view, const ui_state *ui,
 {
     SDL_Renderer *s = r->sdl;
     SDL_Rect box = l->chat;
-    int m = draw_mini(MARGIN, draw_mini(box.w, box.h) / 8);
+    int m = draw_mini(DRAW_MARGIN, draw_mini(box.w, box.h) / 8);
     box = (SDL_Rect){box.x + m, box.y, box.w - 2 * m, box.h - m};
     if (draw_rect_empty(&box))
         return;
     draw_panel(s, box, COL_PANEL, COL_PANEL_EDGE);
-    int pad = draw_mini(PAD, box.h / 10);
+    int pad = draw_mini(DRAW_PAD, box.h / 10);
     SDL_Rect in = draw_inset(box, pad);
     if (draw_rect_empty(&in))
         return;
@@ -520,9 +431,15 @@ void render_frame(renderer *r, const game_view *view, const ui_state *ui, int wi
     if (view == NULL)
         return;
 
+    if (view->screen == GAME_SCREEN_BROWSER && view->browser != NULL) {
+        render_paint_browser(r, view, width, height);
+        render_paint_status(r, view, l.status);
+        SDL_RenderSetClipRect(s, NULL);
+        return;
+    }
     paint_room(r, view, &l);
-    paint_sidebar(r, view, &l);
+    render_paint_sidebar(r, view, &l);
     paint_chat(r, view, ui, &l);
-    paint_status(r, view, &l);
+    render_paint_status(r, view, l.status);
     SDL_RenderSetClipRect(s, NULL);
 }

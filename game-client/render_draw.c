@@ -326,6 +326,90 @@ int draw_layout_runs(renderer *r, const text_run *runs, size_t n, int x, int y, 
     return row + 1;
 }
 
+uint32_t draw_rtt_colour(unsigned rtt_ms)
+{
+    return rtt_ms < 80 ? COL_OK : (rtt_ms < 200 ? COL_WARN : COL_BAD);
+}
+
+/* ---- widgets ----------------------------------------------------------- */
+
+/* Clips to rc within the current clip; returns the clip to restore. */
+static SDL_Rect push_clip(SDL_Renderer *s, SDL_Rect rc, bool *had_clip)
+{
+    SDL_Rect old;
+    SDL_RenderGetClipRect(s, &old);
+    *had_clip = SDL_RenderIsClipEnabled(s);
+    SDL_Rect clip = rc;
+    if (*had_clip && !SDL_IntersectRect(&old, &rc, &clip))
+        clip = (SDL_Rect){rc.x, rc.y, 0, 0};
+    if (clip.w == 0 || clip.h == 0)
+        clip = (SDL_Rect){-2, -2, 1, 1}; /* nothing visible; SDL treats 0x0 as no clip */
+    SDL_RenderSetClipRect(s, &clip);
+    return old;
+}
+
+static void pop_clip(SDL_Renderer *s, SDL_Rect old, bool had_clip)
+{
+    SDL_RenderSetClipRect(s, had_clip ? &old : NULL);
+}
+
+void draw_button(renderer *r, SDL_Rect rc, const char *label, bool primary, bool enabled)
+{
+    if (draw_rect_empty(&rc))
+        return;
+    uint32_t fill = primary && enabled ? RENDER_ACCENT : COL_BUTTON;
+    draw_fill_rounded(r->sdl, rc, 5, enabled ? fill : COL_PANEL_EDGE, 255);
+    int w = draw_text_width(r->small, label);
+    int h = TTF_FontHeight(r->small);
+    bool had;
+    SDL_Rect old = push_clip(r->sdl, draw_inset(rc, 2), &had);
+    draw_text(r, r->small, label, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2,
+              enabled ? COL_TEXT : COL_FAINT);
+    pop_clip(r->sdl, old, had);
+}
+
+void draw_lock(SDL_Renderer *s, int x, int y)
+{
+    draw_fill_annulus(s, x + 5, y + 5, 2.0f, 4.0f, RENDER_LOCK, 255); /* shackle */
+    draw_fill_rounded(s, (SDL_Rect){x, y + 5, 11, 8}, 2, RENDER_LOCK, 255);
+    draw_fill_rect(s, x + 5, y + 8, 1, 3, COL_DARK_TEXT, 255); /* keyhole */
+}
+
+void draw_crown(SDL_Renderer *s, int x, int y)
+{
+    draw_fill_rect(s, x, y + 6, 14, 4, RENDER_CROWN, 255); /* band */
+    for (int i = 0; i < 3; i++) {                          /* three points */
+        int px = x + 1 + i * 5;
+        draw_fill_rect(s, px, y + 3, 2, 3, RENDER_CROWN, 255);
+        draw_fill_circle(s, px + 1, y + 2, 1.6f, RENDER_CROWN, 255);
+    }
+}
+
+void draw_ready_marker(renderer *r, int cx, int cy, bool ready)
+{
+    if (!ready) {
+        draw_fill_annulus(r->sdl, cx, cy, 5.5f, 7.0f, COL_FAINT, 255);
+        return;
+    }
+    draw_fill_circle(r->sdl, cx, cy, 7.5f, RENDER_READY, 255);
+    static const char tick[] = "\xE2\x9C\x93";
+    int w = draw_text_width(r->small, tick), h = TTF_FontHeight(r->small);
+    draw_text(r, r->small, tick, cx - w / 2, cy - h / 2, COL_DARK_TEXT);
+}
+
+void draw_banner(renderer *r, SDL_Rect rc, uint32_t bg, const char *text)
+{
+    if (draw_rect_empty(&rc))
+        return;
+    draw_fill_rounded(r->sdl, (SDL_Rect){rc.x + 2, rc.y + 3, rc.w, rc.h}, 8, 0x000000, 90);
+    draw_fill_rounded(r->sdl, rc, 8, bg, 255);
+    int w = draw_text_width(r->bold, text), h = TTF_FontHeight(r->bold);
+    bool had;
+    SDL_Rect old = push_clip(r->sdl, rc, &had);
+    draw_text(r, r->bold, text, rc.x + (rc.w - w) / 2, rc.y + (rc.h - h) / 2, COL_DARK_TEXT);
+    pop_clip(r->sdl, old, had);
+}
+
 /* ---- fonts ------------------------------------------------------------- */
 
 TTF_Font *draw_open_font(const char *path, int px, int style)

@@ -22,6 +22,37 @@ struct renderer {
     TTF_Font *small;  /* SMALL_PX regular: labels, markers, hints */
 };
 
+/* Palette shared by render*.c, 0xRRGGBB (render.h has the ones tests check). */
+enum {
+    COL_STATUS_BG = 0x0E1015,
+    COL_PANEL = 0x1B1E27,
+    COL_PANEL_EDGE = 0x2B303D,
+    COL_ROW_ME = 0x262B38,
+    COL_ROW_ALT = 0x1F2330,
+    COL_INPUT_BG = 0x10121A,
+    COL_GRID = 0x2A2F3D,
+    COL_GRID_MAJOR = 0x313747,
+    COL_ROOM_EDGE = 0x414A60,
+    COL_TEXT = 0xE4E7EE,
+    COL_LABEL = 0xF0F2F7, /* avatar names: light, never pure white */
+    COL_DIM = 0x8D93A3,
+    COL_FAINT = 0x5C6273,
+    COL_OK = 0x6EDC8A,
+    COL_WARN = 0xF2C94C,
+    COL_BAD = 0xF0625A,
+    COL_ACKED = 0x7FBF95,
+    COL_BUTTON = 0x2F3646,
+    COL_DARK_TEXT = 0x14161C,
+};
+
+enum {
+    DRAW_MARGIN = 8, /* around the room and between panels */
+    DRAW_PAD = 8,    /* inside panels */
+};
+
+/* Green, yellow or red for a round trip. */
+uint32_t draw_rtt_colour(unsigned rtt_ms);
+
 /* A piece of a line of text in one font and colour; text is borrowed. */
 typedef struct text_run {
     TTF_Font *font;
@@ -70,6 +101,27 @@ int draw_text_fit(renderer *r, TTF_Font *f, const char *s, int x, int y, int max
  * Draws when draw is set. Returns the number of rows used. */
 int draw_layout_runs(renderer *r, const text_run *runs, size_t n, int x, int y, int max_w,
                      int line_h, int indent, bool draw);
+
+/* ---- widgets shared by the lobby and browser screens ---- */
+/* A push button with its label centred; primary ones in the accent colour,
+ * disabled ones dimmed. */
+void draw_button(renderer *r, SDL_Rect rc, const char *label, bool primary, bool enabled);
+/* A padlock about 10x13 pixels with its top left at (x, y), in RENDER_LOCK. */
+void draw_lock(SDL_Renderer *s, int x, int y);
+/* A crown about 14x10 pixels with its top left at (x, y), in RENDER_CROWN. */
+void draw_crown(SDL_Renderer *s, int x, int y);
+/* Ready: a filled disc with a tick; not ready: a faint ring. */
+void draw_ready_marker(renderer *r, int cx, int cy, bool ready);
+/* A banner: a rounded box in bg with text centred in dark letters. */
+void draw_banner(renderer *r, SDL_Rect rc, uint32_t bg, const char *text);
+/* The lobby sidebar's places (render_sidebar.c), set by render_layout_for. */
+void render_layout_sidebar(render_layout *out);
+/* The lobby sidebar (render_sidebar.c). */
+void render_paint_sidebar(renderer *r, const game_view *view, const render_layout *l);
+/* The status line across the top (render.c). */
+void render_paint_status(renderer *r, const game_view *view, SDL_Rect st);
+/* The browser screen below the status line (render_browser.c). */
+void render_paint_browser(renderer *r, const game_view *view, int width, int height);
 
 /* Opens path at px pixels in style (TTF_STYLE_*). Returns NULL, after
  * logging SDL_ttf's reason to stderr, when it cannot. */

@@ -24,6 +24,8 @@ typedef struct options {
     uint16_t port;
     const char *name;
     const char *lobby;
+    const char *password;
+    bool browse;
     const char *assets;
     const char *screenshot;
     const char *autotype;
@@ -37,11 +39,16 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: lobby-client --server HOST[:PORT] --name NAME [--lobby L] [options]\n"
-            "The lobby game window: move with WASD or the arrow keys, Enter to chat.\n"
+            "The lobby game window: without --lobby it opens on the lobby browser.\n"
+            "In a lobby: move with WASD or the arrow keys, Enter to chat, R ready,\n"
+            "Esc back to the browser; the owner: P start, Tab pick a player, K kick,\n"
+            "O give ownership.\n"
             "\n"
             "  --server HOST[:PORT]   lobby server (port defaults to %d)\n"
             "  --name NAME            your player name (1 to %d bytes of UTF-8)\n"
-            "  --lobby L              lobby to join (default '%s')\n"
+            "  --lobby L              join lobby L at once (e.g. '%s') instead of browsing\n"
+            "  --password PW          the password of the --lobby\n"
+            "  --browse               open on the lobby browser even with --lobby\n"
             "  --send-hz N            position updates per second (default 20)\n"
             "  --interp-ms N          playout delay for other players (default 100)\n"
             "  --size WxH             window size (default 1024x640)\n"
@@ -82,6 +89,8 @@ static int parse_options(int argc, char **argv, options *o)
         OPT_SERVER = 1000,
         OPT_NAME,
         OPT_LOBBY,
+        OPT_PASSWORD,
+        OPT_BROWSE,
         OPT_SEND_HZ,
         OPT_INTERP,
         OPT_SIZE,
@@ -97,6 +106,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"server", required_argument, NULL, OPT_SERVER},
         {"name", required_argument, NULL, OPT_NAME},
         {"lobby", required_argument, NULL, OPT_LOBBY},
+        {"password", required_argument, NULL, OPT_PASSWORD},
+        {"browse", no_argument, NULL, OPT_BROWSE},
         {"send-hz", required_argument, NULL, OPT_SEND_HZ},
         {"interp-ms", required_argument, NULL, OPT_INTERP},
         {"size", required_argument, NULL, OPT_SIZE},
@@ -124,6 +135,14 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_LOBBY:
             o->lobby = optarg;
+            break;
+        case OPT_PASSWORD:
+            if (strlen(optarg) > PROTO_MAX_PASSWORD_BYTES)
+                return fail_usage("--password is at most 32 bytes, got", optarg);
+            o->password = optarg;
+            break;
+        case OPT_BROWSE:
+            o->browse = true;
             break;
         case OPT_SEND_HZ:
             if (!parse_count(optarg, 1, 240, &o->game.send_hz))
@@ -262,6 +281,8 @@ static int run(app *a)
     uint64_t frame_us = 1000000u / a->o->fps;
     uint64_t next_frame_us = clock_now_us() + frame_us;
     for (unsigned frame = 1;; frame++) {
+        SDL_GetRendererOutputSize(a->sdl, &a->ui.width, &a->ui.height);
+        input_sync_screen(&a->ui, a->g);
         SDL_Event ev;
         while (SDL_PollEvent(&ev))
             if (!input_handle_event(&a->ui, a->g, &ev))
@@ -353,6 +374,8 @@ int main(int argc, char **argv)
     o.game.client.port = o.port;
     o.game.client.name = o.name;
     o.game.client.lobby = o.lobby;
+    o.game.client.password = o.password;
+    o.game.client.browse = o.browse || o.lobby == NULL;
     o.game.notify = print_notice;
     if (enet_initialize() != 0) {
         fprintf(stderr, "lobby-client: cannot initialise ENet\n");

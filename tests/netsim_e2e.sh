@@ -70,7 +70,7 @@ grep -q '^ack id=1 seq=' "$WORK/chat.out" || fail "no acknowledgement from lobby
 [ "$elapsed" -ge 100 ] || fail "acknowledged in $elapsed ms, under two 50 ms crossings"
 
 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
-    "$CLIENT_BIN" --server "127.0.0.1:$PROXY_PORT" --name window --frames 60 \
+    "$CLIENT_BIN" --server "127.0.0.1:$PROXY_PORT" --name window --lobby main --frames 60 \
     --screenshot "$WORK/window.bmp" --autotype "through the proxy" >"$WORK/client.log" 2>&1 ||
     fail "lobby-client exited $? through the proxy"
 grep -q 'acknowledged by the server' "$WORK/client.log" ||

@@ -69,14 +69,30 @@ static bool bot_join(bot *b, uint16_t port)
 }
 
 /* Runs lobby-client to its screenshot while the bot keeps talking; returns
- * its exit status (-1 when it had to be killed). */
-static int run_window(bot *b, uint16_t port, const char *shot, const char *log)
+ * its exit status (-1 when it had to be killed). Browsing: without --lobby
+ * (the lobby browser) and without typing. */
+static int run_window(bot *b, uint16_t port, const char *shot, const char *log, bool browsing)
 {
     char server_arg[32];
     snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
-    char *argv[] = {LOBBY_CLIENT_PATH, "--server",   server_arg, "--name", "viewer",
-                    "--size",          "800x500",    "--frames", "90",     "--screenshot",
-                    (char *)shot,      "--autotype", TYPED,      NULL};
+    char *argv[] = {LOBBY_CLIENT_PATH,
+                    "--server",
+                    server_arg,
+                    "--name",
+                    "viewer",
+                    "--size",
+                    "800x500",
+                    "--frames",
+                    "90",
+                    "--screenshot",
+                    (char *)shot,
+                    "--lobby",
+                    "main",
+                    "--autotype",
+                    TYPED,
+                    NULL};
+    if (browsing)
+        argv[11] = NULL; /* from --lobby on */
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     setenv("SDL_AUDIODRIVER", "dummy", 1);
     setenv("SDL_RENDER_DRIVER", "software", 1);
@@ -111,7 +127,7 @@ static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
     char shot[64], log[64], out[16384];
     snprintf(shot, sizeof shot, "/tmp/lobby-e2e-%d.bmp", (int)getpid());
     snprintf(log, sizeof log, "/tmp/lobby-e2e-%d.log", (int)getpid());
-    int status = run_window(&b, sp.port, shot, log);
+    int status = run_window(&b, sp.port, shot, log, false);
     read_text_file(log, out, sizeof out);
     if (status != 0)
         fail_msg("lobby-client exited %d:\n%s", status, out);
@@ -145,9 +161,56 @@ static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
     enet_deinitialize();
 }
 
+/* Without --lobby the window opens on the lobby browser: the name filter is
+ * focused, and the first row is lobby main (the bot's), drawn as text. */
+static void test_window_without_lobby_opens_the_browser(void **state)
+{
+    (void)state;
+    server_proc sp;
+    assert_int_equal(enet_initialize(), 0);
+    assert_true(server_proc_start(&sp, NULL));
+    bot b = {0};
+    assert_true(bot_join(&b, sp.port));
+
+    char shot[64], log[64], out[16384];
+    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-browse-%d.bmp", (int)getpid());
+    snprintf(log, sizeof log, "/tmp/lobby-e2e-browse-%d.log", (int)getpid());
+    int status = run_window(&b, sp.port, shot, log, true);
+    read_text_file(log, out, sizeof out);
+    if (status != 0)
+        fail_msg("lobby-client exited %d:\n%s", status, out);
+
+    SDL_Surface *raw = SDL_LoadBMP(shot);
+    assert_non_null(raw);
+    SDL_Surface *img = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
+    browser_layout l;
+    render_browser_layout(SHOT_W, SHOT_H, NULL, &l);
+    SDL_Rect name = l.fields[BROWSER_FIELD_FILTER_NAME];
+    assert_int_equal(pixel_at(img, name.x + name.w / 2, name.y), RENDER_ACCENT);
+    SDL_Rect row = render_browser_row(&l, 0);
+    int bright = 0;
+    for (int y = row.y; y < row.y + row.h; y++)
+        for (int x = row.x; x < row.x + row.w; x++) {
+            uint32_t p = pixel_at(img, x, y);
+            if (((p >> 16) & 0xFF) + ((p >> 8) & 0xFF) + (p & 0xFF) > 500)
+                bright++;
+        }
+    assert_true(bright > 50);
+    assert_null(strstr(out, "In lobby")); /* it never joined one */
+
+    SDL_FreeSurface(img);
+    SDL_FreeSurface(raw);
+    unlink(shot);
+    unlink(log);
+    client_destroy(b.c);
+    server_proc_stop(&sp, NULL, NULL);
+    enet_deinitialize();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window_without_lobby_opens_the_browser),
         cmocka_unit_test(test_window_shows_bot_and_chat_is_acknowledged),
     };
     return cmocka_run_group_tests_name("lobby-client end to end", tests, NULL, NULL);
