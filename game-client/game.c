@@ -226,17 +226,6 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PONG:
     default: /* the lobby events are handled in on_lobby_event */
         break;
-    /* Lobby events (issue 8): the client core does not raise them yet; the
-     * front end's lobby screens come with its own change. */
-    case CLIENT_EV_LOBBY_LIST:
-    case CLIENT_EV_LOBBY_REFUSED:
-    case CLIENT_EV_LOBBY_EXITED:
-    case CLIENT_EV_LOBBY_STATE:
-    case CLIENT_EV_COUNTDOWN:
-    case CLIENT_EV_COUNTDOWN_CANCELLED:
-    case CLIENT_EV_GAME_STARTING:
-    case CLIENT_EV_DIRECT_CHAT:
-        break;
     }
 }
 

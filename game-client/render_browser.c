@@ -248,10 +248,7 @@ static void paint_row(renderer *r, const browser_layout *l, const client_lobby_i
     cell(r, l, 1, rc.y, r->font, buf, info->players >= info->capacity ? COL_BAD : COL_TEXT);
     if (info->has_password)
         draw_lock(r->sdl, l->col_x[2], rc.y + (ROW_H - 13) / 2);
-    const char *state = info->state == PROTO_LOBBY_OPEN       ? "open"
-                        : info->state == PROTO_LOBBY_STARTING ? "starting"
-                        : info->state == PROTO_LOBBY_IN_GAME  ? "in game"
-                                                              : "?";
+    const char *state = proto_lobby_state_text(info->state);
     cell(r, l, 3, rc.y, r->font, state, info->state == PROTO_LOBBY_OPEN ? COL_OK : COL_WARN);
     cell(r, l, 4, rc.y, r->font, info->owner[0] ? info->owner : "\xE2\x80\x94",
          info->owner[0] ? COL_TEXT : COL_FAINT);

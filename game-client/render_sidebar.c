@@ -81,18 +81,10 @@ render_hit render_lobby_hit(const render_layout *l, const game_view *view, int x
 
 /* ---- the sidebar ------------------------------------------------------- */
 
+/* Nothing before the first LOBBY_STATE says what the lobby is doing. */
 static const char *lobby_state_text(uint8_t state)
 {
-    switch (state) {
-    case PROTO_LOBBY_OPEN:
-        return "open";
-    case PROTO_LOBBY_STARTING:
-        return "starting";
-    case PROTO_LOBBY_IN_GAME:
-        return "in game";
-    default:
-        return "";
-    }
+    return state == 0 ? "" : proto_lobby_state_text(state);
 }
 
 /* "open · password · mode=ctf map=harbour" */
