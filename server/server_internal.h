@@ -66,6 +66,9 @@ struct server {
     rate_bucket resume_buckets[RESUME_BUCKETS];
     server_chat_tap chat_tap; /* NULL: none */
     void *chat_tap_user;
+    /* Where LOBBY_STATE and LOBBY_LIST (about 20 KB as structs) are built,
+     * one at a time, rather than on the stack. */
+    proto_msg scratch;
 };
 
 /* Hands an accepted line to the chat tap, if any (server_text.c). */

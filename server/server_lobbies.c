@@ -50,16 +50,14 @@ static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
 
 void server_send_lobby_state(server *s, const lobby *l)
 {
-    static proto_msg m; /* large; the server core is single-threaded */
-    lobby_state_msg(s, l, &m);
-    server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
+    lobby_state_msg(s, l, &s->scratch);
+    server_send_lobby(s, l, 0, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
 static void send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
 {
-    static proto_msg m;
-    lobby_state_msg(s, l, &m);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+    lobby_state_msg(s, l, &s->scratch);
+    server_send_one(s, handle, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
 /* ---- refusals ------------------------------------------------------------- */
@@ -345,15 +343,15 @@ static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
     int found[PROTO_MAX_LIST_ENTRIES];
     uint32_t total;
     size_t n = lobby_list(&s->lobbies, &f, found, PROTO_MAX_LIST_ENTRIES, &total);
-    static proto_msg out; /* large; the server core is single-threaded */
-    memset(&out, 0, sizeof out);
-    out.type = PROTO_LOBBY_LIST;
-    out.u.lobby_list.request_id = m->u.list_lobbies.request_id;
-    out.u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
-    out.u.lobby_list.count = (uint8_t)n;
+    proto_msg *out = &s->scratch;
+    memset(out, 0, sizeof *out);
+    out->type = PROTO_LOBBY_LIST;
+    out->u.lobby_list.request_id = m->u.list_lobbies.request_id;
+    out->u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
+    out->u.lobby_list.count = (uint8_t)n;
     for (size_t i = 0; i < n; i++)
-        fill_entry(s, &s->lobbies.lobbies[found[i]], &out.u.lobby_list.entries[i]);
-    server_send_one(s, handle, &out, PROTO_CHANNEL_RELIABLE, true);
+        fill_entry(s, &s->lobbies.lobbies[found[i]], &out->u.lobby_list.entries[i]);
+    server_send_one(s, handle, out, PROTO_CHANNEL_RELIABLE, true);
 }
 
 /* ---- dispatch ------------------------------------------------------------- */
