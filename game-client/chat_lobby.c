@@ -224,7 +224,8 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         printf("* game starting (tick %u)\n", (unsigned)ev->seq);
         return true;
     case CLIENT_EV_DIRECT_CHAT:
-        printf("[dm from %s] %s\n", chat_player_name(app, ev->player_id, buf, sizeof buf),
+        printf("[dm from %s] %s\n",
+               ev->sender[0] ? ev->sender : chat_player_name(app, ev->player_id, buf, sizeof buf),
                ev->text);
         return true;
     default:

@@ -157,7 +157,7 @@ typedef enum client_event_type {
     CLIENT_EV_COUNTDOWN,     /* reason = seconds left, seq = start tick */
     CLIENT_EV_COUNTDOWN_CANCELLED, /* player_id (0: none), text */
     CLIENT_EV_GAME_STARTING,       /* seq = server tick, sent_us = server clock */
-    CLIENT_EV_DIRECT_CHAT,         /* player_id (sender), text; to us alone */
+    CLIENT_EV_DIRECT_CHAT,         /* player_id, sender (its name), text; to us alone */
 } client_event_type;
 
 typedef struct client_event {

@@ -396,10 +396,15 @@ static void on_game_starting(client *c, const proto_msg *m)
 static void on_direct_chat(client *c, const proto_msg *m)
 {
     client_event *ev = client_push_event(c, CLIENT_EV_DIRECT_CHAT);
-    if (ev != NULL) {
-        ev->player_id = m->u.direct_chat_relay.from_id;
-        client_set_event_text(ev, m->u.direct_chat_relay.text);
-    }
+    if (ev == NULL)
+        return;
+    ev->player_id = m->u.direct_chat_relay.from_id;
+    client_set_event_text(ev, m->u.direct_chat_relay.text);
+    /* Named now: by the time the caller reads the event, a kick or leave in
+     * the same update may have taken the sender out of the view. */
+    const client_player *from = client_find_player(c, ev->player_id);
+    if (from != NULL)
+        snprintf(ev->sender, sizeof ev->sender, "%s", from->name);
 }
 
 bool client_lobby_on_receive(client *c, const proto_msg *m, uint64_t now_us)

@@ -80,7 +80,11 @@ bool game_on_lobby_event(game *g, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_DIRECT_CHAT: {
         char text[PROTO_MAX_CHAT_BYTES + 1];
         snprintf(text, sizeof text, "(to you) %.*s", PROTO_MAX_CHAT_BYTES - 9, ev->text);
-        chat_log_message(&g->log, p ? p->name : "?", p ? p->colour : 0xAAAAAA, 0, text);
+        chat_log_message(&g->log,
+                         p               ? p->name
+                         : ev->sender[0] ? ev->sender
+                                         : "?",
+                         p ? p->colour : 0xAAAAAA, 0, text);
         return true;
     }
     default:

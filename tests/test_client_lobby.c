@@ -497,6 +497,34 @@ static void test_lobby_list_is_kept(void **state)
     assert_string_equal(l->lobbies[1].owner, "");
 }
 
+/* A direct message and a kick in the same update: the event still names the
+ * sender, though the view no longer holds it when the caller reads it. */
+static void test_direct_message_names_its_sender(void **state)
+{
+    fixture *f = *state;
+    start_client(f, NULL, NULL, false);
+    take(f);
+    welcome(f, 2, "main", false);
+    proto_msg dm = {.type = PROTO_DIRECT_CHAT_RELAY};
+    dm.u.direct_chat_relay.from_id = 1;
+    dm.u.direct_chat_relay.text = proto_str_from_cstr("bye");
+    serve(f, &dm);
+    proto_msg out = {.type = PROTO_LOBBY_EXITED};
+    out.u.lobby_exited.reason = PROTO_EXIT_KICKED;
+    out.u.lobby_exited.text = proto_str_from_cstr("kicked");
+    serve(f, &out);
+    const client_view *v = client_get_view(f->c);
+    for (uint64_t end = clock_now_us() + WAIT_MS * 1000u;
+         v->state != CLIENT_BROWSING && clock_now_us() < end;)
+        pump(f);
+    assert_int_equal(v->state, CLIENT_BROWSING);
+    assert_null(client_find_player(f->c, 1));
+    client_event ev = next_event(f, CLIENT_EV_DIRECT_CHAT);
+    assert_int_equal(ev.player_id, 1);
+    assert_string_equal(ev.sender, "owner");
+    assert_string_equal(ev.text, "bye");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -507,6 +535,7 @@ int main(void)
         T(test_requests_encode_what_was_asked),
         T(test_lobby_messages_update_the_view),
         T(test_lobby_list_is_kept),
+        T(test_direct_message_names_its_sender),
     };
 #undef T
     return cmocka_run_group_tests_name("client core lobbies (scripted server)", tests, NULL, NULL);
