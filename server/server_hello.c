@@ -72,10 +72,24 @@ static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lob
     }
 }
 
+/* Opens the lobby a HELLO JOIN names, with the default capacity; with the
+ * hello's password when it gave one, so `--lobby x --password pw` never
+ * leaves a lobby open that its opener meant to lock. Returns its index, or
+ * a negative lobby_error (LOBBY_ERR_BAD_VALUE: *why says what is wrong). */
+static int open_for_hello(server *s, proto_str lobby_name, proto_str password, char *why,
+                          size_t cap)
+{
+    lobby_settings settings = {.password = password};
+    if (lobby_check_settings(&settings, PROTO_CONFIGURE_PASSWORD, why, cap) != LOBBY_OK)
+        return LOBBY_ERR_BAD_VALUE;
+    int index = lobby_open(&s->lobbies, lobby_name);
+    if (index >= 0 && password.len > 0)
+        lobby_configure(&s->lobbies.lobbies[index], &settings, PROTO_CONFIGURE_PASSWORD, why, cap);
+    return index;
+}
+
 /* HELLO JOIN: the old behaviour (an unknown lobby opens with the default
- * capacity and the joiner owns it) plus the lobby's rules. A password given
- * for a lobby that does not exist yet is ignored: passwords are set by
- * CREATE_LOBBY or CONFIGURE_LOBBY. */
+ * capacity and the joiner owns it) plus the lobby's rules. */
 static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     char why[64];
@@ -93,9 +107,14 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
                       (unsigned)s->cfg.max_players);
         return;
     }
+    char bad[128];
     int index = lobby_find(&s->lobbies, lobby_name);
     if (index < 0)
-        index = lobby_open(&s->lobbies, lobby_name);
+        index = open_for_hello(s, lobby_name, m->u.hello.password, bad, sizeof bad);
+    if (index == LOBBY_ERR_BAD_VALUE) {
+        server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "cannot open lobby: %s", bad);
+        return;
+    }
     if (index < 0) {
         server_reject(s, handle, PROTO_REASON_TOO_MANY_LOBBIES, "cannot open lobby: %s",
                       lobby_strerror(index));

@@ -395,6 +395,23 @@ static void hello_join_owns_a_new_lobby(void **state)
     end_pass(h);
 }
 
+static void hello_join_opens_a_new_lobby_with_its_password(void **state)
+{
+    harness *h = *state;
+    send_hello(h, 0, "alice", "den", "pw", PROTO_HELLO_JOIN);
+    capture(h);
+    must_find_for(h, 0, PROTO_WELCOME);
+    const delivery *st = must_find_for(h, 0, PROTO_LOBBY_STATE);
+    assert_int_equal(st->msg.u.lobby_state.flags, PROTO_LOBBYF_PASSWORD);
+    end_pass(h);
+    send_hello(h, 1, "bob", "den", "", PROTO_HELLO_JOIN);
+    assert_rejected(h, 1, PROTO_REASON_WRONG_PASSWORD);
+    /* A password over 32 bytes opens nothing. */
+    send_hello(h, 2, "carol", "vault", "123456789012345678901234567890123", PROTO_HELLO_JOIN);
+    assert_rejected(h, 2, PROTO_REASON_LOBBY_INVALID);
+    assert_null(lobby_named(h, "vault"));
+}
+
 static void hello_join_follows_the_lobby_rules(void **state)
 {
     harness *h = *state;
@@ -932,6 +949,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         HARNESS_TEST(browse_hello_is_at_the_list_without_a_player),
         HARNESS_TEST(hello_join_owns_a_new_lobby),
+        HARNESS_TEST(hello_join_opens_a_new_lobby_with_its_password),
         HARNESS_TEST(hello_join_follows_the_lobby_rules),
         HARNESS_TEST(list_answers_filtered_entries_with_details),
         HARNESS_TEST(lobby_requests_are_rate_limited),
