@@ -168,7 +168,7 @@ static const char *const REFUSAL_NAMES[PROTO_REFUSE_MAX + 1] = {
     [PROTO_REFUSE_NOT_IN_LOBBY] = "not_in_lobby",
     [PROTO_REFUSE_UNREACHABLE] = "unreachable",
 };
-_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 18,
+_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 19,
                "name the new proto_lobby_refusal in LOBBY_REFUSAL_NAMES");
 static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_UNKNOWN] = "unknown",
@@ -189,6 +189,7 @@ static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_BELOW_COUNT] = "below_count",
     [PROTO_LOBBY_SERVER_FULL] = "server_full",
     [PROTO_LOBBY_RATE_LIMITED] = "rate_limited",
+    [PROTO_LOBBY_DEFAULT_LOBBY] = "default_lobby",
 };
 static const char *const LOBBY_STATE_NAMES[PROTO_LOBBY_STATE_MAX + 1] = {
     [PROTO_LOBBY_OPEN] = "open",

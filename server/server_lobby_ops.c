@@ -74,6 +74,15 @@ static void start_game(server *s, uint32_t handle)
 {
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
+    /* Joins are refused while a lobby counts down or plays, and `main` is
+     * where every plain HELLO lands: it must stay open. */
+    if (se->lobby_index == 0) {
+        server_lobby_refuse(s, handle, PROTO_START_GAME, PROTO_LOBBY_DEFAULT_LOBBY,
+                            "lobby '%s' is where players arrive and never starts a game; "
+                            "create a lobby (/create NAME) to play",
+                            l->name);
+        return;
+    }
     const lobby_player *not_ready;
     int err = lobby_start_countdown(l, se->player_id, s->tick + countdown_ticks(s), &not_ready);
     char text[PROTO_MAX_STR8_BYTES + 1];

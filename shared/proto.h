@@ -166,7 +166,9 @@ typedef enum proto_lobby_refusal {
     PROTO_LOBBY_BELOW_COUNT = 16, /* capacity below the current member count */
     PROTO_LOBBY_SERVER_FULL = 17, /* max players reached */
     PROTO_LOBBY_RATE_LIMITED = 18,
-    PROTO_LOBBY_REFUSAL_MAX = 18,
+    PROTO_LOBBY_DEFAULT_LOBBY =
+        19, /* start: `main` never starts a game (it would lock out joins) */
+    PROTO_LOBBY_REFUSAL_MAX = 19,
 } proto_lobby_refusal;
 
 /* Why LOBBY_EXITED: the receiver is in no lobby now. */

@@ -144,6 +144,8 @@ const char *proto_lobby_refusal_text(uint32_t reason)
         return "server is full";
     case PROTO_LOBBY_RATE_LIMITED:
         return "lobby requests too fast";
+    case PROTO_LOBBY_DEFAULT_LOBBY:
+        return "the default lobby never starts a game";
     }
     return "refused";
 }

@@ -770,6 +770,20 @@ static void start_refused_until_everyone_is_ready(void **state)
     assert_non_null(strstr(h->text, "bob, carol"));
 }
 
+/* Every plain HELLO lands in `main`: a game there would lock everyone out. */
+static void main_never_starts_a_game(void **state)
+{
+    harness *h = *state;
+    send_hello(h, 0, "alice", "", "", PROTO_HELLO_JOIN);
+    end_pass(h);
+    send_ready(h, 0, true);
+    end_pass(h);
+    send_simple(h, 0, PROTO_START_GAME);
+    assert_refused(h, 0, PROTO_START_GAME, PROTO_LOBBY_DEFAULT_LOBBY);
+    assert_non_null(strstr(h->text, "create a lobby"));
+    assert_int_equal(lobby_named(h, "main")->state, PROTO_LOBBY_OPEN);
+}
+
 static void countdown_then_game_starting_to_all_in_one_pass(void **state)
 {
     harness *h = *state;
@@ -965,6 +979,7 @@ int main(void)
         HARNESS_TEST(configure_below_count_changes_nothing),
         HARNESS_TEST(kick_puts_out_with_a_cooldown),
         HARNESS_TEST(start_refused_until_everyone_is_ready),
+        HARNESS_TEST(main_never_starts_a_game),
         HARNESS_TEST(countdown_then_game_starting_to_all_in_one_pass),
         HARNESS_TEST(countdown_cancelled_by_unready),
         HARNESS_TEST(countdown_cancelled_by_leave_and_by_timeout),
