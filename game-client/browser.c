@@ -263,10 +263,17 @@ void browser_refresh(browser *b)
 
 static void queue_join(browser *b, const char *lobby, const char *password)
 {
+    /* The password field holds at most this much; checked again here so a
+     * longer one could never be cut short silently. */
+    size_t password_len = strlen(password);
+    if (password_len >= sizeof b->pending.password) {
+        set_status(b, true, "A password holds at most %d bytes", PROTO_MAX_PASSWORD_BYTES);
+        return;
+    }
     memset(&b->pending, 0, sizeof b->pending);
     b->pending.type = BROWSER_ACT_JOIN;
     snprintf(b->pending.lobby, sizeof b->pending.lobby, "%s", lobby);
-    snprintf(b->pending.password, sizeof b->pending.password, "%s", password);
+    memcpy(b->pending.password, password, password_len + 1);
     /* A wrong (or newly set) password re-opens the prompt for this lobby. */
     if (lobby != b->prompt_lobby)
         snprintf(b->prompt_lobby, sizeof b->prompt_lobby, "%s", lobby);
