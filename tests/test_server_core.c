@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "outbox.h"
+#include "outbox_capture.h"
 #include "proto.h"
 #include "server.h"
 
@@ -21,16 +22,6 @@ enum {
     T0_US = 1000 * 1000, /* tests start one second into the server's clock */
     MS_US = 1000,
 };
-
-/* One decoded outbox packet. Its strings and dests point into the server's
- * outbox, so they are valid until the pass ends (end_pass). */
-typedef struct delivery {
-    proto_msg msg;
-    uint8_t channel;
-    bool reliable;
-    const uint32_t *dests;
-    size_t dest_count;
-} delivery;
 
 typedef struct harness {
     server *s;
@@ -98,20 +89,7 @@ static int harness_teardown(void **state)
 /* Decodes every packet of this pass into h->got. */
 static void capture(harness *h)
 {
-    const outbox *ob = server_outbox(h->s);
-    assert_true(ob->packet_count <= MAX_CAPTURED);
-    h->got_count = 0;
-    for (size_t i = 0; i < ob->packet_count; i++) {
-        const outbox_packet *p = &ob->packets[i];
-        delivery *d = &h->got[h->got_count++];
-        int err = proto_decode(ob->bytes + p->offset, p->len, &d->msg);
-        if (err != PROTO_OK)
-            fail_msg("outbox packet %zu does not decode: %s", i, proto_strerror(err));
-        d->channel = p->channel;
-        d->reliable = p->reliable;
-        d->dests = ob->dests + p->first_dest;
-        d->dest_count = p->dest_count;
-    }
+    h->got_count = capture_outbox(server_outbox(h->s), h->got, MAX_CAPTURED);
 }
 
 /* What the transport does after sending: the next pass starts empty. */
@@ -131,19 +109,13 @@ static void snapshot_tick(harness *h)
 
 static bool addressed_to(const delivery *d, uint32_t session)
 {
-    for (size_t i = 0; i < d->dest_count; i++)
-        if (d->dests[i] == session)
-            return true;
-    return false;
+    return delivery_addressed_to(d, session);
 }
 
 /* First captured message of `type` addressed to session, or NULL. */
 static const delivery *find_for(const harness *h, uint32_t session, proto_type type)
 {
-    for (size_t i = 0; i < h->got_count; i++)
-        if (h->got[i].msg.type == type && addressed_to(&h->got[i], session))
-            return &h->got[i];
-    return NULL;
+    return delivery_find(h->got, h->got_count, session, type);
 }
 
 static const delivery *must_find_for(const harness *h, uint32_t session, proto_type type)
