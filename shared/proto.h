@@ -139,7 +139,7 @@ typedef enum proto_leave_reason {
 
 /* HELLO's mode. */
 typedef enum proto_hello_mode {
-    PROTO_HELLO_JOIN = 0,   /* join `lobby` (with `password`), opening it when absent */
+    PROTO_HELLO_JOIN = 0,   /* join `lobby` with `password`; absent: opened, locked with it */
     PROTO_HELLO_RESUME = 1, /* take a held seat back: token and last_chat_seq follow */
     PROTO_HELLO_BROWSE = 2, /* join no lobby: start at the lobby list */
     PROTO_HELLO_MODE_MAX = 2,
@@ -151,7 +151,7 @@ typedef enum proto_lobby_refusal {
     PROTO_LOBBY_UNKNOWN = 1,        /* no lobby of that name */
     PROTO_LOBBY_WRONG_PASSWORD = 2, /* missing or wrong */
     PROTO_LOBBY_FULL = 3,
-    PROTO_LOBBY_STARTED = 4,      /* counting down or in game: no joins, no ready changes */
+    PROTO_LOBBY_STARTED = 4,      /* counting down or in game: no joins, no readying */
     PROTO_LOBBY_KICKED = 5,       /* kicked from it; the text says when to retry */
     PROTO_LOBBY_RTT_TOO_HIGH = 6, /* your round trip is above the lobby's maximum */
     PROTO_LOBBY_NAME_TAKEN = 7,   /* your name is taken in that lobby */
