@@ -37,6 +37,7 @@ int lobby_open(lobby_set *set, proto_str name)
             memset(l, 0, sizeof *l);
             l->in_use = true;
             copy_name(l->name, &l->name_len, name);
+            l->has_key = lobby_name_key(name, l->key, &l->key_len);
             l->capacity = set->capacity;
             l->state = PROTO_LOBBY_OPEN;
             return (int)i;

@@ -74,6 +74,12 @@ typedef struct lobby {
     bool in_use;
     uint8_t name_len;
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    /* The name's key (NFKC, case folded), made once at open: what
+     * CREATE_LOBBY's look-alike check and the list's name filter compare.
+     * has_key is false for a name whose key would not fit. */
+    bool has_key;
+    uint8_t key_len;
+    char key[LOBBY_NAME_KEY_BYTES];
     uint8_t capacity; /* 1..PROTO_MAX_LOBBY_PLAYERS */
     uint8_t password_len;
     char password[PROTO_MAX_PASSWORD_BYTES]; /* empty: none */

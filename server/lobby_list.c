@@ -16,32 +16,40 @@ static bool key_contains(const char *hay, size_t hay_len, const char *needle, si
     return false;
 }
 
-/* Compared as name keys (NFKC, case folded), as player names are. A needle
- * that has no key (not UTF-8, too long) matches nothing. */
-static bool name_matches(const lobby *l, proto_str needle)
+/* A name as compared: its key, or none when it has no key (not UTF-8, or
+ * folding to more than LOBBY_NAME_KEY_BYTES). */
+typedef struct name_key {
+    bool ok;
+    uint8_t len;
+    char bytes[LOBBY_NAME_KEY_BYTES];
+} name_key;
+
+static name_key key_of(proto_str name)
+{
+    name_key k = {0};
+    k.ok = lobby_name_key(name, k.bytes, &k.len);
+    return k;
+}
+
+/* Compared as name keys, as player names are. An empty needle matches
+ * every lobby; one without a key matches none. */
+static bool name_matches(const lobby *l, proto_str needle, const name_key *needle_key)
 {
     if (needle.len == 0)
         return true;
-    char hay_key[LOBBY_NAME_KEY_BYTES], needle_key[LOBBY_NAME_KEY_BYTES];
-    uint8_t hay_len, needle_len;
-    proto_str name = {l->name, l->name_len};
-    if (!lobby_name_key(name, hay_key, &hay_len) ||
-        !lobby_name_key(needle, needle_key, &needle_len))
-        return false;
-    return key_contains(hay_key, hay_len, needle_key, needle_len);
+    return needle_key->ok && l->has_key &&
+           key_contains(l->key, l->key_len, needle_key->bytes, needle_key->len);
 }
 
 int lobby_find_alike(const lobby_set *set, proto_str name)
 {
-    char want[LOBBY_NAME_KEY_BYTES], have[LOBBY_NAME_KEY_BYTES];
-    uint8_t want_len, have_len;
-    if (!lobby_name_key(name, want, &want_len))
+    name_key want = key_of(name);
+    if (!want.ok)
         return lobby_find(set, name);
     for (uint32_t i = 0; i < set->max_lobbies; i++) {
         const lobby *l = &set->lobbies[i];
-        proto_str other = {l->name, l->name_len};
-        if (l->in_use && lobby_name_key(other, have, &have_len) && have_len == want_len &&
-            memcmp(have, want, want_len) == 0)
+        if (l->in_use && l->has_key && l->key_len == want.len &&
+            memcmp(l->key, want.bytes, want.len) == 0)
             return (int)i;
     }
     return -1;
@@ -58,7 +66,7 @@ static bool has_pair(const lobby *l, const proto_meta *want)
     return false;
 }
 
-bool lobby_matches(const lobby *l, const lobby_filter *f)
+static bool matches(const lobby *l, const lobby_filter *f, const name_key *needle_key)
 {
     if (!l->in_use)
         return false;
@@ -71,16 +79,23 @@ bool lobby_matches(const lobby *l, const lobby_filter *f)
     for (unsigned i = 0; i < f->meta.count; i++)
         if (!has_pair(l, &f->meta.pairs[i]))
             return false;
-    return name_matches(l, f->name_contains);
+    return name_matches(l, f->name_contains, needle_key);
+}
+
+bool lobby_matches(const lobby *l, const lobby_filter *f)
+{
+    name_key needle_key = key_of(f->name_contains);
+    return matches(l, f, &needle_key);
 }
 
 size_t lobby_list(const lobby_set *set, const lobby_filter *f, int *out, size_t cap,
                   uint32_t *total)
 {
+    name_key needle_key = key_of(f->name_contains); /* once, not per lobby */
     size_t written = 0;
     *total = 0;
     for (uint32_t i = 0; i < set->max_lobbies; i++) {
-        if (!lobby_matches(&set->lobbies[i], f))
+        if (!matches(&set->lobbies[i], f, &needle_key))
             continue;
         if (written < cap)
             out[written++] = (int)i;

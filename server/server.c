@@ -224,11 +224,9 @@ uint16_t server_claim_player_id(server *s)
     return id;
 }
 
-void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index,
-                         uint64_t now_us)
+void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index)
 {
     session *se = &s->sessions[handle];
-    (void)now_us;
     se->state = SESSION_JOINED;
     se->player_id = player_id;
     se->lobby_index = lobby_index;

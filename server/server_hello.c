@@ -124,7 +124,7 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
     int err =
         server_admit(s, handle, &s->lobbies.lobbies[index], m->u.hello.password, now_us, &wait_us);
     if (err == LOBBY_OK)
-        err = server_enter_lobby(s, handle, index, now_us);
+        err = server_enter_lobby(s, handle, index);
     if (err != LOBBY_OK)
         reject_hello_join(s, handle, err, lobby_name, wait_us);
 }

@@ -91,8 +91,7 @@ uint16_t server_claim_player_id(server *s);
 void server_release_player_id(server *s, uint16_t id);
 /* Makes the session the connection of player_id in lobby_index (a join, or
  * a seat taken back) and takes its name from the seat. */
-void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index,
-                         uint64_t now_us);
+void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index);
 /* Full rate buckets: at the hello, and when a seat is taken back. Moving
  * between lobbies keeps them, so leaving and rejoining refills nothing. */
 void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us);
@@ -142,7 +141,7 @@ void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_
                         const char *text);
 /* LOBBY_STATE of l to every live member / to one session. */
 void server_send_lobby_state(server *s, const lobby *l);
-void server_resend_lobby_state(server *s, uint32_t handle, const lobby *l);
+void server_send_lobby_state_to(server *s, uint32_t handle, const lobby *l);
 /* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
 void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -155,7 +154,7 @@ int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password,
 /* Joins the (admitted) session to lobby index: out of its current lobby
  * first, a new player id and token, WELCOME, LOBBY_STATE, PLAYER_JOINED,
  * the recent chat. LOBBY_OK, or an error with nothing changed. */
-int server_enter_lobby(server *s, uint32_t handle, int index, uint64_t now_us);
+int server_enter_lobby(server *s, uint32_t handle, int index);
 /* SET_READY, START_GAME, KICK, CONFIGURE_LOBBY, GIVE_OWNERSHIP from a member
  * (server_lobby_ops.c). */
 void server_member_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);

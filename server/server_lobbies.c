@@ -22,6 +22,18 @@ static proto_str session_name(const session *se)
     return out;
 }
 
+/* The lobby's metadata as the wire carries it (views into l). */
+static void meta_of(const lobby *l, proto_meta_list *out)
+{
+    out->count = l->meta_count;
+    for (unsigned i = 0; i < l->meta_count; i++) {
+        out->pairs[i].key.bytes = l->meta[i].key;
+        out->pairs[i].key.len = l->meta[i].key_len;
+        out->pairs[i].value.bytes = l->meta[i].value;
+        out->pairs[i].value.len = l->meta[i].value_len;
+    }
+}
+
 /* ---- LOBBY_STATE ---------------------------------------------------------- */
 
 static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
@@ -34,13 +46,7 @@ static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
     m->u.lobby_state.flags = l->password_len > 0 ? PROTO_LOBBYF_PASSWORD : 0;
     m->u.lobby_state.max_rtt_ms = l->max_rtt_ms;
     m->u.lobby_state.countdown_ms = server_countdown_left_ms(s, l);
-    m->u.lobby_state.meta.count = l->meta_count;
-    for (unsigned i = 0; i < l->meta_count; i++) {
-        m->u.lobby_state.meta.pairs[i].key.bytes = l->meta[i].key;
-        m->u.lobby_state.meta.pairs[i].key.len = l->meta[i].key_len;
-        m->u.lobby_state.meta.pairs[i].value.bytes = l->meta[i].value;
-        m->u.lobby_state.meta.pairs[i].value.len = l->meta[i].value_len;
-    }
+    meta_of(l, &m->u.lobby_state.meta);
     m->u.lobby_state.count = l->count;
     for (unsigned i = 0; i < l->count; i++) {
         m->u.lobby_state.members[i].id = l->players[i].id;
@@ -54,7 +60,7 @@ void server_send_lobby_state(server *s, const lobby *l)
     server_send_lobby(s, l, 0, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
-static void send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
+void server_send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
 {
     lobby_state_msg(s, l, &s->scratch);
     server_send_one(s, handle, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
@@ -124,7 +130,7 @@ static void announce_join(server *s, uint32_t handle, const lobby *l)
     server_replay_chat(s, handle, l, me->id, last_seen);
 }
 
-int server_enter_lobby(server *s, uint32_t handle, int index, uint64_t now_us)
+int server_enter_lobby(server *s, uint32_t handle, int index)
 {
     session *se = &s->sessions[handle];
     uint8_t token[PROTO_TOKEN_BYTES];
@@ -146,7 +152,7 @@ int server_enter_lobby(server *s, uint32_t handle, int index, uint64_t now_us)
     }
     lobby *l = &s->lobbies.lobbies[index];
     memcpy(l->players[l->count - 1].token, token, sizeof token);
-    server_bind_session(s, handle, id, index, now_us);
+    server_bind_session(s, handle, id, index);
     s->player_count++;
     s->stats.joins++;
     log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
@@ -231,7 +237,7 @@ static void join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t 
     uint64_t wait_us = 0;
     int err = server_admit(s, handle, l, m->u.join_lobby.password, now_us, &wait_us);
     if (err == LOBBY_OK)
-        err = server_enter_lobby(s, handle, index, now_us);
+        err = server_enter_lobby(s, handle, index);
     if (err != LOBBY_OK)
         refuse_join(s, handle, PROTO_JOIN_LOBBY, err, l, wait_us);
 }
@@ -247,7 +253,7 @@ static lobby_settings create_settings(const server *s, const proto_msg *m)
     return in;
 }
 
-static void create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void create_lobby(server *s, uint32_t handle, const proto_msg *m)
 {
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
@@ -283,7 +289,7 @@ static void create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_
              l->name, se->name, (unsigned)l->capacity, l->password_len ? "yes" : "no",
              (unsigned)l->max_rtt_ms, (unsigned)l->meta_count);
     s->stats.lobbies_created++;
-    int err = server_enter_lobby(s, handle, index, now_us);
+    int err = server_enter_lobby(s, handle, index);
     if (err != LOBBY_OK) /* the empty lobby closes after the grace time */
         refuse_join(s, handle, PROTO_CREATE_LOBBY, err, l, 0);
 }
@@ -326,13 +332,7 @@ static void fill_entry(const server *s, const lobby *l, proto_lobby_entry *e)
     e->owner.len = owner ? owner->name_len : 0;
     e->median_rtt_ms = median_rtt(s, l);
     e->max_rtt_ms = l->max_rtt_ms;
-    e->meta.count = l->meta_count;
-    for (unsigned i = 0; i < l->meta_count; i++) {
-        e->meta.pairs[i].key.bytes = l->meta[i].key;
-        e->meta.pairs[i].key.len = l->meta[i].key_len;
-        e->meta.pairs[i].value.bytes = l->meta[i].value;
-        e->meta.pairs[i].value.len = l->meta[i].value_len;
-    }
+    meta_of(l, &e->meta);
 }
 
 static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
@@ -374,7 +374,7 @@ void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64
     if (m->type == PROTO_LIST_LOBBIES)
         list_lobbies(s, handle, m);
     else if (m->type == PROTO_CREATE_LOBBY)
-        create_lobby(s, handle, m, now_us);
+        create_lobby(s, handle, m);
     else if (m->type == PROTO_JOIN_LOBBY)
         join_lobby(s, handle, m, now_us);
     else if (!joined)
@@ -385,9 +385,4 @@ void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64
         leave_lobby(s, handle);
     else
         server_member_request(s, handle, m, now_us);
-}
-
-void server_resend_lobby_state(server *s, uint32_t handle, const lobby *l)
-{
-    send_lobby_state_to(s, handle, l);
 }

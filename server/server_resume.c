@@ -92,13 +92,13 @@ void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_
         return;
     }
     p->session = handle;
-    server_bind_session(s, handle, id, index, now_us);
+    server_bind_session(s, handle, id, index);
     server_fresh_limits(s, handle, now_us);
     s->stats.resumes++;
     lobby *l = &s->lobbies.lobbies[index];
     log_info("server", "back lobby=%s player=%s id=%u peer=%s", l->name, p->name, id, se->label);
     server_send_welcome(s, handle, l, p, true);
-    server_resend_lobby_state(s, handle, l);
+    server_send_lobby_state_to(s, handle, l);
     if (was_away) {
         proto_msg back = {.type = PROTO_PLAYER_STATUS};
         back.u.player_status.id = id;
