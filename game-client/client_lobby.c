@@ -160,22 +160,27 @@ int client_set_ready(client *c, bool ready)
     return send_lobby_msg(c, &m);
 }
 
-int client_kick(client *c, uint16_t player_id)
+/* KICK and GIVE_OWNERSHIP: an owner's request about one member. */
+static int send_about_member(client *c, proto_type type, uint16_t player_id)
 {
     if (!in_lobby(c))
         return CLIENT_ERR_STATE;
-    proto_msg m = {.type = PROTO_KICK};
-    m.u.kick.player_id = player_id;
+    proto_msg m = {.type = type};
+    if (type == PROTO_KICK)
+        m.u.kick.player_id = player_id;
+    else
+        m.u.give_ownership.player_id = player_id;
     return send_lobby_msg(c, &m);
+}
+
+int client_kick(client *c, uint16_t player_id)
+{
+    return send_about_member(c, PROTO_KICK, player_id);
 }
 
 int client_give_ownership(client *c, uint16_t player_id)
 {
-    if (!in_lobby(c))
-        return CLIENT_ERR_STATE;
-    proto_msg m = {.type = PROTO_GIVE_OWNERSHIP};
-    m.u.give_ownership.player_id = player_id;
-    return send_lobby_msg(c, &m);
+    return send_about_member(c, PROTO_GIVE_OWNERSHIP, player_id);
 }
 
 int client_configure_lobby(client *c, uint8_t changes, const client_lobby_settings *settings)
