@@ -145,7 +145,10 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
         if (app->say == NULL && ev->from_text) /* a plain-text (TCP) client, not a player */
             printf("[text] %s: %s\n", ev->sender, ev->text);
         else if (app->say == NULL)
-            printf("%s: %s\n", chat_player_name(app, ev->player_id, buf, sizeof buf), ev->text);
+            printf("%s: %s\n",
+                   ev->sender[0] ? ev->sender
+                                 : chat_player_name(app, ev->player_id, buf, sizeof buf),
+                   ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:
         app->outstanding--;

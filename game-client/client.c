@@ -535,9 +535,24 @@ static void on_chat_message(client *c, const proto_msg *m)
     case PROTO_CHAT_RELAY:
         client_note_chat_seq(c, m->u.chat_relay.seq);
         if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
+            const client_player *from = client_find_player(c, m->u.chat_relay.from_id);
             ev->player_id = m->u.chat_relay.from_id;
             ev->seq = m->u.chat_relay.seq;
+            if (from != NULL)
+                client_copy_text(ev->sender, sizeof ev->sender, from->name, strlen(from->name));
             client_set_event_text(ev, m->u.chat_relay.text);
+        }
+        break;
+    case PROTO_CHAT_HISTORY:
+        client_note_chat_seq(c, m->u.chat_history.seq);
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
+            ev->player_id = m->u.chat_history.from_id;
+            ev->from_text = m->u.chat_history.from_id == 0;
+            ev->history = true;
+            ev->seq = m->u.chat_history.seq;
+            client_copy_text(ev->sender, sizeof ev->sender, m->u.chat_history.name.bytes,
+                             m->u.chat_history.name.len);
+            client_set_event_text(ev, m->u.chat_history.text);
         }
         break;
     case PROTO_TEXT_CHAT_RELAY:

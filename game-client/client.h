@@ -142,7 +142,9 @@ typedef enum client_event_type {
     CLIENT_EV_DISCONNECTED,  /* reason (0: timed out), text */
     CLIENT_EV_PLAYER_JOINED, /* player_id, text = name */
     CLIENT_EV_PLAYER_LEFT,   /* player_id, reason (proto_leave_reason), text = name */
-    CLIENT_EV_CHAT,          /* player_id (sender), seq, text; from_text: sender, no player_id */
+    CLIENT_EV_CHAT, /* player_id, sender (its name), seq, text; from_text: a text client
+                       (player_id 0); history: a kept line sent on joining or coming back,
+                       whose sender may have left (its name is still in sender) */
     CLIENT_EV_CHAT_ACK,      /* msg_id, seq */
     CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
     CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y, merged */
@@ -174,9 +176,11 @@ typedef struct client_event {
      * one before its snapshot went out (not lost: superseded). */
     uint8_t merged;
     float x, y;
-    /* CHAT from a plain-text (TCP) client, which is not a player:
-     * player_id is 0 and sender holds its name (NUL-terminated). */
+    /* CHAT: sender holds the sender's name (NUL-terminated). from_text: a
+     * plain-text (TCP) client, not a player (player_id 0). history: a line
+     * from before we joined or while we were away (CHAT_HISTORY). */
     bool from_text;
+    bool history;
     char sender[PROTO_MAX_STR8_BYTES + 1];
     size_t text_len;
     char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */

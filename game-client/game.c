@@ -208,7 +208,9 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
             chat_log_text_message(&g->log, ev->sender, ev->seq, ev->text);
             break;
         }
-        chat_log_message(&g->log, p ? p->name : "?", p ? p->colour : 0xAAAAAA, ev->seq, ev->text);
+        /* A history line's sender may have left: its name came with it. */
+        chat_log_message(&g->log, p ? p->name : ev->sender, p ? p->colour : 0xAAAAAA, ev->seq,
+                         ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:
         chat_log_ack(&g->log, ev->msg_id, ev->seq);

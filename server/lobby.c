@@ -19,15 +19,12 @@ static void copy_name(char *dst, uint8_t *dst_len, proto_str src)
     *dst_len = (uint8_t)src.len;
 }
 
-static proto_str lobby_name_str(const lobby *l)
-{
-    proto_str s = {l->name, l->name_len};
-    return s;
-}
-
 int lobby_open(lobby_set *set, proto_str name)
 {
-    if (name.len == 0 || name.len > PROTO_MAX_LOBBY_NAME_BYTES)
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (name.len == 0 || name.len > PROTO_MAX_LOBBY_NAME_BYTES ||
+        !lobby_name_key(name, key, &key_len))
         return LOBBY_ERR_ARG;
     if (lobby_find(set, name) >= 0)
         return LOBBY_ERR_EXISTS;
@@ -37,7 +34,8 @@ int lobby_open(lobby_set *set, proto_str name)
             memset(l, 0, sizeof *l);
             l->in_use = true;
             copy_name(l->name, &l->name_len, name);
-            l->has_key = lobby_name_key(name, l->key, &l->key_len);
+            memcpy(l->key, key, key_len);
+            l->key_len = key_len;
             l->capacity = set->capacity;
             l->state = PROTO_LOBBY_OPEN;
             return (int)i;
@@ -55,7 +53,8 @@ int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity)
         return LOBBY_ERR_NOMEM;
     set->max_lobbies = max_lobbies;
     set->capacity = capacity;
-    lobby_open(set, proto_str_from_cstr(PROTO_DEFAULT_LOBBY)); /* always index 0 */
+    int main_index = lobby_open(set, proto_str_from_cstr(PROTO_DEFAULT_LOBBY)); /* always 0 */
+    set->lobbies[main_index].server_owned = true;
     return LOBBY_OK;
 }
 
@@ -67,9 +66,13 @@ void lobby_set_deinit(lobby_set *set)
 
 int lobby_find(const lobby_set *set, proto_str name)
 {
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    if (!lobby_name_key(name, key, &key_len))
+        return -1;
     for (uint32_t i = 0; i < set->max_lobbies; i++) {
         const lobby *l = &set->lobbies[i];
-        if (l->in_use && proto_str_eq(lobby_name_str(l), name))
+        if (l->in_use && l->key_len == key_len && memcmp(l->key, key, key_len) == 0)
             return (int)i;
     }
     return -1;
@@ -152,7 +155,7 @@ int lobby_join_at(lobby_set *set, int lobby_index, proto_str player_name, uint32
     spawn_point(player_id, &p->x, &p->y);
     l->count++;
     l->idle = false;
-    if (l->owner_id == 0)
+    if (l->owner_id == 0 && !l->server_owned)
         l->owner_id = player_id;
     return lobby_index;
 }
@@ -232,23 +235,17 @@ uint32_t lobby_next_chat_seq(lobby *l)
     return ++l->chat_seq;
 }
 
-void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str text)
+void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str from_name,
+                         proto_str text)
 {
     lobby_chat_line *line = &l->history[seq % LOBBY_HISTORY];
     line->seq = seq;
     line->from_id = from_id;
-    line->from_name_len = 0;
+    line->from_name_len =
+        (uint8_t)(from_name.len < sizeof line->from_name ? from_name.len : sizeof line->from_name);
+    memcpy(line->from_name, from_name.bytes, line->from_name_len);
     line->len = (uint16_t)(text.len < sizeof line->text ? text.len : sizeof line->text);
     memcpy(line->text, text.bytes, line->len);
-}
-
-void lobby_remember_text_chat(lobby *l, uint32_t seq, proto_str from_name, proto_str text)
-{
-    lobby_remember_chat(l, seq, 0, text);
-    lobby_chat_line *line = &l->history[seq % LOBBY_HISTORY];
-    size_t n = from_name.len < sizeof line->from_name ? from_name.len : sizeof line->from_name;
-    memcpy(line->from_name, from_name.bytes, n);
-    line->from_name_len = (uint8_t)n;
 }
 
 const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq)

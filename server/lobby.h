@@ -44,12 +44,12 @@ typedef struct lobby_player {
     uint8_t merged;       /* ...and how many before it it replaced (saturating) */
 } lobby_player;
 
-/* One accepted chat line, kept so a reconnecting player gets what it missed.
- * A line from a text client (not a player) has from_id 0 and its sender's
- * name, since no player record names it. */
+/* One accepted chat line, kept so a joiner or a reconnecting player gets
+ * it. The sender's name is kept with it: the sender may have left by then,
+ * and a text client (from_id 0) has no player record at all. */
 typedef struct lobby_chat_line {
     uint32_t seq;
-    uint16_t from_id; /* 0: a text client, see from_name */
+    uint16_t from_id; /* 0: a text client */
     uint8_t from_name_len;
     char from_name[PROTO_MAX_NAME_BYTES];
     uint16_t len;
@@ -74,10 +74,9 @@ typedef struct lobby {
     bool in_use;
     uint8_t name_len;
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
-    /* The name's key (NFKC, case folded), made once at open: what
-     * CREATE_LOBBY's look-alike check and the list's name filter compare.
-     * has_key is false for a name whose key would not fit. */
-    bool has_key;
+    /* The name's key (NFKC, case folded), made once at open: every lookup
+     * (joins, creates, the text port, the list's name filter) compares it,
+     * so "Party", "PARTY" and "ｐａｒｔｙ" are one lobby. */
     uint8_t key_len;
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t capacity; /* 1..PROTO_MAX_LOBBY_PLAYERS */
@@ -86,7 +85,11 @@ typedef struct lobby {
     uint16_t max_rtt_ms;                     /* 0: no limit */
     uint8_t meta_count;
     lobby_meta_pair meta[PROTO_MAX_META_PAIRS];
-    uint16_t owner_id;           /* 0 while empty */
+    uint16_t owner_id;           /* 0 while empty, and always when server_owned */
+    /* Opened by the server itself (`main`): nobody owns it, so nobody can
+     * lock, kick from, hand over or start the lobby every plain HELLO and
+     * text client lands in. */
+    bool server_owned;
     uint8_t state;               /* proto_lobby_state */
     uint32_t start_tick;         /* STARTING: the server tick the game starts at */
     uint8_t countdown_announced; /* STARTING: the last COUNTDOWN's seconds_left */
@@ -125,29 +128,30 @@ typedef enum lobby_error {
     LOBBY_ERR_BELOW_COUNT = -15, /* capacity below the member count */
 } lobby_error;
 
-/* Allocates max_lobbies slots and opens the default lobby. capacity is
- * 1..PROTO_MAX_LOBBY_PLAYERS. Returns LOBBY_OK or a negative lobby_error. */
+/* Allocates max_lobbies slots and opens the default lobby, owned by the
+ * server. capacity is 1..PROTO_MAX_LOBBY_PLAYERS. Returns LOBBY_OK or a
+ * negative lobby_error. */
 int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity);
 void lobby_set_deinit(lobby_set *set);
 
-/* Index of the open lobby called name, or -1. */
+/* Index of the open lobby whose name has the same key as name (NFKC, case
+ * folded: "Red", "RED" and "ｒｅｄ" find one lobby), or -1 (also for a name
+ * that has no key). */
 int lobby_find(const lobby_set *set, proto_str name);
-/* Index of an open lobby whose name has the same key as name (NFKC, case
- * folded: "Red" and "RED"), or -1: CREATE_LOBBY refuses such look-alikes. */
-int lobby_find_alike(const lobby_set *set, proto_str name);
 
 /* Opens a lobby called name with the set's default capacity and no owner,
- * password, metadata or RTT limit. Returns its index, LOBBY_ERR_EXISTS,
- * LOBBY_ERR_NO_SLOTS or LOBBY_ERR_ARG (name length). */
+ * password, metadata or RTT limit. Returns its index, LOBBY_ERR_EXISTS (a
+ * lobby with the same key is open), LOBBY_ERR_NO_SLOTS or LOBBY_ERR_ARG
+ * (name length, or a name without a key: see lobby_name_key). */
 int lobby_open(lobby_set *set, proto_str name);
 
-/* Adds a player to the lobby called name, opening it when absent. The caller
+/* Adds a player to the lobby with name's key, opening it when absent. The caller
  * has validated both names (and the lobby's rules: lobby_admit). On success
  * returns the lobby index and the new player is the lobby's last entry. */
 int lobby_join(lobby_set *set, proto_str lobby_name, proto_str player_name, uint32_t session,
                uint16_t player_id);
 /* The same for the open lobby at lobby_index. The first member of a lobby
- * without an owner owns it. */
+ * without an owner owns it, unless the server owns the lobby. */
 int lobby_join_at(lobby_set *set, int lobby_index, proto_str player_name, uint32_t session,
                   uint16_t player_id);
 
@@ -182,11 +186,11 @@ bool lobby_move(lobby_player *p, uint32_t seq, float x, float y);
 /* Gives the next chat sequence number of the lobby. */
 uint32_t lobby_next_chat_seq(lobby *l);
 
-/* Keeps an accepted chat line (seq from lobby_next_chat_seq) for replay. */
-void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str text);
-/* The same for a text client's line: from_id 0 and the sender's name (cut to
- * PROTO_MAX_NAME_BYTES, which the caller has already enforced). */
-void lobby_remember_text_chat(lobby *l, uint32_t seq, proto_str from_name, proto_str text);
+/* Keeps an accepted chat line (seq from lobby_next_chat_seq) for replay:
+ * from_id 0 for a text client. The caller has checked the name and text
+ * against PROTO_MAX_NAME_BYTES and PROTO_MAX_CHAT_BYTES. */
+void lobby_remember_chat(lobby *l, uint32_t seq, uint16_t from_id, proto_str from_name,
+                         proto_str text);
 /* The kept line with this seq, or NULL when it has scrolled out. */
 const lobby_chat_line *lobby_chat_at(const lobby *l, uint32_t seq);
 
@@ -216,9 +220,9 @@ int lobby_configure(lobby *l, const lobby_settings *in, unsigned changes, char *
 bool lobby_meta_key_valid(proto_str key);
 
 /* Whether a player (its name key, the password it gave, its measured round
- * trip or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or WRONG_PASSWORD,
- * FULL, STARTED, KICKED (*wait_us: the cool-down left), RTT_TOO_HIGH,
- * NAME_TAKEN. */
+ * trip or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or, the first that
+ * applies in this order, FULL, STARTED, RTT_TOO_HIGH, WRONG_PASSWORD,
+ * KICKED (*wait_us: the cool-down left), NAME_TAKEN. */
 int lobby_admit(const lobby *l, const char *key, uint8_t key_len, proto_str password,
                 uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us);
 /* Compares a given password with the lobby's in time independent of where

@@ -37,22 +37,7 @@ static bool name_matches(const lobby *l, proto_str needle, const name_key *needl
 {
     if (needle.len == 0)
         return true;
-    return needle_key->ok && l->has_key &&
-           key_contains(l->key, l->key_len, needle_key->bytes, needle_key->len);
-}
-
-int lobby_find_alike(const lobby_set *set, proto_str name)
-{
-    name_key want = key_of(name);
-    if (!want.ok)
-        return lobby_find(set, name);
-    for (uint32_t i = 0; i < set->max_lobbies; i++) {
-        const lobby *l = &set->lobbies[i];
-        if (l->in_use && l->has_key && l->key_len == want.len &&
-            memcmp(l->key, want.bytes, want.len) == 0)
-            return (int)i;
-    }
-    return -1;
+    return needle_key->ok && key_contains(l->key, l->key_len, needle_key->bytes, needle_key->len);
 }
 
 static bool has_pair(const lobby *l, const proto_meta *want)

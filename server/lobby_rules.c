@@ -135,19 +135,23 @@ static bool key_in_lobby(const lobby *l, const char *key, uint8_t key_len)
     return false;
 }
 
+/* What anyone can see in LOBBY_LIST is checked first, then the password,
+ * then what concerns the lobby's members: so the answer to a wrong password
+ * never depends on whether it was right, and names inside are not told to
+ * someone without the password. */
 int lobby_admit(const lobby *l, const char *key, uint8_t key_len, proto_str password,
                 uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us)
 {
-    if (!lobby_password_ok(l, password))
-        return LOBBY_ERR_WRONG_PASSWORD;
     if (l->count >= l->capacity)
         return LOBBY_ERR_FULL;
     if (l->state != PROTO_LOBBY_OPEN)
         return LOBBY_ERR_STARTED;
-    if (lobby_banned(l, key, key_len, now_us, wait_us))
-        return LOBBY_ERR_KICKED;
     if (l->max_rtt_ms > 0 && rtt_ms != LOBBY_RTT_UNMEASURED && rtt_ms > l->max_rtt_ms)
         return LOBBY_ERR_RTT_TOO_HIGH;
+    if (!lobby_password_ok(l, password))
+        return LOBBY_ERR_WRONG_PASSWORD;
+    if (lobby_banned(l, key, key_len, now_us, wait_us))
+        return LOBBY_ERR_KICKED;
     if (key_in_lobby(l, key, key_len))
         return LOBBY_ERR_NAME_TAKEN;
     return LOBBY_OK;

@@ -152,6 +152,7 @@ static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
 };
 _Static_assert(PROTO_LEAVE_MAX == 4, "name the new proto_leave_reason in LEAVE_NAMES");
 static const char *const LEAVE_NAMES[PROTO_LEAVE_MAX + 1] = {
+    [0] = "shutdown", /* no proto_leave_reason: the others are not told */
     [PROTO_LEAVE_QUIT] = "quit",
     [PROTO_LEAVE_TIMEOUT] = "timeout",
     [PROTO_LEAVE_KICKED] = "kicked",
@@ -189,7 +190,7 @@ static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_BELOW_COUNT] = "below_count",
     [PROTO_LOBBY_SERVER_FULL] = "server_full",
     [PROTO_LOBBY_RATE_LIMITED] = "rate_limited",
-    [PROTO_LOBBY_DEFAULT_LOBBY] = "default_lobby",
+    [PROTO_LOBBY_SERVER_OWNED] = "server_owned",
 };
 static const char *const LOBBY_STATE_NAMES[PROTO_LOBBY_STATE_MAX + 1] = {
     [PROTO_LOBBY_OPEN] = "open",
@@ -547,8 +548,10 @@ static void json_lobby_settings(metrics_buf *out, const lobby *l)
         metrics_buf_append(out, "null", 4);
     bool known = l->state >= PROTO_LOBBY_OPEN && l->state <= PROTO_LOBBY_STATE_MAX;
     metrics_buf_printf(out,
-                       ",\"owner_id\":%u,\"state\":\"%s\",\"has_password\":%s,\"max_rtt_ms\":%u",
-                       (unsigned)l->owner_id, known ? LOBBY_STATE_NAMES[l->state] : "unknown",
+                       ",\"owner_id\":%u,\"server_owned\":%s,\"state\":\"%s\",\"has_password\":%s,"
+                       "\"max_rtt_ms\":%u",
+                       (unsigned)l->owner_id, l->server_owned ? "true" : "false",
+                       known ? LOBBY_STATE_NAMES[l->state] : "unknown",
                        l->password_len > 0 ? "true" : "false", (unsigned)l->max_rtt_ms);
     metrics_buf_append(out, ",\"metadata\":{", 13);
     for (unsigned k = 0; k < l->meta_count; k++) {

@@ -265,8 +265,9 @@ void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_
     lobby_player *p = lobby_player_find(l, player_id);
     if (p == NULL)
         return;
+    /* At a shutdown every session is closed as if kicked; say what it was. */
     log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name, player_id,
-             proto_leave_text(why));
+             s->shutting_down ? "shutdown" : proto_leave_text(why));
     char cancel_text[96];
     snprintf(cancel_text, sizeof cancel_text, "%s %s", p->name,
              why == PROTO_LEAVE_KICKED ? "was kicked" : "left");
@@ -283,7 +284,7 @@ void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_
     }
     server_release_player_id(s, player_id);
     s->player_count--;
-    s->stats.leaves[why]++;
+    s->stats.leaves[s->shutting_down ? 0 : why]++;
 }
 
 static void remove_player(server *s, session *se, proto_leave_reason why)

@@ -63,7 +63,7 @@ typedef struct server_stats {
     uint64_t connects;
     uint64_t joins;
     uint64_t rejects[PROTO_REASON_MAX + 1];
-    uint64_t leaves[PROTO_LEAVE_MAX + 1];
+    uint64_t leaves[PROTO_LEAVE_MAX + 1]; /* by proto_leave_reason; [0]: the shutdown */
     uint64_t chats_accepted;
     uint64_t chats_refused[PROTO_REFUSE_MAX + 1];
     uint64_t chat_relays; /* one per recipient */

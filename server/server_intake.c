@@ -27,6 +27,8 @@ const char *server_text_problem(text_verdict v, size_t max_bytes, char *buf, siz
         return "is not valid UTF-8";
     case TEXT_CONTROL:
         return "contains control or formatting characters";
+    case TEXT_SPACING:
+        return "must not start or end with white space or have two spaces in a row";
     }
     return "is invalid";
 }
@@ -128,7 +130,7 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
         return;
     lobby *l = server_session_lobby(s, se);
     uint32_t seq = lobby_next_chat_seq(l);
-    lobby_remember_chat(l, seq, se->player_id, text);
+    lobby_remember_chat(l, seq, se->player_id, str_of(se->name, se->name_len), text);
     proto_msg ack = {.type = PROTO_CHAT_ACK};
     ack.u.chat_ack.msg_id = m->u.chat.msg_id;
     ack.u.chat_ack.seq = seq;
@@ -142,11 +144,10 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     s->stats.chats_accepted++;
     log_info("server", "chat lobby=%s id=%u seq=%u: %.*s", l->name, se->player_id, (unsigned)seq,
              (int)text.len, text.bytes);
-    const lobby_player *p = lobby_player_find(l, se->player_id);
     server_chat_note note = {.lobby_index = se->lobby_index,
                              .lobby = {l->name, l->name_len},
                              .seq = seq,
-                             .sender = p ? str_of(p->name, p->name_len) : str_of("?", 1),
+                             .sender = str_of(se->name, se->name_len),
                              .text = text};
     server_note_chat(s, &note);
 }

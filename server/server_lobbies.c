@@ -34,6 +34,13 @@ static void meta_of(const lobby *l, proto_meta_list *out)
     }
 }
 
+/* PROTO_LOBBYF_* as LOBBY_STATE and LOBBY_LIST carry them. */
+static uint8_t lobby_flags(const lobby *l)
+{
+    return (uint8_t)((l->password_len > 0 ? PROTO_LOBBYF_PASSWORD : 0) |
+                     (l->server_owned ? PROTO_LOBBYF_SERVER_OWNED : 0));
+}
+
 /* ---- LOBBY_STATE ---------------------------------------------------------- */
 
 static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
@@ -43,7 +50,7 @@ static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
     m->u.lobby_state.owner_id = l->owner_id;
     m->u.lobby_state.state = l->state;
     m->u.lobby_state.capacity = l->capacity;
-    m->u.lobby_state.flags = l->password_len > 0 ? PROTO_LOBBYF_PASSWORD : 0;
+    m->u.lobby_state.flags = lobby_flags(l);
     m->u.lobby_state.max_rtt_ms = l->max_rtt_ms;
     m->u.lobby_state.countdown_ms = server_countdown_left_ms(s, l);
     meta_of(l, &m->u.lobby_state.meta);
@@ -258,7 +265,7 @@ static void create_lobby(server *s, uint32_t handle, const proto_msg *m)
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
         return;
-    int alike = lobby_find_alike(&s->lobbies, name);
+    int alike = lobby_find(&s->lobbies, name);
     if (alike >= 0) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_EXISTS,
                             "a lobby called '%s' exists", s->lobbies.lobbies[alike].name);
@@ -325,7 +332,7 @@ static void fill_entry(const server *s, const lobby *l, proto_lobby_entry *e)
     e->name = lobby_name_of(l);
     e->players = l->count;
     e->capacity = l->capacity;
-    e->flags = l->password_len > 0 ? PROTO_LOBBYF_PASSWORD : 0;
+    e->flags = lobby_flags(l);
     e->state = l->state;
     const lobby_player *owner = lobby_player_find((lobby *)l, l->owner_id);
     e->owner.bytes = owner ? owner->name : "";

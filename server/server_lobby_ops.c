@@ -74,15 +74,6 @@ static void start_game(server *s, uint32_t handle)
 {
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
-    /* Joins are refused while a lobby counts down or plays, and `main` is
-     * where every plain HELLO lands: it must stay open. */
-    if (se->lobby_index == 0) {
-        server_lobby_refuse(s, handle, PROTO_START_GAME, PROTO_LOBBY_DEFAULT_LOBBY,
-                            "lobby '%s' is where players arrive and never starts a game; "
-                            "create a lobby (/create NAME) to play",
-                            l->name);
-        return;
-    }
     const lobby_player *not_ready;
     int err = lobby_start_countdown(l, se->player_id, s->tick + countdown_ticks(s), &not_ready);
     char text[PROTO_MAX_STR8_BYTES + 1];
@@ -180,8 +171,25 @@ static void give_ownership(server *s, uint32_t handle, const proto_msg *m)
     server_send_lobby_state(s, l);
 }
 
+/* Nobody owns a lobby the server opened (`main`): had it an owner, that
+ * player could lock it with a password, kick others out of the server's
+ * front door or start a game in it, which refuses every later join. */
+static bool refused_in_server_lobby(server *s, uint32_t handle, proto_type request)
+{
+    const lobby *l = member_lobby(s, handle);
+    if (!l->server_owned || request == PROTO_SET_READY)
+        return false;
+    server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_OWNED,
+                        "lobby '%s' belongs to the server: nobody may kick, configure, hand it "
+                        "over or start a game there; create a lobby (/create NAME) to run one",
+                        l->name);
+    return true;
+}
+
 void server_member_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    if (refused_in_server_lobby(s, handle, m->type))
+        return;
     switch (m->type) {
     case PROTO_SET_READY:
         set_ready(s, handle, m);

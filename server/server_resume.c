@@ -26,7 +26,8 @@ static bool resume_allowed(server *s, const session *se, uint64_t now_us)
 }
 
 /* Sends the lines the player missed: everything after last_seen still kept,
- * except its own (those it had acknowledgements for, or will see as lost). */
+ * except its own (those it had acknowledgements for, or will see as lost).
+ * CHAT_HISTORY names each sender, who may have left the lobby since. */
 void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me, uint32_t last_seen)
 {
     uint32_t from = last_seen + 1;
@@ -34,22 +35,16 @@ void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
         from = l->chat_seq - LOBBY_HISTORY + 1;
     for (uint32_t seq = from; seq != l->chat_seq + 1 && seq != 0; seq++) {
         const lobby_chat_line *line = lobby_chat_at(l, seq);
-        if (line == NULL || line->from_id == me)
+        if (line == NULL || (me != 0 && line->from_id == me))
             continue;
-        proto_str text = {line->text, line->len};
-        proto_msg relay = {.type = PROTO_CHAT_RELAY};
-        if (line->from_id == 0) { /* a text client's line: it has no player id */
-            relay.type = PROTO_TEXT_CHAT_RELAY;
-            relay.u.text_chat_relay.seq = line->seq;
-            relay.u.text_chat_relay.name.bytes = line->from_name;
-            relay.u.text_chat_relay.name.len = line->from_name_len;
-            relay.u.text_chat_relay.text = text;
-        } else {
-            relay.u.chat_relay.from_id = line->from_id;
-            relay.u.chat_relay.seq = line->seq;
-            relay.u.chat_relay.text = text;
-        }
-        server_send_one(s, handle, &relay, PROTO_CHANNEL_RELIABLE, true);
+        proto_msg m = {.type = PROTO_CHAT_HISTORY};
+        m.u.chat_history.seq = line->seq;
+        m.u.chat_history.from_id = line->from_id;
+        m.u.chat_history.name.bytes = line->from_name;
+        m.u.chat_history.name.len = line->from_name_len;
+        m.u.chat_history.text.bytes = line->text;
+        m.u.chat_history.text.len = line->len;
+        server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
     }
 }
 

@@ -77,6 +77,7 @@ static int verdict_result(text_verdict v)
     case TEXT_INVALID_UTF8:
         return SERVER_TEXT_INVALID_UTF8;
     case TEXT_CONTROL:
+    case TEXT_SPACING: /* names only: chat is never checked for it */
         break;
     }
     return SERVER_TEXT_CONTROL;
@@ -108,7 +109,7 @@ int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_
     }
     lobby *l = &s->lobbies.lobbies[tc->lobby_index];
     *seq = lobby_next_chat_seq(l);
-    lobby_remember_text_chat(l, *seq, sender, text);
+    lobby_remember_chat(l, *seq, 0, sender, text);
     proto_msg relay = {.type = PROTO_TEXT_CHAT_RELAY};
     relay.u.text_chat_relay.seq = *seq;
     relay.u.text_chat_relay.name = sender;

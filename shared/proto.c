@@ -154,6 +154,9 @@ static bool lengths_fit(const proto_msg *m)
     case PROTO_TEXT_CHAT_RELAY:
         return m->u.text_chat_relay.name.len <= PROTO_MAX_STR8_BYTES &&
                m->u.text_chat_relay.text.len <= PROTO_MAX_TEXT_RELAY_BYTES;
+    case PROTO_CHAT_HISTORY:
+        return m->u.chat_history.name.len <= PROTO_MAX_STR8_BYTES &&
+               m->u.chat_history.text.len <= PROTO_MAX_TEXT_RELAY_BYTES;
     default:
         return proto_lobby_lengths_fit(m);
     }
@@ -224,6 +227,12 @@ static void write_body(wire_writer *w, const proto_msg *m)
         wire_write_u32(w, m->u.text_chat_relay.seq);
         write_str8(w, m->u.text_chat_relay.name);
         write_str16(w, m->u.text_chat_relay.text);
+        break;
+    case PROTO_CHAT_HISTORY:
+        wire_write_u32(w, m->u.chat_history.seq);
+        wire_write_u16(w, m->u.chat_history.from_id);
+        write_str8(w, m->u.chat_history.name);
+        write_str16(w, m->u.chat_history.text);
         break;
     case PROTO_POSITION_SNAPSHOT:
         wire_write_u8(w, m->u.snapshot.count);
@@ -341,6 +350,16 @@ static bool read_body(wire_reader *r, proto_msg *m)
         if (text_len > PROTO_MAX_TEXT_RELAY_BYTES)
             return false; /* read no further, like a WELCOME count above 64 */
         m->u.text_chat_relay.text = read_str(r, text_len);
+        break;
+    }
+    case PROTO_CHAT_HISTORY: {
+        m->u.chat_history.seq = wire_read_u32(r);
+        m->u.chat_history.from_id = wire_read_u16(r);
+        m->u.chat_history.name = read_str8(r);
+        uint16_t text_len = wire_read_u16(r);
+        if (text_len > PROTO_MAX_TEXT_RELAY_BYTES)
+            return false;
+        m->u.chat_history.text = read_str(r, text_len);
         break;
     }
     case PROTO_POSITION_SNAPSHOT:

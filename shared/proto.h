@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 enum {
-    PROTO_VERSION = 3, /* 2: positions travel in snapshots; 3: real lobbies */
+    PROTO_VERSION = 4, /* 2: snapshots; 3: real lobbies; 4: CHAT_HISTORY, server-owned lobbies */
     /* ENet's connect data carries (PROTO_CONNECT_MAGIC << 16) | version. */
     PROTO_CONNECT_MAGIC = 0x4C42,
     PROTO_DEFAULT_PORT = 7777,
@@ -43,6 +43,8 @@ enum {
      * most its str8 sender name can add, so that message too fits in
      * PROTO_MAX_MESSAGE_BYTES: 1 + 4 + 1 + 255 + 2 + 65279 = 65542. */
     PROTO_MAX_TEXT_RELAY_BYTES = PROTO_MAX_STR16_BYTES - 1 - PROTO_MAX_STR8_BYTES,
+    /* CHAT_HISTORY's text has the same limit: 1 + 4 + 2 + 1 + 255 + 2 + 65279
+     * = 65544, exactly PROTO_MAX_MESSAGE_BYTES. */
 
     /* Real lobbies (version 3). A password is 0..32 bytes (0: none). A
      * lobby carries up to 8 metadata pairs; a key is 1..16 bytes of
@@ -101,6 +103,7 @@ typedef enum proto_type {
     PROTO_COUNTDOWN_CANCELLED = 0x92,
     PROTO_GAME_STARTING = 0x93, /* to every member in the same server tick */
     PROTO_DIRECT_CHAT_RELAY = 0x94,
+    PROTO_CHAT_HISTORY = 0x95, /* a kept line for a joiner or a returning player, with its name */
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -166,8 +169,9 @@ typedef enum proto_lobby_refusal {
     PROTO_LOBBY_BELOW_COUNT = 16, /* capacity below the current member count */
     PROTO_LOBBY_SERVER_FULL = 17, /* max players reached */
     PROTO_LOBBY_RATE_LIMITED = 18,
-    PROTO_LOBBY_DEFAULT_LOBBY =
-        19, /* start: `main` never starts a game (it would lock out joins) */
+    /* kick, configure, give ownership, start: the lobby (`main`) has no owner,
+     * so that no player can lock or close the lobby every plain HELLO lands in */
+    PROTO_LOBBY_SERVER_OWNED = 19,
     PROTO_LOBBY_REFUSAL_MAX = 19,
 } proto_lobby_refusal;
 
@@ -196,7 +200,8 @@ enum {
 /* Lobby flags in LOBBY_LIST entries and LOBBY_STATE. */
 enum {
     PROTO_LOBBYF_PASSWORD = 1u << 0,
-    PROTO_LOBBYF_ALL = 0x01,
+    PROTO_LOBBYF_SERVER_OWNED = 1u << 1, /* the server runs it (`main`): no owner, ever */
+    PROTO_LOBBYF_ALL = 0x03,
 };
 /* CONFIGURE_LOBBY: which fields to apply (1..15). */
 enum {
@@ -443,6 +448,12 @@ typedef struct proto_msg {
             proto_str name; /* the text client's display name */
             proto_str text; /* at most PROTO_MAX_TEXT_RELAY_BYTES */
         } text_chat_relay;
+        struct {
+            uint32_t seq;     /* the lobby's chat sequence number of the line */
+            uint16_t from_id; /* the sending player's id then; 0: a text client */
+            proto_str name;   /* the sender's name then (it may have left since) */
+            proto_str text;   /* at most PROTO_MAX_TEXT_RELAY_BYTES */
+        } chat_history;
         struct {
             uint8_t count; /* 1..PROTO_MAX_SNAPSHOT_ENTRIES */
             proto_snapshot_entry entries[PROTO_MAX_SNAPSHOT_ENTRIES];

@@ -144,8 +144,8 @@ const char *proto_lobby_refusal_text(uint32_t reason)
         return "server is full";
     case PROTO_LOBBY_RATE_LIMITED:
         return "lobby requests too fast";
-    case PROTO_LOBBY_DEFAULT_LOBBY:
-        return "the default lobby never starts a game";
+    case PROTO_LOBBY_SERVER_OWNED:
+        return "the server owns this lobby: no kicks, settings, owner or game";
     }
     return "refused";
 }
@@ -258,6 +258,8 @@ const char *proto_type_name(uint32_t type)
         return "game_starting";
     case PROTO_DIRECT_CHAT_RELAY:
         return "direct_chat_relay";
+    case PROTO_CHAT_HISTORY:
+        return "chat_history";
     }
     return "?";
 }

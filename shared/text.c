@@ -46,10 +46,20 @@ bool text_utf8_valid(const char *s, size_t len)
     return true;
 }
 
+/* The line and paragraph separators break a line like \n, so a chat line
+ * could fake a second speaker with them. */
 static bool is_control(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
-           cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+           cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x2028 || cp == 0x2029;
+}
+
+/* Unicode's White_Space characters that are not controls (above). */
+static bool is_space(uint32_t cp)
+{
+    return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 static bool is_invisible(uint32_t cp)
@@ -94,10 +104,30 @@ text_verdict text_check(const char *s, size_t len, size_t max_bytes)
     return TEXT_OK;
 }
 
+bool text_has_bad_spacing(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    bool previous_space = true; /* so a leading space counts as a run */
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_decode_one(p + i, len - i, &cp);
+        if (n == 0)
+            return true;
+        bool space = is_space(cp);
+        if (space && previous_space)
+            return true;
+        previous_space = space;
+        i += n;
+    }
+    return previous_space; /* a trailing space (or nothing at all) */
+}
+
 text_verdict text_check_name(const char *s, size_t len, size_t max_bytes)
 {
     text_verdict v = text_check(s, len, max_bytes);
     if (v == TEXT_OK && text_has_invisible(s, len))
         return TEXT_CONTROL;
+    if (v == TEXT_OK && text_has_bad_spacing(s, len))
+        return TEXT_SPACING;
     return v;
 }

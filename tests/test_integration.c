@@ -544,6 +544,9 @@ static void test_shutdown_tells_clients_and_exits_fast(void **state)
     uint64_t start_us = clock_now_us();
     kill(sp.pid, SIGTERM);
     assert_true(pump_until(t, 2, both_disconnected, NULL, 3000));
+    /* The log says what the players were told, not that they were kicked. */
+    assert_true(server_proc_log_contains(&sp, "player=a id=1 reason=shutdown"));
+    assert_false(server_proc_log_contains(&sp, "reason=kicked"));
     int exit_code;
     server_proc_stop(&sp, &exit_code, NULL);
     assert_int_equal(exit_code, 0);

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 enum {
-    MAX_PLAYERS = 6,
+    MAX_PLAYERS = 7,
     LOG_CAP = 512,  /* events one player keeps for a test */
     WAIT_MS = 4000, /* longest wait for one expected event */
     KICK_COOLDOWN_MS = 800,
@@ -357,12 +357,16 @@ static void test_join_refusals_and_the_right_password(void **state)
     expect(carol, CLIENT_EV_GAME_STARTING);
     join_refused(dave, "solo", NULL, PROTO_LOBBY_STARTED);
 
-    /* HELLO with a lobby and its password joins it; a wrong one is rejected. */
+    /* HELLO with a lobby and its password joins it; a wrong one is rejected,
+     * but a full lobby answers "full" whatever the password. */
     tplayer *erin = connect_player(4, "erin", "vault", "bad", false);
     ev = expect(erin, CLIENT_EV_REJECTED);
-    assert_int_equal(ev->reason, PROTO_REASON_WRONG_PASSWORD);
+    assert_int_equal(ev->reason, PROTO_REASON_LOBBY_FULL);
     assert_int_equal(client_leave_lobby(bob->c), CLIENT_OK);
     expect(bob, CLIENT_EV_LOBBY_EXITED);
+    tplayer *gina = connect_player(6, "gina", "VAULT", "bad", false);
+    ev = expect(gina, CLIENT_EV_REJECTED);
+    assert_int_equal(ev->reason, PROTO_REASON_WRONG_PASSWORD);
     tplayer *fred = connect_player(5, "fred", "vault", "sesame", false);
     expect(fred, CLIENT_EV_JOINED);
     assert_string_equal(client_get_view(fred->c)->lobby, "vault");

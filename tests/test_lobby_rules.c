@@ -586,12 +586,17 @@ static void lobby_names_alike_by_key(void **state)
 {
     lobby_set *set = *state;
     join(set, "Red Room", "a", 1);
-    assert_int_equal(lobby_find_alike(set, str("red room")), 1);
-    assert_int_equal(lobby_find_alike(set, str("\xEF\xBC\xB2"
-                                               "ed Room")),
+    assert_int_equal(lobby_find(set, str("red room")), 1);
+    assert_int_equal(lobby_find(set, str("RED ROOM")), 1);
+    assert_int_equal(lobby_find(set, str("\xEF\xBC\xB2"
+                                         "ed Room")),
                      1); /* fullwidth R */
-    assert_int_equal(lobby_find_alike(set, str("Red Rooms")), -1);
-    assert_int_equal(lobby_find(set, str("red room")), -1); /* joining is by exact name */
+    assert_int_equal(lobby_find(set, str("Red Rooms")), -1);
+    assert_int_equal(lobby_find(set, str("MAIN")), 0);
+    /* Nothing opens a second lobby with the same key. */
+    assert_int_equal(lobby_open(set, str("RED ROOM")), LOBBY_ERR_EXISTS);
+    assert_int_equal(lobby_join(set, str("red room"), str("b"), 2, 2), 1);
+    assert_int_equal(lobby_watch(set, str("rEd rOoM")), 1);
 }
 
 /* ---- idle lobbies ----------------------------------------------------------- */

@@ -311,13 +311,15 @@ static void lobbies_render_as_json(void **state)
     assert_string_equal(
         f->out.data,
         "{\"lobbies\":["
-        "{\"name\":\"main\",\"players\":2,\"capacity\":8,\"owner\":\"alice\",\"owner_id\":1,"
-        "\"state\":\"open\",\"has_password\":false,\"max_rtt_ms\":0,\"metadata\":{},"
+        "{\"name\":\"main\",\"players\":2,\"capacity\":8,\"owner\":null,\"owner_id\":0,"
+        "\"server_owned\":true,\"state\":\"open\",\"has_password\":false,\"max_rtt_ms\":0,"
+        "\"metadata\":{},"
         "\"members\":["
         "{\"id\":1,\"name\":\"alice\",\"rtt_ms\":10,\"reconnecting\":false},"
         "{\"id\":2,\"name\":\"q\\\"uo\\\\te\",\"rtt_ms\":20,\"reconnecting\":false}]},"
         "{\"name\":\"fri\",\"players\":2,\"capacity\":6,\"owner\":\"z\xc3\xb6\xc3\xab\","
-        "\"owner_id\":3,\"state\":\"starting\",\"has_password\":true,\"max_rtt_ms\":120,"
+        "\"owner_id\":3,\"server_owned\":false,\"state\":\"starting\",\"has_password\":true,\"max_"
+        "rtt_ms\":120,"
         "\"metadata\":{\"mode\":\"c\\\"tf\"},\"members\":["
         "{\"id\":3,\"name\":\"z\xc3\xb6\xc3\xab\",\"rtt_ms\":null,\"reconnecting\":false},"
         "{\"id\":4,\"name\":\"held\",\"rtt_ms\":null,\"reconnecting\":true}]}"
@@ -337,10 +339,11 @@ static void empty_default_lobby_is_listed(void **state)
     assert_int_equal(lobby_set_init(&f->set, 2, 16), LOBBY_OK);
     f->set_ready = true;
     metrics_render_lobbies(&f->set, NULL, NULL, &f->out);
-    assert_string_equal(f->out.data, "{\"lobbies\":[{\"name\":\"main\",\"players\":0,"
-                                     "\"capacity\":16,\"owner\":null,\"owner_id\":0,"
-                                     "\"state\":\"open\",\"has_password\":false,"
-                                     "\"max_rtt_ms\":0,\"metadata\":{},\"members\":[]}]}\n");
+    assert_string_equal(f->out.data,
+                        "{\"lobbies\":[{\"name\":\"main\",\"players\":0,"
+                        "\"capacity\":16,\"owner\":null,\"owner_id\":0,"
+                        "\"server_owned\":true,\"state\":\"open\",\"has_password\":false,"
+                        "\"max_rtt_ms\":0,\"metadata\":{},\"members\":[]}]}\n");
 }
 
 /* ---- --http --------------------------------------------------------------- */

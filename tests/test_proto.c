@@ -171,6 +171,22 @@ static const sample samples[] = {
             0x0C, 0x01, 0x00, 0x00,   /* seq */
             0x03, 0x61, 0x6E, 0x6E,   /* name "ann" */
             0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
+    {"chat_history",
+     {.type = PROTO_CHAT_HISTORY,
+      .u.chat_history = {.seq = 0x0000010C, .from_id = 3, .name = STR("bob"), .text = STR("hi")}},
+     GOLDEN(0x95,
+            0x0C, 0x01, 0x00, 0x00,   /* seq */
+            0x03, 0x00,               /* from_id */
+            0x03, 0x62, 0x6F, 0x62,   /* name "bob" */
+            0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
+    {"chat_history_text_client",
+     {.type = PROTO_CHAT_HISTORY,
+      .u.chat_history = {.seq = 1, .from_id = 0, .name = STR("ann"), .text = STR("yo")}},
+     GOLDEN(0x95,
+            0x01, 0x00, 0x00, 0x00,   /* seq */
+            0x00, 0x00,               /* from_id 0: a text client */
+            0x03, 0x61, 0x6E, 0x6E,   /* name "ann" */
+            0x02, 0x00, 0x79, 0x6F)}, /* text "yo" */
     {"position_snapshot",
      {.type = PROTO_POSITION_SNAPSHOT,
       .u.snapshot = {.count = 2,
@@ -308,7 +324,8 @@ static const sample samples[] = {
                                     .owner = STR("al"), .median_rtt_ms = 40, .max_rtt_ms = 150,
                                     .meta = {.count = 1, .pairs = {{STR("mode"), STR("ctf")}}}},
                                    {.name = STR("main"), .players = 0, .capacity = 16,
-                                    .flags = 0, .state = PROTO_LOBBY_OPEN, .owner = STR(""),
+                                    .flags = PROTO_LOBBYF_SERVER_OWNED,
+                                    .state = PROTO_LOBBY_OPEN, .owner = STR(""),
                                     .median_rtt_ms = PROTO_RTT_UNKNOWN, .max_rtt_ms = 0}}}},
      GOLDEN(0x8F,
             0x04, 0x03, 0x02, 0x01,         /* request_id */
@@ -328,9 +345,9 @@ static const sample samples[] = {
             0x04, 0x6D, 0x61, 0x69, 0x6E,   /* [1] name "main" */
             0x00,                           /* [1] players */
             0x10,                           /* [1] capacity 16 */
-            0x00,                           /* [1] flags */
+            0x02,                           /* [1] flags SERVER_OWNED */
             0x01,                           /* [1] state OPEN */
-            0x00,                           /* [1] owner "" (empty lobby) */
+            0x00,                           /* [1] owner "" (nobody owns it) */
             0xFF, 0xFF,                     /* [1] median_rtt_ms unknown */
             0x00, 0x00,                     /* [1] max_rtt_ms: no limit */
             0x00)},                         /* [1] meta count */
@@ -675,6 +692,12 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
         assert_str_same(want->u.text_chat_relay.name, got->u.text_chat_relay.name);
         assert_str_same(want->u.text_chat_relay.text, got->u.text_chat_relay.text);
         break;
+    case PROTO_CHAT_HISTORY:
+        assert_int_equal(want->u.chat_history.seq, got->u.chat_history.seq);
+        assert_int_equal(want->u.chat_history.from_id, got->u.chat_history.from_id);
+        assert_str_same(want->u.chat_history.name, got->u.chat_history.name);
+        assert_str_same(want->u.chat_history.text, got->u.chat_history.text);
+        break;
     case PROTO_POSITION_SNAPSHOT:
         assert_int_equal(want->u.snapshot.count, got->u.snapshot.count);
         for (unsigned i = 0; i < want->u.snapshot.count; i++) {
@@ -908,6 +931,28 @@ static void text_chat_relay_of_max_text_fits_max_message(void **state)
     assert_int_equal(proto_encode(&msg, enc_a, PROTO_MAX_MESSAGE_BYTES),
                      1 + 4 + 1 + PROTO_MAX_STR8_BYTES + 2 + PROTO_MAX_TEXT_RELAY_BYTES);
     assert_round_trips(&msg);
+}
+
+/* A history line of the longest text with a 255-byte name is the largest
+ * message there is. */
+static void chat_history_of_max_text_fits_max_message(void **state)
+{
+    (void)state;
+    memset(long_text, 't', PROTO_MAX_STR16_BYTES);
+    proto_msg msg = {.type = PROTO_CHAT_HISTORY,
+                     .u.chat_history = {.seq = 1,
+                                        .from_id = 2,
+                                        .name = {long_text, PROTO_MAX_STR8_BYTES},
+                                        .text = {long_text, PROTO_MAX_TEXT_RELAY_BYTES}}};
+    assert_int_equal(proto_encode(&msg, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_MAX_MESSAGE_BYTES);
+    assert_round_trips(&msg);
+    msg.u.chat_history.text.len++;
+    assert_int_equal(proto_encode(&msg, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+    const uint8_t lo = (PROTO_MAX_TEXT_RELAY_BYTES + 1) & 0xFF;
+    const uint8_t hi = (PROTO_MAX_TEXT_RELAY_BYTES + 1) >> 8;
+    const uint8_t head[] = {0x95, 1, 0, 0, 0, /* seq */ 2, 0, /* from */ 0x01, 'a', lo, hi};
+    proto_msg got;
+    assert_int_equal(decode(head, sizeof head, &got), PROTO_ERR_BAD_VALUE); /* read no further */
 }
 
 /* One byte more is refused by the encoder and rejected by the decoder. */
@@ -1203,7 +1248,7 @@ static void protocol_message_type_count_is_pinned(void **state)
     unsigned known = 0;
     for (unsigned type = 0; type < 256; type++)
         known += proto_type_name(type)[0] != '?';
-    assert_int_equal(known, 34); /* a new type needs a sample, docs and this number */
+    assert_int_equal(known, 35); /* a new type needs a sample, docs and this number */
 }
 
 static void unknown_type_refused_by_encoder(void **state)
@@ -1704,6 +1749,7 @@ int main(void)
         cmocka_unit_test(chat_relay_of_65536_bytes_refused_by_encoder),
         cmocka_unit_test(text_chat_relay_of_max_text_fits_max_message),
         cmocka_unit_test(text_chat_relay_over_max_text_refused),
+        cmocka_unit_test(chat_history_of_max_text_fits_max_message),
         cmocka_unit_test(welcome_with_max_players_round_trips),
         cmocka_unit_test(welcome_with_65_players_refused_by_encoder),
         cmocka_unit_test(encoder_refuses_values_decoder_rejects),

@@ -549,12 +549,35 @@ static void join_success_order_and_history(void **state)
     send_join_lobby(h, 1, "red", "");
     capture(h);
     long welcome = index_of(h, 1, PROTO_WELCOME), st = index_of(h, 1, PROTO_LOBBY_STATE);
-    long joined = index_of(h, 0, PROTO_PLAYER_JOINED), first = index_of(h, 1, PROTO_CHAT_RELAY);
+    long joined = index_of(h, 0, PROTO_PLAYER_JOINED), first = index_of(h, 1, PROTO_CHAT_HISTORY);
     assert_true(welcome >= 0 && welcome < st && st < joined && joined < first);
     assert_int_equal(h->got[st].dest_count, 2); /* LOBBY_STATE to every member */
-    assert_int_equal(count_type_for(h, 1, PROTO_CHAT_RELAY), PROTO_JOIN_HISTORY_LINES);
-    assert_int_equal(h->got[first].msg.u.chat_relay.seq, 11);
+    assert_int_equal(count_type_for(h, 1, PROTO_CHAT_HISTORY), PROTO_JOIN_HISTORY_LINES);
+    assert_int_equal(count_type_for(h, 1, PROTO_CHAT_RELAY), 0);
+    assert_int_equal(h->got[first].msg.u.chat_history.seq, 11);
     assert_null(find_for(h, 1, PROTO_PLAYER_JOINED));
+    end_pass(h);
+}
+
+/* A joiner sees who wrote each kept line, also of a sender who has left. */
+static void history_names_senders_who_left(void **state)
+{
+    harness *h = *state;
+    browse(h, 0, "alice");
+    browse(h, 1, "bob");
+    uint16_t alice = create(h, 0, "red", 0, "");
+    join_lobby(h, 1, "red", "");
+    send_chat(h, 0, 1, "I was here");
+    end_pass(h);
+    send_simple(h, 0, PROTO_LEAVE_LOBBY);
+    end_pass(h);
+    browse(h, 2, "carol");
+    send_join_lobby(h, 2, "red", "");
+    capture(h);
+    const delivery *d = must_find_for(h, 2, PROTO_CHAT_HISTORY);
+    assert_int_equal(d->msg.u.chat_history.from_id, alice);
+    assert_true(proto_str_eq(d->msg.u.chat_history.name, proto_str_from_cstr("alice")));
+    assert_true(proto_str_eq(d->msg.u.chat_history.text, proto_str_from_cstr("I was here")));
     end_pass(h);
 }
 
@@ -574,10 +597,18 @@ static void join_refusals(void **state)
     browse(h, 4, "erin");
     receive(h, 4, &m);
     end_pass(h);
+    /* Full: the same answer whatever the password, so a full lobby cannot
+     * be used to test guesses. */
     send_join_lobby(h, 3, "tiny", "wrong");
-    assert_refused(h, 3, PROTO_JOIN_LOBBY, PROTO_LOBBY_WRONG_PASSWORD);
+    assert_refused(h, 3, PROTO_JOIN_LOBBY, PROTO_LOBBY_FULL);
     send_join_lobby(h, 3, "tiny", "pw");
     assert_refused(h, 3, PROTO_JOIN_LOBBY, PROTO_LOBBY_FULL);
+    proto_msg safe = create_msg("safe", 0, "pw", 0);
+    browse(h, 6, "fay");
+    receive(h, 6, &safe);
+    end_pass(h);
+    send_join_lobby(h, 3, "SAFE", "wrong"); /* any spelling finds it */
+    assert_refused(h, 3, PROTO_JOIN_LOBBY, PROTO_LOBBY_WRONG_PASSWORD);
     /* Refused while in red: dave is still there. */
     assert_int_equal(lobby_named(h, "red")->count, 4);
     send_join_lobby(h, 3, "red", "");
@@ -748,18 +779,47 @@ static void start_refused_until_everyone_is_ready(void **state)
     assert_non_null(strstr(h->text, "bob, carol"));
 }
 
-/* Every plain HELLO lands in `main`: a game there would lock everyone out. */
-static void main_never_starts_a_game(void **state)
+/* Every plain HELLO lands in `main`: an owner there could lock it with a
+ * password, kick players out of the server's front door or start a game
+ * that refuses every later join. Nobody owns it. */
+static void main_belongs_to_the_server(void **state)
 {
     harness *h = *state;
     send_hello(h, 0, "alice", "", "", PROTO_HELLO_JOIN);
+    capture(h);
+    const delivery *st = must_find_for(h, 0, PROTO_LOBBY_STATE);
+    assert_int_equal(st->msg.u.lobby_state.owner_id, 0);
+    assert_int_equal(st->msg.u.lobby_state.flags, PROTO_LOBBYF_SERVER_OWNED);
+    end_pass(h);
+    send_hello(h, 1, "bob", "MAIN", "", PROTO_HELLO_JOIN); /* any spelling: the same lobby */
+    capture(h);
+    uint16_t bob = must_find_for(h, 1, PROTO_WELCOME)->msg.u.welcome.your_id;
     end_pass(h);
     send_ready(h, 0, true);
     end_pass(h);
     send_simple(h, 0, PROTO_START_GAME);
-    assert_refused(h, 0, PROTO_START_GAME, PROTO_LOBBY_DEFAULT_LOBBY);
+    assert_refused(h, 0, PROTO_START_GAME, PROTO_LOBBY_SERVER_OWNED);
     assert_non_null(strstr(h->text, "create a lobby"));
-    assert_int_equal(lobby_named(h, "main")->state, PROTO_LOBBY_OPEN);
+    send_kick(h, 0, bob);
+    assert_refused(h, 0, PROTO_KICK, PROTO_LOBBY_SERVER_OWNED);
+    send_give(h, 0, bob);
+    assert_refused(h, 0, PROTO_GIVE_OWNERSHIP, PROTO_LOBBY_SERVER_OWNED);
+    proto_msg configure = {.type = PROTO_CONFIGURE_LOBBY};
+    configure.u.configure_lobby.changes = PROTO_CONFIGURE_PASSWORD;
+    configure.u.configure_lobby.password = proto_str_from_cstr("x");
+    receive(h, 0, &configure);
+    assert_refused(h, 0, PROTO_CONFIGURE_LOBBY, PROTO_LOBBY_SERVER_OWNED);
+    const lobby *main_lobby = lobby_named(h, "main");
+    assert_int_equal(main_lobby->state, PROTO_LOBBY_OPEN);
+    assert_int_equal(main_lobby->password_len, 0);
+    assert_int_equal(main_lobby->owner_id, 0);
+    assert_int_equal(main_lobby->count, 2);
+    send_list(h, 1, 9, "main", 0);
+    capture(h);
+    const delivery *d = must_find_for(h, 1, PROTO_LOBBY_LIST);
+    assert_int_equal(d->msg.u.lobby_list.entries[0].flags, PROTO_LOBBYF_SERVER_OWNED);
+    assert_int_equal(d->msg.u.lobby_list.entries[0].owner.len, 0);
+    end_pass(h);
 }
 
 static void countdown_then_game_starting_to_all_in_one_pass(void **state)
@@ -948,6 +1008,7 @@ int main(void)
         HARNESS_TEST(create_makes_the_creator_owner_with_its_settings),
         HARNESS_TEST(create_refusals),
         HARNESS_TEST(join_success_order_and_history),
+        HARNESS_TEST(history_names_senders_who_left),
         HARNESS_TEST(join_refusals),
         HARNESS_TEST(join_refused_over_max_rtt_unmeasured_allowed),
         HARNESS_TEST(join_from_a_lobby_moves_with_a_new_id),
@@ -957,7 +1018,7 @@ int main(void)
         HARNESS_TEST(configure_below_count_changes_nothing),
         HARNESS_TEST(kick_puts_out_with_a_cooldown),
         HARNESS_TEST(start_refused_until_everyone_is_ready),
-        HARNESS_TEST(main_never_starts_a_game),
+        HARNESS_TEST(main_belongs_to_the_server),
         HARNESS_TEST(countdown_then_game_starting_to_all_in_one_pass),
         HARNESS_TEST(countdown_cancelled_by_unready),
         HARNESS_TEST(countdown_cancelled_by_leave_and_by_timeout),

@@ -196,9 +196,11 @@ static void token_gets_the_seat_and_missed_chat_back(void **state)
     assert_true(find_for(f, 1, PROTO_PLAYER_STATUS, &back));
     assert_int_equal(back.u.player_status.status, PROTO_STATUS_BACK);
     proto_msg relay;
-    assert_true(find_for(f, 2, PROTO_CHAT_RELAY, &relay));
-    assert_int_equal(relay.u.chat_relay.seq, missed);
-    assert_int_equal(count_for(f, 2, PROTO_CHAT_RELAY), 1);
+    assert_true(find_for(f, 2, PROTO_CHAT_HISTORY, &relay));
+    assert_int_equal(relay.u.chat_history.seq, missed);
+    assert_true(proto_str_eq(relay.u.chat_history.name, proto_str_from_cstr("bob")));
+    assert_int_equal(count_for(f, 2, PROTO_CHAT_HISTORY), 1);
+    assert_int_equal(count_for(f, 2, PROTO_CHAT_RELAY), 0);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_JOINED), 0);
 }
 

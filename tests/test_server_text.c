@@ -294,11 +294,12 @@ static void replay_includes_text_lines(void **state)
     memcpy(hello.u.hello.token, welcome.u.welcome.token, PROTO_TOKEN_BYTES);
     send_msg(f, 1, &hello);
     proto_msg m;
-    assert_true(find_for(f, 1, PROTO_TEXT_CHAT_RELAY, &m));
-    assert_int_equal(m.u.text_chat_relay.seq, seq);
-    assert_int_equal(m.u.text_chat_relay.name.len, 3);
-    assert_memory_equal(m.u.text_chat_relay.name.bytes, "ann", 3);
-    assert_int_equal(m.u.text_chat_relay.text.len, strlen("while you were away"));
+    assert_true(find_for(f, 1, PROTO_CHAT_HISTORY, &m));
+    assert_int_equal(m.u.chat_history.seq, seq);
+    assert_int_equal(m.u.chat_history.from_id, 0); /* a text client */
+    assert_int_equal(m.u.chat_history.name.len, 3);
+    assert_memory_equal(m.u.chat_history.name.bytes, "ann", 3);
+    assert_int_equal(m.u.chat_history.text.len, strlen("while you were away"));
     server_text_leave(f->s, &tc);
 }
 

@@ -110,13 +110,14 @@ static uint32_t reference_code_point(const uint8_t *s, size_t n)
     return cp;
 }
 
-/* C0 controls, DEL, C1 controls, and the bidi controls that can make text
- * display other than it reads: ALM, LRM, RLM, LRE..RLO, LRI..PDI. */
+/* C0 controls, DEL, C1 controls, the bidi controls that can make text
+ * display other than it reads (ALM, LRM, RLM, LRE..RLO, LRI..PDI) and the
+ * line and paragraph separators. */
 static bool reference_is_control(uint32_t cp)
 {
     static const uint32_t ranges[][2] = {
         {0x00, 0x1F},     {0x7F, 0x9F},     {0x061C, 0x061C},
-        {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069},
+        {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069}, {0x2028, 0x2029},
     };
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
         if (cp >= ranges[i][0] && cp <= ranges[i][1])
@@ -129,6 +130,33 @@ static bool reference_is_control(uint32_t cp)
 static bool reference_is_invisible(uint32_t cp)
 {
     return cp == 0x00AD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF;
+}
+
+/* Unicode's White_Space property, less the controls. */
+static bool reference_is_space(uint32_t cp)
+{
+    static const uint32_t spaces[] = {0x0020, 0x00A0, 0x1680, 0x2000, 0x2001, 0x2002,
+                                      0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008,
+                                      0x2009, 0x200A, 0x202F, 0x205F, 0x3000};
+    for (size_t i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
+        if (cp == spaces[i])
+            return true;
+    return false;
+}
+
+/* For valid, non-empty UTF-8: white space first, last, or twice in a row. */
+static bool reference_bad_spacing(const uint8_t *s, size_t len)
+{
+    size_t first = reference_sequence_length(s, len);
+    bool last_space = false, any_pair = false, prev = false;
+    for (size_t i = 0; i < len;) {
+        size_t n = reference_sequence_length(s + i, len - i);
+        bool now = reference_is_space(reference_code_point(s + i, n));
+        any_pair = any_pair || (prev && now);
+        prev = last_space = now;
+        i += n;
+    }
+    return reference_is_space(reference_code_point(s, first)) || last_space || any_pair;
 }
 
 /* For valid UTF-8 only: whether any code point satisfies pred. */
@@ -183,6 +211,8 @@ static void fuzz_text(const uint8_t *data, size_t size)
         /* Names: the same, and no invisible characters either. */
         if (v == TEXT_OK && reference_any(data, size, reference_is_invisible))
             v = TEXT_CONTROL;
+        if (v == TEXT_OK && reference_bad_spacing(data, size))
+            v = TEXT_SPACING; /* and white space only between other characters */
         require(text_check_name(s, size, limits[i]) == v,
                 "text_check_name verdict differs from its parts");
     }
