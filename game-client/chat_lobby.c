@@ -57,7 +57,10 @@ static void print_list(const client_lobby_list *l)
     for (unsigned i = 0; i < l->count; i++) {
         const client_lobby_info *e = &l->lobbies[i];
         printf("  %s %u/%u password:%s owner:%s state:%s", e->name, (unsigned)e->players,
-               (unsigned)e->capacity, e->has_password ? "yes" : "no", e->owner[0] ? e->owner : "-",
+               (unsigned)e->capacity, e->has_password ? "yes" : "no",
+               e->server_owned ? "(server)"
+               : e->owner[0]   ? e->owner
+                               : "-",
                state_text(e->state));
         if (e->rtt_known)
             printf(" rtt:%ums", (unsigned)e->median_rtt_ms);
@@ -123,8 +126,10 @@ static void print_state_changes(chat_app *app)
     char buf[16];
     bool first = !app->lobby_seen;
     if (first || s->owner_id != v->owner_id)
-        printf("* owner: %s\n",
-               v->owner_id ? chat_player_name(app, v->owner_id, buf, sizeof buf) : "none");
+        printf("* owner: %s\n", v->server_owned
+                                    ? "the server (nobody may kick, configure or start here)"
+                                : v->owner_id ? chat_player_name(app, v->owner_id, buf, sizeof buf)
+                                              : "none");
     if (first || settings_changed(s, v))
         print_settings(v);
     for (unsigned i = 0; i < v->player_count; i++) {

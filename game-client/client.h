@@ -62,8 +62,9 @@ typedef struct client_lobby_info {
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
     uint8_t players, capacity;
     bool has_password;
+    bool server_owned;                    /* the server runs it (`main`): it has no owner */
     uint8_t state;                        /* proto_lobby_state */
-    char owner[PROTO_MAX_NAME_BYTES + 1]; /* "" when empty */
+    char owner[PROTO_MAX_NAME_BYTES + 1]; /* "" when empty or server_owned */
     bool rtt_known;
     uint16_t median_rtt_ms; /* of its members, as the server measures them */
     uint16_t max_rtt_ms;    /* 0: no limit */
@@ -126,9 +127,10 @@ typedef struct client_view {
     uint64_t duplicate_positions; /* relayed positions dropped: same sequence as the newest */
     uint64_t reordered_positions; /* relayed positions dropped: older than the newest */
     /* The lobby's shared state, from its latest LOBBY_STATE. */
-    uint16_t owner_id;   /* 0: none known yet */
+    uint16_t owner_id;   /* 0: none (yet, or ever when server_owned) */
     uint8_t lobby_state; /* proto_lobby_state; 0 before the first LOBBY_STATE */
     bool has_password;
+    bool server_owned; /* the server runs this lobby: no owner, no kicks, settings or game */
     uint16_t max_rtt_ms;
     uint8_t meta_count;
     client_meta meta[PROTO_MAX_META_PAIRS];
@@ -142,9 +144,9 @@ typedef enum client_event_type {
     CLIENT_EV_DISCONNECTED,  /* reason (0: timed out), text */
     CLIENT_EV_PLAYER_JOINED, /* player_id, text = name */
     CLIENT_EV_PLAYER_LEFT,   /* player_id, reason (proto_leave_reason), text = name */
-    CLIENT_EV_CHAT, /* player_id, sender (its name), seq, text; from_text: a text client
-                       (player_id 0); history: a kept line sent on joining or coming back,
-                       whose sender may have left (its name is still in sender) */
+    CLIENT_EV_CHAT,          /* player_id, sender (its name), seq, text; from_text: a text client
+                                (player_id 0); history: a kept line sent on joining or coming back,
+                                whose sender may have left (its name is still in sender) */
     CLIENT_EV_CHAT_ACK,      /* msg_id, seq */
     CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
     CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y, merged */

@@ -243,6 +243,7 @@ static void clear_lobby_settings(client_view *v)
     v->owner_id = 0;
     v->lobby_state = 0;
     v->has_password = false;
+    v->server_owned = false;
     v->max_rtt_ms = 0;
     v->meta_count = 0;
     v->countdown_end_us = 0;
@@ -323,6 +324,7 @@ static void on_lobby_list(client *c, const proto_msg *m)
         info->players = e->players;
         info->capacity = e->capacity;
         info->has_password = (e->flags & PROTO_LOBBYF_PASSWORD) != 0;
+        info->server_owned = (e->flags & PROTO_LOBBYF_SERVER_OWNED) != 0;
         info->state = e->state;
         client_copy_text(info->owner, sizeof info->owner, e->owner.bytes, e->owner.len);
         info->rtt_known = e->median_rtt_ms != PROTO_RTT_UNKNOWN;
@@ -350,6 +352,7 @@ static void on_lobby_state(client *c, const proto_msg *m, uint64_t now_us)
     v->lobby_state = m->u.lobby_state.state;
     v->capacity = m->u.lobby_state.capacity;
     v->has_password = (m->u.lobby_state.flags & PROTO_LOBBYF_PASSWORD) != 0;
+    v->server_owned = (m->u.lobby_state.flags & PROTO_LOBBYF_SERVER_OWNED) != 0;
     v->max_rtt_ms = m->u.lobby_state.max_rtt_ms;
     copy_meta(&v->meta_count, v->meta, &m->u.lobby_state.meta);
     for (unsigned i = 0; i < v->player_count; i++)

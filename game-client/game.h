@@ -81,6 +81,7 @@ typedef struct game_view {
     game_screen screen;
     const browser *browser; /* the list screen's state */
     bool i_own;             /* we are the lobby's owner */
+    bool server_owned;      /* the server runs the lobby: no owner, no owner's buttons */
     uint8_t lobby_state;    /* proto_lobby_state; 0: unknown */
     bool has_password;
     uint8_t meta_count;

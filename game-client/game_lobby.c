@@ -97,6 +97,7 @@ void game_refresh_lobby_state(game *g, const client_view *cv, uint64_t now_us)
 {
     game_view *v = &g->view;
     v->i_own = cv->owner_id != 0 && cv->owner_id == cv->my_id;
+    v->server_owned = cv->server_owned;
     v->lobby_state = cv->lobby_state;
     v->has_password = cv->has_password;
     v->meta_count = cv->meta_count <= PROTO_MAX_META_PAIRS ? cv->meta_count : 0;
@@ -179,7 +180,12 @@ static bool owner_only(game *g, const char *what)
         return false;
     if (g->view.i_own)
         return true;
-    chat_log_system(&g->log, "Only the lobby's owner can %s", what);
+    if (g->view.server_owned)
+        chat_log_system(&g->log,
+                        "Nobody can %s in %s: the server runs it (create a lobby for that)", what,
+                        g->view.lobby);
+    else
+        chat_log_system(&g->log, "Only the lobby's owner can %s", what);
     return false;
 }
 

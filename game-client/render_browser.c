@@ -250,8 +250,10 @@ static void paint_row(renderer *r, const browser_layout *l, const client_lobby_i
         draw_lock(r->sdl, l->col_x[2], rc.y + (ROW_H - 13) / 2);
     const char *state = proto_lobby_state_text(info->state);
     cell(r, l, 3, rc.y, r->font, state, info->state == PROTO_LOBBY_OPEN ? COL_OK : COL_WARN);
-    cell(r, l, 4, rc.y, r->font, info->owner[0] ? info->owner : "\xE2\x80\x94",
-         info->owner[0] ? COL_TEXT : COL_FAINT);
+    const char *owner = info->server_owned ? "(server)"
+                        : info->owner[0]   ? info->owner
+                                           : "\xE2\x80\x94";
+    cell(r, l, 4, rc.y, r->font, owner, info->owner[0] ? COL_TEXT : COL_FAINT);
     if (info->rtt_known)
         snprintf(buf, sizeof buf, "%u ms", (unsigned)info->median_rtt_ms);
     else

@@ -68,10 +68,16 @@ static bool hit(SDL_Rect rc, int x, int y)
     return !draw_rect_empty(&rc) && SDL_PointInRect(&p, &rc);
 }
 
+/* Start, Kick and Owner: not offered in a lobby the server runs. */
+static bool owner_button(int b)
+{
+    return b == RENDER_BTN_START || b == RENDER_BTN_KICK || b == RENDER_BTN_GIVE;
+}
+
 render_hit render_lobby_hit(const render_layout *l, const game_view *view, int x, int y)
 {
     for (int b = RENDER_BTN_READY; b < RENDER_BTN_COUNT; b++)
-        if (hit(l->buttons[b], x, y))
+        if (hit(l->buttons[b], x, y) && !(view->server_owned && owner_button(b)))
             return (render_hit){RENDER_HIT_BUTTON, b};
     for (int i = 0; i < draw_mini(view->avatar_count, PROTO_MAX_LOBBY_PLAYERS); i++)
         if (hit(render_member_row(l, i), x, y))
@@ -169,6 +175,13 @@ static void paint_lobby_buttons(renderer *r, const game_view *view, const render
     draw_button(r, l->buttons[RENDER_BTN_READY], me_ready ? "Unready (R)" : "Ready (R)", !me_ready,
                 joined);
     draw_button(r, l->buttons[RENDER_BTN_LEAVE], "Leave (Esc)", false, joined);
+    if (view->server_owned) { /* no owner, ever: nothing to offer but a note */
+        SDL_Rect row = l->buttons[RENDER_BTN_START];
+        row.w = l->buttons[RENDER_BTN_GIVE].x + l->buttons[RENDER_BTN_GIVE].w - row.x;
+        draw_text_fit(r, r->small, "Run by the server: no owner", row.x,
+                      row.y + (row.h - TTF_FontHeight(r->small)) / 2, row.w, COL_FAINT);
+        return;
+    }
     draw_button(r, l->buttons[RENDER_BTN_START], "Start", true, owner);
     draw_button(r, l->buttons[RENDER_BTN_KICK], "Kick", false, owner && other_selected);
     draw_button(r, l->buttons[RENDER_BTN_GIVE], "Owner", false, owner && other_selected);

@@ -182,7 +182,8 @@ static void do_join(textport *tp, tp_conn *c, proto_str lobby)
         tp_send_error(tp, c, error_for(rc), server_text_strerror(rc));
         return;
     }
-    tp_send_line(tp, c, "joined %.*s", (int)lobby.len, lobby.bytes);
+    proto_str joined = server_text_lobby_name(tp->core, &c->tc); /* "MAIN" joins "main" */
+    tp_send_line(tp, c, "joined %.*s", (int)joined.len, joined.bytes);
 }
 
 static void do_name(textport *tp, tp_conn *c, proto_str name)

@@ -9,7 +9,9 @@
 #include "clock.h"
 #include "server_proc.h"
 
+#include <arpa/inet.h>
 #include <enet/enet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -646,6 +650,10 @@ static void test_joiner_gets_the_last_50_lines_in_order(void **state)
     for (int i = 0; i < HISTORY_SENT; i++)
         expect(alice, CLIENT_EV_CHAT_ACK);
 
+    uint16_t alice_id = my_id(alice);
+    /* The sender has gone when bob comes: its name still comes with its lines. */
+    assert_int_equal(client_leave_lobby(alice->c), CLIENT_OK);
+    expect(alice, CLIENT_EV_LOBBY_EXITED);
     tplayer *bob = browser(1, "bob");
     join_lobby(bob, "history", NULL);
     pump_for(300);
@@ -656,10 +664,107 @@ static void test_joiner_gets_the_last_50_lines_in_order(void **state)
             continue;
         snprintf(text, sizeof text, "line %d", HISTORY_SENT - PROTO_JOIN_HISTORY_LINES + 1 + got);
         assert_string_equal(ev->text, text);
-        assert_int_equal(ev->player_id, my_id(alice));
+        assert_int_equal(ev->player_id, alice_id);
+        assert_string_equal(ev->sender, "alice");
+        assert_true(ev->history);
+        assert_false(ev->from_text);
         got++;
     }
     assert_int_equal(got, PROTO_JOIN_HISTORY_LINES);
+}
+
+/* ---- one name key per lobby, on every path ---------------------------------- */
+
+/* Sends one line to the text port and returns the first reply line. */
+static void text_port_says(const char *line, const char *want)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(g_f->sp.tcp_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+    char got[256] = "";
+    size_t n = 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (n < sizeof got - 1 && strchr(got, '\n') == NULL && poll(&p, 1, WAIT_MS) == 1) {
+        ssize_t r = read(fd, got + n, sizeof got - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        got[n] = '\0';
+    }
+    close(fd);
+    if (strstr(got, want) != got)
+        fail_msg("text port answered '%s' to '%s', want '%s...'", got, line, want);
+}
+
+static void test_every_path_finds_a_lobby_by_its_key(void **state)
+{
+    (void)state;
+    tplayer *alice = browser(0, "alice");
+    create_lobby(alice, "Party", 4, "secret");
+    tplayer *bob = browser(1, "bob");
+    client_lobby_settings alike = {.name = "\xEF\xBC\xB0"
+                                           "ARTY"}; /* fullwidth P */
+    assert_int_equal(client_create_lobby(bob->c, &alike), CLIENT_OK);
+    const client_event *ev = expect(bob, CLIENT_EV_LOBBY_REFUSED);
+    assert_int_equal(ev->reason, PROTO_LOBBY_EXISTS);
+    join_refused(bob, "PARTY", NULL, PROTO_LOBBY_WRONG_PASSWORD);
+    assert_int_equal(client_join_lobby(bob->c, "party", "secret"), CLIENT_OK);
+    expect(bob, CLIENT_EV_JOINED);
+    assert_string_equal(client_get_view(bob->c)->lobby, "Party");
+
+    /* HELLO JOIN by another spelling reaches the one lobby, password and all. */
+    tplayer *carol = connect_player(2, "carol", "PARTY", NULL, false);
+    assert_int_equal(expect(carol, CLIENT_EV_REJECTED)->reason, PROTO_REASON_WRONG_PASSWORD);
+    tplayer *dave = connect_player(3, "dave", "pArTy", "secret", false);
+    expect(dave, CLIENT_EV_JOINED);
+    assert_string_equal(client_get_view(dave->c)->lobby, "Party");
+    tplayer *erin = connect_player(4, "erin", "MAIN", NULL, false);
+    expect(erin, CLIENT_EV_JOINED);
+    expect(erin, CLIENT_EV_LOBBY_STATE);
+    assert_string_equal(client_get_view(erin->c)->lobby, "main");
+    assert_true(client_get_view(erin->c)->server_owned);
+
+    /* The text port's /join finds it too: it asks for the password. */
+    text_port_says("/join PARTY\n", "error password-required");
+    text_port_says("/join MAIN\n", "joined main");
+
+    /* One lobby in the list, whatever the needle's case. */
+    client_lobby_filter f = {.name_contains = "PART"};
+    const client_lobby_list *l = list(alice, &f);
+    assert_int_equal(l->total, 1);
+    assert_string_equal(l->lobbies[0].name, "Party");
+
+    /* The kick cool-down holds for every spelling of the name. */
+    tplayer *dave2 = browser(5, "DAVE");
+    assert_int_equal(client_kick(alice->c, my_id(dave)), CLIENT_OK);
+    expect(dave, CLIENT_EV_LOBBY_EXITED);
+    join_refused(dave2, "party", "secret", PROTO_LOBBY_KICKED);
+}
+
+/* Names with white space at either end, or two in a row, are refused on
+ * every path, for players and lobbies alike. */
+static void test_names_with_stray_spaces_are_refused(void **state)
+{
+    (void)state;
+    tplayer *spaced = connect_player(0, "alice ", NULL, NULL, false);
+    const client_event *ev = expect(spaced, CLIENT_EV_REJECTED);
+    assert_int_equal(ev->reason, PROTO_REASON_NAME_INVALID);
+    assert_non_null(strstr(ev->text, "white space"));
+    tplayer *lobby_spaced = connect_player(1, "bob", " x", NULL, false);
+    assert_int_equal(expect(lobby_spaced, CLIENT_EV_REJECTED)->reason, PROTO_REASON_LOBBY_INVALID);
+    tplayer *carol = browser(2, "carol");
+    join_refused(carol, " x", NULL, PROTO_LOBBY_NAME_INVALID);
+    client_lobby_settings s = {.name = "a  b"};
+    assert_int_equal(client_create_lobby(carol->c, &s), CLIENT_OK);
+    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NAME_INVALID);
+    s.name = "a\xE3\x80\x80"; /* an ideographic space at the end */
+    assert_int_equal(client_create_lobby(carol->c, &s), CLIENT_OK);
+    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NAME_INVALID);
+    create_lobby(carol, "a b", 0, NULL); /* one space between words is fine */
+    text_port_says("/name ann \n", "error bad-name");
 }
 
 static void test_configure_refuses_capacity_below_count(void **state)
@@ -766,6 +871,8 @@ int main(void)
         T(test_countdown_cancelled_by_unready_and_by_leave),
         T(test_direct_message_acked_and_only_to_its_target),
         T(test_joiner_gets_the_last_50_lines_in_order),
+        T(test_every_path_finds_a_lobby_by_its_key),
+        T(test_names_with_stray_spaces_are_refused),
         T(test_configure_refuses_capacity_below_count),
         T(test_members_link_stats_seen_by_all),
         T(test_browse_hello_lists_then_joins),

@@ -6,6 +6,9 @@
  * refusals that do not end the program. */
 #include "server_proc.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,10 +188,96 @@ static void test_lobby_commands_from_stdin(void **state)
     assert_int_equal(finish_chat(&bob), 0);
 }
 
+/* The README's one-shot TCP client: one message without a newline, one
+ * reply line back. */
+static void one_shot_text_chat(uint16_t tcp_port, char *reply, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(tcp_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(write(fd, "Hello server!", 13), 13);
+    size_t n = 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    reply[0] = '\0';
+    while (n < cap - 1 && strchr(reply, '\n') == NULL && poll(&p, 1, WAIT_MS) == 1) {
+        ssize_t r = read(fd, reply + n, cap - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        reply[n] = '\0';
+    }
+    close(fd);
+}
+
+/* The first player in `main` once could lock it with a password (every
+ * plain join refused, every text connection reset), kick others off the
+ * server's front door, or start a game there. Nobody owns `main` now. */
+static void test_nobody_can_take_over_main(void **state)
+{
+    (void)state;
+    server_proc *sp = &g_server;
+    assert_true(server_proc_start(sp, NULL));
+    g_server_running = true;
+    static chat_proc alice, mallory;
+    const char *alice_args[] = {"--name", "alice", NULL};
+    const char *mallory_args[] = {"--name", "mallory", NULL};
+    start_chat(&alice, sp->port, alice_args);
+    wait_for(&alice, "* owner: the server");
+    start_chat(&mallory, sp->port, mallory_args);
+    wait_for(&mallory, "* joined lobby main as mallory");
+    type_line(&mallory, "/set password x");
+    wait_for(&mallory, "* refused set: lobby 'main' belongs to the server");
+    type_line(&mallory, "/kick alice");
+    wait_for(&mallory, "* refused kick: lobby 'main' belongs to the server");
+    type_line(&mallory, "/give alice");
+    wait_for(&mallory, "* refused give: lobby 'main' belongs to the server");
+    type_line(&mallory, "/ready");
+    type_line(&mallory, "/start");
+    wait_for(&mallory, "* refused start: lobby 'main' belongs to the server");
+    assert_int_equal(finish_chat(&mallory), 0);
+
+    /* The README's one-message join still works, and so does the text port. */
+    char server_arg[32], out[4096];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp->port);
+    char *say[] = {LOBBY_CHAT_PATH, "--server", server_arg, "--name",
+                   "bob",           "--say",    "hello",    NULL};
+    assert_int_equal(run_command(say, out, sizeof out, 10), 0);
+    assert_non_null(strstr(out, " lobby=main"));
+    wait_for(&alice, "bob: hello");
+    one_shot_text_chat(sp->tcp_port, out, sizeof out);
+    if (strncmp(out, "ok ", 3) != 0)
+        fail_msg("the text port answered '%s'", out);
+    assert_int_equal(finish_chat(&alice), 0);
+}
+
+/* A joiner sees who wrote each line of the lobby's history, also when the
+ * writer has left: not "#13: ...". */
+static void test_history_names_a_sender_who_left(void **state)
+{
+    (void)state;
+    server_proc *sp = &g_server;
+    assert_true(server_proc_start(sp, NULL));
+    g_server_running = true;
+    char server_arg[32], out[4096];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp->port);
+    char *say[] = {LOBBY_CHAT_PATH, "--server", server_arg, "--name",     "ghost",
+                   "--lobby",       "den",      "--say",    "I was here", NULL};
+    assert_int_equal(run_command(say, out, sizeof out, 10), 0);
+    static chat_proc carol;
+    const char *carol_args[] = {"--name", "carol", "--lobby", "den", NULL};
+    start_chat(&carol, sp->port, carol_args);
+    wait_for(&carol, "ghost: I was here");
+    assert_int_equal(finish_chat(&carol), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_lobby_commands_from_stdin, teardown),
+        cmocka_unit_test_teardown(test_nobody_can_take_over_main, teardown),
+        cmocka_unit_test_teardown(test_history_names_a_sender_who_left, teardown),
     };
     return cmocka_run_group_tests_name("lobby-chat lobby commands", tests, NULL, NULL);
 }

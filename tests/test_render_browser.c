@@ -504,6 +504,34 @@ static void test_owner_buttons_are_live_only_for_the_owner(void **state)
     assert_int_equal(h.index, 1);
 }
 
+/* `main` has no owner: Start, Kick and Owner are neither drawn nor
+ * clickable; a note says why. Ready and Leave stay. */
+static void test_server_lobby_offers_no_owner_buttons(void **state)
+{
+    fixture *f = *state;
+    render_layout l;
+    render_layout_for(FRAME_W, FRAME_H, &l);
+    f->view.i_own = false;
+    draw(f);
+    long kick_disabled = sum_luma(f, l.buttons[RENDER_BTN_KICK]);
+    long start_disabled = sum_luma(f, l.buttons[RENDER_BTN_START]);
+    f->view.server_owned = true;
+    draw(f);
+    /* The disabled buttons' grey fill is gone; the note's text is faint. */
+    assert_true(sum_luma(f, l.buttons[RENDER_BTN_KICK]) < kick_disabled);
+    assert_true(sum_luma(f, l.buttons[RENDER_BTN_START]) != start_disabled);
+    assert_true(sum_luma(f, l.buttons[RENDER_BTN_START]) > 0); /* the note */
+    assert_int_equal(count_exact(f, l.buttons[RENDER_BTN_GIVE], 0x2B303D), 0);
+    const render_button owners[] = {RENDER_BTN_START, RENDER_BTN_KICK, RENDER_BTN_GIVE};
+    for (size_t i = 0; i < sizeof owners / sizeof owners[0]; i++) {
+        SDL_Point p = centre(l.buttons[owners[i]]);
+        assert_int_equal(render_lobby_hit(&l, &f->view, p.x, p.y).kind, RENDER_HIT_NONE);
+    }
+    SDL_Point p = centre(l.buttons[RENDER_BTN_READY]);
+    assert_int_equal(render_lobby_hit(&l, &f->view, p.x, p.y).index, RENDER_BTN_READY);
+    f->view.server_owned = false;
+}
+
 static void test_countdown_and_starting_banners(void **state)
 {
     fixture *f = *state;
@@ -557,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup(test_ready_members_have_a_ready_marker, setup_lobby),
         cmocka_unit_test_setup(test_selected_member_is_highlighted, setup_lobby),
         cmocka_unit_test_setup(test_owner_buttons_are_live_only_for_the_owner, setup_lobby),
+        cmocka_unit_test_setup(test_server_lobby_offers_no_owner_buttons, setup_lobby),
         cmocka_unit_test_setup(test_countdown_and_starting_banners, setup_lobby),
         cmocka_unit_test_setup(test_member_rows_show_link_quality, setup_lobby),
     };

@@ -872,6 +872,41 @@ static void countdown_then_game_starting_to_all_in_one_pass(void **state)
     fail_msg("no GAME_STARTING");
 }
 
+/* A countdown that is not whole seconds: COUNTDOWN says the whole seconds
+ * left, rounded up, each time that number drops (3 at once, 2 after 0.5 s,
+ * 1 after 1.5 s for 2500 ms), not one second apart. And START_GAME while it
+ * runs is refused STARTED. */
+static void countdown_numbers_follow_the_time_left(void **state)
+{
+    harness *h = *state;
+    server_destroy(h->s);
+    h->cfg.countdown_ms = 2500;
+    assert_int_equal(server_create(&h->cfg, &h->s), SERVER_OK);
+    uint16_t ids[3];
+    red_of_three(h, ids);
+    all_ready(h);
+    send_simple(h, 0, PROTO_START_GAME);
+    capture(h);
+    assert_int_equal(must_find_for(h, 0, PROTO_COUNTDOWN)->msg.u.countdown.seconds_left, 3);
+    end_pass(h);
+    send_simple(h, 0, PROTO_START_GAME);
+    assert_refused(h, 0, PROTO_START_GAME, PROTO_LOBBY_STARTED);
+    uint64_t begun_us = h->now_us;
+    uint64_t seen_at_ms[3] = {0};
+    for (int guard = 0; guard < 100 && find_for(h, 0, PROTO_GAME_STARTING) == NULL; guard++) {
+        end_pass(h);
+        next_tick(h);
+        const delivery *count = find_for(h, 0, PROTO_COUNTDOWN);
+        if (count != NULL && count->msg.u.countdown.seconds_left < 3)
+            seen_at_ms[count->msg.u.countdown.seconds_left] = (h->now_us - begun_us) / 1000;
+    }
+    assert_non_null(find_for(h, 0, PROTO_GAME_STARTING));
+    assert_int_equal(seen_at_ms[2], 500);  /* 2 s left */
+    assert_int_equal(seen_at_ms[1], 1500); /* 1 s left */
+    assert_int_equal((h->now_us - begun_us) / 1000, 2500);
+    end_pass(h);
+}
+
 static void countdown_cancelled_by_unready(void **state)
 {
     harness *h = *state;
@@ -1020,6 +1055,7 @@ int main(void)
         HARNESS_TEST(start_refused_until_everyone_is_ready),
         HARNESS_TEST(main_belongs_to_the_server),
         HARNESS_TEST(countdown_then_game_starting_to_all_in_one_pass),
+        HARNESS_TEST(countdown_numbers_follow_the_time_left),
         HARNESS_TEST(countdown_cancelled_by_unready),
         HARNESS_TEST(countdown_cancelled_by_leave_and_by_timeout),
         HARNESS_TEST(direct_chat_reaches_only_its_target),

@@ -246,6 +246,9 @@ def check_lobbies(server):
     main, friday = by_name["main"], by_name["friday"]
     assert main["players"] == 1 and main["capacity"] == 8, main
     assert friday["players"] == 1 and friday["capacity"] == 8, friday
+    # main belongs to the server: nobody owns it, whoever came first
+    assert main["server_owned"] is True and main["owner"] is None and main["owner_id"] == 0, main
+    assert friday["server_owned"] is False and friday["owner"] == "zo\u00eb", friday
     [alice], [carol] = main["members"], friday["members"]
     assert alice["name"] == 'q"uo\\te' and carol["name"] == "zo\u00eb", (alice, carol)
     for m in (alice, carol):
