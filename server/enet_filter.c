@@ -167,8 +167,6 @@ static int check_data(walk *w, const command_rule *rule, const uint8_t *cmd, uin
         if (v != ENET_FILTER_PASS)
             return v;
         w->info->fragments++;
-    } else if (length == 0) {
-        return ENET_FILTER_EMPTY_PACKET;
     } else if (length > w->cfg->max_packet_bytes) {
         return ENET_FILTER_OVERSIZED_PACKET;
     }
@@ -264,7 +262,6 @@ const char *enet_filter_strerror(int verdict)
         [-ENET_FILTER_BAD_FLAGS] = "bad command flags",
         [-ENET_FILTER_BAD_CHANNEL] = "bad channel",
         [-ENET_FILTER_BAD_CONNECT] = "misplaced or invalid CONNECT",
-        [-ENET_FILTER_EMPTY_PACKET] = "empty packet",
         [-ENET_FILTER_OVERSIZED_PACKET] = "oversized packet",
         [-ENET_FILTER_FRAGMENT_COUNT] = "bad fragment count",
         [-ENET_FILTER_FRAGMENT_NUMBER] = "fragment number beyond its count",

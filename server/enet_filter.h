@@ -11,9 +11,14 @@
  * peers) is left to the transport, which gets the facts it needs in
  * enet_filter_info.
  *
- * Assumptions, true for this server: no compressor and no checksum are
- * configured (a compressed datagram is rejected), and no application packet
- * is empty (the lobby protocol has no zero-byte message). */
+ * An empty unfragmented packet passes: any ENet client can send one
+ * (enet_packet_create with length 0), ENet 1.3.17 delivers it without
+ * allocating data, and dropping its datagram would drop the acknowledgements
+ * and commands beside it and make the sender resend it until it times out.
+ * The server core counts it as malformed.
+ *
+ * Assumption, true for this server: no compressor and no checksum are
+ * configured (a compressed datagram is rejected). */
 #ifndef LOBBY_ENET_FILTER_H
 #define LOBBY_ENET_FILTER_H
 
@@ -54,15 +59,14 @@ typedef enum enet_filter_verdict {
     ENET_FILTER_BAD_CHANNEL = -10,           /* control command off channel 0xFF or data on it */
     ENET_FILTER_BAD_CONNECT = -11,           /* CONNECT not alone in a datagram for no peer, another
                                                 command for no peer, or a bad channel count */
-    ENET_FILTER_EMPTY_PACKET = -12,          /* SEND_* with no data */
-    ENET_FILTER_OVERSIZED_PACKET = -13,      /* SEND_* data over max_packet_bytes */
-    ENET_FILTER_FRAGMENT_COUNT = -14,        /* fewer than 2 or over max_fragment_count */
-    ENET_FILTER_FRAGMENT_NUMBER = -15,       /* fragment number >= fragment count */
-    ENET_FILTER_FRAGMENT_EMPTY = -16,        /* zero-length fragment */
-    ENET_FILTER_FRAGMENT_TOTAL = -17,        /* total length over max_packet_bytes */
-    ENET_FILTER_FRAGMENT_RANGE = -18,        /* offset + length beyond the total */
-    ENET_FILTER_FRAGMENT_INCONSISTENT = -19, /* not one piece of an even split */
-    ENET_FILTER_VERDICT_COUNT = 20,          /* for arrays indexed by -verdict */
+    ENET_FILTER_OVERSIZED_PACKET = -12,      /* SEND_* data over max_packet_bytes */
+    ENET_FILTER_FRAGMENT_COUNT = -13,        /* fewer than 2 or over max_fragment_count */
+    ENET_FILTER_FRAGMENT_NUMBER = -14,       /* fragment number >= fragment count */
+    ENET_FILTER_FRAGMENT_EMPTY = -15,        /* zero-length fragment */
+    ENET_FILTER_FRAGMENT_TOTAL = -16,        /* total length over max_packet_bytes */
+    ENET_FILTER_FRAGMENT_RANGE = -17,        /* offset + length beyond the total */
+    ENET_FILTER_FRAGMENT_INCONSISTENT = -18, /* not one piece of an even split */
+    ENET_FILTER_VERDICT_COUNT = 19,          /* for arrays indexed by -verdict */
 } enet_filter_verdict;
 
 /* The smallest fragment ENet 1.3.17 sends: a 576-byte minimum MTU less the

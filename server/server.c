@@ -147,6 +147,10 @@ const char *server_malformed_kind_name(int kind)
         return "bad_value";
     case SERVER_MALFORMED_WRONG_STATE:
         return "wrong_state";
+    case SERVER_MALFORMED_EMPTY:
+        return "empty";
+    case SERVER_MALFORMED_WRONG_CHANNEL:
+        return "wrong_channel";
     }
     return "unknown";
 }
@@ -249,6 +253,10 @@ void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us)
 void server_to_browsing(server *s, uint32_t handle)
 {
     session *se = &s->sessions[handle];
+    if (se->state == SESSION_JOINED) { /* not a HELLO BROWSE */
+        se->left_lobby = true;
+        se->left_lobby_tick = s->tick;
+    }
     se->state = SESSION_BROWSING;
     se->player_id = 0;
     se->lobby_index = -1;
@@ -382,8 +390,8 @@ void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malfor
 
 /* ---- connection events ---------------------------------------------------- */
 
-void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, const char *peer_label,
-                       uint64_t now_us)
+void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t channel_count,
+                       const char *peer_label, uint64_t now_us)
 {
     if (handle >= s->cfg.max_sessions || s->sessions[handle].state != SESSION_FREE) {
         log_error("server", "transport reused session %u while in use", handle);
@@ -407,6 +415,12 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, const 
         server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
                       "server speaks protocol version %d, client version %u", PROTO_VERSION,
                       (unsigned)version);
+    /* With one channel the peer could never receive a snapshot (ENet refuses
+     * to send on a channel the peer lacks), so it would sit in a lobby blind. */
+    else if (channel_count < PROTO_CHANNEL_COUNT)
+        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+                      "the protocol needs %d ENet channels, the client asked for %zu",
+                      PROTO_CHANNEL_COUNT, channel_count);
 }
 
 void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)

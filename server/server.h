@@ -44,14 +44,17 @@ typedef struct server_config {
 } server_config;
 
 /* Why a message counted as malformed: it did not decode (the first four
- * follow proto_error), or it decoded but is not allowed in the session's
- * state (a chat before the hello, a second hello). */
+ * follow proto_error), it decoded but is not allowed in the session's state
+ * (a chat before the hello, a second hello), it was an empty packet, or it
+ * came on the other channel than its type's. */
 typedef enum server_malformed_kind {
     SERVER_MALFORMED_TRUNCATED = 0,
     SERVER_MALFORMED_TRAILING,
     SERVER_MALFORMED_UNKNOWN_TYPE,
     SERVER_MALFORMED_BAD_VALUE,
     SERVER_MALFORMED_WRONG_STATE,
+    SERVER_MALFORMED_EMPTY,         /* an ENet packet of no bytes */
+    SERVER_MALFORMED_WRONG_CHANNEL, /* decoded, but on another channel than its type's */
     SERVER_MALFORMED_KINDS,
 } server_malformed_kind;
 
@@ -117,12 +120,15 @@ int server_create(const server_config *cfg, server **out);
 void server_destroy(server *s);
 const char *server_strerror(int err);
 
-/* connect_data is ENet's connect data; peer_label names the peer in logs
- * (e.g. "127.0.0.1:50000") and is copied. */
-void server_on_connect(server *s, uint32_t session, uint32_t connect_data, const char *peer_label,
-                       uint64_t now_us);
-void server_on_receive(server *s, uint32_t session, const uint8_t *data, size_t len,
-                       uint64_t now_us);
+/* connect_data is ENet's connect data and channel_count the channels the
+ * peer asked for (fewer than PROTO_CHANNEL_COUNT is refused); peer_label
+ * names the peer in logs (e.g. "127.0.0.1:50000") and is copied. */
+void server_on_connect(server *s, uint32_t session, uint32_t connect_data, size_t channel_count,
+                       const char *peer_label, uint64_t now_us);
+/* One ENet packet of len bytes (0 allowed: data may then be NULL) that
+ * arrived on ENet channel `channel`. */
+void server_on_receive(server *s, uint32_t session, uint8_t channel, const uint8_t *data,
+                       size_t len, uint64_t now_us);
 /* data is the peer's ENet disconnect data: 0 when ENet timed the peer out. */
 void server_on_disconnect(server *s, uint32_t session, uint32_t data, uint64_t now_us);
 

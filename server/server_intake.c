@@ -166,14 +166,25 @@ bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint6
     return false;
 }
 
+/* A position from the lobby list that comes this soon after leaving a lobby
+ * was in flight when the session left: channel 1 is independent of the
+ * LEAVE_LOBBY on channel 0, so it can arrive after it. */
+enum { POSITION_IN_FLIGHT_S = 1 };
+
 /* Newer positions are clamped and stored for the next snapshot; older ones
  * are dropped. */
 static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     session *se = &s->sessions[handle];
     s->stats.positions_received++;
-    if (se->state != SESSION_JOINED) { /* in flight when it left the lobby */
-        s->stats.positions_stale++;
+    if (se->state != SESSION_JOINED) {
+        /* The tick counter follows the clock at snapshot_hz (server_tick). */
+        if (se->left_lobby &&
+            s->tick - se->left_lobby_tick <= POSITION_IN_FLIGHT_S * s->cfg.snapshot_hz)
+            s->stats.positions_stale++;
+        else
+            server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE,
+                             "POSITION from the lobby list");
         return;
     }
     lobby *l = server_session_lobby(s, se);
@@ -238,7 +249,17 @@ static void dispatch_after_hello(server *s, uint32_t handle, const proto_msg *m,
                                                 : "server message sent by a client");
 }
 
-void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t len, uint64_t now_us)
+/* Every client message has one channel (docs/PROTOCOL.md, Transport):
+ * positions on channel 1, where a newer one supersedes an older one, the
+ * rest on channel 0, in order among themselves. Only the channel is judged,
+ * not ENet's reliability flag. */
+static uint8_t channel_of(proto_type t)
+{
+    return t == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE;
+}
+
+void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_t *data, size_t len,
+                       uint64_t now_us)
 {
     if (handle >= s->cfg.max_sessions)
         return;
@@ -246,6 +267,10 @@ void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t l
     if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
         se->state != SESSION_JOINED)
         return; /* closing: its remaining input no longer matters */
+    if (len == 0) { /* ENet delivers these (data NULL); no message is empty */
+        server_malformed(s, handle, now_us, SERVER_MALFORMED_EMPTY, "empty packet");
+        return;
+    }
     proto_msg m;
     int err = proto_decode(data, len, &m);
     if (err != PROTO_OK) {
@@ -254,6 +279,13 @@ void server_on_receive(server *s, uint32_t handle, const uint8_t *data, size_t l
     }
     s->stats.messages_in[(uint8_t)m.type]++;
     s->stats.bytes_in[(uint8_t)m.type] += len;
+    if (channel != channel_of(m.type)) {
+        char what[80];
+        snprintf(what, sizeof what, "%s on channel %u (must be channel %u)",
+                 proto_type_name(m.type), (unsigned)channel, (unsigned)channel_of(m.type));
+        server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_CHANNEL, what);
+        return;
+    }
     if (m.type == PROTO_PING) {
         handle_ping(s, handle, &m, now_us);
     } else if (se->state == SESSION_HANDSHAKE) {

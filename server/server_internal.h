@@ -46,6 +46,10 @@ typedef struct session {
     bool malformed_ever_logged;
     proto_member_stat link; /* id unused; see server_note_link */
     bool link_measured;     /* server_note_link has been called: link.rtt_ms is real */
+    /* When it last went from a lobby to the list (server_to_browsing), in
+     * snapshot ticks: a POSITION soon after was in flight, not misplaced. */
+    bool left_lobby;
+    uint32_t left_lobby_tick;
 } session;
 
 struct server {

@@ -374,7 +374,7 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
          * like network loss to the players. */
         enet_peer_throttle_configure(ev->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
                                      ENET_PEER_PACKET_THROTTLE_SCALE, 0);
-        server_on_connect(t->core, session, ev->data, label, now_us);
+        server_on_connect(t->core, session, ev->data, ev->peer->channelCount, label, now_us);
         /* ENet (since 1.3.15, "quicker RTT initialization") sets
          * roundTripTime straight from the first acknowledgement, and on this
          * side the connect event comes from the acknowledgement of
@@ -387,7 +387,8 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
     case ENET_EVENT_TYPE_RECEIVE:
         t->stats.packets_in++;
         t->stats.bytes_in += ev->packet->dataLength;
-        server_on_receive(t->core, session, ev->packet->data, ev->packet->dataLength, now_us);
+        server_on_receive(t->core, session, ev->channelID, ev->packet->data, ev->packet->dataLength,
+                          now_us);
         enet_packet_destroy(ev->packet);
         break;
     case ENET_EVENT_TYPE_DISCONNECT:

@@ -137,6 +137,34 @@ static void test_sends_pass(void **state)
     assert_int_equal(check(&d), ENET_FILTER_PASS);
 }
 
+/* Any ENet client can send a packet of no bytes (enet_packet_create with
+ * length 0). Its datagram passes, with the acknowledgements and packets
+ * beside it: dropping it would make the sender resend it, and stall
+ * everything behind it on its channel, until ENet gives up. The server core
+ * counts the empty packet as malformed. Zero-length fragments stay out
+ * (test_fragment_faults). */
+static void test_empty_packets_pass_with_their_datagram(void **state)
+{
+    (void)state;
+    static const uint8_t chat[] = {0x02, 1, 0, 0, 0, 2, 0, 'h', 'i'};
+    raw_dgram d = connected(true);
+    raw_ack(&d, 0, 3, 0x1000);
+    raw_send_reliable(&d, 0, 1, NULL, 0);
+    raw_send_reliable(&d, 0, 2, chat, sizeof chat);
+    raw_send_unreliable(&d, 1, 2, 1, NULL, 0);
+    enet_filter_config cfg = defaults();
+    enet_filter_info info;
+    assert_int_equal(check_len(&cfg, &d, d.len, &info), ENET_FILTER_PASS);
+    assert_int_equal(info.commands, 4);
+    assert_int_equal(info.packet_bytes, sizeof chat);
+    d = connected(false); /* unsequenced: no sent time needed */
+    raw_send_unsequenced(&d, 1, 1, NULL, 0);
+    assert_int_equal(check(&d), ENET_FILTER_PASS);
+    d = connected(true); /* alone in its datagram */
+    raw_send_reliable(&d, 0, 1, NULL, 0);
+    assert_int_equal(check(&d), ENET_FILTER_PASS);
+}
+
 /* ENet's own split of a packet: pieces of one size, the last shorter. */
 static void test_consistent_fragments_pass(void **state)
 {
@@ -288,15 +316,9 @@ static void test_connect_faults(void **state)
 static void test_packet_faults(void **state)
 {
     (void)state;
-    raw_dgram d = connected(true);
-    raw_send_reliable(&d, 0, 1, NULL, 0);
-    assert_int_equal(check(&d), ENET_FILTER_EMPTY_PACKET);
-    d = connected(false);
-    raw_send_unsequenced(&d, 1, 1, NULL, 0);
-    assert_int_equal(check(&d), ENET_FILTER_EMPTY_PACKET);
     enet_filter_config small = defaults();
     small.max_packet_bytes = 100;
-    d = connected(true);
+    raw_dgram d = connected(true);
     raw_send_reliable(&d, 0, 1, NULL, 101);
     assert_int_equal(check_len(&small, &d, d.len, NULL), ENET_FILTER_OVERSIZED_PACKET);
 }
@@ -528,8 +550,9 @@ static client *join(live *l, const char *name)
 }
 
 /* Three client cores join, chat (one message long enough to be fragmented),
- * move, ping, and leave in every way; the transport's own filter must drop
- * none of their datagrams, and each checked by the test passes too. */
+ * move, ping, send an empty packet, and leave in every way; the transport's
+ * own filter must drop none of their datagrams, and each checked by the test
+ * passes too. */
 static void test_real_client_traffic_passes(void **state)
 {
     (void)state;
@@ -552,7 +575,10 @@ static void test_real_client_traffic_passes(void **state)
         run(&l, c, 3, 30);
     }
     client_send_chat(c[1], longtext, sizeof longtext, &id); /* refused, but arrives */
-    run(&l, c, 3, 1200);                                    /* ENet pings in between */
+    assert_int_equal(client_send_raw(c[2], PROTO_CHANNEL_RELIABLE, NULL, 0, true), CLIENT_OK);
+    run(&l, c, 3, 1200); /* ENet pings in between */
+    assert_int_equal(server_get_stats(l.core)->malformed_by[SERVER_MALFORMED_EMPTY], 1);
+    assert_int_equal(client_get_view(c[2])->state, CLIENT_JOINED);
     client_leave(c[0]);
     client_destroy(c[1]); /* one disconnect command, no wait */
     c[1] = NULL;
@@ -583,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_control_commands_pass),
         cmocka_unit_test(test_acknowledgements_pass_with_and_without_sent_time),
         cmocka_unit_test(test_sends_pass),
+        cmocka_unit_test(test_empty_packets_pass_with_their_datagram),
         cmocka_unit_test(test_consistent_fragments_pass),
         cmocka_unit_test(test_extreme_mtus_fragments_pass),
         cmocka_unit_test(test_thirty_two_commands_pass_thirty_three_do_not),

@@ -172,7 +172,7 @@ static void assert_str(proto_str got, const char *want)
 
 static void connect_with(harness *h, uint32_t handle, uint32_t connect_data)
 {
-    server_on_connect(h->s, handle, connect_data, "test:1", h->now_us);
+    server_on_connect(h->s, handle, connect_data, PROTO_CHANNEL_COUNT, "test:1", h->now_us);
 }
 
 static void connect_peer(harness *h, uint32_t handle)
@@ -180,9 +180,17 @@ static void connect_peer(harness *h, uint32_t handle)
     connect_with(h, handle, proto_connect_data(PROTO_VERSION));
 }
 
+static void receive_on(harness *h, uint32_t handle, uint8_t channel, const uint8_t *bytes,
+                       size_t len)
+{
+    server_on_receive(h->s, handle, channel, bytes, len, h->now_us);
+}
+
+/* On the channel a well-behaved client uses for the message's type. */
 static void receive_bytes(harness *h, uint32_t handle, const uint8_t *bytes, size_t len)
 {
-    server_on_receive(h->s, handle, bytes, len, h->now_us);
+    bool position = len > 0 && bytes[0] == PROTO_POSITION;
+    receive_on(h, handle, position ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE, bytes, len);
 }
 
 static size_t encode(const proto_msg *m, uint8_t *buf, size_t cap)
@@ -451,6 +459,23 @@ static void connect_without_magic_is_version_mismatch(void **state)
         assert_rejected(h, i, PROTO_REASON_VERSION_MISMATCH);
         end_pass(h);
     }
+}
+
+/* ENet's server caps a request for more channels to its own 2; with fewer,
+ * channel 1 (snapshots) would not exist for the peer. */
+static void connect_with_one_channel_is_version_mismatch(void **state)
+{
+    harness *h = *state;
+    server_on_connect(h->s, 0, proto_connect_data(PROTO_VERSION), 1, "test:1", h->now_us);
+    assert_rejected(h, 0, PROTO_REASON_VERSION_MISMATCH);
+    assert_str(must_find_for(h, 0, PROTO_REJECT)->msg.u.reject.text,
+               "the protocol needs 2 ENet channels, the client asked for 1");
+    assert_int_equal(server_get_stats(h->s)->rejects[PROTO_REASON_VERSION_MISMATCH], 1);
+    end_pass(h);
+    hello(h, 0, proto_str_from_cstr("alice"), ""); /* still arriving: ignored */
+    capture(h);
+    assert_int_equal(h->got_count, 0);
+    assert_int_equal(server_player_count(h->s), 0);
 }
 
 static void hello_with_invalid_name_is_rejected(void **state)
@@ -1021,6 +1046,47 @@ static void position_stale_is_dropped_and_counted(void **state)
     assert_int_equal(st->malformed, 0);
 }
 
+/* Channel 1 does not wait for LEAVE_LOBBY on channel 0: a position that
+ * comes from the lobby list within a second of leaving was in flight and is
+ * dropped as stale; later it is misplaced. */
+static void position_from_the_list(void **state)
+{
+    harness *h = *state;
+    join(h, 0, "alice", "");
+    join(h, 1, "bob", "");
+    snapshot_tick(h);
+    end_pass(h);
+    proto_msg leave = {.type = PROTO_LEAVE_LOBBY};
+    receive(h, 0, &leave);
+    end_pass(h);
+    const server_stats *st = server_get_stats(h->s);
+    position(h, 0, 1, 10.0f, 10.0f);
+    uint32_t ticks = h->cfg.snapshot_hz * 9 / 10;
+    for (uint32_t i = 0; i < ticks; i++) /* 0.9 s */
+        snapshot_tick(h);
+    position(h, 0, 2, 10.0f, 10.0f);
+    assert_int_equal(st->positions_stale, 2);
+    assert_int_equal(st->malformed, 0);
+    for (uint32_t i = ticks; i < h->cfg.snapshot_hz + 2; i++) /* past 1 s and a tick */
+        snapshot_tick(h);
+    end_pass(h);
+    position(h, 0, 3, 10.0f, 10.0f);
+    assert_int_equal(st->positions_stale, 2);
+    assert_int_equal(st->malformed_by[SERVER_MALFORMED_WRONG_STATE], 1);
+    capture(h);
+    assert_int_equal(h->got_count, 0);
+    assert_int_equal(server_outbox(h->s)->disconnect_count, 0);
+    /* Never in a lobby: misplaced at once. */
+    connect_peer(h, 2);
+    proto_msg browse = hello_msg(proto_str_from_cstr("carol"), "");
+    browse.u.hello.mode = PROTO_HELLO_BROWSE;
+    receive(h, 2, &browse);
+    end_pass(h);
+    position(h, 2, 1, 10.0f, 10.0f);
+    assert_int_equal(st->malformed_by[SERVER_MALFORMED_WRONG_STATE], 2);
+    assert_int_equal(st->positions_stale, 2);
+}
+
 static void position_seq_wraps_around(void **state)
 {
     harness *h = *state;
@@ -1086,6 +1152,8 @@ typedef struct malformed_case {
     bool joined; /* send it after joining, else during the handshake */
     uint8_t bytes[64];
     size_t len;
+    server_malformed_kind kind; /* how it must be counted */
+    bool other_channel;         /* on the channel its type must not use */
 } malformed_case;
 
 /* Builds the malformed inputs: some are mangled encodings of valid messages. */
@@ -1097,13 +1165,21 @@ static size_t malformed_cases(malformed_case *out, size_t cap)
     assert_true(cap >= 10);
 
     c = &out[n++];
-    c->what = "empty datagram";
+    c->what = "empty packet";
     c->len = 0;
+    c->kind = SERVER_MALFORMED_EMPTY;
+
+    c = &out[n++];
+    c->what = "empty packet after join";
+    c->joined = true;
+    c->len = 0;
+    c->kind = SERVER_MALFORMED_EMPTY;
 
     c = &out[n++];
     c->what = "truncated hello";
     m = hello_msg(proto_str_from_cstr("alice"), "");
     c->len = encode(&m, c->bytes, sizeof c->bytes) - 1;
+    c->kind = SERVER_MALFORMED_TRUNCATED;
 
     c = &out[n++];
     c->what = "truncated chat";
@@ -1112,17 +1188,20 @@ static size_t malformed_cases(malformed_case *out, size_t cap)
     m.u.chat.msg_id = 1;
     m.u.chat.text = proto_str_from_cstr("hello");
     c->len = encode(&m, c->bytes, sizeof c->bytes) - 3;
+    c->kind = SERVER_MALFORMED_TRUNCATED;
 
     c = &out[n++];
     c->what = "unknown type 0x7F";
     c->bytes[0] = 0x7F;
     c->len = 1;
+    c->kind = SERVER_MALFORMED_UNKNOWN_TYPE;
 
     c = &out[n++];
     c->what = "unknown type 0x00 after join";
     c->joined = true;
     c->bytes[0] = 0x00;
     c->len = 1;
+    c->kind = SERVER_MALFORMED_UNKNOWN_TYPE;
 
     c = &out[n++];
     c->what = "ping with a trailing byte";
@@ -1130,36 +1209,74 @@ static size_t malformed_cases(malformed_case *out, size_t cap)
     m = (proto_msg){.type = PROTO_PING};
     c->len = encode(&m, c->bytes, sizeof c->bytes);
     c->bytes[c->len++] = 0;
+    c->kind = SERVER_MALFORMED_TRAILING;
 
     c = &out[n++];
     c->what = "chat before hello";
     m = (proto_msg){.type = PROTO_CHAT};
     m.u.chat.text = proto_str_from_cstr("too early");
     c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_STATE;
 
     c = &out[n++];
     c->what = "position before hello";
     m = (proto_msg){.type = PROTO_POSITION};
     c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_STATE;
 
     c = &out[n++];
     c->what = "second hello";
     c->joined = true;
     m = hello_msg(proto_str_from_cstr("mallory"), "");
     c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_STATE;
 
     c = &out[n++];
     c->what = "server message from a client";
     c->joined = true;
     m = (proto_msg){.type = PROTO_PONG};
     c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_STATE;
+
+    c = &out[n++];
+    c->what = "position on channel 0";
+    c->joined = true;
+    m = (proto_msg){.type = PROTO_POSITION};
+    m.u.position.seq = 1;
+    c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_CHANNEL;
+    c->other_channel = true;
+
+    c = &out[n++];
+    c->what = "chat on channel 1";
+    c->joined = true;
+    m = (proto_msg){.type = PROTO_CHAT};
+    m.u.chat.msg_id = 1;
+    m.u.chat.text = proto_str_from_cstr("hello");
+    c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_CHANNEL;
+    c->other_channel = true;
+
+    c = &out[n++];
+    c->what = "ping on channel 1";
+    m = (proto_msg){.type = PROTO_PING};
+    c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_CHANNEL;
+    c->other_channel = true;
+
+    c = &out[n++];
+    c->what = "hello on channel 1";
+    m = hello_msg(proto_str_from_cstr("mallory"), "");
+    c->len = encode(&m, c->bytes, sizeof c->bytes);
+    c->kind = SERVER_MALFORMED_WRONG_CHANNEL;
+    c->other_channel = true;
     return n;
 }
 
 static void malformed_input_gets_no_reply_and_is_counted(void **state)
 {
     harness *h = *state;
-    malformed_case cases[16];
+    malformed_case cases[20];
     memset(cases, 0, sizeof cases);
     size_t n = malformed_cases(cases, sizeof cases / sizeof cases[0]);
     for (size_t i = 0; i < n; i++) {
@@ -1172,14 +1289,22 @@ static void malformed_input_gets_no_reply_and_is_counted(void **state)
         else
             connect_peer(h, 0);
         end_pass(h);
-        receive_bytes(h, 0, cases[i].bytes, cases[i].len);
+        if (cases[i].other_channel) {
+            bool position = cases[i].bytes[0] == PROTO_POSITION;
+            receive_on(h, 0, position ? PROTO_CHANNEL_RELIABLE : PROTO_CHANNEL_POSITION,
+                       cases[i].bytes, cases[i].len);
+        } else {
+            receive_bytes(h, 0, cases[i].len > 0 ? cases[i].bytes : NULL, cases[i].len);
+        }
         capture(h);
         if (h->got_count != 0 || server_outbox(h->s)->disconnect_count != 0)
             fail_msg("%s: %zu replies, %zu disconnects", cases[i].what, h->got_count,
                      server_outbox(h->s)->disconnect_count);
-        if (server_get_stats(h->s)->malformed != 1)
-            fail_msg("%s: counted %u malformed, want 1", cases[i].what,
-                     (unsigned)server_get_stats(h->s)->malformed);
+        const server_stats *st = server_get_stats(h->s);
+        if (st->malformed != 1 || st->malformed_by[cases[i].kind] != 1)
+            fail_msg("%s: counted %u malformed, %u as %s; want 1", cases[i].what,
+                     (unsigned)st->malformed, (unsigned)st->malformed_by[cases[i].kind],
+                     server_malformed_kind_name(cases[i].kind));
         assert_int_equal(server_player_count(h->s), cases[i].joined ? 2 : 1);
     }
 }
@@ -1570,6 +1695,7 @@ int main(void)
         HARNESS_TEST(hello_into_named_lobby_welcomes_to_it),
         HARNESS_TEST(connect_with_wrong_version_is_rejected),
         HARNESS_TEST(connect_without_magic_is_version_mismatch),
+        HARNESS_TEST(connect_with_one_channel_is_version_mismatch),
         HARNESS_TEST(hello_with_invalid_name_is_rejected),
         HARNESS_TEST(hello_with_24_byte_names_is_accepted),
         HARNESS_TEST(hello_with_invalid_lobby_name_is_rejected),
@@ -1599,6 +1725,7 @@ int main(void)
         HARNESS_TEST(snapshot_tick_keeps_its_period),
         HARNESS_TEST(position_is_clamped_to_world),
         HARNESS_TEST(position_stale_is_dropped_and_counted),
+        HARNESS_TEST(position_from_the_list),
         HARNESS_TEST(position_seq_wraps_around),
         HARNESS_TEST(position_stays_in_its_lobby),
         HARNESS_TEST(ping_answered_with_pong),

@@ -145,13 +145,16 @@ static void receive(harness *h, uint32_t handle, const proto_msg *m)
     int len = proto_encode(m, buf, sizeof buf);
     if (len <= 0)
         fail_msg("cannot encode %s: %s", proto_type_name(m->type), proto_strerror(len));
-    server_on_receive(h->s, handle, buf, (size_t)len, h->now_us);
+    server_on_receive(h->s, handle,
+                      m->type == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE,
+                      buf, (size_t)len, h->now_us);
 }
 
 static void send_hello(harness *h, uint32_t handle, const char *name, const char *lobby_name,
                        const char *password, uint8_t mode)
 {
-    server_on_connect(h->s, handle, proto_connect_data(PROTO_VERSION), "test:1", h->now_us);
+    server_on_connect(h->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
+                      "test:1", h->now_us);
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr(name);
     m.u.hello.lobby = proto_str_from_cstr(lobby_name);
@@ -407,7 +410,8 @@ static void hello_join_follows_the_lobby_rules(void **state)
     proto_msg m = create_msg("fast", 0, "", 50);
     receive(h, 2, &m);
     end_pass(h);
-    server_on_connect(h->s, 3, proto_connect_data(PROTO_VERSION), "test:3", h->now_us);
+    server_on_connect(h->s, 3, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, "test:3",
+                      h->now_us);
     server_note_link(h->s, 3, 200, 10, 0);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("dave");

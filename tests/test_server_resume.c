@@ -60,7 +60,9 @@ static void send_msg(fixture *f, uint32_t handle, const proto_msg *m)
     static uint8_t buf[PROTO_MAX_MESSAGE_BYTES];
     int n = proto_encode(m, buf, sizeof buf);
     assert_true(n > 0);
-    server_on_receive(f->s, handle, buf, (size_t)n, f->now_us);
+    server_on_receive(f->s, handle,
+                      m->type == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE,
+                      buf, (size_t)n, f->now_us);
 }
 
 /* The first message of `type` queued for handle in this pass (decoded into
@@ -100,7 +102,8 @@ static void end_pass(fixture *f)
 /* Joins `name` on handle; returns its welcome (id and token). */
 static proto_msg join(fixture *f, uint32_t handle, const char *name, const char *label)
 {
-    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), label, f->now_us);
+    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, label,
+                      f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr(name);
     send_msg(f, handle, &hello);
@@ -114,7 +117,8 @@ static proto_msg join(fixture *f, uint32_t handle, const char *name, const char 
 static void resume(fixture *f, uint32_t handle, const uint8_t *token, uint32_t last_chat_seq,
                    const char *label)
 {
-    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), label, f->now_us);
+    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, label,
+                      f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("whoever");
     hello.u.hello.mode = PROTO_HELLO_RESUME;

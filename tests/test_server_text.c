@@ -99,7 +99,9 @@ static void send_msg(fixture *f, uint32_t handle, const proto_msg *m)
     static uint8_t buf[PROTO_MAX_MESSAGE_BYTES];
     int n = proto_encode(m, buf, sizeof buf);
     assert_true(n > 0);
-    server_on_receive(f->s, handle, buf, (size_t)n, f->now_us);
+    server_on_receive(f->s, handle,
+                      m->type == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE,
+                      buf, (size_t)n, f->now_us);
 }
 
 /* The first message of type queued for handle (decoded into *out). */
@@ -123,7 +125,8 @@ static void end_pass(fixture *f)
 
 static proto_msg join(fixture *f, uint32_t handle, const char *name, const char *lobby)
 {
-    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), "127.0.0.1:1", f->now_us);
+    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
+                      "127.0.0.1:1", f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr(name);
     hello.u.hello.lobby = proto_str_from_cstr(lobby);
@@ -287,7 +290,8 @@ static void replay_includes_text_lines(void **state)
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
     uint32_t seq;
     assert_int_equal(text_chat(f, &tc, "ann", "while you were away", &seq), SERVER_TEXT_OK);
-    server_on_connect(f->s, 1, proto_connect_data(PROTO_VERSION), "127.0.0.1:2", f->now_us);
+    server_on_connect(f->s, 1, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
+                      "127.0.0.1:2", f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("alice");
     hello.u.hello.mode = PROTO_HELLO_RESUME;

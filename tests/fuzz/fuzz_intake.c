@@ -22,10 +22,12 @@
  *                  connection while the first is still up (the second becomes
  *                  the peer). Disconnects in these are timeouts when the step
  *                  code is even, quits when it is odd.
- *           len u8, or 0xFF then len u16 little-endian;
- *           len bytes (fewer when the input ends): fed to server_on_receive,
- *           or for a resume: last_chat_seq (u32 LE) then a byte that, when
- *           not 0, forges the token (flips token[byte % 16]).
+ *           len u8, or 0xFF then a u16 little-endian: bits 0-14 len, bit 15
+ *           set sends the chunk on the wrong channel;
+ *           len bytes (fewer when the input ends): fed to server_on_receive
+ *           on the channel of the message type its first byte names
+ *           (channel_for()), or for a resume: last_chat_seq (u32 LE) then a
+ *           byte that, when not 0, forges the token (flips token[byte % 16]).
  *
  * After each pass every packet in the outbox must decode (the server never
  * sends garbage), be a server-to-client message on a channel that suits it,
@@ -66,6 +68,7 @@ enum {
     OP_RESUME = 0x80,
     OP_STEAL = 0xC0,
     LEN_LONG = 0xFF,
+    LEN_OTHER_CHANNEL = 0x8000, /* in the long form */
 };
 #define HOUR_US (UINT64_C(3600) * 1000000u)
 
@@ -226,7 +229,7 @@ static void connect_session(uint32_t session, uint32_t connect_data)
 {
     char label[32];
     snprintf(label, sizeof label, "10.0.0.%u:%u", (unsigned)session, 40000u + session);
-    server_on_connect(g_server, session, connect_data, label, g_now_us);
+    server_on_connect(g_server, session, connect_data, PROTO_CHANNEL_COUNT, label, g_now_us);
     g_connected[session] = true;
 }
 
@@ -238,12 +241,21 @@ static void disconnect_session(uint32_t session, uint32_t data)
     g_connected[session] = false;
 }
 
+/* The channel a well-behaved client sends these bytes on; other_channel:
+ * the one it must not. */
+static uint8_t channel_for(const uint8_t *data, size_t len, bool other_channel)
+{
+    bool position = len > 0 && data[0] == PROTO_POSITION;
+    return position != other_channel ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE;
+}
+
 static void send_msg(uint32_t session, const proto_msg *m)
 {
     uint8_t buf[256];
     int n = proto_encode(m, buf, sizeof buf);
     require(n > 0, "cannot encode the harness's own message");
-    server_on_receive(g_server, session, buf, (size_t)n, g_now_us);
+    server_on_receive(g_server, session, channel_for(buf, (size_t)n, false), buf, (size_t)n,
+                      g_now_us);
 }
 
 static void send_hello(uint32_t session, const char *name, const char *lobby)
@@ -393,6 +405,7 @@ static void fuzz_session(const uint8_t *data, size_t size)
     while (at < size) {
         uint8_t op = data[at++];
         size_t len = 0;
+        bool other_channel = false;
         if (at < size)
             len = data[at++];
         if (len == LEN_LONG) {
@@ -401,6 +414,8 @@ static void fuzz_session(const uint8_t *data, size_t size)
                 len = data[at++];
             if (at < size)
                 len |= (size_t)data[at++] << 8;
+            other_channel = (len & LEN_OTHER_CHANNEL) != 0;
+            len &= ~(size_t)LEN_OTHER_CHANNEL;
         }
         if (len > size - at)
             len = size - at;
@@ -408,7 +423,8 @@ static void fuzz_session(const uint8_t *data, size_t size)
         if (op & OP_END_PASS)
             end_pass();
         if (!peer_action(op, data + at, len))
-            server_on_receive(g_server, g_peer, data + at, len, g_now_us);
+            server_on_receive(g_server, g_peer, channel_for(data + at, len, other_channel),
+                              len > 0 ? data + at : NULL, len, g_now_us);
         at += len;
         server_tick(g_server, g_now_us);
     }

@@ -86,6 +86,19 @@ static void chunk(seed *s, uint8_t op, const proto_msg *m)
     chunk_raw(s, op, buf, (size_t)n);
 }
 
+/* A chunk on the channel its message must not use: the long length form
+ * with bit 15 set. */
+static void chunk_other_channel(seed *s, uint8_t op, const proto_msg *m)
+{
+    static uint8_t buf[PROTO_MAX_MESSAGE_BYTES];
+    int n = proto_encode(m, buf, sizeof buf);
+    if (n <= 0 || n >= 0x8000)
+        die("cannot encode a seed message");
+    uint8_t head[4] = {op, 0xFF, (uint8_t)(n & 0xFF), (uint8_t)(n >> 8 | 0x80)};
+    put(s, head, sizeof head);
+    put(s, buf, (size_t)n);
+}
+
 static void save(const seed *s, const char *name)
 {
     char path[4096];
@@ -220,6 +233,33 @@ static void lobby_seeds(seed *s)
     lobby_msg(s, OP_END_PASS | STEP_1MS, PROTO_LEAVE_LOBBY);
     ping(s, STEP_40S, 5);
     save(s, "22_lobby_countdown_game_start");
+}
+
+/* Channels and empty packets: a position on channel 0, chat and ping on
+ * channel 1, an empty packet, then positions from the lobby list right
+ * after leaving (stale) and later (malformed). */
+static void channel_seeds(seed *s)
+{
+    begin(s, 1);
+    hello(s, STEP_1MS, "channels", "main");
+    proto_msg pos = {.type = PROTO_POSITION};
+    pos.u.position.seq = 1;
+    pos.u.position.x = 10.0f;
+    chunk_other_channel(s, STEP_1MS, &pos);
+    proto_msg text = {.type = PROTO_CHAT};
+    text.u.chat.msg_id = 1;
+    text.u.chat.text = proto_str_from_cstr("wrong channel");
+    chunk_other_channel(s, STEP_1MS, &text);
+    proto_msg probe = {.type = PROTO_PING};
+    chunk_other_channel(s, STEP_1MS, &probe);
+    static const uint8_t nothing[1];
+    chunk_raw(s, STEP_1MS, nothing, 0); /* an empty packet */
+    chat(s, OP_END_PASS | STEP_1MS, 2, "still here");
+    lobby_msg(s, STEP_1MS, PROTO_LEAVE_LOBBY);
+    position(s, STEP_1MS, 2, 20.0f, 20.0f);
+    position(s, OP_END_PASS | STEP_1S, 3, 30.0f, 30.0f);
+    position(s, STEP_1S, 4, 40.0f, 40.0f);
+    save(s, "23_channels_and_empty_packets");
 }
 
 static void session_seeds(void)
@@ -452,6 +492,7 @@ static void session_seeds(void)
     save(s, "18_member_stats");
 
     lobby_seeds(s);
+    channel_seeds(s);
     free(s);
 }
 
