@@ -175,7 +175,8 @@ static void post_chat(textport *tp, tp_conn *c, proto_str text, uint64_t now_us)
 
 static void do_join(textport *tp, tp_conn *c, proto_str lobby)
 {
-    int rc = server_text_join(tp->core, &c->tc, lobby);
+    proto_str none = {"", 0};
+    int rc = server_text_join(tp->core, &c->tc, lobby, none);
     if (rc != SERVER_TEXT_OK) {
         tp_log_limited(tp, TP_LOG_REFUSED_LINE, tp->now_us, "text client %s: /join refused: %s",
                        c->label, server_text_strerror(rc));
