@@ -603,10 +603,13 @@ static void help_lists_every_command_after_a_count(void **state)
 {
     fixture *f = *state;
     start(f, NULL);
-    join_game(f, "gamer", NULL);
+    join_game(f, "gamer", "den");
     tconn *watcher = open_conn(f);
     tconn *t = open_conn(f);
-    send_str(t, "/help\n/who\n/list\nafter\n");
+    send_str(watcher, "/join den\n");
+    expect_line(watcher, "joined den");
+    send_str(t, "/join den\n/help\n/who\n/list name=den\nafter\n");
+    expect_line(t, "joined den");
     expect_line(t, "commands 7");
     static const char *const lines[] = {"command /help - ",
                                         "command /who - ",
@@ -617,10 +620,10 @@ static void help_lists_every_command_after_a_count(void **state)
                                         "command //TEXT - "};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
         expect_prefix(t, lines[i]);
-    expect_line(t, "players 1 watchers:2 lobby:\"main\"");
+    expect_line(t, "players 1 watchers:2 lobby:\"den\"");
     expect_line(t, "player \"gamer\" owner:yes ready:no");
     expect_line(t, "lobbies 1 1");
-    expect_line(t, "lobby \"main\" 1/16 password:no state:open owner:\"gamer\"");
+    expect_line(t, "lobby \"den\" 1/16 password:no state:open owner:\"gamer\"");
     assert_int_equal(expect_ok(t), 1); /* the commands took no sequence number */
     expect_line(watcher, "chat 1 [text] guest-2: after");
     assert_true(game_wait(f, CLIENT_EV_CHAT, 3000));
@@ -676,11 +679,11 @@ static void list_shows_lobbies_like_the_lobby_list(void **state)
     tconn *t = open_conn(f);
     send_str(t, "/list\n");
     expect_line(t, "lobbies 2 2");
-    expect_line(t, "lobby \"main\" 0/16 password:no state:open owner:\"\"");
+    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
     expect_line(t, "lobby \"Vault\" 1/4 password:yes state:open owner:\"alice\"");
     send_str(t, "/list nopass\n/list  name=vAU  free \n/list open k=v\n/list bogus\n");
     expect_line(t, "lobbies 1 1");
-    expect_line(t, "lobby \"main\" 0/16 password:no state:open owner:\"\"");
+    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
     expect_line(t, "lobbies 1 1");
     expect_line(t, "lobby \"Vault\" 1/4 password:yes state:open owner:\"alice\"");
     expect_line(t, "lobbies 0 0");
@@ -711,7 +714,7 @@ static void list_shows_the_first_64_and_the_total(void **state)
     tconn *t = open_conn(f);
     send_str(t, "/list\n/list name=room-3-1\n");
     expect_line(t, "lobbies 64 69");
-    expect_line(t, "lobby \"main\" 0/16 password:no state:open owner:\"\"");
+    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
     for (int i = 1; i < 64; i++)
         expect_prefix(t, "lobby \"room-");
     expect_line(t, "lobbies 8 8"); /* room-3-1 and room-3-10 .. room-3-16 */
