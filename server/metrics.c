@@ -436,12 +436,12 @@ static void text_families(metrics_buf *b, const textport_stats *t)
     sample(b, "lobby_text_connections_open", NULL, NULL, t->open);
     single(b, "lobby_text_connections_total", "counter",
            "Plain-text TCP chat connections accepted.", t->accepted);
-    const char *refused[TEXTPORT_REFUSE_REASONS] = {"per_ip", "total"};
+    const char *refused[TEXTPORT_REFUSE_REASONS] = {"per_ip", "total", "not_admitted"};
     by_name(b, "lobby_text_connections_refused_total",
             "Text connections refused at accept, by the limit they hit.", "reason", refused,
             t->refused, TEXTPORT_REFUSE_REASONS);
     const char *closed[TEXTPORT_CLOSE_REASONS] = {"peer", "reset",    "too_long", "idle",
-                                                  "slow", "flooding", "shutdown"};
+                                                  "slow", "flooding", "shutdown", "quit"};
     by_name(b, "lobby_text_connections_closed_total", "Text connections closed, by why.", "reason",
             closed, t->closed, TEXTPORT_CLOSE_REASONS);
     const char *results[] = {"accepted", "refused"};

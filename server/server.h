@@ -106,6 +106,8 @@ typedef struct server_stats {
 
 typedef struct server server;
 typedef struct lobby_set lobby_set; /* lobby.h */
+struct lobby;
+struct lobby_filter;
 
 typedef enum server_error {
     SERVER_OK = 0,
@@ -155,7 +157,8 @@ void server_begin_shutdown(server *s);
 typedef struct server_text_client {
     int lobby_index; /* the lobby watched, -1 for none */
     rate_bucket chat_bucket;
-    rate_bucket flood_bucket; /* drained by rate-limited lines; empty: flooding */
+    rate_bucket flood_bucket;   /* drained by rate-limited lines; empty: flooding */
+    rate_bucket command_bucket; /* commands (/list, /join, ...): the players' lobby-request rate */
 } server_text_client;
 
 typedef enum server_text_result {
@@ -171,21 +174,39 @@ typedef enum server_text_result {
     SERVER_TEXT_NO_SLOTS = -9,  /* max_lobbies are open */
     SERVER_TEXT_NO_LOBBY = -10, /* the client watches no lobby */
     SERVER_TEXT_SHUTTING_DOWN = -11,
-    SERVER_TEXT_PASSWORD = -12, /* the lobby has a password; a text client cannot give one */
+    SERVER_TEXT_PASSWORD = -12,          /* the lobby has a password and none was given */
+    SERVER_TEXT_WRONG_PASSWORD = -13,    /* the password given is not the lobby's */
+    SERVER_TEXT_NO_SUCH_LOBBY = -14,     /* a password given for a lobby that is not open */
+    SERVER_TEXT_TOO_MANY_COMMANDS = -15, /* over the command rate (LOBBY_OPS_PER_S) */
 } server_text_result;
 
 /* Starts a text client in the default lobby with full rate buckets. Returns
- * SERVER_TEXT_OK or SERVER_TEXT_SHUTTING_DOWN. Pair with server_text_leave. */
+ * SERVER_TEXT_OK, or why it cannot be admitted: SERVER_TEXT_SHUTTING_DOWN,
+ * or what server_text_join says of the default lobby. Pair with
+ * server_text_leave either way. */
 int server_text_enter(server *s, server_text_client *tc, uint64_t now_us);
-/* Moves the client to the lobby called name, opening it within max_lobbies.
- * Returns SERVER_TEXT_OK, _BAD_LOBBY, _NO_SLOTS or _PASSWORD (a lobby with a
- * password: the text port has no way to give one); on refusal it stays
- * where it was. */
-int server_text_join(server *s, server_text_client *tc, proto_str lobby_name);
+/* Moves the client to the lobby called name, opening it within max_lobbies
+ * when no password is given. A lobby with a password needs it (compared in
+ * constant time); an empty password is none. Returns SERVER_TEXT_OK,
+ * _BAD_LOBBY, _NO_SLOTS, _PASSWORD (none given), _WRONG_PASSWORD or
+ * _NO_SUCH_LOBBY (a password for a lobby that is not open: a text client
+ * cannot open a locked one); on refusal it stays where it was. */
+int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, proto_str password);
 /* The client is gone: its lobby may close. */
 void server_text_leave(server *s, server_text_client *tc);
 /* The name of the client's lobby (empty when none); valid until it moves. */
 proto_str server_text_lobby_name(const server *s, const server_text_client *tc);
+/* The client's lobby, read-only (NULL when none); valid until the next call
+ * that takes a non-const server. */
+const struct lobby *server_text_lobby(const server *s, const server_text_client *tc);
+/* Takes one of the client's command tokens: SERVER_TEXT_OK, or
+ * SERVER_TEXT_TOO_MANY_COMMANDS past the players' lobby-request rate. */
+int server_text_command(server_text_client *tc, uint64_t now_us);
+/* The lobbies matching f, as LIST_LOBBIES answers a game client: a
+ * PROTO_LOBBY_LIST message with the first PROTO_MAX_LIST_ENTRIES matches in
+ * slot order and the total. It lives in s (views into its lobbies) until the
+ * next call that takes a non-const server. */
+const proto_msg *server_text_list(server *s, const struct lobby_filter *f);
 /* Posts text from sender (checked with the name rules) into the client's
  * lobby, under the same rate policy as a player's chat. On SERVER_TEXT_OK
  * *seq receives the lobby's sequence number; otherwise a negative

@@ -143,6 +143,9 @@ void server_fill_player(proto_player *out, const lobby_player *p);
 /* CHAT_REFUSED with reason and text to one session, logged and counted. */
 void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text);
+/* LOBBY_LIST of the lobbies matching f (the first PROTO_MAX_LIST_ENTRIES
+ * and the total), built in s->scratch: for LIST_LOBBIES and text clients. */
+const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint32_t request_id);
 /* LOBBY_STATE of l to every live member / to one session. */
 void server_send_lobby_state(server *s, const lobby *l);
 void server_send_lobby_state_to(server *s, uint32_t handle, const lobby *l);

@@ -342,22 +342,28 @@ static void fill_entry(const server *s, const lobby *l, proto_lobby_entry *e)
     meta_of(l, &e->meta);
 }
 
+const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint32_t request_id)
+{
+    int found[PROTO_MAX_LIST_ENTRIES];
+    uint32_t total;
+    size_t n = lobby_list(&s->lobbies, f, found, PROTO_MAX_LIST_ENTRIES, &total);
+    proto_msg *out = &s->scratch;
+    memset(out, 0, sizeof *out);
+    out->type = PROTO_LOBBY_LIST;
+    out->u.lobby_list.request_id = request_id;
+    out->u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
+    out->u.lobby_list.count = (uint8_t)n;
+    for (size_t i = 0; i < n; i++)
+        fill_entry(s, &s->lobbies.lobbies[found[i]], &out->u.lobby_list.entries[i]);
+    return out;
+}
+
 static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
 {
     lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
                       .flags = m->u.list_lobbies.flags,
                       .meta = m->u.list_lobbies.meta};
-    int found[PROTO_MAX_LIST_ENTRIES];
-    uint32_t total;
-    size_t n = lobby_list(&s->lobbies, &f, found, PROTO_MAX_LIST_ENTRIES, &total);
-    proto_msg *out = &s->scratch;
-    memset(out, 0, sizeof *out);
-    out->type = PROTO_LOBBY_LIST;
-    out->u.lobby_list.request_id = m->u.list_lobbies.request_id;
-    out->u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
-    out->u.lobby_list.count = (uint8_t)n;
-    for (size_t i = 0; i < n; i++)
-        fill_entry(s, &s->lobbies.lobbies[found[i]], &out->u.lobby_list.entries[i]);
+    const proto_msg *out = server_build_lobby_list(s, &f, m->u.list_lobbies.request_id);
     server_send_one(s, handle, out, PROTO_CHANNEL_RELIABLE, true);
 }
 

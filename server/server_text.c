@@ -30,18 +30,35 @@ int server_text_enter(server *s, server_text_client *tc, uint64_t now_us)
     tc->lobby_index = -1;
     rate_bucket_init(&tc->chat_bucket, s->cfg.chat_burst, now_us);
     rate_bucket_init(&tc->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    rate_bucket_init(&tc->command_bucket, LOBBY_OPS_BURST, now_us);
     if (s->shutting_down)
         return SERVER_TEXT_SHUTTING_DOWN;
-    return server_text_join(s, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY));
+    proto_str none = {"", 0};
+    return server_text_join(s, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY), none);
 }
 
-int server_text_join(server *s, server_text_client *tc, proto_str lobby_name)
+/* Whether the client may watch the lobby called name with the password
+ * given: SERVER_TEXT_OK, or why not. */
+static int check_password(const server *s, proto_str name, proto_str password)
+{
+    int existing = lobby_find(&s->lobbies, name);
+    if (existing < 0)
+        return password.len > 0 ? SERVER_TEXT_NO_SUCH_LOBBY : SERVER_TEXT_OK;
+    const lobby *l = &s->lobbies.lobbies[existing];
+    if (l->password_len == 0)
+        return SERVER_TEXT_OK; /* any password opens a lobby without one, as for players */
+    if (password.len == 0)
+        return SERVER_TEXT_PASSWORD;
+    return lobby_password_ok(l, password) ? SERVER_TEXT_OK : SERVER_TEXT_WRONG_PASSWORD;
+}
+
+int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, proto_str password)
 {
     if (text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES) != TEXT_OK)
         return SERVER_TEXT_BAD_LOBBY;
-    int existing = lobby_find(&s->lobbies, lobby_name);
-    if (existing >= 0 && s->lobbies.lobbies[existing].password_len > 0)
-        return SERVER_TEXT_PASSWORD;
+    int rc = check_password(s, lobby_name, password);
+    if (rc != SERVER_TEXT_OK)
+        return rc;
     /* Watch the new one before leaving the old, so that joining the lobby
      * one is already in never closes it in between. */
     int index = lobby_watch(&s->lobbies, lobby_name);
@@ -63,6 +80,23 @@ proto_str server_text_lobby_name(const server *s, const server_text_client *tc)
 {
     proto_str none = {"", 0};
     return tc->lobby_index < 0 ? none : lobby_str(&s->lobbies.lobbies[tc->lobby_index]);
+}
+
+const lobby *server_text_lobby(const server *s, const server_text_client *tc)
+{
+    return tc->lobby_index < 0 ? NULL : &s->lobbies.lobbies[tc->lobby_index];
+}
+
+int server_text_command(server_text_client *tc, uint64_t now_us)
+{
+    return rate_bucket_take(&tc->command_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)
+               ? SERVER_TEXT_OK
+               : SERVER_TEXT_TOO_MANY_COMMANDS;
+}
+
+const proto_msg *server_text_list(server *s, const lobby_filter *f)
+{
+    return server_build_lobby_list(s, f, 0);
 }
 
 static int verdict_result(text_verdict v)
@@ -160,8 +194,14 @@ const char *server_text_strerror(int result)
     case SERVER_TEXT_SHUTTING_DOWN:
         return "server is shutting down";
     case SERVER_TEXT_PASSWORD:
-        return "lobby has a password; join it with a game client (the text port cannot give "
-               "passwords)";
+        return "lobby has a password: /join NAME PASSWORD";
+    case SERVER_TEXT_WRONG_PASSWORD:
+        return "wrong password for this lobby";
+    case SERVER_TEXT_NO_SUCH_LOBBY:
+        return "no open lobby of that name (a text client cannot open one with a password)";
+    case SERVER_TEXT_TOO_MANY_COMMANDS:
+        _Static_assert(LOBBY_OPS_PER_S == 10, "the text says 10 a second");
+        return "too many commands: at most 10 a second";
     }
     return "refused";
 }

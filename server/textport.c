@@ -136,17 +136,19 @@ static const char *close_reason_text(textport_close_reason why)
         "closed by the client",   "reset or socket error",
         "message too long",       "idle",
         "not reading its output", "flooding",
-        "server shutting down"};
+        "server shutting down",   "quit"};
     return why < TEXTPORT_CLOSE_REASONS ? text[why] : "?";
 }
 
 static void free_conn(textport *tp, tp_conn *c)
 {
-    log_debug("textport", "text client %s closed: %s", c->label, close_reason_text(c->reason));
+    log_debug("textport", "text client %s closed: %s", c->label,
+              c->refused ? "not admitted" : close_reason_text(c->reason));
     close(c->fd); /* also takes it out of the epoll set */
     server_text_leave(tp->core, &c->tc);
     free(c->out);
-    tp->stats.closed[c->reason]++;
+    if (!c->refused)
+        tp->stats.closed[c->reason]++;
     tp->stats.open--;
     memset(c, 0, sizeof *c);
     c->fd = -1;
@@ -277,8 +279,9 @@ void textport_begin_shutdown(textport *tp, uint64_t now_us)
     if (tp->shutting_down)
         return;
     tp->shutting_down = true;
-    if (!tp->accept_paused)
-        epoll_ctl(tp->epoll_fd, EPOLL_CTL_DEL, tp->listen_fd, NULL);
+    /* The listener stays: a client connecting now is accepted only to be
+     * told "error shutting-down" (the core refuses it), rather than left in
+     * the backlog to be reset when the process exits. */
     for (uint32_t i = 0; i < tp->high_water; i++) {
         tp_conn *c = &tp->conns[i];
         if (c->state == TP_OPEN && !c->dead)

@@ -38,13 +38,15 @@ typedef enum textport_close_reason {
     TEXTPORT_CLOSE_SLOW,     /* more than max_out_bytes of output unsent */
     TEXTPORT_CLOSE_FLOODING, /* kept sending over the chat rate */
     TEXTPORT_CLOSE_SHUTDOWN, /* the server stopped */
+    TEXTPORT_CLOSE_QUIT,     /* the client sent /quit */
     TEXTPORT_CLOSE_REASONS,
 } textport_close_reason;
 
 /* Why a connection was refused at accept (textport_stats.refused). */
 typedef enum textport_refuse_reason {
-    TEXTPORT_REFUSE_PER_IP = 0, /* its address holds max_conns_per_ip */
-    TEXTPORT_REFUSE_TOTAL,      /* max_conns are open */
+    TEXTPORT_REFUSE_PER_IP = 0,   /* its address holds max_conns_per_ip */
+    TEXTPORT_REFUSE_TOTAL,        /* max_conns are open */
+    TEXTPORT_REFUSE_NOT_ADMITTED, /* the core would not take it (shutting down, ...) */
     TEXTPORT_REFUSE_REASONS,
 } textport_refuse_reason;
 
@@ -60,8 +62,12 @@ typedef enum textport_reply_error {
     TEXTPORT_ERR_IDLE,
     TEXTPORT_ERR_TOO_MANY_CONNECTIONS,
     TEXTPORT_ERR_SHUTTING_DOWN,
-    TEXTPORT_ERR_PASSWORD, /* /join of a lobby with a password: text clients have none */
-    TEXTPORT_ERR_OTHER,
+    TEXTPORT_ERR_PASSWORD_REQUIRED, /* /join of a lobby with a password, none given */
+    TEXTPORT_ERR_WRONG_PASSWORD,
+    TEXTPORT_ERR_NO_SUCH_LOBBY, /* /join NAME PASSWORD of a lobby that is not open */
+    TEXTPORT_ERR_UNKNOWN_COMMAND,
+    TEXTPORT_ERR_USAGE,        /* a known command with arguments it does not take */
+    TEXTPORT_ERR_NOT_ADMITTED, /* at accept: the core would not take the client */
     TEXTPORT_ERR_CODES,
 } textport_reply_error;
 
@@ -76,7 +82,7 @@ typedef struct textport_stats {
     uint64_t accept_errors; /* accept() failures, e.g. out of descriptors */
     uint64_t messages_accepted;
     uint64_t messages_refused;           /* chat lines answered with an error */
-    uint64_t commands;                   /* /join and /name lines */
+    uint64_t commands;                   /* command lines (starting with one "/") */
     uint64_t errors[TEXTPORT_ERR_CODES]; /* "error CODE" lines sent, by code */
     uint64_t chat_lines_out;             /* "chat ..." lines queued to text clients */
     uint64_t bytes_in, bytes_out;
@@ -121,8 +127,9 @@ void textport_pump(textport *tp, uint64_t now_us);
 /* Writes queued output (never blocking) and frees connections that ended. */
 void textport_flush(textport *tp, uint64_t now_us);
 
-/* Stops accepting and tells every client "error shutting-down", then closes
- * each once its output is sent (or at textport_destroy). */
+/* Tells every client "error shutting-down", then closes each once its
+ * output is sent (or at textport_destroy). Clients that connect from now on
+ * are accepted only to be told the same, so none is reset unanswered. */
 void textport_begin_shutdown(textport *tp, uint64_t now_us);
 
 const textport_stats *textport_get_stats(const textport *tp);

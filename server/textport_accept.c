@@ -1,5 +1,6 @@
 /* The text port's listening socket, and accepting under the connection
- * limits: over a limit a client is told why in one line and closed. */
+ * limits: over a limit, or when the core will not take a client (the server
+ * is stopping), it is told why in one "error CODE detail" line and closed. */
 #include "log.h"
 #include "textport_internal.h"
 
@@ -70,21 +71,14 @@ int tp_open_listener(textport *tp)
 
 /* ---- accepting ------------------------------------------------------------ */
 
-/* Tells a refused client why in one line, best effort, and closes. Input it
- * already sent is read first, so that closing does not reset the
- * connection before the line arrives. */
-static void refuse(textport *tp, int fd, const char *label, textport_refuse_reason why,
-                   uint64_t now_us)
+/* Tells a client refused without a slot why in one line, best effort, and
+ * closes. Input it already sent is read first, so that closing does not
+ * reset the connection before the line arrives. */
+static void refuse_now(textport *tp, int fd, textport_reply_error code, const char *detail)
 {
     char line[160], sink[512];
-    int n = snprintf(line, sizeof line, "error %s %s\n",
-                     textport_error_code(TEXTPORT_ERR_TOO_MANY_CONNECTIONS),
-                     why == TEXTPORT_REFUSE_PER_IP ? "too many connections from your address"
-                                                   : "server has too many text connections");
-    tp->stats.refused[why]++;
-    tp->stats.errors[TEXTPORT_ERR_TOO_MANY_CONNECTIONS]++;
-    tp_log_limited(tp, TP_LOG_REFUSED, now_us, "refused text client %s: %s", label,
-                   why == TEXTPORT_REFUSE_PER_IP ? "per-address limit" : "connection limit");
+    int n = snprintf(line, sizeof line, "error %s %s\n", textport_error_code(code), detail);
+    tp->stats.errors[code]++;
     ssize_t sent = send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent > 0)
         tp->stats.bytes_out += (uint64_t)sent;
@@ -92,6 +86,17 @@ static void refuse(textport *tp, int fd, const char *label, textport_refuse_reas
     while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
         ;
     close(fd);
+}
+
+static void refuse(textport *tp, int fd, const char *label, textport_refuse_reason why,
+                   uint64_t now_us)
+{
+    tp->stats.refused[why]++;
+    tp_log_limited(tp, TP_LOG_REFUSED, now_us, "refused text client %s: %s", label,
+                   why == TEXTPORT_REFUSE_PER_IP ? "per-address limit" : "connection limit");
+    refuse_now(tp, fd, TEXTPORT_ERR_TOO_MANY_CONNECTIONS,
+               why == TEXTPORT_REFUSE_PER_IP ? "too many connections from your address"
+                                             : "server has too many text connections");
 }
 
 static uint32_t conns_from(const textport *tp, uint32_t ip)
@@ -114,6 +119,26 @@ static tp_conn *free_slot(textport *tp)
     return NULL;
 }
 
+/* The core would not take an accepted client (result rc): it is told why
+ * and closed like any client after a closing error (TP_LINGERING), so the
+ * line arrives and the connection ends with FIN, never a reset. */
+static void not_admitted(textport *tp, tp_conn *c, int rc, uint64_t now_us)
+{
+    tp->stats.refused[TEXTPORT_REFUSE_NOT_ADMITTED]++;
+    c->refused = true;
+    tp_log_limited(tp, TP_LOG_NOT_ADMITTED, now_us, "cannot admit text client %s: %s", c->label,
+                   server_text_strerror(rc));
+    if (rc == SERVER_TEXT_SHUTTING_DOWN) {
+        tp_close_with(tp, c, TEXTPORT_ERR_SHUTTING_DOWN, server_text_strerror(rc),
+                      TEXTPORT_CLOSE_SHUTDOWN, now_us);
+        return;
+    }
+    char detail[160];
+    snprintf(detail, sizeof detail, "cannot admit you to lobby %s: %s; closing",
+             PROTO_DEFAULT_LOBBY, server_text_strerror(rc));
+    tp_close_with(tp, c, TEXTPORT_ERR_NOT_ADMITTED, detail, TEXTPORT_CLOSE_SHUTDOWN, now_us);
+}
+
 static void admit(textport *tp, int fd, const struct sockaddr_in *from, const char *label,
                   uint64_t now_us)
 {
@@ -122,7 +147,17 @@ static void admit(textport *tp, int fd, const struct sockaddr_in *from, const ch
         refuse(tp, fd, label, TEXTPORT_REFUSE_TOTAL, now_us);
         return;
     }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(c - tp->conns)};
+    if (epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        /* Without epoll the connection cannot linger: one line, best effort. */
+        tp->stats.refused[TEXTPORT_REFUSE_NOT_ADMITTED]++;
+        tp_log_limited(tp, TP_LOG_NOT_ADMITTED, now_us, "cannot admit text client %s: epoll: %s",
+                       label, strerror(errno));
+        refuse_now(tp, fd, TEXTPORT_ERR_NOT_ADMITTED, "server cannot take the connection now");
+        return;
+    }
     memset(c, 0, sizeof *c);
+    c->state = TP_OPEN;
     c->fd = fd;
     c->ip = from->sin_addr.s_addr;
     snprintf(c->label, sizeof c->label, "%s", label);
@@ -130,17 +165,12 @@ static void admit(textport *tp, int fd, const struct sockaddr_in *from, const ch
                                     (unsigned long long)++tp->guest_serial % 1000000000ull);
     textline_init(&c->line);
     c->last_in_us = now_us;
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)(c - tp->conns)};
-    if (server_text_enter(tp->core, &c->tc, now_us) != SERVER_TEXT_OK ||
-        epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        log_error("textport", "cannot admit text client %s", label);
-        server_text_leave(tp->core, &c->tc);
-        close(fd);
-        memset(c, 0, sizeof *c);
+    tp->stats.open++;
+    int rc = server_text_enter(tp->core, &c->tc, now_us);
+    if (rc != SERVER_TEXT_OK) {
+        not_admitted(tp, c, rc, now_us);
         return;
     }
-    c->state = TP_OPEN;
-    tp->stats.open++;
     tp->stats.accepted++;
     log_debug("textport", "text client %s connected as %s", label, c->name);
 }
@@ -154,7 +184,7 @@ static void pause_accepting(textport *tp, uint64_t now_us)
 
 void tp_accept_all(textport *tp, uint64_t now_us)
 {
-    for (int i = 0; i < MAX_ACCEPTS_PER_PASS && !tp->shutting_down; i++) {
+    for (int i = 0; i < MAX_ACCEPTS_PER_PASS; i++) {
         struct sockaddr_in from;
         socklen_t len = sizeof from;
         int fd = accept(tp->listen_fd, (struct sockaddr *)&from, &len);
@@ -185,7 +215,7 @@ void tp_accept_all(textport *tp, uint64_t now_us)
 
 void tp_resume_accepting(textport *tp, uint64_t now_us)
 {
-    if (!tp->accept_paused || now_us < tp->accept_resume_us || tp->shutting_down)
+    if (!tp->accept_paused || now_us < tp->accept_resume_us)
         return;
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TP_LISTENER_TAG};
     tp->accept_paused = epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, tp->listen_fd, &ev) != 0;

@@ -1,7 +1,7 @@
 /* One text-port connection: bytes in, framed into messages (textline.c),
- * each answered with one line; commands; the output queue. */
+ * chat lines answered with one line each, commands handed to
+ * textport_cmd.c; the output queue and the error codes. */
 #include "log.h"
-#include "text.h"
 #include "textport_internal.h"
 
 #include <errno.h>
@@ -44,11 +44,22 @@ const char *textport_error_code(textport_reply_error code)
         return "too-many-connections";
     case TEXTPORT_ERR_SHUTTING_DOWN:
         return "shutting-down";
-    case TEXTPORT_ERR_PASSWORD:
+    case TEXTPORT_ERR_PASSWORD_REQUIRED:
         return "password-required";
-    default:
-        return "error";
+    case TEXTPORT_ERR_WRONG_PASSWORD:
+        return "wrong-password";
+    case TEXTPORT_ERR_NO_SUCH_LOBBY:
+        return "no-such-lobby";
+    case TEXTPORT_ERR_UNKNOWN_COMMAND:
+        return "unknown-command";
+    case TEXTPORT_ERR_USAGE:
+        return "usage";
+    case TEXTPORT_ERR_NOT_ADMITTED:
+        return "not-admitted";
+    case TEXTPORT_ERR_CODES:
+        break;
     }
+    return "?";
 }
 
 /* Room for n more bytes, compacting before growing; false when the client
@@ -109,10 +120,8 @@ void tp_send_error(textport *tp, tp_conn *c, textport_reply_error code, const ch
     tp_send_line(tp, c, "error %s %s", textport_error_code(code), detail);
 }
 
-void tp_close_with(textport *tp, tp_conn *c, textport_reply_error code, const char *detail,
-                   textport_close_reason why, uint64_t now_us)
+void tp_linger(textport *tp, tp_conn *c, textport_close_reason why, uint64_t now_us)
 {
-    tp_send_error(tp, c, code, detail);
     if (c->dead)
         return;
     c->state = TP_LINGERING;
@@ -122,7 +131,14 @@ void tp_close_with(textport *tp, tp_conn *c, textport_reply_error code, const ch
     tp_mark_dirty(tp, c);
 }
 
-static textport_reply_error error_for(int result)
+void tp_close_with(textport *tp, tp_conn *c, textport_reply_error code, const char *detail,
+                   textport_close_reason why, uint64_t now_us)
+{
+    tp_send_error(tp, c, code, detail);
+    tp_linger(tp, c, why, now_us);
+}
+
+textport_reply_error tp_error_for(int result)
 {
     switch (result) {
     case SERVER_TEXT_EMPTY:
@@ -132,22 +148,27 @@ static textport_reply_error error_for(int result)
     case SERVER_TEXT_TOO_LONG:
         return TEXTPORT_ERR_TOO_LONG;
     case SERVER_TEXT_RATE_LIMITED:
+    case SERVER_TEXT_TOO_MANY_COMMANDS:
         return TEXTPORT_ERR_RATE_LIMITED;
     case SERVER_TEXT_FLOODING:
         return TEXTPORT_ERR_FLOODING;
     case SERVER_TEXT_BAD_NAME:
         return TEXTPORT_ERR_BAD_NAME;
     case SERVER_TEXT_BAD_LOBBY:
+    case SERVER_TEXT_NO_LOBBY: /* not for an admitted client */
         return TEXTPORT_ERR_BAD_LOBBY;
     case SERVER_TEXT_NO_SLOTS:
         return TEXTPORT_ERR_TOO_MANY_LOBBIES;
     case SERVER_TEXT_SHUTTING_DOWN:
         return TEXTPORT_ERR_SHUTTING_DOWN;
     case SERVER_TEXT_PASSWORD:
-        return TEXTPORT_ERR_PASSWORD;
-    default:
-        return TEXTPORT_ERR_OTHER;
+        return TEXTPORT_ERR_PASSWORD_REQUIRED;
+    case SERVER_TEXT_WRONG_PASSWORD:
+        return TEXTPORT_ERR_WRONG_PASSWORD;
+    case SERVER_TEXT_NO_SUCH_LOBBY:
+        return TEXTPORT_ERR_NO_SUCH_LOBBY;
     }
+    return TEXTPORT_ERR_NOT_ADMITTED; /* SERVER_TEXT_OK: not an error at all */
 }
 
 static void post_chat(textport *tp, tp_conn *c, proto_str text, uint64_t now_us)
@@ -170,61 +191,25 @@ static void post_chat(textport *tp, tp_conn *c, proto_str text, uint64_t now_us)
     }
     tp_log_limited(tp, TP_LOG_REFUSED_LINE, now_us, "text client %s: message refused: %s", c->label,
                    server_text_strerror(rc));
-    tp_send_error(tp, c, error_for(rc), server_text_strerror(rc));
+    tp_send_error(tp, c, tp_error_for(rc), server_text_strerror(rc));
 }
 
-static void do_join(textport *tp, tp_conn *c, proto_str lobby)
-{
-    int rc = server_text_join(tp->core, &c->tc, lobby);
-    if (rc != SERVER_TEXT_OK) {
-        tp_log_limited(tp, TP_LOG_REFUSED_LINE, tp->now_us, "text client %s: /join refused: %s",
-                       c->label, server_text_strerror(rc));
-        tp_send_error(tp, c, error_for(rc), server_text_strerror(rc));
-        return;
-    }
-    proto_str joined = server_text_lobby_name(tp->core, &c->tc); /* "MAIN" joins "main" */
-    tp_send_line(tp, c, "joined %.*s", (int)joined.len, joined.bytes);
-}
-
-static void do_name(textport *tp, tp_conn *c, proto_str name)
-{
-    if (text_check_name(name.bytes, name.len, PROTO_MAX_NAME_BYTES) != TEXT_OK) {
-        tp_send_error(tp, c, TEXTPORT_ERR_BAD_NAME, server_text_strerror(SERVER_TEXT_BAD_NAME));
-        return;
-    }
-    memcpy(c->name, name.bytes, name.len);
-    c->name[name.len] = '\0';
-    c->name_len = (uint8_t)name.len;
-    tp_send_line(tp, c, "name %s", c->name);
-}
-
-/* True when msg is the command word (alone, or followed by a space and the
- * argument, which *arg receives). */
-static bool is_command(proto_str msg, const char *word, proto_str *arg)
-{
-    size_t n = strlen(word);
-    if (msg.len < n || memcmp(msg.bytes, word, n) != 0 || (msg.len > n && msg.bytes[n] != ' '))
-        return false;
-    arg->bytes = msg.bytes + (msg.len > n ? n + 1 : n);
-    arg->len = msg.len > n ? msg.len - n - 1 : 0;
-    return true;
-}
-
-/* One framed message: a command, a chat line, or nothing when empty. */
+/* One framed message: a command, a chat line, or nothing when empty. "//"
+ * escapes a chat line that starts with "/". */
 static void on_message(textport *tp, tp_conn *c, proto_str msg, uint64_t now_us)
 {
-    proto_str arg;
     if (msg.len == 0)
         return;
-    if (is_command(msg, "/join", &arg)) {
-        tp->stats.commands++;
-        do_join(tp, c, arg);
-    } else if (is_command(msg, "/name", &arg)) {
-        tp->stats.commands++;
-        do_name(tp, c, arg);
-    } else {
-        post_chat(tp, c, msg, now_us);
+    bool slash = msg.bytes[0] == '/', escaped = slash && msg.len > 1 && msg.bytes[1] == '/';
+    if (slash && !escaped) {
+        tp_command(tp, c, msg, now_us);
+        return;
     }
+    if (escaped) {
+        msg.bytes++;
+        msg.len--;
+    }
+    post_chat(tp, c, msg, now_us);
 }
 
 static void on_too_long(textport *tp, tp_conn *c, uint64_t now_us)

@@ -1,6 +1,7 @@
 /* Private to the text port: the connection table, shared by textport.c
- * (listening socket, epoll, timers, writing, freeing) and textport_conn.c
- * (reading, framing, commands, replies). */
+ * (epoll, timers, writing, freeing), textport_accept.c (the listening
+ * socket, admission), textport_conn.c (reading, framing, chat, replies) and
+ * textport_cmd.c (commands). */
 #ifndef LOBBY_TEXTPORT_INTERNAL_H
 #define LOBBY_TEXTPORT_INTERNAL_H
 
@@ -35,6 +36,7 @@ typedef enum tp_log_kind {
     TP_LOG_FLOODING,
     TP_LOG_REFUSED_LINE, /* bad text, rate limit, bad names */
     TP_LOG_ACCEPT_ERROR,
+    TP_LOG_NOT_ADMITTED, /* the core would not take a new client */
     TP_LOG_KINDS,
 } tp_log_kind;
 
@@ -56,6 +58,7 @@ typedef struct tp_conn {
     bool want_write; /* EPOLLOUT is registered */
     bool dirty;      /* in textport.dirty: to be written this pass */
     bool dead;       /* in textport.dead: to be freed this pass */
+    bool refused;    /* never admitted (counted in refused, not in closed) */
 } tp_conn;
 
 struct textport {
@@ -112,14 +115,25 @@ void tp_send_line(textport *tp, tp_conn *c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sends "error CODE detail" and counts it. */
 void tp_send_error(textport *tp, tp_conn *c, textport_reply_error code, const char *detail);
-/* Sends a closing error and lingers: see TP_LINGERING. */
+/* Ends the connection gracefully once its output is sent: see TP_LINGERING.
+ * It hears no more chat and its input is dropped from now on. */
+void tp_linger(textport *tp, tp_conn *c, textport_close_reason why, uint64_t now_us);
+/* Sends a closing error and lingers. */
 void tp_close_with(textport *tp, tp_conn *c, textport_reply_error code, const char *detail,
                    textport_close_reason why, uint64_t now_us);
+/* The "error CODE" for a negative server_text_result. */
+textport_reply_error tp_error_for(int result);
 /* Reads what the socket holds (a bounded amount per pass) and acts on it. */
 void tp_conn_read(textport *tp, tp_conn *c, uint64_t now_us);
 /* Timers: the quiet end of a message, the idle limit, lingering. */
 void tp_conn_sweep(textport *tp, tp_conn *c, uint64_t now_us);
 /* Writes queued output without blocking; false when the socket failed. */
 bool tp_conn_write(textport *tp, tp_conn *c);
+
+/* ---- textport_cmd.c ----------------------------------------------------- */
+
+/* One command message (starting with "/", not "//"): its reply lines are
+ * queued, under the client's command rate (except /quit). */
+void tp_command(textport *tp, tp_conn *c, proto_str msg, uint64_t now_us);
 
 #endif

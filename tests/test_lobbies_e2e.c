@@ -764,7 +764,7 @@ static void test_names_with_stray_spaces_are_refused(void **state)
     assert_int_equal(client_create_lobby(carol->c, &s), CLIENT_OK);
     assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NAME_INVALID);
     create_lobby(carol, "a b", 0, NULL); /* one space between words is fine */
-    text_port_says("/name ann \n", "error bad-name");
+    text_port_says("/name ann  lee\n", "error bad-name"); /* the line's ends are trimmed */
 }
 
 static void test_configure_refuses_capacity_below_count(void **state)

@@ -377,6 +377,32 @@ static void http_addresses_parse_strictly(void **state)
     }
 }
 
+/* The text port's families name every reason and code, the ones of its
+ * commands and of refused admissions included. */
+static void text_port_counters_have_every_label(void **state)
+{
+    fixture *f = *state;
+    textport_stats t = {0};
+    t.refused[TEXTPORT_REFUSE_NOT_ADMITTED] = 2;
+    t.closed[TEXTPORT_CLOSE_QUIT] = 3;
+    t.errors[TEXTPORT_ERR_UNKNOWN_COMMAND] = 4;
+    t.errors[TEXTPORT_ERR_WRONG_PASSWORD] = 5;
+    f->in.text = &t;
+    metrics_render_prometheus(&f->in, &f->out);
+    assert_has(&f->out, "\nlobby_text_connections_refused_total{reason=\"not_admitted\"} 2\n");
+    assert_has(&f->out, "\nlobby_text_connections_closed_total{reason=\"quit\"} 3\n");
+    assert_has(&f->out, "\nlobby_text_errors_total{code=\"unknown-command\"} 4\n");
+    assert_has(&f->out, "\nlobby_text_errors_total{code=\"wrong-password\"} 5\n");
+    static const char *const codes[] = {
+        "password-required", "no-such-lobby", "usage",
+        "not-admitted",      "shutting-down", "too-many-connections"};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "\nlobby_text_errors_total{code=\"%s\"} 0\n", codes[i]);
+        assert_has(&f->out, want);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -392,6 +418,7 @@ int main(void)
         T(json_strings_are_escaped),
         T(lobbies_render_as_json),
         T(empty_default_lobby_is_listed),
+        T(text_port_counters_have_every_label),
         cmocka_unit_test(http_addresses_parse_strictly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

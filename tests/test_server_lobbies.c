@@ -1020,16 +1020,35 @@ static void empty_lobby_listed_then_closed_after_grace(void **state)
     assert_int_equal(server_get_stats(h->s)->lobbies_closed, 1);
 }
 
-static void text_client_cannot_join_a_password_lobby(void **state)
+/* A text client joins a lobby with a password only with that password
+ * (none: PASSWORD, another: WRONG_PASSWORD), staying where it was when
+ * refused; it cannot open a lobby with one. */
+static void text_client_needs_the_password_of_a_password_lobby(void **state)
 {
     harness *h = *state;
     browse(h, 0, "alice");
     create(h, 0, "locked", 0, "pw");
     server_text_client tc;
+    proto_str none = {"", 0}, main_lobby = proto_str_from_cstr("main");
+    proto_str locked = proto_str_from_cstr("locked");
     assert_int_equal(server_text_enter(h->s, &tc, h->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_join(h->s, &tc, proto_str_from_cstr("locked")),
-                     SERVER_TEXT_PASSWORD);
-    assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), proto_str_from_cstr("main")));
+    assert_int_equal(server_text_join(h->s, &tc, locked, none), SERVER_TEXT_PASSWORD);
+    assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), main_lobby));
+    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pW")),
+                     SERVER_TEXT_WRONG_PASSWORD);
+    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pw2")),
+                     SERVER_TEXT_WRONG_PASSWORD);
+    assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), main_lobby));
+    assert_int_equal(
+        server_text_join(h->s, &tc, proto_str_from_cstr("absent"), proto_str_from_cstr("pw")),
+        SERVER_TEXT_NO_SUCH_LOBBY);
+    assert_null(lobby_named(h, "absent"));
+    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pw")),
+                     SERVER_TEXT_OK);
+    assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), locked));
+    /* A lobby without a password takes any, as for players. */
+    assert_int_equal(server_text_join(h->s, &tc, main_lobby, proto_str_from_cstr("x")),
+                     SERVER_TEXT_OK);
     server_text_leave(h->s, &tc);
 }
 
@@ -1064,7 +1083,7 @@ int main(void)
         HARNESS_TEST(countdown_cancelled_by_leave_and_by_timeout),
         HARNESS_TEST(direct_chat_reaches_only_its_target),
         HARNESS_TEST(empty_lobby_listed_then_closed_after_grace),
-        HARNESS_TEST(text_client_cannot_join_a_password_lobby),
+        HARNESS_TEST(text_client_needs_the_password_of_a_password_lobby),
     };
     return cmocka_run_group_tests_name("server_lobbies", tests, NULL, NULL);
 }

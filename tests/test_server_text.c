@@ -3,6 +3,7 @@
  * lines, reach players as TEXT_CHAT_RELAY, pass the same rate and text
  * rules, keep lobbies open, are replayed to reconnecting players, and every
  * accepted line reaches the chat tap. */
+#include "lobby.h"
 #include "log.h"
 #include "outbox.h"
 #include "server.h"
@@ -123,13 +124,13 @@ static void end_pass(fixture *f)
     outbox_clear(server_outbox(f->s));
 }
 
-static proto_msg join(fixture *f, uint32_t handle, const char *name, const char *lobby)
+static proto_msg join(fixture *f, uint32_t handle, const char *name, const char *lobby_name)
 {
     server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
                       "127.0.0.1:1", f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr(name);
-    hello.u.hello.lobby = proto_str_from_cstr(lobby);
+    hello.u.hello.lobby = proto_str_from_cstr(lobby_name);
     send_msg(f, handle, &hello);
     proto_msg welcome;
     assert_true(find_for(f, handle, PROTO_WELCOME, &welcome));
@@ -241,6 +242,14 @@ static void rate_limit_and_flooding(void **state)
     server_text_leave(f->s, &tc);
 }
 
+/* server_text_join with a C string password, NULL for none. */
+static int text_join(fixture *f, server_text_client *tc, const char *lobby_name,
+                     const char *password)
+{
+    return server_text_join(f->s, tc, proto_str_from_cstr(lobby_name),
+                            proto_str_from_cstr(password ? password : ""));
+}
+
 /* A lobby a text client joins opens, stays open while watched, and closes
  * when its last watcher and player are gone. */
 static void watched_lobbies_stay_open(void **state)
@@ -248,22 +257,20 @@ static void watched_lobbies_stay_open(void **state)
     fixture *f = *state;
     server_text_client tc;
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_join(f->s, &tc, proto_str_from_cstr("friday")), SERVER_TEXT_OK);
+    assert_int_equal(text_join(f, &tc, "friday", NULL), SERVER_TEXT_OK);
     proto_str name = server_text_lobby_name(f->s, &tc);
     assert_int_equal(name.len, 6);
     /* max_lobbies 2: main and friday; a third cannot open. */
     server_text_client other;
     assert_int_equal(server_text_enter(f->s, &other, f->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_join(f->s, &other, proto_str_from_cstr("saturday")),
-                     SERVER_TEXT_NO_SLOTS);
+    assert_int_equal(text_join(f, &other, "saturday", NULL), SERVER_TEXT_NO_SLOTS);
     assert_int_equal(server_text_lobby_name(f->s, &other).len, 4); /* still in main */
-    assert_int_equal(server_text_join(f->s, &other, proto_str_from_cstr("")),
-                     SERVER_TEXT_BAD_LOBBY);
+    assert_int_equal(text_join(f, &other, "", NULL), SERVER_TEXT_BAD_LOBBY);
     /* A player joins and leaves friday: the watcher keeps it open. */
     join(f, 0, "alice", "friday");
     server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, f->now_us);
     end_pass(f);
-    assert_int_equal(server_text_join(f->s, &other, proto_str_from_cstr("friday")), SERVER_TEXT_OK);
+    assert_int_equal(text_join(f, &other, "friday", NULL), SERVER_TEXT_OK);
     server_text_leave(f->s, &tc);
     server_text_leave(f->s, &other);
     /* Now friday is empty: it closes after the lobby grace time (the
@@ -275,7 +282,7 @@ static void watched_lobbies_stay_open(void **state)
     server_tick(f->s, f->now_us);
     end_pass(f);
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_join(f->s, &tc, proto_str_from_cstr("saturday")), SERVER_TEXT_OK);
+    assert_int_equal(text_join(f, &tc, "saturday", NULL), SERVER_TEXT_OK);
     server_text_leave(f->s, &tc);
 }
 
@@ -307,6 +314,51 @@ static void replay_includes_text_lines(void **state)
     server_text_leave(f->s, &tc);
 }
 
+/* Commands take the players' lobby-request rate: 20 back to back, then one
+ * every 100 ms; the chat buckets are separate. */
+static void commands_take_the_lobby_request_rate(void **state)
+{
+    fixture *f = *state;
+    server_text_client tc;
+    assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_OK);
+    assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_TOO_MANY_COMMANDS);
+    uint32_t seq;
+    assert_int_equal(text_chat(f, &tc, "ann", "chat is apart", &seq), SERVER_TEXT_OK);
+    f->now_us += 100 * 1000;
+    assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_OK);
+    assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_TOO_MANY_COMMANDS);
+    server_text_leave(f->s, &tc);
+}
+
+/* The list a text client gets is LIST_LOBBIES's, filters included. */
+static void list_is_the_lobby_list(void **state)
+{
+    fixture *f = *state;
+    join(f, 0, "alice", "Friday");
+    server_text_client tc;
+    assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
+    lobby_filter all = {0};
+    const proto_msg *m = server_text_list(f->s, &all);
+    assert_int_equal(m->type, PROTO_LOBBY_LIST);
+    assert_int_equal(m->u.lobby_list.count, 2);
+    assert_int_equal(m->u.lobby_list.total, 2);
+    assert_true(proto_str_eq(m->u.lobby_list.entries[1].name, proto_str_from_cstr("Friday")));
+    assert_true(proto_str_eq(m->u.lobby_list.entries[1].owner, proto_str_from_cstr("alice")));
+    assert_int_equal(m->u.lobby_list.entries[1].players, 1);
+    lobby_filter fri = {.name_contains = proto_str_from_cstr("FRI")};
+    m = server_text_list(f->s, &fri);
+    assert_int_equal(m->u.lobby_list.count, 1);
+    assert_int_equal(m->u.lobby_list.total, 1);
+    const lobby *l = server_text_lobby(f->s, &tc);
+    assert_non_null(l);
+    assert_string_equal(l->name, "main");
+    assert_int_equal(l->watchers, 1);
+    server_text_leave(f->s, &tc);
+    assert_null(server_text_lobby(f->s, &tc));
+}
+
 static void shutting_down_refuses_text_clients(void **state)
 {
     fixture *f = *state;
@@ -332,6 +384,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(watched_lobbies_stay_open, setup_two_lobbies, teardown),
         cmocka_unit_test_setup_teardown(replay_includes_text_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(shutting_down_refuses_text_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(commands_take_the_lobby_request_rate, setup, teardown),
+        cmocka_unit_test_setup_teardown(list_is_the_lobby_list, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

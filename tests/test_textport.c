@@ -2,7 +2,9 @@
  * TCP sockets as the text clients and client cores as the game clients:
  * message framing (newline, quiet, split segments), limits (line length,
  * per-address and idle), hostile input (NUL bytes, a megabyte line, a reset
- * mid-line), and chat both ways between text and game clients. */
+ * mid-line), chat both ways between text and game clients, the commands
+ * (/help, /who, /list, /join with passwords, /quit, //text, unknown ones,
+ * their rate) and clients the server cannot admit. */
 #include "client.h"
 #include "clock.h"
 #include "server_proc.h"
@@ -14,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +44,7 @@ typedef struct fixture {
     server_proc sp;
     bool running;
     client *game;
+    client *game2; /* a second player, for /who */
     tconn *conns;
     int conn_count;
 } fixture;
@@ -180,30 +184,52 @@ static void expect_silence(tconn *t, int ms)
 
 static client_event g_ev;
 
-/* Pumps the game client until an event of type arrives (into g_ev). */
-static bool game_wait(fixture *f, client_event_type type, int timeout_ms)
+/* Pumps a game client until an event of type arrives (into g_ev). */
+static bool wait_event(client *c, client_event_type type, int timeout_ms)
 {
     uint64_t deadline = clock_now_us() + (uint64_t)timeout_ms * 1000u;
     while (clock_now_us() < deadline) {
-        struct pollfd p = {.fd = client_fd(f->game), .events = POLLIN};
+        struct pollfd p = {.fd = client_fd(c), .events = POLLIN};
         poll(&p, 1, 5);
-        client_update(f->game, clock_now_us());
-        while (client_next_event(f->game, &g_ev))
+        client_update(c, clock_now_us());
+        while (client_next_event(c, &g_ev))
             if (g_ev.type == type)
                 return true;
     }
     return false;
 }
 
-static void join_game(fixture *f, const char *name, const char *lobby)
+static bool game_wait(fixture *f, client_event_type type, int timeout_ms)
+{
+    return wait_event(f->game, type, timeout_ms);
+}
+
+/* A game client called name in lobby (NULL: main), given password. */
+static void connect_game(fixture *f, client **out, const char *name, const char *lobby,
+                         const char *password)
 {
     client_config cfg;
     client_config_defaults(&cfg);
     cfg.port = f->sp.port;
     cfg.name = name;
     cfg.lobby = lobby;
-    assert_int_equal(client_create(&cfg, clock_now_us(), &f->game), CLIENT_OK);
+    cfg.password = password;
+    assert_int_equal(client_create(&cfg, clock_now_us(), out), CLIENT_OK);
+    assert_true(wait_event(*out, CLIENT_EV_JOINED, 5000));
+}
+
+static void join_game(fixture *f, const char *name, const char *lobby)
+{
+    connect_game(f, &f->game, name, lobby, NULL);
+}
+
+/* The game client creates a lobby (it owns it) and moves there. */
+static void game_creates(fixture *f, const char *name, uint8_t capacity, const char *password)
+{
+    client_lobby_settings s = {.name = name, .capacity = capacity, .password = password};
+    assert_int_equal(client_create_lobby(f->game, &s), CLIENT_OK);
     assert_true(game_wait(f, CLIENT_EV_JOINED, 5000));
+    assert_string_equal(client_get_view(f->game)->lobby, name);
 }
 
 /* ---- framing --------------------------------------------------------------- */
@@ -557,6 +583,244 @@ static void join_moves_a_text_client_between_lobbies(void **state)
     expect_line(t, "joined saturday");
 }
 
+/* ---- commands ---------------------------------------------------------------- */
+
+/* Reads a header line "TAG N..." and returns N. */
+static unsigned expect_count(tconn *t, const char *tag)
+{
+    char line[1024], want[64];
+    unsigned n = 0;
+    assert_true(read_line_within(t, line, sizeof line, LINE_WAIT_MS));
+    snprintf(want, sizeof want, "%s %%u", tag);
+    if (sscanf(line, want, &n) != 1)
+        fail_msg("expected '%s N...', got '%s'", tag, line);
+    return n;
+}
+
+/* /help, /who and /list answer the client alone and post nothing; the
+ * reply of each ends where its count says, so the next reply follows. */
+static void help_lists_every_command_after_a_count(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    join_game(f, "gamer", "den");
+    tconn *watcher = open_conn(f);
+    tconn *t = open_conn(f);
+    send_str(watcher, "/join den\n");
+    expect_line(watcher, "joined den");
+    send_str(t, "/join den\n/help\n/who\n/list name=den\nafter\n");
+    expect_line(t, "joined den");
+    expect_line(t, "commands 7");
+    static const char *const lines[] = {"command /help - ",
+                                        "command /who - ",
+                                        "command /list [FILTER...] - ",
+                                        "command /join NAME [PASSWORD] - ",
+                                        "command /name NAME - ",
+                                        "command /quit - ",
+                                        "command //TEXT - "};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        expect_prefix(t, lines[i]);
+    expect_line(t, "players 1 watchers:2 lobby:\"den\"");
+    expect_line(t, "player \"gamer\" owner:yes ready:no");
+    expect_line(t, "lobbies 1 1");
+    expect_line(t, "lobby \"den\" 1/16 password:no state:open owner:\"gamer\"");
+    assert_int_equal(expect_ok(t), 1); /* the commands took no sequence number */
+    expect_line(watcher, "chat 1 [text] guest-2: after");
+    assert_true(game_wait(f, CLIENT_EV_CHAT, 3000));
+    assert_string_equal(g_ev.text, "after"); /* the first line the players saw */
+}
+
+/* The README's one-shot client: a command without a newline, one recv. */
+static void one_shot_command_without_newline_gets_its_reply(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    tconn *t = open_conn(f);
+    send_str(t, "/who");
+    char reply[128] = {0};
+    ssize_t n = recv(t->fd, reply, sizeof reply - 1, 0); /* SO_RCVTIMEO: 2 s */
+    assert_true(n > 0);
+    assert_string_equal(reply, "players 0 watchers:1 lobby:\"main\"\n");
+}
+
+static void who_shows_owner_and_ready_marks_and_watchers(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    join_game(f, "alice", "den");
+    connect_game(f, &f->game2, "say \"hi\" \\o/", "den", NULL);
+    assert_int_equal(client_set_ready(f->game, true), CLIENT_OK);
+    const client_player *me = NULL;
+    for (int i = 0; i < 100 && !(me != NULL && me->ready); i++) {
+        game_wait(f, CLIENT_EV_LOBBY_STATE, 50);
+        me = client_find_player(f->game, client_get_view(f->game)->my_id);
+    }
+    assert_true(me != NULL && me->ready);
+    tconn *t = open_conn(f), *u = open_conn(f);
+    send_str(u, "/join den\n");
+    expect_line(u, "joined den");
+    send_str(t, "/join den\n/who\n");
+    expect_line(t, "joined den");
+    assert_int_equal(expect_count(t, "players"), 2);
+    expect_line(t, "player \"alice\" owner:yes ready:yes");
+    expect_line(t, "player \"say \\\"hi\\\" \\\\o/\" owner:no ready:no"); /* quoted, escaped */
+    send_str(u, "/join main\n");
+    expect_line(u, "joined main");
+    send_str(t, "/who\n");
+    expect_line(t, "players 2 watchers:1 lobby:\"den\"");
+}
+
+static void list_shows_lobbies_like_the_lobby_list(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    join_game(f, "alice", NULL);
+    game_creates(f, "Vault", 4, "sesame");
+    tconn *t = open_conn(f);
+    send_str(t, "/list\n");
+    expect_line(t, "lobbies 2 2");
+    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
+    expect_line(t, "lobby \"Vault\" 1/4 password:yes state:open owner:\"alice\"");
+    send_str(t, "/list nopass\n/list  name=vAU  free \n/list open k=v\n/list bogus\n");
+    expect_line(t, "lobbies 1 1");
+    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
+    expect_line(t, "lobbies 1 1");
+    expect_line(t, "lobby \"Vault\" 1/4 password:yes state:open owner:\"alice\"");
+    expect_line(t, "lobbies 0 0");
+    expect_prefix(t, "error usage /list [FILTER...]; filters: ");
+}
+
+/* More lobbies than a list holds: the first 64 and the total, like
+ * LIST_LOBBIES. Text clients open them (each /join leaves the last one
+ * standing empty for the lobby grace time). */
+static void list_shows_the_first_64_and_the_total(void **state)
+{
+    fixture *f = *state;
+    const char *args[] = {"--max-lobbies", "100", NULL};
+    start(f, args);
+    enum { OPENERS = 4, EACH = 17 };
+    for (int o = 0; o < OPENERS; o++) {
+        tconn *t = open_conn(f);
+        char all[1024] = "";
+        for (int i = 0; i < EACH; i++) {
+            char line[32];
+            snprintf(line, sizeof line, "/join room-%d-%d\n", o, i);
+            strcat(all, line);
+        }
+        send_str(t, all);
+        for (int i = 0; i < EACH; i++)
+            expect_prefix(t, "joined room-");
+    }
+    tconn *t = open_conn(f);
+    send_str(t, "/list\n/list name=room-3-1\n");
+    expect_line(t, "lobbies 64 69");
+    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
+    for (int i = 1; i < 64; i++)
+        expect_prefix(t, "lobby \"room-");
+    expect_line(t, "lobbies 8 8"); /* room-3-1 and room-3-10 .. room-3-16 */
+}
+
+/* /join of a lobby a game client created with a password: refused without
+ * it or with another one (staying put), joined with it. */
+static void join_needs_the_password_of_a_password_lobby(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    join_game(f, "alice", NULL);
+    game_creates(f, "vault", 0, "sesame");
+    tconn *t = open_conn(f);
+    send_str(t, "/join vault\n/join vault Sesame\n/join nowhere sesame\nstill in main\n");
+    expect_line(t, "error password-required lobby has a password: /join NAME PASSWORD");
+    expect_line(t, "error wrong-password wrong password for this lobby");
+    expect_prefix(t, "error no-such-lobby ");
+    assert_int_equal(expect_ok(t), 1);
+    send_str(t, "/join   vault   sesame  \nhello vault\n"); /* runs of spaces separate */
+    expect_line(t, "joined vault");
+    unsigned seq = expect_ok(t);
+    assert_true(game_wait(f, CLIENT_EV_CHAT, 3000));
+    assert_true(g_ev.from_text);
+    assert_string_equal(g_ev.text, "hello vault");
+    assert_int_equal(g_ev.seq, seq);
+    assert_true(server_proc_log_contains(&f->sp, "/join refused: lobby has a password"));
+}
+
+/* Quotes keep a lobby name with a space in one word. */
+static void join_takes_a_quoted_name(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    tconn *t = open_conn(f);
+    send_str(t, "/join \"friday night\"\n/who\n/join a b c\n");
+    expect_line(t, "joined friday night");
+    expect_line(t, "players 0 watchers:1 lobby:\"friday night\"");
+    expect_line(t, "error usage /join NAME [PASSWORD]");
+}
+
+/* "//text" posts "/text"; any other "/word" is an unknown command, and the
+ * connection stays open. */
+static void slash_slash_is_chat_and_unknown_commands_are_errors(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    join_game(f, "gamer", NULL);
+    tconn *watcher = open_conn(f);
+    tconn *t = open_conn(f);
+    send_str(t, "/dance now\n/\n/who extra\n/quit now\n//me waves\n");
+    expect_line(t, "error unknown-command unknown command '/dance'; /help lists the commands");
+    expect_line(t, "error unknown-command unknown command '/'; /help lists the commands");
+    expect_line(t, "error usage /who");
+    expect_line(t, "error usage /quit");
+    assert_int_equal(expect_ok(t), 1);
+    expect_line(watcher, "chat 1 [text] guest-2: /me waves");
+    assert_true(game_wait(f, CLIENT_EV_CHAT, 3000));
+    assert_string_equal(g_ev.text, "/me waves");
+}
+
+/* /name takes the rest of the line: names with spaces work as before,
+ * the spaces around it go. */
+static void name_takes_the_rest_of_the_line(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    tconn *t = open_conn(f);
+    send_str(t, "/name   Ann Smith  \n");
+    expect_line(t, "name Ann Smith");
+}
+
+static void quit_says_bye_and_closes_cleanly(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    tconn *watcher = open_conn(f);
+    tconn *t = open_conn(f);
+    send_str(t, "/quit\nnot posted\n");
+    expect_line(t, "bye");
+    expect_eof(t);
+    expect_silence(watcher, 300);
+}
+
+/* Commands take the players' lobby-request rate (burst 20, then 10 a
+ * second); chat has its own, and /quit is never refused. */
+static void commands_are_rate_limited(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    tconn *t = open_conn(f);
+    char all[256] = "";
+    for (int i = 0; i < 25; i++)
+        strcat(all, "/who\n");
+    send_str(t, all);
+    for (int i = 0; i < 20; i++)
+        expect_line(t, "players 0 watchers:1 lobby:\"main\"");
+    for (int i = 0; i < 5; i++)
+        expect_line(t, "error rate-limited too many commands: at most 10 a second");
+    send_str(t, "chat goes on\n/quit\n");
+    assert_int_equal(expect_ok(t), 1);
+    expect_line(t, "bye");
+    expect_eof(t);
+    assert_true(server_proc_log_contains(&f->sp, "command refused: too many commands"));
+}
+
 /* ---- flags and process ------------------------------------------------------ */
 
 static void tcp_port_flags_are_checked(void **state)
@@ -618,6 +882,25 @@ static void shutdown_tells_text_clients(void **state)
     expect_eof(t);
 }
 
+/* A client that connects while the server is stopping cannot be admitted:
+ * it is told so in a line and the connection ends cleanly, never reset, and
+ * the log says why. */
+static void client_connecting_during_shutdown_gets_an_error_line(void **state)
+{
+    fixture *f = *state;
+    start(f, NULL);
+    tconn *stay = open_conn(f); /* never closes: keeps the server in its grace time */
+    send_str(stay, "/name stay\n");
+    expect_line(stay, "name stay");
+    kill(f->sp.pid, SIGTERM);
+    expect_line(stay, "error shutting-down server is shutting down");
+    tconn *late = open_conn(f);
+    expect_line(late, "error shutting-down server is shutting down");
+    expect_eof(late);
+    assert_true(server_proc_log_contains(&f->sp, "cannot admit text client 127.0.0.1:"));
+    assert_true(server_proc_log_contains(&f->sp, ": server is shutting down"));
+}
+
 /* ---- fixture ----------------------------------------------------------------- */
 
 static int test_setup(void **state)
@@ -636,6 +919,8 @@ static int test_teardown(void **state)
     free(f->conns);
     if (f->game)
         client_destroy(f->game);
+    if (f->game2)
+        client_destroy(f->game2);
     if (f->running)
         server_proc_stop(&f->sp, NULL, NULL);
     free(f);
@@ -679,10 +964,22 @@ int main(void)
         TEXT_TEST(text_client_sees_game_chat_in_sequence),
         TEXT_TEST(lobby_chat_prints_text_lines_marked),
         TEXT_TEST(join_moves_a_text_client_between_lobbies),
+        TEXT_TEST(help_lists_every_command_after_a_count),
+        TEXT_TEST(one_shot_command_without_newline_gets_its_reply),
+        TEXT_TEST(who_shows_owner_and_ready_marks_and_watchers),
+        TEXT_TEST(list_shows_lobbies_like_the_lobby_list),
+        TEXT_TEST(list_shows_the_first_64_and_the_total),
+        TEXT_TEST(join_needs_the_password_of_a_password_lobby),
+        TEXT_TEST(join_takes_a_quoted_name),
+        TEXT_TEST(slash_slash_is_chat_and_unknown_commands_are_errors),
+        TEXT_TEST(name_takes_the_rest_of_the_line),
+        TEXT_TEST(quit_says_bye_and_closes_cleanly),
+        TEXT_TEST(commands_are_rate_limited),
         cmocka_unit_test(tcp_port_flags_are_checked),
         TEXT_TEST(tcp_port_zero_turns_it_off),
         cmocka_unit_test(tcp_port_in_use_is_fatal),
         TEXT_TEST(shutdown_tells_text_clients),
+        TEXT_TEST(client_connecting_during_shutdown_gets_an_error_line),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
