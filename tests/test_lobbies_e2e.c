@@ -763,7 +763,7 @@ static void test_names_with_stray_spaces_are_refused(void **state)
     s.name = "a\xE3\x80\x80"; /* an ideographic space at the end */
     assert_int_equal(client_create_lobby(carol->c, &s), CLIENT_OK);
     assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NAME_INVALID);
-    create_lobby(carol, "a b", 0, NULL); /* one space between words is fine */
+    create_lobby(carol, "a b", 0, NULL);                  /* one space between words is fine */
     text_port_says("/name ann  lee\n", "error bad-name"); /* the line's ends are trimmed */
 }
 
