@@ -166,10 +166,11 @@ static void run_list(textport *tp, tp_conn *c, const words *args, proto_str rest
     for (unsigned i = 0; i < m->u.lobby_list.count; i++) {
         const proto_lobby_entry *e = &m->u.lobby_list.entries[i];
         char qn[QUOTED_BYTES], qo[QUOTED_BYTES];
+        bool by_server = (e->flags & PROTO_LOBBYF_SERVER_OWNED) != 0; /* `main`: no owner */
         tp_send_line(tp, c, "lobby %s %u/%u password:%s state:%s owner:%s", quote(e->name, qn),
                      (unsigned)e->players, (unsigned)e->capacity,
                      yes_no(e->flags & PROTO_LOBBYF_PASSWORD), state_word(e->state),
-                     quote(e->owner, qo));
+                     by_server ? "(server)" : quote(e->owner, qo));
     }
 }
 

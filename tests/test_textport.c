@@ -679,11 +679,11 @@ static void list_shows_lobbies_like_the_lobby_list(void **state)
     tconn *t = open_conn(f);
     send_str(t, "/list\n");
     expect_line(t, "lobbies 2 2");
-    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
+    expect_line(t, "lobby \"main\" 0/16 password:no state:open owner:(server)");
     expect_line(t, "lobby \"Vault\" 1/4 password:yes state:open owner:\"alice\"");
     send_str(t, "/list nopass\n/list  name=vAU  free \n/list open k=v\n/list bogus\n");
     expect_line(t, "lobbies 1 1");
-    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
+    expect_line(t, "lobby \"main\" 0/16 password:no state:open owner:(server)");
     expect_line(t, "lobbies 1 1");
     expect_line(t, "lobby \"Vault\" 1/4 password:yes state:open owner:\"alice\"");
     expect_line(t, "lobbies 0 0");
@@ -714,7 +714,7 @@ static void list_shows_the_first_64_and_the_total(void **state)
     tconn *t = open_conn(f);
     send_str(t, "/list\n/list name=room-3-1\n");
     expect_line(t, "lobbies 64 69");
-    expect_prefix(t, "lobby \"main\" 0/16 password:no state:open owner:");
+    expect_line(t, "lobby \"main\" 0/16 password:no state:open owner:(server)");
     for (int i = 1; i < 64; i++)
         expect_prefix(t, "lobby \"room-");
     expect_line(t, "lobbies 8 8"); /* room-3-1 and room-3-10 .. room-3-16 */
