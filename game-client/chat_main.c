@@ -120,8 +120,9 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
             print_joined(app);
         break;
     case CLIENT_EV_REJECTED:
-        fprintf(stderr, "lobby-chat: join rejected: %s (%s)\n", ev->text,
-                proto_reason_text(ev->reason));
+        /* The server's text, which says more than the reason code's (the
+         * client core puts the code's text there when the server sent none). */
+        fprintf(stderr, "lobby-chat: join rejected: %s\n", ev->text);
         app->done = true;
         app->exit_code = EXIT_FAILURE_RUNTIME;
         break;

@@ -188,6 +188,11 @@ void client_set_event_text(client_event *ev, proto_str s)
     ev->text_len = client_copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
 }
 
+proto_str client_text_or(proto_str text, const char *fallback)
+{
+    return text.len > 0 ? text : proto_str_from_cstr(fallback);
+}
+
 /* ---- the local view ------------------------------------------------------- */
 
 const client_view *client_get_view(const client *c)
@@ -561,7 +566,8 @@ static void on_chat_message(client *c, const proto_msg *m)
         if ((ev = client_push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
             ev->msg_id = m->u.chat_refused.msg_id;
             ev->reason = m->u.chat_refused.reason;
-            client_set_event_text(ev, m->u.chat_refused.text);
+            client_set_event_text(
+                ev, client_text_or(m->u.chat_refused.text, proto_refusal_text(ev->reason)));
         }
         break;
     default:
@@ -594,7 +600,9 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
         on_welcome(c, &msg);
         break;
     case PROTO_REJECT:
-        connection_over(c, CLIENT_REJECTED, msg.u.reject.reason, msg.u.reject.text, now_us);
+        connection_over(c, CLIENT_REJECTED, msg.u.reject.reason,
+                        client_text_or(msg.u.reject.text, proto_reason_text(msg.u.reject.reason)),
+                        now_us);
         break;
     case PROTO_PLAYER_STATUS:
         on_player_status(c, &msg);

@@ -136,6 +136,9 @@ typedef struct client_view {
     uint32_t start_tick;       /* the server tick of the last GAME_STARTING; 0: none */
 } client_view;
 
+/* The text of REJECTED, CHAT_REFUSED, LOBBY_REFUSED and LOBBY_EXITED is the
+ * server's, or the reason code's proto_*_text when it sent none: print it
+ * alone, never followed by the code's text. */
 typedef enum client_event_type {
     CLIENT_EV_JOINED,        /* welcome received; the view holds the lobby; resumed */
     CLIENT_EV_REJECTED,      /* reason, text */
