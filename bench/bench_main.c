@@ -300,6 +300,12 @@ int main(int argc, char **argv)
     int err = bench_run(&o.cfg, &r);
     if (ps.tty && !o.quiet)
         fputc('\n', stderr);
+    if (err != 0 && r.why_not_joined.incomplete) {
+        report_join_failure(stderr, &o.cfg, &r);
+        bench_results_deinit(&r);
+        enet_deinitialize();
+        return EXIT_RUNTIME;
+    }
     if (err != 0) {
         fprintf(stderr, "lobby-bench: %s\n",
                 r.first_join_error[0] ? r.first_join_error : "cannot start the bots");

@@ -243,6 +243,7 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
 {
     if (c->view.state == CLIENT_REJECTED || c->view.state == CLIENT_DISCONNECTED)
         return;
+    bool unanswered = c->view.state == CLIENT_CONNECTING;
     c->view.state = state;
     c->view.reason = reason;
     client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
@@ -250,6 +251,7 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
                                                                      : CLIENT_EV_DISCONNECTED);
     if (ev != NULL) {
         ev->reason = reason;
+        ev->unanswered = unanswered;
         client_set_event_text(ev, text);
     }
 }
@@ -287,6 +289,7 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     if (c->view.state == CLIENT_RECONNECTING)
         return; /* a reject is followed by its disconnect: one retry is enough */
     uint32_t delay_ms = reconnect_delay_ms(c);
+    bool unanswered = c->view.state == CLIENT_CONNECTING;
     if (final_state == CLIENT_REJECTED && reason == PROTO_REASON_TOKEN_INVALID) {
         c->has_token = false;
         delay_ms = 0;
@@ -301,6 +304,7 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     if (ev != NULL) {
         ev->reason = reason;
         ev->delay_ms = delay_ms;
+        ev->unanswered = unanswered;
         client_set_event_text(ev, text);
     }
 }

@@ -173,6 +173,10 @@ typedef struct client_event {
     uint64_t rtt_us;
     uint32_t delay_ms;
     bool resumed; /* JOINED: the server gave us our old seat back */
+    /* DISCONNECTED, RECONNECTING: the server never answered the connection
+     * request (ENet's CONNECT): unreachable, or it dropped the request, as
+     * lobby-server does past its per-address limits. */
+    bool unanswered;
     /* POSITION: older positions of this player the server replaced with this
      * one before its snapshot went out (not lost: superseded). */
     uint8_t merged;
