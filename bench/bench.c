@@ -152,7 +152,7 @@ static bool join_phase(bench *b)
         if (bots_start_more(b) != 0)
             return false;
         if (now >= next_check) {
-            if (bots_all_settled(b))
+            if (bots_all_settled(b) || bots_join_hopeless(b))
                 break;
             next_check = now + CHECK_EVERY_US;
         }
@@ -164,10 +164,7 @@ static bool join_phase(bench *b)
     b->res->join_failures = b->cfg->bots - c.joined;
     if (c.joined == b->cfg->bots && bots_all_settled(b))
         return true;
-    if (b->res->first_join_error[0] == '\0')
-        snprintf(b->res->first_join_error, sizeof b->res->first_join_error,
-                 "%u of %u bots joined within %.0f s", (unsigned)c.joined, (unsigned)b->cfg->bots,
-                 b->cfg->join_timeout_s);
+    bots_join_failures(b);
     return false;
 }
 

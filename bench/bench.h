@@ -7,6 +7,7 @@
 #define LOBBY_BENCH_H
 
 #include "histogram.h"
+#include "proto.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,9 +45,9 @@ typedef struct bench_config {
      * thousands of bots. */
     uint32_t bots_per_host;
     /* With a pid, the server's CPU time and RSS are sampled over the run. */
-    int server_pid; /* 0: none */
-    double join_timeout_s;
-    double drain_s; /* after the last send, how long to wait for stragglers */
+    int server_pid;        /* 0: none */
+    double join_timeout_s; /* bots not joined by then have failed */
+    double drain_s;        /* after the last send, how long to wait for stragglers */
     /* Called about once a second while running (may be NULL). */
     void (*progress)(void *user, const bench_progress *p);
     void *progress_user;
@@ -65,10 +66,29 @@ enum {
     BENCH_MEASURES,
 };
 
+/* Why the bots that were not in their lobby when the join phase ended
+ * (flooders aside) are not. */
+typedef struct bench_join_failures {
+    bool incomplete; /* the join phase ended without every bot in its lobby */
+    /* Their connection request (ENet's CONNECT) was never answered. Others'
+     * were (answered > 0): the server is there and dropped these, as it does
+     * past its per-address limits. */
+    uint32_t unanswered;
+    uint32_t answered;                       /* bots whose connection request the server answered */
+    uint32_t rejected[PROTO_REASON_MAX + 1]; /* REJECT, by reason */
+    /* The server's text of the first REJECT of each reason (at most a str8). */
+    char reject_text[PROTO_REASON_MAX + 1][PROTO_MAX_STR8_BYTES + 1];
+    uint32_t lost;        /* connected, then disconnected before being counted in */
+    uint32_t pending;     /* still joining, no answer and no failure yet */
+    uint32_t not_started; /* never started: the join window stayed full */
+    uint32_t join_window; /* bots joining at once at most */
+} bench_join_failures;
+
 typedef struct bench_results {
     histogram latency[BENCH_MEASURES];
     uint32_t bots_joined, join_failures;
     char first_join_error[256];
+    bench_join_failures why_not_joined;
     uint64_t chats_sent, chats_acked, chats_refused, chats_unacked;
     uint64_t chat_deliveries, chat_duplicates, chat_out_of_order;
     uint64_t acked_chats_lost; /* acked, yet missing at a member present at send time */
@@ -96,9 +116,11 @@ typedef struct bench_results {
 
 const char *bench_measure_name(int measure);
 
-/* Runs the whole benchmark. Returns 0, or -1 with results->first_join_error
- * set when the bots could not be started or none joined. results must be
- * freed with bench_results_deinit, whatever the return value. */
+/* Runs the whole benchmark. Returns 0, or -1 when the bots could not be
+ * started (results->first_join_error says why) or not all joined
+ * (results->why_not_joined.incomplete, and the rest of it says why).
+ * results must be freed with bench_results_deinit, whatever the return
+ * value. */
 int bench_run(const bench_config *cfg, bench_results *results);
 void bench_results_deinit(bench_results *results);
 

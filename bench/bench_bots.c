@@ -588,10 +588,37 @@ static void on_pong(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     bt->last_ping_rtt_us = rtt_us;
 }
 
+/* A failure on a bot's way in (it never joined): remembered for the report
+ * of why bots did not join (bots_join_failures). The server disconnects a
+ * rejected peer with the REJECT's reason as ENet's disconnect data, so a
+ * reason also names the refusal when the REJECT itself was lost, or when
+ * the bot is reconnecting by itself (--reconnect) and gets no REJECTED. */
+static void note_join_failure(bench *b, bot *bt, const client_event *ev)
+{
+    if (bt->joined || b->leaving)
+        return;
+    if (ev->unanswered) {
+        bt->join_failure = BOT_JOIN_UNANSWERED;
+        return;
+    }
+    bt->answered = true;
+    if (ev->reason == 0 || ev->reason > PROTO_REASON_MAX) {
+        bt->join_failure = BOT_JOIN_LOST;
+        return;
+    }
+    bt->join_failure = BOT_JOIN_REJECTED;
+    bt->join_reason = (uint8_t)ev->reason;
+    char *text = b->res->why_not_joined.reject_text[ev->reason];
+    int cap = (int)sizeof b->res->why_not_joined.reject_text[0];
+    if (text[0] == '\0') /* a REJECT's text is a str8: it fits */
+        snprintf(text, (size_t)cap, "%.*s", cap - 1, ev->text);
+}
+
 static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
 {
     switch (ev->type) {
     case CLIENT_EV_JOINED:
+        bt->answered = true;
         b->bot_of_id[client_get_view(bt->c)->my_id] = bt->index;
         if (bt->joined) { /* back after a reconnection (--reconnect) */
             b->res->resumes += ev->resumed;
@@ -610,11 +637,13 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
          * misses must be replayed when it is back. */
         if (bt->joined && !b->leaving)
             b->res->reconnections++;
+        note_join_failure(b, bt, ev);
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED:
         if (bt->gone)
             break;
+        note_join_failure(b, bt, ev);
         if (bot_misbehaves(bt)) {
             /* Expected: the server may refuse or kick a misbehaving bot. */
             if (!b->leaving) {
@@ -708,6 +737,21 @@ bool bots_all_settled(const bench *b)
     return true;
 }
 
+bool bots_join_hopeless(const bench *b)
+{
+    if (b->started < b->bot_count)
+        return false;
+    bool any_gone = false;
+    for (uint32_t i = 0; i < b->cfg->bots; i++) {
+        const bot *bt = &b->bots[i];
+        if (bt->gone)
+            any_gone = true;
+        else if (!bt->joined)
+            return false;
+    }
+    return any_gone;
+}
+
 void bots_count(const bench *b, bots_counters *out)
 {
     memset(out, 0, sizeof *out);
@@ -746,6 +790,34 @@ bool bots_any_connected(const bench *b)
             return true;
     }
     return false;
+}
+
+void bots_join_failures(bench *b)
+{
+    bench_join_failures *w = &b->res->why_not_joined;
+    w->incomplete = true;
+    w->join_window = BOTS_JOIN_WINDOW;
+    for (uint32_t i = 0; i < b->cfg->bots; i++) { /* flooders come after */
+        const bot *bt = &b->bots[i];
+        w->answered += bt->answered;
+        if (bt->c == NULL) {
+            w->not_started++;
+            continue;
+        }
+        if (bt->joined && !bt->gone)
+            continue; /* in, though its lobby may not be complete yet */
+        /* The bots' handshake timeout is the join phase's: one still
+         * connecting at its end has had no answer all along. */
+        bool connecting = client_get_view(bt->c)->state == CLIENT_CONNECTING && !bt->gone;
+        if (bt->joined || bt->join_failure == BOT_JOIN_LOST)
+            w->lost++;
+        else if (bt->join_failure == BOT_JOIN_UNANSWERED || connecting)
+            w->unanswered++;
+        else if (bt->join_failure == BOT_JOIN_REJECTED)
+            w->rejected[bt->join_reason]++;
+        else
+            w->pending++;
+    }
 }
 
 void bots_tally(bench *b)

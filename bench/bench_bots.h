@@ -21,11 +21,22 @@ typedef struct chat_record {
     bool abandoned; /* its sender misbehaved and was kicked before the answer */
 } chat_record;
 
+/* How a bot's way into its lobby last failed (bots_join_failures). */
+typedef enum bot_join_failure {
+    BOT_JOIN_OK,         /* no failure seen */
+    BOT_JOIN_UNANSWERED, /* its connection request was never answered */
+    BOT_JOIN_REJECTED,   /* REJECT, reason in join_reason */
+    BOT_JOIN_LOST,       /* the connection ended after the server answered */
+} bot_join_failure;
+
 typedef struct bot {
     client *c;
     uint32_t index, lobby, net;
     uint64_t created_us;
     bool joined, gone;
+    bool answered;        /* the server answered its connection request at least once */
+    uint8_t join_failure; /* bot_join_failure, before it first joined */
+    uint8_t join_reason;  /* proto_reason of BOT_JOIN_REJECTED */
     uint64_t next_move_us, next_chat_us, next_ping_us, next_rtt_sample_us;
     float centre_x, centre_y, phase;
     uint64_t last_ping_rtt_us;
@@ -104,6 +115,9 @@ void bots_service_net(bench *b, uint32_t net, uint64_t now_us);
 bool bots_settled(const bench *b, const bot *bt);
 /* Every bot settled; a flooder may have been refused instead. */
 bool bots_all_settled(const bench *b);
+/* Every bot started and each of cfg->bots joined or gone, at least one gone:
+ * the join phase cannot succeed any more, so there is no use waiting. */
+bool bots_join_hopeless(const bench *b);
 void bots_count(const bench *b, bots_counters *out);
 /* Schedules every bot's first sends, spread over one period. */
 void bots_start_sending(bench *b, uint64_t now_us);
@@ -112,5 +126,7 @@ bool bots_chats_settled(const bench *b);
 bool bots_any_connected(const bench *b);
 /* Final figures from the chat records and the clients' counters. */
 void bots_tally(bench *b);
+/* Fills results->why_not_joined from each bot's state and last failure. */
+void bots_join_failures(bench *b);
 
 #endif

@@ -9,6 +9,7 @@
 #include <enet/enet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,11 +61,13 @@ static void usage(FILE *to)
         "  --cdf FILE             latency distributions for bench/plot.sh\n"
         "  --max-p99-ms X         fail (exit 3) when a chat or position p99 exceeds X ms\n"
         "  --max-loss P           fail (exit 3) when position loss exceeds P %%\n"
+        "  --join-timeout S       give up on bots not joined after S seconds (default 15)\n"
         "  --quiet                no progress line\n"
         "  --help, --version\n"
         "\n"
-        "Exit status: 0 all good; 1 could not run (server unreachable, bots rejected);\n"
-        "2 bad usage; 3 a gate failed or an acknowledged chat was not delivered.\n",
+        "Exit status: 0 all good; 1 could not run (server unreachable, or not every bot\n"
+        "joined: the line says why and which server flags limit it); 2 bad usage; 3 a\n"
+        "gate failed or an acknowledged chat was not delivered.\n",
         PROTO_DEFAULT_PORT);
 }
 
@@ -88,6 +91,7 @@ static bool parse_number(const char *text, double min, double max, double *out)
 typedef struct numeric_flag {
     const char *name;
     double min, max;
+    bool whole; /* no fraction: a count, a seed, a pid */
     double *target;
 } numeric_flag;
 
@@ -96,20 +100,21 @@ static int parse_options(int argc, char **argv, options *o)
 {
     double bots = 16, lobbies = 1, seed = 1, flooders = 0, per_host = 256, server_pid = 0;
     const numeric_flag numeric[] = {
-        {"bots", 1, 4000, &bots},
-        {"bots-per-host", 1, 4095, &per_host},
-        {"server-pid", 1, 4194304, &server_pid},
-        {"lobbies", 1, 4000, &lobbies},
-        {"duration", 0.1, 86400, &o->cfg.duration_s},
-        {"move-hz", 0, 1000, &o->cfg.move_hz},
-        {"chat-per-s", 0, 1000, &o->cfg.chat_per_s},
-        {"ping-hz", 0.01, 1000, &o->cfg.ping_hz},
-        {"seed", 0, 1e15, &seed},
-        {"malformed-percent", 0, 100, &o->cfg.malformed_percent},
-        {"flooders", 0, 4000, &flooders},
-        {"flood-per-s", 0.1, 10000, &o->cfg.flood_per_s},
-        {"max-p99-ms", 0, 1e9, &o->max_p99_ms},
-        {"max-loss", 0, 100, &o->max_loss_percent},
+        {"bots", 1, 4000, true, &bots},
+        {"bots-per-host", 1, 4095, true, &per_host},
+        {"server-pid", 1, 4194304, true, &server_pid},
+        {"lobbies", 1, 4000, true, &lobbies},
+        {"duration", 0.1, 86400, false, &o->cfg.duration_s},
+        {"move-hz", 0, 1000, false, &o->cfg.move_hz},
+        {"chat-per-s", 0, 1000, false, &o->cfg.chat_per_s},
+        {"ping-hz", 0.01, 1000, false, &o->cfg.ping_hz},
+        {"seed", 0, 1e15, true, &seed},
+        {"malformed-percent", 0, 100, false, &o->cfg.malformed_percent},
+        {"flooders", 0, 4000, true, &flooders},
+        {"flood-per-s", 0.1, 10000, false, &o->cfg.flood_per_s},
+        {"max-p99-ms", 0, 1e9, false, &o->max_p99_ms},
+        {"max-loss", 0, 100, false, &o->max_loss_percent},
+        {"join-timeout", 1, 3600, false, &o->cfg.join_timeout_s},
     };
     enum { N_NUMERIC = sizeof numeric / sizeof numeric[0] };
     enum {
@@ -138,14 +143,21 @@ static int parse_options(int argc, char **argv, options *o)
         longopts[i] = (struct option){numeric[i].name, required_argument, NULL, i};
     memcpy(longopts + N_NUMERIC, named, sizeof named);
     bool have_server = false;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    int opt, index = 0;
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
+        /* A flag that takes a value needs a non-empty one: --json "" would
+         * otherwise fail only after the whole run. */
+        if (opt != '?' && opt != ':' && optarg != NULL &&
+            !cli_require_value("lobby-bench", longopts[index].name, optarg))
+            return EXIT_USAGE;
         if (opt >= 0 && opt < N_NUMERIC) {
             const numeric_flag *nf = &numeric[opt];
-            if (!parse_number(optarg, nf->min, nf->max, nf->target)) {
+            if (!parse_number(optarg, nf->min, nf->max, nf->target) ||
+                (nf->whole && *nf->target != floor(*nf->target))) {
                 char what[96];
-                snprintf(what, sizeof what, "--%s must be a number from %g to %g, got", nf->name,
-                         nf->min, nf->max);
+                snprintf(what, sizeof what, "--%s must be a %s from %.15g to %.15g, got", nf->name,
+                         nf->whole ? "whole number" : "number", nf->min, nf->max);
                 return fail_usage(what, optarg);
             }
             continue;
@@ -179,19 +191,15 @@ static int parse_options(int argc, char **argv, options *o)
             printf("lobby-bench %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
         default:
-            return fail_usage("unknown option", NULL);
+            return cli_option_error("lobby-bench", longopts, opt, argv);
         }
     }
     if (optind < argc)
         return fail_usage("unexpected argument", argv[optind]);
     if (!have_server)
         return fail_usage("--server is required", NULL);
-    if (bots != (uint32_t)bots || lobbies != (uint32_t)lobbies || lobbies > bots)
-        return fail_usage("--bots and --lobbies must be whole numbers, lobbies <= bots", NULL);
-    if (flooders != (uint32_t)flooders)
-        return fail_usage("--flooders must be a whole number", NULL);
-    if (per_host != (uint32_t)per_host || server_pid != (int)server_pid)
-        return fail_usage("--bots-per-host and --server-pid must be whole numbers", NULL);
+    if (lobbies > bots)
+        return fail_usage("--lobbies must be at most --bots", NULL);
     if (server_pid > 0 && kill((pid_t)server_pid, 0) != 0 && errno == ESRCH)
         return fail_usage("--server-pid: no such process", NULL);
     o->cfg.bots_per_host = (uint32_t)per_host;
@@ -292,6 +300,12 @@ int main(int argc, char **argv)
     int err = bench_run(&o.cfg, &r);
     if (ps.tty && !o.quiet)
         fputc('\n', stderr);
+    if (err != 0 && r.why_not_joined.incomplete) {
+        report_join_failure(stderr, &o.cfg, &r);
+        bench_results_deinit(&r);
+        enet_deinitialize();
+        return EXIT_RUNTIME;
+    }
     if (err != 0) {
         fprintf(stderr, "lobby-bench: %s\n",
                 r.first_join_error[0] ? r.first_join_error : "cannot start the bots");

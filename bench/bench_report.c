@@ -14,6 +14,56 @@ static double per_s(uint64_t n, double seconds)
     return seconds > 0.0 ? (double)n / seconds : 0.0;
 }
 
+/* The server flags behind a REJECT reason a bot can get on joining. */
+static const char *reject_hint(uint32_t reason)
+{
+    switch (reason) {
+    case PROTO_REASON_SERVER_FULL:
+        return " (lobby-server --max-players)";
+    case PROTO_REASON_LOBBY_FULL:
+        return " (lobby-server --lobby-capacity, or more lobby-bench --lobbies)";
+    case PROTO_REASON_TOO_MANY_LOBBIES:
+        return " (lobby-server --max-lobbies, or fewer lobby-bench --lobbies)";
+    }
+    return "";
+}
+
+void report_join_failure(FILE *out, const bench_config *cfg, const bench_results *r)
+{
+    const bench_join_failures *w = &r->why_not_joined;
+    fprintf(out, "lobby-bench: %u of %u bots joined within %.3g s", (unsigned)r->bots_joined,
+            (unsigned)cfg->bots, cfg->join_timeout_s);
+    if (r->bots_joined == cfg->bots)
+        fprintf(out, ", but not all of them saw every member of their lobby");
+    /* lobby-server drops a CONNECT past its per-address limits without a
+     * word (ENet has no refusal before the handshake): the bots see no
+     * answer at all, while others from the same address got one. */
+    if (w->unanswered > 0 && w->answered > 0)
+        fprintf(out,
+                "; %u refused: the server left their connection requests unanswered while it "
+                "answered others from this address (its per-address limits: lobby-server "
+                "--max-peers-per-ip, --max-half-open-per-ip, --connect-rate/--connect-burst)",
+                (unsigned)w->unanswered);
+    else if (w->unanswered > 0)
+        fprintf(out, "; %u got no answer: cannot reach the server at %s:%u",
+                (unsigned)w->unanswered, cfg->host, (unsigned)cfg->port);
+    for (uint32_t reason = 1; reason <= PROTO_REASON_MAX; reason++)
+        if (w->rejected[reason] > 0)
+            fprintf(out, "; %u refused: %s%s", (unsigned)w->rejected[reason],
+                    w->reject_text[reason][0] ? w->reject_text[reason] : proto_reason_text(reason),
+                    reject_hint(reason));
+    if (w->lost > 0)
+        fprintf(out, "; %u lost their connection before joining", (unsigned)w->lost);
+    if (w->pending > 0)
+        fprintf(out, "; %u still joining (more time: --join-timeout)", (unsigned)w->pending);
+    if (w->not_started > 0)
+        fprintf(out,
+                "; %u not started (at most %u bots join at once, and the refused ones held "
+                "their places until the end)",
+                (unsigned)w->not_started, (unsigned)w->join_window);
+    fprintf(out, "\n");
+}
+
 void report_table(FILE *out, const bench_config *cfg, const bench_results *r)
 {
     fprintf(out,

@@ -16,6 +16,9 @@ typedef struct bench_verdict {
 } bench_verdict;
 
 void report_table(FILE *out, const bench_config *cfg, const bench_results *r);
+/* One line: how many bots joined and why the others did not, naming the
+ * lobby-server flags behind each kind of refusal (r->why_not_joined). */
+void report_join_failure(FILE *out, const bench_config *cfg, const bench_results *r);
 /* Each returns 0, or -1 when the file cannot be written. */
 int report_json(const char *path, const bench_config *cfg, const bench_results *r,
                 const bench_verdict *v);

@@ -60,8 +60,8 @@ static bool parse_uint(const mini_program *prog, const char *flag, const char *t
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "%s: %s must be a whole number from %lu to %lu, got '%s'\n", prog->name,
-                flag, min, max, text);
+        fprintf(stderr, "%s: %s must be a whole number from %lu to %lu, got '%s' (try --help)\n",
+                prog->name, flag, min, max, text);
         return false;
     }
     *out = v;
@@ -117,20 +117,28 @@ int mini_cli_parse(const mini_program *prog, int argc, char **argv, mini_options
                         .snapshot_hz = prog->has_tick ? 30 : 0,
                         .min_pass_us = prog->has_tick ? MINI_DEFAULT_MIN_PASS_US : 0};
     int opt;
-    while ((opt = getopt_long(argc, argv, "", prog->has_tick ? with_tick : without_tick, NULL)) !=
+    opterr = 0; /* one line of our own, as lobby-server prints it */
+    while ((opt = getopt_long(argc, argv, ":", prog->has_tick ? with_tick : without_tick, NULL)) !=
            -1) {
         if (opt == OPT_HELP) {
             usage(prog, stdout);
             return 0;
         }
-        if (opt == '?' || !apply_option(prog, opt, optarg, o)) {
-            fprintf(stderr, "Try '%s --help'.\n", prog->name);
+        if (opt == '?' || opt == ':') {
+            const char *word = optind > 0 ? argv[optind - 1] : "?";
+            int len = (int)strcspn(word, "=");
+            if (opt == ':')
+                fprintf(stderr, "%s: option '%.*s' needs a value (try --help)\n", prog->name, len,
+                        word);
+            else
+                fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog->name, len, word);
             return 2;
         }
+        if (!apply_option(prog, opt, optarg, o))
+            return 2;
     }
     if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s'\nTry '%s --help'.\n", prog->name,
-                argv[optind], prog->name);
+        fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog->name, argv[optind]);
         return 2;
     }
     return -1;
@@ -160,10 +168,12 @@ ENetHost *mini_cli_listen(const mini_program *prog, const mini_options *o)
         enet_deinitialize();
         return NULL;
     }
+    errno = 0; /* ENet returns only NULL; its bind() leaves errno (see server/transport.c) */
     ENetHost *host = enet_host_create(&addr, o->max_peers, PROTO_CHANNEL_COUNT, 0, 0);
     if (host == NULL) {
-        fprintf(stderr, "%s: %s:%u: cannot bind the UDP socket (address in use?)\n", prog->name,
-                o->bind_host, (unsigned)o->port);
+        fprintf(stderr, "%s: cannot bind UDP %s:%u: %s (choose another port with --port N)\n",
+                prog->name, o->bind_host, (unsigned)o->port,
+                errno != 0 ? strerror(errno) : "unknown error");
         enet_deinitialize();
         return NULL;
     }

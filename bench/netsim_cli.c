@@ -53,7 +53,9 @@ static void usage(FILE *to)
             "  --help, --version\n"
             "\n"
             "Prints 'lobby-netsim: listening on ADDR:PORT, forwarding to HOST:PORT' when\n"
-            "ready and per-direction totals on SIGINT or SIGTERM, then exits 0.\n",
+            "ready and per-direction totals on SIGINT or SIGTERM, then exits 0.\n"
+            "Exit status: 0 stopped by a signal, or --help/--version; 1 cannot start (the\n"
+            "port is taken, an address does not resolve); 2 bad usage.\n",
             NETSIM_FLOWS_MAX);
 }
 
@@ -63,8 +65,8 @@ static bool parse_real(const char *flag, const char *text, double max, double *o
     errno = 0;
     double v = strtod(text, &end);
     if (errno != 0 || end == text || *end != '\0' || !(v >= 0.0 && v <= max)) {
-        fprintf(stderr, "lobby-netsim: %s must be a number from 0 to %g, got '%s'\n", flag, max,
-                text);
+        fprintf(stderr, "lobby-netsim: %s must be a number from 0 to %g, got '%s' (try --help)\n",
+                flag, max, text);
         return false;
     }
     *out = v;
@@ -78,8 +80,10 @@ static bool parse_uint(const char *flag, const char *text, unsigned long long mi
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "lobby-netsim: %s must be a whole number from %llu to %llu, got '%s'\n",
-                flag, min, max, text);
+        fprintf(
+            stderr,
+            "lobby-netsim: %s must be a whole number from %llu to %llu, got '%s' (try --help)\n",
+            flag, min, max, text);
         return false;
     }
     *out = v;
@@ -119,7 +123,7 @@ static bool apply_option(netsim_cli_options *o, int opt, const char *flag, const
         if (cli_parse_host_port(arg, 0, o->fwd_host, sizeof o->fwd_host, &o->fwd_port) &&
             o->fwd_port != 0)
             return true;
-        fprintf(stderr, "lobby-netsim: --forward must be HOST:PORT, got '%s'\n", arg);
+        fprintf(stderr, "lobby-netsim: --forward must be HOST:PORT, got '%s' (try --help)\n", arg);
         o->fwd_port = 0;
         return false;
     case OPT_BIND:
@@ -149,9 +153,7 @@ static bool apply_option(netsim_cli_options *o, int opt, const char *flag, const
 
 static int fail_usage(const char *msg)
 {
-    if (msg != NULL)
-        fprintf(stderr, "lobby-netsim: %s\n", msg);
-    fprintf(stderr, "Try 'lobby-netsim --help'.\n");
+    fprintf(stderr, "lobby-netsim: %s (try --help)\n", msg);
     return NETSIM_CLI_EXIT_USAGE;
 }
 
@@ -176,7 +178,13 @@ int netsim_cli_parse(int argc, char **argv, netsim_cli_options *o)
         {NULL, 0, NULL, 0},
     };
     int opt, index = 0;
-    while ((opt = getopt_long(argc, argv, "", longopts, &index)) != -1) {
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
+        if (opt == '?' || opt == ':')
+            return cli_option_error("lobby-netsim", longopts, opt, argv);
+        /* A flag that takes a value needs a non-empty one (--bind ""). */
+        if (optarg != NULL && !cli_require_value("lobby-netsim", longopts[index].name, optarg))
+            return NETSIM_CLI_EXIT_USAGE;
         if (opt == OPT_HELP) {
             usage(stdout);
             return 0;
@@ -186,14 +194,12 @@ int netsim_cli_parse(int argc, char **argv, netsim_cli_options *o)
             return 0;
         }
         char flag[32];
-        snprintf(flag, sizeof flag, "--%s", opt == '?' ? "" : longopts[index].name);
-        if (opt == '?' || !apply_option(o, opt, flag, optarg))
-            return fail_usage(NULL);
+        snprintf(flag, sizeof flag, "--%s", longopts[index].name);
+        if (!apply_option(o, opt, flag, optarg))
+            return NETSIM_CLI_EXIT_USAGE;
     }
-    if (optind < argc) {
-        fprintf(stderr, "lobby-netsim: unexpected argument '%s'\n", argv[optind]);
-        return fail_usage(NULL);
-    }
+    if (optind < argc)
+        return cli_usage_error("lobby-netsim", "unexpected argument", argv[optind]);
     if (o->listen_port < 0)
         return fail_usage("--listen PORT is required (0 picks a free port)");
     if (o->fwd_port == 0)

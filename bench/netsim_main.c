@@ -221,8 +221,10 @@ static bool proxy_open(proxy *p, const netsim_cli_options *o)
     }
     p->listen_fd = netsim_flows_open_udp(&local, NULL);
     if (p->listen_fd < 0) {
-        fprintf(stderr, "lobby-netsim: %s:%ld: %s\n", o->bind_host, o->listen_port,
-                strerror(errno));
+        fprintf(stderr,
+                "lobby-netsim: cannot listen on UDP %s:%ld: %s (pick another with --listen PORT, "
+                "0 picks a free one, or --bind ADDR)\n",
+                o->bind_host, o->listen_port, strerror(errno));
         return false;
     }
     int bytes = LISTEN_BUFFER_BYTES; /* the kernel caps it; a smaller buffer still works */

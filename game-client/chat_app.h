@@ -44,6 +44,7 @@ typedef struct chat_app {
     uint32_t timeout_ms;
     uint32_t outstanding; /* sent, neither acknowledged nor refused yet */
     uint32_t awaiting;    /* lobby requests sent and not answered yet */
+    uint32_t set_pending; /* /set sent, its LOBBY_STATE or refusal not seen yet */
     uint64_t last_command_us;
     bool stdin_eof;
     bool line_too_long;

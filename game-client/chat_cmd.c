@@ -86,9 +86,9 @@ static void report(const char *what, int err)
 }
 
 /* A request went out. At end of input lobby-chat waits for the answers of
- * those with one certain answer (/list, /create, /join, /leave: the list,
- * the welcome, the exit or a refusal); the others (/ready, /start, /kick,
- * /give, /set) may change nothing visible, so it only lets them settle. */
+ * those with one certain answer (/list, /create, /join, /leave, /set: the
+ * list, the welcome, the exit, the lobby's state or a refusal); the others
+ * (/ready, /start, /kick, /give) it only lets settle. */
 static void sent(chat_app *app, const char *what, int err, bool answered)
 {
     report(what, err);
@@ -184,6 +184,11 @@ static void cmd_ready(chat_app *app, bool toggle)
     const client_view *v = client_get_view(app->c);
     const client_player *me = client_find_player(app->c, v->my_id);
     bool ready = toggle ? !(me != NULL && me->ready) : false;
+    if (!ready && me != NULL && !me->ready && v->state == CLIENT_JOINED) {
+        /* The server answers a change only: say so rather than nothing. */
+        printf("* you are not ready (nothing to change)\n");
+        return;
+    }
     sent(app, ready ? "/ready" : "/unready", client_set_ready(app->c, ready), false);
 }
 
@@ -264,7 +269,13 @@ static void cmd_set(chat_app *app, const words *w)
             "/set capacity N | password [PW] | maxrtt MS | meta [KEY=VALUE...] (up to 8 pairs)");
         return;
     }
-    sent(app, "/set", client_configure_lobby(app->c, changes, &s), false);
+    /* The server answers every /set with the lobby's state (or a refusal),
+     * changed or not: chat_lobby.c prints the settings line for it even
+     * when nothing changed, so "/set password" on an open lobby is seen. */
+    int err = client_configure_lobby(app->c, changes, &s);
+    sent(app, "/set", err, true);
+    if (err == CLIENT_OK)
+        app->set_pending++;
 }
 
 void chat_command(chat_app *app, const char *line, size_t len, uint64_t now_us)

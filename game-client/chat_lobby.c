@@ -118,8 +118,10 @@ static void print_settings(const client_view *v)
     printf(v->meta_count ? "\n" : " none\n");
 }
 
-/* Prints what differs from the last LOBBY_STATE (all of it the first time). */
-static void print_state_changes(chat_app *app)
+/* Prints what differs from the last LOBBY_STATE (all of it the first time);
+ * the settings line also when it answers our /set (answer_to_set), so that
+ * a /set that changed nothing still shows the lobby's settings. */
+static void print_state_changes(chat_app *app, bool answer_to_set)
 {
     const client_view *v = client_get_view(app->c);
     chat_lobby_seen *s = &app->seen;
@@ -130,7 +132,7 @@ static void print_state_changes(chat_app *app)
                                     ? "the server (nobody may kick, configure or start here)"
                                 : v->owner_id ? chat_player_name(app, v->owner_id, buf, sizeof buf)
                                               : "none");
-    if (first || settings_changed(s, v))
+    if (first || answer_to_set || settings_changed(s, v))
         print_settings(v);
     for (unsigned i = 0; i < v->player_count; i++) {
         const client_player *p = &v->players[i];
@@ -207,8 +209,11 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         print_list(client_get_lobby_list(app->c));
         return true;
     case CLIENT_EV_LOBBY_REFUSED:
+        if (ev->msg_id == PROTO_CONFIGURE_LOBBY && app->set_pending > 0)
+            app->set_pending--;
         if (ev->msg_id == PROTO_LIST_LOBBIES || ev->msg_id == PROTO_CREATE_LOBBY ||
-            ev->msg_id == PROTO_JOIN_LOBBY || ev->msg_id == PROTO_LEAVE_LOBBY)
+            ev->msg_id == PROTO_JOIN_LOBBY || ev->msg_id == PROTO_LEAVE_LOBBY ||
+            ev->msg_id == PROTO_CONFIGURE_LOBBY)
             answered(app);
         printf("* refused %s: %s\n", request_verb(ev->msg_id), ev->text);
         return true;
@@ -216,9 +221,15 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         answered(app);
         print_exited(app, ev);
         return true;
-    case CLIENT_EV_LOBBY_STATE:
-        print_state_changes(app);
+    case CLIENT_EV_LOBBY_STATE: {
+        bool answer_to_set = app->set_pending > 0;
+        if (answer_to_set) {
+            app->set_pending--;
+            answered(app);
+        }
+        print_state_changes(app, answer_to_set);
         return true;
+    }
     case CLIENT_EV_COUNTDOWN:
         printf("* game starts in %u s (tick %u)\n", (unsigned)ev->reason, (unsigned)ev->seq);
         return true;

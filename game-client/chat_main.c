@@ -46,14 +46,16 @@ static void usage(FILE *to)
             "  --password PW         the lobby's password, when it has one\n"
             "  --browse              join no lobby: start at the lobby list\n"
             "  --say TEXT            send TEXT, print the acknowledgement and exit\n"
-            "  --timeout SECONDS     give up on an unanswered server after this (default 5)\n"
+            "  --timeout SECONDS     give up on an unanswered server after this (default 5;\n"
+            "                        0.001 to 3600, fractions allowed)\n"
             "  --help, --version\n"
             "\n"
             "Without --say, each line of standard input is sent as a message and every chat,\n"
             "join and leave is printed as it arrives; at end of input it waits for the\n"
-            "acknowledgements (and the answers to lobby commands), then leaves. Exit\n"
-            "status: 0 ok, 1 refused, rejected or unreachable, 2 bad usage. A refused\n"
+            "acknowledgements (and the answers to lobby commands), then leaves. A refused\n"
             "lobby command prints the server's reason and never ends the program.\n"
+            "\n"
+            "Exit status: 0 ok; 1 refused, rejected or unreachable; 2 bad usage.\n"
             "\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
     chat_print_commands(to);
@@ -120,8 +122,9 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
             print_joined(app);
         break;
     case CLIENT_EV_REJECTED:
-        fprintf(stderr, "lobby-chat: join rejected: %s (%s)\n", ev->text,
-                proto_reason_text(ev->reason));
+        /* The server's text, which says more than the reason code's (the
+         * client core puts the code's text there when the server sent none). */
+        fprintf(stderr, "lobby-chat: join rejected: %s\n", ev->text);
         app->done = true;
         app->exit_code = EXIT_FAILURE_RUNTIME;
         break;
@@ -237,8 +240,8 @@ static void check_progress(chat_app *app, uint64_t now_us)
     } else if (late && app->outstanding == 0) {
         begin_leave(app, now_us, 0); /* a lobby command went unanswered: nothing lost */
     } else if (late) {
-        fprintf(stderr, "lobby-chat: %u message(s) not acknowledged within %u s\n",
-                (unsigned)app->outstanding, (unsigned)(app->timeout_ms / 1000));
+        fprintf(stderr, "lobby-chat: %u message(s) not acknowledged within %g s\n",
+                (unsigned)app->outstanding, (double)app->timeout_ms / 1000.0);
         begin_leave(app, now_us, EXIT_FAILURE_RUNTIME);
     }
 }
@@ -281,13 +284,15 @@ static int fail_usage(const char *what, const char *arg)
     return cli_usage_error("lobby-chat", what, arg);
 }
 
+/* --timeout: seconds, fractions allowed, at least a millisecond. */
 static bool parse_seconds(const char *text, uint32_t *ms)
 {
     char *end;
+    errno = 0;
     double s = strtod(text, &end);
-    if (end == text || *end != '\0' || !(s > 0.0) || s > 3600.0)
+    if (errno != 0 || end == text || *end != '\0' || !(s >= 0.001) || s > 3600.0)
         return false;
-    *ms = (uint32_t)(s * 1000.0);
+    *ms = (uint32_t)(s * 1000.0 + 0.5);
     return true;
 }
 
@@ -318,12 +323,19 @@ static int parse_options(int argc, char **argv, chat_options *o)
         {NULL, 0, NULL, 0},
     };
     bool have_server = false;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    int opt, index = 0;
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
+        /* A flag that takes a value needs a non-empty one: --lobby "" would
+         * otherwise mean the default lobby without saying so. */
+        if (opt != '?' && opt != ':' && optarg != NULL &&
+            !cli_require_value("lobby-chat", longopts[index].name, optarg))
+            return EXIT_USAGE;
         switch (opt) {
         case OPT_SERVER:
             if (!cli_parse_host_port(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
-                return fail_usage("--server must be HOST or HOST:PORT (port 1-65535), got", optarg);
+                return fail_usage("--server must be HOST or HOST:PORT (port 1 to 65535), got",
+                                  optarg);
             have_server = true;
             break;
         case OPT_NAME:
@@ -343,7 +355,7 @@ static int parse_options(int argc, char **argv, chat_options *o)
             break;
         case OPT_TIMEOUT:
             if (!parse_seconds(optarg, &o->timeout_ms))
-                return fail_usage("--timeout must be seconds between 0 and 3600, got", optarg);
+                return fail_usage("--timeout must be seconds from 0.001 to 3600, got", optarg);
             break;
         case OPT_HELP:
             usage(stdout);
@@ -352,7 +364,7 @@ static int parse_options(int argc, char **argv, chat_options *o)
             printf("lobby-chat %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
         default:
-            return fail_usage("unknown option", NULL);
+            return cli_option_error("lobby-chat", longopts, opt, argv);
         }
     }
     if (optind < argc)

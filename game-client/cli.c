@@ -28,7 +28,53 @@ bool cli_parse_host_port(const char *text, uint16_t default_port, char *host_buf
 
 int cli_usage_error(const char *prog, const char *what, const char *arg)
 {
-    fprintf(stderr, "%s: %s%s%s\nTry '%s --help'.\n", prog, what, arg ? " " : "", arg ? arg : "",
-            prog);
-    return 2;
+    if (arg != NULL)
+        fprintf(stderr, "%s: %s '%s' (try --help)\n", prog, what, arg);
+    else
+        fprintf(stderr, "%s: %s (try --help)\n", prog, what);
+    return CLI_EXIT_USAGE;
+}
+
+/* How many long options start with the len bytes of name. */
+static int prefix_matches(const struct option *longopts, const char *name, size_t len)
+{
+    int n = 0;
+    for (const struct option *o = longopts; o->name != NULL; o++)
+        n += strncmp(o->name, name, len) == 0;
+    return n;
+}
+
+int cli_option_error(const char *prog, const struct option *longopts, int opt, char *const argv[])
+{
+    /* getopt_long leaves optopt at the short option character for an
+     * unknown "-c"; for a long option it holds the option's value, or 0
+     * when no option matched. The long option itself is the word just
+     * consumed, "--name" or "--name=value". */
+    if (opt == '?' && optopt > ' ' && optopt < 127) {
+        char dash[3] = {'-', (char)optopt, '\0'};
+        return cli_usage_error(prog, "unknown option", dash);
+    }
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    int len = (int)strcspn(word, "=");
+    bool is_long = len > 2 && word[0] == '-' && word[1] == '-';
+    const char *why = NULL;
+    if (opt == ':')
+        why = "needs a value";
+    else if (optopt != 0)
+        why = "takes no value";
+    else if (is_long && prefix_matches(longopts, word + 2, (size_t)len - 2) > 1)
+        why = "is ambiguous";
+    if (why != NULL)
+        fprintf(stderr, "%s: option '%.*s' %s (try --help)\n", prog, len, word, why);
+    else
+        fprintf(stderr, "%s: unknown option '%.*s' (try --help)\n", prog, len, word);
+    return CLI_EXIT_USAGE;
+}
+
+bool cli_require_value(const char *prog, const char *name, const char *text)
+{
+    if (text[0] != '\0')
+        return true;
+    fprintf(stderr, "%s: --%s needs a value, got an empty one (try --help)\n", prog, name);
+    return false;
 }

@@ -188,6 +188,11 @@ void client_set_event_text(client_event *ev, proto_str s)
     ev->text_len = client_copy_text(ev->text, sizeof ev->text, s.bytes, s.len);
 }
 
+proto_str client_text_or(proto_str text, const char *fallback)
+{
+    return text.len > 0 ? text : proto_str_from_cstr(fallback);
+}
+
 /* ---- the local view ------------------------------------------------------- */
 
 const client_view *client_get_view(const client *c)
@@ -238,6 +243,7 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
 {
     if (c->view.state == CLIENT_REJECTED || c->view.state == CLIENT_DISCONNECTED)
         return;
+    bool unanswered = c->view.state == CLIENT_CONNECTING;
     c->view.state = state;
     c->view.reason = reason;
     client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
@@ -245,6 +251,7 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
                                                                      : CLIENT_EV_DISCONNECTED);
     if (ev != NULL) {
         ev->reason = reason;
+        ev->unanswered = unanswered;
         client_set_event_text(ev, text);
     }
 }
@@ -282,6 +289,7 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     if (c->view.state == CLIENT_RECONNECTING)
         return; /* a reject is followed by its disconnect: one retry is enough */
     uint32_t delay_ms = reconnect_delay_ms(c);
+    bool unanswered = c->view.state == CLIENT_CONNECTING;
     if (final_state == CLIENT_REJECTED && reason == PROTO_REASON_TOKEN_INVALID) {
         c->has_token = false;
         delay_ms = 0;
@@ -296,6 +304,7 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     if (ev != NULL) {
         ev->reason = reason;
         ev->delay_ms = delay_ms;
+        ev->unanswered = unanswered;
         client_set_event_text(ev, text);
     }
 }
@@ -576,7 +585,8 @@ static void on_chat_message(client *c, const proto_msg *m)
         if ((ev = client_push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
             ev->msg_id = m->u.chat_refused.msg_id;
             ev->reason = m->u.chat_refused.reason;
-            client_set_event_text(ev, m->u.chat_refused.text);
+            client_set_event_text(
+                ev, client_text_or(m->u.chat_refused.text, proto_refusal_text(ev->reason)));
         }
         break;
     default:
@@ -609,7 +619,9 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
         on_welcome(c, &msg);
         break;
     case PROTO_REJECT:
-        connection_over(c, CLIENT_REJECTED, msg.u.reject.reason, msg.u.reject.text, now_us);
+        connection_over(c, CLIENT_REJECTED, msg.u.reject.reason,
+                        client_text_or(msg.u.reject.text, proto_reason_text(msg.u.reject.reason)),
+                        now_us);
         break;
     case PROTO_PLAYER_STATUS:
         on_player_status(c, &msg);

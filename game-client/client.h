@@ -138,6 +138,9 @@ typedef struct client_view {
     uint32_t start_tick;       /* the server tick of the last GAME_STARTING; 0: none */
 } client_view;
 
+/* The text of REJECTED, CHAT_REFUSED, LOBBY_REFUSED and LOBBY_EXITED is the
+ * server's, or the reason code's proto_*_text when it sent none: print it
+ * alone, never followed by the code's text. */
 typedef enum client_event_type {
     CLIENT_EV_JOINED,        /* welcome received; the view holds the lobby; resumed */
     CLIENT_EV_REJECTED,      /* reason, text */
@@ -174,6 +177,10 @@ typedef struct client_event {
     uint64_t rtt_us;
     uint32_t delay_ms;
     bool resumed; /* JOINED: the server gave us our old seat back */
+    /* DISCONNECTED, RECONNECTING: the server never answered the connection
+     * request (ENet's CONNECT): unreachable, or it dropped the request, as
+     * lobby-server does past its per-address limits. */
+    bool unanswered;
     /* POSITION: older positions of this player the server replaced with this
      * one before its snapshot went out (not lost: superseded). */
     uint8_t merged;

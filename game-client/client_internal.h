@@ -93,6 +93,9 @@ size_t client_copy_text(char *dst, size_t cap, const char *src, size_t len);
 /* Appends a zeroed event of the given type, or NULL when out of memory. */
 client_event *client_push_event(client *c, client_event_type type);
 void client_set_event_text(client_event *ev, proto_str s);
+/* A refusal's text: the server's, or fallback (the reason code's English
+ * text) when it sent none, so front ends print ev->text alone. */
+proto_str client_text_or(proto_str text, const char *fallback);
 client_player *client_find_player_mut(client *c, uint16_t id);
 /* Encodes and queues a message on the client's connection. */
 int client_send_msg(client *c, const proto_msg *m, uint8_t channel, bool reliable);

@@ -292,7 +292,8 @@ static void on_lobby_exited(client *c, const proto_msg *m)
     client_event *ev = client_push_event(c, CLIENT_EV_LOBBY_EXITED);
     if (ev != NULL) {
         ev->reason = m->u.lobby_exited.reason;
-        client_set_event_text(ev, m->u.lobby_exited.text);
+        client_set_event_text(ev,
+                              client_text_or(m->u.lobby_exited.text, proto_exit_text(ev->reason)));
     }
 }
 
@@ -305,7 +306,8 @@ static void on_lobby_refused(client *c, const proto_msg *m)
     if (ev != NULL) {
         ev->msg_id = request;
         ev->reason = m->u.lobby_refused.reason;
-        client_set_event_text(ev, m->u.lobby_refused.text);
+        client_set_event_text(
+            ev, client_text_or(m->u.lobby_refused.text, proto_lobby_refusal_text(ev->reason)));
     }
 }
 

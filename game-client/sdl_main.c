@@ -11,6 +11,7 @@
 #include "SDL_ttf.h"
 
 #include <enet/enet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -57,7 +58,11 @@ static void usage(FILE *to)
             "  --screenshot FILE.bmp  render --frames frames, save the window, exit\n"
             "  --frames N             frames to render before --screenshot (default 120)\n"
             "  --autotype TEXT        once joined, type TEXT into the chat and press Enter\n"
-            "  --help, --version\n",
+            "  --help, --version\n"
+            "\n"
+            "Exit status: 0 the window was closed (or --screenshot saved); 1 cannot start\n"
+            "(no display, no font, ENet or SDL failed) or the screenshot was not saved;\n"
+            "2 bad usage.\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
 }
 
@@ -69,8 +74,9 @@ static int fail_usage(const char *what, const char *arg)
 static bool parse_count(const char *text, unsigned min, unsigned max, unsigned *out)
 {
     char *end;
+    errno = 0;
     unsigned long v = strtoul(text, &end, 10);
-    if (end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
         return false;
     *out = (unsigned)v;
     return true;
@@ -122,8 +128,14 @@ static int parse_options(int argc, char **argv, options *o)
     };
     bool have_server = false;
     unsigned v;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    int opt, index = 0, used;
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
+        /* A flag that takes a value needs a non-empty one: --lobby "" would
+         * otherwise mean the browser without saying so. */
+        if (opt != '?' && opt != ':' && optarg != NULL &&
+            !cli_require_value("lobby-client", longopts[index].name, optarg))
+            return CLI_EXIT_USAGE;
         switch (opt) {
         case OPT_SERVER:
             if (!cli_parse_host_port(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host, &o->port))
@@ -138,7 +150,7 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_PASSWORD:
             if (strlen(optarg) > PROTO_MAX_PASSWORD_BYTES)
-                return fail_usage("--password is at most 32 bytes, got", optarg);
+                return fail_usage("--password must be at most 32 bytes, got", optarg);
             o->password = optarg;
             break;
         case OPT_BROWSE:
@@ -153,9 +165,11 @@ static int parse_options(int argc, char **argv, options *o)
                 return fail_usage("--interp-ms must be 0 to 2000, got", optarg);
             break;
         case OPT_SIZE:
-            if (sscanf(optarg, "%dx%d", &o->width, &o->height) != 2 || o->width < 160 ||
-                o->height < 120 || o->width > 8192 || o->height > 8192)
-                return fail_usage("--size must be WxH, at least 160x120, got", optarg);
+            used = 0;
+            if (sscanf(optarg, "%dx%d%n", &o->width, &o->height, &used) != 2 ||
+                optarg[used] != '\0' || o->width < 160 || o->height < 120 || o->width > 8192 ||
+                o->height > 8192)
+                return fail_usage("--size must be WxH from 160x120 to 8192x8192, got", optarg);
             break;
         case OPT_FPS:
             if (!parse_count(optarg, 1, 1000, &o->fps))
@@ -172,7 +186,7 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_FRAMES:
             if (!parse_count(optarg, 1, 1000000, &v))
-                return fail_usage("--frames must be a positive number, got", optarg);
+                return fail_usage("--frames must be 1 to 1000000, got", optarg);
             o->frames = v;
             break;
         case OPT_AUTOTYPE:
@@ -185,7 +199,7 @@ static int parse_options(int argc, char **argv, options *o)
             printf("lobby-client %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
         default:
-            return fail_usage("unknown option", NULL);
+            return cli_option_error("lobby-client", longopts, opt, argv);
         }
     }
     if (optind < argc)

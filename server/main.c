@@ -207,6 +207,54 @@ static bool start_http(const options *o, const server *core, const transport *ne
     return true;
 }
 
+/* What to change after a failed bind, by its errno: the port when it is
+ * taken or privileged, the address when it is not this machine's. */
+static const char *bind_hint(char *buf, size_t cap, int bind_errno, const char *port_flag,
+                             const char *port_off)
+{
+    if (bind_errno == EADDRNOTAVAIL)
+        return "--bind ADDR must be an address of this machine, or 0.0.0.0";
+    snprintf(buf, cap, "%schoose another port with %s N, %s",
+             bind_errno == EACCES ? "ports below 1024 need root: " : "", port_flag, port_off);
+    return buf;
+}
+
+/* Why the UDP port cannot be had, and the flag that changes it, in one line
+ * (errno from transport_create). */
+static void print_udp_error(const options *o, int err)
+{
+    int bind_errno = errno;
+    char hint[128];
+    if (err == TRANSPORT_ERR_BIND)
+        fprintf(stderr, "lobby-server: cannot bind UDP %s:%u: %s (%s)\n", o->net.bind_host,
+                (unsigned)o->net.port, bind_errno != 0 ? strerror(bind_errno) : "unknown error",
+                bind_hint(hint, sizeof hint, bind_errno, "--port", "0 picks a free one"));
+    else if (err == TRANSPORT_ERR_ADDRESS)
+        fprintf(stderr, "lobby-server: --bind %s: %s\n", o->net.bind_host, transport_strerror(err));
+    else
+        fprintf(stderr, "lobby-server: %s:%u: %s\n", o->net.bind_host, (unsigned)o->net.port,
+                transport_strerror(err));
+}
+
+/* The same for the text chat port (errno from textport_create). Unless
+ * --tcp-port is given it has --port's number, so a UDP port that is free
+ * can still fail here. */
+static void print_tcp_error(const options *o, int err)
+{
+    int bind_errno = errno;
+    char hint[128];
+    if (err == TEXTPORT_ERR_BIND)
+        fprintf(stderr,
+                "lobby-server: cannot listen on TCP %s:%u (the text chat port): %s (%s%s)\n",
+                o->text.bind_host, (unsigned)o->text.port,
+                bind_errno != 0 ? strerror(bind_errno) : "unknown error",
+                bind_hint(hint, sizeof hint, bind_errno, "--tcp-port", "0 turns it off"),
+                o->tcp_port_given ? "" : "; without --tcp-port it is --port's number");
+    else
+        fprintf(stderr, "lobby-server: tcp %s:%u: %s\n", o->text.bind_host, (unsigned)o->text.port,
+                textport_strerror(err));
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -229,9 +277,9 @@ int main(int argc, char **argv)
     }
     err = transport_create(&o.net, core, &net);
     if (err != TRANSPORT_OK) {
-        fprintf(stderr, "lobby-server: %s:%u: %s\n", o.net.bind_host, (unsigned)o.net.port,
-                transport_strerror(err));
+        print_udp_error(&o, err);
         server_destroy(core);
+        enet_deinitialize();
         return 1;
     }
     textport *text = NULL;
@@ -239,8 +287,7 @@ int main(int argc, char **argv)
         raise_fd_limit(o.text.max_conns);
         err = textport_create(&o.text, core, &text);
         if (err != TEXTPORT_OK) {
-            fprintf(stderr, "lobby-server: tcp %s:%u: %s\n", o.text.bind_host,
-                    (unsigned)o.text.port, textport_strerror(err));
+            print_tcp_error(&o, err);
             transport_destroy(net);
             server_destroy(core);
             enet_deinitialize();

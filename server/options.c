@@ -87,7 +87,12 @@ static void usage(FILE *to)
             "                         (default 1024)\n"
             "\n"
             "  --help                 show this help and exit\n"
-            "  --version              show the version and exit\n",
+            "  --version              show the version and exit\n"
+            "\n"
+            "Exit status: 0 after SIGINT or SIGTERM (every client told, then gone or a\n"
+            "second passed), --help or --version; 1 cannot start (a port taken or an\n"
+            "address that does not resolve: the message names the flag to change; ENet\n"
+            "or memory failed); 2 bad usage.\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
 }
 
@@ -99,21 +104,26 @@ static bool parse_uint(const char *flag, const char *text, unsigned long min, un
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "lobby-server: %s must be a whole number from %lu to %lu, got '%s'\n", flag,
-                min, max, text);
+        fprintf(stderr,
+                "lobby-server: %s must be a whole number from %lu to %lu, got '%s' (try --help)\n",
+                flag, min, max, text);
         return false;
     }
     *out = v;
     return true;
 }
 
+/* A rate: above 0 (fractions allowed: 0.5 is one every 2 s), at most a million. */
 static bool parse_positive(const char *flag, const char *text, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
     if (errno != 0 || end == text || *end != '\0' || !(v > 0.0) || v > 1e6) {
-        fprintf(stderr, "lobby-server: %s must be a positive number, got '%s'\n", flag, text);
+        fprintf(stderr,
+                "lobby-server: %s must be a number above 0 and at most 1000000, got '%s' (try "
+                "--help)\n",
+                flag, text);
         return false;
     }
     *out = v;
@@ -257,19 +267,48 @@ static bool apply_option(options *o, int opt, const char *arg)
             return true;
         fprintf(stderr,
                 "lobby-server: --http must be ADDR:PORT (an IPv4 address such as 127.0.0.1 and "
-                "a port from 0 to 65535) or 'off', got '%s'\n",
+                "a port from 0 to 65535) or 'off', got '%s' (try --help)\n",
                 arg);
         return false;
     case OPT_LOG_LEVEL: {
         int level = log_level_parse(arg);
         if (level < 0)
-            fprintf(stderr, "lobby-server: unknown --log-level '%s'\n", arg);
+            fprintf(stderr,
+                    "lobby-server: --log-level must be debug, info, warn, error or off, got '%s' "
+                    "(try --help)\n",
+                    arg);
         else
             log_set_level((log_level)level);
         return level >= 0;
     }
     }
     return apply_text_option(o, opt, arg);
+}
+
+/* After getopt_long returned ':' or '?' (optstring ":", opterr 0): one line
+ * naming the option, as the other programs print it (game-client/cli.c;
+ * the server does not link the clients' code). */
+static int option_error(const struct option *longopts, int opt, char **argv)
+{
+    if (opt == '?' && optopt > ' ' && optopt < 127) {
+        fprintf(stderr, "lobby-server: unknown option '-%c' (try --help)\n", optopt);
+        return 2;
+    }
+    /* The word just consumed: "--name" or "--name=value". */
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    int len = (int)strcspn(word, "=");
+    int matches = 0;
+    for (const struct option *lo = longopts; lo->name != NULL && len > 2; lo++)
+        matches += strncmp(lo->name, word + 2, (size_t)len - 2) == 0;
+    const char *why = opt == ':'    ? "needs a value"
+                      : optopt != 0 ? "takes no value"
+                      : matches > 1 ? "is ambiguous"
+                                    : NULL;
+    if (why != NULL)
+        fprintf(stderr, "lobby-server: option '%.*s' %s (try --help)\n", len, word, why);
+    else
+        fprintf(stderr, "lobby-server: unknown option '%.*s' (try --help)\n", len, word);
+    return 2;
 }
 
 int options_parse(int argc, char **argv, options *o)
@@ -307,8 +346,18 @@ int options_parse(int argc, char **argv, options *o)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    int opt, index = 0;
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
+        if (opt == '?' || opt == ':')
+            return option_error(longopts, opt, argv);
+        /* A flag that takes a value needs a non-empty one: --bind "" would
+         * otherwise fail later as an address that does not resolve. */
+        if (optarg != NULL && optarg[0] == '\0') {
+            fprintf(stderr, "lobby-server: --%s needs a value, got an empty one (try --help)\n",
+                    longopts[index].name);
+            return 2;
+        }
         if (opt == OPT_HELP) {
             usage(stdout);
             return 0;
@@ -317,14 +366,11 @@ int options_parse(int argc, char **argv, options *o)
             printf("lobby-server %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
         }
-        if (opt == '?' || !apply_option(o, opt, optarg)) {
-            fprintf(stderr, "Try 'lobby-server --help'.\n");
+        if (!apply_option(o, opt, optarg))
             return 2;
-        }
     }
     if (optind < argc) {
-        fprintf(stderr, "lobby-server: unexpected argument '%s'\nTry 'lobby-server --help'.\n",
-                argv[optind]);
+        fprintf(stderr, "lobby-server: unexpected argument '%s' (try --help)\n", argv[optind]);
         return 2;
     }
     /* Slots beyond the player cap let a full server still answer "server full"

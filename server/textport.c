@@ -120,7 +120,9 @@ int textport_create(const textport_config *cfg, server *core, textport **out)
     if (tp->conns != NULL && tp->dirty != NULL && tp->dead != NULL)
         err = tp->epoll_fd < 0 ? TEXTPORT_ERR_SYSTEM : tp_open_listener(tp);
     if (err != TEXTPORT_OK) {
+        int saved_errno = errno; /* why the listener failed, for the caller */
         textport_destroy(tp);
+        errno = saved_errno;
         return err;
     }
     server_set_chat_tap(core, on_chat, tp);

@@ -94,7 +94,7 @@ typedef struct textport textport;
 typedef enum textport_error {
     TEXTPORT_OK = 0,
     TEXTPORT_ERR_ADDRESS = -1, /* bind_host does not resolve to IPv4 */
-    TEXTPORT_ERR_BIND = -2,    /* socket, bind or listen failed (see errno text in the log) */
+    TEXTPORT_ERR_BIND = -2,    /* socket, bind or listen failed: errno says why */
     TEXTPORT_ERR_NOMEM = -3,
     TEXTPORT_ERR_CONFIG = -4,
     TEXTPORT_ERR_SYSTEM = -5, /* epoll could not be set up */

@@ -57,11 +57,8 @@ int tp_open_listener(textport *tp)
         setsockopt(tp->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(tp->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
         listen(tp->listen_fd, LISTEN_BACKLOG) != 0 ||
-        getsockname(tp->listen_fd, (struct sockaddr *)&addr, &len) != 0) {
-        log_error("textport", "tcp %s:%u: %s", tp->cfg.bind_host ? tp->cfg.bind_host : "0.0.0.0",
-                  (unsigned)tp->cfg.port, strerror(errno));
-        return TEXTPORT_ERR_BIND;
-    }
+        getsockname(tp->listen_fd, (struct sockaddr *)&addr, &len) != 0)
+        return TEXTPORT_ERR_BIND; /* errno says why; lobby-server prints it with the flag */
     tp->port = ntohs(addr.sin_port);
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TP_LISTENER_TAG};
     if (epoll_ctl(tp->epoll_fd, EPOLL_CTL_ADD, tp->listen_fd, &ev) != 0)

@@ -4,6 +4,7 @@
 #include "ratelimit.h"
 
 #include <enet/enet.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,9 +267,14 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
         transport_destroy(t);
         return TRANSPORT_ERR_NOMEM;
     }
+    /* ENet says only NULL; its socket() or bind() left errno (what it frees
+     * afterwards does not touch it: close and glibc's free keep errno). */
+    errno = 0;
     t->host = enet_host_create(&addr, cfg->peer_count, PROTO_CHANNEL_COUNT, 0, 0);
     if (t->host == NULL) {
+        int bind_errno = errno;
         transport_destroy(t);
+        errno = bind_errno;
         return TRANSPORT_ERR_BIND;
     }
     t->host->compressor.context = t; /* see intercept() */
@@ -302,7 +308,7 @@ const char *transport_strerror(int err)
     case TRANSPORT_ERR_ADDRESS:
         return "bind address does not resolve";
     case TRANSPORT_ERR_BIND:
-        return "cannot bind the UDP socket (address in use or not available?)";
+        return "cannot bind the UDP socket";
     case TRANSPORT_ERR_NOMEM:
         return "out of memory";
     case TRANSPORT_ERR_CONFIG:

@@ -66,7 +66,7 @@ typedef struct transport transport;
 typedef enum transport_error {
     TRANSPORT_OK = 0,
     TRANSPORT_ERR_ADDRESS = -1, /* bind_host does not resolve */
-    TRANSPORT_ERR_BIND = -2,    /* ENet could not create the host (port in use, ...) */
+    TRANSPORT_ERR_BIND = -2,    /* ENet could not create the host: errno says why */
     TRANSPORT_ERR_NOMEM = -3,
     TRANSPORT_ERR_CONFIG = -4,
 } transport_error;

@@ -2,8 +2,9 @@
  * into through their stdin, against the real lobby-server. /create, /list,
  * /join with a wrong password (the server's reason printed) and the right
  * one, --lobby with --password, /dm, /set, /give, /ready, /who, /start
- * (countdown and game start printed), /kick, /leave, unknown commands, and
- * refusals that do not end the program. */
+ * (countdown and game start printed), /kick, /leave, unknown commands,
+ * refusals that do not end the program, a rejected join's reason printed
+ * once, and commands that change nothing still answered. */
 #include "server_proc.h"
 
 #include <arpa/inet.h>
@@ -92,6 +93,27 @@ static void wait_for(chat_proc *p, const char *needle)
     fail_msg("lobby-chat never printed '%s'; its output:\n%s", needle, out);
 }
 
+static int count_of(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *at = haystack; (at = strstr(at, needle)) != NULL; at += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Waits until the output holds needle count times. */
+static void wait_for_count(chat_proc *p, const char *needle, int count)
+{
+    static char out[OUT_CAP];
+    for (int waited = 0; waited < WAIT_MS; waited += 10) {
+        read_text_file(p->out_path, out, sizeof out);
+        if (count_of(out, needle) >= count)
+            return;
+        sleep_ms(10);
+    }
+    fail_msg("lobby-chat never printed '%s' %d times; its output:\n%s", needle, count, out);
+}
+
 /* Closes stdin; lobby-chat then leaves and exits. Returns its exit status. */
 static int finish_chat(chat_proc *p)
 {
@@ -173,6 +195,14 @@ static void test_lobby_commands_from_stdin(void **state)
     wait_for(&bob, "* game starts in 1 s (tick ");
     wait_for(&alice, "* game starting (tick ");
     wait_for(&bob, "* game starting (tick ");
+
+    /* Refused at the door: the server's text, once, without the reason
+     * code's own text repeated after it in parentheses. */
+    char *late[] = {LOBBY_CHAT_PATH, "--server",   server_arg, "--name", "dave", "--lobby",
+                    "party",         "--password", "secret",   "--say",  "hi",   NULL};
+    assert_int_equal(run_command(late, out, sizeof out, 10), 1);
+    assert_non_null(strstr(out, "lobby-chat: join rejected: lobby 'party' is starting or in game"));
+    assert_int_equal(count_of(out, "is starting or in game"), 1);
 
     type_line(&alice, "/kick bob");
     wait_for(&bob, "* kicked from lobby party: ");
@@ -272,12 +302,48 @@ static void test_history_names_a_sender_who_left(void **state)
     assert_int_equal(finish_chat(&carol), 0);
 }
 
+/* Every command gets a visible answer, also when it changes nothing: /set
+ * password on a lobby without one prints the lobby's settings again (the
+ * server's LOBBY_STATE), /unready when not ready says so. A join the
+ * server rejects prints its text once. */
+static void test_commands_that_change_nothing_answer(void **state)
+{
+    (void)state;
+    server_proc *sp = &g_server;
+    assert_true(server_proc_start(sp, NULL));
+    g_server_running = true;
+    static chat_proc alice;
+    const char *alice_args[] = {"--name", "alice", "--browse", NULL};
+    start_chat(&alice, sp->port, alice_args);
+    wait_for(&alice, "* at the lobby list");
+    type_line(&alice, "/create open 4");
+    const char *settings = "* lobby open: capacity 4, password no, max rtt none, metadata: none";
+    wait_for_count(&alice, settings, 1);
+    type_line(&alice, "/set password");
+    wait_for_count(&alice, settings, 2);
+    type_line(&alice, "/unready");
+    wait_for(&alice, "* you are not ready (nothing to change)");
+    type_line(&alice, "/set password pw");
+    wait_for(&alice, "* lobby open: capacity 4, password yes, max rtt none, metadata: none");
+    assert_int_equal(finish_chat(&alice), 0);
+
+    char server_arg[32], out[4096];
+    snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)sp->port);
+    char *long_name[] = {
+        LOBBY_CHAT_PATH, "--server", server_arg, "--name", "abcdefghijklmnopqrstuvwxyz0123",
+        "--say",         "hi",       NULL};
+    assert_int_equal(run_command(long_name, out, sizeof out, 10), 1);
+    assert_non_null(strstr(out, "lobby-chat: join rejected: name must be 1 to 24 bytes\n"));
+    assert_null(strstr(out, "(name is invalid)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_lobby_commands_from_stdin, teardown),
         cmocka_unit_test_teardown(test_nobody_can_take_over_main, teardown),
         cmocka_unit_test_teardown(test_history_names_a_sender_who_left, teardown),
+        cmocka_unit_test_teardown(test_commands_that_change_nothing_answer, teardown),
     };
     return cmocka_run_group_tests_name("lobby-chat lobby commands", tests, NULL, NULL);
 }
