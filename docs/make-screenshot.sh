@@ -4,10 +4,12 @@
 # typing a message, captured with --screenshot; then docs/browser.png: more
 # lobby-chat players open lobbies (one with a password, some with metadata)
 # and the window, started without --lobby, shows its lobby browser. Run from
-# the repository root after building into ./build. Needs python3 for the BMP
-# to PNG step.
+# the repository root after building into ./build; OUT=DIR writes the two
+# pictures there instead of docs/. lobby-client writes the PNGs itself.
 set -eu
 build=${BUILD:-build}
+out=${OUT:-docs}
+mkdir -p "$out"
 dir=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null; rm -rf "$dir"' EXIT
 
@@ -29,9 +31,9 @@ say() { # say NAME DELAY TEXT...: a player who stays, chatting
 say alice 0.2 "hi all, anyone up for a round?" "map: harbour"
 say bob 0.5 "sure! give me a minute" "ready when you are"
 
-SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
+SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software \
     "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name carol --lobby main \
-    --size 1024x640 --frames 150 --screenshot "$dir/shot.bmp" --autotype "on my way ✓"
+    --size 1024x640 --frames 150 --screenshot "$out/screenshot.png" --autotype "on my way ✓"
 
 host() { # host NAME COMMAND...: a player who runs lobby-chat commands and stays
     name=$1
@@ -45,31 +47,7 @@ host frank "/create speedrun 2" "/set maxrtt 120"
 host grace "/join speedrun"
 host heidi "/join casual"
 sleep 1.5
-SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy SDL_RENDER_DRIVER=software \
+SDL_VIDEODRIVER=dummy SDL_RENDER_DRIVER=software \
     "$build/game-client/lobby-client" --server "127.0.0.1:$port" --name ivan \
-    --size 1024x640 --frames 90 --screenshot "$dir/browser.bmp"
-
-to_png() { # to_png IN.bmp OUT.png
-python3 - "$1" "$2" <<'PY'
-import struct, sys, zlib
-data = open(sys.argv[1], 'rb').read()
-offset, = struct.unpack_from('<I', data, 10)
-width, height, _, bpp = struct.unpack_from('<iiHH', data, 18)
-row = ((width * bpp // 8) + 3) & ~3
-rows = []
-for y in range(abs(height)):
-    src = y if height < 0 else abs(height) - 1 - y
-    line = data[offset + src * row: offset + src * row + width * bpp // 8]
-    step = bpp // 8  # BMP stores blue, green, red (and alpha): PNG wants red, green, blue
-    rows.append(b'\0' + b''.join(bytes((line[i + 2], line[i + 1], line[i]))
-                                 for i in range(0, len(line), step)))
-def chunk(kind, body):
-    return struct.pack('>I', len(body)) + kind + body + struct.pack('>I', zlib.crc32(kind + body))
-png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, abs(height), 8, 2, 0, 0, 0))
-png += chunk(b'IDAT', zlib.compress(b''.join(rows), 9)) + chunk(b'IEND', b'')
-open(sys.argv[2], 'wb').write(png)
-PY
-}
-to_png "$dir/shot.bmp" docs/screenshot.png
-to_png "$dir/browser.bmp" docs/browser.png
-echo "wrote docs/screenshot.png and docs/browser.png"
+    --size 1024x640 --frames 90 --screenshot "$out/browser.png"
+echo "wrote $out/screenshot.png and $out/browser.png"

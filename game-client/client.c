@@ -277,12 +277,33 @@ static uint32_t reconnect_delay_ms(client *c)
     return (uint32_t)(next_jitter(c) % (cap + 1));
 }
 
+bool client_reason_is_permanent(uint32_t reason)
+{
+    switch (reason) {
+    case PROTO_REASON_VERSION_MISMATCH:
+    case PROTO_REASON_NAME_INVALID:
+    case PROTO_REASON_NAME_TAKEN:
+    case PROTO_REASON_LOBBY_INVALID:
+    case PROTO_REASON_WRONG_PASSWORD:
+    case PROTO_REASON_KICKED: /* until the cool-down ends; the text says when */
+    case PROTO_REASON_PROTOCOL_VIOLATION:
+    case PROTO_REASON_FLOODING:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The connection is over: for good, or (with auto_reconnect) until the next
- * attempt. A refused token only means the seat is gone: join afresh at once. */
+ * attempt. A refused token only means the seat is gone: join afresh at once.
+ * A permanent reason (client_reason_is_permanent) ends it: another attempt
+ * would be refused the same way. */
 static void connection_over(client *c, client_state final_state, uint32_t reason, proto_str text,
                             uint64_t now_us)
 {
-    if (!c->cfg.auto_reconnect || c->leaving) {
+    if (c->view.state == CLIENT_REJECTED || c->view.state == CLIENT_DISCONNECTED)
+        return; /* the disconnect that follows a permanent REJECT */
+    if (!c->cfg.auto_reconnect || c->leaving || client_reason_is_permanent(reason)) {
         view_end(c, final_state, reason, text);
         return;
     }

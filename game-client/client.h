@@ -33,7 +33,9 @@ typedef struct client_config {
      * delay drawn uniformly from [0, min(max, base * 2^attempt)] ("full
      * jitter", so a restarted server is not hit by every client at once),
      * taking the seat back with the session token when the server still
-     * holds it. Off: the client ends in DISCONNECTED or REJECTED. */
+     * holds it. Not for a reason client_reason_is_permanent() calls
+     * permanent: the client then ends in REJECTED or DISCONNECTED with it.
+     * Off: the client ends in DISCONNECTED or REJECTED. */
     bool auto_reconnect;
     uint32_t reconnect_base_ms; /* default 500 */
     uint32_t reconnect_max_ms;  /* default 30000 */
@@ -209,6 +211,13 @@ typedef enum client_error {
 } client_error;
 
 void client_config_defaults(client_config *cfg);
+
+/* True when a proto_reason (REJECT, or an ENet disconnect's data) is one that
+ * trying again cannot fix: the name, the version, the lobby's name or
+ * password, a kick's cool-down, or the server throwing us out. The others
+ * (0 = timeout, full, shutting down, rate limits, lobby started, RTT too
+ * high, an unknown code) may pass: auto_reconnect retries them. */
+bool client_reason_is_permanent(uint32_t reason);
 
 /* Starts connecting. Returns CLIENT_OK and the client in *out, or a negative
  * client_error. enet_initialize() must have been called. */

@@ -172,6 +172,20 @@ static void on_reconnecting(game *g, const client_event *ev)
     chat_log_fail_pending(&g->log, "not confirmed: connection lost");
 }
 
+/* The client core gave up: the server refused us, or threw us out, for a
+ * reason that trying again cannot fix (or we left). Say so everywhere the
+ * player may be looking: the status line, the chat log, the browser. */
+static void on_stopped(game *g, const client_event *ev)
+{
+    const char *what =
+        ev->type == CLIENT_EV_REJECTED ? "Refused by the server" : "Disconnected by the server";
+    const char *why = ev->text[0] != '\0' ? ev->text : proto_reason_text(ev->reason);
+    game_set_status(g, GAME_STOPPED, "%s: %s (not retrying)", what, why);
+    chat_log_system(&g->log, "%s: %s", what, why);
+    chat_log_fail_pending(&g->log, "not confirmed: connection lost");
+    browser_set_status(&g->browser, true, g->view.status);
+}
+
 static void on_event(game *g, const client_event *ev, uint64_t now_us)
 {
     if (game_on_lobby_event(g, ev, now_us))
@@ -185,9 +199,9 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_RECONNECTING:
         on_reconnecting(g, ev);
         break;
-    case CLIENT_EV_REJECTED:
-    case CLIENT_EV_DISCONNECTED: /* only after we left: auto_reconnect is on */
-        game_set_status(g, GAME_WAITING_RETRY, "Disconnected: %s", ev->text);
+    case CLIENT_EV_REJECTED: /* auto_reconnect is on: only for a permanent reason */
+    case CLIENT_EV_DISCONNECTED:
+        on_stopped(g, ev);
         break;
     case CLIENT_EV_PLAYER_STATUS:
         chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->reason));

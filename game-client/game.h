@@ -41,6 +41,10 @@ typedef enum game_conn {
     GAME_JOINED,
     GAME_WAITING_RETRY, /* lost, rejected or unreachable; retrying after a delay */
     GAME_BROWSING,      /* connected, in no lobby: at the lobby list */
+    /* Refused or dropped by the server for a reason a retry cannot fix
+     * (client_reason_is_permanent: name taken, version mismatch, ...): no
+     * more attempts; status holds the server's reason. */
+    GAME_STOPPED,
 } game_conn;
 
 typedef enum game_screen {

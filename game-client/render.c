@@ -242,6 +242,7 @@ void render_paint_status(renderer *r, const game_view *view, SDL_Rect status)
         text = view->conn == GAME_JOINED       ? "Joined"
                : view->conn == GAME_BROWSING   ? "At the lobby list"
                : view->conn == GAME_CONNECTING ? "Connecting\xE2\x80\xA6"
+               : view->conn == GAME_STOPPED    ? "Refused: not retrying"
                                                : "Waiting to retry";
     int x = st->x + 26;
     draw_text_fit(r, r->font, text, x, mid - font_h / 2, right - x, rgb);

@@ -6,8 +6,10 @@
 #include "game.h"
 #include "input.h"
 #include "render.h"
+#include "text.h"
 
 #include "SDL.h"
+#include "SDL_image.h"
 #include "SDL_ttf.h"
 
 #include <enet/enet.h>
@@ -19,6 +21,15 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+/* The exit statuses (README, "Playing: the game window"). */
+enum {
+    STATUS_OK = 0,         /* the window was closed, or the screenshot saved */
+    STATUS_FAILED = 1,     /* cannot start: SDL, fonts, address, the screenshot's file */
+    STATUS_USAGE = 2,      /* bad command line, an invalid --name included */
+    STATUS_NO_DISPLAY = 3, /* no video device or window: no display to show it on */
+    STATUS_REFUSED = 4,    /* the server refused us for good (client_reason_is_permanent) */
+};
 
 typedef struct options {
     char host[256];
@@ -55,14 +66,15 @@ static void usage(FILE *to)
             "  --size WxH             window size (default 1024x640)\n"
             "  --fps N                frame cap (default 60)\n"
             "  --assets DIR           where DejaVuSans.ttf and icon.bmp are\n"
-            "  --screenshot FILE.bmp  render --frames frames, save the window, exit\n"
+            "  --screenshot FILE      render --frames frames, save the window as PNG\n"
+            "                         (FILE.png) or BMP (FILE.bmp), exit\n"
             "  --frames N             frames to render before --screenshot (default 120)\n"
             "  --autotype TEXT        once joined, type TEXT into the chat and press Enter\n"
             "  --help, --version\n"
             "\n"
-            "Exit status: 0 the window was closed (or --screenshot saved); 1 cannot start\n"
-            "(no display, no font, ENet or SDL failed) or the screenshot was not saved;\n"
-            "2 bad usage.\n",
+            "Exit status: 0 closed (or screenshot saved), 1 cannot start, 2 bad usage,\n"
+            "3 no display (set DISPLAY, or SDL_VIDEODRIVER=dummy to run headless),\n"
+            "4 refused by the server for a reason a retry cannot fix (name taken, ...).\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
 }
 
@@ -86,6 +98,31 @@ static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+/* The server's rule for a player name (text_check_name), checked here so
+ * that a name it would refuse is a usage error before any packet is sent.
+ * Returns NULL when the name is fine, else what is wrong with it (in buf
+ * or a constant). */
+static const char *name_problem(const char *name, char *buf, size_t cap)
+{
+    switch (text_check_name(name, strlen(name), PROTO_MAX_NAME_BYTES)) {
+    case TEXT_OK:
+        return NULL;
+    case TEXT_EMPTY:
+        return "--name must not be empty";
+    case TEXT_TOO_LONG:
+        snprintf(buf, cap, "--name is longer than %d bytes:", PROTO_MAX_NAME_BYTES);
+        return buf;
+    case TEXT_INVALID_UTF8:
+        return "--name is not valid UTF-8:";
+    case TEXT_CONTROL:
+        return "--name contains control, formatting or invisible characters:";
+    case TEXT_SPACING:
+        return "--name must not start or end with white space or have two in a row:";
+    default: /* a rule the server added since: its own words are not here */
+        return "--name is not a valid player name:";
+    }
 }
 
 /* Returns -1 to go on, or an exit status. */
@@ -179,8 +216,9 @@ static int parse_options(int argc, char **argv, options *o)
             o->assets = optarg;
             break;
         case OPT_SCREENSHOT:
-            if (!ends_with(optarg, ".bmp"))
-                return fail_usage("--screenshot writes BMP; the file name must end in .bmp, got",
+            if (!ends_with(optarg, ".png") && !ends_with(optarg, ".bmp"))
+                return fail_usage("--screenshot writes PNG or BMP; the file name must end in "
+                                  ".png or .bmp, got",
                                   optarg);
             o->screenshot = optarg;
             break;
@@ -206,8 +244,12 @@ static int parse_options(int argc, char **argv, options *o)
         return fail_usage("unexpected argument", argv[optind]);
     if (!have_server || o->name == NULL)
         return fail_usage("--server and --name are required", NULL);
-    if (strlen(o->name) > PROTO_MAX_STR8_BYTES || (o->lobby && strlen(o->lobby) > 255))
-        return fail_usage("--name and --lobby must be at most 255 bytes", NULL);
+    char why[64];
+    const char *bad_name = name_problem(o->name, why, sizeof why);
+    if (bad_name != NULL)
+        return fail_usage(bad_name, o->name[0] != '\0' ? o->name : NULL);
+    if (o->lobby && strlen(o->lobby) > 255)
+        return fail_usage("--lobby must be at most 255 bytes", NULL);
     return -1;
 }
 
@@ -243,6 +285,75 @@ static void print_notice(void *user, const char *line)
     fprintf(stderr, "lobby-client: %s\n", line);
 }
 
+/* ---- the display ------------------------------------------------------------ */
+
+/* SDL's video drivers that show nothing to anyone. */
+static bool driver_is_invisible(const char *driver)
+{
+    static const char *const invisible[] = {"offscreen", "dummy", "evdev"};
+    for (size_t i = 0; driver != NULL && i < sizeof invisible / sizeof invisible[0]; i++)
+        if (strcmp(driver, invisible[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Whether libwayland would even look for a compositor: without
+ * WAYLAND_SOCKET, or WAYLAND_DISPLAY as an absolute path, it needs an
+ * absolute XDG_RUNTIME_DIR, and when that is missing it prints "error:
+ * XDG_RUNTIME_DIR is invalid or not set in the environment." and fails. */
+static bool wayland_possible(void)
+{
+    const char *socket = getenv("WAYLAND_SOCKET");
+    const char *display = getenv("WAYLAND_DISPLAY");
+    const char *runtime = getenv("XDG_RUNTIME_DIR");
+    return (socket != NULL && socket[0] != '\0') || (display != NULL && display[0] == '/') ||
+           (runtime != NULL && runtime[0] == '/');
+}
+
+/* Left to itself, SDL tries every video driver it has until one starts.
+ * With no display that ends in "offscreen": a window nobody sees, and a
+ * client that runs on unseen. On the way, its Wayland probe makes
+ * libwayland print the XDG_RUNTIME_DIR error above whenever DISPLAY is
+ * unset or its X server is gone. Unless the user named a driver
+ * (SDL_VIDEODRIVER, e.g. dummy for a headless run), offer SDL only the
+ * drivers that show a window, and Wayland only where libwayland can try. */
+static void choose_video_drivers(void)
+{
+    const char *named = SDL_GetHint(SDL_HINT_VIDEODRIVER); /* also $SDL_VIDEODRIVER */
+    if (named != NULL && named[0] != '\0')
+        return;
+    char list[256] = "";
+    size_t used = 0;
+    for (int i = 0; i < SDL_GetNumVideoDrivers(); i++) {
+        const char *d = SDL_GetVideoDriver(i);
+        if (d == NULL || driver_is_invisible(d) ||
+            (strcmp(d, "wayland") == 0 && !wayland_possible()))
+            continue;
+        int n = snprintf(list + used, sizeof list - used, "%s%s", used ? "," : "", d);
+        if (n < 0 || (size_t)n >= sizeof list - used)
+            break;
+        used += (size_t)n;
+    }
+    /* Nothing left (an SDL built with no display driver): a name no driver
+     * has, so that SDL_VideoInit fails rather than falls back to offscreen. */
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, used > 0 ? list : "none");
+}
+
+/* One line on stderr: what failed, SDL's reason, and what to do. */
+static void say_no_display(const char *what)
+{
+    const char *display = getenv("DISPLAY");
+    const char *wayland = getenv("WAYLAND_DISPLAY");
+    fprintf(stderr,
+            "lobby-client: %s: no display (DISPLAY%s%s, WAYLAND_DISPLAY%s%s; SDL: %s); "
+            "run it on a desktop, or set DISPLAY to a running X server, or "
+            "SDL_VIDEODRIVER=dummy for a headless run\n",
+            what, display ? "=" : " unset", display ? display : "", wayland ? "=" : " unset",
+            wayland ? wayland : "", SDL_GetError());
+}
+
+/* ---- the window ------------------------------------------------------------- */
+
 typedef struct app {
     options *o;
     SDL_Window *window;
@@ -252,17 +363,19 @@ typedef struct app {
     ui_state ui;
     game_input held;
     bool autotyped;
+    bool headless; /* SDL_VIDEODRIVER named a driver that shows nothing */
 } app;
 
+/* PNG for FILE.png, BMP for FILE.bmp (parse_options allows only those). */
 static bool save_screenshot(SDL_Renderer *sdl, const char *path)
 {
     int w, h;
     SDL_GetRendererOutputSize(sdl, &w, &h);
-    SDL_Surface *shot = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *shot = SDL_CreateRGBSurfaceWithFormat(0, w, h, 24, SDL_PIXELFORMAT_RGB24);
     bool ok =
         shot != NULL &&
-        SDL_RenderReadPixels(sdl, NULL, SDL_PIXELFORMAT_ARGB8888, shot->pixels, shot->pitch) == 0 &&
-        SDL_SaveBMP(shot, path) == 0;
+        SDL_RenderReadPixels(sdl, NULL, SDL_PIXELFORMAT_RGB24, shot->pixels, shot->pitch) == 0 &&
+        (ends_with(path, ".png") ? IMG_SavePNG(shot, path) : SDL_SaveBMP(shot, path)) == 0;
     if (!ok)
         fprintf(stderr, "lobby-client: cannot save screenshot %s: %s\n", path, SDL_GetError());
     SDL_FreeSurface(shot);
@@ -289,7 +402,10 @@ static void wait_for_next_frame(app *a, uint64_t *next_frame_us, uint64_t frame_
     }
 }
 
-/* The frame loop. Returns the exit status. */
+/* The frame loop. Returns the exit status. Once the server has refused us
+ * for good (GAME_STOPPED) a window stays open showing why until the player
+ * closes it; a --screenshot or headless run ends at once (the screenshot,
+ * saved first, shows the reason). Either way the status is STATUS_REFUSED. */
 static int run(app *a)
 {
     uint64_t frame_us = 1000000u / a->o->fps;
@@ -297,41 +413,48 @@ static int run(app *a)
     for (unsigned frame = 1;; frame++) {
         SDL_GetRendererOutputSize(a->sdl, &a->ui.width, &a->ui.height);
         input_sync_screen(&a->ui, a->g);
+        bool stopped = game_get_view(a->g)->conn == GAME_STOPPED;
         SDL_Event ev;
         while (SDL_PollEvent(&ev))
             if (!input_handle_event(&a->ui, a->g, &ev))
-                return 0;
+                return stopped ? STATUS_REFUSED : STATUS_OK;
         if (a->o->autotype != NULL && !a->autotyped && game_get_view(a->g)->conn == GAME_JOINED) {
             input_inject_chat(a->o->autotype);
             a->autotyped = true;
         }
         input_movement(&a->ui, &a->held);
         game_update(a->g, clock_now_us(), &a->held);
+        stopped = game_get_view(a->g)->conn == GAME_STOPPED;
         int w, h;
         SDL_GetRendererOutputSize(a->sdl, &w, &h);
         render_frame(a->draw, game_get_view(a->g), &a->ui, w, h);
-        if (a->o->screenshot != NULL && frame >= a->o->frames)
-            return save_screenshot(a->sdl, a->o->screenshot) ? 0 : 1;
+        if (a->o->screenshot != NULL && (frame >= a->o->frames || stopped)) {
+            bool saved = save_screenshot(a->sdl, a->o->screenshot);
+            return stopped ? STATUS_REFUSED : saved ? STATUS_OK : STATUS_FAILED;
+        }
+        if (stopped && a->headless)
+            return STATUS_REFUSED;
         SDL_RenderPresent(a->sdl);
         wait_for_next_frame(a, &next_frame_us, frame_us);
     }
 }
 
-/* Window, renderer, font and icon. Returns false after printing why. */
-static bool open_window(app *a, const char *assets)
+/* Window, renderer, font and icon. Returns 0, or the exit status after
+ * printing why. */
+static int open_window(app *a, const char *assets)
 {
     a->window = SDL_CreateWindow("Lobby", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                                  a->o->width, a->o->height, SDL_WINDOW_RESIZABLE);
     if (a->window == NULL) {
-        fprintf(stderr, "lobby-client: cannot open a window: %s\n", SDL_GetError());
-        return false;
+        say_no_display("cannot open a window");
+        return STATUS_NO_DISPLAY;
     }
     a->sdl = SDL_CreateRenderer(a->window, -1, SDL_RENDERER_PRESENTVSYNC);
     if (a->sdl == NULL)
         a->sdl = SDL_CreateRenderer(a->window, -1, SDL_RENDERER_SOFTWARE);
     if (a->sdl == NULL) {
         fprintf(stderr, "lobby-client: cannot create a renderer: %s\n", SDL_GetError());
-        return false;
+        return STATUS_FAILED;
     }
     char path[1100];
     snprintf(path, sizeof path, "%s/icon.bmp", assets);
@@ -342,7 +465,7 @@ static bool open_window(app *a, const char *assets)
     }
     snprintf(path, sizeof path, "%s/DejaVuSans.ttf", assets);
     a->draw = renderer_create(a->sdl, path);
-    return a->draw != NULL;
+    return a->draw != NULL ? STATUS_OK : STATUS_FAILED;
 }
 
 static void close_window(app *a)
@@ -360,16 +483,18 @@ static int start(options *o)
     if (!find_assets(o->assets, assets, sizeof assets)) {
         fprintf(stderr, "lobby-client: cannot find DejaVuSans.ttf in %s; use --assets DIR\n",
                 o->assets ? o->assets : "any assets folder");
-        return 1;
+        return STATUS_FAILED;
     }
-    app a = {.o = o};
-    int status = 1;
-    if (open_window(&a, assets)) {
+    app a = {.o = o, .headless = driver_is_invisible(SDL_GetCurrentVideoDriver())};
+    int status = open_window(&a, assets);
+    if (status == STATUS_OK) {
         int err = game_create(&o->game, clock_now_us(), &a.g);
-        if (err == CLIENT_OK)
+        if (err == CLIENT_OK) {
             status = run(&a);
-        else
+        } else {
             fprintf(stderr, "lobby-client: %s: %s\n", o->host, client_strerror(err));
+            status = STATUS_FAILED;
+        }
         game_destroy(a.g);
     }
     close_window(&a);
@@ -393,14 +518,23 @@ int main(int argc, char **argv)
     o.game.notify = print_notice;
     if (enet_initialize() != 0) {
         fprintf(stderr, "lobby-client: cannot initialise ENet\n");
-        return 1;
+        return STATUS_FAILED;
     }
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0 || TTF_Init() != 0) {
+    /* Video and events only: the client makes no sound, and SDL's audio
+     * drivers have their own ways of failing and printing. */
+    choose_video_drivers();
+    if (SDL_Init(SDL_INIT_EVENTS) != 0 || TTF_Init() != 0) {
         fprintf(stderr, "lobby-client: cannot initialise SDL: %s\n", SDL_GetError());
+        SDL_Quit();
         enet_deinitialize();
-        return 1;
+        return STATUS_FAILED;
     }
-    status = start(&o);
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        say_no_display("cannot open a video device");
+        status = STATUS_NO_DISPLAY;
+    } else {
+        status = start(&o);
+    }
     TTF_Quit();
     SDL_Quit();
     enet_deinitialize();

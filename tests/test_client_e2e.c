@@ -1,13 +1,16 @@
 /* The game window end to end, headless: the real lobby-server, a bot on the
  * client core, and `lobby-client --screenshot` under SDL's dummy video
- * driver. The bot's avatar must be in the picture, and a chat typed through
- * injected SDL key and text events must reach the bot and be acknowledged. */
+ * driver. The bot's avatar must be in the picture (a PNG, read back), and a
+ * chat typed through injected SDL key and text events must reach the bot
+ * and be acknowledged. A start prints no library's complaint, and a name
+ * the bot holds ends the client at once with the server's reason. */
 #include "client.h"
 #include "clock.h"
 #include "render.h"
 #include "server_proc.h"
 
 #include "SDL.h"
+#include "SDL_image.h"
 
 #include <enet/enet.h>
 #include <poll.h>
@@ -71,7 +74,8 @@ static bool bot_join(bot *b, uint16_t port)
 /* Runs lobby-client to its screenshot while the bot keeps talking; returns
  * its exit status (-1 when it had to be killed). Browsing: without --lobby
  * (the lobby browser) and without typing. */
-static int run_window(bot *b, uint16_t port, const char *shot, const char *log, bool browsing)
+static int run_window_as(bot *b, uint16_t port, const char *name, const char *shot, const char *log,
+                         bool browsing)
 {
     char server_arg[32];
     snprintf(server_arg, sizeof server_arg, "127.0.0.1:%u", (unsigned)port);
@@ -79,7 +83,7 @@ static int run_window(bot *b, uint16_t port, const char *shot, const char *log, 
                     "--server",
                     server_arg,
                     "--name",
-                    "viewer",
+                    (char *)name,
                     "--size",
                     "800x500",
                     "--frames",
@@ -93,8 +97,12 @@ static int run_window(bot *b, uint16_t port, const char *shot, const char *log, 
                     NULL};
     if (browsing)
         argv[11] = NULL; /* from --lobby on */
+    /* The headless run the docs describe; no SDL_AUDIODRIVER: the client
+     * must not need one. XDG_RUNTIME_DIR unset, as in a CI job or a root
+     * shell, where libwayland would complain if anything asked it. */
     setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    unsetenv("SDL_AUDIODRIVER");
+    unsetenv("XDG_RUNTIME_DIR");
     setenv("SDL_RENDER_DRIVER", "software", 1);
     pid_t pid = spawn_logged(argv, log);
     int status = 0;
@@ -106,6 +114,40 @@ static int run_window(bot *b, uint16_t port, const char *shot, const char *log, 
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return -1;
+}
+
+static int run_window(bot *b, uint16_t port, const char *shot, const char *log, bool browsing)
+{
+    return run_window_as(b, port, "viewer", shot, log, browsing);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A real PNG of this size: the signature, then IHDR first with the width
+ * and height. */
+static void assert_png_of_size(const char *path, uint32_t w, uint32_t h)
+{
+    uint8_t head[24];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(head, 1, sizeof head, f), sizeof head);
+    fclose(f);
+    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+    assert_memory_equal(head + 12, "IHDR", 4);
+    assert_int_equal(be32(head + 16), w);
+    assert_int_equal(be32(head + 20), h);
+}
+
+/* How often needle occurs in text. */
+static int count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
 }
 
 static uint32_t pixel_at(SDL_Surface *s, int x, int y)
@@ -125,7 +167,7 @@ static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
     uint32_t bot_colour = client_find_player(b.c, client_get_view(b.c)->my_id)->colour;
 
     char shot[64], log[64], out[16384];
-    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-%d.bmp", (int)getpid());
+    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-%d.png", (int)getpid());
     snprintf(log, sizeof log, "/tmp/lobby-e2e-%d.log", (int)getpid());
     int status = run_window(&b, sp.port, shot, log, false);
     read_text_file(log, out, sizeof out);
@@ -139,9 +181,13 @@ static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
     assert_string_equal(b.chat_from, "viewer");
     assert_string_equal(b.chat_text, TYPED);
     assert_non_null(strstr(out, "acknowledged by the server"));
+    assert_null(strstr(out, "XDG_RUNTIME_DIR"));
+    assert_null(strstr(out, "error"));
 
-    /* The bot's avatar is drawn where the layout puts its position. */
-    SDL_Surface *raw = SDL_LoadBMP(shot);
+    /* The bot's avatar is drawn where the layout puts its position, in a
+     * PNG that SDL_image reads back. */
+    assert_png_of_size(shot, SHOT_W, SHOT_H);
+    SDL_Surface *raw = IMG_Load(shot);
     assert_non_null(raw);
     SDL_Surface *img = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
     assert_int_equal(img->w, SHOT_W);
@@ -207,11 +253,47 @@ static void test_window_without_lobby_opens_the_browser(void **state)
     enet_deinitialize();
 }
 
+/* The bot holds the name: the server refuses it for good, so lobby-client
+ * does not retry. It says why once, saves its screenshot (the window showing
+ * the reason) and exits 4 at once, without waiting for its 90 frames. */
+static void test_name_taken_ends_the_window_with_the_reason(void **state)
+{
+    (void)state;
+    server_proc sp;
+    assert_int_equal(enet_initialize(), 0);
+    assert_true(server_proc_start(&sp, NULL));
+    bot b = {0};
+    assert_true(bot_join(&b, sp.port));
+
+    char shot[64], log[64], out[16384];
+    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-taken-%d.bmp", (int)getpid());
+    snprintf(log, sizeof log, "/tmp/lobby-e2e-taken-%d.log", (int)getpid());
+    int status = run_window_as(&b, sp.port, "bot", shot, log, false);
+    read_text_file(log, out, sizeof out);
+    if (status != 4)
+        fail_msg("lobby-client exited %d:\n%s", status, out);
+    assert_int_equal(count_in(out, "name 'bot' is taken in lobby 'main'"), 1);
+    assert_int_equal(count_in(out, "not retrying"), 1);
+    assert_null(strstr(out, "retrying in"));
+    assert_null(strstr(out, "Reconnecting"));
+    SDL_Surface *img = SDL_LoadBMP(shot);
+    assert_non_null(img);
+    assert_int_equal(img->w, SHOT_W);
+
+    SDL_FreeSurface(img);
+    unlink(shot);
+    unlink(log);
+    client_destroy(b.c);
+    server_proc_stop(&sp, NULL, NULL);
+    enet_deinitialize();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_without_lobby_opens_the_browser),
         cmocka_unit_test(test_window_shows_bot_and_chat_is_acknowledged),
+        cmocka_unit_test(test_name_taken_ends_the_window_with_the_reason),
     };
     return cmocka_run_group_tests_name("lobby-client end to end", tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * of its choosing. Covers what the real server cannot be made to do on cue:
  * HELLO's modes (JOIN with a password, BROWSE, RESUME) including after a
  * lost connection, the bytes of every lobby request, the checks before
- * sending, and how each lobby message changes the view. */
+ * sending, how each lobby message changes the view, and which REJECT
+ * reasons are retried. */
 #include "client.h"
 #include "clock.h"
 
@@ -525,6 +526,125 @@ static void test_direct_message_names_its_sender(void **state)
     assert_string_equal(ev.text, "bye");
 }
 
+/* ---- rejections: retried or not -------------------------------------------- */
+
+/* Ends the client and forgets its connection on the scripted server. */
+static void restart(fixture *f)
+{
+    client_destroy(f->c);
+    f->c = NULL;
+    if (f->srv.peer != NULL)
+        enet_peer_reset(f->srv.peer);
+    f->srv.peer = NULL;
+    f->srv.taken = f->srv.seen;
+}
+
+/* Pumps for a while: far longer than the 5..10 ms backoff of start_client,
+ * so a client that meant to retry would have connected again. */
+static void idle(fixture *f, unsigned ms)
+{
+    for (uint64_t end = clock_now_us() + ms * 1000u; clock_now_us() < end;)
+        pump(f);
+}
+
+static bool no_event_of(fixture *f, client_event_type type)
+{
+    client_event ev;
+    while (client_next_event(f->c, &ev))
+        if (ev.type == type)
+            return false;
+    return true;
+}
+
+/* The reasons a retry cannot fix (README, docs/PROTOCOL.md). */
+static bool expect_permanent(unsigned reason)
+{
+    switch (reason) {
+    case PROTO_REASON_VERSION_MISMATCH:
+    case PROTO_REASON_NAME_INVALID:
+    case PROTO_REASON_NAME_TAKEN:
+    case PROTO_REASON_LOBBY_INVALID:
+    case PROTO_REASON_WRONG_PASSWORD:
+    case PROTO_REASON_KICKED:
+    case PROTO_REASON_PROTOCOL_VIOLATION:
+    case PROTO_REASON_FLOODING:
+        return true;
+    }
+    return false;
+}
+
+static void test_reason_classes(void **state)
+{
+    (void)state;
+    for (unsigned reason = 0; reason <= 255; reason++)
+        assert_int_equal(client_reason_is_permanent(reason), expect_permanent(reason));
+}
+
+/* Every REJECT reason, as the server sends it (REJECT, then a disconnect
+ * with the same reason): a permanent one ends the session with the
+ * server's reason and no further attempt; any other is retried. */
+static void test_permanent_rejections_stop_the_retries(void **state)
+{
+    fixture *f = *state;
+    for (unsigned reason = 1; reason <= PROTO_REASON_MAX; reason++) {
+        start_client(f, "main", NULL, false);
+        assert_int_equal(take(f)->type, PROTO_HELLO);
+        int connects = f->srv.connects;
+        proto_msg reject = {.type = PROTO_REJECT};
+        reject.u.reject.reason = (uint8_t)reason;
+        reject.u.reject.text = proto_str_from_cstr("because");
+        serve(f, &reject);
+        enet_peer_disconnect_later(f->srv.peer, reason);
+        if (expect_permanent(reason)) {
+            client_event ev = next_event(f, CLIENT_EV_REJECTED);
+            assert_int_equal(ev.reason, reason);
+            assert_string_equal(ev.text, "because");
+            idle(f, 300);
+            assert_true(no_event_of(f, CLIENT_EV_RECONNECTING));
+            assert_int_equal(f->srv.connects, connects);
+            assert_int_equal(client_get_view(f->c)->state, CLIENT_REJECTED);
+            assert_int_equal(client_get_view(f->c)->reason, reason);
+            assert_string_equal(client_get_view(f->c)->reason_text, "because");
+        } else {
+            client_event ev = next_event(f, CLIENT_EV_RECONNECTING);
+            assert_int_equal(ev.reason, reason);
+            assert_int_equal(take(f)->type, PROTO_HELLO); /* a new attempt */
+            assert_true(f->srv.connects > connects);
+        }
+        restart(f);
+    }
+}
+
+/* Thrown out while joined (an ENet disconnect with the reason as data):
+ * for flooding the client stays out; a shutdown is retried. */
+static void test_thrown_out_for_flooding_stays_out(void **state)
+{
+    fixture *f = *state;
+    start_client(f, "main", NULL, false);
+    take(f);
+    welcome(f, 5, "main", false);
+    int connects = f->srv.connects;
+    enet_peer_disconnect_now(f->srv.peer, PROTO_REASON_FLOODING);
+    f->srv.peer = NULL;
+    client_event ev = next_event(f, CLIENT_EV_DISCONNECTED);
+    assert_int_equal(ev.reason, PROTO_REASON_FLOODING);
+    assert_string_equal(ev.text, proto_reason_text(PROTO_REASON_FLOODING));
+    idle(f, 300);
+    assert_true(no_event_of(f, CLIENT_EV_RECONNECTING));
+    assert_int_equal(f->srv.connects, connects);
+    assert_int_equal(client_get_view(f->c)->state, CLIENT_DISCONNECTED);
+
+    restart(f);
+    start_client(f, "main", NULL, false);
+    take(f);
+    welcome(f, 6, "main", false);
+    enet_peer_disconnect_now(f->srv.peer, PROTO_REASON_SHUTTING_DOWN);
+    f->srv.peer = NULL;
+    ev = next_event(f, CLIENT_EV_RECONNECTING);
+    assert_int_equal(ev.reason, PROTO_REASON_SHUTTING_DOWN);
+    assert_int_equal(take(f)->type, PROTO_HELLO);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -536,6 +656,9 @@ int main(void)
         T(test_lobby_messages_update_the_view),
         T(test_lobby_list_is_kept),
         T(test_direct_message_names_its_sender),
+        cmocka_unit_test(test_reason_classes),
+        T(test_permanent_rejections_stop_the_retries),
+        T(test_thrown_out_for_flooding_stays_out),
     };
 #undef T
     return cmocka_run_group_tests_name("client core lobbies (scripted server)", tests, NULL, NULL);
