@@ -165,6 +165,8 @@ int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_
     return SERVER_TEXT_OK;
 }
 
+_Static_assert(LOBBY_OPS_PER_S == 10, "server_text_strerror says 10 a second");
+
 const char *server_text_strerror(int result)
 {
     switch (result) {
@@ -200,7 +202,6 @@ const char *server_text_strerror(int result)
     case SERVER_TEXT_NO_SUCH_LOBBY:
         return "no open lobby of that name (a text client cannot open one with a password)";
     case SERVER_TEXT_TOO_MANY_COMMANDS:
-        _Static_assert(LOBBY_OPS_PER_S == 10, "the text says 10 a second");
         return "too many commands: at most 10 a second";
     }
     return "refused";
