@@ -1,11 +1,15 @@
 #include "server_proc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +25,29 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t cap)
+{
+    reply[0] = '\0';
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return false;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(tcp_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    size_t len = strlen(send), n = 0;
+    bool sent =
+        connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, send, len) == (ssize_t)len;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (sent && n + 1 < cap && strchr(reply, '\n') == NULL && poll(&p, 1, 5000) == 1) {
+        ssize_t r = read(fd, reply + n, cap - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        reply[n] = '\0';
+    }
+    close(fd);
+    return sent;
 }
 
 size_t read_text_file(const char *path, char *buf, size_t cap)

@@ -49,6 +49,12 @@ pid_t spawn_lobby_chat_args(uint16_t port, const char *const *args, int *stdin_f
  * returns its pid or -1. */
 pid_t spawn_logged(char *const argv[], const char *out_path);
 
+/* Connects to the text port on 127.0.0.1:tcp_port, sends `send` (as is, so
+ * without a newline it is the README's one-shot message), reads until the
+ * first newline, 5 s or cap - 1 bytes into reply (NUL-terminated) and
+ * closes. Returns false when it cannot connect or send. */
+bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t cap);
+
 /* Reads a whole small file into buf (NUL-terminated, cut to cap). */
 size_t read_text_file(const char *path, char *buf, size_t cap);
 

@@ -9,9 +9,7 @@
 #include "clock.h"
 #include "server_proc.h"
 
-#include <arpa/inet.h>
 #include <enet/enet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -675,26 +671,11 @@ static void test_joiner_gets_the_last_50_lines_in_order(void **state)
 
 /* ---- one name key per lobby, on every path ---------------------------------- */
 
-/* Sends one line to the text port and returns the first reply line. */
+/* Sends one line to the text port; its first reply line must start with want. */
 static void text_port_says(const char *line, const char *want)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(g_f->sp.tcp_port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
-    char got[256] = "";
-    size_t n = 0;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    while (n < sizeof got - 1 && strchr(got, '\n') == NULL && poll(&p, 1, WAIT_MS) == 1) {
-        ssize_t r = read(fd, got + n, sizeof got - 1 - n);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        got[n] = '\0';
-    }
-    close(fd);
+    char got[256];
+    assert_true(text_port_exchange(g_f->sp.tcp_port, line, got, sizeof got));
     if (strstr(got, want) != got)
         fail_msg("text port answered '%s' to '%s', want '%s...'", got, line, want);
 }

@@ -7,9 +7,6 @@
  * once, and commands that change nothing still answered. */
 #include "server_proc.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -218,29 +214,6 @@ static void test_lobby_commands_from_stdin(void **state)
     assert_int_equal(finish_chat(&bob), 0);
 }
 
-/* The README's one-shot TCP client: one message without a newline, one
- * reply line back. */
-static void one_shot_text_chat(uint16_t tcp_port, char *reply, size_t cap)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(tcp_port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(write(fd, "Hello server!", 13), 13);
-    size_t n = 0;
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    reply[0] = '\0';
-    while (n < cap - 1 && strchr(reply, '\n') == NULL && poll(&p, 1, WAIT_MS) == 1) {
-        ssize_t r = read(fd, reply + n, cap - 1 - n);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        reply[n] = '\0';
-    }
-    close(fd);
-}
-
 /* The first player in `main` once could lock it with a password (every
  * plain join refused, every text connection reset), kick others off the
  * server's front door, or start a game there. Nobody owns `main` now. */
@@ -276,7 +249,8 @@ static void test_nobody_can_take_over_main(void **state)
     assert_int_equal(run_command(say, out, sizeof out, 10), 0);
     assert_non_null(strstr(out, " lobby=main"));
     wait_for(&alice, "bob: hello");
-    one_shot_text_chat(sp->tcp_port, out, sizeof out);
+    /* The README's one-shot TCP client: one message without a newline. */
+    assert_true(text_port_exchange(sp->tcp_port, "Hello server!", out, sizeof out));
     if (strncmp(out, "ok ", 3) != 0)
         fail_msg("the text port answered '%s'", out);
     assert_int_equal(finish_chat(&alice), 0);
