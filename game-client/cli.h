@@ -26,7 +26,7 @@ int cli_usage_error(const char *prog, const char *what, const char *arg);
 /* For getopt_long called with an optstring that starts with ':' and
  * opterr = 0, after it returned ':' or '?': prints one line naming the
  * option ("unknown option '--x'", "option '--port' needs a value", "option
- * '--help' takes no value", "ambiguous option '--max'") and returns
+ * '--help' takes no value", "option '--max' is ambiguous") and returns
  * CLI_EXIT_USAGE. Reads optind and optopt; longopts is the table passed to
  * getopt_long. */
 int cli_option_error(const char *prog, const struct option *longopts, int opt, char *const argv[]);

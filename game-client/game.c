@@ -179,9 +179,10 @@ static void on_stopped(game *g, const client_event *ev)
 {
     const char *what =
         ev->type == CLIENT_EV_REJECTED ? "Refused by the server" : "Disconnected by the server";
-    const char *why = ev->text[0] != '\0' ? ev->text : proto_reason_text(ev->reason);
-    game_set_status(g, GAME_STOPPED, "%s: %s (not retrying)", what, why);
-    chat_log_system(&g->log, "%s: %s", what, why);
+    /* ev->text is never empty: the core puts the code's text there when the
+     * server sent none. */
+    game_set_status(g, GAME_STOPPED, "%s: %s (not retrying)", what, ev->text);
+    chat_log_system(&g->log, "%s: %s", what, ev->text);
     chat_log_fail_pending(&g->log, "not confirmed: connection lost");
     browser_set_status(&g->browser, true, g->view.status);
 }
