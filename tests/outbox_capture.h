@@ -27,4 +27,11 @@ bool delivery_addressed_to(const delivery *d, uint32_t session);
 /* The first of got[0..count) of this type addressed to session, or NULL. */
 const delivery *delivery_find(const delivery *got, size_t count, uint32_t session, proto_type type);
 
+/* Without keeping them: decodes the packets of ob in order (failing the
+ * running test on one that does not decode) into *out until one of type is
+ * addressed to session; false when none is. */
+bool capture_find_msg(const outbox *ob, uint32_t session, proto_type type, proto_msg *out);
+/* How many times a packet of ob of type is addressed to session. */
+size_t capture_count_msgs(const outbox *ob, uint32_t session, proto_type type);
+
 #endif

@@ -13,23 +13,11 @@
 
 #include "log.h"
 #include "outbox.h"
-#include "outbox_capture.h"
 #include "proto.h"
 #include "server.h"
+#include "server_harness.h"
 
-enum {
-    MAX_CAPTURED = 256,
-    T0_US = 1000 * 1000, /* tests start one second into the server's clock */
-    MS_US = 1000,
-};
-
-typedef struct harness {
-    server *s;
-    server_config cfg;
-    uint64_t now_us;
-    delivery got[MAX_CAPTURED];
-    size_t got_count;
-} harness;
+enum { MS_US = 1000 };
 
 /* ---- harness ---------------------------------------------------------------- */
 
@@ -43,20 +31,10 @@ static void test_config(server_config *cfg)
     cfg->grace_ms = 0;        /* seats are not held unless a test is about it */
 }
 
-static void harness_start(harness *h, const server_config *cfg)
-{
-    h->cfg = *cfg;
-    h->now_us = T0_US;
-    h->got_count = 0;
-    assert_int_equal(server_create(cfg, &h->s), SERVER_OK);
-}
-
 /* Replaces the fixture's server with one built from cfg. */
 static void restart(harness *h, const server_config *cfg)
 {
-    server_destroy(h->s);
-    h->s = NULL;
-    harness_start(h, cfg);
+    server_fixture_restart(h, cfg);
 }
 
 static int quiet_logs(void **state)
@@ -68,35 +46,9 @@ static int quiet_logs(void **state)
 
 static int harness_setup(void **state)
 {
-    harness *h = calloc(1, sizeof *h);
-    if (h == NULL)
-        return -1;
-    *state = h;
     server_config cfg;
     test_config(&cfg);
-    harness_start(h, &cfg);
-    return 0;
-}
-
-static int harness_teardown(void **state)
-{
-    harness *h = *state;
-    server_destroy(h->s);
-    free(h);
-    return 0;
-}
-
-/* Decodes every packet of this pass into h->got. */
-static void capture(harness *h)
-{
-    h->got_count = capture_outbox(server_outbox(h->s), h->got, MAX_CAPTURED);
-}
-
-/* What the transport does after sending: the next pass starts empty. */
-static void end_pass(harness *h)
-{
-    outbox_clear(server_outbox(h->s));
-    h->got_count = 0;
+    return server_fixture_setup(state, &cfg);
 }
 
 /* Lets one snapshot period pass, runs the tick and captures what it sent. */
@@ -105,25 +57,6 @@ static void snapshot_tick(harness *h)
     h->now_us += 1000000u / h->cfg.snapshot_hz + 1;
     server_tick(h->s, h->now_us);
     capture(h);
-}
-
-static bool addressed_to(const delivery *d, uint32_t session)
-{
-    return delivery_addressed_to(d, session);
-}
-
-/* First captured message of `type` addressed to session, or NULL. */
-static const delivery *find_for(const harness *h, uint32_t session, proto_type type)
-{
-    return delivery_find(h->got, h->got_count, session, type);
-}
-
-static const delivery *must_find_for(const harness *h, uint32_t session, proto_type type)
-{
-    const delivery *d = find_for(h, session, type);
-    if (d == NULL)
-        fail_msg("no %s for session %u", proto_type_name(type), (unsigned)session);
-    return d;
 }
 
 /* Captured messages addressed to session. */
@@ -172,7 +105,7 @@ static void assert_str(proto_str got, const char *want)
 
 static void connect_with(harness *h, uint32_t handle, uint32_t connect_data)
 {
-    server_on_connect(h->s, handle, connect_data, PROTO_CHANNEL_COUNT, "test:1", h->now_us);
+    server_fixture_connect(h->s, handle, connect_data, "test:1", h->now_us);
 }
 
 static void connect_peer(harness *h, uint32_t handle)
@@ -1631,7 +1564,7 @@ static void connect_on_busy_handle_is_ignored(void **state)
     assert_int_equal(server_player_count(h->s), 1);
 }
 
-#define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
+#define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_setup, server_fixture_teardown)
 
 static void assert_stat(const proto_member_stat *st, uint16_t id, uint16_t rtt, uint16_t jitter,
                         uint16_t loss)
@@ -1684,7 +1617,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(member_stats_go_to_each_lobby_once_per_interval,
-                                        harness_setup, harness_teardown),
+                                        harness_setup, server_fixture_teardown),
         cmocka_unit_test(create_rejects_bad_config),
         cmocka_unit_test(create_rejects_more_players_than_player_ids),
         cmocka_unit_test(create_accepts_defaults),

@@ -15,26 +15,11 @@
 #include <cmocka.h>
 
 #include "lobby.h"
-#include "log.h"
-#include "outbox.h"
-#include "outbox_capture.h"
 #include "proto.h"
 #include "server.h"
+#include "server_harness.h"
 
-enum {
-    MAX_CAPTURED = 256,
-    T0_US = 1000 * 1000,
-    MS_US = 1000,
-};
-
-typedef struct harness {
-    server *s;
-    server_config cfg;
-    uint64_t now_us;
-    delivery got[MAX_CAPTURED];
-    size_t got_count;
-    char text[PROTO_MAX_STR8_BYTES + 1]; /* the last refusal's text, kept past the pass */
-} harness;
+enum { MS_US = 1000 };
 
 /* ---- harness ---------------------------------------------------------------- */
 
@@ -54,55 +39,9 @@ static void test_config(server_config *cfg)
 
 static int harness_setup(void **state)
 {
-    log_set_level(LOG_OFF);
-    harness *h = calloc(1, sizeof *h);
-    if (h == NULL)
-        return -1;
-    test_config(&h->cfg);
-    h->now_us = T0_US;
-    if (server_create(&h->cfg, &h->s) != SERVER_OK) {
-        free(h);
-        return -1;
-    }
-    *state = h;
-    return 0;
-}
-
-static int harness_teardown(void **state)
-{
-    harness *h = *state;
-    server_destroy(h->s);
-    free(h);
-    return 0;
-}
-
-static void capture(harness *h)
-{
-    h->got_count = capture_outbox(server_outbox(h->s), h->got, MAX_CAPTURED);
-}
-
-static void end_pass(harness *h)
-{
-    outbox_clear(server_outbox(h->s));
-    h->got_count = 0;
-}
-
-static bool addressed_to(const delivery *d, uint32_t session)
-{
-    return delivery_addressed_to(d, session);
-}
-
-static const delivery *find_for(const harness *h, uint32_t session, proto_type type)
-{
-    return delivery_find(h->got, h->got_count, session, type);
-}
-
-static const delivery *must_find_for(const harness *h, uint32_t session, proto_type type)
-{
-    const delivery *d = find_for(h, session, type);
-    if (d == NULL)
-        fail_msg("no %s for session %u", proto_type_name(type), (unsigned)session);
-    return d;
+    server_config cfg;
+    test_config(&cfg);
+    return server_fixture_setup(state, &cfg);
 }
 
 static size_t count_type_for(const harness *h, uint32_t session, proto_type type)
@@ -141,20 +80,13 @@ static void assert_contains(proto_str got, const char *part)
 
 static void receive(harness *h, uint32_t handle, const proto_msg *m)
 {
-    static uint8_t buf[PROTO_MAX_MESSAGE_BYTES];
-    int len = proto_encode(m, buf, sizeof buf);
-    if (len <= 0)
-        fail_msg("cannot encode %s: %s", proto_type_name(m->type), proto_strerror(len));
-    server_on_receive(h->s, handle,
-                      m->type == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE,
-                      buf, (size_t)len, h->now_us);
+    server_fixture_receive(h->s, handle, m, h->now_us);
 }
 
 static void send_hello(harness *h, uint32_t handle, const char *name, const char *lobby_name,
                        const char *password, uint8_t mode)
 {
-    server_on_connect(h->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
-                      "test:1", h->now_us);
+    server_fixture_connect(h->s, handle, proto_connect_data(PROTO_VERSION), "test:1", h->now_us);
     proto_msg m = {.type = PROTO_HELLO};
     m.u.hello.name = proto_str_from_cstr(name);
     m.u.hello.lobby = proto_str_from_cstr(lobby_name);
@@ -1052,7 +984,7 @@ static void text_client_needs_the_password_of_a_password_lobby(void **state)
     server_text_leave(h->s, &tc);
 }
 
-#define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_setup, harness_teardown)
+#define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_setup, server_fixture_teardown)
 
 int main(void)
 {

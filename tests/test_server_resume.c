@@ -2,8 +2,8 @@
  * random source: held seats, single-use tokens, rate-limited guessing and the
  * replay of missed chat. No sockets. */
 #include "log.h"
-#include "outbox.h"
 #include "server.h"
+#include "server_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-enum { T0_US = 1000000, MS_US = 1000, GRACE_MS = 30000 };
+enum { T0_US = SERVER_FIXTURE_T0_US, MS_US = 1000, GRACE_MS = 30000 };
 
 typedef struct fixture {
     server *s;
@@ -55,58 +55,30 @@ static int teardown(void **state)
     return 0;
 }
 
-static void send_msg(fixture *f, uint32_t handle, const proto_msg *m)
-{
-    static uint8_t buf[PROTO_MAX_MESSAGE_BYTES];
-    int n = proto_encode(m, buf, sizeof buf);
-    assert_true(n > 0);
-    server_on_receive(f->s, handle,
-                      m->type == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE,
-                      buf, (size_t)n, f->now_us);
-}
-
 /* The first message of `type` queued for handle in this pass (decoded into
  * *out); false when there is none. */
 static bool find_for(fixture *f, uint32_t handle, proto_type type, proto_msg *out)
 {
-    const outbox *ob = server_outbox(f->s);
-    for (size_t i = 0; i < ob->packet_count; i++) {
-        const outbox_packet *p = &ob->packets[i];
-        assert_int_equal(proto_decode(ob->bytes + p->offset, p->len, out), PROTO_OK);
-        for (size_t d = 0; out->type == type && d < p->dest_count; d++)
-            if (ob->dests[p->first_dest + d] == handle)
-                return true;
-    }
-    return false;
+    return capture_find_msg(server_outbox(f->s), handle, type, out);
 }
 
 static size_t count_for(fixture *f, uint32_t handle, proto_type type)
 {
-    const outbox *ob = server_outbox(f->s);
-    size_t n = 0;
-    for (size_t i = 0; i < ob->packet_count; i++) {
-        const outbox_packet *p = &ob->packets[i];
-        proto_msg m;
-        assert_int_equal(proto_decode(ob->bytes + p->offset, p->len, &m), PROTO_OK);
-        for (size_t d = 0; m.type == type && d < p->dest_count; d++)
-            n += ob->dests[p->first_dest + d] == handle;
-    }
-    return n;
+    return capture_count_msgs(server_outbox(f->s), handle, type);
 }
 
 static void end_pass(fixture *f)
 {
-    outbox_clear(server_outbox(f->s));
+    server_fixture_end_pass(f->s);
 }
 
 /* Joins `name` on handle; returns its welcome (id and token). */
 static proto_msg join(fixture *f, uint32_t handle, const char *name, const char *label)
 {
-    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, label,
-                      f->now_us);
+    server_fixture_connect(f->s, handle, proto_connect_data(PROTO_VERSION), label, f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr(name);
-    send_msg(f, handle, &hello);
+    server_fixture_receive(f->s, handle, &hello, f->now_us);
     proto_msg welcome;
     assert_true(find_for(f, handle, PROTO_WELCOME, &welcome));
     end_pass(f);
@@ -117,14 +89,13 @@ static proto_msg join(fixture *f, uint32_t handle, const char *name, const char 
 static void resume(fixture *f, uint32_t handle, const uint8_t *token, uint32_t last_chat_seq,
                    const char *label)
 {
-    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, label,
-                      f->now_us);
+    server_fixture_connect(f->s, handle, proto_connect_data(PROTO_VERSION), label, f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("whoever");
     hello.u.hello.mode = PROTO_HELLO_RESUME;
     memcpy(hello.u.hello.token, token, PROTO_TOKEN_BYTES);
     hello.u.hello.last_chat_seq = last_chat_seq;
-    send_msg(f, handle, &hello);
+    server_fixture_receive(f->s, handle, &hello, f->now_us);
 }
 
 static uint32_t chat(fixture *f, uint32_t handle, const char *text)
@@ -132,7 +103,7 @@ static uint32_t chat(fixture *f, uint32_t handle, const char *text)
     proto_msg m = {.type = PROTO_CHAT};
     m.u.chat.msg_id = 1;
     m.u.chat.text = proto_str_from_cstr(text);
-    send_msg(f, handle, &m);
+    server_fixture_receive(f->s, handle, &m, f->now_us);
     proto_msg ack;
     assert_true(find_for(f, handle, PROTO_CHAT_ACK, &ack));
     end_pass(f);

@@ -5,8 +5,8 @@
  * accepted line reaches the chat tap. */
 #include "lobby.h"
 #include "log.h"
-#include "outbox.h"
 #include "server.h"
+#include "server_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-enum { T0_US = 1000000, MAX_NOTES = 16 };
+enum { T0_US = SERVER_FIXTURE_T0_US, MAX_NOTES = 16 };
 
 typedef struct note_copy {
     int lobby_index;
@@ -97,37 +97,24 @@ static int teardown(void **state)
 
 static void send_msg(fixture *f, uint32_t handle, const proto_msg *m)
 {
-    static uint8_t buf[PROTO_MAX_MESSAGE_BYTES];
-    int n = proto_encode(m, buf, sizeof buf);
-    assert_true(n > 0);
-    server_on_receive(f->s, handle,
-                      m->type == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE,
-                      buf, (size_t)n, f->now_us);
+    server_fixture_receive(f->s, handle, m, f->now_us);
 }
 
 /* The first message of type queued for handle (decoded into *out). */
 static bool find_for(fixture *f, uint32_t handle, proto_type type, proto_msg *out)
 {
-    const outbox *ob = server_outbox(f->s);
-    for (size_t i = 0; i < ob->packet_count; i++) {
-        const outbox_packet *p = &ob->packets[i];
-        assert_int_equal(proto_decode(ob->bytes + p->offset, p->len, out), PROTO_OK);
-        for (size_t d = 0; out->type == type && d < p->dest_count; d++)
-            if (ob->dests[p->first_dest + d] == handle)
-                return true;
-    }
-    return false;
+    return capture_find_msg(server_outbox(f->s), handle, type, out);
 }
 
 static void end_pass(fixture *f)
 {
-    outbox_clear(server_outbox(f->s));
+    server_fixture_end_pass(f->s);
 }
 
 static proto_msg join(fixture *f, uint32_t handle, const char *name, const char *lobby_name)
 {
-    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
-                      "127.0.0.1:1", f->now_us);
+    server_fixture_connect(f->s, handle, proto_connect_data(PROTO_VERSION), "127.0.0.1:1",
+                           f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr(name);
     hello.u.hello.lobby = proto_str_from_cstr(lobby_name);
