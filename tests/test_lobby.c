@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "lobby.h"
+#include "lobby_fixture.h"
 
 enum {
     TEST_MAX_LOBBIES = 4,
@@ -25,21 +26,7 @@ static proto_str str(const char *s)
 /* A set with TEST_MAX_LOBBIES slots of TEST_CAPACITY players, fresh per test. */
 static int set_setup(void **state)
 {
-    lobby_set *set = calloc(1, sizeof *set);
-    if (set == NULL || lobby_set_init(set, TEST_MAX_LOBBIES, TEST_CAPACITY) != LOBBY_OK) {
-        free(set);
-        return -1;
-    }
-    *state = set;
-    return 0;
-}
-
-static int set_teardown(void **state)
-{
-    lobby_set *set = *state;
-    lobby_set_deinit(set);
-    free(set);
-    return 0;
+    return lobby_fixture_setup(state, TEST_MAX_LOBBIES, TEST_CAPACITY);
 }
 
 /* Joins player_name into lobby_name with session = id = player_id. */
@@ -486,7 +473,7 @@ static void chat_seq_counts_per_lobby(void **state)
     assert_int_equal(lobby_next_chat_seq(red), 2);
 }
 
-#define SET_TEST(f) cmocka_unit_test_setup_teardown(f, set_setup, set_teardown)
+#define SET_TEST(f) cmocka_unit_test_setup_teardown(f, set_setup, lobby_fixture_teardown)
 
 /* Names are unique after NFKC normalisation and case folding. */
 static void names_compared_after_normalisation(void **state)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "lobby.h"
+#include "lobby_fixture.h"
 
 enum {
     TEST_MAX_LOBBIES = 6,
@@ -27,24 +28,10 @@ static proto_str str(const char *s)
 
 static int set_setup(void **state)
 {
-    lobby_set *set = calloc(1, sizeof *set);
-    if (set == NULL || lobby_set_init(set, TEST_MAX_LOBBIES, TEST_CAPACITY) != LOBBY_OK) {
-        free(set);
-        return -1;
-    }
-    *state = set;
-    return 0;
+    return lobby_fixture_setup(state, TEST_MAX_LOBBIES, TEST_CAPACITY);
 }
 
-static int set_teardown(void **state)
-{
-    lobby_set *set = *state;
-    lobby_set_deinit(set);
-    free(set);
-    return 0;
-}
-
-#define SET_TEST(f) cmocka_unit_test_setup_teardown(f, set_setup, set_teardown)
+#define SET_TEST(f) cmocka_unit_test_setup_teardown(f, set_setup, lobby_fixture_teardown)
 
 /* Joins player_name (session = id = player_id) and returns the lobby. */
 static lobby *join(lobby_set *set, const char *lobby_name, const char *player_name,
