@@ -2,6 +2,7 @@
  * an ARGB8888 surface (no window, no video driver) and check pixels.
  * Set LOBBY_RENDER_DUMP=/path/frame.bmp to save the reference frame. */
 #include "render.h"
+#include "render_target.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,13 +26,10 @@ enum {
 };
 
 typedef struct fixture {
-    SDL_Surface *surface;
-    SDL_Renderer *sdl;
-    renderer *r;
+    render_target t; /* first, for render_target_group_setup; pixels after draw() */
     chat_log log;
     game_view view;
     ui_state ui;
-    uint32_t *pixels; /* FRAME_W * FRAME_H, ARGB8888, after draw() */
 } fixture;
 
 static void add_avatar(game_view *v, uint16_t id, const char *name, uint32_t colour, float x,
@@ -83,10 +81,8 @@ static void build_view(fixture *f)
 
 static void draw_at(fixture *f, int w, int h)
 {
-    render_frame(f->r, &f->view, &f->ui, w, h);
-    SDL_Rect all = {0, 0, FRAME_W, FRAME_H};
-    assert_int_equal(
-        SDL_RenderReadPixels(f->sdl, &all, SDL_PIXELFORMAT_ARGB8888, f->pixels, FRAME_W * 4), 0);
+    render_frame(f->t.r, &f->view, &f->ui, w, h);
+    render_target_read(&f->t);
 }
 
 static void draw(fixture *f)
@@ -96,8 +92,7 @@ static void draw(fixture *f)
 
 static uint32_t rgb_at(const fixture *f, int x, int y)
 {
-    assert_true(x >= 0 && x < FRAME_W && y >= 0 && y < FRAME_H);
-    return f->pixels[(size_t)y * FRAME_W + (size_t)x] & 0xFFFFFF;
+    return render_target_rgb_at(&f->t, x, y);
 }
 
 static int channel_diff(uint32_t a, uint32_t b)
@@ -125,15 +120,7 @@ static int count_near(const fixture *f, SDL_Rect rc, uint32_t rgb, int tolerance
 /* Pixels in rc brighter than any panel or floor colour: text. */
 static int count_bright(const fixture *f, SDL_Rect rc)
 {
-    int n = 0;
-    for (int y = rc.y; y < rc.y + rc.h; y++)
-        for (int x = rc.x; x < rc.x + rc.w; x++) {
-            uint32_t p = rgb_at(f, x, y);
-            int luma = (int)(((p >> 16) & 0xFF) * 3 + ((p >> 8) & 0xFF) * 6 + (p & 0xFF)) / 10;
-            if (luma > 120)
-                n++;
-        }
-    return n;
+    return render_target_count_bright(&f->t, rc);
 }
 
 static const game_avatar *avatar_named(const fixture *f, const char *name)
@@ -147,41 +134,7 @@ static const game_avatar *avatar_named(const fixture *f, const char *name)
 
 static int group_setup(void **state)
 {
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_AUDIODRIVER", "dummy", 1);
-    if (TTF_Init() != 0) {
-        fprintf(stderr, "TTF_Init: %s\n", TTF_GetError());
-        return -1;
-    }
-    fixture *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    f->surface = SDL_CreateRGBSurfaceWithFormat(0, FRAME_W, FRAME_H, 32, SDL_PIXELFORMAT_ARGB8888);
-    f->sdl = f->surface ? SDL_CreateSoftwareRenderer(f->surface) : NULL;
-    f->r = f->sdl ? renderer_create(f->sdl, FONT_PATH) : NULL;
-    f->pixels = calloc((size_t)FRAME_W * FRAME_H, sizeof *f->pixels);
-    *state = f;
-    if (f->r == NULL || f->pixels == NULL) {
-        fprintf(stderr, "setup: %s\n", SDL_GetError());
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    fixture *f = *state;
-    if (f != NULL) {
-        renderer_destroy(f->r);
-        if (f->sdl != NULL)
-            SDL_DestroyRenderer(f->sdl);
-        SDL_FreeSurface(f->surface);
-        free(f->pixels);
-        free(f);
-    }
-    TTF_Quit();
-    SDL_Quit();
-    return 0;
+    return render_target_group_setup(state, sizeof(fixture), FRAME_W, FRAME_H, FONT_PATH);
 }
 
 static int setup(void **state)
@@ -533,7 +486,7 @@ static void test_chat_long_lines_stay_inside_the_panel(void **state)
     draw(f);
     uint32_t *before = malloc((size_t)FRAME_W * FRAME_H * sizeof *before);
     assert_non_null(before);
-    memcpy(before, f->pixels, (size_t)FRAME_W * FRAME_H * sizeof *before);
+    memcpy(before, f->t.pixels, (size_t)FRAME_W * FRAME_H * sizeof *before);
 
     char longest[PROTO_MAX_CHAT_BYTES + 1];
     for (size_t i = 0; i < PROTO_MAX_CHAT_BYTES; i++)
@@ -554,7 +507,7 @@ static void test_chat_long_lines_stay_inside_the_panel(void **state)
         for (int x = 0; x < FRAME_W; x++) {
             SDL_Point p = {x, y};
             if (!SDL_PointInRect(&p, &l.chat) &&
-                before[y * FRAME_W + x] != f->pixels[y * FRAME_W + x])
+                before[y * FRAME_W + x] != f->t.pixels[y * FRAME_W + x])
                 changed_outside++;
         }
     free(before);
@@ -573,10 +526,10 @@ static void test_chat_text_client_line_is_marked(void **state)
     chat_log_init(&f->log);
     chat_log_message(&f->log, "ann", CHAT_TEXT_CLIENT_COLOUR, 1, "hello from netcat");
     draw(f);
-    size_t bytes = (size_t)FRAME_W * FRAME_H * sizeof *f->pixels;
+    size_t bytes = (size_t)FRAME_W * FRAME_H * sizeof *f->t.pixels;
     uint32_t *plain = malloc(bytes);
     assert_non_null(plain);
-    memcpy(plain, f->pixels, bytes);
+    memcpy(plain, f->t.pixels, bytes);
     chat_log_init(&f->log);
     chat_log_text_message(&f->log, "ann", 1, "hello from netcat");
     assert_true(chat_log_line(&f->log, 0)->from_text);
@@ -585,7 +538,7 @@ static void test_chat_text_client_line_is_marked(void **state)
     for (int y = 0; y < FRAME_H; y++)
         for (int x = 0; x < FRAME_W; x++) {
             SDL_Point p = {x, y};
-            if (plain[y * FRAME_W + x] == f->pixels[y * FRAME_W + x])
+            if (plain[y * FRAME_W + x] == f->t.pixels[y * FRAME_W + x])
                 continue;
             if (SDL_PointInRect(&p, &l.chat))
                 inside++;
@@ -610,14 +563,14 @@ static void test_chat_input_shows_when_open(void **state)
     draw(f);
     uint32_t *closed = malloc((size_t)FRAME_W * FRAME_H * sizeof *closed);
     assert_non_null(closed);
-    memcpy(closed, f->pixels, (size_t)FRAME_W * FRAME_H * sizeof *closed);
+    memcpy(closed, f->t.pixels, (size_t)FRAME_W * FRAME_H * sizeof *closed);
     f->ui.chat_open = true;
     draw(f);
 
     int changed = 0;
     for (int y = input.y; y < input.y + input.h; y++)
         for (int x = input.x; x < input.x + input.w; x++)
-            if (closed[y * FRAME_W + x] != f->pixels[y * FRAME_W + x])
+            if (closed[y * FRAME_W + x] != f->t.pixels[y * FRAME_W + x])
                 changed++;
     free(closed);
     assert_true(changed > 500);
@@ -661,7 +614,7 @@ static void test_full_lobby_in_small_window_does_not_crash(void **state)
 static void test_renderer_create_fails_without_font(void **state)
 {
     fixture *f = *state;
-    assert_null(renderer_create(f->sdl, "/nonexistent/font.ttf"));
+    assert_null(renderer_create(f->t.sdl, "/nonexistent/font.ttf"));
 }
 
 static void test_window_icon_is_32x32(void **state)
@@ -684,9 +637,9 @@ static void test_dump_reference_frame(void **state)
     f->ui.chat_open = true;
     snprintf(f->ui.input, sizeof f->ui.input, "see you at the far corner");
     f->ui.input_len = strlen(f->ui.input);
-    render_frame(f->r, &f->view, &f->ui, FRAME_W, FRAME_H);
-    SDL_RenderFlush(f->sdl);
-    assert_int_equal(SDL_SaveBMP(f->surface, path), 0);
+    render_frame(f->t.r, &f->view, &f->ui, FRAME_W, FRAME_H);
+    SDL_RenderFlush(f->t.sdl);
+    assert_int_equal(SDL_SaveBMP(f->t.surface, path), 0);
 }
 
 int main(void)
@@ -720,5 +673,5 @@ int main(void)
         cmocka_unit_test(test_window_icon_is_32x32),
         cmocka_unit_test_setup(test_dump_reference_frame, setup),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, render_target_group_teardown);
 }

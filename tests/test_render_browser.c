@@ -4,6 +4,7 @@
  * countdown banner. Drawn with the software renderer on a surface; pixels
  * checked. Set LOBBY_BROWSER_DUMP=/path/prefix to save the frames as BMPs. */
 #include "render.h"
+#include "render_target.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,14 +23,11 @@ enum { FRAME_W = 1024, FRAME_H = 640 };
 enum { ROW_PASSWORD = 1, ROW_SELECTED = 2 };
 
 typedef struct fixture {
-    SDL_Surface *surface;
-    SDL_Renderer *sdl;
-    renderer *r;
+    render_target t; /* first, for render_target_group_setup */
     chat_log log;
     browser b;
     game_view view;
     ui_state ui;
-    uint32_t *pixels;
 } fixture;
 
 static void add_lobby(client_lobby_list *l, const char *name, uint8_t players, uint8_t capacity,
@@ -119,23 +117,20 @@ static void build_lobby(fixture *f)
 
 static void draw(fixture *f)
 {
-    render_frame(f->r, &f->view, &f->ui, FRAME_W, FRAME_H);
-    SDL_Rect all = {0, 0, FRAME_W, FRAME_H};
-    assert_int_equal(
-        SDL_RenderReadPixels(f->sdl, &all, SDL_PIXELFORMAT_ARGB8888, f->pixels, FRAME_W * 4), 0);
+    render_frame(f->t.r, &f->view, &f->ui, FRAME_W, FRAME_H);
+    render_target_read(&f->t);
     const char *dump = getenv("LOBBY_BROWSER_DUMP");
     if (dump != NULL && dump[0] != '\0') {
         static int n;
         char path[512];
         snprintf(path, sizeof path, "%s-%02d.bmp", dump, n++);
-        SDL_SaveBMP(f->surface, path);
+        SDL_SaveBMP(f->t.surface, path);
     }
 }
 
 static uint32_t rgb_at(const fixture *f, int x, int y)
 {
-    assert_true(x >= 0 && x < FRAME_W && y >= 0 && y < FRAME_H);
-    return f->pixels[(size_t)y * FRAME_W + (size_t)x] & 0xFFFFFF;
+    return render_target_rgb_at(&f->t, x, y);
 }
 
 /* Pixels in rc of exactly rgb. */
@@ -156,12 +151,7 @@ static int luma(uint32_t p)
 
 static int count_bright(const fixture *f, SDL_Rect rc)
 {
-    int n = 0;
-    for (int y = rc.y; y < rc.y + rc.h; y++)
-        for (int x = rc.x; x < rc.x + rc.w; x++)
-            if (luma(rgb_at(f, x, y)) > 120)
-                n++;
-    return n;
+    return render_target_count_bright(&f->t, rc);
 }
 
 static long sum_luma(const fixture *f, SDL_Rect rc)
@@ -180,34 +170,7 @@ static SDL_Point centre(SDL_Rect rc)
 
 static int group_setup(void **state)
 {
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    if (TTF_Init() != 0)
-        return -1;
-    fixture *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    f->surface = SDL_CreateRGBSurfaceWithFormat(0, FRAME_W, FRAME_H, 32, SDL_PIXELFORMAT_ARGB8888);
-    f->sdl = f->surface ? SDL_CreateSoftwareRenderer(f->surface) : NULL;
-    f->r = f->sdl ? renderer_create(f->sdl, FONT_PATH) : NULL;
-    f->pixels = calloc((size_t)FRAME_W * FRAME_H, sizeof *f->pixels);
-    *state = f;
-    return f->r != NULL && f->pixels != NULL ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    fixture *f = *state;
-    if (f != NULL) {
-        renderer_destroy(f->r);
-        if (f->sdl != NULL)
-            SDL_DestroyRenderer(f->sdl);
-        SDL_FreeSurface(f->surface);
-        free(f->pixels);
-        free(f);
-    }
-    TTF_Quit();
-    SDL_Quit();
-    return 0;
+    return render_target_group_setup(state, sizeof(fixture), FRAME_W, FRAME_H, FONT_PATH);
 }
 
 static int setup_browser(void **state)
@@ -430,7 +393,7 @@ static void test_tiny_windows_do_not_crash(void **state)
             browser_join_selected(&f->b);
         }
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            render_frame(f->r, &f->view, &f->ui, sizes[i][0], sizes[i][1]);
+            render_frame(f->t.r, &f->view, &f->ui, sizes[i][0], sizes[i][1]);
             browser_layout l;
             render_browser_layout(sizes[i][0], sizes[i][1], &f->b, &l);
             (void)render_browser_hit(&l, &f->b, 10, 10);
@@ -589,5 +552,6 @@ int main(void)
         cmocka_unit_test_setup(test_countdown_and_starting_banners, setup_lobby),
         cmocka_unit_test_setup(test_member_rows_show_link_quality, setup_lobby),
     };
-    return cmocka_run_group_tests_name("lobby screens", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("lobby screens", tests, group_setup,
+                                       render_target_group_teardown);
 }
