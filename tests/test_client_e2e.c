@@ -156,38 +156,71 @@ static uint32_t pixel_at(SDL_Surface *s, int x, int y)
     return argb & 0xFFFFFF;
 }
 
+/* A test's fixture: the real server and the bot joined to lobby main, and
+ * where lobby-client's screenshot and log go. */
+typedef struct window_run {
+    server_proc sp;
+    bot b;
+    char shot[64], log[64];
+} window_run;
+
+/* A test's files, its prestate: /tmp/lobby-e2e<tag>-PID.<ext> and .log. */
+typedef struct run_files {
+    const char *tag, *ext;
+} run_files;
+
+static int window_setup(void **state)
+{
+    const run_files *files = *state;
+    window_run *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    *state = w;
+    snprintf(w->shot, sizeof w->shot, "/tmp/lobby-e2e%s-%d.%s", files->tag, (int)getpid(),
+             files->ext);
+    snprintf(w->log, sizeof w->log, "/tmp/lobby-e2e%s-%d.log", files->tag, (int)getpid());
+    assert_int_equal(enet_initialize(), 0);
+    assert_true(server_proc_start(&w->sp, NULL));
+    assert_true(bot_join(&w->b, w->sp.port));
+    return 0;
+}
+
+static int window_teardown(void **state)
+{
+    window_run *w = *state;
+    unlink(w->shot);
+    unlink(w->log);
+    client_destroy(w->b.c);
+    server_proc_stop(&w->sp, NULL, NULL);
+    enet_deinitialize();
+    free(w);
+    return 0;
+}
+
 static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
 {
-    (void)state;
-    server_proc sp;
-    assert_int_equal(enet_initialize(), 0);
-    assert_true(server_proc_start(&sp, NULL));
-    bot b = {0};
-    assert_true(bot_join(&b, sp.port));
-    uint32_t bot_colour = client_find_player(b.c, client_get_view(b.c)->my_id)->colour;
+    window_run *w = *state;
+    uint32_t bot_colour = client_find_player(w->b.c, client_get_view(w->b.c)->my_id)->colour;
 
-    char shot[64], log[64], out[16384];
-    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-%d.png", (int)getpid());
-    snprintf(log, sizeof log, "/tmp/lobby-e2e-%d.log", (int)getpid());
-    int status = run_window(&b, sp.port, shot, log, false);
-    read_text_file(log, out, sizeof out);
+    char out[16384];
+    int status = run_window(&w->b, w->sp.port, w->shot, w->log, false);
+    read_text_file(w->log, out, sizeof out);
     if (status != 0)
         fail_msg("lobby-client exited %d:\n%s", status, out);
 
     /* The typed chat went through the window's input path to the server. */
-    for (uint64_t end = clock_now_us() + 2000000; !b.got_chat && clock_now_us() < end;)
-        bot_pump(&b);
-    assert_true(b.got_chat);
-    assert_string_equal(b.chat_from, "viewer");
-    assert_string_equal(b.chat_text, TYPED);
+    for (uint64_t end = clock_now_us() + 2000000; !w->b.got_chat && clock_now_us() < end;)
+        bot_pump(&w->b);
+    assert_true(w->b.got_chat);
+    assert_string_equal(w->b.chat_from, "viewer");
+    assert_string_equal(w->b.chat_text, TYPED);
     assert_non_null(strstr(out, "acknowledged by the server"));
     assert_null(strstr(out, "XDG_RUNTIME_DIR"));
     assert_null(strstr(out, "error"));
 
     /* The bot's avatar is drawn where the layout puts its position, in a
      * PNG that SDL_image reads back. */
-    assert_png_of_size(shot, SHOT_W, SHOT_H);
-    SDL_Surface *raw = IMG_Load(shot);
+    assert_png_of_size(w->shot, SHOT_W, SHOT_H);
+    SDL_Surface *raw = IMG_Load(w->shot);
     assert_non_null(raw);
     SDL_Surface *img = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
     assert_int_equal(img->w, SHOT_W);
@@ -200,33 +233,20 @@ static void test_window_shows_bot_and_chat_is_acknowledged(void **state)
 
     SDL_FreeSurface(img);
     SDL_FreeSurface(raw);
-    unlink(shot);
-    unlink(log);
-    client_destroy(b.c);
-    server_proc_stop(&sp, NULL, NULL);
-    enet_deinitialize();
 }
 
 /* Without --lobby the window opens on the lobby browser: the name filter is
  * focused, and the first row is lobby main (the bot's), drawn as text. */
 static void test_window_without_lobby_opens_the_browser(void **state)
 {
-    (void)state;
-    server_proc sp;
-    assert_int_equal(enet_initialize(), 0);
-    assert_true(server_proc_start(&sp, NULL));
-    bot b = {0};
-    assert_true(bot_join(&b, sp.port));
-
-    char shot[64], log[64], out[16384];
-    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-browse-%d.bmp", (int)getpid());
-    snprintf(log, sizeof log, "/tmp/lobby-e2e-browse-%d.log", (int)getpid());
-    int status = run_window(&b, sp.port, shot, log, true);
-    read_text_file(log, out, sizeof out);
+    window_run *w = *state;
+    char out[16384];
+    int status = run_window(&w->b, w->sp.port, w->shot, w->log, true);
+    read_text_file(w->log, out, sizeof out);
     if (status != 0)
         fail_msg("lobby-client exited %d:\n%s", status, out);
 
-    SDL_Surface *raw = SDL_LoadBMP(shot);
+    SDL_Surface *raw = SDL_LoadBMP(w->shot);
     assert_non_null(raw);
     SDL_Surface *img = SDL_ConvertSurfaceFormat(raw, SDL_PIXELFORMAT_ARGB8888, 0);
     browser_layout l;
@@ -246,11 +266,6 @@ static void test_window_without_lobby_opens_the_browser(void **state)
 
     SDL_FreeSurface(img);
     SDL_FreeSurface(raw);
-    unlink(shot);
-    unlink(log);
-    client_destroy(b.c);
-    server_proc_stop(&sp, NULL, NULL);
-    enet_deinitialize();
 }
 
 /* The bot holds the name: the server refuses it for good, so lobby-client
@@ -258,42 +273,33 @@ static void test_window_without_lobby_opens_the_browser(void **state)
  * the reason) and exits 4 at once, without waiting for its 90 frames. */
 static void test_name_taken_ends_the_window_with_the_reason(void **state)
 {
-    (void)state;
-    server_proc sp;
-    assert_int_equal(enet_initialize(), 0);
-    assert_true(server_proc_start(&sp, NULL));
-    bot b = {0};
-    assert_true(bot_join(&b, sp.port));
-
-    char shot[64], log[64], out[16384];
-    snprintf(shot, sizeof shot, "/tmp/lobby-e2e-taken-%d.bmp", (int)getpid());
-    snprintf(log, sizeof log, "/tmp/lobby-e2e-taken-%d.log", (int)getpid());
-    int status = run_window_as(&b, sp.port, "bot", shot, log, false);
-    read_text_file(log, out, sizeof out);
+    window_run *w = *state;
+    char out[16384];
+    int status = run_window_as(&w->b, w->sp.port, "bot", w->shot, w->log, false);
+    read_text_file(w->log, out, sizeof out);
     if (status != 4)
         fail_msg("lobby-client exited %d:\n%s", status, out);
     assert_int_equal(count_in(out, "name 'bot' is taken in lobby 'main'"), 1);
     assert_int_equal(count_in(out, "not retrying"), 1);
     assert_null(strstr(out, "retrying in"));
     assert_null(strstr(out, "Reconnecting"));
-    SDL_Surface *img = SDL_LoadBMP(shot);
+    SDL_Surface *img = SDL_LoadBMP(w->shot);
     assert_non_null(img);
     assert_int_equal(img->w, SHOT_W);
 
     SDL_FreeSurface(img);
-    unlink(shot);
-    unlink(log);
-    client_destroy(b.c);
-    server_proc_stop(&sp, NULL, NULL);
-    enet_deinitialize();
 }
 
 int main(void)
 {
+    run_files browse = {"-browse", "bmp"}, shows = {"", "png"}, taken = {"-taken", "bmp"};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_window_without_lobby_opens_the_browser),
-        cmocka_unit_test(test_window_shows_bot_and_chat_is_acknowledged),
-        cmocka_unit_test(test_name_taken_ends_the_window_with_the_reason),
+        cmocka_unit_test_prestate_setup_teardown(test_window_without_lobby_opens_the_browser,
+                                                 window_setup, window_teardown, &browse),
+        cmocka_unit_test_prestate_setup_teardown(test_window_shows_bot_and_chat_is_acknowledged,
+                                                 window_setup, window_teardown, &shows),
+        cmocka_unit_test_prestate_setup_teardown(test_name_taken_ends_the_window_with_the_reason,
+                                                 window_setup, window_teardown, &taken),
     };
     return cmocka_run_group_tests_name("lobby-client end to end", tests, NULL, NULL);
 }
