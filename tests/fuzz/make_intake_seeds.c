@@ -262,6 +262,33 @@ static void channel_seeds(seed *s)
     save(s, "23_channels_and_empty_packets");
 }
 
+/* Seeds of one HELLO after the mode's bystanders: every reject (name taken,
+ * lobby full, too many lobbies, server full), and names and lobby names the
+ * text rules refuse. */
+static void one_hello_seeds(seed *s)
+{
+    static const struct {
+        uint8_t mode;
+        const char *name, *lobby, *file;
+    } seeds[] = {
+        {1, "alice", "main", "07_name_taken"},
+        {2, "dave", "main", "08_lobby_full"},
+        {3, "dave", "elsewhere", "09_too_many_lobbies"},
+        {4, "dave", "side", "10_server_full"},
+        {0, "", "", "13_name_empty"},
+        {0, "bad\xC3", "", "13_name_invalid_utf8"},
+        {0, "tab\tname", "", "13_name_control"},
+        {0, "abcdefghijklmnopqrstuvwxy", "", "13_name_too_long"},
+        {0, "ok", "lobby\xC2\x85", "13_lobby_c1_control"},
+        {0, "ok", "\xED\xA0\x80", "13_lobby_surrogate"},
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        begin(s, seeds[i].mode);
+        hello(s, STEP_1MS, seeds[i].name, seeds[i].lobby);
+        save(s, seeds[i].file);
+    }
+}
+
 static void session_seeds(void)
 {
     seed *s = malloc(sizeof *s);
@@ -326,19 +353,7 @@ static void session_seeds(void)
     hello(s, STEP_1MS, "slow", "");
     save(s, "06_handshake_timeout");
 
-    /* Every reject: name taken, lobby full, too many lobbies, server full. */
-    begin(s, 1);
-    hello(s, STEP_1MS, "alice", "main");
-    save(s, "07_name_taken");
-    begin(s, 2);
-    hello(s, STEP_1MS, "dave", "main");
-    save(s, "08_lobby_full");
-    begin(s, 3);
-    hello(s, STEP_1MS, "dave", "elsewhere");
-    save(s, "09_too_many_lobbies");
-    begin(s, 4);
-    hello(s, STEP_1MS, "dave", "side");
-    save(s, "10_server_full");
+    one_hello_seeds(s);
     begin(s, 3);
     hello(s, STEP_1MS, "dave", "side");
     chat(s, STEP_1MS, 1, "in a second lobby");
@@ -353,26 +368,6 @@ static void session_seeds(void)
         snprintf(name, sizeof name, "12_invalid_connect_%d", v);
         save(s, name);
     }
-
-    /* Names and lobby names the text rules refuse. */
-    begin(s, 0);
-    hello(s, STEP_1MS, "", "");
-    save(s, "13_name_empty");
-    begin(s, 0);
-    hello(s, STEP_1MS, "bad\xC3", "");
-    save(s, "13_name_invalid_utf8");
-    begin(s, 0);
-    hello(s, STEP_1MS, "tab\tname", "");
-    save(s, "13_name_control");
-    begin(s, 0);
-    hello(s, STEP_1MS, "abcdefghijklmnopqrstuvwxy", "");
-    save(s, "13_name_too_long");
-    begin(s, 0);
-    hello(s, STEP_1MS, "ok", "lobby\xC2\x85");
-    save(s, "13_lobby_c1_control");
-    begin(s, 0);
-    hello(s, STEP_1MS, "ok", "\xED\xA0\x80");
-    save(s, "13_lobby_surrogate");
 
     /* Chat the text rules refuse: empty, invalid UTF-8, control, too long. */
     begin(s, 1);
