@@ -5,6 +5,7 @@
  * test_integration.c. */
 #include "client.h"
 #include "clock.h"
+#include "enet_group.h"
 #include "server_proc.h"
 
 #include <enet/enet.h>
@@ -618,19 +619,6 @@ static void test_frozen_client_loses_seat_after_grace(void **state)
     stop_server_cleanly(f);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return enet_initialize() == 0 ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    enet_deinitialize();
-    return 0;
-}
-
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -644,5 +632,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_frozen_client_loses_seat_after_grace, fixture_setup,
                                         fixture_teardown),
     };
-    return cmocka_run_group_tests_name("faults", tests, group_setup, group_teardown);
+    return cmocka_run_group_tests_name("faults", tests, enet_group_setup, enet_group_teardown);
 }

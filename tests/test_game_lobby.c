@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "game.h"
 #include "server_proc.h"
+#include "wait_for.h"
 
 #include <enet/enet.h>
 #include <poll.h>
@@ -48,16 +49,6 @@ static void pump(void)
         if (games[i] != NULL)
             game_update(games[i], clock_now_us(), &idle);
 }
-
-/* Pumps both sessions until cond holds or ms pass; then asserts it. */
-#define WAIT_FOR(cond, ms)                                                                         \
-    do {                                                                                           \
-        for (uint64_t end_ = clock_now_us() + (uint64_t)(ms)*1000u;                                \
-             !(cond) && clock_now_us() < end_;)                                                    \
-            pump();                                                                                \
-        if (!(cond))                                                                               \
-            fail_msg("timed out waiting for %s", #cond);                                           \
-    } while (0)
 
 static game *start_browsing(uint16_t port, const char *name)
 {

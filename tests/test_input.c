@@ -7,6 +7,7 @@
 #include "input.h"
 #include "render.h"
 #include "server_proc.h"
+#include "wait_for.h"
 
 #include <enet/enet.h>
 #include <poll.h>
@@ -34,15 +35,6 @@ static void pump(void)
     game_update(g, clock_now_us(), &idle);
     input_sync_screen(&ui, g);
 }
-
-#define WAIT_FOR(cond, ms)                                                                         \
-    do {                                                                                           \
-        for (uint64_t end_ = clock_now_us() + (uint64_t)(ms)*1000u;                                \
-             !(cond) && clock_now_us() < end_;)                                                    \
-            pump();                                                                                \
-        if (!(cond))                                                                               \
-            fail_msg("timed out waiting for %s", #cond);                                           \
-    } while (0)
 
 static void key(SDL_Keycode k, Uint16 mod)
 {

@@ -3,6 +3,7 @@
  * and the tick's flags are checked. */
 #include "client.h"
 #include "clock.h"
+#include "enet_group.h"
 #include "server_proc.h"
 
 #include <enet/enet.h>
@@ -165,19 +166,6 @@ static int test_teardown(void **state)
     return 0;
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return enet_initialize();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    enet_deinitialize();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,5 +174,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(chat_does_not_wait_for_the_tick, test_setup, test_teardown),
         cmocka_unit_test(bad_tick_flags_are_refused),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, enet_group_setup, enet_group_teardown);
 }

@@ -7,6 +7,7 @@
  * their rate) and clients the server cannot admit. */
 #include "client.h"
 #include "clock.h"
+#include "enet_group.h"
 #include "server_proc.h"
 
 #include <arpa/inet.h>
@@ -927,19 +928,6 @@ static int test_teardown(void **state)
     return 0;
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return enet_initialize();
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    enet_deinitialize();
-    return 0;
-}
-
 #define TEXT_TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
 
 int main(void)
@@ -981,5 +969,5 @@ int main(void)
         TEXT_TEST(shutdown_tells_text_clients),
         TEXT_TEST(client_connecting_during_shutdown_gets_an_error_line),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, enet_group_setup, enet_group_teardown);
 }
