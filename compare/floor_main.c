@@ -147,11 +147,7 @@ static void run(mini_lobby *ml, const mini_options *o, void *state)
 static void report(const mini_lobby *ml, const void *state)
 {
     const floor_loop *f = state;
-    fprintf(stderr,
-            "lobby-floor: stopped: joins=%llu positions=%llu chats=%llu pings=%llu "
-            "snapshots_sent=%llu packets_created=%llu passes=%llu\n",
-            (unsigned long long)ml->stats.joins, (unsigned long long)ml->stats.positions_in,
-            (unsigned long long)ml->stats.chats, (unsigned long long)ml->stats.pings,
+    fprintf(stderr, "snapshots_sent=%llu packets_created=%llu passes=%llu\n",
             (unsigned long long)f->snapshots_sent, (unsigned long long)ml->stats.packets_created,
             (unsigned long long)f->passes);
 }

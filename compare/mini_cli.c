@@ -166,6 +166,9 @@ int mini_cli_main(const mini_program *prog, void *state, int argc, char **argv)
     cli_signal_install();
     prog->run(ml, &o, state);
     mini_lobby_disconnect_all(ml);
+    fprintf(stderr, "%s: stopped: joins=%llu positions=%llu chats=%llu pings=%llu ", prog->name,
+            (unsigned long long)ml->stats.joins, (unsigned long long)ml->stats.positions_in,
+            (unsigned long long)ml->stats.chats, (unsigned long long)ml->stats.pings);
     prog->report(ml, state);
     mini_lobby_destroy(ml);
     mini_cli_close(host);

@@ -33,7 +33,8 @@ typedef struct mini_program {
     /* The program's loop: runs until cli_signal_received(), keeping its own
      * figures in state (mini_cli_main's). */
     void (*run)(mini_lobby *ml, const mini_options *o, void *state);
-    /* Prints the "NAME: stopped: ..." line from ml's and state's figures. */
+    /* Ends the "NAME: stopped: joins=.. positions=.. chats=.. pings=.. " line
+     * on stderr with the program's own figures and a newline. */
     void (*report)(const mini_lobby *ml, const void *state);
 } mini_program;
 

@@ -54,11 +54,7 @@ static void run(mini_lobby *ml, const mini_options *o, void *state)
 static void report(const mini_lobby *ml, const void *state)
 {
     const naive_stats *st = state;
-    fprintf(stderr,
-            "lobby-naive-relay: stopped: joins=%llu positions=%llu chats=%llu pings=%llu "
-            "packets_created=%llu events=%llu flushes=%llu\n",
-            (unsigned long long)ml->stats.joins, (unsigned long long)ml->stats.positions_in,
-            (unsigned long long)ml->stats.chats, (unsigned long long)ml->stats.pings,
+    fprintf(stderr, "packets_created=%llu events=%llu flushes=%llu\n",
             (unsigned long long)ml->stats.packets_created, (unsigned long long)st->events,
             (unsigned long long)st->flushes);
 }
