@@ -1,3 +1,9 @@
+/* bench/: lobby-bench, the latency test harness: bots on the client core,
+ * and the scripts around it (plot.sh, soak.sh, perf_matrix.py).
+ * May include: shared/, cli/, client/ (ENet only in bench_main.c, for
+ * enet_initialize). Must never include: server/, game-client/, chat/,
+ * netsim/, compare/, SDL (tests/check_includes.py). */
+
 /* lobby-bench's engine: N bots on the client core, many sharing each ENet
  * host (bots_per_host), driven by one loop; they join K lobbies, move, chat
  * and ping, and measure everything from timestamps in their own messages

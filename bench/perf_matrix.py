@@ -90,7 +90,7 @@ def server_argv(build, kind, snapshot_hz):
     if kind == "lobby-server":
         return ([f"{build}/server/lobby-server", "--bind", "127.0.0.1", "--port", "0",
                  "--http", "off", "--snapshot-hz", str(snapshot_hz)] + SERVER_LIMITS)
-    argv = [f"{build}/bench/{kind}", "--bind", "127.0.0.1", "--port", "0", "--max-peers", "4095"]
+    argv = [f"{build}/compare/{kind}", "--bind", "127.0.0.1", "--port", "0", "--max-peers", "4095"]
     return argv + (["--snapshot-hz", str(snapshot_hz)] if kind == "lobby-floor" else [])
 
 

@@ -54,7 +54,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 server_bin=${LOBBY_SERVER:-$build/server/lobby-server}
-netsim_bin=${LOBBY_NETSIM:-$build/bench/lobby-netsim}
+netsim_bin=${LOBBY_NETSIM:-$build/netsim/lobby-netsim}
 bench_bin=${LOBBY_BENCH:-$build/bench/lobby-bench}
 for b in "$server_bin" "$netsim_bin" "$bench_bin"; do
     [ -x "$b" ] || { echo "soak.sh: $b: not built (cmake --build build)" >&2; exit 1; }

@@ -26,7 +26,7 @@ say() { # say NAME DELAY TEXT...: a player who stays, chatting
     name=$1 delay=$2
     shift 2
     (sleep "$delay"; for line in "$@"; do echo "$line"; sleep 0.4; done; sleep 6) |
-        "$build/game-client/lobby-chat" --server "127.0.0.1:$port" --name "$name" >/dev/null &
+        "$build/chat/lobby-chat" --server "127.0.0.1:$port" --name "$name" >/dev/null &
 }
 say alice 0.2 "hi all, anyone up for a round?" "map: harbour"
 say bob 0.5 "sure! give me a minute" "ready when you are"
@@ -39,7 +39,7 @@ host() { # host NAME COMMAND...: a player who runs lobby-chat commands and stays
     name=$1
     shift
     (for line in "$@"; do echo "$line"; sleep 0.2; done; sleep 8) |
-        "$build/game-client/lobby-chat" --server "127.0.0.1:$port" --name "$name" >/dev/null &
+        "$build/chat/lobby-chat" --server "127.0.0.1:$port" --name "$name" >/dev/null &
 }
 host dave "/create ctf-night 8 hunter2" "/set meta mode=ctf map=harbour"
 host erin "/create casual 6" "/set meta mode=dm"

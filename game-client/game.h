@@ -1,3 +1,12 @@
+/* game-client/: the game. Two parts: the game model (game*.c, browser.c,
+ * chat_log.c, interp.c, movement.c: lobby_game, no SDL) on the client core,
+ * and the SDL window (render*.c, input.c, sdl_main.c: lobby-client) that
+ * draws the model and turns input into its intents.
+ * The model may include: shared/, client/; never SDL, ENet or the window's
+ * headers. The window may include: shared/, cli/, client/, the model, SDL
+ * (ENet only in sdl_main.c, for enet_initialize). Neither includes server/,
+ * chat/ or bench/ (tests/check_includes.py). */
+
 /* The game session behind the SDL window, with no SDL: it owns the client
  * core connection (and reconnects with backoff), moves the local player from
  * input intents at a fixed speed, sends its position at a fixed rate,

@@ -1,6 +1,6 @@
 /* lobby-client: the SDL2 game window. Parses flags, opens the window, and
  * runs the frame loop: SDL events to intents, game_update, render_frame.
- * All game logic lives in the client core (game.c); all drawing in render.c. */
+ * All game logic lives in the game model (game.c); all drawing in render.c. */
 #include "cli.h"
 #include "clock.h"
 #include "game.h"

@@ -2,6 +2,7 @@
  * the flags (options.c), the server core (server.c), the ENet transport
  * (transport.c), the text chat port (textport.c) and the HTTP metrics and
  * lobby listing (http_api.c). */
+#include "cli.h"
 #include "clock.h"
 #include "http_api.h"
 #include "log.h"
@@ -25,14 +26,6 @@ enum {
     SHUTDOWN_GRACE_US = 800000, /* exit within a second of SIGTERM, even if peers are silent */
 };
 
-/* The one mutable global: set from the signal handler, read by the loop. */
-static volatile sig_atomic_t g_stop_signal = 0;
-
-static void on_stop_signal(int sig)
-{
-    g_stop_signal = sig;
-}
-
 /* Each text connection is a descriptor: raise the soft limit towards the
  * hard one so that --tcp-max-conns can be reached. Past the limit accepts
  * fail, are counted and logged, and accepting pauses briefly. */
@@ -48,14 +41,11 @@ static void raise_fd_limit(uint32_t text_conns)
                  (unsigned long long)rl.rlim_cur, (unsigned)text_conns);
 }
 
+/* SIGINT and SIGTERM stop the loop (cli_signal_received); a text client
+ * that hangs up must not kill the server with SIGPIPE. */
 static void install_signal_handlers(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns EINTR at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_signal_install();
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -100,8 +90,9 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
         last_pass_us = now_us;
-        if (g_stop_signal != 0 && give_up_us == 0) {
-            log_info("server", "received %s", g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        if (cli_signal_received() != 0 && give_up_us == 0) {
+            log_info("server", "received %s",
+                     cli_signal_received() == SIGINT ? "SIGINT" : "SIGTERM");
             server_begin_shutdown(core);
             if (text != NULL)
                 textport_begin_shutdown(text, now_us);

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include "cli.h"
 #include "log.h"
 #include "proto.h"
 
@@ -100,16 +101,10 @@ static void usage(FILE *to)
 static bool parse_uint(const char *flag, const char *text, unsigned long min, unsigned long max,
                        unsigned long *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr,
-                "lobby-server: %s must be a whole number from %lu to %lu, got '%s' (try --help)\n",
-                flag, min, max, text);
+    unsigned long long v;
+    if (!cli_parse_uint("lobby-server", flag, text, min, max, &v))
         return false;
-    }
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 
@@ -285,32 +280,6 @@ static bool apply_option(options *o, int opt, const char *arg)
     return apply_text_option(o, opt, arg);
 }
 
-/* After getopt_long returned ':' or '?' (optstring ":", opterr 0): one line
- * naming the option, as the other programs print it (game-client/cli.c;
- * the server does not link the clients' code). */
-static int option_error(const struct option *longopts, int opt, char **argv)
-{
-    if (opt == '?' && optopt > ' ' && optopt < 127) {
-        fprintf(stderr, "lobby-server: unknown option '-%c' (try --help)\n", optopt);
-        return 2;
-    }
-    /* The word just consumed: "--name" or "--name=value". */
-    const char *word = optind > 0 ? argv[optind - 1] : "?";
-    int len = (int)strcspn(word, "=");
-    int matches = 0;
-    for (const struct option *lo = longopts; lo->name != NULL && len > 2; lo++)
-        matches += strncmp(lo->name, word + 2, (size_t)len - 2) == 0;
-    const char *why = opt == ':'    ? "needs a value"
-                      : optopt != 0 ? "takes no value"
-                      : matches > 1 ? "is ambiguous"
-                                    : NULL;
-    if (why != NULL)
-        fprintf(stderr, "lobby-server: option '%.*s' %s (try --help)\n", len, word, why);
-    else
-        fprintf(stderr, "lobby-server: unknown option '%.*s' (try --help)\n", len, word);
-    return 2;
-}
-
 int options_parse(int argc, char **argv, options *o)
 {
     static const struct option longopts[] = {
@@ -350,14 +319,11 @@ int options_parse(int argc, char **argv, options *o)
     opterr = 0; /* one line of our own instead of getopt's */
     while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
         if (opt == '?' || opt == ':')
-            return option_error(longopts, opt, argv);
+            return cli_option_error("lobby-server", longopts, opt, argv);
         /* A flag that takes a value needs a non-empty one: --bind "" would
          * otherwise fail later as an address that does not resolve. */
-        if (optarg != NULL && optarg[0] == '\0') {
-            fprintf(stderr, "lobby-server: --%s needs a value, got an empty one (try --help)\n",
-                    longopts[index].name);
-            return 2;
-        }
+        if (optarg != NULL && !cli_require_value("lobby-server", longopts[index].name, optarg))
+            return CLI_EXIT_USAGE;
         if (opt == OPT_HELP) {
             usage(stdout);
             return 0;
@@ -367,12 +333,10 @@ int options_parse(int argc, char **argv, options *o)
             return 0;
         }
         if (!apply_option(o, opt, optarg))
-            return 2;
+            return CLI_EXIT_USAGE;
     }
-    if (optind < argc) {
-        fprintf(stderr, "lobby-server: unexpected argument '%s' (try --help)\n", argv[optind]);
-        return 2;
-    }
+    if (optind < argc)
+        return cli_usage_error("lobby-server", "unexpected argument", argv[optind]);
     /* Slots beyond the player cap let a full server still answer "server full"
      * and let handshakes proceed while it is busy. */
     o->core.max_sessions = o->core.max_players + o->core.max_players / 4 + 16;

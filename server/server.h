@@ -1,3 +1,11 @@
+/* server/: lobby-server: the server core (sessions, lobbies, chat, routing
+ * into an outbox, no sockets), its ENet transport, the text chat port, the
+ * HTTP metrics, and main.c with its flags.
+ * May include: shared/, cli/; ENet only in transport.c, enet_filter.c,
+ * main.c and options.c; libmicrohttpd in http_api.c, libutf8proc in lobby.c.
+ * Must never include: client/, game-client/, chat/, bench/ or SDL
+ * (tests/check_includes.py). */
+
 /* The server core: sessions, the handshake, lobby membership, chat and
  * position routing. It never touches a socket: the transport feeds it
  * connection events with the current time, and it answers by writing to its

@@ -1,3 +1,9 @@
+/* shared/: what every other folder builds on: the wire codec (wire.h,
+ * proto.h), the text rules (text.h), the monotonic clock (clock.h, the one
+ * file that reads it) and a seeded generator (rng.h). No I/O in the codec.
+ * May include: libc and shared/ only. Must never include: any other folder,
+ * ENet or SDL (tests/check_includes.py enforces these rules). */
+
 /* The lobby wire protocol: constants, message structs, one encoder and one
  * decoder. Pure: no I/O, no allocation, no clock, no ENet types. The byte
  * layout is documented in docs/PROTOCOL.md and pinned by tests/test_proto.c.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # lobby-bench's bots, unchanged, against the two comparison servers that
-# lobby-server's CPU is measured against (bench/compare.cmake):
+# lobby-server's CPU is measured against (compare/CMakeLists.txt):
 #   - each starts on a free loopback port and says so;
 #   - 8 bots in 2 lobbies for 3 s: all join, every chat is acknowledged and
 #     reaches every other member, position loss under 1 %;

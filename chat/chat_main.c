@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,6 @@ enum {
     EXIT_FAILURE_RUNTIME = 1,
     EXIT_USAGE = 2,
 };
-
-static volatile sig_atomic_t g_interrupted = 0;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    g_interrupted = 1;
-}
 
 static void usage(FILE *to)
 {
@@ -232,7 +223,7 @@ static void check_progress(chat_app *app, uint64_t now_us)
     bool late = app->deadline_us != 0 && now_us >= app->deadline_us;
     if (app->leaving) {
         app->done = app->done || late;
-    } else if (g_interrupted) {
+    } else if (cli_signal_received() != 0) {
         begin_leave(app, now_us, 0);
     } else if (joined && app->say == NULL && app->stdin_eof && app->outstanding == 0 &&
                app->awaiting == 0 && now_us >= app->last_command_us + COMMAND_SETTLE_US) {
@@ -393,9 +384,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lobby-chat: cannot initialise ENet\n");
         return EXIT_FAILURE_RUNTIME;
     }
-    struct sigaction sa = {.sa_handler = on_interrupt};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cli_signal_install();
 
     client_config cfg;
     client_config_defaults(&cfg);

@@ -1,36 +1,13 @@
 #include "mini_cli.h"
 
+#include "cli.h"
 #include "proto.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Set from the signal handler, read by the loop: the one mutable global. */
-static volatile sig_atomic_t g_stop_signal = 0;
-
-static void on_stop_signal(int sig)
-{
-    g_stop_signal = sig;
-}
-
-void mini_cli_install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns EINTR at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-bool mini_cli_stopping(void)
-{
-    return g_stop_signal != 0;
-}
 
 static void usage(const mini_program *prog, FILE *to)
 {
@@ -52,41 +29,27 @@ static void usage(const mini_program *prog, FILE *to)
     fprintf(to, "  --help            show this help and exit\n");
 }
 
-/* A whole decimal number in [min, max]; false after saying what is wrong. */
-static bool parse_uint(const mini_program *prog, const char *flag, const char *text,
-                       unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "%s: %s must be a whole number from %lu to %lu, got '%s' (try --help)\n",
-                prog->name, flag, min, max, text);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 enum { OPT_BIND = 1000, OPT_PORT, OPT_MAX_PEERS, OPT_SNAPSHOT_HZ, OPT_MIN_PASS_US, OPT_HELP };
 
 static bool apply_option(const mini_program *prog, int opt, const char *arg, mini_options *o)
 {
-    unsigned long v;
+    unsigned long long v;
     switch (opt) {
     case OPT_BIND:
         o->bind_host = arg;
         return true;
     case OPT_PORT:
-        return parse_uint(prog, "--port", arg, 0, 65535, &v) && (o->port = (uint16_t)v, true);
+        return cli_parse_uint(prog->name, "--port", arg, 0, 65535, &v) &&
+               (o->port = (uint16_t)v, true);
     case OPT_MAX_PEERS:
-        return parse_uint(prog, "--max-peers", arg, 1, ENET_PROTOCOL_MAXIMUM_PEER_ID, &v) &&
+        return cli_parse_uint(prog->name, "--max-peers", arg, 1, ENET_PROTOCOL_MAXIMUM_PEER_ID,
+                              &v) &&
                (o->max_peers = (uint32_t)v, true);
     case OPT_SNAPSHOT_HZ:
-        return parse_uint(prog, "--snapshot-hz", arg, 1, 1000, &v) &&
+        return cli_parse_uint(prog->name, "--snapshot-hz", arg, 1, 1000, &v) &&
                (o->snapshot_hz = (uint32_t)v, true);
     case OPT_MIN_PASS_US:
-        return parse_uint(prog, "--min-pass-us", arg, 0, 10000, &v) &&
+        return cli_parse_uint(prog->name, "--min-pass-us", arg, 0, 10000, &v) &&
                (o->min_pass_us = (uint32_t)v, true);
     }
     return false;
@@ -137,10 +100,8 @@ int mini_cli_parse(const mini_program *prog, int argc, char **argv, mini_options
         if (!apply_option(prog, opt, optarg, o))
             return 2;
     }
-    if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", prog->name, argv[optind]);
-        return 2;
-    }
+    if (optind < argc)
+        return cli_usage_error(prog->name, "unexpected argument", argv[optind]);
     return -1;
 }
 
@@ -185,4 +146,31 @@ void mini_cli_close(ENetHost *host)
 {
     enet_host_destroy(host);
     enet_deinitialize();
+}
+
+int mini_cli_main(const mini_program *prog, void *state, int argc, char **argv)
+{
+    mini_options o;
+    int status = mini_cli_parse(prog, argc, argv, &o);
+    if (status >= 0)
+        return status;
+    ENetHost *host = mini_cli_listen(prog, &o);
+    if (host == NULL)
+        return 1;
+    mini_lobby *ml = NULL;
+    if (mini_lobby_create(host, prog->packet_per_recipient, &ml) != 0) {
+        fprintf(stderr, "%s: out of memory\n", prog->name);
+        mini_cli_close(host);
+        return 1;
+    }
+    cli_signal_install();
+    prog->run(ml, &o, state);
+    mini_lobby_disconnect_all(ml);
+    fprintf(stderr, "%s: stopped: joins=%llu positions=%llu chats=%llu pings=%llu ", prog->name,
+            (unsigned long long)ml->stats.joins, (unsigned long long)ml->stats.positions_in,
+            (unsigned long long)ml->stats.chats, (unsigned long long)ml->stats.pings);
+    prog->report(ml, state);
+    mini_lobby_destroy(ml);
+    mini_cli_close(host);
+    return 0;
 }

@@ -3,6 +3,7 @@
  * per event; each position goes straight out to every other member as a
  * packet of its own and is flushed before the next event is looked at, so
  * every relayed position costs a datagram and a system call. */
+#include "cli.h"
 #include "clock.h"
 #include "mini_cli.h"
 #include "mini_lobby.h"
@@ -30,9 +31,12 @@ static void relay_position(mini_lobby *ml, mini_player *p)
 }
 
 /* The tutorial's loop: service, handle, send, flush, one event at a time. */
-static void run(ENetHost *host, mini_lobby *ml, naive_stats *st)
+static void run(mini_lobby *ml, const mini_options *o, void *state)
 {
-    while (!mini_cli_stopping()) {
+    (void)o;
+    ENetHost *host = ml->host;
+    naive_stats *st = state;
+    while (cli_signal_received() == 0) {
         ENetEvent ev;
         while (enet_host_service(host, &ev, SERVICE_TIMEOUT_MS) > 0) {
             st->events++;
@@ -41,10 +45,18 @@ static void run(ENetHost *host, mini_lobby *ml, naive_stats *st)
                 relay_position(ml, moved);
             enet_host_flush(host);
             st->flushes++;
-            if (mini_cli_stopping())
+            if (cli_signal_received() != 0)
                 break;
         }
     }
+}
+
+static void report(const mini_lobby *ml, const void *state)
+{
+    const naive_stats *st = state;
+    fprintf(stderr, "packets_created=%llu events=%llu flushes=%llu\n",
+            (unsigned long long)ml->stats.packets_created, (unsigned long long)st->events,
+            (unsigned long long)st->flushes);
 }
 
 int main(int argc, char **argv)
@@ -55,32 +67,10 @@ int main(int argc, char **argv)
                    "goes to each other member at once as its own packet and is flushed,\n"
                    "for lobby-bench to compare lobby-server against.",
         .has_tick = false,
+        .packet_per_recipient = true,
+        .run = run,
+        .report = report,
     };
-    mini_options o;
-    int status = mini_cli_parse(&prog, argc, argv, &o);
-    if (status >= 0)
-        return status;
-    ENetHost *host = mini_cli_listen(&prog, &o);
-    if (host == NULL)
-        return 1;
-    mini_lobby *ml = NULL;
-    if (mini_lobby_create(host, true, &ml) != 0) {
-        fprintf(stderr, "lobby-naive-relay: out of memory\n");
-        mini_cli_close(host);
-        return 1;
-    }
-    mini_cli_install_signals();
     naive_stats st = {0};
-    run(host, ml, &st);
-    mini_lobby_disconnect_all(ml);
-    fprintf(stderr,
-            "lobby-naive-relay: stopped: joins=%llu positions=%llu chats=%llu pings=%llu "
-            "packets_created=%llu events=%llu flushes=%llu\n",
-            (unsigned long long)ml->stats.joins, (unsigned long long)ml->stats.positions_in,
-            (unsigned long long)ml->stats.chats, (unsigned long long)ml->stats.pings,
-            (unsigned long long)ml->stats.packets_created, (unsigned long long)st.events,
-            (unsigned long long)st.flushes);
-    mini_lobby_destroy(ml);
-    mini_cli_close(host);
-    return 0;
+    return mini_cli_main(&prog, &st, argc, argv);
 }

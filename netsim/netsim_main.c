@@ -3,6 +3,7 @@
  * machines' kernels have no netem. Signals, sockets and the loop live here;
  * flags are parsed in netsim_cli.c, client mappings kept in netsim_flows.c and
  * the decisions made by the pure core in netsim.c. */
+#include "cli.h"
 #include "clock.h"
 #include "netsim.h"
 #include "netsim_cli.h"
@@ -25,14 +26,6 @@ enum {
     SWEEP_INTERVAL_US = 1000000,   /* how often idle mappings are looked for */
     LISTEN_BUFFER_BYTES = 4 << 20, /* the listen socket carries every client's traffic */
 };
-
-/* The one mutable global: set from the signal handler, read by the loop. */
-static volatile sig_atomic_t g_stop_signal = 0;
-
-static void on_stop_signal(int sig)
-{
-    g_stop_signal = sig;
-}
 
 enum { DIR_UP, DIR_DOWN };
 
@@ -118,7 +111,7 @@ static int poll_timeout_ms(const proxy *p, uint64_t now_us)
 
 static void run(proxy *p)
 {
-    while (g_stop_signal == 0) {
+    while (cli_signal_received() == 0) {
         nfds_t n = 1;
         p->pfds[0] = (struct pollfd){.fd = p->listen_fd, .events = POLLIN};
         for (uint32_t i = 0; i < p->flows.max_flows; i++) {
@@ -160,7 +153,8 @@ static void print_totals(const proxy *p, int d, const char *name)
 
 static void print_stats(const proxy *p)
 {
-    fprintf(stderr, "lobby-netsim: stopped (%s); ", g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(stderr, "lobby-netsim: stopped (%s); ",
+            cli_signal_received() == SIGINT ? "SIGINT" : "SIGTERM");
     print_totals(p, DIR_UP, "up:");
     print_totals(p, DIR_DOWN, "; down:");
     fprintf(stderr, "; clients: active=%u opened=%llu refused=%llu\n", (unsigned)p->flows.active,
@@ -238,16 +232,6 @@ static bool proxy_open(proxy *p, const netsim_cli_options *o)
     return true;
 }
 
-static void install_signal_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns EINTR at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 int main(int argc, char **argv)
 {
     netsim_cli_options o;
@@ -260,7 +244,7 @@ int main(int argc, char **argv)
     /* ~seed: independent streams from one seed. */
     netsim_cli_direction_config(&o, NETSIM_CLI_SIDE_UP, seed, &up);
     netsim_cli_direction_config(&o, NETSIM_CLI_SIDE_DOWN, ~seed, &down);
-    install_signal_handlers(); /* before the ready line: a test may signal right after it */
+    cli_signal_install(); /* before the ready line: a test may signal right after it */
     proxy *p = proxy_create(&o, &up, &down);
     if (p == NULL)
         return 1;

@@ -1,3 +1,9 @@
+/* client/: the client core library: connection, lobby requests, events and
+ * the lobby view, over ENet (only client_internal.h includes it: this header
+ * is what a game may use, the private one what the core's files share).
+ * May include: shared/. Must never include: SDL, game-client/, server/,
+ * chat/, bench/ or any other front end (tests/check_includes.py). */
+
 /* The client core: one connection to a lobby server, the local view of the
  * lobby, and the messages that arrive. No SDL and no clock: the caller passes
  * the time and drives it with client_update(). The SDL window, the CLI chat

@@ -1,7 +1,12 @@
-/* Command-line helpers shared by the front ends (lobby-chat, lobby-client,
- * lobby-bench, lobby-netsim). lobby-server follows the same rules in
- * server/options.c: every usage error is one line on stderr,
- * "PROG: WHAT (try --help)", and exit status 2. */
+/* cli/: the command-line helpers every program links (lobby-server,
+ * lobby-chat, lobby-client, lobby-bench, lobby-netsim, lobby-floor,
+ * lobby-naive-relay), so that all of them treat a bad command line alike:
+ * every usage error is one line on stderr, "PROG: WHAT (try --help)", and
+ * exit status 2; SIGINT and SIGTERM ask the loop to stop.
+ *
+ * May include: libc and POSIX only. Must never include: shared/, client/,
+ * server/, game-client/ or any other folder, ENet or SDL (it sits below all
+ * of them; tests/check_includes.py checks it). */
 #ifndef LOBBY_CLI_H
 #define LOBBY_CLI_H
 
@@ -36,5 +41,20 @@ int cli_option_error(const char *prog, const struct option *longopts, int opt, c
  * empty one" when text is "". name is the long option's, without dashes.
  * The caller then exits with CLI_EXIT_USAGE. */
 bool cli_require_value(const char *prog, const char *name, const char *text);
+
+/* A whole decimal number in [min, max] (no sign, no spaces, nothing after
+ * it) into *out; false after a usage line "FLAG must be a whole number from
+ * MIN to MAX, got 'TEXT'". flag is as the user typed it ("--port"). */
+bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
+                    unsigned long long max, unsigned long long *out);
+
+/* ---- cli_signal.c: the stop signals -------------------------------------- */
+
+/* SIGINT and SIGTERM record the signal and interrupt a blocking poll()
+ * (no SA_RESTART) instead of ending the program, so its loop can stop
+ * cleanly. The signal number is the process's one mutable global. */
+void cli_signal_install(void);
+/* The last stop signal received (SIGINT or SIGTERM), or 0 before any. */
+int cli_signal_received(void);
 
 #endif

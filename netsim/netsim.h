@@ -1,3 +1,7 @@
+/* netsim/: lobby-netsim, a UDP impairment proxy on plain sockets.
+ * May include: shared/ (clock, rng), cli/. Must never include: ENet,
+ * client/, server/, any front end or SDL (tests/check_includes.py). */
+
 /* The scheduling core of lobby-netsim: decides, for one direction of traffic,
  * which datagrams are lost, duplicated or held back, and when each one leaves.
  * No sockets and no clock: the caller passes the time in, so tests drive it.

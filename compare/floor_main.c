@@ -3,6 +3,7 @@
  * packet per lobby per tick, chat and pongs in the pass that read them, one
  * flush per pass) and does nothing else, so its CPU per relayed position is
  * what ENet and the kernel cost for that traffic. */
+#include "cli.h"
 #include "clock.h"
 #include "mini_cli.h"
 #include "mini_lobby.h"
@@ -121,12 +122,17 @@ static void tick(floor_loop *f, uint64_t now_us)
 
 /* The same loop as lobby-server's: wait for datagrams or the tick, hold a
  * busy pass back by --min-pass-us, drain, tick, flush once. */
-static void run(floor_loop *f)
+static void run(mini_lobby *ml, const mini_options *o, void *state)
 {
+    floor_loop *f = state;
+    *f = (floor_loop){.host = ml->host,
+                      .ml = ml,
+                      .period_us = 1000000u / o->snapshot_hz,
+                      .min_pass_us = o->min_pass_us};
     struct pollfd pfd = {.fd = (int)f->host->socket, .events = POLLIN};
     uint64_t last_pass_us = 0;
     f->next_tick_us = clock_now_us() + f->period_us;
-    while (!mini_cli_stopping()) {
+    while (cli_signal_received() == 0) {
         if (poll(&pfd, 1, clock_ms_until(f->next_tick_us, LOOP_WAIT_MS)) < 0 && errno != EINTR)
             fprintf(stderr, "lobby-floor: poll: %s\n", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, f->min_pass_us);
@@ -138,6 +144,14 @@ static void run(floor_loop *f)
     }
 }
 
+static void report(const mini_lobby *ml, const void *state)
+{
+    const floor_loop *f = state;
+    fprintf(stderr, "snapshots_sent=%llu packets_created=%llu passes=%llu\n",
+            (unsigned long long)f->snapshots_sent, (unsigned long long)ml->stats.packets_created,
+            (unsigned long long)f->passes);
+}
+
 int main(int argc, char **argv)
 {
     static const mini_program prog = {
@@ -146,32 +160,10 @@ int main(int argc, char **argv)
                    "position snapshots (one packet per lobby per tick, one flush per loop\n"
                    "pass) with nothing else, for lobby-bench to compare against.",
         .has_tick = true,
+        .packet_per_recipient = false,
+        .run = run,
+        .report = report,
     };
-    mini_options o;
-    int status = mini_cli_parse(&prog, argc, argv, &o);
-    if (status >= 0)
-        return status;
-    ENetHost *host = mini_cli_listen(&prog, &o);
-    if (host == NULL)
-        return 1;
-    floor_loop f = {
-        .host = host, .period_us = 1000000u / o.snapshot_hz, .min_pass_us = o.min_pass_us};
-    if (mini_lobby_create(host, false, &f.ml) != 0) {
-        fprintf(stderr, "lobby-floor: out of memory\n");
-        mini_cli_close(host);
-        return 1;
-    }
-    mini_cli_install_signals();
-    run(&f);
-    mini_lobby_disconnect_all(f.ml);
-    fprintf(stderr,
-            "lobby-floor: stopped: joins=%llu positions=%llu chats=%llu pings=%llu "
-            "snapshots_sent=%llu packets_created=%llu passes=%llu\n",
-            (unsigned long long)f.ml->stats.joins, (unsigned long long)f.ml->stats.positions_in,
-            (unsigned long long)f.ml->stats.chats, (unsigned long long)f.ml->stats.pings,
-            (unsigned long long)f.snapshots_sent, (unsigned long long)f.ml->stats.packets_created,
-            (unsigned long long)f.passes);
-    mini_lobby_destroy(f.ml);
-    mini_cli_close(host);
-    return 0;
+    floor_loop f;
+    return mini_cli_main(&prog, &f, argc, argv);
 }

@@ -73,23 +73,6 @@ static bool parse_real(const char *flag, const char *text, double max, double *o
     return true;
 }
 
-static bool parse_uint(const char *flag, const char *text, unsigned long long min,
-                       unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(
-            stderr,
-            "lobby-netsim: %s must be a whole number from %llu to %llu, got '%s' (try --help)\n",
-            flag, min, max, text);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 enum {
     OPT_LISTEN = 1000,
     OPT_FORWARD,
@@ -117,7 +100,8 @@ static bool apply_option(netsim_cli_options *o, int opt, const char *flag, const
     }
     switch (opt) {
     case OPT_LISTEN:
-        return parse_uint(flag, arg, 0, 65535, &v) && (o->listen_port = (long)v, true);
+        return cli_parse_uint("lobby-netsim", flag, arg, 0, 65535, &v) &&
+               (o->listen_port = (long)v, true);
     case OPT_FORWARD:
         /* Default port 0 so that a missing port is an error: there is no usual one to assume. */
         if (cli_parse_host_port(arg, 0, o->fwd_host, sizeof o->fwd_host, &o->fwd_port) &&
@@ -130,14 +114,17 @@ static bool apply_option(netsim_cli_options *o, int opt, const char *flag, const
         o->bind_host = arg;
         return true;
     case OPT_SEED:
-        return parse_uint(flag, arg, 0, UINT64_MAX, &v) && (o->seed = v, o->have_seed = true);
+        return cli_parse_uint("lobby-netsim", flag, arg, 0, UINT64_MAX, &v) &&
+               (o->seed = v, o->have_seed = true);
     case OPT_IDLE:
-        return parse_uint(flag, arg, 1, 86400, &v) && (o->idle_timeout_s = (unsigned long)v, true);
+        return cli_parse_uint("lobby-netsim", flag, arg, 1, 86400, &v) &&
+               (o->idle_timeout_s = (unsigned long)v, true);
     case OPT_MAX_CLIENTS:
-        return parse_uint(flag, arg, 1, NETSIM_FLOWS_MAX, &v) &&
+        return cli_parse_uint("lobby-netsim", flag, arg, 1, NETSIM_FLOWS_MAX, &v) &&
                (o->max_clients = (unsigned long)v, true);
     case OPT_QUEUE_LIMIT:
-        return parse_uint(flag, arg, 1, 1000000, &v) && (o->queue_limit = (unsigned long)v, true);
+        return cli_parse_uint("lobby-netsim", flag, arg, 1, 1000000, &v) &&
+               (o->queue_limit = (unsigned long)v, true);
     }
     return false;
 }

@@ -78,3 +78,18 @@ bool cli_require_value(const char *prog, const char *name, const char *text)
     fprintf(stderr, "%s: --%s needs a value, got an empty one (try --help)\n", prog, name);
     return false;
 }
+
+bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
+                    unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "%s: %s must be a whole number from %llu to %llu, got '%s' (try --help)\n",
+                prog, flag, min, max, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}

@@ -32,17 +32,12 @@ static const char *request_verb(uint32_t type)
     return "request";
 }
 
+/* The codec's names; "?" for none yet (0, before the first LOBBY_STATE) or
+ * one this build does not know, as lobby-chat has always printed it. */
 static const char *state_text(uint8_t state)
 {
-    switch (state) {
-    case PROTO_LOBBY_OPEN:
-        return "open";
-    case PROTO_LOBBY_STARTING:
-        return "starting";
-    case PROTO_LOBBY_IN_GAME:
-        return "in game";
-    }
-    return "?";
+    bool known = state >= PROTO_LOBBY_OPEN && state <= PROTO_LOBBY_STATE_MAX;
+    return known ? proto_lobby_state_text(state) : "?";
 }
 
 static void print_meta(uint8_t count, const client_meta *meta)

@@ -1,3 +1,8 @@
+/* chat/: lobby-chat, the command-line chat client on the client core.
+ * May include: shared/, cli/, client/ (ENet only in chat_main.c, for
+ * enet_initialize). Must never include: server/, game-client/, bench/,
+ * SDL (tests/check_includes.py). */
+
 /* lobby-chat's state, shared by its files: chat_main.c (flags, loop, chat
  * events), chat_cmd.c (the /commands typed on stdin) and chat_lobby.c (the
  * lobby events printed as they arrive). */
