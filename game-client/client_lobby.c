@@ -318,21 +318,23 @@ static void on_lobby_list(client *c, const proto_msg *m)
     client_lobby_list *l = c->list;
     l->request_id = m->u.lobby_list.request_id;
     l->total = m->u.lobby_list.total;
-    l->count = m->u.lobby_list.count;
-    for (unsigned i = 0; i < l->count; i++) {
-        const proto_lobby_entry *e = &m->u.lobby_list.entries[i];
-        client_lobby_info *info = &l->lobbies[i];
-        client_copy_text(info->name, sizeof info->name, e->name.bytes, e->name.len);
-        info->players = e->players;
-        info->capacity = e->capacity;
-        info->has_password = (e->flags & PROTO_LOBBYF_PASSWORD) != 0;
-        info->server_owned = (e->flags & PROTO_LOBBYF_SERVER_OWNED) != 0;
-        info->state = e->state;
-        client_copy_text(info->owner, sizeof info->owner, e->owner.bytes, e->owner.len);
-        info->rtt_known = e->median_rtt_ms != PROTO_RTT_UNKNOWN;
-        info->median_rtt_ms = info->rtt_known ? e->median_rtt_ms : 0;
-        info->max_rtt_ms = e->max_rtt_ms;
-        copy_meta(&info->meta_count, info->meta, &e->meta);
+    l->count = 0;
+    size_t cursor = 0;
+    proto_lobby_entry e;
+    while (l->count < PROTO_MAX_LIST_ENTRIES &&
+           proto_lobby_list_next(&m->u.lobby_list, &cursor, &e)) {
+        client_lobby_info *info = &l->lobbies[l->count++];
+        client_copy_text(info->name, sizeof info->name, e.name.bytes, e.name.len);
+        info->players = e.players;
+        info->capacity = e.capacity;
+        info->has_password = (e.flags & PROTO_LOBBYF_PASSWORD) != 0;
+        info->server_owned = (e.flags & PROTO_LOBBYF_SERVER_OWNED) != 0;
+        info->state = e.state;
+        client_copy_text(info->owner, sizeof info->owner, e.owner.bytes, e.owner.len);
+        info->rtt_known = e.median_rtt_ms != PROTO_RTT_UNKNOWN;
+        info->median_rtt_ms = info->rtt_known ? e.median_rtt_ms : 0;
+        info->max_rtt_ms = e.max_rtt_ms;
+        copy_meta(&info->meta_count, info->meta, &e.meta);
     }
     client_event *ev = client_push_event(c, CLIENT_EV_LOBBY_LIST);
     if (ev != NULL)

@@ -459,7 +459,8 @@ static void test_lobby_list_is_kept(void **state)
     m.u.lobby_list.request_id = 77;
     m.u.lobby_list.total = 5;
     m.u.lobby_list.count = 2;
-    proto_lobby_entry *e = m.u.lobby_list.entries;
+    proto_lobby_entry e[2];
+    m.u.lobby_list.entries = e;
     e[0] = (proto_lobby_entry){.name = proto_str_from_cstr("arena"),
                                .players = 3,
                                .capacity = 8,
