@@ -531,14 +531,14 @@ static void on_chat(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     unsigned long long sent_us;
     if (sscanf(ev->text, "bench r=%u t=%llu", &index, &sent_us) != 2 || index >= b->record_count)
         return; /* not one of ours */
-    if (bt->last_chat_seq != 0 && !proto_seq_newer(ev->seq, bt->last_chat_seq)) {
-        if (ev->seq == bt->last_chat_seq)
+    if (bt->last_chat_seq != 0 && !proto_seq_newer(ev->chat.seq, bt->last_chat_seq)) {
+        if (ev->chat.seq == bt->last_chat_seq)
             b->res->chat_duplicates++;
         else
             b->res->chat_out_of_order++;
         return;
     }
-    bt->last_chat_seq = ev->seq;
+    bt->last_chat_seq = ev->chat.seq;
     chat_record *r = &b->records[index];
     if (bot_misbehaves(bt) && !note_received(bt, index))
         return;
@@ -549,7 +549,8 @@ static void on_chat(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     b->res->chat_deliveries++;
 }
 
-static void on_ack(bench *b, bot *bt, const client_event *ev, uint64_t now_us, bool refused)
+/* CHAT_ACK (seq: the lobby's number) or CHAT_REFUSED (refused) of msg_id. */
+static void on_ack(bench *b, bot *bt, uint32_t msg_id, uint32_t seq, uint64_t now_us, bool refused)
 {
     if (bt->flooder) {
         if (refused)
@@ -558,9 +559,9 @@ static void on_ack(bench *b, bot *bt, const client_event *ev, uint64_t now_us, b
             b->res->flood_chats_acked++;
         return;
     }
-    if (ev->msg_id == 0 || ev->msg_id > bt->msg_count)
+    if (msg_id == 0 || msg_id > bt->msg_count)
         return;
-    chat_record *r = &b->records[bt->record_of_msg[ev->msg_id - 1]];
+    chat_record *r = &b->records[bt->record_of_msg[msg_id - 1]];
     if (refused) {
         r->refused = true;
         b->res->chats_refused++;
@@ -571,14 +572,14 @@ static void on_ack(bench *b, bot *bt, const client_event *ev, uint64_t now_us, b
     record_latency(b, BENCH_CHAT_ACK_RTT, r->sent_us, now_us);
     /* The ack is the moment the server took it: everyone then in the lobby
      * must get it. The sender also owns its own seq from now on. */
-    if (!proto_seq_newer(bt->last_chat_seq, ev->seq))
-        bt->last_chat_seq = ev->seq;
+    if (!proto_seq_newer(bt->last_chat_seq, seq))
+        bt->last_chat_seq = seq;
 }
 
 static void on_pong(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
 {
     /* From the ping's own timestamp to when we saw the answer. */
-    uint64_t rtt_us = now_us > ev->sent_us ? now_us - ev->sent_us : 0;
+    uint64_t rtt_us = now_us > ev->pong.sent_us ? now_us - ev->pong.sent_us : 0;
     histogram_record(&b->res->latency[BENCH_PING_RTT], rtt_us);
     if (bt->last_ping_rtt_us != 0) {
         uint64_t diff = rtt_us > bt->last_ping_rtt_us ? rtt_us - bt->last_ping_rtt_us
@@ -592,26 +593,27 @@ static void on_pong(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
  * of why bots did not join (bots_join_failures). The server disconnects a
  * rejected peer with the REJECT's reason as ENet's disconnect data, so a
  * reason also names the refusal when the REJECT itself was lost, or when
- * the bot is reconnecting by itself (--reconnect) and gets no REJECTED. */
-static void note_join_failure(bench *b, bot *bt, const client_event *ev)
+ * the bot is reconnecting by itself (--reconnect) and gets no REJECTED.
+ * why: the event's text. */
+static void note_join_failure(bench *b, bot *bt, uint32_t reason, bool unanswered, const char *why)
 {
     if (bt->joined || b->leaving)
         return;
-    if (ev->unanswered) {
+    if (unanswered) {
         bt->join_failure = BOT_JOIN_UNANSWERED;
         return;
     }
     bt->answered = true;
-    if (ev->reason == 0 || ev->reason > PROTO_REASON_MAX) {
+    if (reason == 0 || reason > PROTO_REASON_MAX) {
         bt->join_failure = BOT_JOIN_LOST;
         return;
     }
     bt->join_failure = BOT_JOIN_REJECTED;
-    bt->join_reason = (uint8_t)ev->reason;
-    char *text = b->res->why_not_joined.reject_text[ev->reason];
+    bt->join_reason = (uint8_t)reason;
+    char *text = b->res->why_not_joined.reject_text[reason];
     int cap = (int)sizeof b->res->why_not_joined.reject_text[0];
     if (text[0] == '\0') /* a REJECT's text is a str8: it fits */
-        snprintf(text, (size_t)cap, "%.*s", cap - 1, ev->text);
+        snprintf(text, (size_t)cap, "%.*s", cap - 1, why);
 }
 
 static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
@@ -621,7 +623,7 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
         bt->answered = true;
         b->bot_of_id[client_get_view(bt->c)->my_id] = bt->index;
         if (bt->joined) { /* back after a reconnection (--reconnect) */
-            b->res->resumes += ev->resumed;
+            b->res->resumes += ev->joined.resumed;
             break;
         }
         bt->joined = true;
@@ -637,13 +639,17 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
          * misses must be replayed when it is back. */
         if (bt->joined && !b->leaving)
             b->res->reconnections++;
-        note_join_failure(b, bt, ev);
+        note_join_failure(b, bt, ev->reconnecting.reason, ev->reconnecting.unanswered, ev->text);
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED:
         if (bt->gone)
             break;
-        note_join_failure(b, bt, ev);
+        if (ev->type == CLIENT_EV_REJECTED) /* never unanswered: the server sent it */
+            note_join_failure(b, bt, ev->rejected.reason, false, ev->text);
+        else
+            note_join_failure(b, bt, ev->disconnected.reason, ev->disconnected.unanswered,
+                              ev->text);
         if (bot_misbehaves(bt)) {
             /* Expected: the server may refuse or kick a misbehaving bot. */
             if (!b->leaving) {
@@ -664,15 +670,17 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
         on_chat(b, bt, ev, now_us);
         break;
     case CLIENT_EV_CHAT_ACK:
+        on_ack(b, bt, ev->chat_ack.msg_id, ev->chat_ack.seq, now_us, false);
+        break;
     case CLIENT_EV_CHAT_REFUSED:
-        on_ack(b, bt, ev, now_us, ev->type == CLIENT_EV_CHAT_REFUSED);
+        on_ack(b, bt, ev->chat_refused.msg_id, 0, now_us, true);
         break;
     case CLIENT_EV_POSITION:
-        if (ev->sent_us >= b->window_start_us && b->window_start_us != 0 &&
-            position_counts(b, bt, ev->player_id)) {
+        if (ev->position.sent_us >= b->window_start_us && b->window_start_us != 0 &&
+            position_counts(b, bt, ev->position.player_id)) {
             b->res->positions_received++;
-            b->res->positions_merged += ev->merged;
-            record_latency(b, BENCH_POSITION, ev->sent_us, now_us);
+            b->res->positions_merged += ev->position.merged;
+            record_latency(b, BENCH_POSITION, ev->position.sent_us, now_us);
         }
         break;
     case CLIENT_EV_PONG:

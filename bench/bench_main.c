@@ -239,12 +239,13 @@ static void add_failure(bench_verdict *v, const char *fmt, double got, double bo
         snprintf(v->failures[v->failure_count++], sizeof v->failures[0], fmt, got, bound);
 }
 
-/* The gates: latency bounds, loss bound, and no acknowledged chat lost. */
-static bench_verdict judge(const options *o, const bench_results *r)
+/* The gates: latency bounds, loss bound, and no acknowledged chat lost;
+ * the verdict in *v. */
+static void judge(const options *o, const bench_results *r, bench_verdict *v)
 {
-    bench_verdict v = {.passed = true};
+    *v = (bench_verdict){.passed = true};
     if (r->acked_chats_lost > 0)
-        add_failure(&v, "%.0f acknowledged chat deliveries missing (must be %.0f)",
+        add_failure(v, "%.0f acknowledged chat deliveries missing (must be %.0f)",
                     (double)r->acked_chats_lost, 0.0);
     static const int gated[] = {BENCH_CHAT_ACK_RTT, BENCH_CHAT_DELIVERY, BENCH_POSITION};
     for (size_t i = 0; o->max_p99_ms >= 0 && i < sizeof gated / sizeof gated[0]; i++) {
@@ -253,13 +254,12 @@ static bench_verdict judge(const options *o, const bench_results *r)
             char fmt[96];
             snprintf(fmt, sizeof fmt, "%s p99 %%.3f ms is over --max-p99-ms %%.3f",
                      bench_measure_name(gated[i]));
-            add_failure(&v, fmt, p99, o->max_p99_ms);
+            add_failure(v, fmt, p99, o->max_p99_ms);
         }
     }
     double loss = bench_position_loss_percent(r);
     if (o->max_loss_percent >= 0 && loss > o->max_loss_percent)
-        add_failure(&v, "position loss %.3f %% is over --max-loss %.3f", loss, o->max_loss_percent);
-    return v;
+        add_failure(v, "position loss %.3f %% is over --max-loss %.3f", loss, o->max_loss_percent);
 }
 
 static int write_outputs(const options *o, const bench_results *r, const bench_verdict *v)
@@ -271,6 +271,41 @@ static int write_outputs(const options *o, const bench_results *r, const bench_v
         status = -1, fprintf(stderr, "lobby-bench: cannot write %s\n", o->csv);
     if (o->cdf && report_cdf(o->cdf, r) != 0)
         status = -1, fprintf(stderr, "lobby-bench: cannot write %s\n", o->cdf);
+    return status;
+}
+
+/* Prints the table and the gate failures and writes the files: the exit
+ * status. Apart from run_and_report, so that the verdict and the results
+ * are not in one frame. */
+static int report_results(const options *o, const bench_results *r)
+{
+    bench_verdict v;
+    judge(o, r, &v);
+    report_table(stdout, &o->cfg, r);
+    for (int i = 0; i < v.failure_count; i++)
+        printf("FAIL: %s\n", v.failures[i]);
+    return write_outputs(o, r, &v) != 0 ? EXIT_RUNTIME : v.passed ? 0 : EXIT_GATE;
+}
+
+/* Runs the bots, then reports: the exit status. progress_line: end the
+ * progress line on stderr first. */
+static int run_and_report(const options *o, bool progress_line)
+{
+    bench_results r;
+    int err = bench_run(&o->cfg, &r);
+    if (progress_line)
+        fputc('\n', stderr);
+    int status;
+    if (err != 0 && r.why_not_joined.incomplete) {
+        report_join_failure(stderr, &o->cfg, &r);
+        status = EXIT_RUNTIME;
+    } else if (err != 0) {
+        fprintf(stderr, "lobby-bench: %s\n",
+                r.first_join_error[0] ? r.first_join_error : "cannot start the bots");
+        status = EXIT_RUNTIME;
+    } else
+        status = report_results(o, &r);
+    bench_results_deinit(&r);
     return status;
 }
 
@@ -296,29 +331,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lobby-bench: cannot initialise ENet\n");
         return EXIT_RUNTIME;
     }
-    bench_results r;
-    int err = bench_run(&o.cfg, &r);
-    if (ps.tty && !o.quiet)
-        fputc('\n', stderr);
-    if (err != 0 && r.why_not_joined.incomplete) {
-        report_join_failure(stderr, &o.cfg, &r);
-        bench_results_deinit(&r);
-        enet_deinitialize();
-        return EXIT_RUNTIME;
-    }
-    if (err != 0) {
-        fprintf(stderr, "lobby-bench: %s\n",
-                r.first_join_error[0] ? r.first_join_error : "cannot start the bots");
-        bench_results_deinit(&r);
-        enet_deinitialize();
-        return EXIT_RUNTIME;
-    }
-    bench_verdict v = judge(&o, &r);
-    report_table(stdout, &o.cfg, &r);
-    for (int i = 0; i < v.failure_count; i++)
-        printf("FAIL: %s\n", v.failures[i]);
-    status = write_outputs(&o, &r, &v) != 0 ? EXIT_RUNTIME : v.passed ? 0 : EXIT_GATE;
-    bench_results_deinit(&r);
+    status = run_and_report(&o, ps.tty && !o.quiet);
     enet_deinitialize();
     return status;
 }

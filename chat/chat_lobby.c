@@ -70,9 +70,9 @@ static void print_list(const client_lobby_list *l)
 
 static void print_exited(chat_app *app, const client_event *ev)
 {
-    if (ev->reason == PROTO_EXIT_KICKED)
+    if (ev->lobby_exited.reason == PROTO_EXIT_KICKED)
         printf("* kicked from lobby %s: %s\n", app->lobby, ev->text);
-    else if (ev->reason == PROTO_EXIT_LEFT)
+    else if (ev->lobby_exited.reason == PROTO_EXIT_LEFT)
         printf("* left lobby %s; at the lobby list (/list, /join NAME, /create NAME)\n",
                app->lobby);
     else
@@ -204,13 +204,15 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         print_list(client_get_lobby_list(app->c));
         return true;
     case CLIENT_EV_LOBBY_REFUSED:
-        if (ev->msg_id == PROTO_CONFIGURE_LOBBY && app->set_pending > 0)
+        if (ev->lobby_refused.request == PROTO_CONFIGURE_LOBBY && app->set_pending > 0)
             app->set_pending--;
-        if (ev->msg_id == PROTO_LIST_LOBBIES || ev->msg_id == PROTO_CREATE_LOBBY ||
-            ev->msg_id == PROTO_JOIN_LOBBY || ev->msg_id == PROTO_LEAVE_LOBBY ||
-            ev->msg_id == PROTO_CONFIGURE_LOBBY)
+        if (ev->lobby_refused.request == PROTO_LIST_LOBBIES ||
+            ev->lobby_refused.request == PROTO_CREATE_LOBBY ||
+            ev->lobby_refused.request == PROTO_JOIN_LOBBY ||
+            ev->lobby_refused.request == PROTO_LEAVE_LOBBY ||
+            ev->lobby_refused.request == PROTO_CONFIGURE_LOBBY)
             answered(app);
-        printf("* refused %s: %s\n", request_verb(ev->msg_id), ev->text);
+        printf("* refused %s: %s\n", request_verb(ev->lobby_refused.request), ev->text);
         return true;
     case CLIENT_EV_LOBBY_EXITED:
         answered(app);
@@ -226,17 +228,20 @@ bool chat_lobby_event(chat_app *app, const client_event *ev)
         return true;
     }
     case CLIENT_EV_COUNTDOWN:
-        printf("* game starts in %u s (tick %u)\n", (unsigned)ev->reason, (unsigned)ev->seq);
+        printf("* game starts in %u s (tick %u)\n", (unsigned)ev->countdown.seconds_left,
+               (unsigned)ev->countdown.start_tick);
         return true;
     case CLIENT_EV_COUNTDOWN_CANCELLED:
         printf("* countdown cancelled: %s\n", ev->text);
         return true;
     case CLIENT_EV_GAME_STARTING:
-        printf("* game starting (tick %u)\n", (unsigned)ev->seq);
+        printf("* game starting (tick %u)\n", (unsigned)ev->game_starting.tick);
         return true;
     case CLIENT_EV_DIRECT_CHAT:
         printf("[dm from %s] %s\n",
-               ev->sender[0] ? ev->sender : chat_player_name(app, ev->player_id, buf, sizeof buf),
+               ev->direct_chat.sender[0]
+                   ? ev->direct_chat.sender
+                   : chat_player_name(app, ev->direct_chat.player_id, buf, sizeof buf),
                ev->text);
         return true;
     default:

@@ -133,37 +133,38 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_PLAYER_LEFT:
         if (app->say == NULL)
-            printf("* %s left (%s)\n", ev->text, proto_leave_text(ev->reason));
+            printf("* %s left (%s)\n", ev->text, proto_leave_text(ev->player_left.reason));
         break;
     case CLIENT_EV_CHAT:
-        if (app->say == NULL && ev->from_text) /* a plain-text (TCP) client, not a player */
-            printf("[text] %s: %s\n", ev->sender, ev->text);
+        if (app->say == NULL && ev->chat.from_text) /* a plain-text (TCP) client, not a player */
+            printf("[text] %s: %s\n", ev->chat.sender, ev->text);
         else if (app->say == NULL)
             printf("%s: %s\n",
-                   ev->sender[0] ? ev->sender
-                                 : chat_player_name(app, ev->player_id, buf, sizeof buf),
+                   ev->chat.sender[0] ? ev->chat.sender
+                                      : chat_player_name(app, ev->chat.player_id, buf, sizeof buf),
                    ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:
         app->outstanding--;
-        if (ev->seq == 0) { /* a direct message's */
-            chat_dm_acked(app, ev->msg_id);
+        if (ev->chat_ack.seq == 0) { /* a direct message's */
+            chat_dm_acked(app, ev->chat_ack.msg_id);
             break;
         }
-        printf("ack id=%u seq=%u lobby=%s\n", (unsigned)ev->msg_id, (unsigned)ev->seq,
-               client_get_view(app->c)->lobby);
-        if (app->say != NULL && ev->msg_id == app->say_id)
+        printf("ack id=%u seq=%u lobby=%s\n", (unsigned)ev->chat_ack.msg_id,
+               (unsigned)ev->chat_ack.seq, client_get_view(app->c)->lobby);
+        if (app->say != NULL && ev->chat_ack.msg_id == app->say_id)
             begin_leave(app, now_us, 0);
         break;
     case CLIENT_EV_CHAT_REFUSED:
         app->outstanding--;
-        fprintf(stderr, "lobby-chat: message %u refused: %s\n", (unsigned)ev->msg_id, ev->text);
-        if (app->say != NULL && ev->msg_id == app->say_id)
+        fprintf(stderr, "lobby-chat: message %u refused: %s\n", (unsigned)ev->chat_refused.msg_id,
+                ev->text);
+        if (app->say != NULL && ev->chat_refused.msg_id == app->say_id)
             begin_leave(app, now_us, EXIT_FAILURE_RUNTIME);
         break;
     case CLIENT_EV_PLAYER_STATUS:
         if (app->say == NULL)
-            printf("* %s is %s\n", ev->text, proto_status_text(ev->reason));
+            printf("* %s is %s\n", ev->text, proto_status_text(ev->player_status.status));
         break;
     case CLIENT_EV_POSITION:
     case CLIENT_EV_PONG:

@@ -249,11 +249,15 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
     client_copy_text(c->view.reason_text, sizeof c->view.reason_text, text.bytes, text.len);
     client_event *ev = client_push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED
                                                                      : CLIENT_EV_DISCONNECTED);
-    if (ev != NULL) {
-        ev->reason = reason;
-        ev->unanswered = unanswered;
-        client_set_event_text(ev, text);
+    if (ev == NULL)
+        return;
+    if (state == CLIENT_REJECTED) { /* a REJECT is an answer: never unanswered */
+        ev->rejected.reason = reason;
+    } else {
+        ev->disconnected.reason = reason;
+        ev->disconnected.unanswered = unanswered;
     }
+    client_set_event_text(ev, text);
 }
 
 /* splitmix64 step: the reconnection jitter needs no more than this. */
@@ -323,9 +327,9 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     c->view.retry_at_us = now_us + (uint64_t)delay_ms * 1000u;
     client_event *ev = client_push_event(c, CLIENT_EV_RECONNECTING);
     if (ev != NULL) {
-        ev->reason = reason;
-        ev->delay_ms = delay_ms;
-        ev->unanswered = unanswered;
+        ev->reconnecting.reason = reason;
+        ev->reconnecting.delay_ms = delay_ms;
+        ev->reconnecting.unanswered = unanswered;
         client_set_event_text(ev, text);
     }
 }
@@ -460,7 +464,7 @@ static void on_welcome(client *c, const proto_msg *m)
     client_lobby_entered(c, m->u.welcome.resumed);
     client_event *ev = client_push_event(c, CLIENT_EV_JOINED);
     if (ev != NULL)
-        ev->resumed = m->u.welcome.resumed;
+        ev->joined.resumed = m->u.welcome.resumed;
 }
 
 static void on_player_status(client *c, const proto_msg *m)
@@ -471,8 +475,8 @@ static void on_player_status(client *c, const proto_msg *m)
     p->reconnecting = m->u.player_status.status == PROTO_STATUS_RECONNECTING;
     client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_STATUS);
     if (ev != NULL) {
-        ev->player_id = p->id;
-        ev->reason = m->u.player_status.status;
+        ev->player_status.player_id = p->id;
+        ev->player_status.status = m->u.player_status.status;
         ev->text_len = client_copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
     }
 }
@@ -490,7 +494,7 @@ static void on_player_joined(client *c, const proto_msg *m)
     view_add_player(&c->view, &m->u.joined);
     client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_JOINED);
     if (ev != NULL) {
-        ev->player_id = m->u.joined.id;
+        ev->player_joined.player_id = m->u.joined.id;
         client_set_event_text(ev, m->u.joined.name);
     }
 }
@@ -500,8 +504,8 @@ static void on_player_left(client *c, const proto_msg *m)
     client_event *ev = client_push_event(c, CLIENT_EV_PLAYER_LEFT);
     const client_player *p = client_find_player(c, m->u.left.id);
     if (ev != NULL) {
-        ev->player_id = m->u.left.id;
-        ev->reason = m->u.left.reason;
+        ev->player_left.player_id = m->u.left.id;
+        ev->player_left.reason = m->u.left.reason;
         if (p != NULL)
             ev->text_len = client_copy_text(ev->text, sizeof ev->text, p->name, strlen(p->name));
     }
@@ -529,12 +533,12 @@ static void on_snapshot_entry(client *c, const proto_snapshot_entry *e)
     p->y = e->y;
     client_event *ev = client_push_event(c, CLIENT_EV_POSITION);
     if (ev != NULL) {
-        ev->player_id = p->id;
-        ev->seq = p->pos_seq;
-        ev->sent_us = e->sent_us;
-        ev->x = p->x;
-        ev->y = p->y;
-        ev->merged = e->merged;
+        ev->position.player_id = p->id;
+        ev->position.seq = p->pos_seq;
+        ev->position.sent_us = e->sent_us;
+        ev->position.x = p->x;
+        ev->position.y = p->y;
+        ev->position.merged = e->merged;
     }
 }
 
@@ -566,21 +570,22 @@ static void on_chat_message(client *c, const proto_msg *m)
         client_note_chat_seq(c, m->u.chat_relay.seq);
         if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
             const client_player *from = client_find_player(c, m->u.chat_relay.from_id);
-            ev->player_id = m->u.chat_relay.from_id;
-            ev->seq = m->u.chat_relay.seq;
+            ev->chat.player_id = m->u.chat_relay.from_id;
+            ev->chat.seq = m->u.chat_relay.seq;
             if (from != NULL)
-                client_copy_text(ev->sender, sizeof ev->sender, from->name, strlen(from->name));
+                client_copy_text(ev->chat.sender, sizeof ev->chat.sender, from->name,
+                                 strlen(from->name));
             client_set_event_text(ev, m->u.chat_relay.text);
         }
         break;
     case PROTO_CHAT_HISTORY:
         client_note_chat_seq(c, m->u.chat_history.seq);
         if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
-            ev->player_id = m->u.chat_history.from_id;
-            ev->from_text = m->u.chat_history.from_id == 0;
-            ev->history = true;
-            ev->seq = m->u.chat_history.seq;
-            client_copy_text(ev->sender, sizeof ev->sender, m->u.chat_history.name.bytes,
+            ev->chat.player_id = m->u.chat_history.from_id;
+            ev->chat.from_text = m->u.chat_history.from_id == 0;
+            ev->chat.history = true;
+            ev->chat.seq = m->u.chat_history.seq;
+            client_copy_text(ev->chat.sender, sizeof ev->chat.sender, m->u.chat_history.name.bytes,
                              m->u.chat_history.name.len);
             client_set_event_text(ev, m->u.chat_history.text);
         }
@@ -588,26 +593,26 @@ static void on_chat_message(client *c, const proto_msg *m)
     case PROTO_TEXT_CHAT_RELAY:
         client_note_chat_seq(c, m->u.text_chat_relay.seq);
         if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {
-            ev->from_text = true;
-            ev->seq = m->u.text_chat_relay.seq;
-            client_copy_text(ev->sender, sizeof ev->sender, m->u.text_chat_relay.name.bytes,
-                             m->u.text_chat_relay.name.len);
+            ev->chat.from_text = true;
+            ev->chat.seq = m->u.text_chat_relay.seq;
+            client_copy_text(ev->chat.sender, sizeof ev->chat.sender,
+                             m->u.text_chat_relay.name.bytes, m->u.text_chat_relay.name.len);
             client_set_event_text(ev, m->u.text_chat_relay.text);
         }
         break;
     case PROTO_CHAT_ACK:
         client_note_chat_seq(c, m->u.chat_ack.seq);
         if ((ev = client_push_event(c, CLIENT_EV_CHAT_ACK)) != NULL) {
-            ev->msg_id = m->u.chat_ack.msg_id;
-            ev->seq = m->u.chat_ack.seq;
+            ev->chat_ack.msg_id = m->u.chat_ack.msg_id;
+            ev->chat_ack.seq = m->u.chat_ack.seq;
         }
         break;
     case PROTO_CHAT_REFUSED:
         if ((ev = client_push_event(c, CLIENT_EV_CHAT_REFUSED)) != NULL) {
-            ev->msg_id = m->u.chat_refused.msg_id;
-            ev->reason = m->u.chat_refused.reason;
-            client_set_event_text(
-                ev, client_text_or(m->u.chat_refused.text, proto_refusal_text(ev->reason)));
+            ev->chat_refused.msg_id = m->u.chat_refused.msg_id;
+            ev->chat_refused.reason = m->u.chat_refused.reason;
+            client_set_event_text(ev, client_text_or(m->u.chat_refused.text,
+                                                     proto_refusal_text(ev->chat_refused.reason)));
         }
         break;
     default:
@@ -622,8 +627,8 @@ static void on_pong(client *c, const proto_msg *m, uint64_t now_us)
     c->view.ping_rtt_us = now_us - m->u.pong.client_us;
     client_event *ev = client_push_event(c, CLIENT_EV_PONG);
     if (ev != NULL) {
-        ev->rtt_us = c->view.ping_rtt_us;
-        ev->sent_us = m->u.pong.client_us;
+        ev->pong.rtt_us = c->view.ping_rtt_us;
+        ev->pong.sent_us = m->u.pong.client_us;
     }
 }
 

@@ -148,57 +148,122 @@ typedef struct client_view {
 
 /* The text of REJECTED, CHAT_REFUSED, LOBBY_REFUSED and LOBBY_EXITED is the
  * server's, or the reason code's proto_*_text when it sent none: print it
- * alone, never followed by the code's text. */
+ * alone, never followed by the code's text. Each type's own fields are in
+ * the client_event member of the same name (CHAT: ev.chat). */
 typedef enum client_event_type {
-    CLIENT_EV_JOINED,        /* welcome received; the view holds the lobby; resumed */
-    CLIENT_EV_REJECTED,      /* reason, text */
-    CLIENT_EV_DISCONNECTED,  /* reason (0: timed out), text */
-    CLIENT_EV_PLAYER_JOINED, /* player_id, text = name */
-    CLIENT_EV_PLAYER_LEFT,   /* player_id, reason (proto_leave_reason), text = name */
-    CLIENT_EV_CHAT,          /* player_id, sender (its name), seq, text; from_text: a text client
-                                (player_id 0); history: a kept line sent on joining or coming back,
-                                whose sender may have left (its name is still in sender) */
-    CLIENT_EV_CHAT_ACK,      /* msg_id, seq */
-    CLIENT_EV_CHAT_REFUSED,  /* msg_id, reason (proto_chat_refusal), text */
-    CLIENT_EV_POSITION,      /* player_id, seq, sent_us (sender's clock), x, y, merged */
-    CLIENT_EV_PONG,          /* rtt_us */
-    CLIENT_EV_RECONNECTING,  /* reason, text (why it was lost), delay_ms until the retry */
-    CLIENT_EV_PLAYER_STATUS, /* player_id, reason (proto_player_status), text = name */
-    CLIENT_EV_LOBBY_LIST,    /* seq = request_id; client_get_lobby_list() holds it */
-    CLIENT_EV_LOBBY_REFUSED, /* msg_id = the refused request's proto_type, reason
-                                (proto_lobby_refusal), text */
-    CLIENT_EV_LOBBY_EXITED,  /* in no lobby now: reason (proto_exit_reason), text */
-    CLIENT_EV_LOBBY_STATE,   /* owner, state, settings or ready flags changed (see view) */
-    CLIENT_EV_COUNTDOWN,     /* reason = seconds left, seq = start tick */
-    CLIENT_EV_COUNTDOWN_CANCELLED, /* player_id (0: none), text */
-    CLIENT_EV_GAME_STARTING,       /* seq = server tick, sent_us = server clock */
-    CLIENT_EV_DIRECT_CHAT,         /* player_id, sender (its name), text; to us alone */
+    CLIENT_EV_JOINED,              /* welcome received; the view holds the lobby; joined */
+    CLIENT_EV_REJECTED,            /* rejected, text */
+    CLIENT_EV_DISCONNECTED,        /* disconnected, text */
+    CLIENT_EV_PLAYER_JOINED,       /* player_joined, text = name */
+    CLIENT_EV_PLAYER_LEFT,         /* player_left, text = name */
+    CLIENT_EV_CHAT,                /* chat, text */
+    CLIENT_EV_CHAT_ACK,            /* chat_ack */
+    CLIENT_EV_CHAT_REFUSED,        /* chat_refused, text */
+    CLIENT_EV_POSITION,            /* position */
+    CLIENT_EV_PONG,                /* pong */
+    CLIENT_EV_RECONNECTING,        /* reconnecting, text (why it was lost) */
+    CLIENT_EV_PLAYER_STATUS,       /* player_status, text = name */
+    CLIENT_EV_LOBBY_LIST,          /* lobby_list; client_get_lobby_list() holds it */
+    CLIENT_EV_LOBBY_REFUSED,       /* lobby_refused, text */
+    CLIENT_EV_LOBBY_EXITED,        /* in no lobby now: lobby_exited, text */
+    CLIENT_EV_LOBBY_STATE,         /* owner, state, settings or ready flags changed (see view) */
+    CLIENT_EV_COUNTDOWN,           /* countdown */
+    CLIENT_EV_COUNTDOWN_CANCELLED, /* countdown_cancelled, text */
+    CLIENT_EV_GAME_STARTING,       /* game_starting */
+    CLIENT_EV_DIRECT_CHAT,         /* direct_chat, text; to us alone */
 } client_event_type;
 
 typedef struct client_event {
     client_event_type type;
-    uint16_t player_id;
-    uint32_t reason;
-    uint32_t msg_id;
-    uint32_t seq;
-    uint64_t sent_us;
-    uint64_t rtt_us;
-    uint32_t delay_ms;
-    bool resumed; /* JOINED: the server gave us our old seat back */
-    /* DISCONNECTED, RECONNECTING: the server never answered the connection
-     * request (ENet's CONNECT): unreachable, or it dropped the request, as
-     * lobby-server does past its per-address limits. */
-    bool unanswered;
-    /* POSITION: older positions of this player the server replaced with this
-     * one before its snapshot went out (not lost: superseded). */
-    uint8_t merged;
-    float x, y;
-    /* CHAT: sender holds the sender's name (NUL-terminated). from_text: a
-     * plain-text (TCP) client, not a player (player_id 0). history: a line
-     * from before we joined or while we were away (CHAT_HISTORY). */
-    bool from_text;
-    bool history;
-    char sender[PROTO_MAX_STR8_BYTES + 1];
+    /* The fields of `type`, in the member named after it; the others are
+     * not meaningful. The queue copies and zeroes only up to `text`. */
+    union {
+        struct {
+            bool resumed; /* the server gave us our old seat back */
+        } joined;
+        struct {
+            uint32_t reason; /* proto_reason */
+        } rejected;
+        struct {
+            uint32_t reason; /* proto_reason; 0: timed out */
+            /* The server never answered the connection request (ENet's
+             * CONNECT): unreachable, or it dropped the request, as
+             * lobby-server does past its per-address limits. */
+            bool unanswered;
+        } disconnected;
+        struct {
+            uint32_t reason;   /* why it was lost: proto_reason, 0: timed out */
+            uint32_t delay_ms; /* until the next attempt */
+            bool unanswered;   /* as for disconnected */
+        } reconnecting;
+        struct {
+            uint16_t player_id;
+        } player_joined;
+        struct {
+            uint16_t player_id;
+            uint32_t reason; /* proto_leave_reason */
+        } player_left;
+        struct {
+            uint16_t player_id; /* the sender's id; 0 from a text client */
+            uint32_t seq;       /* the lobby's chat sequence number */
+            /* A plain-text (TCP) client, not a player (player_id 0). */
+            bool from_text;
+            /* A kept line from before we joined or while we were away
+             * (CHAT_HISTORY); its sender may have left since. */
+            bool history;
+            char sender[PROTO_MAX_STR8_BYTES + 1]; /* the sender's name, NUL-terminated */
+        } chat;
+        struct {
+            uint32_t msg_id;
+            uint32_t seq; /* the lobby's sequence number; 0 for a direct message */
+        } chat_ack;
+        struct {
+            uint32_t msg_id;
+            uint32_t reason; /* proto_chat_refusal */
+        } chat_refused;
+        struct {
+            uint16_t player_id;
+            uint32_t seq;     /* the player's position sequence number */
+            uint64_t sent_us; /* the sender's clock */
+            float x, y;
+            /* Older positions of this player the server replaced with this
+             * one before its snapshot went out (not lost: superseded). */
+            uint8_t merged;
+        } position;
+        struct {
+            uint64_t rtt_us;
+            uint64_t sent_us; /* when the ping left, on our clock */
+        } pong;
+        struct {
+            uint16_t player_id;
+            uint32_t status; /* proto_player_status */
+        } player_status;
+        struct {
+            uint32_t request_id; /* of the request it answers */
+        } lobby_list;
+        struct {
+            uint32_t request; /* the refused request's proto_type */
+            uint32_t reason;  /* proto_lobby_refusal */
+        } lobby_refused;
+        struct {
+            uint32_t reason; /* proto_exit_reason */
+        } lobby_exited;
+        struct {
+            uint32_t seconds_left;
+            uint32_t start_tick; /* the server tick the game starts at */
+        } countdown;
+        struct {
+            uint16_t by_id; /* the member whose leave or unready cancelled it; 0: none */
+        } countdown_cancelled;
+        struct {
+            uint32_t tick;      /* the server tick, the same for every member */
+            uint64_t server_us; /* the server's clock */
+        } game_starting;
+        struct {
+            uint16_t player_id;                    /* the sender */
+            char sender[PROTO_MAX_STR8_BYTES + 1]; /* its name, NUL-terminated */
+        } direct_chat;
+    };
     size_t text_len;
     char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */
 } client_event;

@@ -291,9 +291,9 @@ static void on_lobby_exited(client *c, const proto_msg *m)
     c->move_pending = false;
     client_event *ev = client_push_event(c, CLIENT_EV_LOBBY_EXITED);
     if (ev != NULL) {
-        ev->reason = m->u.lobby_exited.reason;
-        client_set_event_text(ev,
-                              client_text_or(m->u.lobby_exited.text, proto_exit_text(ev->reason)));
+        ev->lobby_exited.reason = m->u.lobby_exited.reason;
+        client_set_event_text(
+            ev, client_text_or(m->u.lobby_exited.text, proto_exit_text(ev->lobby_exited.reason)));
     }
 }
 
@@ -304,10 +304,11 @@ static void on_lobby_refused(client *c, const proto_msg *m)
         c->move_pending = false; /* we stay where we were */
     client_event *ev = client_push_event(c, CLIENT_EV_LOBBY_REFUSED);
     if (ev != NULL) {
-        ev->msg_id = request;
-        ev->reason = m->u.lobby_refused.reason;
-        client_set_event_text(
-            ev, client_text_or(m->u.lobby_refused.text, proto_lobby_refusal_text(ev->reason)));
+        ev->lobby_refused.request = request;
+        ev->lobby_refused.reason = m->u.lobby_refused.reason;
+        client_set_event_text(ev,
+                              client_text_or(m->u.lobby_refused.text,
+                                             proto_lobby_refusal_text(ev->lobby_refused.reason)));
     }
 }
 
@@ -318,25 +319,27 @@ static void on_lobby_list(client *c, const proto_msg *m)
     client_lobby_list *l = c->list;
     l->request_id = m->u.lobby_list.request_id;
     l->total = m->u.lobby_list.total;
-    l->count = m->u.lobby_list.count;
-    for (unsigned i = 0; i < l->count; i++) {
-        const proto_lobby_entry *e = &m->u.lobby_list.entries[i];
-        client_lobby_info *info = &l->lobbies[i];
-        client_copy_text(info->name, sizeof info->name, e->name.bytes, e->name.len);
-        info->players = e->players;
-        info->capacity = e->capacity;
-        info->has_password = (e->flags & PROTO_LOBBYF_PASSWORD) != 0;
-        info->server_owned = (e->flags & PROTO_LOBBYF_SERVER_OWNED) != 0;
-        info->state = e->state;
-        client_copy_text(info->owner, sizeof info->owner, e->owner.bytes, e->owner.len);
-        info->rtt_known = e->median_rtt_ms != PROTO_RTT_UNKNOWN;
-        info->median_rtt_ms = info->rtt_known ? e->median_rtt_ms : 0;
-        info->max_rtt_ms = e->max_rtt_ms;
-        copy_meta(&info->meta_count, info->meta, &e->meta);
+    l->count = 0;
+    size_t cursor = 0;
+    proto_lobby_entry e;
+    while (l->count < PROTO_MAX_LIST_ENTRIES &&
+           proto_lobby_list_next(&m->u.lobby_list, &cursor, &e)) {
+        client_lobby_info *info = &l->lobbies[l->count++];
+        client_copy_text(info->name, sizeof info->name, e.name.bytes, e.name.len);
+        info->players = e.players;
+        info->capacity = e.capacity;
+        info->has_password = (e.flags & PROTO_LOBBYF_PASSWORD) != 0;
+        info->server_owned = (e.flags & PROTO_LOBBYF_SERVER_OWNED) != 0;
+        info->state = e.state;
+        client_copy_text(info->owner, sizeof info->owner, e.owner.bytes, e.owner.len);
+        info->rtt_known = e.median_rtt_ms != PROTO_RTT_UNKNOWN;
+        info->median_rtt_ms = info->rtt_known ? e.median_rtt_ms : 0;
+        info->max_rtt_ms = e.max_rtt_ms;
+        copy_meta(&info->meta_count, info->meta, &e.meta);
     }
     client_event *ev = client_push_event(c, CLIENT_EV_LOBBY_LIST);
     if (ev != NULL)
-        ev->seq = l->request_id;
+        ev->lobby_list.request_id = l->request_id;
 }
 
 static bool member_ready(const proto_msg *m, uint16_t id)
@@ -372,8 +375,8 @@ static void on_countdown(client *c, const proto_msg *m, uint64_t now_us)
     c->view.countdown_end_us = now_us + (uint64_t)m->u.countdown.seconds_left * 1000000u;
     client_event *ev = client_push_event(c, CLIENT_EV_COUNTDOWN);
     if (ev != NULL) {
-        ev->reason = m->u.countdown.seconds_left;
-        ev->seq = m->u.countdown.start_tick;
+        ev->countdown.seconds_left = m->u.countdown.seconds_left;
+        ev->countdown.start_tick = m->u.countdown.start_tick;
     }
 }
 
@@ -383,7 +386,7 @@ static void on_countdown_cancelled(client *c, const proto_msg *m)
     c->view.countdown_end_us = 0;
     client_event *ev = client_push_event(c, CLIENT_EV_COUNTDOWN_CANCELLED);
     if (ev != NULL) {
-        ev->player_id = m->u.countdown_cancelled.by_id;
+        ev->countdown_cancelled.by_id = m->u.countdown_cancelled.by_id;
         client_set_event_text(ev, m->u.countdown_cancelled.text);
     }
 }
@@ -398,8 +401,8 @@ static void on_game_starting(client *c, const proto_msg *m)
         v->players[i].ready = false; /* the server clears them as the game starts */
     client_event *ev = client_push_event(c, CLIENT_EV_GAME_STARTING);
     if (ev != NULL) {
-        ev->seq = m->u.game_starting.tick;
-        ev->sent_us = m->u.game_starting.server_us;
+        ev->game_starting.tick = m->u.game_starting.tick;
+        ev->game_starting.server_us = m->u.game_starting.server_us;
     }
 }
 
@@ -408,13 +411,13 @@ static void on_direct_chat(client *c, const proto_msg *m)
     client_event *ev = client_push_event(c, CLIENT_EV_DIRECT_CHAT);
     if (ev == NULL)
         return;
-    ev->player_id = m->u.direct_chat_relay.from_id;
+    ev->direct_chat.player_id = m->u.direct_chat_relay.from_id;
     client_set_event_text(ev, m->u.direct_chat_relay.text);
     /* Named now: by the time the caller reads the event, a kick or leave in
      * the same update may have taken the sender out of the view. */
-    const client_player *from = client_find_player(c, ev->player_id);
+    const client_player *from = client_find_player(c, ev->direct_chat.player_id);
     if (from != NULL)
-        snprintf(ev->sender, sizeof ev->sender, "%s", from->name);
+        snprintf(ev->direct_chat.sender, sizeof ev->direct_chat.sender, "%s", from->name);
 }
 
 bool client_lobby_on_receive(client *c, const proto_msg *m, uint64_t now_us)

@@ -167,7 +167,7 @@ static void on_reconnecting(game *g, const client_event *ev)
     bool was_joined = g->view.conn == GAME_JOINED;
     const char *what = was_joined ? "Connection lost" : "Not connected";
     game_set_status(g, GAME_WAITING_RETRY, "%s: %s; retrying in %.1f s", what, ev->text,
-                    (double)ev->delay_ms / 1000.0);
+                    (double)ev->reconnecting.delay_ms / 1000.0);
     chat_log_system(&g->log, "%s: %s", what, ev->text);
     chat_log_fail_pending(&g->log, "not confirmed: connection lost");
 }
@@ -191,11 +191,11 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
 {
     if (game_on_lobby_event(g, ev, now_us))
         return;
-    const client_player *p = client_find_player(g->c, ev->player_id);
+    const client_player *p;
     interp_track *t;
     switch (ev->type) {
     case CLIENT_EV_JOINED:
-        on_joined(g, ev->resumed);
+        on_joined(g, ev->joined.resumed);
         break;
     case CLIENT_EV_RECONNECTING:
         on_reconnecting(g, ev);
@@ -205,40 +205,42 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
         on_stopped(g, ev);
         break;
     case CLIENT_EV_PLAYER_STATUS:
-        chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->reason));
+        chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->player_status.status));
         break;
     case CLIENT_EV_PLAYER_JOINED:
-        if (p != NULL)
+        if ((p = client_find_player(g->c, ev->player_joined.player_id)) != NULL)
             track_add(g, p);
         chat_log_system(&g->log, "%s joined", ev->text);
         break;
     case CLIENT_EV_PLAYER_LEFT:
-        track_remove(g, ev->player_id);
-        if (g->selected_id == ev->player_id)
+        track_remove(g, ev->player_left.player_id);
+        if (g->selected_id == ev->player_left.player_id)
             g->selected_id = 0;
-        chat_log_system(&g->log, "%s left (%s)", ev->text, proto_leave_text(ev->reason));
+        chat_log_system(&g->log, "%s left (%s)", ev->text,
+                        proto_leave_text(ev->player_left.reason));
         break;
     case CLIENT_EV_CHAT:
-        if (ev->from_text) {
-            chat_log_text_message(&g->log, ev->sender, ev->seq, ev->text);
+        if (ev->chat.from_text) {
+            chat_log_text_message(&g->log, ev->chat.sender, ev->chat.seq, ev->text);
             break;
         }
         /* A history line's sender may have left: its name came with it. */
-        chat_log_message(&g->log, p ? p->name : ev->sender, p ? p->colour : 0xAAAAAA, ev->seq,
-                         ev->text);
+        p = client_find_player(g->c, ev->chat.player_id);
+        chat_log_message(&g->log, p ? p->name : ev->chat.sender, p ? p->colour : 0xAAAAAA,
+                         ev->chat.seq, ev->text);
         break;
     case CLIENT_EV_CHAT_ACK:
-        chat_log_ack(&g->log, ev->msg_id, ev->seq);
-        game_notify(g, "message %u acknowledged by the server as #%u", (unsigned)ev->msg_id,
-                    (unsigned)ev->seq);
+        chat_log_ack(&g->log, ev->chat_ack.msg_id, ev->chat_ack.seq);
+        game_notify(g, "message %u acknowledged by the server as #%u",
+                    (unsigned)ev->chat_ack.msg_id, (unsigned)ev->chat_ack.seq);
         break;
     case CLIENT_EV_CHAT_REFUSED:
-        chat_log_refuse(&g->log, ev->msg_id, ev->text);
-        game_notify(g, "message %u refused: %s", (unsigned)ev->msg_id, ev->text);
+        chat_log_refuse(&g->log, ev->chat_refused.msg_id, ev->text);
+        game_notify(g, "message %u refused: %s", (unsigned)ev->chat_refused.msg_id, ev->text);
         break;
     case CLIENT_EV_POSITION:
-        if ((t = track_of(g, ev->player_id)) != NULL)
-            interp_push(t, ev->sent_us, ev->x, ev->y, now_us);
+        if ((t = track_of(g, ev->position.player_id)) != NULL)
+            interp_push(t, ev->position.sent_us, ev->position.x, ev->position.y, now_us);
         break;
     case CLIENT_EV_PONG:
     default: /* the lobby events are handled in on_lobby_event */

@@ -10,23 +10,25 @@
 /* Back at the lobby list: from the HELLO (browsing), by leaving, or kicked. */
 static void on_lobby_exited(game *g, const client_event *ev)
 {
-    bool kicked = ev->reason == PROTO_EXIT_KICKED;
+    bool kicked = ev->lobby_exited.reason == PROTO_EXIT_KICKED;
     g->screen = GAME_SCREEN_BROWSER;
     g->track_count = 0;
     g->selected_id = 0;
     g->starting_at_us = 0;
     game_set_status(g, GAME_BROWSING, "At the lobby list on %s:%u", g->host,
                     (unsigned)g->cfg.client.port);
-    if (ev->reason != PROTO_EXIT_BROWSING)
+    if (ev->lobby_exited.reason != PROTO_EXIT_BROWSING)
         chat_log_system(&g->log, "%s", ev->text[0] ? ev->text : "Left the lobby");
-    browser_enter(&g->browser, ev->reason == PROTO_EXIT_BROWSING ? "" : ev->text, kicked);
+    browser_enter(&g->browser, ev->lobby_exited.reason == PROTO_EXIT_BROWSING ? "" : ev->text,
+                  kicked);
 }
 
 static void on_lobby_refused(game *g, const client_event *ev)
 {
-    game_notify(g, "%s refused: %s", proto_type_name(ev->msg_id), ev->text);
+    game_notify(g, "%s refused: %s", proto_type_name(ev->lobby_refused.request), ev->text);
     if (g->screen == GAME_SCREEN_BROWSER) {
-        browser_on_refused(&g->browser, (uint8_t)ev->msg_id, ev->reason, ev->text);
+        browser_on_refused(&g->browser, (uint8_t)ev->lobby_refused.request,
+                           ev->lobby_refused.reason, ev->text);
         return;
     }
     chat_log_system(&g->log, "Refused: %s", ev->text);
@@ -53,7 +55,6 @@ static void on_lobby_state(game *g)
 
 bool game_on_lobby_event(game *g, const client_event *ev, uint64_t now_us)
 {
-    const client_player *p = client_find_player(g->c, ev->player_id);
     switch (ev->type) {
     case CLIENT_EV_LOBBY_LIST:
         browser_set_list(&g->browser, client_get_lobby_list(g->c));
@@ -68,22 +69,24 @@ bool game_on_lobby_event(game *g, const client_event *ev, uint64_t now_us)
         on_lobby_state(g);
         return true;
     case CLIENT_EV_COUNTDOWN:
-        chat_log_system(&g->log, "Starting in %u s", (unsigned)ev->reason);
+        chat_log_system(&g->log, "Starting in %u s", (unsigned)ev->countdown.seconds_left);
         return true;
     case CLIENT_EV_COUNTDOWN_CANCELLED:
         chat_log_system(&g->log, "Countdown cancelled%s%s", ev->text[0] ? ": " : "", ev->text);
         return true;
     case CLIENT_EV_GAME_STARTING:
         g->starting_at_us = now_us ? now_us : 1;
-        chat_log_system(&g->log, "Game starting (server tick %u)", (unsigned)ev->seq);
+        chat_log_system(&g->log, "Game starting (server tick %u)",
+                        (unsigned)ev->game_starting.tick);
         return true;
     case CLIENT_EV_DIRECT_CHAT: {
+        const client_player *p = client_find_player(g->c, ev->direct_chat.player_id);
         char text[PROTO_MAX_CHAT_BYTES + 1];
         snprintf(text, sizeof text, "(to you) %.*s", PROTO_MAX_CHAT_BYTES - 9, ev->text);
         chat_log_message(&g->log,
-                         p               ? p->name
-                         : ev->sender[0] ? ev->sender
-                                         : "?",
+                         p                           ? p->name
+                         : ev->direct_chat.sender[0] ? ev->direct_chat.sender
+                                                     : "?",
                          p ? p->colour : 0xAAAAAA, 0, text);
         return true;
     }

@@ -70,9 +70,10 @@ struct server {
     rate_bucket resume_buckets[RESUME_BUCKETS];
     server_chat_tap chat_tap; /* NULL: none */
     void *chat_tap_user;
-    /* Where LOBBY_STATE and LOBBY_LIST (about 20 KB as structs) are built,
-     * one at a time, rather than on the stack. */
+    /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time; a list's
+     * rows (about 20 KB) go in list_rows, which scratch then points at. */
     proto_msg scratch;
+    proto_lobby_entry list_rows[PROTO_MAX_LIST_ENTRIES];
 };
 
 /* Hands an accepted line to the chat tap, if any (server_text.c). */
@@ -144,7 +145,8 @@ void server_fill_player(proto_player *out, const lobby_player *p);
 void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text);
 /* LOBBY_LIST of the lobbies matching f (the first PROTO_MAX_LIST_ENTRIES
- * and the total), built in s->scratch: for LIST_LOBBIES and text clients. */
+ * and the total), built in s->scratch with its rows in s->list_rows: for
+ * LIST_LOBBIES and text clients; valid until the next build. */
 const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint32_t request_id);
 /* LOBBY_STATE of l to every live member / to one session. */
 void server_send_lobby_state(server *s, const lobby *l);

@@ -353,8 +353,9 @@ const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint3
     out->u.lobby_list.request_id = request_id;
     out->u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
     out->u.lobby_list.count = (uint8_t)n;
+    out->u.lobby_list.entries = s->list_rows;
     for (size_t i = 0; i < n; i++)
-        fill_entry(s, &s->lobbies.lobbies[found[i]], &out->u.lobby_list.entries[i]);
+        fill_entry(s, &s->lobbies.lobbies[found[i]], &s->list_rows[i]);
     return out;
 }
 

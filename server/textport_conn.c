@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 
 enum {
-    READ_CHUNK_BYTES = 16 * 1024,
     /* Per connection per pass, so one fast sender cannot hold up the loop;
      * what is left is read in the next pass (epoll is level-triggered). */
     READ_BUDGET_BYTES = 64 * 1024,
@@ -269,10 +268,11 @@ static void on_eof(textport *tp, tp_conn *c, uint64_t now_us)
 
 void tp_conn_read(textport *tp, tp_conn *c, uint64_t now_us)
 {
-    char buf[READ_CHUNK_BYTES];
+    char *buf = tp->read_buf;
     size_t budget = READ_BUDGET_BYTES;
     while (budget > 0 && !c->dead && c->state != TP_DRAINING) {
-        ssize_t n = recv(c->fd, buf, sizeof buf < budget ? sizeof buf : budget, 0);
+        ssize_t n =
+            recv(c->fd, buf, sizeof tp->read_buf < budget ? sizeof tp->read_buf : budget, 0);
         if (n > 0) {
             tp->stats.bytes_in += (uint64_t)n;
             budget -= (size_t)n;

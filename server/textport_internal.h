@@ -15,6 +15,7 @@ enum {
     TP_LOG_INTERVAL_US = 10 * 1000 * 1000, /* limit hits: one line per kind this often */
     TP_SWEEP_US = 10 * 1000,               /* timers are checked this often */
     TP_LISTENER_TAG = UINT32_MAX,          /* epoll data of the listening socket */
+    TP_READ_CHUNK_BYTES = 16 * 1024,       /* one recv() */
 };
 
 typedef enum tp_state {
@@ -80,6 +81,9 @@ struct textport {
     textport_stats stats;
     uint64_t log_next_us[TP_LOG_KINDS];
     uint64_t log_unlogged[TP_LOG_KINDS];
+    /* tp_conn_read's buffer, here rather than on the stack (8 KB at most);
+     * framing copies what it keeps before the next read. */
+    char read_buf[TP_READ_CHUNK_BYTES];
 };
 
 /* ---- textport.c --------------------------------------------------------- */

@@ -311,6 +311,22 @@ typedef struct proto_lobby_entry {
     proto_meta_list meta;
 } proto_lobby_entry;
 
+/* LOBBY_LIST's body. Its rows live outside the message, so that a message
+ * stays small (a few KB) whatever it carries: to encode, point `entries` at
+ * `count` rows the caller owns; a decoded list has `entries` NULL and keeps
+ * its validated rows as wire bytes in `rows` (a view into the decoded buffer).
+ * Read the rows of either kind with proto_lobby_list_next. */
+typedef struct proto_lobby_list {
+    uint32_t request_id;
+    uint16_t total;                   /* lobbies that matched; count of them follow */
+    uint8_t count;                    /* 0..PROTO_MAX_LIST_ENTRIES */
+    const proto_lobby_entry *entries; /* count rows; NULL: the rows are in `rows` */
+    struct {
+        const uint8_t *bytes; /* the count rows as they are on the wire */
+        size_t len;
+    } rows;
+} proto_lobby_list;
+
 /* One member in LOBBY_STATE. */
 typedef struct proto_lobby_member {
     uint16_t id;
@@ -372,12 +388,7 @@ typedef struct proto_msg {
             uint8_t reason; /* proto_exit_reason */
             proto_str text;
         } lobby_exited;
-        struct {
-            uint32_t request_id;
-            uint16_t total; /* lobbies that matched; count of them follow */
-            uint8_t count;  /* 0..PROTO_MAX_LIST_ENTRIES */
-            proto_lobby_entry entries[PROTO_MAX_LIST_ENTRIES];
-        } lobby_list;
+        proto_lobby_list lobby_list;
         struct {
             uint16_t owner_id; /* 0: none */
             uint8_t state;     /* proto_lobby_state */
@@ -479,6 +490,10 @@ typedef struct proto_msg {
     } u;
 } proto_msg;
 
+/* Messages live on the stack of every handler: keep them small (the largest
+ * arm is WELCOME's players; lobby lists keep their rows outside). */
+_Static_assert(sizeof(proto_msg) <= 4096, "proto_msg must stay a few KB at most");
+
 /* Writes msg into buf. Returns the byte count (> 0) or a negative proto_error:
  * PROTO_ERR_BUFFER when the message does not fit cap (see
  * PROTO_MAX_MESSAGE_BYTES). */
@@ -488,6 +503,12 @@ int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap);
  * proto_error; out's strings point into buf. Decoding is canonical: a message
  * that decodes re-encodes to the same bytes. */
 int proto_decode(const uint8_t *buf, size_t len, proto_msg *out);
+
+/* The next row of a LOBBY_LIST, from `entries` or else from `rows`: start
+ * with *cursor = 0 (it then belongs to this function). Returns false after
+ * the count-th row, or at a row of `rows` that does not parse (never in a
+ * list proto_decode accepted). The row's strings point where the list's do. */
+bool proto_lobby_list_next(const proto_lobby_list *l, size_t *cursor, proto_lobby_entry *out);
 
 /* ENet connect data for a protocol version, and its inverse (false when the
  * magic does not match, i.e. the peer is not a lobby client at all). */

@@ -76,12 +76,37 @@ static bool read_entry(wire_reader *r, proto_lobby_entry *e)
 
 /* ---- lengths and values ----------------------------------------------------------- */
 
+/* ---- the rows of a lobby list ------------------------------------------------- */
+
+bool proto_lobby_list_next(const proto_lobby_list *l, size_t *cursor, proto_lobby_entry *out)
+{
+    if (l->entries != NULL) { /* the cursor counts rows */
+        if (*cursor >= l->count)
+            return false;
+        *out = l->entries[(*cursor)++];
+        return true;
+    }
+    if (*cursor >= l->rows.len) /* the cursor is a byte offset into the rows */
+        return false;
+    wire_reader r;
+    wire_reader_init(&r, l->rows.bytes + *cursor, l->rows.len - *cursor);
+    if (!read_entry(&r, out) || !r.ok)
+        return false;
+    *cursor += r.pos;
+    return true;
+}
+
+/* Rows read from bytes always fit their prefixes; a row missing from them
+ * is no length error: list_valid refuses it. */
 static bool list_fits(const proto_msg *m)
 {
-    if (m->u.lobby_list.count > PROTO_MAX_LIST_ENTRIES)
+    const proto_lobby_list *l = &m->u.lobby_list;
+    if (l->count > PROTO_MAX_LIST_ENTRIES)
         return false;
-    for (unsigned i = 0; i < m->u.lobby_list.count; i++)
-        if (!entry_fits(&m->u.lobby_list.entries[i]))
+    size_t cursor = 0;
+    proto_lobby_entry e;
+    while (proto_lobby_list_next(l, &cursor, &e))
+        if (!entry_fits(&e))
             return false;
     return true;
 }
@@ -118,15 +143,30 @@ bool proto_lobby_lengths_fit(const proto_msg *m)
     }
 }
 
+/* Each of the count rows must be there and valid; rows kept as bytes must
+ * end with the count-th, so that they re-encode to the same bytes. */
 static bool list_valid(const proto_msg *m)
 {
-    if (m->u.lobby_list.count > PROTO_MAX_LIST_ENTRIES ||
-        m->u.lobby_list.count > m->u.lobby_list.total)
+    const proto_lobby_list *l = &m->u.lobby_list;
+    if (l->count > PROTO_MAX_LIST_ENTRIES || l->count > l->total)
         return false;
-    for (unsigned i = 0; i < m->u.lobby_list.count; i++)
-        if (!entry_valid(&m->u.lobby_list.entries[i]))
+    size_t cursor = 0;
+    proto_lobby_entry e;
+    for (unsigned i = 0; i < l->count; i++)
+        if (!proto_lobby_list_next(l, &cursor, &e) || !entry_valid(&e))
             return false;
-    return true;
+    return l->entries != NULL || cursor == l->rows.len;
+}
+
+static void write_lobby_list(wire_writer *w, const proto_lobby_list *l)
+{
+    wire_write_u32(w, l->request_id);
+    wire_write_u16(w, l->total);
+    wire_write_u8(w, l->count);
+    size_t cursor = 0;
+    proto_lobby_entry e;
+    for (unsigned i = 0; i < l->count && proto_lobby_list_next(l, &cursor, &e); i++)
+        write_entry(w, &e);
 }
 
 static bool state_valid(const proto_msg *m)
@@ -249,11 +289,7 @@ void proto_lobby_write_body(wire_writer *w, const proto_msg *m)
         write_str8(w, m->u.lobby_exited.text);
         break;
     case PROTO_LOBBY_LIST:
-        wire_write_u32(w, m->u.lobby_list.request_id);
-        wire_write_u16(w, m->u.lobby_list.total);
-        wire_write_u8(w, m->u.lobby_list.count);
-        for (unsigned i = 0; i < m->u.lobby_list.count; i++)
-            write_entry(w, &m->u.lobby_list.entries[i]);
+        write_lobby_list(w, &m->u.lobby_list);
         break;
     case PROTO_LOBBY_STATE:
         write_lobby_state(w, m);
@@ -302,16 +338,24 @@ static bool read_lobby_state(wire_reader *r, proto_msg *m)
     return true;
 }
 
+/* Reads the rows to find where they end, keeps them as bytes (one at a
+ * time is all the stack it needs); values_valid checks them after. */
 static bool read_lobby_list(wire_reader *r, proto_msg *m)
 {
-    m->u.lobby_list.request_id = wire_read_u32(r);
-    m->u.lobby_list.total = wire_read_u16(r);
-    m->u.lobby_list.count = wire_read_u8(r);
-    if (m->u.lobby_list.count > PROTO_MAX_LIST_ENTRIES)
+    proto_lobby_list *l = &m->u.lobby_list;
+    l->request_id = wire_read_u32(r);
+    l->total = wire_read_u16(r);
+    l->count = wire_read_u8(r);
+    l->entries = NULL;
+    if (l->count > PROTO_MAX_LIST_ENTRIES)
         return false;
-    for (unsigned i = 0; i < m->u.lobby_list.count; i++)
-        if (!read_entry(r, &m->u.lobby_list.entries[i]))
+    size_t start = r->pos;
+    proto_lobby_entry e;
+    for (unsigned i = 0; i < l->count; i++)
+        if (!read_entry(r, &e))
             return false;
+    l->rows.bytes = r->buf + start;
+    l->rows.len = r->pos - start;
     return true;
 }
 

@@ -135,7 +135,7 @@ static void record(player *p, const client_event *ev)
     switch (ev->type) {
     case CLIENT_EV_CHAT_ACK:
         if (p->acks < MAX_ACKS)
-            p->acked[p->acks++] = ev->msg_id;
+            p->acked[p->acks++] = ev->chat_ack.msg_id;
         break;
     case CLIENT_EV_CHAT_REFUSED:
         p->refusals++;

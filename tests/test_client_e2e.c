@@ -48,7 +48,7 @@ static void bot_pump(bot *b)
     while (client_next_event(b->c, &ev)) {
         if (ev.type != CLIENT_EV_CHAT)
             continue;
-        const client_player *p = client_find_player(b->c, ev.player_id);
+        const client_player *p = client_find_player(b->c, ev.chat.player_id);
         snprintf(b->chat_from, sizeof b->chat_from, "%s", p ? p->name : "?");
         snprintf(b->chat_text, sizeof b->chat_text, "%s", ev.text);
         b->got_chat = true;

@@ -149,7 +149,7 @@ static void welcome(fixture *f, uint16_t id, const char *lobby, bool resumed)
     m.u.welcome.players[1] = (proto_player){.id = id, .name = proto_str_from_cstr("ann")};
     serve(f, &m);
     client_event ev = next_event(f, CLIENT_EV_JOINED);
-    assert_int_equal(ev.resumed, resumed);
+    assert_int_equal(ev.joined.resumed, resumed);
 }
 
 static void exited(fixture *f, uint8_t reason)
@@ -159,7 +159,7 @@ static void exited(fixture *f, uint8_t reason)
     m.u.lobby_exited.text = proto_str_from_cstr("you left");
     serve(f, &m);
     client_event ev = next_event(f, CLIENT_EV_LOBBY_EXITED);
-    assert_int_equal(ev.reason, reason);
+    assert_int_equal(ev.lobby_exited.reason, reason);
     assert_string_equal(ev.text, "you left");
 }
 
@@ -376,8 +376,8 @@ static void test_lobby_messages_update_the_view(void **state)
     serve(f, &cd);
     uint64_t before_us = clock_now_us();
     client_event ev = next_event(f, CLIENT_EV_COUNTDOWN);
-    assert_int_equal(ev.reason, 3);
-    assert_int_equal(ev.seq, 640);
+    assert_int_equal(ev.countdown.seconds_left, 3);
+    assert_int_equal(ev.countdown.start_tick, 640);
     assert_int_equal(v->lobby_state, PROTO_LOBBY_STARTING);
     assert_true(v->countdown_end_us >= before_us + 2000000u);
     assert_true(v->countdown_end_us <= clock_now_us() + 3000000u);
@@ -387,7 +387,7 @@ static void test_lobby_messages_update_the_view(void **state)
     cancel.u.countdown_cancelled.text = proto_str_from_cstr("owner is not ready");
     serve(f, &cancel);
     ev = next_event(f, CLIENT_EV_COUNTDOWN_CANCELLED);
-    assert_int_equal(ev.player_id, 1);
+    assert_int_equal(ev.countdown_cancelled.by_id, 1);
     assert_string_equal(ev.text, "owner is not ready");
     assert_int_equal(v->lobby_state, PROTO_LOBBY_OPEN);
     assert_int_equal(v->countdown_end_us, 0);
@@ -397,8 +397,8 @@ static void test_lobby_messages_update_the_view(void **state)
     go.u.game_starting.server_us = 123456789;
     serve(f, &go);
     ev = next_event(f, CLIENT_EV_GAME_STARTING);
-    assert_int_equal(ev.seq, 700);
-    assert_int_equal(ev.sent_us, 123456789);
+    assert_int_equal(ev.game_starting.tick, 700);
+    assert_int_equal(ev.game_starting.server_us, 123456789);
     assert_int_equal(v->start_tick, 700);
     assert_int_equal(v->lobby_state, PROTO_LOBBY_IN_GAME);
     assert_false(client_find_player(f->c, 1)->ready);
@@ -415,14 +415,14 @@ static void test_lobby_messages_update_the_view(void **state)
     dm.u.direct_chat_relay.text = proto_str_from_cstr("psst");
     serve(f, &dm);
     ev = next_event(f, CLIENT_EV_DIRECT_CHAT);
-    assert_int_equal(ev.player_id, 1);
+    assert_int_equal(ev.direct_chat.player_id, 1);
     assert_string_equal(ev.text, "psst");
     proto_msg ack = {.type = PROTO_CHAT_ACK};
     ack.u.chat_ack.msg_id = 5;
     ack.u.chat_ack.seq = 0;
     serve(f, &ack);
     ev = next_event(f, CLIENT_EV_CHAT_ACK);
-    assert_int_equal(ev.seq, 0);
+    assert_int_equal(ev.chat_ack.seq, 0);
     assert_int_equal(v->last_chat_seq, 41);
 
     proto_msg refused = {.type = PROTO_LOBBY_REFUSED};
@@ -431,8 +431,8 @@ static void test_lobby_messages_update_the_view(void **state)
     refused.u.lobby_refused.text = proto_str_from_cstr("only the owner may kick");
     serve(f, &refused);
     ev = next_event(f, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev.msg_id, PROTO_KICK);
-    assert_int_equal(ev.reason, PROTO_LOBBY_NOT_OWNER);
+    assert_int_equal(ev.lobby_refused.request, PROTO_KICK);
+    assert_int_equal(ev.lobby_refused.reason, PROTO_LOBBY_NOT_OWNER);
     assert_string_equal(ev.text, "only the owner may kick");
 
     /* A WELCOME into another lobby: a new id and a fresh lobby view. */
@@ -459,7 +459,8 @@ static void test_lobby_list_is_kept(void **state)
     m.u.lobby_list.request_id = 77;
     m.u.lobby_list.total = 5;
     m.u.lobby_list.count = 2;
-    proto_lobby_entry *e = m.u.lobby_list.entries;
+    proto_lobby_entry e[2];
+    m.u.lobby_list.entries = e;
     e[0] = (proto_lobby_entry){.name = proto_str_from_cstr("arena"),
                                .players = 3,
                                .capacity = 8,
@@ -478,7 +479,7 @@ static void test_lobby_list_is_kept(void **state)
                                .median_rtt_ms = PROTO_RTT_UNKNOWN};
     serve(f, &m);
     client_event ev = next_event(f, CLIENT_EV_LOBBY_LIST);
-    assert_int_equal(ev.seq, 77);
+    assert_int_equal(ev.lobby_list.request_id, 77);
     const client_lobby_list *l = client_get_lobby_list(f->c);
     assert_int_equal(l->request_id, 77);
     assert_int_equal(l->total, 5);
@@ -521,8 +522,8 @@ static void test_direct_message_names_its_sender(void **state)
     assert_int_equal(v->state, CLIENT_BROWSING);
     assert_null(client_find_player(f->c, 1));
     client_event ev = next_event(f, CLIENT_EV_DIRECT_CHAT);
-    assert_int_equal(ev.player_id, 1);
-    assert_string_equal(ev.sender, "owner");
+    assert_int_equal(ev.direct_chat.player_id, 1);
+    assert_string_equal(ev.direct_chat.sender, "owner");
     assert_string_equal(ev.text, "bye");
 }
 
@@ -597,7 +598,7 @@ static void test_permanent_rejections_stop_the_retries(void **state)
         enet_peer_disconnect_later(f->srv.peer, reason);
         if (expect_permanent(reason)) {
             client_event ev = next_event(f, CLIENT_EV_REJECTED);
-            assert_int_equal(ev.reason, reason);
+            assert_int_equal(ev.rejected.reason, reason);
             assert_string_equal(ev.text, "because");
             idle(f, 300);
             assert_true(no_event_of(f, CLIENT_EV_RECONNECTING));
@@ -607,7 +608,7 @@ static void test_permanent_rejections_stop_the_retries(void **state)
             assert_string_equal(client_get_view(f->c)->reason_text, "because");
         } else {
             client_event ev = next_event(f, CLIENT_EV_RECONNECTING);
-            assert_int_equal(ev.reason, reason);
+            assert_int_equal(ev.reconnecting.reason, reason);
             assert_int_equal(take(f)->type, PROTO_HELLO); /* a new attempt */
             assert_true(f->srv.connects > connects);
         }
@@ -627,7 +628,7 @@ static void test_thrown_out_for_flooding_stays_out(void **state)
     enet_peer_disconnect_now(f->srv.peer, PROTO_REASON_FLOODING);
     f->srv.peer = NULL;
     client_event ev = next_event(f, CLIENT_EV_DISCONNECTED);
-    assert_int_equal(ev.reason, PROTO_REASON_FLOODING);
+    assert_int_equal(ev.disconnected.reason, PROTO_REASON_FLOODING);
     assert_string_equal(ev.text, proto_reason_text(PROTO_REASON_FLOODING));
     idle(f, 300);
     assert_true(no_event_of(f, CLIENT_EV_RECONNECTING));
@@ -641,7 +642,7 @@ static void test_thrown_out_for_flooding_stays_out(void **state)
     enet_peer_disconnect_now(f->srv.peer, PROTO_REASON_SHUTTING_DOWN);
     f->srv.peer = NULL;
     ev = next_event(f, CLIENT_EV_RECONNECTING);
-    assert_int_equal(ev.reason, PROTO_REASON_SHUTTING_DOWN);
+    assert_int_equal(ev.reconnecting.reason, PROTO_REASON_SHUTTING_DOWN);
     assert_int_equal(take(f)->type, PROTO_HELLO);
 }
 

@@ -65,7 +65,7 @@ static void on_event(fixture *f, tclient *t, const client_event *ev)
         t->left_events++;
         break;
     case CLIENT_EV_POSITION: {
-        int from = index_of_id(f, ev->player_id);
+        int from = index_of_id(f, ev->position.player_id);
         if (from >= 0 && from < N)
             t->positions_from[from]++;
         break;

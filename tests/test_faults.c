@@ -60,46 +60,49 @@ typedef struct tclient {
 
 static void record(tclient *t, const client_event *ev, uint64_t now_us)
 {
-    uint16_t id = ev->player_id < ID_SLOTS ? ev->player_id : 0;
+    uint16_t id;
     switch (ev->type) {
     case CLIENT_EV_JOINED:
         t->joins++;
-        t->last_join_resumed = ev->resumed;
+        t->last_join_resumed = ev->joined.resumed;
         t->joined_at_us = now_us;
         break;
     case CLIENT_EV_RECONNECTING:
         if (t->reconnecting++ == 0)
-            t->first_delay_ms = ev->delay_ms;
-        if (ev->reason <= PROTO_REASON_MAX)
-            t->retry_reasons[ev->reason]++;
-        if (ev->reason == PROTO_REASON_TOKEN_INVALID && t->refused_at_us == 0)
+            t->first_delay_ms = ev->reconnecting.delay_ms;
+        if (ev->reconnecting.reason <= PROTO_REASON_MAX)
+            t->retry_reasons[ev->reconnecting.reason]++;
+        if (ev->reconnecting.reason == PROTO_REASON_TOKEN_INVALID && t->refused_at_us == 0)
             t->refused_at_us = now_us;
         size_t used = strlen(t->retries);
-        snprintf(t->retries + used, sizeof t->retries - used, " %u/%ums", (unsigned)ev->reason,
-                 (unsigned)ev->delay_ms);
+        snprintf(t->retries + used, sizeof t->retries - used, " %u/%ums",
+                 (unsigned)ev->reconnecting.reason, (unsigned)ev->reconnecting.delay_ms);
         break;
     case CLIENT_EV_CHAT_ACK:
         t->acks++;
-        t->last_ack_seq = ev->seq;
+        t->last_ack_seq = ev->chat_ack.seq;
         break;
     case CLIENT_EV_CHAT:
         if (t->chat_count < MAX_SEEN) {
             seen_chat *sc = &t->chats[t->chat_count++];
-            sc->from = ev->player_id;
-            sc->seq = ev->seq;
+            sc->from = ev->chat.player_id;
+            sc->seq = ev->chat.seq;
             snprintf(sc->text, sizeof sc->text, "%.63s", ev->text);
         }
         break;
     case CLIENT_EV_PLAYER_STATUS:
-        t->status[id] = (int)ev->reason;
+        id = ev->player_status.player_id < ID_SLOTS ? ev->player_status.player_id : 0;
+        t->status[id] = (int)ev->player_status.status;
         t->status_at_us[id] = now_us;
         t->status_events[id]++;
         break;
     case CLIENT_EV_PLAYER_LEFT:
-        t->left_reason[id] = (int)ev->reason;
+        id = ev->player_left.player_id < ID_SLOTS ? ev->player_left.player_id : 0;
+        t->left_reason[id] = (int)ev->player_left.reason;
         t->left_at_us[id] = now_us;
         break;
     case CLIENT_EV_PLAYER_JOINED:
+        id = ev->player_joined.player_id < ID_SLOTS ? ev->player_joined.player_id : 0;
         t->joined_events[id]++;
         break;
     default:

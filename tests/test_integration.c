@@ -48,6 +48,7 @@ typedef struct tclient {
     int status[ID_SLOTS]; /* last PLAYER_STATUS seen per player */
     bool rejected, disconnected;
     client_event last_end; /* the REJECTED or DISCONNECTED event */
+    uint32_t end_reason;   /* its reason */
 } tclient;
 
 typedef struct fixture {
@@ -59,8 +60,8 @@ static void record(tclient *t, const client_event *ev)
 {
     switch (ev->type) {
     case CLIENT_EV_CHAT_ACK:
-        t->ack_ids[t->acks % MAX_SEEN] = ev->msg_id;
-        t->ack_seqs[t->acks++ % MAX_SEEN] = ev->seq;
+        t->ack_ids[t->acks % MAX_SEEN] = ev->chat_ack.msg_id;
+        t->ack_seqs[t->acks++ % MAX_SEEN] = ev->chat_ack.seq;
         break;
     case CLIENT_EV_CHAT_REFUSED:
         t->refusals++;
@@ -68,31 +69,33 @@ static void record(tclient *t, const client_event *ev)
     case CLIENT_EV_CHAT:
         if (t->chat_count < MAX_SEEN) {
             seen_chat *sc = &t->chats[t->chat_count++];
-            sc->from = ev->player_id;
-            sc->seq = ev->seq;
+            sc->from = ev->chat.player_id;
+            sc->seq = ev->chat.seq;
             snprintf(sc->text, sizeof sc->text, "%.63s", ev->text);
         }
         break;
     case CLIENT_EV_POSITION:
-        if (ev->player_id < ID_SLOTS) {
-            t->positions_from[ev->player_id]++;
-            t->last_x[ev->player_id] = ev->x;
-            t->last_y[ev->player_id] = ev->y;
+        if (ev->position.player_id < ID_SLOTS) {
+            t->positions_from[ev->position.player_id]++;
+            t->last_x[ev->position.player_id] = ev->position.x;
+            t->last_y[ev->position.player_id] = ev->position.y;
         }
         break;
     case CLIENT_EV_PLAYER_LEFT:
-        if (ev->player_id < ID_SLOTS)
-            t->left_reason[ev->player_id] = (int)ev->reason;
+        if (ev->player_left.player_id < ID_SLOTS)
+            t->left_reason[ev->player_left.player_id] = (int)ev->player_left.reason;
         break;
     case CLIENT_EV_PLAYER_STATUS:
-        if (ev->player_id < ID_SLOTS)
-            t->status[ev->player_id] = (int)ev->reason;
+        if (ev->player_status.player_id < ID_SLOTS)
+            t->status[ev->player_status.player_id] = (int)ev->player_status.status;
         break;
     case CLIENT_EV_REJECTED:
     case CLIENT_EV_DISCONNECTED:
         t->rejected |= ev->type == CLIENT_EV_REJECTED;
         t->disconnected |= ev->type == CLIENT_EV_DISCONNECTED;
         t->last_end = *ev;
+        t->end_reason =
+            ev->type == CLIENT_EV_REJECTED ? ev->rejected.reason : ev->disconnected.reason;
         break;
     default:
         break;
@@ -385,7 +388,7 @@ static void test_wrong_version_rejected_with_reason(void **state)
     tclient t = {.c = connect_client(f->server.port, "future", NULL, PROTO_VERSION + 1)};
     assert_true(pump_until(&t, 1, first_ended, NULL, 5000));
     assert_true(t.rejected);
-    assert_int_equal(t.last_end.reason, PROTO_REASON_VERSION_MISMATCH);
+    assert_int_equal(t.end_reason, PROTO_REASON_VERSION_MISMATCH);
     assert_non_null(strstr(t.last_end.text, "version"));
     assert_int_equal(client_get_view(t.c)->state, CLIENT_REJECTED);
     client_destroy(t.c);
@@ -398,7 +401,7 @@ static void test_taken_name_rejected(void **state)
     tclient t = {.c = connect_client(f->server.port, "player3", NULL, PROTO_VERSION)};
     assert_true(pump_until(&t, 1, first_ended, NULL, 5000));
     assert_true(t.rejected);
-    assert_int_equal(t.last_end.reason, PROTO_REASON_NAME_TAKEN);
+    assert_int_equal(t.end_reason, PROTO_REASON_NAME_TAKEN);
     assert_non_null(strstr(t.last_end.text, "taken"));
     client_destroy(t.c);
 }
@@ -552,7 +555,7 @@ static void test_shutdown_tells_clients_and_exits_fast(void **state)
     assert_int_equal(exit_code, 0);
     assert_true(clock_now_us() - start_us < 1000000u);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(t[i].last_end.reason, PROTO_REASON_SHUTTING_DOWN);
+        assert_int_equal(t[i].end_reason, PROTO_REASON_SHUTTING_DOWN);
         assert_string_equal(t[i].last_end.text, "server is shutting down");
         client_destroy(t[i].c);
     }

@@ -158,7 +158,7 @@ static tplayer *browser(int slot, const char *name)
 {
     tplayer *t = connect_player(slot, name, NULL, NULL, true);
     const client_event *ev = expect(t, CLIENT_EV_LOBBY_EXITED);
-    assert_int_equal(ev->reason, PROTO_EXIT_BROWSING);
+    assert_int_equal(ev->lobby_exited.reason, PROTO_EXIT_BROWSING);
     assert_int_equal(client_get_view(t->c)->state, CLIENT_BROWSING);
     return t;
 }
@@ -182,7 +182,7 @@ static void join_lobby(tplayer *t, const char *name, const char *password)
 {
     assert_int_equal(client_join_lobby(t->c, name, password), CLIENT_OK);
     const client_event *ev = expect(t, CLIENT_EV_JOINED);
-    assert_false(ev->resumed);
+    assert_false(ev->joined.resumed);
     expect(t, CLIENT_EV_LOBBY_STATE);
     assert_string_equal(client_get_view(t->c)->lobby, name);
 }
@@ -193,8 +193,8 @@ static const client_event *join_refused(tplayer *t, const char *name, const char
 {
     assert_int_equal(client_join_lobby(t->c, name, password), CLIENT_OK);
     const client_event *ev = expect(t, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev->msg_id, PROTO_JOIN_LOBBY);
-    assert_int_equal(ev->reason, reason);
+    assert_int_equal(ev->lobby_refused.request, PROTO_JOIN_LOBBY);
+    assert_int_equal(ev->lobby_refused.reason, reason);
     assert_true(ev->text_len > 0);
     return ev;
 }
@@ -204,7 +204,7 @@ static const client_lobby_list *list(tplayer *t, const client_lobby_filter *filt
     uint32_t id;
     assert_int_equal(client_list_lobbies(t->c, filter, &id), CLIENT_OK);
     const client_event *ev = expect(t, CLIENT_EV_LOBBY_LIST);
-    assert_int_equal(ev->seq, id);
+    assert_int_equal(ev->lobby_list.request_id, id);
     return client_get_lobby_list(t->c);
 }
 
@@ -314,11 +314,12 @@ static void test_create_with_password_and_metadata_and_list_filters(void **state
     s = (client_lobby_settings){.name = "Arena"};
     assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev->msg_id, PROTO_CREATE_LOBBY);
-    assert_int_equal(ev->reason, PROTO_LOBBY_EXISTS);
+    assert_int_equal(ev->lobby_refused.request, PROTO_CREATE_LOBBY);
+    assert_int_equal(ev->lobby_refused.reason, PROTO_LOBBY_EXISTS);
     s.name = "ARENA";
     assert_int_equal(client_create_lobby(bob->c, &s), CLIENT_OK);
-    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_EXISTS);
+    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_EXISTS);
     assert_string_equal(client_get_view(bob->c)->lobby, "duel"); /* stayed */
 }
 
@@ -361,12 +362,12 @@ static void test_join_refusals_and_the_right_password(void **state)
      * but a full lobby answers "full" whatever the password. */
     tplayer *erin = connect_player(4, "erin", "vault", "bad", false);
     ev = expect(erin, CLIENT_EV_REJECTED);
-    assert_int_equal(ev->reason, PROTO_REASON_LOBBY_FULL);
+    assert_int_equal(ev->rejected.reason, PROTO_REASON_LOBBY_FULL);
     assert_int_equal(client_leave_lobby(bob->c), CLIENT_OK);
     expect(bob, CLIENT_EV_LOBBY_EXITED);
     tplayer *gina = connect_player(6, "gina", "VAULT", "bad", false);
     ev = expect(gina, CLIENT_EV_REJECTED);
-    assert_int_equal(ev->reason, PROTO_REASON_WRONG_PASSWORD);
+    assert_int_equal(ev->rejected.reason, PROTO_REASON_WRONG_PASSWORD);
     tplayer *fred = connect_player(5, "fred", "vault", "sesame", false);
     expect(fred, CLIENT_EV_JOINED);
     assert_string_equal(client_get_view(fred->c)->lobby, "vault");
@@ -385,14 +386,14 @@ static void test_leave_to_the_list_and_list_again(void **state)
 
     assert_int_equal(client_leave_lobby(bob->c), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_EXITED);
-    assert_int_equal(ev->reason, PROTO_EXIT_LEFT);
+    assert_int_equal(ev->lobby_exited.reason, PROTO_EXIT_LEFT);
     const client_view *v = client_get_view(bob->c);
     assert_int_equal(v->state, CLIENT_BROWSING);
     assert_int_equal(v->player_count, 0);
     assert_string_equal(v->lobby, "");
     assert_int_equal(v->owner_id, 0);
     ev = expect(alice, CLIENT_EV_PLAYER_LEFT);
-    assert_int_equal(ev->reason, PROTO_LEAVE_LEFT);
+    assert_int_equal(ev->player_left.reason, PROTO_LEAVE_LEFT);
     assert_string_equal(ev->text, "bob");
     assert_int_equal(client_get_view(alice->c)->player_count, 1);
 
@@ -407,7 +408,7 @@ static void test_leave_to_the_list_and_list_again(void **state)
     skip_all(alice);
     create_lobby(bob, "annex", 0, NULL);
     ev = expect(alice, CLIENT_EV_PLAYER_LEFT);
-    assert_int_equal(ev->reason, PROTO_LEAVE_LEFT);
+    assert_int_equal(ev->player_left.reason, PROTO_LEAVE_LEFT);
     /* A refused move leaves the player where it was. */
     join_refused(bob, "missing", NULL, PROTO_LOBBY_UNKNOWN);
     assert_string_equal(client_get_view(bob->c)->lobby, "annex");
@@ -430,10 +431,11 @@ static void test_ownership_passes_and_is_given(void **state)
     /* Only the owner may kick, configure, give or start. */
     assert_int_equal(client_kick(carol->c, my_id(bob)), CLIENT_OK);
     const client_event *ev = expect(carol, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev->msg_id, PROTO_KICK);
-    assert_int_equal(ev->reason, PROTO_LOBBY_NOT_OWNER);
+    assert_int_equal(ev->lobby_refused.request, PROTO_KICK);
+    assert_int_equal(ev->lobby_refused.reason, PROTO_LOBBY_NOT_OWNER);
     assert_int_equal(client_give_ownership(carol->c, my_id(carol)), CLIENT_OK);
-    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NOT_OWNER);
+    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NOT_OWNER);
 
     /* The owner leaves: the longest-present member (bob) owns it. */
     assert_int_equal(client_leave_lobby(alice->c), CLIENT_OK);
@@ -456,25 +458,27 @@ static void test_kick_and_the_cool_down(void **state)
     uint16_t bob_id = my_id(bob);
 
     assert_int_equal(client_kick(alice->c, my_id(alice)), CLIENT_OK);
-    assert_int_equal(expect(alice, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NO_SUCH_PLAYER);
+    assert_int_equal(expect(alice, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NO_SUCH_PLAYER);
     assert_int_equal(client_kick(alice->c, 0xFFFE), CLIENT_OK);
-    assert_int_equal(expect(alice, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NO_SUCH_PLAYER);
+    assert_int_equal(expect(alice, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NO_SUCH_PLAYER);
 
     uint64_t kicked_us = clock_now_us();
     assert_int_equal(client_kick(alice->c, bob_id), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_EXITED);
-    assert_int_equal(ev->reason, PROTO_EXIT_KICKED);
+    assert_int_equal(ev->lobby_exited.reason, PROTO_EXIT_KICKED);
     assert_non_null(strstr(ev->text, "club"));
     assert_int_equal(client_get_view(bob->c)->state, CLIENT_BROWSING);
     ev = expect(alice, CLIENT_EV_PLAYER_LEFT);
-    assert_int_equal(ev->player_id, bob_id);
-    assert_int_equal(ev->reason, PROTO_LEAVE_KICKED);
+    assert_int_equal(ev->player_left.player_id, bob_id);
+    assert_int_equal(ev->player_left.reason, PROTO_LEAVE_KICKED);
 
     ev = join_refused(bob, "club", NULL, PROTO_LOBBY_KICKED);
     assert_non_null(strstr(ev->text, "rejoin"));
     /* A HELLO into that lobby is rejected too. */
     tplayer *bob2 = connect_player(2, "bob", "club", NULL, false);
-    assert_int_equal(expect(bob2, CLIENT_EV_REJECTED)->reason, PROTO_REASON_KICKED);
+    assert_int_equal(expect(bob2, CLIENT_EV_REJECTED)->rejected.reason, PROTO_REASON_KICKED);
 
     while (clock_now_us() < kicked_us + (KICK_COOLDOWN_MS + 200) * 1000u)
         pump(5);
@@ -495,11 +499,12 @@ static void test_ready_start_countdown_same_tick_everywhere(void **state)
 
     assert_int_equal(client_start_game(alice->c), CLIENT_OK);
     const client_event *ev = expect(alice, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev->msg_id, PROTO_START_GAME);
-    assert_int_equal(ev->reason, PROTO_LOBBY_NOT_ALL_READY);
+    assert_int_equal(ev->lobby_refused.request, PROTO_START_GAME);
+    assert_int_equal(ev->lobby_refused.reason, PROTO_LOBBY_NOT_ALL_READY);
     assert_non_null(strstr(ev->text, "bob"));
     assert_int_equal(client_start_game(bob->c), CLIENT_OK);
-    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NOT_OWNER);
+    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NOT_OWNER);
 
     for (int i = 0; i < 3; i++)
         assert_int_equal(client_set_ready(g_f->p[i].c, true), CLIENT_OK);
@@ -513,16 +518,16 @@ static void test_ready_start_countdown_same_tick_everywhere(void **state)
     uint32_t ticks[3], start_tick[3];
     for (int i = 0; i < 3; i++) {
         ev = expect(&g_f->p[i], CLIENT_EV_COUNTDOWN);
-        assert_true(ev->reason >= 1);
-        start_tick[i] = ev->seq;
+        assert_true(ev->countdown.seconds_left >= 1);
+        start_tick[i] = ev->countdown.start_tick;
         assert_int_equal(client_get_view(g_f->p[i].c)->lobby_state, PROTO_LOBBY_STARTING);
         assert_true(client_get_view(g_f->p[i].c)->countdown_end_us > 0);
     }
     for (int i = 0; i < 3; i++) {
         ev = expect(&g_f->p[i], CLIENT_EV_GAME_STARTING);
-        ticks[i] = ev->seq;
+        ticks[i] = ev->game_starting.tick;
         assert_int_equal(ticks[i], start_tick[i]);
-        assert_true(ev->sent_us > 0);
+        assert_true(ev->game_starting.server_us > 0);
     }
     assert_int_equal(ticks[0], ticks[1]);
     assert_int_equal(ticks[1], ticks[2]);
@@ -570,7 +575,7 @@ static void test_countdown_cancelled_by_unready_and_by_leave(void **state)
     uint16_t bob_id = my_id(bob);
     assert_int_equal(client_set_ready(bob->c, false), CLIENT_OK);
     const client_event *ev = expect(alice, CLIENT_EV_COUNTDOWN_CANCELLED);
-    assert_int_equal(ev->player_id, bob_id);
+    assert_int_equal(ev->countdown_cancelled.by_id, bob_id);
     assert_true(ev->text_len > 0);
     expect(bob, CLIENT_EV_COUNTDOWN_CANCELLED);
     pump_for(1300); /* past when the game would have started */
@@ -586,7 +591,7 @@ static void test_countdown_cancelled_by_unready_and_by_leave(void **state)
     bob_id = my_id(bob);
     assert_int_equal(client_leave_lobby(bob->c), CLIENT_OK);
     ev = expect(alice, CLIENT_EV_COUNTDOWN_CANCELLED);
-    assert_int_equal(ev->player_id, bob_id);
+    assert_int_equal(ev->countdown_cancelled.by_id, bob_id);
     pump_for(1300);
     assert_int_equal(count_since_cursor(alice, CLIENT_EV_GAME_STARTING), 0);
     assert_int_equal(client_get_view(alice->c)->lobby_state, PROTO_LOBBY_OPEN);
@@ -610,10 +615,10 @@ static void test_direct_message_acked_and_only_to_its_target(void **state)
     uint32_t id;
     assert_int_equal(client_send_direct(alice->c, my_id(bob), "psst", 4, &id), CLIENT_OK);
     const client_event *ev = expect(alice, CLIENT_EV_CHAT_ACK);
-    assert_int_equal(ev->msg_id, id);
-    assert_int_equal(ev->seq, 0);
+    assert_int_equal(ev->chat_ack.msg_id, id);
+    assert_int_equal(ev->chat_ack.seq, 0);
     ev = expect(bob, CLIENT_EV_DIRECT_CHAT);
-    assert_int_equal(ev->player_id, my_id(alice));
+    assert_int_equal(ev->direct_chat.player_id, my_id(alice));
     assert_string_equal(ev->text, "psst");
     pump_for(200);
     assert_int_equal(count_since_cursor(carol, CLIENT_EV_DIRECT_CHAT), 0);
@@ -622,8 +627,8 @@ static void test_direct_message_acked_and_only_to_its_target(void **state)
 
     assert_int_equal(client_send_direct(alice->c, my_id(alice), "me", 2, &id), CLIENT_OK);
     ev = expect(alice, CLIENT_EV_CHAT_REFUSED);
-    assert_int_equal(ev->msg_id, id);
-    assert_int_equal(ev->reason, PROTO_REFUSE_NO_SUCH_PLAYER);
+    assert_int_equal(ev->chat_refused.msg_id, id);
+    assert_int_equal(ev->chat_refused.reason, PROTO_REFUSE_NO_SUCH_PLAYER);
 
     /* DMs are not history: a joiner gets none. */
     tplayer *dave = browser(3, "dave");
@@ -660,10 +665,10 @@ static void test_joiner_gets_the_last_50_lines_in_order(void **state)
             continue;
         snprintf(text, sizeof text, "line %d", HISTORY_SENT - PROTO_JOIN_HISTORY_LINES + 1 + got);
         assert_string_equal(ev->text, text);
-        assert_int_equal(ev->player_id, alice_id);
-        assert_string_equal(ev->sender, "alice");
-        assert_true(ev->history);
-        assert_false(ev->from_text);
+        assert_int_equal(ev->chat.player_id, alice_id);
+        assert_string_equal(ev->chat.sender, "alice");
+        assert_true(ev->chat.history);
+        assert_false(ev->chat.from_text);
         got++;
     }
     assert_int_equal(got, PROTO_JOIN_HISTORY_LINES);
@@ -690,7 +695,7 @@ static void test_every_path_finds_a_lobby_by_its_key(void **state)
                                            "ARTY"}; /* fullwidth P */
     assert_int_equal(client_create_lobby(bob->c, &alike), CLIENT_OK);
     const client_event *ev = expect(bob, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev->reason, PROTO_LOBBY_EXISTS);
+    assert_int_equal(ev->lobby_refused.reason, PROTO_LOBBY_EXISTS);
     join_refused(bob, "PARTY", NULL, PROTO_LOBBY_WRONG_PASSWORD);
     assert_int_equal(client_join_lobby(bob->c, "party", "secret"), CLIENT_OK);
     expect(bob, CLIENT_EV_JOINED);
@@ -698,7 +703,8 @@ static void test_every_path_finds_a_lobby_by_its_key(void **state)
 
     /* HELLO JOIN by another spelling reaches the one lobby, password and all. */
     tplayer *carol = connect_player(2, "carol", "PARTY", NULL, false);
-    assert_int_equal(expect(carol, CLIENT_EV_REJECTED)->reason, PROTO_REASON_WRONG_PASSWORD);
+    assert_int_equal(expect(carol, CLIENT_EV_REJECTED)->rejected.reason,
+                     PROTO_REASON_WRONG_PASSWORD);
     tplayer *dave = connect_player(3, "dave", "pArTy", "secret", false);
     expect(dave, CLIENT_EV_JOINED);
     assert_string_equal(client_get_view(dave->c)->lobby, "Party");
@@ -732,18 +738,21 @@ static void test_names_with_stray_spaces_are_refused(void **state)
     (void)state;
     tplayer *spaced = connect_player(0, "alice ", NULL, NULL, false);
     const client_event *ev = expect(spaced, CLIENT_EV_REJECTED);
-    assert_int_equal(ev->reason, PROTO_REASON_NAME_INVALID);
+    assert_int_equal(ev->rejected.reason, PROTO_REASON_NAME_INVALID);
     assert_non_null(strstr(ev->text, "white space"));
     tplayer *lobby_spaced = connect_player(1, "bob", " x", NULL, false);
-    assert_int_equal(expect(lobby_spaced, CLIENT_EV_REJECTED)->reason, PROTO_REASON_LOBBY_INVALID);
+    assert_int_equal(expect(lobby_spaced, CLIENT_EV_REJECTED)->rejected.reason,
+                     PROTO_REASON_LOBBY_INVALID);
     tplayer *carol = browser(2, "carol");
     join_refused(carol, " x", NULL, PROTO_LOBBY_NAME_INVALID);
     client_lobby_settings s = {.name = "a  b"};
     assert_int_equal(client_create_lobby(carol->c, &s), CLIENT_OK);
-    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NAME_INVALID);
+    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NAME_INVALID);
     s.name = "a\xE3\x80\x80"; /* an ideographic space at the end */
     assert_int_equal(client_create_lobby(carol->c, &s), CLIENT_OK);
-    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NAME_INVALID);
+    assert_int_equal(expect(carol, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NAME_INVALID);
     create_lobby(carol, "a b", 0, NULL);                  /* one space between words is fine */
     text_port_says("/name ann  lee\n", "error bad-name"); /* the line's ends are trimmed */
 }
@@ -763,8 +772,8 @@ static void test_configure_refuses_capacity_below_count(void **state)
         client_configure_lobby(alice->c, PROTO_CONFIGURE_CAPACITY | PROTO_CONFIGURE_PASSWORD, &s),
         CLIENT_OK);
     const client_event *ev = expect(alice, CLIENT_EV_LOBBY_REFUSED);
-    assert_int_equal(ev->msg_id, PROTO_CONFIGURE_LOBBY);
-    assert_int_equal(ev->reason, PROTO_LOBBY_BELOW_COUNT);
+    assert_int_equal(ev->lobby_refused.request, PROTO_CONFIGURE_LOBBY);
+    assert_int_equal(ev->lobby_refused.reason, PROTO_LOBBY_BELOW_COUNT);
     pump_for(100);
     assert_int_equal(client_get_view(bob->c)->capacity, 4);
     assert_false(client_get_view(bob->c)->has_password); /* nothing of it applied */
@@ -781,7 +790,8 @@ static void test_configure_refuses_capacity_below_count(void **state)
     assert_string_equal(v->meta[0].value, "race");
 
     assert_int_equal(client_configure_lobby(bob->c, PROTO_CONFIGURE_CAPACITY, &s), CLIENT_OK);
-    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->reason, PROTO_LOBBY_NOT_OWNER);
+    assert_int_equal(expect(bob, CLIENT_EV_LOBBY_REFUSED)->lobby_refused.reason,
+                     PROTO_LOBBY_NOT_OWNER);
     /* Checked before sending: nothing to change, a password over 32 bytes. */
     assert_int_equal(client_configure_lobby(alice->c, 0, &s), CLIENT_ERR_ARG);
     s.password = "0123456789012345678901234567890123";

@@ -319,7 +319,7 @@ static const sample samples[] = {
     {"lobby_list",
      {.type = PROTO_LOBBY_LIST,
       .u.lobby_list = {.request_id = 0x01020304, .total = 3, .count = 2,
-                       .entries = {{.name = STR("den"), .players = 2, .capacity = 8,
+                       .entries = (const proto_lobby_entry[]){{.name = STR("den"), .players = 2, .capacity = 8,
                                     .flags = PROTO_LOBBYF_PASSWORD, .state = PROTO_LOBBY_OPEN,
                                     .owner = STR("al"), .median_rtt_ms = 40, .max_rtt_ms = 150,
                                     .meta = {.count = 1, .pairs = {{STR("mode"), STR("ctf")}}}},
@@ -418,6 +418,8 @@ static const sample *sample_named(const char *name)
 
 /* Large enough for every encoding in this file, kept off the stack. */
 static uint8_t enc_a[PROTO_MAX_MESSAGE_BYTES];
+/* Rows a test builds or changes for a LOBBY_LIST (the samples' are const). */
+static proto_lobby_entry list_rows[PROTO_MAX_LIST_ENTRIES + 1];
 static uint8_t enc_b[PROTO_MAX_MESSAGE_BYTES];
 static char long_text[PROTO_MAX_STR16_BYTES + 1];
 
@@ -429,6 +431,15 @@ static uint8_t *dup_bytes(const uint8_t *bytes, size_t len)
     if (len > 0)
         memcpy(copy, bytes, len);
     return copy;
+}
+
+/* Points m's list at a changeable copy of its rows (zeros after them). */
+static proto_lobby_entry *own_rows(proto_msg *m)
+{
+    memset(list_rows, 0, sizeof list_rows);
+    memcpy(list_rows, m->u.lobby_list.entries, m->u.lobby_list.count * sizeof list_rows[0]);
+    m->u.lobby_list.entries = list_rows;
+    return list_rows;
 }
 
 /* Decodes into a poisoned struct, so a field the decoder forgets shows up. */
@@ -576,6 +587,18 @@ static void assert_request_same(const proto_msg *want, const proto_msg *got)
     }
 }
 
+/* The count rows of two lobby lists, whichever way each holds them. */
+static void assert_rows_same(const proto_lobby_list *want, const proto_lobby_list *got)
+{
+    size_t want_at = 0, got_at = 0;
+    proto_lobby_entry w, g;
+    for (unsigned i = 0; i < want->count; i++) {
+        assert_true(proto_lobby_list_next(want, &want_at, &w));
+        assert_true(proto_lobby_list_next(got, &got_at, &g));
+        assert_entry_same(&w, &g);
+    }
+}
+
 /* Every field of the lobby messages (version 3). */
 static void assert_lobby_msg_same(const proto_msg *want, const proto_msg *got)
 {
@@ -593,8 +616,7 @@ static void assert_lobby_msg_same(const proto_msg *want, const proto_msg *got)
         assert_int_equal(want->u.lobby_list.request_id, got->u.lobby_list.request_id);
         assert_int_equal(want->u.lobby_list.total, got->u.lobby_list.total);
         assert_int_equal(want->u.lobby_list.count, got->u.lobby_list.count);
-        for (unsigned i = 0; i < want->u.lobby_list.count; i++)
-            assert_entry_same(&want->u.lobby_list.entries[i], &got->u.lobby_list.entries[i]);
+        assert_rows_same(&want->u.lobby_list, &got->u.lobby_list);
         break;
     case PROTO_LOBBY_STATE:
         assert_lobby_state_same(want, got);
@@ -1433,11 +1455,11 @@ static void meta_with_8_pairs_round_trips_and_9_refused(void **state)
     st.u.lobby_state.meta.count = PROTO_MAX_META_PAIRS + 1;
     assert_int_equal(proto_encode(&st, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
     proto_msg ll = sample_named("lobby_list")->msg;
-    ll.u.lobby_list.entries[1].meta.count = PROTO_MAX_META_PAIRS + 1;
+    own_rows(&ll)[1].meta.count = PROTO_MAX_META_PAIRS + 1;
     assert_int_equal(proto_encode(&ll, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
 }
 
-/* 64 entries whose strings are as long as the server's rules allow. */
+/* count entries (in list_rows) whose strings are as long as the server's rules allow. */
 static void fill_lobby_list(proto_msg *m, unsigned count, size_t str_len, size_t key_len,
                             size_t value_len)
 {
@@ -1447,8 +1469,10 @@ static void fill_lobby_list(proto_msg *m, unsigned count, size_t str_len, size_t
     m->u.lobby_list.request_id = 77;
     m->u.lobby_list.total = 1000;
     m->u.lobby_list.count = (uint8_t)count;
+    m->u.lobby_list.entries = list_rows;
+    memset(list_rows, 0, sizeof list_rows);
     for (unsigned i = 0; i < count && i < PROTO_MAX_LIST_ENTRIES; i++) {
-        proto_lobby_entry *e = &m->u.lobby_list.entries[i];
+        proto_lobby_entry *e = &list_rows[i];
         e->name = (proto_str){long_text, str_len};
         e->owner = (proto_str){long_text, str_len};
         e->players = (uint8_t)(i % 65);
@@ -1485,11 +1509,33 @@ static void lobby_list_larger_than_buffer_refused(void **state)
     fill_lobby_list(&m, PROTO_MAX_LIST_ENTRIES, PROTO_MAX_STR8_BYTES, PROTO_MAX_STR8_BYTES,
                     PROTO_MAX_STR8_BYTES);
     assert_int_equal(proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_ERR_BUFFER);
-    m.u.lobby_list.entries[3].name.len = PROTO_MAX_STR8_BYTES + 1;
+    list_rows[3].name.len = PROTO_MAX_STR8_BYTES + 1;
     assert_int_equal(proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_ERR_TOO_LONG);
-    m.u.lobby_list.entries[3].name.len = 1;
-    m.u.lobby_list.entries[5].owner.len = PROTO_MAX_STR8_BYTES + 1;
+    list_rows[3].name.len = 1;
+    list_rows[5].owner.len = PROTO_MAX_STR8_BYTES + 1;
     assert_int_equal(proto_encode(&m, enc_a, PROTO_MAX_MESSAGE_BYTES), PROTO_ERR_TOO_LONG);
+}
+
+/* A decoded list keeps its rows as wire bytes: they walk row by row and
+ * end after the count-th; rows cut short do not encode. */
+static void decoded_lobby_list_rows_walk(void **state)
+{
+    (void)state;
+    const sample *s = sample_named("lobby_list");
+    uint8_t *copy = dup_bytes(s->bytes, s->len);
+    proto_msg got;
+    assert_int_equal(decode(copy, s->len, &got), PROTO_OK);
+    assert_null(got.u.lobby_list.entries);
+    size_t cursor = 0;
+    proto_lobby_entry e;
+    assert_true(proto_lobby_list_next(&got.u.lobby_list, &cursor, &e));
+    assert_true(proto_str_eq(e.name, proto_str_from_cstr("den")));
+    assert_true(proto_lobby_list_next(&got.u.lobby_list, &cursor, &e));
+    assert_true(proto_str_eq(e.name, proto_str_from_cstr("main")));
+    assert_false(proto_lobby_list_next(&got.u.lobby_list, &cursor, &e));
+    got.u.lobby_list.rows.len--;
+    assert_int_equal(proto_encode(&got, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    free(copy);
 }
 
 static void lobby_list_count_rules(void **state)
@@ -1581,9 +1627,9 @@ static void encoder_refuses_lobby_values_decoder_rejects(void **state)
     EXPECT_ENCODE("lobby_refused", bad, m_.u.lobby_refused.reason = PROTO_LOBBY_REFUSAL_MAX + 1);
     EXPECT_ENCODE("lobby_exited", bad, m_.u.lobby_exited.reason = 0);
     EXPECT_ENCODE("lobby_exited", bad, m_.u.lobby_exited.reason = PROTO_EXIT_MAX + 1);
-    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.entries[0].flags = PROTO_LOBBYF_ALL + 1);
-    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.entries[1].state = 0);
-    EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.entries[1].state = PROTO_LOBBY_STATE_MAX + 1);
+    EXPECT_ENCODE("lobby_list", bad, own_rows(&m_)[0].flags = PROTO_LOBBYF_ALL + 1);
+    EXPECT_ENCODE("lobby_list", bad, own_rows(&m_)[1].state = 0);
+    EXPECT_ENCODE("lobby_list", bad, own_rows(&m_)[1].state = PROTO_LOBBY_STATE_MAX + 1);
     EXPECT_ENCODE("lobby_list", bad, m_.u.lobby_list.total = 1);
     EXPECT_ENCODE("lobby_state", bad, m_.u.lobby_state.state = 0);
     EXPECT_ENCODE("lobby_state", bad, m_.u.lobby_state.state = PROTO_LOBBY_STATE_MAX + 1);
@@ -1592,8 +1638,7 @@ static void encoder_refuses_lobby_values_decoder_rejects(void **state)
     /* Only the counted members are checked. */
     EXPECT_ENCODE("lobby_state", (int)sample_named("lobby_state")->len,
                   m_.u.lobby_state.members[2].flags = 0xFF);
-    EXPECT_ENCODE("lobby_list", (int)sample_named("lobby_list")->len,
-                  m_.u.lobby_list.entries[2].state = 0);
+    EXPECT_ENCODE("lobby_list", (int)sample_named("lobby_list")->len, own_rows(&m_)[2].state = 0);
 }
 
 static void lobby_codes_have_text(void **state)
@@ -1791,6 +1836,7 @@ int main(void)
         cmocka_unit_test(meta_with_8_pairs_round_trips_and_9_refused),
         cmocka_unit_test(lobby_list_of_64_in_rule_entries_fits_max_message),
         cmocka_unit_test(lobby_list_larger_than_buffer_refused),
+        cmocka_unit_test(decoded_lobby_list_rows_walk),
         cmocka_unit_test(lobby_list_count_rules),
         cmocka_unit_test(lobby_state_with_64_members_round_trips_and_65_refused),
         cmocka_unit_test(countdown_seconds_left_must_be_positive),

@@ -32,9 +32,9 @@ static void drain(watcher *w, uint64_t now_us)
     while (client_next_event(w->c, &ev)) {
         if (ev.type == CLIENT_EV_POSITION) {
             w->positions++;
-            w->merged += ev.merged;
-            w->last_seq = ev.seq;
-            w->last_x = ev.x;
+            w->merged += ev.position.merged;
+            w->last_seq = ev.position.seq;
+            w->last_x = ev.position.x;
         } else if (ev.type == CLIENT_EV_CHAT_ACK) {
             w->acks++;
             w->ack_at_us = now_us;

@@ -493,7 +493,7 @@ static void two_hundred_idle_connections_and_a_game_client(void **state)
     assert_true(game_wait(f, CLIENT_EV_CHAT_ACK, 3000));
     /* Every idle connection was admitted and heard the game chat. */
     char want[64];
-    snprintf(want, sizeof want, "chat %u player: among idlers", (unsigned)g_ev.seq);
+    snprintf(want, sizeof want, "chat %u player: among idlers", (unsigned)g_ev.chat_ack.seq);
     for (int i = 0; i < MANY_CONNS; i++)
         expect_line(&f->conns[i], want);
 }
@@ -510,11 +510,11 @@ static void game_client_sees_text_chat_marked(void **state)
     expect_line(t, "name ann");
     unsigned seq = expect_ok(t);
     assert_true(game_wait(f, CLIENT_EV_CHAT, 3000));
-    assert_true(g_ev.from_text);
-    assert_string_equal(g_ev.sender, "ann");
+    assert_true(g_ev.chat.from_text);
+    assert_string_equal(g_ev.chat.sender, "ann");
     assert_string_equal(g_ev.text, "hello players");
-    assert_int_equal(g_ev.seq, seq);
-    assert_int_equal(g_ev.player_id, 0);
+    assert_int_equal(g_ev.chat.seq, seq);
+    assert_int_equal(g_ev.chat.player_id, 0);
     /* A text client is no player: the game client's lobby holds only itself. */
     assert_int_equal(client_get_view(f->game)->player_count, 1);
 }
@@ -561,7 +561,7 @@ static void text_client_sees_game_chat_in_sequence(void **state)
     uint32_t id;
     assert_int_equal(client_send_chat(f->game, "game second", 11, &id), CLIENT_OK);
     assert_true(game_wait(f, CLIENT_EV_CHAT_ACK, 3000));
-    assert_int_equal(g_ev.seq, 2); /* one sequence for both kinds of client */
+    assert_int_equal(g_ev.chat_ack.seq, 2); /* one sequence for both kinds of client */
     expect_line(t, "chat 2 gamer: game second");
 }
 
@@ -739,9 +739,9 @@ static void join_needs_the_password_of_a_password_lobby(void **state)
     expect_line(t, "joined vault");
     unsigned seq = expect_ok(t);
     assert_true(game_wait(f, CLIENT_EV_CHAT, 3000));
-    assert_true(g_ev.from_text);
+    assert_true(g_ev.chat.from_text);
     assert_string_equal(g_ev.text, "hello vault");
-    assert_int_equal(g_ev.seq, seq);
+    assert_int_equal(g_ev.chat.seq, seq);
     assert_true(server_proc_log_contains(&f->sp, "/join refused: lobby has a password"));
 }
 
