@@ -75,7 +75,7 @@ int server_create(const server_config *cfg, server **out)
         free(s);
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
-    outbox_init(&s->out);
+    replies_init(&s->replies, &s->stats);
     s->next_player_id = 1;
     *out = s;
     return SERVER_OK;
@@ -85,7 +85,7 @@ void server_destroy(server *s)
 {
     if (s == NULL)
         return;
-    outbox_deinit(&s->out);
+    replies_deinit(&s->replies);
     lobby_set_deinit(&s->lobbies);
     free(s->sessions);
     free(s);
@@ -106,7 +106,7 @@ const char *server_strerror(int err)
 
 outbox *server_outbox(server *s)
 {
-    return &s->out;
+    return &s->replies.out;
 }
 
 const server_stats *server_get_stats(const server *s)
@@ -153,60 +153,6 @@ const char *server_malformed_kind_name(int kind)
         return "wrong_channel";
     }
     return "unknown";
-}
-
-/* ---- sending -------------------------------------------------------------- */
-
-static void note_outbox_error(server *s, int err)
-{
-    if (err == OUTBOX_OK)
-        return;
-    s->stats.outbox_errors++;
-    log_error("server", "cannot queue message: %s",
-              err == OUTBOX_ERR_NOMEM ? "out of memory" : "encode failed");
-}
-
-/* Counts the packet pushed last as sent to `recipients` peers. Counted here,
- * where the type is still known: the transport sees only bytes. */
-static void count_out(server *s, uint32_t type, uint32_t recipients)
-{
-    if (recipients == 0 || s->out.packet_count == 0)
-        return;
-    uint8_t t = (uint8_t)type;
-    s->stats.messages_out[t] += recipients;
-    s->stats.bytes_out[t] += (uint64_t)s->out.packets[s->out.packet_count - 1].len * recipients;
-}
-
-void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel,
-                     bool reliable)
-{
-    int err = outbox_push(&s->out, msg, channel, reliable);
-    if (err == OUTBOX_OK)
-        err = outbox_add_dest(&s->out, handle);
-    if (err == OUTBOX_OK)
-        count_out(s, msg->type, 1);
-    note_outbox_error(s, err);
-}
-
-/* Sends msg to every member of lobby l except the player `except_id`.
- * Returns how many recipients it was queued for. */
-uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
-                           uint8_t channel, bool reliable)
-{
-    uint32_t sent = 0;
-    int err = OUTBOX_OK;
-    for (unsigned i = 0; i < l->count && err == OUTBOX_OK; i++) {
-        if (l->players[i].id == except_id || l->players[i].session == LOBBY_NO_SESSION)
-            continue;
-        if (sent == 0) /* encode once, on the first recipient */
-            err = outbox_push(&s->out, msg, channel, reliable);
-        if (err == OUTBOX_OK)
-            err = outbox_add_dest(&s->out, l->players[i].session);
-        sent += err == OUTBOX_OK;
-    }
-    count_out(s, msg->type, sent);
-    note_outbox_error(s, err);
-    return sent;
 }
 
 /* ---- closing sessions ----------------------------------------------------- */
@@ -284,7 +230,7 @@ void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_
     left.u.left.id = player_id;
     left.u.left.reason = (uint8_t)why;
     if (!s->shutting_down) { /* everyone is being disconnected anyway */
-        server_send_lobby(s, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
+        replies_to_lobby(&s->replies, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
         if (changed & LOBBY_LEFT_COUNTDOWN_CANCELLED)
             server_countdown_cancelled(s, l, player_id, cancel_text);
         else
@@ -324,7 +270,7 @@ static void hold_seat(server *s, session *se, uint64_t now_us)
     proto_msg m = {.type = PROTO_PLAYER_STATUS};
     m.u.player_status.id = p->id;
     m.u.player_status.status = PROTO_STATUS_RECONNECTING;
-    server_send_lobby(s, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_lobby(&s->replies, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
     /* A member that cannot hear GAME_STARTING must not be started without. */
     if (lobby_cancel_countdown(l)) {
         char text[96];
@@ -341,7 +287,7 @@ void server_close_session(server *s, uint32_t handle, proto_reason reason)
     if (se->state == SESSION_JOINED)
         remove_player(s, se, PROTO_LEAVE_KICKED);
     se->state = SESSION_CLOSING;
-    note_outbox_error(s, outbox_disconnect_session(&s->out, handle, reason));
+    replies_disconnect(&s->replies, handle, reason);
 }
 
 /* Tells the peer why in a REJECT (text and code), then disconnects it. */
@@ -352,13 +298,7 @@ void server_reject(server *s, uint32_t handle, proto_reason reason, const char *
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_info("server", "reject peer=%s reason=%s: %s", s->sessions[handle].label,
-             proto_reason_text(reason), text);
-    proto_msg msg = {.type = PROTO_REJECT};
-    msg.u.reject.reason = (uint8_t)reason;
-    msg.u.reject.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &msg, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.rejects[reason]++;
+    replies_reject(&s->replies, handle, s->sessions[handle].label, reason, text);
     server_close_session(s, handle, reason);
 }
 
@@ -433,7 +373,7 @@ void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t no
         hold_seat(s, se, now_us);
     else if (se->state == SESSION_JOINED)
         remove_player(s, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
-    outbox_forget_session(&s->out, handle);
+    replies_forget(&s->replies, handle);
     se->state = SESSION_FREE;
     s->session_count--;
 }
@@ -473,7 +413,7 @@ static void send_member_stats(server *s)
             m.u.member_stats.members[k] = held == LOBBY_NO_SESSION ? none : s->sessions[held].link;
             m.u.member_stats.members[k].id = l->players[k].id;
         }
-        server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_POSITION, false);
+        replies_to_lobby(&s->replies, l, 0, &m, PROTO_CHANNEL_POSITION, false);
     }
 }
 

@@ -26,7 +26,7 @@ static void send_countdown(server *s, lobby *l, uint8_t secs)
     m.u.countdown.seconds_left = secs;
     m.u.countdown.start_tick = l->start_tick;
     l->countdown_announced = secs;
-    server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_lobby(&s->replies, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
 }
 
 void server_countdown_begin(server *s, lobby *l)
@@ -44,7 +44,7 @@ void server_countdown_cancelled(server *s, const lobby *l, uint16_t by_id, const
     proto_msg m = {.type = PROTO_COUNTDOWN_CANCELLED};
     m.u.countdown_cancelled.by_id = by_id;
     m.u.countdown_cancelled.text = proto_str_from_cstr(text);
-    server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_lobby(&s->replies, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
     server_send_lobby_state(s, l);
 }
 
@@ -55,7 +55,7 @@ static void begin_game(server *s, lobby *l, uint64_t now_us)
     proto_msg m = {.type = PROTO_GAME_STARTING};
     m.u.game_starting.tick = s->tick;
     m.u.game_starting.server_us = now_us;
-    uint32_t sent = server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
+    uint32_t sent = replies_to_lobby(&s->replies, l, 0, &m, PROTO_CHANNEL_RELIABLE, true);
     server_send_lobby_state(s, l);
     s->stats.games_started++;
     log_info("server", "game starting lobby=%s tick=%u members=%u sent=%u", l->name,

@@ -13,7 +13,7 @@ static bool hello_name_ok(server *s, uint32_t handle, proto_str name)
     if (v == TEXT_OK)
         return true;
     server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
-                  server_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
+                  replies_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
     return false;
 }
 
@@ -22,7 +22,7 @@ static void browse(server *s, uint32_t handle)
     session *se = &s->sessions[handle];
     server_to_browsing(s, handle);
     log_info("server", "browsing player=%s peer=%s", se->name, se->label);
-    server_send_exited(s, handle, PROTO_EXIT_BROWSING, "at the lobby list");
+    replies_exited(&s->replies, handle, PROTO_EXIT_BROWSING, "at the lobby list");
 }
 
 static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lobby_name,
@@ -99,7 +99,7 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
     text_verdict v = text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
     if (v != TEXT_OK) {
         server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
-                      server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+                      replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
         return;
     }
     if (s->player_count >= s->cfg.max_players) {

@@ -14,63 +14,6 @@ static proto_str str_of(const char *bytes, size_t len)
     return out;
 }
 
-const char *server_text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap)
-{
-    switch (v) {
-    case TEXT_OK:
-        return "ok";
-    case TEXT_EMPTY:
-    case TEXT_TOO_LONG:
-        snprintf(buf, cap, "must be 1 to %zu bytes", max_bytes);
-        return buf;
-    case TEXT_INVALID_UTF8:
-        return "is not valid UTF-8";
-    case TEXT_CONTROL:
-        return "contains control or formatting characters";
-    case TEXT_SPACING:
-        return "must not start or end with white space or have two spaces in a row";
-    }
-    return "is invalid";
-}
-
-void server_fill_player(proto_player *out, const lobby_player *p)
-{
-    out->id = p->id;
-    out->colour = p->colour;
-    out->name = str_of(p->name, p->name_len);
-    out->x = p->x;
-    out->y = p->y;
-}
-
-void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby_player *me,
-                         bool resumed)
-{
-    proto_msg welcome = {.type = PROTO_WELCOME};
-    welcome.u.welcome.your_id = me->id;
-    memcpy(welcome.u.welcome.token, me->token, PROTO_TOKEN_BYTES);
-    welcome.u.welcome.resumed = resumed;
-    welcome.u.welcome.capacity = l->capacity;
-    welcome.u.welcome.lobby = str_of(l->name, l->name_len);
-    welcome.u.welcome.count = l->count;
-    for (unsigned i = 0; i < l->count; i++)
-        server_fill_player(&welcome.u.welcome.players[i], &l->players[i]);
-    server_send_one(s, handle, &welcome, PROTO_CHANNEL_RELIABLE, true);
-}
-
-proto_chat_refusal server_chat_refusal_for(text_verdict v)
-{
-    switch (v) {
-    case TEXT_EMPTY:
-        return PROTO_REFUSE_EMPTY;
-    case TEXT_TOO_LONG:
-        return PROTO_REFUSE_TOO_LONG;
-    case TEXT_INVALID_UTF8:
-        return PROTO_REFUSE_INVALID_UTF8;
-    default:
-        return PROTO_REFUSE_CONTROL_CHARS;
-    }
-}
-
 void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text)
 {
@@ -78,12 +21,7 @@ void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_
     const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
     log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s", where, se->label,
              se->player_id, (unsigned)msg_id, text);
-    proto_msg m = {.type = PROTO_CHAT_REFUSED};
-    m.u.chat_refused.msg_id = msg_id;
-    m.u.chat_refused.reason = (uint8_t)why;
-    m.u.chat_refused.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.chats_refused[why]++;
+    replies_chat_refused(&s->replies, handle, msg_id, why, text);
 }
 
 bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
@@ -107,8 +45,8 @@ bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str t
     text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
     if (v != TEXT_OK) {
         snprintf(why, sizeof why, "message %s",
-                 server_text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
-        server_refuse_chat(s, handle, msg_id, server_chat_refusal_for(v), why);
+                 replies_text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
+        server_refuse_chat(s, handle, msg_id, replies_chat_refusal_for(v), why);
         return false;
     }
     return true;
@@ -134,13 +72,13 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     proto_msg ack = {.type = PROTO_CHAT_ACK};
     ack.u.chat_ack.msg_id = m->u.chat.msg_id;
     ack.u.chat_ack.seq = seq;
-    server_send_one(s, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(&s->replies, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
     proto_msg relay = {.type = PROTO_CHAT_RELAY};
     relay.u.chat_relay.from_id = se->player_id;
     relay.u.chat_relay.seq = seq;
     relay.u.chat_relay.text = text;
     s->stats.chat_relays +=
-        server_send_lobby(s, l, se->player_id, &relay, PROTO_CHANNEL_RELIABLE, true);
+        replies_to_lobby(&s->replies, l, se->player_id, &relay, PROTO_CHANNEL_RELIABLE, true);
     s->stats.chats_accepted++;
     log_info("server", "chat lobby=%s id=%u seq=%u: %.*s", l->name, se->player_id, (unsigned)seq,
              (int)text.len, text.bytes);
@@ -209,7 +147,7 @@ static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t
     proto_msg pong = {.type = PROTO_PONG};
     pong.u.pong.client_us = m->u.ping.client_us;
     pong.u.pong.server_us = now_us;
-    server_send_one(s, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(&s->replies, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
     s->stats.pings++;
 }
 
@@ -266,7 +204,7 @@ void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_
     session *se = &s->sessions[handle];
     if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
         se->state != SESSION_JOINED)
-        return; /* closing: its remaining input no longer matters */
+        return;     /* closing: its remaining input no longer matters */
     if (len == 0) { /* ENet delivers these (data NULL); no message is empty */
         server_malformed(s, handle, now_us, SERVER_MALFORMED_EMPTY, "empty packet");
         return;

@@ -5,6 +5,7 @@
 
 #include "lobby.h"
 #include "ratelimit.h"
+#include "replies.h"
 #include "server.h"
 #include "text.h"
 
@@ -56,8 +57,8 @@ struct server {
     server_config cfg;
     session *sessions;
     lobby_set lobbies;
-    outbox out;
-    server_stats stats;
+    replies replies;    /* the outbox, and the counts of what goes out */
+    server_stats stats; /* each module writes its own fields (server_stats.h) */
     uint8_t player_id_used[PLAYER_ID_SPACE / 8];
     uint16_t next_player_id;
     uint32_t player_count;
@@ -83,12 +84,6 @@ void server_note_chat(server *s, const server_chat_note *note);
 bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint64_t now_us,
                          bool *flooding);
 
-/* Queues msg for one session / for every member of l but except_id
- * (returns the recipient count). Failures are counted and logged. */
-void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel,
-                     bool reliable);
-uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
-                           uint8_t channel, bool reliable);
 lobby *server_session_lobby(server *s, const session *se);
 /* A player id not in use (never 0); max_players < 65535 guarantees one. */
 uint16_t server_claim_player_id(server *s);
@@ -112,9 +107,6 @@ void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_
 /* Gives the player a fresh session token; false when no randomness. */
 bool server_new_token(server *s, lobby_player *p);
 
-/* WELCOME for player me of lobby l (resumed: an old seat taken back). */
-void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby_player *me,
-                         bool resumed);
 /* HELLO with a session token: the seat back, or a reasoned reject. */
 void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
 /* Sends the kept chat lines after last_seen (not the player's own) to one
@@ -131,15 +123,10 @@ void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_u
 void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
 /* DIRECT_CHAT from a browsing or joined session. */
 void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
-/* "is not valid UTF-8", "must be 1 to N bytes", ...: what is wrong with a
- * name or text, for REJECT / LOBBY_REFUSED / CHAT_REFUSED texts. */
-const char *server_text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap);
-proto_chat_refusal server_chat_refusal_for(text_verdict v);
 /* The rate and text checks of a chat or direct message: true when it may go
  * on; otherwise it was refused (and a flooder closed). */
 bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
                         uint64_t now_us);
-void server_fill_player(proto_player *out, const lobby_player *p);
 /* CHAT_REFUSED with reason and text to one session, logged and counted. */
 void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text);
@@ -152,8 +139,6 @@ void server_send_lobby_state_to(server *s, uint32_t handle, const lobby *l);
 /* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
 void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* LOBBY_EXITED (reason, text) to one session. */
-void server_send_exited(server *s, uint32_t handle, proto_exit_reason reason, const char *text);
 /* lobby_admit for the session's name and measured round trip; also
  * LOBBY_ERR_NO_SLOTS when a session from the list would pass max_players. */
 int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password, uint64_t now_us,

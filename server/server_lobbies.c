@@ -64,13 +64,13 @@ static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
 void server_send_lobby_state(server *s, const lobby *l)
 {
     lobby_state_msg(s, l, &s->scratch);
-    server_send_lobby(s, l, 0, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_lobby(&s->replies, l, 0, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
 void server_send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
 {
     lobby_state_msg(s, l, &s->scratch);
-    server_send_one(s, handle, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(&s->replies, handle, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
 /* ---- refusals ------------------------------------------------------------- */
@@ -83,22 +83,7 @@ void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_l
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_info("server", "lobby refused peer=%s request=%s reason=%s: %s", s->sessions[handle].label,
-             proto_type_name(request), proto_refusal_text(reason), text);
-    proto_msg m = {.type = PROTO_LOBBY_REFUSED};
-    m.u.lobby_refused.request = (uint8_t)request;
-    m.u.lobby_refused.reason = (uint8_t)reason;
-    m.u.lobby_refused.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.lobby_refusals[reason]++;
-}
-
-void server_send_exited(server *s, uint32_t handle, proto_exit_reason reason, const char *text)
-{
-    proto_msg m = {.type = PROTO_LOBBY_EXITED};
-    m.u.lobby_exited.reason = (uint8_t)reason;
-    m.u.lobby_exited.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_lobby_refused(&s->replies, handle, s->sessions[handle].label, request, reason, text);
 }
 
 /* ---- joining -------------------------------------------------------------- */
@@ -127,11 +112,11 @@ int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password,
 static void announce_join(server *s, uint32_t handle, const lobby *l)
 {
     const lobby_player *me = &l->players[l->count - 1];
-    server_send_welcome(s, handle, l, me, false);
+    replies_welcome(&s->replies, handle, l, me, false);
     server_send_lobby_state(s, l);
     proto_msg joined = {.type = PROTO_PLAYER_JOINED};
-    server_fill_player(&joined.u.joined, me);
-    server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
+    replies_fill_player(&joined.u.joined, me);
+    replies_to_lobby(&s->replies, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
     uint32_t last_seen =
         l->chat_seq > PROTO_JOIN_HISTORY_LINES ? l->chat_seq - PROTO_JOIN_HISTORY_LINES : 0;
     server_replay_chat(s, handle, l, me->id, last_seen);
@@ -219,7 +204,7 @@ static bool lobby_name_ok(server *s, uint32_t handle, proto_type request, proto_
     if (v == TEXT_OK)
         return true;
     server_lobby_refuse(s, handle, request, PROTO_LOBBY_NAME_INVALID, "lobby name %s",
-                        server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+                        replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
     return false;
 }
 
@@ -309,7 +294,7 @@ static void leave_lobby(server *s, uint32_t handle)
     snprintf(text, sizeof text, "left '%s'", l->name);
     server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
     server_to_browsing(s, handle);
-    server_send_exited(s, handle, PROTO_EXIT_LEFT, text);
+    replies_exited(&s->replies, handle, PROTO_EXIT_LEFT, text);
 }
 
 /* ---- LIST_LOBBIES --------------------------------------------------------- */
@@ -364,7 +349,7 @@ static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
                       .flags = m->u.list_lobbies.flags,
                       .meta = m->u.list_lobbies.meta};
     const proto_msg *out = server_build_lobby_list(s, &f, m->u.list_lobbies.request_id);
-    server_send_one(s, handle, out, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(&s->replies, handle, out, PROTO_CHANNEL_RELIABLE, true);
 }
 
 /* ---- dispatch ------------------------------------------------------------- */

@@ -117,7 +117,7 @@ static void kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us
     server_remove_player(s, se->lobby_index, target, PROTO_LEAVE_KICKED);
     if (target_session != LOBBY_NO_SESSION) {
         server_to_browsing(s, target_session);
-        server_send_exited(s, target_session, PROTO_EXIT_KICKED, text);
+        replies_exited(&s->replies, target_session, PROTO_EXIT_KICKED, text);
     }
 }
 
@@ -244,11 +244,11 @@ void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     proto_msg ack = {.type = PROTO_CHAT_ACK};
     ack.u.chat_ack.msg_id = msg_id;
     ack.u.chat_ack.seq = 0;
-    server_send_one(s, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(&s->replies, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
     proto_msg relay = {.type = PROTO_DIRECT_CHAT_RELAY};
     relay.u.direct_chat_relay.from_id = se->player_id;
     relay.u.direct_chat_relay.text = m->u.direct_chat.text;
-    server_send_one(s, target->session, &relay, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(&s->replies, target->session, &relay, PROTO_CHANNEL_RELIABLE, true);
     s->stats.direct_chats++;
     log_info("server", "direct chat lobby=%s from=%u to=%u bytes=%zu", l->name, se->player_id, to,
              m->u.direct_chat.text.len);

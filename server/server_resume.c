@@ -44,7 +44,7 @@ void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
         m.u.chat_history.name.len = line->from_name_len;
         m.u.chat_history.text.bytes = line->text;
         m.u.chat_history.text.len = line->len;
-        server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+        replies_to_one(&s->replies, handle, &m, PROTO_CHANNEL_RELIABLE, true);
     }
 }
 
@@ -58,7 +58,7 @@ static void retire_old_session(server *s, uint32_t old)
     if (gone->state != SESSION_JOINED)
         return;
     gone->state = SESSION_CLOSING;
-    outbox_disconnect_session(&s->out, old, PROTO_REASON_QUIT);
+    replies_disconnect(&s->replies, old, PROTO_REASON_QUIT);
 }
 
 void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
@@ -92,13 +92,13 @@ void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_
     s->stats.resumes++;
     lobby *l = &s->lobbies.lobbies[index];
     log_info("server", "back lobby=%s player=%s id=%u peer=%s", l->name, p->name, id, se->label);
-    server_send_welcome(s, handle, l, p, true);
+    replies_welcome(&s->replies, handle, l, p, true);
     server_send_lobby_state_to(s, handle, l);
     if (was_away) {
         proto_msg back = {.type = PROTO_PLAYER_STATUS};
         back.u.player_status.id = id;
         back.u.player_status.status = PROTO_STATUS_BACK;
-        server_send_lobby(s, l, id, &back, PROTO_CHANNEL_RELIABLE, true);
+        replies_to_lobby(&s->replies, l, id, &back, PROTO_CHANNEL_RELIABLE, true);
     }
     server_replay_chat(s, handle, l, id, m->u.hello.last_chat_seq);
 }

@@ -13,7 +13,7 @@ static void send_snapshot(server *s, const lobby *l, proto_msg *m, unsigned own_
 {
     if (m->u.snapshot.count == 0)
         return;
-    uint32_t recipients = server_send_lobby(s, l, 0, m, PROTO_CHANNEL_POSITION, false);
+    uint32_t recipients = replies_to_lobby(&s->replies, l, 0, m, PROTO_CHANNEL_POSITION, false);
     if (recipients > 0)
         s->stats.position_relays += (uint64_t)m->u.snapshot.count * recipients - own_entries;
     s->stats.snapshots += recipients;

@@ -149,7 +149,8 @@ int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_
     relay.u.text_chat_relay.name = sender;
     relay.u.text_chat_relay.text = text;
     /* Player ids are never 0, so every member gets it. */
-    s->stats.chat_relays += server_send_lobby(s, l, 0, &relay, PROTO_CHANNEL_RELIABLE, true);
+    s->stats.chat_relays +=
+        replies_to_lobby(&s->replies, l, 0, &relay, PROTO_CHANNEL_RELIABLE, true);
     s->stats.chats_accepted++;
     s->stats.text_chats_accepted++;
     log_info("server", "chat lobby=%s text=%.*s seq=%u: %.*s", l->name, (int)sender.len,
