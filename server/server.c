@@ -76,6 +76,7 @@ int server_create(const server_config *cfg, server **out)
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
     replies_init(&s->replies, &s->stats);
+    chat_init(&s->chat, &s->cfg, &s->replies, &s->stats);
     s->next_player_id = 1;
     *out = s;
     return SERVER_OK;
@@ -107,6 +108,11 @@ const char *server_strerror(int err)
 outbox *server_outbox(server *s)
 {
     return &s->replies.out;
+}
+
+void server_set_chat_tap(server *s, server_chat_tap tap, void *user)
+{
+    chat_set_tap(&s->chat, tap, user);
 }
 
 const server_stats *server_get_stats(const server *s)
@@ -190,9 +196,8 @@ void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lob
 void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us)
 {
     session *se = &s->sessions[handle];
-    rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
+    chat_fresh_buckets(&s->chat, &se->chat_bucket, &se->flood_bucket, now_us);
     rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
-    rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
     rate_bucket_init(&se->lobby_bucket, LOBBY_OPS_BURST, now_us);
 }
 

@@ -29,12 +29,13 @@ bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str t
 {
     session *se = &s->sessions[handle];
     char why[96], detail[48];
-    bool flooding = false;
-    if (!server_chat_allowed(s, &se->chat_bucket, &se->flood_bucket, now_us, &flooding)) {
+    text_verdict v;
+    chat_verdict cv = chat_check(&s->chat, &se->chat_bucket, &se->flood_bucket, text, now_us, &v);
+    if (cv == CHAT_RATE_LIMITED || cv == CHAT_FLOODING) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg.chat_per_s);
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_RATE_LIMITED, why);
-        if (flooding) {
+        if (cv == CHAT_FLOODING) {
             log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
             s->stats.kicks++;
             s->stats.flood_kicks++;
@@ -42,8 +43,7 @@ bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str t
         }
         return false;
     }
-    text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
-    if (v != TEXT_OK) {
+    if (cv == CHAT_BAD_TEXT) {
         snprintf(why, sizeof why, "message %s",
                  replies_text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
         server_refuse_chat(s, handle, msg_id, replies_chat_refusal_for(v), why);
@@ -66,42 +66,11 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     }
     if (!server_chat_checks(s, handle, m->u.chat.msg_id, text, now_us))
         return;
-    lobby *l = server_session_lobby(s, se);
-    uint32_t seq = lobby_next_chat_seq(l);
-    lobby_remember_chat(l, seq, se->player_id, str_of(se->name, se->name_len), text);
-    proto_msg ack = {.type = PROTO_CHAT_ACK};
-    ack.u.chat_ack.msg_id = m->u.chat.msg_id;
-    ack.u.chat_ack.seq = seq;
-    replies_to_one(&s->replies, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
-    proto_msg relay = {.type = PROTO_CHAT_RELAY};
-    relay.u.chat_relay.from_id = se->player_id;
-    relay.u.chat_relay.seq = seq;
-    relay.u.chat_relay.text = text;
-    s->stats.chat_relays +=
-        replies_to_lobby(&s->replies, l, se->player_id, &relay, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.chats_accepted++;
-    log_info("server", "chat lobby=%s id=%u seq=%u: %.*s", l->name, se->player_id, (unsigned)seq,
-             (int)text.len, text.bytes);
-    server_chat_note note = {.lobby_index = se->lobby_index,
-                             .lobby = {l->name, l->name_len},
-                             .seq = seq,
-                             .sender = str_of(se->name, se->name_len),
-                             .text = text};
-    server_note_chat(s, &note);
-}
-
-bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint64_t now_us,
-                         bool *flooding)
-{
-    *flooding = false;
-    if (rate_bucket_take(chat, s->cfg.chat_per_s, s->cfg.chat_burst, now_us))
-        return true;
-    /* Refusals drain a second bucket that refills at a tenth of the limit per
-     * second: a sender who sometimes types too fast is never put out, one who
-     * keeps flooding is, whatever its exact rate. */
-    double burst = (double)s->cfg.flood_limit - 1.0;
-    *flooding = !rate_bucket_take(flood, burst / 10.0 + 0.1, burst, now_us);
-    return false;
+    chat_sender from = {.player_id = se->player_id,
+                        .slot = handle,
+                        .msg_id = m->u.chat.msg_id,
+                        .name = str_of(se->name, se->name_len)};
+    chat_post(&s->chat, server_session_lobby(s, se), se->lobby_index, &from, text);
 }
 
 /* A position from the lobby list that comes this soon after leaving a lobby
@@ -165,35 +134,102 @@ static server_malformed_kind malformed_kind_of(int decode_error)
     }
 }
 
-static bool is_lobby_request(proto_type t)
-{
-    return t >= PROTO_LIST_LOBBIES && t <= PROTO_GIVE_OWNERSHIP;
-}
+/* ---- the dispatch table ---------------------------------------------------
+ * Every client message type, at one level: the session states in which it
+ * is handled (in any other it counts as malformed, wrong_state), the
+ * channel it must come on (docs/PROTOCOL.md, Transport: positions on
+ * channel 1, where a newer one supersedes an older one, the rest on channel
+ * 0, in order among themselves; only the channel is judged, not ENet's
+ * reliability flag), and the checks before its handler: the lobby-request
+ * rate, being in a lobby, and that lobby not being the server's. A type
+ * without a handler (a server message) is wrong_state in every state. */
 
-/* Client messages that a session may send once past its hello. */
-static void dispatch_after_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+enum {
+    IN_HANDSHAKE = 1u << SESSION_HANDSHAKE,
+    IN_BROWSING = 1u << SESSION_BROWSING,
+    IN_JOINED = 1u << SESSION_JOINED,
+    AFTER_HELLO = IN_BROWSING | IN_JOINED,
+};
+
+typedef enum route_check {
+    ROUTE_PLAIN = 0,
+    ROUTE_LOBBY_OP, /* takes a lobby-request token (LOBBY_OPS_PER_S) */
+    ROUTE_MEMBER,   /* ... and needs a lobby: LOBBY_REFUSED from the list */
+    ROUTE_OWNER,    /* ... and refused in a lobby the server owns */
+} route_check;
+
+typedef struct route {
+    server_handler *handle;
+    uint8_t states; /* IN_* bits */
+    uint8_t channel;
+    uint8_t check; /* route_check */
+} route;
+
+static const route ROUTES[SERVER_MSG_TYPES] = {
+    [PROTO_PING] = {handle_ping, IN_HANDSHAKE | AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    [PROTO_HELLO] = {server_hello, IN_HANDSHAKE, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    /* From the list these are refused or dropped by their handlers. */
+    [PROTO_CHAT] = {handle_chat, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    [PROTO_POSITION] = {handle_position, AFTER_HELLO, PROTO_CHANNEL_POSITION, ROUTE_PLAIN},
+    [PROTO_DIRECT_CHAT] = {server_direct_chat, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    [PROTO_LIST_LOBBIES] = {server_list_lobbies, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                            ROUTE_LOBBY_OP},
+    [PROTO_CREATE_LOBBY] = {server_create_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                            ROUTE_LOBBY_OP},
+    [PROTO_JOIN_LOBBY] = {server_join_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_LOBBY_OP},
+    [PROTO_LEAVE_LOBBY] = {server_leave_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_MEMBER},
+    [PROTO_SET_READY] = {server_set_ready, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_MEMBER},
+    [PROTO_START_GAME] = {server_start_game, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_OWNER},
+    [PROTO_KICK] = {server_kick, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_OWNER},
+    [PROTO_CONFIGURE_LOBBY] = {server_configure_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                               ROUTE_OWNER},
+    [PROTO_GIVE_OWNERSHIP] = {server_give_ownership, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                              ROUTE_OWNER},
+};
+
+static void wrong_state(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    if (m->type == PROTO_CHAT)
-        handle_chat(s, handle, m, now_us);
-    else if (m->type == PROTO_POSITION)
-        handle_position(s, handle, m, now_us);
-    else if (m->type == PROTO_DIRECT_CHAT)
-        server_direct_chat(s, handle, m, now_us);
-    else if (is_lobby_request(m->type))
-        server_lobby_request(s, handle, m, now_us);
+    char what[64];
+    if (s->sessions[handle].state == SESSION_HANDSHAKE)
+        snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m->type));
     else
-        server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE,
-                         m->type == PROTO_HELLO ? "HELLO not allowed after hello"
-                                                : "server message sent by a client");
+        snprintf(what, sizeof what, "%s",
+                 m->type == PROTO_HELLO ? "HELLO not allowed after hello"
+                                        : "server message sent by a client");
+    server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
 }
 
-/* Every client message has one channel (docs/PROTOCOL.md, Transport):
- * positions on channel 1, where a newer one supersedes an older one, the
- * rest on channel 0, in order among themselves. Only the channel is judged,
- * not ENet's reliability flag. */
-static uint8_t channel_of(proto_type t)
+/* The route's checks before its handler; false when the request was refused. */
+static bool route_allows(server *s, uint32_t handle, const proto_msg *m, route_check check,
+                         uint64_t now_us)
 {
-    return t == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE;
+    if (check == ROUTE_PLAIN)
+        return true;
+    session *se = &s->sessions[handle];
+    if (!rate_bucket_take(&se->lobby_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)) {
+        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_RATE_LIMITED,
+                            "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
+        return false;
+    }
+    if (check == ROUTE_LOBBY_OP)
+        return true;
+    if (se->state != SESSION_JOINED) {
+        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_NOT_IN_LOBBY,
+                            "%s needs a lobby: you are at the lobby list",
+                            proto_type_name(m->type));
+        return false;
+    }
+    /* Nobody owns a lobby the server opened (`main`): had it an owner, that
+     * player could lock it with a password, kick others out of the server's
+     * front door or start a game in it, which refuses every later join. */
+    const lobby *l = server_session_lobby(s, se);
+    if (check == ROUTE_MEMBER || !l->server_owned)
+        return true;
+    server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_SERVER_OWNED,
+                        "lobby '%s' belongs to the server: nobody may kick, configure, hand it "
+                        "over or start a game there; create a lobby (/create NAME) to run one",
+                        l->name);
+    return false;
 }
 
 void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_t *data, size_t len,
@@ -217,24 +253,16 @@ void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_
     }
     s->stats.messages_in[(uint8_t)m.type]++;
     s->stats.bytes_in[(uint8_t)m.type] += len;
-    if (channel != channel_of(m.type)) {
+    const route *r = &ROUTES[(uint8_t)m.type];
+    if (channel != r->channel) {
         char what[80];
         snprintf(what, sizeof what, "%s on channel %u (must be channel %u)",
-                 proto_type_name(m.type), (unsigned)channel, (unsigned)channel_of(m.type));
+                 proto_type_name(m.type), (unsigned)channel, (unsigned)r->channel);
         server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_CHANNEL, what);
         return;
     }
-    if (m.type == PROTO_PING) {
-        handle_ping(s, handle, &m, now_us);
-    } else if (se->state == SESSION_HANDSHAKE) {
-        if (m.type == PROTO_HELLO) {
-            server_hello(s, handle, &m, now_us);
-        } else {
-            char what[64];
-            snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m.type));
-            server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
-        }
-    } else {
-        dispatch_after_hello(s, handle, &m, now_us);
-    }
+    if (r->handle == NULL || !(r->states & (1u << se->state)))
+        wrong_state(s, handle, &m, now_us);
+    else if (route_allows(s, handle, &m, (route_check)r->check, now_us))
+        r->handle(s, handle, &m, now_us);
 }

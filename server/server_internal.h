@@ -3,6 +3,7 @@
 #ifndef LOBBY_SERVER_INTERNAL_H
 #define LOBBY_SERVER_INTERNAL_H
 
+#include "chat.h"
 #include "lobby.h"
 #include "ratelimit.h"
 #include "replies.h"
@@ -69,20 +70,11 @@ struct server {
     uint64_t next_member_stats_us;
     uint32_t tick; /* snapshot ticks so far: the clock of countdowns and game starts */
     rate_bucket resume_buckets[RESUME_BUCKETS];
-    server_chat_tap chat_tap; /* NULL: none */
-    void *chat_tap_user;
+    chat chat; /* the one path of a chat line into a lobby */
     /* Where LOBBY_STATE and LOBBY_LIST (about 20 KB as structs) are built,
      * one at a time, rather than on the stack. */
     proto_msg scratch;
 };
-
-/* Hands an accepted line to the chat tap, if any (server_text.c). */
-void server_note_chat(server *s, const server_chat_note *note);
-/* The rate-limit half of a chat's checks, shared by players and text
- * clients: true when a token was taken; otherwise *flooding says whether the
- * sender kept at it long enough to be put out. */
-bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint64_t now_us,
-                         bool *flooding);
 
 lobby *server_session_lobby(server *s, const session *se);
 /* A player id not in use (never 0); max_players < 65535 guarantees one. */
@@ -117,12 +109,16 @@ void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
 /* ---- real lobbies (server_hello.c, server_lobbies.c, server_lobby_ops.c,
  * server_countdown.c) */
 
-/* HELLO JOIN / BROWSE (RESUME goes to server_resume). */
-void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
-/* LIST_LOBBIES .. GIVE_OWNERSHIP from a browsing or joined session. */
-void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
-/* DIRECT_CHAT from a browsing or joined session. */
-void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* Message handlers, one per client message type, called only from the
+ * dispatch table in server_intake.c once the message decoded, came on its
+ * channel, in a state that allows it, within its rate, and (where the
+ * table says so) from a member of a lobby that is not the server's. */
+typedef void server_handler(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+server_handler server_hello; /* JOIN / BROWSE (RESUME goes to server_resume) */
+server_handler server_list_lobbies, server_create_lobby, server_join_lobby; /* server_lobbies.c */
+server_handler server_leave_lobby;
+server_handler server_set_ready, server_start_game, server_kick; /* server_lobby_ops.c */
+server_handler server_configure_lobby, server_give_ownership, server_direct_chat;
 /* The rate and text checks of a chat or direct message: true when it may go
  * on; otherwise it was refused (and a flooder closed). */
 bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
@@ -147,9 +143,6 @@ int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password,
  * first, a new player id and token, WELCOME, LOBBY_STATE, PLAYER_JOINED,
  * the recent chat. LOBBY_OK, or an error with nothing changed. */
 int server_enter_lobby(server *s, uint32_t handle, int index);
-/* SET_READY, START_GAME, KICK, CONFIGURE_LOBBY, GIVE_OWNERSHIP from a member
- * (server_lobby_ops.c). */
-void server_member_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
 /* COUNTDOWN_CANCELLED (by_id, text) to every member, then LOBBY_STATE. */
 void server_countdown_cancelled(server *s, const lobby *l, uint16_t by_id, const char *text);
 /* The first COUNTDOWN of a lobby that just started counting down. */

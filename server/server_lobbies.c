@@ -208,7 +208,7 @@ static bool lobby_name_ok(server *s, uint32_t handle, proto_type request, proto_
     return false;
 }
 
-static void join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     proto_str name = m->u.join_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_JOIN_LOBBY, name))
@@ -245,8 +245,9 @@ static lobby_settings create_settings(const server *s, const proto_msg *m)
     return in;
 }
 
-static void create_lobby(server *s, uint32_t handle, const proto_msg *m)
+void server_create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
         return;
@@ -286,8 +287,9 @@ static void create_lobby(server *s, uint32_t handle, const proto_msg *m)
         refuse_join(s, handle, PROTO_CREATE_LOBBY, err, l, 0);
 }
 
-static void leave_lobby(server *s, uint32_t handle)
+void server_leave_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)m, (void)now_us;
     session *se = &s->sessions[handle];
     const lobby *l = server_session_lobby(s, se);
     char text[64];
@@ -343,44 +345,12 @@ const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint3
     return out;
 }
 
-static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
+void server_list_lobbies(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
                       .flags = m->u.list_lobbies.flags,
                       .meta = m->u.list_lobbies.meta};
     const proto_msg *out = server_build_lobby_list(s, &f, m->u.list_lobbies.request_id);
     replies_to_one(&s->replies, handle, out, PROTO_CHANNEL_RELIABLE, true);
-}
-
-/* ---- dispatch ------------------------------------------------------------- */
-
-static bool lobby_op_allowed(server *s, uint32_t handle, proto_type request, uint64_t now_us)
-{
-    session *se = &s->sessions[handle];
-    if (rate_bucket_take(&se->lobby_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us))
-        return true;
-    server_lobby_refuse(s, handle, request, PROTO_LOBBY_RATE_LIMITED,
-                        "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
-    return false;
-}
-
-void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
-{
-    if (!lobby_op_allowed(s, handle, m->type, now_us))
-        return;
-    bool joined = s->sessions[handle].state == SESSION_JOINED;
-    if (m->type == PROTO_LIST_LOBBIES)
-        list_lobbies(s, handle, m);
-    else if (m->type == PROTO_CREATE_LOBBY)
-        create_lobby(s, handle, m);
-    else if (m->type == PROTO_JOIN_LOBBY)
-        join_lobby(s, handle, m, now_us);
-    else if (!joined)
-        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_NOT_IN_LOBBY,
-                            "%s needs a lobby: you are at the lobby list",
-                            proto_type_name(m->type));
-    else if (m->type == PROTO_LEAVE_LOBBY)
-        leave_lobby(s, handle);
-    else
-        server_member_request(s, handle, m, now_us);
 }

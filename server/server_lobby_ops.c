@@ -27,8 +27,9 @@ static void refuse_no_such_player(server *s, uint32_t handle, proto_type request
                         "player %u is not another member of '%s'", (unsigned)id, l->name);
 }
 
-static void set_ready(server *s, uint32_t handle, const proto_msg *m)
+void server_set_ready(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
     lobby_player *p = lobby_player_find(l, se->player_id);
@@ -70,8 +71,9 @@ static uint32_t countdown_ticks(const server *s)
     return ticks == 0 ? 1 : (uint32_t)ticks;
 }
 
-static void start_game(server *s, uint32_t handle)
+void server_start_game(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)m, (void)now_us;
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
     const lobby_player *not_ready;
@@ -91,7 +93,7 @@ static void start_game(server *s, uint32_t handle)
     }
 }
 
-static void kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
@@ -121,8 +123,9 @@ static void kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us
     }
 }
 
-static void configure(server *s, uint32_t handle, const proto_msg *m)
+void server_configure_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
     if (l->owner_id != se->player_id) {
@@ -153,8 +156,9 @@ static void configure(server *s, uint32_t handle, const proto_msg *m)
     server_send_lobby_state(s, l);
 }
 
-static void give_ownership(server *s, uint32_t handle, const proto_msg *m)
+void server_give_ownership(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     session *se = &s->sessions[handle];
     lobby *l = member_lobby(s, handle);
     uint16_t to = m->u.give_ownership.player_id;
@@ -169,46 +173,6 @@ static void give_ownership(server *s, uint32_t handle, const proto_msg *m)
     }
     log_info("server", "owner lobby=%s from=%u to=%u", l->name, se->player_id, to);
     server_send_lobby_state(s, l);
-}
-
-/* Nobody owns a lobby the server opened (`main`): had it an owner, that
- * player could lock it with a password, kick others out of the server's
- * front door or start a game in it, which refuses every later join. */
-static bool refused_in_server_lobby(server *s, uint32_t handle, proto_type request)
-{
-    const lobby *l = member_lobby(s, handle);
-    if (!l->server_owned || request == PROTO_SET_READY)
-        return false;
-    server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_OWNED,
-                        "lobby '%s' belongs to the server: nobody may kick, configure, hand it "
-                        "over or start a game there; create a lobby (/create NAME) to run one",
-                        l->name);
-    return true;
-}
-
-void server_member_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
-{
-    if (refused_in_server_lobby(s, handle, m->type))
-        return;
-    switch (m->type) {
-    case PROTO_SET_READY:
-        set_ready(s, handle, m);
-        break;
-    case PROTO_START_GAME:
-        start_game(s, handle);
-        break;
-    case PROTO_KICK:
-        kick(s, handle, m, now_us);
-        break;
-    case PROTO_CONFIGURE_LOBBY:
-        configure(s, handle, m);
-        break;
-    case PROTO_GIVE_OWNERSHIP:
-        give_ownership(s, handle, m);
-        break;
-    default: /* server_lobby_request handles the rest */
-        break;
-    }
 }
 
 /* ---- DIRECT_CHAT ---------------------------------------------------------- */

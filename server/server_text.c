@@ -13,23 +13,10 @@ static proto_str lobby_str(const lobby *l)
     return out;
 }
 
-void server_set_chat_tap(server *s, server_chat_tap tap, void *user)
-{
-    s->chat_tap = tap;
-    s->chat_tap_user = user;
-}
-
-void server_note_chat(server *s, const server_chat_note *note)
-{
-    if (s->chat_tap != NULL)
-        s->chat_tap(s->chat_tap_user, note);
-}
-
 int server_text_enter(server *s, server_text_client *tc, uint64_t now_us)
 {
     tc->lobby_index = -1;
-    rate_bucket_init(&tc->chat_bucket, s->cfg.chat_burst, now_us);
-    rate_bucket_init(&tc->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    chat_fresh_buckets(&s->chat, &tc->chat_bucket, &tc->flood_bucket, now_us);
     rate_bucket_init(&tc->command_bucket, LOBBY_OPS_BURST, now_us);
     if (s->shutting_down)
         return SERVER_TEXT_SHUTTING_DOWN;
@@ -127,10 +114,15 @@ static int check_text_chat(server *s, server_text_client *tc, proto_str sender, 
         return SERVER_TEXT_SHUTTING_DOWN;
     if (text_check_name(sender.bytes, sender.len, PROTO_MAX_NAME_BYTES) != TEXT_OK)
         return SERVER_TEXT_BAD_NAME;
-    bool flooding;
-    if (!server_chat_allowed(s, &tc->chat_bucket, &tc->flood_bucket, now_us, &flooding))
-        return flooding ? SERVER_TEXT_FLOODING : SERVER_TEXT_RATE_LIMITED;
-    return verdict_result(text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES));
+    text_verdict v;
+    switch (chat_check(&s->chat, &tc->chat_bucket, &tc->flood_bucket, text, now_us, &v)) {
+    case CHAT_RATE_LIMITED:
+        return SERVER_TEXT_RATE_LIMITED;
+    case CHAT_FLOODING:
+        return SERVER_TEXT_FLOODING;
+    default:
+        return verdict_result(v);
+    }
 }
 
 int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
@@ -141,28 +133,8 @@ int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_
         s->stats.text_chats_refused++;
         return rc;
     }
-    lobby *l = &s->lobbies.lobbies[tc->lobby_index];
-    *seq = lobby_next_chat_seq(l);
-    lobby_remember_chat(l, *seq, 0, sender, text);
-    proto_msg relay = {.type = PROTO_TEXT_CHAT_RELAY};
-    relay.u.text_chat_relay.seq = *seq;
-    relay.u.text_chat_relay.name = sender;
-    relay.u.text_chat_relay.text = text;
-    /* Player ids are never 0, so every member gets it. */
-    s->stats.chat_relays +=
-        replies_to_lobby(&s->replies, l, 0, &relay, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.chats_accepted++;
-    s->stats.text_chats_accepted++;
-    log_info("server", "chat lobby=%s text=%.*s seq=%u: %.*s", l->name, (int)sender.len,
-             sender.bytes, (unsigned)*seq, (int)text.len, text.bytes);
-    server_chat_note note = {.lobby_index = tc->lobby_index,
-                             .lobby = lobby_str(l),
-                             .seq = *seq,
-                             .sender = sender,
-                             .from_text = true,
-                             .origin = tc,
-                             .text = text};
-    server_note_chat(s, &note);
+    chat_sender from = {.name = sender, .origin = tc};
+    *seq = chat_post(&s->chat, &s->lobbies.lobbies[tc->lobby_index], tc->lobby_index, &from, text);
     return SERVER_TEXT_OK;
 }
 
