@@ -20,10 +20,15 @@ void chat_set_tap(chat *c, server_chat_tap tap, void *user)
     c->tap_user = user;
 }
 
+double chat_flood_burst(const chat *c)
+{
+    return (double)c->flood_limit - 1.0;
+}
+
 void chat_fresh_buckets(const chat *c, rate_bucket *lines, rate_bucket *flood, uint64_t now_us)
 {
     rate_bucket_init(lines, c->burst, now_us);
-    rate_bucket_init(flood, (double)c->flood_limit - 1.0, now_us);
+    rate_bucket_init(flood, chat_flood_burst(c), now_us);
 }
 
 chat_verdict chat_check(const chat *c, rate_bucket *lines, rate_bucket *flood, proto_str text,
@@ -34,7 +39,7 @@ chat_verdict chat_check(const chat *c, rate_bucket *lines, rate_bucket *flood, p
         /* Refusals drain a second bucket that refills at a tenth of the limit
          * per second: a sender who sometimes types too fast is never put out,
          * one who keeps flooding is, whatever its exact rate. */
-        double burst = (double)c->flood_limit - 1.0;
+        double burst = chat_flood_burst(c);
         return rate_bucket_take(flood, burst / 10.0 + 0.1, burst, now_us) ? CHAT_RATE_LIMITED
                                                                           : CHAT_FLOODING;
     }

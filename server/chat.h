@@ -32,6 +32,8 @@ typedef struct chat {
 void chat_init(chat *c, const server_config *cfg, replies *out, server_stats *stats);
 /* Installs the tap (NULL: none); see server_set_chat_tap. */
 void chat_set_tap(chat *c, server_chat_tap tap, void *user);
+/* The flood bucket's size: refusals in short order before a sender is out. */
+double chat_flood_burst(const chat *c);
 /* Full buckets for a new sender: its lines, and its refusals (flooding). */
 void chat_fresh_buckets(const chat *c, rate_bucket *lines, rate_bucket *flood, uint64_t now_us);
 

@@ -72,6 +72,7 @@ typedef struct lobby_ban_entry {
 
 typedef struct lobby {
     bool in_use;
+    uint32_t gen; /* bumped at each lobby_open of this slot (lobby_ref) */
     uint8_t name_len;
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
     /* The name's key (NFKC, case folded), made once at open: every lookup
@@ -133,6 +134,19 @@ typedef enum lobby_error {
  * negative lobby_error. */
 int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity);
 void lobby_set_deinit(lobby_set *set);
+
+/* A long-lived reference to a lobby: its slot and the slot's generation,
+ * so a reference kept past the lobby's close cannot reach the lobby opened
+ * later in the same slot. */
+typedef struct lobby_ref {
+    int index; /* -1: none */
+    uint32_t gen;
+} lobby_ref;
+
+/* A reference to the open lobby at index (index -1: a reference to none). */
+lobby_ref lobby_ref_of(const lobby_set *set, int index);
+/* The index ref names, or -1 when it names none, or a lobby since closed. */
+int lobby_ref_index(const lobby_set *set, lobby_ref ref);
 
 /* Index of the open lobby whose name has the same key as name (NFKC, case
  * folded: "Red", "RED" and "ｒｅｄ" find one lobby), or -1 (also for a name

@@ -53,7 +53,7 @@ int server_create(const server_config *cfg, server **out)
 {
     /* Negated comparisons so that NaN rates are refused too. Player ids are 16
      * bits and never 0, which bounds max_players. */
-    if (cfg->max_players == 0 || cfg->max_players >= PLAYER_ID_SPACE - 1 ||
+    if (cfg->max_players == 0 || cfg->max_players >= SESSIONS_PLAYER_ID_SPACE - 1 ||
         cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
         !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0) ||
         !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
@@ -66,18 +66,17 @@ int server_create(const server_config *cfg, server **out)
     s->cfg = *cfg;
     if (s->cfg.random_bytes == NULL)
         s->cfg.random_bytes = os_random_bytes;
-    s->sessions = calloc(cfg->max_sessions, sizeof *s->sessions);
+    int no_table = sessions_init(&s->sessions, cfg->max_sessions);
     int err = lobby_set_init(&s->lobbies, cfg->max_lobbies, cfg->lobby_capacity);
-    if (s->sessions == NULL || err != LOBBY_OK) {
+    if (no_table != 0 || err != LOBBY_OK) {
         if (err == LOBBY_OK)
             lobby_set_deinit(&s->lobbies);
-        free(s->sessions);
+        sessions_deinit(&s->sessions);
         free(s);
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
     replies_init(&s->replies, &s->stats);
     chat_init(&s->chat, &s->cfg, &s->replies, &s->stats);
-    s->next_player_id = 1;
     *out = s;
     return SERVER_OK;
 }
@@ -88,7 +87,7 @@ void server_destroy(server *s)
         return;
     replies_deinit(&s->replies);
     lobby_set_deinit(&s->lobbies);
-    free(s->sessions);
+    sessions_deinit(&s->sessions);
     free(s);
 }
 
@@ -122,12 +121,12 @@ const server_stats *server_get_stats(const server *s)
 
 uint32_t server_player_count(const server *s)
 {
-    return s->player_count;
+    return s->sessions.player_count;
 }
 
 uint32_t server_session_count(const server *s)
 {
-    return s->session_count;
+    return s->sessions.open_count;
 }
 
 const lobby_set *server_lobbies(const server *s)
@@ -165,61 +164,43 @@ const char *server_malformed_kind_name(int kind)
 
 lobby *server_session_lobby(server *s, const session *se)
 {
-    return &s->lobbies.lobbies[se->lobby_index];
+    int index = lobby_ref_index(&s->lobbies, se->lobby);
+    return index < 0 ? NULL : &s->lobbies.lobbies[index];
 }
 
-uint16_t server_claim_player_id(server *s)
+int server_session_lobby_index(const server *s, const session *se)
 {
-    /* Ids are handed out in increasing order and skip ones still in use, so a
-     * departed player's id is not reused until the counter wraps. */
-    while (s->next_player_id == 0 ||
-           (s->player_id_used[s->next_player_id / 8] & (1u << (s->next_player_id % 8))))
-        s->next_player_id++;
-    uint16_t id = s->next_player_id++;
-    s->player_id_used[id / 8] |= (uint8_t)(1u << (id % 8));
-    return id;
+    return lobby_ref_index(&s->lobbies, se->lobby);
 }
 
 void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index)
 {
-    session *se = &s->sessions[handle];
-    se->state = SESSION_JOINED;
-    se->player_id = player_id;
-    se->lobby_index = lobby_index;
     const lobby_player *p = lobby_player_find(&s->lobbies.lobbies[lobby_index], player_id);
-    if (p != NULL) {
-        memcpy(se->name, p->name, p->name_len + 1u);
-        se->name_len = p->name_len;
-    }
+    const session *se = sessions_at(&s->sessions, handle);
+    proto_str name = {p != NULL ? p->name : se->name, p != NULL ? p->name_len : se->name_len};
+    sessions_bind(&s->sessions, handle, player_id, lobby_ref_of(&s->lobbies, lobby_index), name);
 }
 
 void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
-    chat_fresh_buckets(&s->chat, &se->chat_bucket, &se->flood_bucket, now_us);
-    rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
-    rate_bucket_init(&se->lobby_bucket, LOBBY_OPS_BURST, now_us);
+    double burst[SESSION_BUCKETS] = {
+        [SESSION_BUCKET_CHAT] = s->chat.burst,
+        [SESSION_BUCKET_FLOOD] = chat_flood_burst(&s->chat),
+        [SESSION_BUCKET_LOBBY] = LOBBY_OPS_BURST,
+        [SESSION_BUCKET_POSITION] = s->cfg.position_burst,
+    };
+    sessions_fresh_limits(&s->sessions, handle, burst, now_us);
 }
 
 void server_to_browsing(server *s, uint32_t handle)
 {
-    session *se = &s->sessions[handle];
-    if (se->state == SESSION_JOINED) { /* not a HELLO BROWSE */
-        se->left_lobby = true;
-        se->left_lobby_tick = s->tick;
-    }
-    se->state = SESSION_BROWSING;
-    se->player_id = 0;
-    se->lobby_index = -1;
-}
-
-void server_release_player_id(server *s, uint16_t id)
-{
-    s->player_id_used[id / 8] &= (uint8_t) ~(1u << (id % 8));
+    sessions_to_browsing(&s->sessions, handle, s->tick);
 }
 
 void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why)
 {
+    if (lobby_index < 0) /* a stale lobby reference: nothing to leave */
+        return;
     lobby *l = &s->lobbies.lobbies[lobby_index];
     lobby_player *p = lobby_player_find(l, player_id);
     if (p == NULL)
@@ -241,14 +222,13 @@ void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_
         else
             server_send_lobby_state(s, l);
     }
-    server_release_player_id(s, player_id);
-    s->player_count--;
+    sessions_release_player_id(&s->sessions, player_id);
     s->stats.leaves[s->shutting_down ? 0 : why]++;
 }
 
-static void remove_player(server *s, session *se, proto_leave_reason why)
+static void remove_player(server *s, const session *se, proto_leave_reason why)
 {
-    server_remove_player(s, se->lobby_index, se->player_id, why);
+    server_remove_player(s, server_session_lobby_index(s, se), se->player_id, why);
 }
 
 bool server_new_token(server *s, lobby_player *p)
@@ -261,7 +241,7 @@ bool server_new_token(server *s, lobby_player *p)
 
 /* A player whose connection timed out keeps its seat for the grace period;
  * the others see it as reconnecting, not gone. */
-static void hold_seat(server *s, session *se, uint64_t now_us)
+static void hold_seat(server *s, const session *se, uint64_t now_us)
 {
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
@@ -288,10 +268,10 @@ static void hold_seat(server *s, session *se, uint64_t now_us)
  * peer gone (server_on_disconnect), never in the middle of a pass. */
 void server_close_session(server *s, uint32_t handle, proto_reason reason)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     if (se->state == SESSION_JOINED)
         remove_player(s, se, PROTO_LEAVE_KICKED);
-    se->state = SESSION_CLOSING;
+    sessions_mark_closing(&s->sessions, handle);
     replies_disconnect(&s->replies, handle, reason);
 }
 
@@ -303,7 +283,7 @@ void server_reject(server *s, uint32_t handle, proto_reason reason, const char *
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    replies_reject(&s->replies, handle, s->sessions[handle].label, reason, text);
+    replies_reject(&s->replies, handle, sessions_at(&s->sessions, handle)->label, reason, text);
     server_close_session(s, handle, reason);
 }
 
@@ -312,20 +292,13 @@ void server_reject(server *s, uint32_t handle, proto_reason reason, const char *
 void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
                       const char *what)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     s->stats.malformed++;
     s->stats.malformed_by[kind]++;
-    se->malformed++;
-    if (!se->malformed_ever_logged ||
-        now_us - se->malformed_logged_us >= MALFORMED_LOG_INTERVAL_US) {
+    uint32_t unlogged = 0;
+    if (sessions_note_malformed(&s->sessions, handle, now_us, MALFORMED_LOG_INTERVAL_US, &unlogged))
         log_warn("server", "malformed message from peer=%s: %s (%u so far, %u not logged)",
-                 se->label, what, se->malformed, se->malformed_unlogged);
-        se->malformed_ever_logged = true;
-        se->malformed_logged_us = now_us;
-        se->malformed_unlogged = 0;
-    } else {
-        se->malformed_unlogged++;
-    }
+                 se->label, what, se->malformed, unlogged);
     if (se->malformed >= s->cfg.malformed_limit) {
         log_warn("server", "kick peer=%s: %u malformed messages", se->label, se->malformed);
         s->stats.kicks++;
@@ -338,17 +311,10 @@ void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malfor
 void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t channel_count,
                        const char *peer_label, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions || s->sessions[handle].state != SESSION_FREE) {
+    if (!sessions_open(&s->sessions, handle, peer_label, now_us)) {
         log_error("server", "transport reused session %u while in use", handle);
         return;
     }
-    session *se = &s->sessions[handle];
-    memset(se, 0, sizeof *se);
-    se->state = SESSION_HANDSHAKE;
-    se->connected_us = now_us;
-    se->lobby_index = -1;
-    snprintf(se->label, sizeof se->label, "%s", peer_label);
-    s->session_count++;
     s->stats.connects++;
     uint16_t version;
     if (s->shutting_down)
@@ -370,36 +336,23 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t
 
 void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions || s->sessions[handle].state == SESSION_FREE)
+    if (handle >= s->cfg.max_sessions || sessions_at(&s->sessions, handle)->state == SESSION_FREE)
         return;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     bool timed_out = data == 0;
     if (se->state == SESSION_JOINED && timed_out && s->cfg.grace_ms > 0 && !s->shutting_down)
         hold_seat(s, se, now_us);
     else if (se->state == SESSION_JOINED)
         remove_player(s, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
     replies_forget(&s->replies, handle);
-    se->state = SESSION_FREE;
-    s->session_count--;
-}
-
-static uint16_t clamp_u16(uint32_t v)
-{
-    return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+    sessions_release(&s->sessions, handle);
 }
 
 void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitter_ms,
                       uint32_t loss_permyriad)
 {
-    if (handle >= s->cfg.max_sessions)
-        return;
-    proto_member_stat *link = &s->sessions[handle].link;
-    s->sessions[handle].link_measured = true;
-    link->rtt_ms = clamp_u16(rtt_ms);
-    link->jitter_ms = clamp_u16(jitter_ms);
-    link->loss_permyriad =
-        (uint16_t)(loss_permyriad > PROTO_MAX_LOSS_PERMYRIAD ? PROTO_MAX_LOSS_PERMYRIAD
-                                                             : loss_permyriad);
+    if (handle < s->cfg.max_sessions)
+        sessions_note_link(&s->sessions, handle, rtt_ms, jitter_ms, loss_permyriad);
 }
 
 /* Tells every lobby how each of its members' links look from the server, so a
@@ -415,7 +368,8 @@ static void send_member_stats(server *s)
         for (unsigned k = 0; k < l->count; k++) {
             uint32_t held = l->players[k].session;
             proto_member_stat none = {0};
-            m.u.member_stats.members[k] = held == LOBBY_NO_SESSION ? none : s->sessions[held].link;
+            m.u.member_stats.members[k] =
+                held == LOBBY_NO_SESSION ? none : sessions_at(&s->sessions, held)->link;
             m.u.member_stats.members[k].id = l->players[k].id;
         }
         replies_to_lobby(&s->replies, l, 0, &m, PROTO_CHANNEL_POSITION, false);
@@ -426,7 +380,7 @@ static void expire_handshakes(server *s, uint64_t now_us)
 {
     uint64_t limit_us = (uint64_t)s->cfg.handshake_timeout_ms * 1000u;
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++) {
-        session *se = &s->sessions[i];
+        const session *se = sessions_at(&s->sessions, i);
         if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
             server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
                           (unsigned)s->cfg.handshake_timeout_ms);
@@ -492,9 +446,10 @@ void server_begin_shutdown(server *s)
     if (s->shutting_down)
         return;
     s->shutting_down = true;
-    log_info("server", "shutting down: disconnecting %u sessions", s->session_count);
+    log_info("server", "shutting down: disconnecting %u sessions", s->sessions.open_count);
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
-        if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_BROWSING ||
-            s->sessions[i].state == SESSION_JOINED)
+        if (sessions_at(&s->sessions, i)->state == SESSION_HANDSHAKE ||
+            sessions_at(&s->sessions, i)->state == SESSION_BROWSING ||
+            sessions_at(&s->sessions, i)->state == SESSION_JOINED)
             server_close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
 }

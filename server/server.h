@@ -95,7 +95,8 @@ void server_begin_shutdown(server *s);
  * lobby's chat sequence like a player's and reach the players as
  * TEXT_CHAT_RELAY. The caller (the text port) owns this struct. */
 typedef struct server_text_client {
-    int lobby_index; /* the lobby watched, -1 for none */
+    int lobby_index;    /* the lobby watched, -1 for none */
+    uint32_t lobby_gen; /* ...and its slot's generation: a closed lobby's slot reopened is not it */
     rate_bucket chat_bucket;
     rate_bucket flood_bucket;   /* drained by rate-limited lines; empty: flooding */
     rate_bucket command_bucket; /* commands (/list, /join, ...): the players' lobby-request rate */

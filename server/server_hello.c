@@ -19,7 +19,7 @@ static bool hello_name_ok(server *s, uint32_t handle, proto_str name)
 
 static void browse(server *s, uint32_t handle)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     server_to_browsing(s, handle);
     log_info("server", "browsing player=%s peer=%s", se->name, se->label);
     replies_exited(&s->replies, handle, PROTO_EXIT_BROWSING, "at the lobby list");
@@ -28,7 +28,7 @@ static void browse(server *s, uint32_t handle)
 static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lobby_name,
                               uint64_t wait_us)
 {
-    const session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     int n = (int)lobby_name.len;
     const char *ln = lobby_name.bytes;
     int index = lobby_find(&s->lobbies, lobby_name);
@@ -102,7 +102,7 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
                       replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
         return;
     }
-    if (s->player_count >= s->cfg.max_players) {
+    if (s->sessions.player_count >= s->cfg.max_players) {
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
                       (unsigned)s->cfg.max_players);
         return;
@@ -137,10 +137,7 @@ void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_u
     }
     if (!hello_name_ok(s, handle, m->u.hello.name))
         return;
-    session *se = &s->sessions[handle];
-    memcpy(se->name, m->u.hello.name.bytes, m->u.hello.name.len);
-    se->name[m->u.hello.name.len] = '\0';
-    se->name_len = (uint8_t)m->u.hello.name.len;
+    sessions_set_name(&s->sessions, handle, m->u.hello.name);
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     if (!lobby_name_key(m->u.hello.name, key, &key_len)) {

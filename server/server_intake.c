@@ -17,7 +17,7 @@ static proto_str str_of(const char *bytes, size_t len)
 void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
     log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s", where, se->label,
              se->player_id, (unsigned)msg_id, text);
@@ -27,10 +27,12 @@ void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_
 bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
                         uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     char why[96], detail[48];
     text_verdict v;
-    chat_verdict cv = chat_check(&s->chat, &se->chat_bucket, &se->flood_bucket, text, now_us, &v);
+    chat_verdict cv =
+        chat_check(&s->chat, sessions_bucket(&s->sessions, handle, SESSION_BUCKET_CHAT),
+                   sessions_bucket(&s->sessions, handle, SESSION_BUCKET_FLOOD), text, now_us, &v);
     if (cv == CHAT_RATE_LIMITED || cv == CHAT_FLOODING) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg.chat_per_s);
@@ -57,7 +59,7 @@ bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str t
  * lobby list has no lobby to go to. */
 static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     proto_str text = m->u.chat.text;
     if (se->state != SESSION_JOINED) {
         server_refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_NOT_IN_LOBBY,
@@ -70,7 +72,8 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
                         .slot = handle,
                         .msg_id = m->u.chat.msg_id,
                         .name = str_of(se->name, se->name_len)};
-    chat_post(&s->chat, server_session_lobby(s, se), se->lobby_index, &from, text);
+    chat_post(&s->chat, server_session_lobby(s, se), server_session_lobby_index(s, se), &from,
+              text);
 }
 
 /* A position from the lobby list that comes this soon after leaving a lobby
@@ -82,7 +85,7 @@ enum { POSITION_IN_FLIGHT_S = 1 };
  * are dropped. */
 static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     s->stats.positions_received++;
     if (se->state != SESSION_JOINED) {
         /* The tick counter follows the clock at snapshot_hz (server_tick). */
@@ -96,8 +99,8 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
     }
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
-    if (!rate_bucket_take(&se->position_bucket, s->cfg.position_per_s, s->cfg.position_burst,
-                          now_us)) {
+    if (!rate_bucket_take(sessions_bucket(&s->sessions, handle, SESSION_BUCKET_POSITION),
+                          s->cfg.position_per_s, s->cfg.position_burst, now_us)) {
         s->stats.positions_rate_limited++; /* dropped: the next update supersedes it */
         return;
     }
@@ -190,7 +193,7 @@ static const route ROUTES[SERVER_MSG_TYPES] = {
 static void wrong_state(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     char what[64];
-    if (s->sessions[handle].state == SESSION_HANDSHAKE)
+    if (sessions_at(&s->sessions, handle)->state == SESSION_HANDSHAKE)
         snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m->type));
     else
         snprintf(what, sizeof what, "%s",
@@ -205,8 +208,9 @@ static bool route_allows(server *s, uint32_t handle, const proto_msg *m, route_c
 {
     if (check == ROUTE_PLAIN)
         return true;
-    session *se = &s->sessions[handle];
-    if (!rate_bucket_take(&se->lobby_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)) {
+    const session *se = sessions_at(&s->sessions, handle);
+    if (!rate_bucket_take(sessions_bucket(&s->sessions, handle, SESSION_BUCKET_LOBBY),
+                          LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)) {
         server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_RATE_LIMITED,
                             "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
         return false;
@@ -237,7 +241,7 @@ void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_
 {
     if (handle >= s->cfg.max_sessions)
         return;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
         se->state != SESSION_JOINED)
         return;     /* closing: its remaining input no longer matters */

@@ -7,22 +7,14 @@
 #include "lobby.h"
 #include "ratelimit.h"
 #include "replies.h"
+#include "sessions.h"
 #include "server.h"
 #include "text.h"
 
 enum {
     MALFORMED_LOG_INTERVAL_US = 10 * 1000 * 1000,
     TICK_INTERVAL_US = 100 * 1000,
-    PLAYER_ID_SPACE = 65536,
 };
-
-typedef enum session_state {
-    SESSION_FREE = 0,
-    SESSION_HANDSHAKE, /* connected, waiting for hello */
-    SESSION_BROWSING,  /* at the lobby list: a name, no player id, no lobby */
-    SESSION_JOINED,
-    SESSION_CLOSING, /* disconnect queued; input ignored until ENet reports it gone */
-} session_state;
 
 enum {
     RESUME_BUCKETS = 256, /* per-address reconnection limits, hashed */
@@ -30,40 +22,12 @@ enum {
     LOBBY_OPS_BURST = 20, /* ...and back to back */
 };
 
-typedef struct session {
-    session_state state;
-    uint64_t connected_us;
-    char label[64];
-    uint8_t name_len; /* from the hello (or the seat taken back) */
-    char name[PROTO_MAX_NAME_BYTES + 1];
-    uint16_t player_id; /* JOINED only: claimed on each join, released on leave */
-    int lobby_index;    /* JOINED only; -1 otherwise */
-    rate_bucket chat_bucket;
-    rate_bucket lobby_bucket; /* lobby requests (list, create, join, ready, ...) */
-    rate_bucket position_bucket;
-    rate_bucket flood_bucket; /* drained by rate-limited chats; empty: kicked */
-    uint32_t malformed;
-    uint32_t malformed_unlogged;
-    uint64_t malformed_logged_us;
-    bool malformed_ever_logged;
-    proto_member_stat link; /* id unused; see server_note_link */
-    bool link_measured;     /* server_note_link has been called: link.rtt_ms is real */
-    /* When it last went from a lobby to the list (server_to_browsing), in
-     * snapshot ticks: a POSITION soon after was in flight, not misplaced. */
-    bool left_lobby;
-    uint32_t left_lobby_tick;
-} session;
-
 struct server {
     server_config cfg;
-    session *sessions;
+    sessions sessions; /* the session table, player ids and counts */
     lobby_set lobbies;
     replies replies;    /* the outbox, and the counts of what goes out */
     server_stats stats; /* each module writes its own fields (server_stats.h) */
-    uint8_t player_id_used[PLAYER_ID_SPACE / 8];
-    uint16_t next_player_id;
-    uint32_t player_count;
-    uint32_t session_count;
     bool shutting_down;
     uint64_t next_tick_us;
     uint64_t next_snapshot_us;
@@ -76,10 +40,10 @@ struct server {
     proto_msg scratch;
 };
 
+/* A joined session's lobby, through its generation-checked reference:
+ * NULL (index -1) when it names none or a lobby since closed. */
 lobby *server_session_lobby(server *s, const session *se);
-/* A player id not in use (never 0); max_players < 65535 guarantees one. */
-uint16_t server_claim_player_id(server *s);
-void server_release_player_id(server *s, uint16_t id);
+int server_session_lobby_index(const server *s, const session *se);
 /* Makes the session the connection of player_id in lobby_index (a join, or
  * a seat taken back) and takes its name from the seat. */
 void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index);

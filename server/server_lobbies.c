@@ -83,7 +83,8 @@ void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_l
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    replies_lobby_refused(&s->replies, handle, s->sessions[handle].label, request, reason, text);
+    replies_lobby_refused(&s->replies, handle, sessions_at(&s->sessions, handle)->label, request,
+                          reason, text);
 }
 
 /* ---- joining -------------------------------------------------------------- */
@@ -97,12 +98,12 @@ static uint32_t joiner_rtt(const session *se)
 int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password, uint64_t now_us,
                  uint64_t *wait_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     if (!lobby_name_key(session_name(se), key, &key_len))
         return LOBBY_ERR_ARG;
-    if (se->state != SESSION_JOINED && s->player_count >= s->cfg.max_players)
+    if (se->state != SESSION_JOINED && s->sessions.player_count >= s->cfg.max_players)
         return LOBBY_ERR_NO_SLOTS; /* a move keeps the player count */
     return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
 }
@@ -124,7 +125,7 @@ static void announce_join(server *s, uint32_t handle, const lobby *l)
 
 int server_enter_lobby(server *s, uint32_t handle, int index)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     uint8_t token[PROTO_TOKEN_BYTES];
     /* The only step that can fail after admission: done before anything
      * changes, so a refused move leaves the player where it was. */
@@ -133,19 +134,18 @@ int server_enter_lobby(server *s, uint32_t handle, int index)
         return LOBBY_ERR_NOMEM;
     }
     if (se->state == SESSION_JOINED) {
-        server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
+        server_remove_player(s, server_session_lobby_index(s, se), se->player_id, PROTO_LEAVE_LEFT);
         server_to_browsing(s, handle);
     }
-    uint16_t id = server_claim_player_id(s);
+    uint16_t id = sessions_claim_player_id(&s->sessions);
     int joined = lobby_join_at(&s->lobbies, index, session_name(se), handle, id);
     if (joined < 0) { /* admitted just before: cannot happen, but never lose a player */
-        server_release_player_id(s, id);
+        sessions_release_player_id(&s->sessions, id);
         return joined;
     }
     lobby *l = &s->lobbies.lobbies[index];
     memcpy(l->players[l->count - 1].token, token, sizeof token);
     server_bind_session(s, handle, id, index);
-    s->player_count++;
     s->stats.joins++;
     log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
              se->name, id, se->label, l->count, l->owner_id);
@@ -159,7 +159,7 @@ int server_enter_lobby(server *s, uint32_t handle, int index)
 static void refuse_join(server *s, uint32_t handle, proto_type request, int err, const lobby *l,
                         uint64_t wait_us)
 {
-    const session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     switch (err) {
     case LOBBY_ERR_WRONG_PASSWORD:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_WRONG_PASSWORD,
@@ -219,9 +219,9 @@ void server_join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t 
                             "no lobby called '%.*s'", (int)name.len, name.bytes);
         return;
     }
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     lobby *l = &s->lobbies.lobbies[index];
-    if (se->state == SESSION_JOINED && se->lobby_index == index) {
+    if (se->state == SESSION_JOINED && server_session_lobby_index(s, se) == index) {
         server_lobby_refuse(s, handle, PROTO_JOIN_LOBBY, PROTO_LOBBY_NAME_TAKEN,
                             "you are already in lobby '%s'", l->name);
         return;
@@ -263,8 +263,8 @@ void server_create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_BAD_VALUE, "%s", why);
         return;
     }
-    session *se = &s->sessions[handle];
-    if (se->state != SESSION_JOINED && s->player_count >= s->cfg.max_players) {
+    const session *se = sessions_at(&s->sessions, handle);
+    if (se->state != SESSION_JOINED && s->sessions.player_count >= s->cfg.max_players) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_SERVER_FULL,
                             "server is full (%u players)", (unsigned)s->cfg.max_players);
         return;
@@ -290,11 +290,11 @@ void server_create_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_
 void server_leave_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     (void)m, (void)now_us;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     const lobby *l = server_session_lobby(s, se);
     char text[64];
     snprintf(text, sizeof text, "left '%s'", l->name);
-    server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
+    server_remove_player(s, server_session_lobby_index(s, se), se->player_id, PROTO_LEAVE_LEFT);
     server_to_browsing(s, handle);
     replies_exited(&s->replies, handle, PROTO_EXIT_LEFT, text);
 }
@@ -306,8 +306,8 @@ static uint16_t median_rtt(const server *s, const lobby *l)
     uint16_t rtts[PROTO_MAX_LOBBY_PLAYERS];
     for (unsigned i = 0; i < l->count; i++) {
         uint32_t h = l->players[i].session;
-        bool known = h != LOBBY_NO_SESSION && s->sessions[h].link_measured;
-        rtts[i] = known ? s->sessions[h].link.rtt_ms : PROTO_RTT_UNKNOWN;
+        bool known = h != LOBBY_NO_SESSION && sessions_at(&s->sessions, h)->link_measured;
+        rtts[i] = known ? sessions_at(&s->sessions, h)->link.rtt_ms : PROTO_RTT_UNKNOWN;
         if (rtts[i] == PROTO_RTT_UNKNOWN && known)
             rtts[i] = PROTO_RTT_UNKNOWN - 1; /* measured, just enormous */
     }

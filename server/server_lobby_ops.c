@@ -9,7 +9,7 @@
 
 static lobby *member_lobby(server *s, uint32_t handle)
 {
-    return server_session_lobby(s, &s->sessions[handle]);
+    return server_session_lobby(s, sessions_at(&s->sessions, handle));
 }
 
 static void refuse_not_owner(server *s, uint32_t handle, proto_type request, const lobby *l)
@@ -30,7 +30,7 @@ static void refuse_no_such_player(server *s, uint32_t handle, proto_type request
 void server_set_ready(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     (void)now_us;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     lobby_player *p = lobby_player_find(l, se->player_id);
     bool ready = m->u.set_ready.ready != 0, was_ready = p->ready, cancelled;
@@ -74,7 +74,7 @@ static uint32_t countdown_ticks(const server *s)
 void server_start_game(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     (void)m, (void)now_us;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     const lobby_player *not_ready;
     int err = lobby_start_countdown(l, se->player_id, s->tick + countdown_ticks(s), &not_ready);
@@ -95,7 +95,7 @@ void server_start_game(server *s, uint32_t handle, const proto_msg *m, uint64_t 
 
 void server_kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     uint16_t target = m->u.kick.player_id;
     int err = lobby_check_kick(l, se->player_id, target);
@@ -116,7 +116,7 @@ void server_kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us
     log_info("server", "kick lobby=%s player=%s id=%u by=%s cooldown_ms=%u", l->name, p->name,
              target, se->name, (unsigned)s->cfg.kick_cooldown_ms);
     s->stats.owner_kicks++;
-    server_remove_player(s, se->lobby_index, target, PROTO_LEAVE_KICKED);
+    server_remove_player(s, server_session_lobby_index(s, se), target, PROTO_LEAVE_KICKED);
     if (target_session != LOBBY_NO_SESSION) {
         server_to_browsing(s, target_session);
         replies_exited(&s->replies, target_session, PROTO_EXIT_KICKED, text);
@@ -126,7 +126,7 @@ void server_kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us
 void server_configure_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     (void)now_us;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     if (l->owner_id != se->player_id) {
         refuse_not_owner(s, handle, PROTO_CONFIGURE_LOBBY, l);
@@ -159,7 +159,7 @@ void server_configure_lobby(server *s, uint32_t handle, const proto_msg *m, uint
 void server_give_ownership(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     (void)now_us;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     uint16_t to = m->u.give_ownership.player_id;
     int err = lobby_give_ownership(l, se->player_id, to);
@@ -182,7 +182,7 @@ void server_give_ownership(server *s, uint32_t handle, const proto_msg *m, uint6
  * names who and how long, not what: it is a private message. */
 void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     uint32_t msg_id = m->u.direct_chat.msg_id;
     if (se->state != SESSION_JOINED) {
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_NOT_IN_LOBBY,

@@ -54,16 +54,15 @@ static void retire_old_session(server *s, uint32_t old)
 {
     if (old == LOBBY_NO_SESSION || old >= s->cfg.max_sessions)
         return;
-    session *gone = &s->sessions[old];
-    if (gone->state != SESSION_JOINED)
+    if (sessions_at(&s->sessions, old)->state != SESSION_JOINED)
         return;
-    gone->state = SESSION_CLOSING;
+    sessions_mark_closing(&s->sessions, old);
     replies_disconnect(&s->replies, old, PROTO_REASON_QUIT);
 }
 
 void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(&s->sessions, handle);
     if (!resume_allowed(s, se, now_us)) {
         s->stats.resume_refused++;
         server_reject(s, handle, PROTO_REASON_TOO_MANY_ATTEMPTS,

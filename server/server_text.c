@@ -13,6 +13,14 @@ static proto_str lobby_str(const lobby *l)
     return out;
 }
 
+/* The index of the lobby the client watches, or -1 (none, or its reference
+ * is stale: the lobby closed and its slot may hold another). */
+static int watched(const server *s, const server_text_client *tc)
+{
+    lobby_ref ref = {tc->lobby_index, tc->lobby_gen};
+    return lobby_ref_index(&s->lobbies, ref);
+}
+
 int server_text_enter(server *s, server_text_client *tc, uint64_t now_us)
 {
     tc->lobby_index = -1;
@@ -53,12 +61,13 @@ int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, pr
         return index == LOBBY_ERR_NO_SLOTS ? SERVER_TEXT_NO_SLOTS : SERVER_TEXT_BAD_LOBBY;
     server_text_leave(s, tc);
     tc->lobby_index = index;
+    tc->lobby_gen = lobby_ref_of(&s->lobbies, index).gen;
     return SERVER_TEXT_OK;
 }
 
 void server_text_leave(server *s, server_text_client *tc)
 {
-    if (tc->lobby_index >= 0)
+    if (watched(s, tc) >= 0)
         lobby_unwatch(&s->lobbies, tc->lobby_index);
     tc->lobby_index = -1;
 }
@@ -66,12 +75,14 @@ void server_text_leave(server *s, server_text_client *tc)
 proto_str server_text_lobby_name(const server *s, const server_text_client *tc)
 {
     proto_str none = {"", 0};
-    return tc->lobby_index < 0 ? none : lobby_str(&s->lobbies.lobbies[tc->lobby_index]);
+    int index = watched(s, tc);
+    return index < 0 ? none : lobby_str(&s->lobbies.lobbies[index]);
 }
 
 const lobby *server_text_lobby(const server *s, const server_text_client *tc)
 {
-    return tc->lobby_index < 0 ? NULL : &s->lobbies.lobbies[tc->lobby_index];
+    int index = watched(s, tc);
+    return index < 0 ? NULL : &s->lobbies.lobbies[index];
 }
 
 int server_text_command(server_text_client *tc, uint64_t now_us)
@@ -108,7 +119,7 @@ static int verdict_result(text_verdict v)
 static int check_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
                            uint64_t now_us)
 {
-    if (tc->lobby_index < 0)
+    if (watched(s, tc) < 0)
         return SERVER_TEXT_NO_LOBBY;
     if (s->shutting_down)
         return SERVER_TEXT_SHUTTING_DOWN;
