@@ -24,7 +24,8 @@ _Static_assert((int)LOBBY_HISTORY >= (int)PROTO_JOIN_HISTORY_LINES,
                "a joiner gets PROTO_JOIN_HISTORY_LINES lines from the history ring");
 
 typedef struct lobby_player {
-    uint32_t session; /* the caller's handle for this connection, or LOBBY_NO_SESSION */
+    uint32_t session;     /* the caller's handle for this connection, or LOBBY_NO_SESSION */
+    uint32_t session_gen; /* the caller's generation of that handle (the server's session_ref) */
     uint8_t token[PROTO_TOKEN_BYTES]; /* what a reconnecting client must present */
     uint64_t away_since_us;           /* when the seat started being held */
     uint16_t id;
@@ -86,7 +87,7 @@ typedef struct lobby {
     uint16_t max_rtt_ms;                     /* 0: no limit */
     uint8_t meta_count;
     lobby_meta_pair meta[PROTO_MAX_META_PAIRS];
-    uint16_t owner_id;           /* 0 while empty, and always when server_owned */
+    uint16_t owner_id; /* 0 while empty, and always when server_owned */
     /* Opened by the server itself (`main`): nobody owns it, so nobody can
      * lock, kick from, hand over or start the lobby every plain HELLO and
      * text client lands in. */

@@ -1,7 +1,8 @@
 #include "server.h"
 
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_lobby_msgs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +10,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum {
+    MALFORMED_LOG_INTERVAL_US = 10 * 1000 * 1000,
+    TICK_INTERVAL_US = 100 * 1000,
+};
+
+/* Private to this file: everything else reaches the modules through the
+ * server_ctx (server_ctx.h) or the public functions (server.h). */
+struct server {
+    server_config cfg;
+    sessions sessions; /* the session table, player ids and counts */
+    lobby_set lobbies;
+    replies replies;    /* the outbox, and the counts of what goes out */
+    server_stats stats; /* each module writes its own fields (server_stats.h) */
+    bool shutting_down;
+    uint64_t next_tick_us;
+    uint64_t next_snapshot_us;
+    uint64_t next_member_stats_us;
+    uint32_t tick; /* snapshot ticks so far: the clock of countdowns and game starts */
+    rate_bucket resume_buckets[RESUME_BUCKETS];
+    chat chat; /* the one path of a chat line into a lobby */
+    /* Where LOBBY_STATE and LOBBY_LIST (about 20 KB as structs) are built,
+     * one at a time, rather than on the stack. */
+    proto_msg scratch;
+    server_ctx ctx; /* pointers to the above, handed to handlers */
+};
 
 void server_config_defaults(server_config *cfg)
 {
@@ -77,6 +104,16 @@ int server_create(const server_config *cfg, server **out)
     }
     replies_init(&s->replies, &s->stats);
     chat_init(&s->chat, &s->cfg, &s->replies, &s->stats);
+    s->ctx = (server_ctx){.cfg = &s->cfg,
+                          .sessions = &s->sessions,
+                          .lobbies = &s->lobbies,
+                          .out = &s->replies,
+                          .chat = &s->chat,
+                          .stats = &s->stats,
+                          .tick = &s->tick,
+                          .shutting_down = &s->shutting_down,
+                          .resume_buckets = s->resume_buckets,
+                          .scratch = &s->scratch};
     *out = s;
     return SERVER_OK;
 }
@@ -102,6 +139,16 @@ const char *server_strerror(int err)
         return "out of memory";
     }
     return "unknown server error";
+}
+
+server_ctx *server_context(server *srv)
+{
+    return &srv->ctx;
+}
+
+const server_ctx *server_context_const(const server *srv)
+{
+    return &srv->ctx;
 }
 
 outbox *server_outbox(server *s)
@@ -162,78 +209,89 @@ const char *server_malformed_kind_name(int kind)
 
 /* ---- closing sessions ----------------------------------------------------- */
 
-lobby *server_session_lobby(server *s, const session *se)
+lobby *server_session_lobby(server_ctx *s, const session *se)
 {
-    int index = lobby_ref_index(&s->lobbies, se->lobby);
-    return index < 0 ? NULL : &s->lobbies.lobbies[index];
+    int index = lobby_ref_index(s->lobbies, se->lobby);
+    return index < 0 ? NULL : &s->lobbies->lobbies[index];
 }
 
-int server_session_lobby_index(const server *s, const session *se)
+int server_session_lobby_index(const server_ctx *s, const session *se)
 {
-    return lobby_ref_index(&s->lobbies, se->lobby);
+    return lobby_ref_index(s->lobbies, se->lobby);
 }
 
-void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index)
+void server_bind_session(server_ctx *s, uint32_t handle, uint16_t player_id, int lobby_index)
 {
-    const lobby_player *p = lobby_player_find(&s->lobbies.lobbies[lobby_index], player_id);
-    const session *se = sessions_at(&s->sessions, handle);
+    lobby_player *p = lobby_player_find(&s->lobbies->lobbies[lobby_index], player_id);
+    const session *se = sessions_at(s->sessions, handle);
     proto_str name = {p != NULL ? p->name : se->name, p != NULL ? p->name_len : se->name_len};
-    sessions_bind(&s->sessions, handle, player_id, lobby_ref_of(&s->lobbies, lobby_index), name);
+    sessions_bind(s->sessions, handle, player_id, lobby_ref_of(s->lobbies, lobby_index), name);
+    if (p != NULL)
+        p->session_gen = se->gen; /* the seat's reference: slot and generation */
 }
 
-void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us)
+const session *server_seat_session(const server_ctx *s, const lobby_player *p)
+{
+    if (p->session == LOBBY_NO_SESSION)
+        return NULL;
+    session_ref ref = {p->session, p->session_gen};
+    return sessions_resolve(s->sessions, ref);
+}
+
+void server_fresh_limits(server_ctx *s, uint32_t handle, uint64_t now_us)
 {
     double burst[SESSION_BUCKETS] = {
-        [SESSION_BUCKET_CHAT] = s->chat.burst,
-        [SESSION_BUCKET_FLOOD] = chat_flood_burst(&s->chat),
+        [SESSION_BUCKET_CHAT] = s->chat->burst,
+        [SESSION_BUCKET_FLOOD] = chat_flood_burst(s->chat),
         [SESSION_BUCKET_LOBBY] = LOBBY_OPS_BURST,
-        [SESSION_BUCKET_POSITION] = s->cfg.position_burst,
+        [SESSION_BUCKET_POSITION] = s->cfg->position_burst,
     };
-    sessions_fresh_limits(&s->sessions, handle, burst, now_us);
+    sessions_fresh_limits(s->sessions, handle, burst, now_us);
 }
 
-void server_to_browsing(server *s, uint32_t handle)
+void server_to_browsing(server_ctx *s, uint32_t handle)
 {
-    sessions_to_browsing(&s->sessions, handle, s->tick);
+    sessions_to_browsing(s->sessions, handle, (*s->tick));
 }
 
-void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why)
+void server_remove_player(server_ctx *s, int lobby_index, uint16_t player_id,
+                          proto_leave_reason why)
 {
     if (lobby_index < 0) /* a stale lobby reference: nothing to leave */
         return;
-    lobby *l = &s->lobbies.lobbies[lobby_index];
+    lobby *l = &s->lobbies->lobbies[lobby_index];
     lobby_player *p = lobby_player_find(l, player_id);
     if (p == NULL)
         return;
     /* At a shutdown every session is closed as if kicked; say what it was. */
     log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name, player_id,
-             s->shutting_down ? "shutdown" : proto_leave_text(why));
+             (*s->shutting_down) ? "shutdown" : proto_leave_text(why));
     char cancel_text[96];
     snprintf(cancel_text, sizeof cancel_text, "%s %s", p->name,
              why == PROTO_LEAVE_KICKED ? "was kicked" : "left");
-    unsigned changed = lobby_leave(&s->lobbies, lobby_index, player_id);
+    unsigned changed = lobby_leave(s->lobbies, lobby_index, player_id);
     proto_msg left = {.type = PROTO_PLAYER_LEFT};
     left.u.left.id = player_id;
     left.u.left.reason = (uint8_t)why;
-    if (!s->shutting_down) { /* everyone is being disconnected anyway */
-        replies_to_lobby(&s->replies, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
+    if (!(*s->shutting_down)) { /* everyone is being disconnected anyway */
+        replies_to_lobby(s->out, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
         if (changed & LOBBY_LEFT_COUNTDOWN_CANCELLED)
             server_countdown_cancelled(s, l, player_id, cancel_text);
         else
             server_send_lobby_state(s, l);
     }
-    sessions_release_player_id(&s->sessions, player_id);
-    s->stats.leaves[s->shutting_down ? 0 : why]++;
+    sessions_release_player_id(s->sessions, player_id);
+    s->stats->leaves[(*s->shutting_down) ? 0 : why]++;
 }
 
-static void remove_player(server *s, const session *se, proto_leave_reason why)
+static void remove_player(server_ctx *s, const session *se, proto_leave_reason why)
 {
     server_remove_player(s, server_session_lobby_index(s, se), se->player_id, why);
 }
 
-bool server_new_token(server *s, lobby_player *p)
+bool server_new_token(server_ctx *s, lobby_player *p)
 {
-    if (s->cfg.random_bytes(s->cfg.random_user, p->token, PROTO_TOKEN_BYTES) == 0)
+    if (s->cfg->random_bytes(s->cfg->random_user, p->token, PROTO_TOKEN_BYTES) == 0)
         return true;
     log_error("server", "no randomness for session tokens");
     return false;
@@ -241,7 +299,7 @@ bool server_new_token(server *s, lobby_player *p)
 
 /* A player whose connection timed out keeps its seat for the grace period;
  * the others see it as reconnecting, not gone. */
-static void hold_seat(server *s, const session *se, uint64_t now_us)
+static void hold_seat(server_ctx *s, const session *se, uint64_t now_us)
 {
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
@@ -249,13 +307,13 @@ static void hold_seat(server *s, const session *se, uint64_t now_us)
         return;
     p->session = LOBBY_NO_SESSION;
     p->away_since_us = now_us;
-    s->stats.seats_held++;
+    s->stats->seats_held++;
     log_info("server", "reconnecting lobby=%s player=%s id=%u: seat held for %u ms", l->name,
-             p->name, p->id, (unsigned)s->cfg.grace_ms);
+             p->name, p->id, (unsigned)s->cfg->grace_ms);
     proto_msg m = {.type = PROTO_PLAYER_STATUS};
     m.u.player_status.id = p->id;
     m.u.player_status.status = PROTO_STATUS_RECONNECTING;
-    replies_to_lobby(&s->replies, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_lobby(s->out, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
     /* A member that cannot hear GAME_STARTING must not be started without. */
     if (lobby_cancel_countdown(l)) {
         char text[96];
@@ -266,42 +324,42 @@ static void hold_seat(server *s, const session *se, uint64_t now_us)
 
 /* Queues a disconnect with a reason; the slot is freed when ENet reports the
  * peer gone (server_on_disconnect), never in the middle of a pass. */
-void server_close_session(server *s, uint32_t handle, proto_reason reason)
+void server_close_session(server_ctx *s, uint32_t handle, proto_reason reason)
 {
-    const session *se = sessions_at(&s->sessions, handle);
+    const session *se = sessions_at(s->sessions, handle);
     if (se->state == SESSION_JOINED)
         remove_player(s, se, PROTO_LEAVE_KICKED);
-    sessions_mark_closing(&s->sessions, handle);
-    replies_disconnect(&s->replies, handle, reason);
+    sessions_mark_closing(s->sessions, handle);
+    replies_disconnect(s->out, handle, reason);
 }
 
 /* Tells the peer why in a REJECT (text and code), then disconnects it. */
-void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
+void server_reject(server_ctx *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
 {
     char text[PROTO_MAX_STR8_BYTES + 1];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    replies_reject(&s->replies, handle, sessions_at(&s->sessions, handle)->label, reason, text);
+    replies_reject(s->out, handle, sessions_at(s->sessions, handle)->label, reason, text);
     server_close_session(s, handle, reason);
 }
 
 /* Counts a malformed or out-of-state message; logs the first one per peer and
  * then at most one summary line every 10 s; kicks past the limit. */
-void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
+void server_malformed(server_ctx *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
                       const char *what)
 {
-    const session *se = sessions_at(&s->sessions, handle);
-    s->stats.malformed++;
-    s->stats.malformed_by[kind]++;
+    const session *se = sessions_at(s->sessions, handle);
+    s->stats->malformed++;
+    s->stats->malformed_by[kind]++;
     uint32_t unlogged = 0;
-    if (sessions_note_malformed(&s->sessions, handle, now_us, MALFORMED_LOG_INTERVAL_US, &unlogged))
+    if (sessions_note_malformed(s->sessions, handle, now_us, MALFORMED_LOG_INTERVAL_US, &unlogged))
         log_warn("server", "malformed message from peer=%s: %s (%u so far, %u not logged)",
                  se->label, what, se->malformed, unlogged);
-    if (se->malformed >= s->cfg.malformed_limit) {
+    if (se->malformed >= s->cfg->malformed_limit) {
         log_warn("server", "kick peer=%s: %u malformed messages", se->label, se->malformed);
-        s->stats.kicks++;
+        s->stats->kicks++;
         server_close_session(s, handle, PROTO_REASON_PROTOCOL_VIOLATION);
     }
 }
@@ -318,18 +376,18 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t
     s->stats.connects++;
     uint16_t version;
     if (s->shutting_down)
-        server_reject(s, handle, PROTO_REASON_SHUTTING_DOWN, "server is shutting down");
+        server_reject(&s->ctx, handle, PROTO_REASON_SHUTTING_DOWN, "server is shutting down");
     else if (!proto_connect_version(connect_data, &version))
-        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+        server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "not a lobby client (connect data 0x%08x)", (unsigned)connect_data);
     else if (version != PROTO_VERSION)
-        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+        server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "server speaks protocol version %d, client version %u", PROTO_VERSION,
                       (unsigned)version);
     /* With one channel the peer could never receive a snapshot (ENet refuses
      * to send on a channel the peer lacks), so it would sit in a lobby blind. */
     else if (channel_count < PROTO_CHANNEL_COUNT)
-        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+        server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "the protocol needs %d ENet channels, the client asked for %zu",
                       PROTO_CHANNEL_COUNT, channel_count);
 }
@@ -341,9 +399,9 @@ void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t no
     const session *se = sessions_at(&s->sessions, handle);
     bool timed_out = data == 0;
     if (se->state == SESSION_JOINED && timed_out && s->cfg.grace_ms > 0 && !s->shutting_down)
-        hold_seat(s, se, now_us);
+        hold_seat(&s->ctx, se, now_us);
     else if (se->state == SESSION_JOINED)
-        remove_player(s, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
+        remove_player(&s->ctx, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
     replies_forget(&s->replies, handle);
     sessions_release(&s->sessions, handle);
 }
@@ -357,42 +415,41 @@ void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitt
 
 /* Tells every lobby how each of its members' links look from the server, so a
  * player list can show everyone's round trip, not only one's own. */
-static void send_member_stats(server *s)
+static void send_member_stats(server_ctx *s)
 {
-    for (uint32_t i = 0; i < s->lobbies.max_lobbies; i++) {
-        const lobby *l = &s->lobbies.lobbies[i];
+    for (uint32_t i = 0; i < s->lobbies->max_lobbies; i++) {
+        const lobby *l = &s->lobbies->lobbies[i];
         if (!l->in_use || l->count == 0)
             continue;
         proto_msg m = {.type = PROTO_MEMBER_STATS};
         m.u.member_stats.count = l->count;
         for (unsigned k = 0; k < l->count; k++) {
-            uint32_t held = l->players[k].session;
+            const session *held = server_seat_session(s, &l->players[k]);
             proto_member_stat none = {0};
-            m.u.member_stats.members[k] =
-                held == LOBBY_NO_SESSION ? none : sessions_at(&s->sessions, held)->link;
+            m.u.member_stats.members[k] = held == NULL ? none : held->link;
             m.u.member_stats.members[k].id = l->players[k].id;
         }
-        replies_to_lobby(&s->replies, l, 0, &m, PROTO_CHANNEL_POSITION, false);
+        replies_to_lobby(s->out, l, 0, &m, PROTO_CHANNEL_POSITION, false);
     }
 }
 
-static void expire_handshakes(server *s, uint64_t now_us)
+static void expire_handshakes(server_ctx *s, uint64_t now_us)
 {
-    uint64_t limit_us = (uint64_t)s->cfg.handshake_timeout_ms * 1000u;
-    for (uint32_t i = 0; i < s->cfg.max_sessions; i++) {
-        const session *se = sessions_at(&s->sessions, i);
+    uint64_t limit_us = (uint64_t)s->cfg->handshake_timeout_ms * 1000u;
+    for (uint32_t i = 0; i < s->cfg->max_sessions; i++) {
+        const session *se = sessions_at(s->sessions, i);
         if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
             server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
-                          (unsigned)s->cfg.handshake_timeout_ms);
+                          (unsigned)s->cfg->handshake_timeout_ms);
     }
 }
 
 /* Seats held longer than the grace period are given up: now the player left. */
-static void expire_seats(server *s, uint64_t now_us)
+static void expire_seats(server_ctx *s, uint64_t now_us)
 {
-    uint64_t grace_us = (uint64_t)s->cfg.grace_ms * 1000u;
-    for (uint32_t i = 0; i < s->lobbies.max_lobbies; i++) {
-        lobby *l = &s->lobbies.lobbies[i];
+    uint64_t grace_us = (uint64_t)s->cfg->grace_ms * 1000u;
+    for (uint32_t i = 0; i < s->lobbies->max_lobbies; i++) {
+        lobby *l = &s->lobbies->lobbies[i];
         for (unsigned k = 0; l->in_use && k < l->count; k++) {
             lobby_player *p = &l->players[k];
             if (p->session == LOBBY_NO_SESSION && now_us - p->away_since_us >= grace_us) {
@@ -414,8 +471,8 @@ static void snapshot_tick(server *s, uint64_t now_us)
      * countdown lasts its time even when passes come late. */
     uint64_t missed = s->next_snapshot_us == 0 ? 0 : (now_us - s->next_snapshot_us) / period;
     s->tick += 1 + (uint32_t)missed;
-    server_run_countdowns(s, now_us);
-    server_send_snapshots(s);
+    server_run_countdowns(&s->ctx, now_us);
+    server_send_snapshots(&s->ctx);
     s->next_snapshot_us += period;
     if (s->next_snapshot_us <= now_us)
         s->next_snapshot_us = now_us + period;
@@ -432,12 +489,12 @@ void server_tick(server *s, uint64_t now_us)
     if (now_us < s->next_tick_us)
         return;
     s->next_tick_us = now_us + TICK_INTERVAL_US;
-    expire_handshakes(s, now_us);
-    expire_seats(s, now_us);
-    server_close_idle_lobbies(s, now_us);
+    expire_handshakes(&s->ctx, now_us);
+    expire_seats(&s->ctx, now_us);
+    server_close_idle_lobbies(&s->ctx, now_us);
     if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {
         s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
-        send_member_stats(s);
+        send_member_stats(&s->ctx);
     }
 }
 
@@ -451,5 +508,5 @@ void server_begin_shutdown(server *s)
         if (sessions_at(&s->sessions, i)->state == SESSION_HANDSHAKE ||
             sessions_at(&s->sessions, i)->state == SESSION_BROWSING ||
             sessions_at(&s->sessions, i)->state == SESSION_JOINED)
-            server_close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
+            server_close_session(&s->ctx, i, PROTO_REASON_SHUTTING_DOWN);
 }

@@ -2,7 +2,9 @@
  * is decoded once, checked against the session's state, and answered through
  * the outbox. Nothing from the wire is trusted before it is checked. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_handlers.h"
+#include "server_lobby_msgs.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -14,33 +16,33 @@ static proto_str str_of(const char *bytes, size_t len)
     return out;
 }
 
-void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
+void server_refuse_chat(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text)
 {
-    const session *se = sessions_at(&s->sessions, handle);
+    const session *se = sessions_at(s->sessions, handle);
     const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
     log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s", where, se->label,
              se->player_id, (unsigned)msg_id, text);
-    replies_chat_refused(&s->replies, handle, msg_id, why, text);
+    replies_chat_refused(s->out, handle, msg_id, why, text);
 }
 
-bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
+bool server_chat_checks(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_str text,
                         uint64_t now_us)
 {
-    const session *se = sessions_at(&s->sessions, handle);
+    const session *se = sessions_at(s->sessions, handle);
     char why[96], detail[48];
     text_verdict v;
     chat_verdict cv =
-        chat_check(&s->chat, sessions_bucket(&s->sessions, handle, SESSION_BUCKET_CHAT),
-                   sessions_bucket(&s->sessions, handle, SESSION_BUCKET_FLOOD), text, now_us, &v);
+        chat_check(s->chat, sessions_bucket(s->sessions, handle, SESSION_BUCKET_CHAT),
+                   sessions_bucket(s->sessions, handle, SESSION_BUCKET_FLOOD), text, now_us, &v);
     if (cv == CHAT_RATE_LIMITED || cv == CHAT_FLOODING) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
-                 s->cfg.chat_per_s);
+                 s->cfg->chat_per_s);
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_RATE_LIMITED, why);
         if (cv == CHAT_FLOODING) {
             log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
-            s->stats.kicks++;
-            s->stats.flood_kicks++;
+            s->stats->kicks++;
+            s->stats->flood_kicks++;
             server_close_session(s, handle, PROTO_REASON_FLOODING);
         }
         return false;
@@ -57,9 +59,9 @@ bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str t
 /* Accepted chat gets the lobby's next sequence number, an ack to the sender
  * and a relay to everyone else; a refused one gets its reason. Chat from the
  * lobby list has no lobby to go to. */
-static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void handle_chat(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    const session *se = sessions_at(&s->sessions, handle);
+    const session *se = sessions_at(s->sessions, handle);
     proto_str text = m->u.chat.text;
     if (se->state != SESSION_JOINED) {
         server_refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_NOT_IN_LOBBY,
@@ -72,8 +74,7 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
                         .slot = handle,
                         .msg_id = m->u.chat.msg_id,
                         .name = str_of(se->name, se->name_len)};
-    chat_post(&s->chat, server_session_lobby(s, se), server_session_lobby_index(s, se), &from,
-              text);
+    chat_post(s->chat, server_session_lobby(s, se), server_session_lobby_index(s, se), &from, text);
 }
 
 /* A position from the lobby list that comes this soon after leaving a lobby
@@ -83,15 +84,15 @@ enum { POSITION_IN_FLIGHT_S = 1 };
 
 /* Newer positions are clamped and stored for the next snapshot; older ones
  * are dropped. */
-static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void handle_position(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    const session *se = sessions_at(&s->sessions, handle);
-    s->stats.positions_received++;
+    const session *se = sessions_at(s->sessions, handle);
+    s->stats->positions_received++;
     if (se->state != SESSION_JOINED) {
         /* The tick counter follows the clock at snapshot_hz (server_tick). */
         if (se->left_lobby &&
-            s->tick - se->left_lobby_tick <= POSITION_IN_FLIGHT_S * s->cfg.snapshot_hz)
-            s->stats.positions_stale++;
+            (*s->tick) - se->left_lobby_tick <= POSITION_IN_FLIGHT_S * s->cfg->snapshot_hz)
+            s->stats->positions_stale++;
         else
             server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE,
                              "POSITION from the lobby list");
@@ -99,13 +100,13 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
     }
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
-    if (!rate_bucket_take(sessions_bucket(&s->sessions, handle, SESSION_BUCKET_POSITION),
-                          s->cfg.position_per_s, s->cfg.position_burst, now_us)) {
-        s->stats.positions_rate_limited++; /* dropped: the next update supersedes it */
+    if (!rate_bucket_take(sessions_bucket(s->sessions, handle, SESSION_BUCKET_POSITION),
+                          s->cfg->position_per_s, s->cfg->position_burst, now_us)) {
+        s->stats->positions_rate_limited++; /* dropped: the next update supersedes it */
         return;
     }
     if (p == NULL || !lobby_move(p, m->u.position.seq, m->u.position.x, m->u.position.y)) {
-        s->stats.positions_stale++;
+        s->stats->positions_stale++;
         return;
     }
     p->pos_sent_us = m->u.position.sent_us;
@@ -114,13 +115,13 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
     p->moved = true;
 }
 
-static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void handle_ping(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     proto_msg pong = {.type = PROTO_PONG};
     pong.u.pong.client_us = m->u.ping.client_us;
     pong.u.pong.server_us = now_us;
-    replies_to_one(&s->replies, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.pings++;
+    replies_to_one(s->out, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
+    s->stats->pings++;
 }
 
 static server_malformed_kind malformed_kind_of(int decode_error)
@@ -190,10 +191,10 @@ static const route ROUTES[SERVER_MSG_TYPES] = {
                               ROUTE_OWNER},
 };
 
-static void wrong_state(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void wrong_state(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     char what[64];
-    if (sessions_at(&s->sessions, handle)->state == SESSION_HANDSHAKE)
+    if (sessions_at(s->sessions, handle)->state == SESSION_HANDSHAKE)
         snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m->type));
     else
         snprintf(what, sizeof what, "%s",
@@ -203,13 +204,13 @@ static void wrong_state(server *s, uint32_t handle, const proto_msg *m, uint64_t
 }
 
 /* The route's checks before its handler; false when the request was refused. */
-static bool route_allows(server *s, uint32_t handle, const proto_msg *m, route_check check,
+static bool route_allows(server_ctx *s, uint32_t handle, const proto_msg *m, route_check check,
                          uint64_t now_us)
 {
     if (check == ROUTE_PLAIN)
         return true;
-    const session *se = sessions_at(&s->sessions, handle);
-    if (!rate_bucket_take(sessions_bucket(&s->sessions, handle, SESSION_BUCKET_LOBBY),
+    const session *se = sessions_at(s->sessions, handle);
+    if (!rate_bucket_take(sessions_bucket(s->sessions, handle, SESSION_BUCKET_LOBBY),
                           LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)) {
         server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_RATE_LIMITED,
                             "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
@@ -236,12 +237,13 @@ static bool route_allows(server *s, uint32_t handle, const proto_msg *m, route_c
     return false;
 }
 
-void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_t *data, size_t len,
-                       uint64_t now_us)
+void server_on_receive(server *srv, uint32_t handle, uint8_t channel, const uint8_t *data,
+                       size_t len, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions)
+    server_ctx *s = server_context(srv);
+    if (handle >= s->cfg->max_sessions)
         return;
-    const session *se = sessions_at(&s->sessions, handle);
+    const session *se = sessions_at(s->sessions, handle);
     if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
         se->state != SESSION_JOINED)
         return;     /* closing: its remaining input no longer matters */
@@ -255,8 +257,8 @@ void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_
         server_malformed(s, handle, now_us, malformed_kind_of(err), proto_strerror(err));
         return;
     }
-    s->stats.messages_in[(uint8_t)m.type]++;
-    s->stats.bytes_in[(uint8_t)m.type] += len;
+    s->stats->messages_in[(uint8_t)m.type]++;
+    s->stats->bytes_in[(uint8_t)m.type] += len;
     const route *r = &ROUTES[(uint8_t)m.type];
     if (channel != r->channel) {
         char what[80];

@@ -72,7 +72,7 @@ void sessions_set_name(sessions *t, uint32_t slot, proto_str name)
 {
     session *se = &t->slots[slot];
     size_t len = name.len < PROTO_MAX_NAME_BYTES ? name.len : PROTO_MAX_NAME_BYTES;
-    memcpy(se->name, name.bytes, len);
+    memmove(se->name, name.bytes, len); /* name may be se->name itself */
     se->name[len] = '\0';
     se->name_len = (uint8_t)len;
 }
