@@ -20,7 +20,7 @@ enum {
  * server_ctx (server_ctx.h) or the public functions (server.h). */
 struct server {
     server_config cfg;
-    sessions sessions; /* the session table, player ids and counts */
+    sessions *sessions; /* the session table, player ids and counts */
     lobby_set lobbies;
     replies replies;    /* the outbox, and the counts of what goes out */
     server_stats stats; /* each module writes its own fields (server_stats.h) */
@@ -93,19 +93,19 @@ int server_create(const server_config *cfg, server **out)
     s->cfg = *cfg;
     if (s->cfg.random_bytes == NULL)
         s->cfg.random_bytes = os_random_bytes;
-    int no_table = sessions_init(&s->sessions, cfg->max_sessions);
+    int no_table = sessions_create(cfg->max_sessions, &s->sessions);
     int err = lobby_set_init(&s->lobbies, cfg->max_lobbies, cfg->lobby_capacity);
     if (no_table != 0 || err != LOBBY_OK) {
         if (err == LOBBY_OK)
             lobby_set_deinit(&s->lobbies);
-        sessions_deinit(&s->sessions);
+        sessions_destroy(s->sessions);
         free(s);
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
     replies_init(&s->replies, &s->stats);
     chat_init(&s->chat, &s->cfg, &s->replies, &s->stats);
     s->ctx = (server_ctx){.cfg = &s->cfg,
-                          .sessions = &s->sessions,
+                          .sessions = s->sessions,
                           .lobbies = &s->lobbies,
                           .out = &s->replies,
                           .chat = &s->chat,
@@ -124,7 +124,7 @@ void server_destroy(server *s)
         return;
     replies_deinit(&s->replies);
     lobby_set_deinit(&s->lobbies);
-    sessions_deinit(&s->sessions);
+    sessions_destroy(s->sessions);
     free(s);
 }
 
@@ -168,12 +168,12 @@ const server_stats *server_get_stats(const server *s)
 
 uint32_t server_player_count(const server *s)
 {
-    return s->sessions.player_count;
+    return sessions_player_count(s->sessions);
 }
 
 uint32_t server_session_count(const server *s)
 {
-    return s->sessions.open_count;
+    return sessions_open_count(s->sessions);
 }
 
 const lobby_set *server_lobbies(const server *s)
@@ -369,7 +369,7 @@ void server_malformed(server_ctx *s, uint32_t handle, uint64_t now_us, server_ma
 void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t channel_count,
                        const char *peer_label, uint64_t now_us)
 {
-    if (!sessions_open(&s->sessions, handle, peer_label, now_us)) {
+    if (!sessions_open(s->sessions, handle, peer_label, now_us)) {
         log_error("server", "transport reused session %u while in use", handle);
         return;
     }
@@ -394,23 +394,23 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t
 
 void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions || sessions_at(&s->sessions, handle)->state == SESSION_FREE)
+    if (handle >= s->cfg.max_sessions || sessions_at(s->sessions, handle)->state == SESSION_FREE)
         return;
-    const session *se = sessions_at(&s->sessions, handle);
+    const session *se = sessions_at(s->sessions, handle);
     bool timed_out = data == 0;
     if (se->state == SESSION_JOINED && timed_out && s->cfg.grace_ms > 0 && !s->shutting_down)
         hold_seat(&s->ctx, se, now_us);
     else if (se->state == SESSION_JOINED)
         remove_player(&s->ctx, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
     replies_forget(&s->replies, handle);
-    sessions_release(&s->sessions, handle);
+    sessions_release(s->sessions, handle);
 }
 
 void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitter_ms,
                       uint32_t loss_permyriad)
 {
     if (handle < s->cfg.max_sessions)
-        sessions_note_link(&s->sessions, handle, rtt_ms, jitter_ms, loss_permyriad);
+        sessions_note_link(s->sessions, handle, rtt_ms, jitter_ms, loss_permyriad);
 }
 
 /* Tells every lobby how each of its members' links look from the server, so a
@@ -503,10 +503,11 @@ void server_begin_shutdown(server *s)
     if (s->shutting_down)
         return;
     s->shutting_down = true;
-    log_info("server", "shutting down: disconnecting %u sessions", s->sessions.open_count);
+    log_info("server", "shutting down: disconnecting %u sessions",
+             sessions_open_count(s->sessions));
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
-        if (sessions_at(&s->sessions, i)->state == SESSION_HANDSHAKE ||
-            sessions_at(&s->sessions, i)->state == SESSION_BROWSING ||
-            sessions_at(&s->sessions, i)->state == SESSION_JOINED)
+        if (sessions_at(s->sessions, i)->state == SESSION_HANDSHAKE ||
+            sessions_at(s->sessions, i)->state == SESSION_BROWSING ||
+            sessions_at(s->sessions, i)->state == SESSION_JOINED)
             server_close_session(&s->ctx, i, PROTO_REASON_SHUTTING_DOWN);
 }

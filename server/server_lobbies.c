@@ -105,7 +105,7 @@ int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str passw
     uint8_t key_len;
     if (!lobby_name_key(session_name(se), key, &key_len))
         return LOBBY_ERR_ARG;
-    if (se->state != SESSION_JOINED && s->sessions->player_count >= s->cfg->max_players)
+    if (se->state != SESSION_JOINED && sessions_player_count(s->sessions) >= s->cfg->max_players)
         return LOBBY_ERR_NO_SLOTS; /* a move keeps the player count */
     return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
 }
@@ -267,7 +267,7 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
         return;
     }
     const session *se = sessions_at(s->sessions, handle);
-    if (se->state != SESSION_JOINED && s->sessions->player_count >= s->cfg->max_players) {
+    if (se->state != SESSION_JOINED && sessions_player_count(s->sessions) >= s->cfg->max_players) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_SERVER_FULL,
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         return;

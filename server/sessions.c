@@ -5,21 +5,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sessions_init(sessions *t, uint32_t max_sessions)
+struct sessions {
+    session *slots;
+    uint32_t max_sessions;
+    uint32_t open_count;   /* connections not yet released */
+    uint32_t player_count; /* player ids claimed: joined players and held seats */
+    uint16_t next_player_id;
+    uint8_t player_id_used[SESSIONS_PLAYER_ID_SPACE / 8];
+};
+
+int sessions_create(uint32_t max_sessions, sessions **out)
 {
-    memset(t, 0, sizeof *t);
-    t->slots = calloc(max_sessions, sizeof *t->slots);
-    if (t->slots == NULL)
+    sessions *t = calloc(1, sizeof *t);
+    if (t == NULL)
         return -1;
+    t->slots = calloc(max_sessions, sizeof *t->slots);
+    if (t->slots == NULL) {
+        free(t);
+        return -1;
+    }
     t->max_sessions = max_sessions;
     t->next_player_id = 1;
+    *out = t;
     return 0;
 }
 
-void sessions_deinit(sessions *t)
+void sessions_destroy(sessions *t)
 {
+    if (t == NULL)
+        return;
     free(t->slots);
-    t->slots = NULL;
+    free(t);
+}
+
+uint32_t sessions_open_count(const sessions *t)
+{
+    return t->open_count;
+}
+
+uint32_t sessions_player_count(const sessions *t)
+{
+    return t->player_count;
 }
 
 const session *sessions_at(const sessions *t, uint32_t slot)

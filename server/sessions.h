@@ -64,18 +64,17 @@ typedef struct session_ref {
     uint32_t gen;
 } session_ref;
 
-typedef struct sessions {
-    session *slots;
-    uint32_t max_sessions;
-    uint32_t open_count;   /* connections not yet released */
-    uint32_t player_count; /* player ids claimed: joined players and held seats */
-    uint16_t next_player_id;
-    uint8_t player_id_used[SESSIONS_PLAYER_ID_SPACE / 8];
-} sessions;
+/* The table; opaque, so that no other file can write a session. */
+typedef struct sessions sessions;
 
-/* Allocates max_sessions free slots; 0, or -1 when out of memory. */
-int sessions_init(sessions *t, uint32_t max_sessions);
-void sessions_deinit(sessions *t);
+/* A table of max_sessions free slots in *out; 0, or -1 when out of memory. */
+int sessions_create(uint32_t max_sessions, sessions **out);
+void sessions_destroy(sessions *t); /* NULL: nothing */
+
+/* Connections opened and not yet released. */
+uint32_t sessions_open_count(const sessions *t);
+/* Player ids claimed: joined players and seats held for reconnecting ones. */
+uint32_t sessions_player_count(const sessions *t);
 
 /* The session in slot (< max_sessions), read-only. */
 const session *sessions_at(const sessions *t, uint32_t slot);
