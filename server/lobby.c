@@ -31,7 +31,9 @@ int lobby_open(lobby_set *set, proto_str name)
     for (uint32_t i = 0; i < set->max_lobbies; i++) {
         lobby *l = &set->lobbies[i];
         if (!l->in_use) {
+            uint32_t gen = l->gen + 1;
             memset(l, 0, sizeof *l);
+            l->gen = gen;
             l->in_use = true;
             copy_name(l->name, &l->name_len, name);
             memcpy(l->key, key, key_len);
@@ -42,6 +44,20 @@ int lobby_open(lobby_set *set, proto_str name)
         }
     }
     return LOBBY_ERR_NO_SLOTS;
+}
+
+lobby_ref lobby_ref_of(const lobby_set *set, int index)
+{
+    lobby_ref ref = {index, index >= 0 ? set->lobbies[index].gen : 0};
+    return ref;
+}
+
+int lobby_ref_index(const lobby_set *set, lobby_ref ref)
+{
+    if (ref.index < 0 || (uint32_t)ref.index >= set->max_lobbies)
+        return -1;
+    const lobby *l = &set->lobbies[ref.index];
+    return l->in_use && l->gen == ref.gen ? ref.index : -1;
 }
 
 int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity)

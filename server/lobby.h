@@ -24,7 +24,8 @@ _Static_assert((int)LOBBY_HISTORY >= (int)PROTO_JOIN_HISTORY_LINES,
                "a joiner gets PROTO_JOIN_HISTORY_LINES lines from the history ring");
 
 typedef struct lobby_player {
-    uint32_t session; /* the caller's handle for this connection, or LOBBY_NO_SESSION */
+    uint32_t session;     /* the caller's handle for this connection, or LOBBY_NO_SESSION */
+    uint32_t session_gen; /* the caller's generation of that handle (the server's session_ref) */
     uint8_t token[PROTO_TOKEN_BYTES]; /* what a reconnecting client must present */
     uint64_t away_since_us;           /* when the seat started being held */
     uint16_t id;
@@ -72,6 +73,7 @@ typedef struct lobby_ban_entry {
 
 typedef struct lobby {
     bool in_use;
+    uint32_t gen; /* bumped at each lobby_open of this slot (lobby_ref) */
     uint8_t name_len;
     char name[PROTO_MAX_LOBBY_NAME_BYTES + 1];
     /* The name's key (NFKC, case folded), made once at open: every lookup
@@ -85,7 +87,7 @@ typedef struct lobby {
     uint16_t max_rtt_ms;                     /* 0: no limit */
     uint8_t meta_count;
     lobby_meta_pair meta[PROTO_MAX_META_PAIRS];
-    uint16_t owner_id;           /* 0 while empty, and always when server_owned */
+    uint16_t owner_id; /* 0 while empty, and always when server_owned */
     /* Opened by the server itself (`main`): nobody owns it, so nobody can
      * lock, kick from, hand over or start the lobby every plain HELLO and
      * text client lands in. */
@@ -133,6 +135,19 @@ typedef enum lobby_error {
  * negative lobby_error. */
 int lobby_set_init(lobby_set *set, uint32_t max_lobbies, uint8_t capacity);
 void lobby_set_deinit(lobby_set *set);
+
+/* A long-lived reference to a lobby: its slot and the slot's generation,
+ * so a reference kept past the lobby's close cannot reach the lobby opened
+ * later in the same slot. */
+typedef struct lobby_ref {
+    int index; /* -1: none */
+    uint32_t gen;
+} lobby_ref;
+
+/* A reference to the open lobby at index (index -1: a reference to none). */
+lobby_ref lobby_ref_of(const lobby_set *set, int index);
+/* The index ref names, or -1 when it names none, or a lobby since closed. */
+int lobby_ref_index(const lobby_set *set, lobby_ref ref);
 
 /* Index of the open lobby whose name has the same key as name (NFKC, case
  * folded: "Red", "RED" and "ｒｅｄ" find one lobby), or -1 (also for a name

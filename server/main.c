@@ -73,9 +73,10 @@ static bool all_gone(const server *core, const textport *text)
  * busy one handles what arrived in the meantime in one go.
  *
  * A pass drains first (text clients, then ENet: chat posted by either is
- * relayed to both in the same pass) and writes last (ENet's flush inside
- * transport_pump, then the text clients' output). text and http may be
- * NULL; poll() skips the -1 descriptors they then leave. */
+ * relayed to both in the same pass), then runs the core's periodic work,
+ * and writes last (the core's outbox and ENet's flush, then the text
+ * clients' output). text and http may be NULL; poll() skips the -1
+ * descriptors they then leave. */
 static void run_loop(server *core, transport *net, textport *text, http_api *http,
                      uint32_t min_pass_us)
 {
@@ -98,9 +99,14 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
                 textport_begin_shutdown(text, now_us);
             give_up_us = now_us + SHUTDOWN_GRACE_US;
         }
+        /* drain */
         if (text != NULL)
             textport_pump(text, now_us);
-        transport_pump(net, now_us);
+        transport_drain(net, now_us);
+        /* tick */
+        server_tick(core, now_us);
+        /* flush */
+        transport_flush(net, now_us);
         if (text != NULL)
             textport_flush(text, now_us);
         http_api_pass(http, now_us, clock_now_us() - now_us, pfds[2].revents != 0);
@@ -246,6 +252,43 @@ static void print_tcp_error(const options *o, int err)
                 textport_strerror(err));
 }
 
+/* Creates the core, the transports and the HTTP api, then runs the loop.
+ * Returns the exit status; whatever it created is destroyed by the caller's
+ * one clean-up path (NULL pointers are no-ops). */
+static int serve(const options *o, server **core, transport **net, textport **text, http_api **http)
+{
+    int err = server_create(&o->core, core);
+    if (err != SERVER_OK) {
+        fprintf(stderr, "lobby-server: %s\n", server_strerror(err));
+        return 1;
+    }
+    err = transport_create(&o->net, *core, net);
+    if (err != TRANSPORT_OK) {
+        print_udp_error(o, err);
+        return 1;
+    }
+    if (o->text.port != 0 || !o->tcp_port_given) {
+        raise_fd_limit(o->text.max_conns);
+        err = textport_create(&o->text, *core, text);
+        if (err != TEXTPORT_OK) {
+            print_tcp_error(o, err);
+            return 1;
+        }
+        /* Before the UDP line: scripts wait for that one, then read both. */
+        log_info("server", "text chat on %s:%u (tcp)", o->text.bind_host,
+                 (unsigned)textport_port(*text));
+    }
+    if (!start_http(o, *core, *net, *text, http))
+        return 1;
+    install_signal_handlers();
+    log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
+             o->net.bind_host, (unsigned)transport_port(*net), PROTO_VERSION,
+             (unsigned)o->core.max_players, (unsigned)o->core.lobby_capacity);
+    run_loop(*core, *net, *text, *http, o->min_pass_us);
+    log_totals(*core, *net, *text);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -261,51 +304,14 @@ int main(int argc, char **argv)
     }
     server *core = NULL;
     transport *net = NULL;
-    int err = server_create(&o.core, &core);
-    if (err != SERVER_OK) {
-        fprintf(stderr, "lobby-server: %s\n", server_strerror(err));
-        return 1;
-    }
-    err = transport_create(&o.net, core, &net);
-    if (err != TRANSPORT_OK) {
-        print_udp_error(&o, err);
-        server_destroy(core);
-        enet_deinitialize();
-        return 1;
-    }
     textport *text = NULL;
-    if (o.text.port != 0 || !o.tcp_port_given) {
-        raise_fd_limit(o.text.max_conns);
-        err = textport_create(&o.text, core, &text);
-        if (err != TEXTPORT_OK) {
-            print_tcp_error(&o, err);
-            transport_destroy(net);
-            server_destroy(core);
-            enet_deinitialize();
-            return 1;
-        }
-        /* Before the UDP line: scripts wait for that one, then read both. */
-        log_info("server", "text chat on %s:%u (tcp)", o.text.bind_host,
-                 (unsigned)textport_port(text));
-    }
     http_api *http = NULL;
-    if (!start_http(&o, core, net, text, &http)) {
-        textport_destroy(text);
-        transport_destroy(net);
-        server_destroy(core);
-        enet_deinitialize();
-        return 1;
-    }
-    install_signal_handlers();
-    log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
-             o.net.bind_host, (unsigned)transport_port(net), PROTO_VERSION,
-             (unsigned)o.core.max_players, (unsigned)o.core.lobby_capacity);
-    run_loop(core, net, text, http, o.min_pass_us);
-    log_totals(core, net, text);
+    status = serve(&o, &core, &net, &text, &http);
+    /* The one way out once ENet is initialised, whatever serve got to. */
     http_api_destroy(http);
     textport_destroy(text);
     transport_destroy(net);
     server_destroy(core);
     enet_deinitialize();
-    return 0;
+    return status;
 }

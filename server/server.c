@@ -1,7 +1,8 @@
 #include "server.h"
 
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_lobby_msgs.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +10,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum {
+    MALFORMED_LOG_INTERVAL_US = 10 * 1000 * 1000,
+    TICK_INTERVAL_US = 100 * 1000,
+};
+
+/* Private to this file: everything else reaches the modules through the
+ * server_ctx (server_ctx.h) or the public functions (server.h). */
+struct server {
+    server_config cfg;
+    sessions *sessions; /* the session table, player ids and counts */
+    lobby_set lobbies;
+    replies replies;    /* the outbox, and the counts of what goes out */
+    server_stats stats; /* each module writes its own fields (server_stats.h) */
+    bool shutting_down;
+    uint64_t next_tick_us;
+    uint64_t next_snapshot_us;
+    uint64_t next_member_stats_us;
+    uint32_t tick; /* snapshot ticks so far: the clock of countdowns and game starts */
+    rate_bucket resume_buckets[RESUME_BUCKETS];
+    chat chat; /* the one path of a chat line into a lobby */
+    /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time; a list's
+     * rows (about 20 KB) go in list_rows, which scratch then points at. */
+    proto_msg scratch;
+    proto_lobby_entry list_rows[PROTO_MAX_LIST_ENTRIES];
+    server_ctx ctx; /* pointers to the above, handed to handlers */
+};
 
 void server_config_defaults(server_config *cfg)
 {
@@ -53,7 +81,7 @@ int server_create(const server_config *cfg, server **out)
 {
     /* Negated comparisons so that NaN rates are refused too. Player ids are 16
      * bits and never 0, which bounds max_players. */
-    if (cfg->max_players == 0 || cfg->max_players >= PLAYER_ID_SPACE - 1 ||
+    if (cfg->max_players == 0 || cfg->max_players >= SESSIONS_PLAYER_ID_SPACE - 1 ||
         cfg->max_sessions < cfg->max_players || !(cfg->chat_burst >= 1.0) ||
         !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0) ||
         !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
@@ -66,17 +94,28 @@ int server_create(const server_config *cfg, server **out)
     s->cfg = *cfg;
     if (s->cfg.random_bytes == NULL)
         s->cfg.random_bytes = os_random_bytes;
-    s->sessions = calloc(cfg->max_sessions, sizeof *s->sessions);
+    int no_table = sessions_create(cfg->max_sessions, &s->sessions);
     int err = lobby_set_init(&s->lobbies, cfg->max_lobbies, cfg->lobby_capacity);
-    if (s->sessions == NULL || err != LOBBY_OK) {
+    if (no_table != 0 || err != LOBBY_OK) {
         if (err == LOBBY_OK)
             lobby_set_deinit(&s->lobbies);
-        free(s->sessions);
+        sessions_destroy(s->sessions);
         free(s);
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
-    outbox_init(&s->out);
-    s->next_player_id = 1;
+    replies_init(&s->replies, &s->stats);
+    chat_init(&s->chat, &s->cfg, &s->replies, &s->stats);
+    s->ctx = (server_ctx){.cfg = &s->cfg,
+                          .sessions = s->sessions,
+                          .lobbies = &s->lobbies,
+                          .out = &s->replies,
+                          .chat = &s->chat,
+                          .stats = &s->stats,
+                          .tick = &s->tick,
+                          .shutting_down = &s->shutting_down,
+                          .resume_buckets = s->resume_buckets,
+                          .scratch = &s->scratch,
+                          .list_rows = s->list_rows};
     *out = s;
     return SERVER_OK;
 }
@@ -85,9 +124,9 @@ void server_destroy(server *s)
 {
     if (s == NULL)
         return;
-    outbox_deinit(&s->out);
+    replies_deinit(&s->replies);
     lobby_set_deinit(&s->lobbies);
-    free(s->sessions);
+    sessions_destroy(s->sessions);
     free(s);
 }
 
@@ -104,9 +143,24 @@ const char *server_strerror(int err)
     return "unknown server error";
 }
 
+server_ctx *server_context(server *srv)
+{
+    return &srv->ctx;
+}
+
+const server_ctx *server_context_const(const server *srv)
+{
+    return &srv->ctx;
+}
+
 outbox *server_outbox(server *s)
 {
-    return &s->out;
+    return &s->replies.out;
+}
+
+void server_set_chat_tap(server *s, server_chat_tap tap, void *user)
+{
+    chat_set_tap(&s->chat, tap, user);
 }
 
 const server_stats *server_get_stats(const server *s)
@@ -116,12 +170,12 @@ const server_stats *server_get_stats(const server *s)
 
 uint32_t server_player_count(const server *s)
 {
-    return s->player_count;
+    return sessions_player_count(s->sessions);
 }
 
 uint32_t server_session_count(const server *s)
 {
-    return s->session_count;
+    return sessions_open_count(s->sessions);
 }
 
 const lobby_set *server_lobbies(const server *s)
@@ -155,154 +209,91 @@ const char *server_malformed_kind_name(int kind)
     return "unknown";
 }
 
-/* ---- sending -------------------------------------------------------------- */
-
-static void note_outbox_error(server *s, int err)
-{
-    if (err == OUTBOX_OK)
-        return;
-    s->stats.outbox_errors++;
-    log_error("server", "cannot queue message: %s",
-              err == OUTBOX_ERR_NOMEM ? "out of memory" : "encode failed");
-}
-
-/* Counts the packet pushed last as sent to `recipients` peers. Counted here,
- * where the type is still known: the transport sees only bytes. */
-static void count_out(server *s, uint32_t type, uint32_t recipients)
-{
-    if (recipients == 0 || s->out.packet_count == 0)
-        return;
-    uint8_t t = (uint8_t)type;
-    s->stats.messages_out[t] += recipients;
-    s->stats.bytes_out[t] += (uint64_t)s->out.packets[s->out.packet_count - 1].len * recipients;
-}
-
-void server_send_one(server *s, uint32_t handle, const proto_msg *msg, uint8_t channel,
-                     bool reliable)
-{
-    int err = outbox_push(&s->out, msg, channel, reliable);
-    if (err == OUTBOX_OK)
-        err = outbox_add_dest(&s->out, handle);
-    if (err == OUTBOX_OK)
-        count_out(s, msg->type, 1);
-    note_outbox_error(s, err);
-}
-
-/* Sends msg to every member of lobby l except the player `except_id`.
- * Returns how many recipients it was queued for. */
-uint32_t server_send_lobby(server *s, const lobby *l, uint16_t except_id, const proto_msg *msg,
-                           uint8_t channel, bool reliable)
-{
-    uint32_t sent = 0;
-    int err = OUTBOX_OK;
-    for (unsigned i = 0; i < l->count && err == OUTBOX_OK; i++) {
-        if (l->players[i].id == except_id || l->players[i].session == LOBBY_NO_SESSION)
-            continue;
-        if (sent == 0) /* encode once, on the first recipient */
-            err = outbox_push(&s->out, msg, channel, reliable);
-        if (err == OUTBOX_OK)
-            err = outbox_add_dest(&s->out, l->players[i].session);
-        sent += err == OUTBOX_OK;
-    }
-    count_out(s, msg->type, sent);
-    note_outbox_error(s, err);
-    return sent;
-}
-
 /* ---- closing sessions ----------------------------------------------------- */
 
-lobby *server_session_lobby(server *s, const session *se)
+lobby *server_session_lobby(server_ctx *s, const session *se)
 {
-    return &s->lobbies.lobbies[se->lobby_index];
+    int index = lobby_ref_index(s->lobbies, se->lobby);
+    return index < 0 ? NULL : &s->lobbies->lobbies[index];
 }
 
-uint16_t server_claim_player_id(server *s)
+int server_session_lobby_index(const server_ctx *s, const session *se)
 {
-    /* Ids are handed out in increasing order and skip ones still in use, so a
-     * departed player's id is not reused until the counter wraps. */
-    while (s->next_player_id == 0 ||
-           (s->player_id_used[s->next_player_id / 8] & (1u << (s->next_player_id % 8))))
-        s->next_player_id++;
-    uint16_t id = s->next_player_id++;
-    s->player_id_used[id / 8] |= (uint8_t)(1u << (id % 8));
-    return id;
+    return lobby_ref_index(s->lobbies, se->lobby);
 }
 
-void server_bind_session(server *s, uint32_t handle, uint16_t player_id, int lobby_index)
+void server_bind_session(server_ctx *s, uint32_t handle, uint16_t player_id, int lobby_index)
 {
-    session *se = &s->sessions[handle];
-    se->state = SESSION_JOINED;
-    se->player_id = player_id;
-    se->lobby_index = lobby_index;
-    const lobby_player *p = lobby_player_find(&s->lobbies.lobbies[lobby_index], player_id);
-    if (p != NULL) {
-        memcpy(se->name, p->name, p->name_len + 1u);
-        se->name_len = p->name_len;
-    }
+    lobby_player *p = lobby_player_find(&s->lobbies->lobbies[lobby_index], player_id);
+    const session *se = sessions_at(s->sessions, handle);
+    proto_str name = {p != NULL ? p->name : se->name, p != NULL ? p->name_len : se->name_len};
+    sessions_bind(s->sessions, handle, player_id, lobby_ref_of(s->lobbies, lobby_index), name);
+    if (p != NULL)
+        p->session_gen = se->gen; /* the seat's reference: slot and generation */
 }
 
-void server_fresh_limits(server *s, uint32_t handle, uint64_t now_us)
+const session *server_seat_session(const server_ctx *s, const lobby_player *p)
 {
-    session *se = &s->sessions[handle];
-    rate_bucket_init(&se->chat_bucket, s->cfg.chat_burst, now_us);
-    rate_bucket_init(&se->position_bucket, s->cfg.position_burst, now_us);
-    rate_bucket_init(&se->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
-    rate_bucket_init(&se->lobby_bucket, LOBBY_OPS_BURST, now_us);
+    if (p->session == LOBBY_NO_SESSION)
+        return NULL;
+    session_ref ref = {p->session, p->session_gen};
+    return sessions_resolve(s->sessions, ref);
 }
 
-void server_to_browsing(server *s, uint32_t handle)
+void server_fresh_limits(server_ctx *s, uint32_t handle, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
-    if (se->state == SESSION_JOINED) { /* not a HELLO BROWSE */
-        se->left_lobby = true;
-        se->left_lobby_tick = s->tick;
-    }
-    se->state = SESSION_BROWSING;
-    se->player_id = 0;
-    se->lobby_index = -1;
+    double burst[SESSION_BUCKETS] = {
+        [SESSION_BUCKET_CHAT] = s->chat->burst,
+        [SESSION_BUCKET_FLOOD] = chat_flood_burst(s->chat),
+        [SESSION_BUCKET_LOBBY] = LOBBY_OPS_BURST,
+        [SESSION_BUCKET_POSITION] = s->cfg->position_burst,
+    };
+    sessions_fresh_limits(s->sessions, handle, burst, now_us);
 }
 
-void server_release_player_id(server *s, uint16_t id)
+void server_to_browsing(server_ctx *s, uint32_t handle)
 {
-    s->player_id_used[id / 8] &= (uint8_t) ~(1u << (id % 8));
+    sessions_to_browsing(s->sessions, handle, (*s->tick));
 }
 
-void server_remove_player(server *s, int lobby_index, uint16_t player_id, proto_leave_reason why)
+void server_remove_player(server_ctx *s, int lobby_index, uint16_t player_id,
+                          proto_leave_reason why)
 {
-    lobby *l = &s->lobbies.lobbies[lobby_index];
+    if (lobby_index < 0) /* a stale lobby reference: nothing to leave */
+        return;
+    lobby *l = &s->lobbies->lobbies[lobby_index];
     lobby_player *p = lobby_player_find(l, player_id);
     if (p == NULL)
         return;
     /* At a shutdown every session is closed as if kicked; say what it was. */
     log_info("server", "leave lobby=%s player=%s id=%u reason=%s", l->name, p->name, player_id,
-             s->shutting_down ? "shutdown" : proto_leave_text(why));
+             (*s->shutting_down) ? "shutdown" : proto_leave_text(why));
     char cancel_text[96];
     snprintf(cancel_text, sizeof cancel_text, "%s %s", p->name,
              why == PROTO_LEAVE_KICKED ? "was kicked" : "left");
-    unsigned changed = lobby_leave(&s->lobbies, lobby_index, player_id);
+    unsigned changed = lobby_leave(s->lobbies, lobby_index, player_id);
     proto_msg left = {.type = PROTO_PLAYER_LEFT};
     left.u.left.id = player_id;
     left.u.left.reason = (uint8_t)why;
-    if (!s->shutting_down) { /* everyone is being disconnected anyway */
-        server_send_lobby(s, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
+    if (!(*s->shutting_down)) { /* everyone is being disconnected anyway */
+        replies_to_lobby(s->out, l, player_id, &left, PROTO_CHANNEL_RELIABLE, true);
         if (changed & LOBBY_LEFT_COUNTDOWN_CANCELLED)
             server_countdown_cancelled(s, l, player_id, cancel_text);
         else
             server_send_lobby_state(s, l);
     }
-    server_release_player_id(s, player_id);
-    s->player_count--;
-    s->stats.leaves[s->shutting_down ? 0 : why]++;
+    sessions_release_player_id(s->sessions, player_id);
+    s->stats->leaves[(*s->shutting_down) ? 0 : why]++;
 }
 
-static void remove_player(server *s, session *se, proto_leave_reason why)
+static void remove_player(server_ctx *s, const session *se, proto_leave_reason why)
 {
-    server_remove_player(s, se->lobby_index, se->player_id, why);
+    server_remove_player(s, server_session_lobby_index(s, se), se->player_id, why);
 }
 
-bool server_new_token(server *s, lobby_player *p)
+bool server_new_token(server_ctx *s, lobby_player *p)
 {
-    if (s->cfg.random_bytes(s->cfg.random_user, p->token, PROTO_TOKEN_BYTES) == 0)
+    if (s->cfg->random_bytes(s->cfg->random_user, p->token, PROTO_TOKEN_BYTES) == 0)
         return true;
     log_error("server", "no randomness for session tokens");
     return false;
@@ -310,7 +301,7 @@ bool server_new_token(server *s, lobby_player *p)
 
 /* A player whose connection timed out keeps its seat for the grace period;
  * the others see it as reconnecting, not gone. */
-static void hold_seat(server *s, session *se, uint64_t now_us)
+static void hold_seat(server_ctx *s, const session *se, uint64_t now_us)
 {
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
@@ -318,13 +309,13 @@ static void hold_seat(server *s, session *se, uint64_t now_us)
         return;
     p->session = LOBBY_NO_SESSION;
     p->away_since_us = now_us;
-    s->stats.seats_held++;
+    s->stats->seats_held++;
     log_info("server", "reconnecting lobby=%s player=%s id=%u: seat held for %u ms", l->name,
-             p->name, p->id, (unsigned)s->cfg.grace_ms);
+             p->name, p->id, (unsigned)s->cfg->grace_ms);
     proto_msg m = {.type = PROTO_PLAYER_STATUS};
     m.u.player_status.id = p->id;
     m.u.player_status.status = PROTO_STATUS_RECONNECTING;
-    server_send_lobby(s, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_lobby(s->out, l, p->id, &m, PROTO_CHANNEL_RELIABLE, true);
     /* A member that cannot hear GAME_STARTING must not be started without. */
     if (lobby_cancel_countdown(l)) {
         char text[96];
@@ -335,55 +326,42 @@ static void hold_seat(server *s, session *se, uint64_t now_us)
 
 /* Queues a disconnect with a reason; the slot is freed when ENet reports the
  * peer gone (server_on_disconnect), never in the middle of a pass. */
-void server_close_session(server *s, uint32_t handle, proto_reason reason)
+void server_close_session(server_ctx *s, uint32_t handle, proto_reason reason)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     if (se->state == SESSION_JOINED)
         remove_player(s, se, PROTO_LEAVE_KICKED);
-    se->state = SESSION_CLOSING;
-    note_outbox_error(s, outbox_disconnect_session(&s->out, handle, reason));
+    sessions_mark_closing(s->sessions, handle);
+    replies_disconnect(s->out, handle, reason);
 }
 
 /* Tells the peer why in a REJECT (text and code), then disconnects it. */
-void server_reject(server *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
+void server_reject(server_ctx *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
 {
     char text[PROTO_MAX_STR8_BYTES + 1];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_info("server", "reject peer=%s reason=%s: %s", s->sessions[handle].label,
-             proto_reason_text(reason), text);
-    proto_msg msg = {.type = PROTO_REJECT};
-    msg.u.reject.reason = (uint8_t)reason;
-    msg.u.reject.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &msg, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.rejects[reason]++;
+    replies_reject(s->out, handle, sessions_at(s->sessions, handle)->label, reason, text);
     server_close_session(s, handle, reason);
 }
 
 /* Counts a malformed or out-of-state message; logs the first one per peer and
  * then at most one summary line every 10 s; kicks past the limit. */
-void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
+void server_malformed(server_ctx *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
                       const char *what)
 {
-    session *se = &s->sessions[handle];
-    s->stats.malformed++;
-    s->stats.malformed_by[kind]++;
-    se->malformed++;
-    if (!se->malformed_ever_logged ||
-        now_us - se->malformed_logged_us >= MALFORMED_LOG_INTERVAL_US) {
+    const session *se = sessions_at(s->sessions, handle);
+    s->stats->malformed++;
+    s->stats->malformed_by[kind]++;
+    uint32_t unlogged = 0;
+    if (sessions_note_malformed(s->sessions, handle, now_us, MALFORMED_LOG_INTERVAL_US, &unlogged))
         log_warn("server", "malformed message from peer=%s: %s (%u so far, %u not logged)",
-                 se->label, what, se->malformed, se->malformed_unlogged);
-        se->malformed_ever_logged = true;
-        se->malformed_logged_us = now_us;
-        se->malformed_unlogged = 0;
-    } else {
-        se->malformed_unlogged++;
-    }
-    if (se->malformed >= s->cfg.malformed_limit) {
+                 se->label, what, se->malformed, unlogged);
+    if (se->malformed >= s->cfg->malformed_limit) {
         log_warn("server", "kick peer=%s: %u malformed messages", se->label, se->malformed);
-        s->stats.kicks++;
+        s->stats->kicks++;
         server_close_session(s, handle, PROTO_REASON_PROTOCOL_VIOLATION);
     }
 }
@@ -393,107 +371,87 @@ void server_malformed(server *s, uint32_t handle, uint64_t now_us, server_malfor
 void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t channel_count,
                        const char *peer_label, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions || s->sessions[handle].state != SESSION_FREE) {
+    if (!sessions_open(s->sessions, handle, peer_label, now_us)) {
         log_error("server", "transport reused session %u while in use", handle);
         return;
     }
-    session *se = &s->sessions[handle];
-    memset(se, 0, sizeof *se);
-    se->state = SESSION_HANDSHAKE;
-    se->connected_us = now_us;
-    se->lobby_index = -1;
-    snprintf(se->label, sizeof se->label, "%s", peer_label);
-    s->session_count++;
     s->stats.connects++;
     uint16_t version;
     if (s->shutting_down)
-        server_reject(s, handle, PROTO_REASON_SHUTTING_DOWN, "server is shutting down");
+        server_reject(&s->ctx, handle, PROTO_REASON_SHUTTING_DOWN, "server is shutting down");
     else if (!proto_connect_version(connect_data, &version))
-        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+        server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "not a lobby client (connect data 0x%08x)", (unsigned)connect_data);
     else if (version != PROTO_VERSION)
-        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+        server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "server speaks protocol version %d, client version %u", PROTO_VERSION,
                       (unsigned)version);
     /* With one channel the peer could never receive a snapshot (ENet refuses
      * to send on a channel the peer lacks), so it would sit in a lobby blind. */
     else if (channel_count < PROTO_CHANNEL_COUNT)
-        server_reject(s, handle, PROTO_REASON_VERSION_MISMATCH,
+        server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "the protocol needs %d ENet channels, the client asked for %zu",
                       PROTO_CHANNEL_COUNT, channel_count);
 }
 
 void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions || s->sessions[handle].state == SESSION_FREE)
+    if (handle >= s->cfg.max_sessions || sessions_at(s->sessions, handle)->state == SESSION_FREE)
         return;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     bool timed_out = data == 0;
     if (se->state == SESSION_JOINED && timed_out && s->cfg.grace_ms > 0 && !s->shutting_down)
-        hold_seat(s, se, now_us);
+        hold_seat(&s->ctx, se, now_us);
     else if (se->state == SESSION_JOINED)
-        remove_player(s, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
-    outbox_forget_session(&s->out, handle);
-    se->state = SESSION_FREE;
-    s->session_count--;
-}
-
-static uint16_t clamp_u16(uint32_t v)
-{
-    return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+        remove_player(&s->ctx, se, timed_out ? PROTO_LEAVE_TIMEOUT : PROTO_LEAVE_QUIT);
+    replies_forget(&s->replies, handle);
+    sessions_release(s->sessions, handle);
 }
 
 void server_note_link(server *s, uint32_t handle, uint32_t rtt_ms, uint32_t jitter_ms,
                       uint32_t loss_permyriad)
 {
-    if (handle >= s->cfg.max_sessions)
-        return;
-    proto_member_stat *link = &s->sessions[handle].link;
-    s->sessions[handle].link_measured = true;
-    link->rtt_ms = clamp_u16(rtt_ms);
-    link->jitter_ms = clamp_u16(jitter_ms);
-    link->loss_permyriad =
-        (uint16_t)(loss_permyriad > PROTO_MAX_LOSS_PERMYRIAD ? PROTO_MAX_LOSS_PERMYRIAD
-                                                             : loss_permyriad);
+    if (handle < s->cfg.max_sessions)
+        sessions_note_link(s->sessions, handle, rtt_ms, jitter_ms, loss_permyriad);
 }
 
 /* Tells every lobby how each of its members' links look from the server, so a
  * player list can show everyone's round trip, not only one's own. */
-static void send_member_stats(server *s)
+static void send_member_stats(server_ctx *s)
 {
-    for (uint32_t i = 0; i < s->lobbies.max_lobbies; i++) {
-        const lobby *l = &s->lobbies.lobbies[i];
+    for (uint32_t i = 0; i < s->lobbies->max_lobbies; i++) {
+        const lobby *l = &s->lobbies->lobbies[i];
         if (!l->in_use || l->count == 0)
             continue;
         proto_msg m = {.type = PROTO_MEMBER_STATS};
         m.u.member_stats.count = l->count;
         for (unsigned k = 0; k < l->count; k++) {
-            uint32_t held = l->players[k].session;
+            const session *held = server_seat_session(s, &l->players[k]);
             proto_member_stat none = {0};
-            m.u.member_stats.members[k] = held == LOBBY_NO_SESSION ? none : s->sessions[held].link;
+            m.u.member_stats.members[k] = held == NULL ? none : held->link;
             m.u.member_stats.members[k].id = l->players[k].id;
         }
-        server_send_lobby(s, l, 0, &m, PROTO_CHANNEL_POSITION, false);
+        replies_to_lobby(s->out, l, 0, &m, PROTO_CHANNEL_POSITION, false);
     }
 }
 
-static void expire_handshakes(server *s, uint64_t now_us)
+static void expire_handshakes(server_ctx *s, uint64_t now_us)
 {
-    uint64_t limit_us = (uint64_t)s->cfg.handshake_timeout_ms * 1000u;
-    for (uint32_t i = 0; i < s->cfg.max_sessions; i++) {
-        session *se = &s->sessions[i];
+    uint64_t limit_us = (uint64_t)s->cfg->handshake_timeout_ms * 1000u;
+    for (uint32_t i = 0; i < s->cfg->max_sessions; i++) {
+        const session *se = sessions_at(s->sessions, i);
         if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
             server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
-                          (unsigned)s->cfg.handshake_timeout_ms);
+                          (unsigned)s->cfg->handshake_timeout_ms);
     }
 }
 
 /* Seats held longer than the grace period are given up: now the player left. */
-static void expire_seats(server *s, uint64_t now_us)
+static void expire_seats(server_ctx *s, uint64_t now_us)
 {
-    uint64_t grace_us = (uint64_t)s->cfg.grace_ms * 1000u;
-    for (uint32_t i = 0; i < s->lobbies.max_lobbies; i++) {
-        lobby *l = &s->lobbies.lobbies[i];
+    uint64_t grace_us = (uint64_t)s->cfg->grace_ms * 1000u;
+    for (uint32_t i = 0; i < s->lobbies->max_lobbies; i++) {
+        lobby *l = &s->lobbies->lobbies[i];
         for (unsigned k = 0; l->in_use && k < l->count; k++) {
             lobby_player *p = &l->players[k];
             if (p->session == LOBBY_NO_SESSION && now_us - p->away_since_us >= grace_us) {
@@ -515,8 +473,8 @@ static void snapshot_tick(server *s, uint64_t now_us)
      * countdown lasts its time even when passes come late. */
     uint64_t missed = s->next_snapshot_us == 0 ? 0 : (now_us - s->next_snapshot_us) / period;
     s->tick += 1 + (uint32_t)missed;
-    server_run_countdowns(s, now_us);
-    server_send_snapshots(s);
+    server_run_countdowns(&s->ctx, now_us);
+    server_send_snapshots(&s->ctx);
     s->next_snapshot_us += period;
     if (s->next_snapshot_us <= now_us)
         s->next_snapshot_us = now_us + period;
@@ -533,12 +491,12 @@ void server_tick(server *s, uint64_t now_us)
     if (now_us < s->next_tick_us)
         return;
     s->next_tick_us = now_us + TICK_INTERVAL_US;
-    expire_handshakes(s, now_us);
-    expire_seats(s, now_us);
-    server_close_idle_lobbies(s, now_us);
+    expire_handshakes(&s->ctx, now_us);
+    expire_seats(&s->ctx, now_us);
+    server_close_idle_lobbies(&s->ctx, now_us);
     if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {
         s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
-        send_member_stats(s);
+        send_member_stats(&s->ctx);
     }
 }
 
@@ -547,9 +505,11 @@ void server_begin_shutdown(server *s)
     if (s->shutting_down)
         return;
     s->shutting_down = true;
-    log_info("server", "shutting down: disconnecting %u sessions", s->session_count);
+    log_info("server", "shutting down: disconnecting %u sessions",
+             sessions_open_count(s->sessions));
     for (uint32_t i = 0; i < s->cfg.max_sessions; i++)
-        if (s->sessions[i].state == SESSION_HANDSHAKE || s->sessions[i].state == SESSION_BROWSING ||
-            s->sessions[i].state == SESSION_JOINED)
-            server_close_session(s, i, PROTO_REASON_SHUTTING_DOWN);
+        if (sessions_at(s->sessions, i)->state == SESSION_HANDSHAKE ||
+            sessions_at(s->sessions, i)->state == SESSION_BROWSING ||
+            sessions_at(s->sessions, i)->state == SESSION_JOINED)
+            server_close_session(&s->ctx, i, PROTO_REASON_SHUTTING_DOWN);
 }

@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "proto.h"
 #include "ratelimit.h"
+#include "server_stats.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,67 +51,6 @@ typedef struct server_config {
     int (*random_bytes)(void *user, uint8_t *buf, size_t n);
     void *random_user;
 } server_config;
-
-/* Why a message counted as malformed: it did not decode (the first four
- * follow proto_error), it decoded but is not allowed in the session's state
- * (a chat before the hello, a second hello), it was an empty packet, or it
- * came on the other channel than its type's. */
-typedef enum server_malformed_kind {
-    SERVER_MALFORMED_TRUNCATED = 0,
-    SERVER_MALFORMED_TRAILING,
-    SERVER_MALFORMED_UNKNOWN_TYPE,
-    SERVER_MALFORMED_BAD_VALUE,
-    SERVER_MALFORMED_WRONG_STATE,
-    SERVER_MALFORMED_EMPTY,         /* an ENet packet of no bytes */
-    SERVER_MALFORMED_WRONG_CHANNEL, /* decoded, but on another channel than its type's */
-    SERVER_MALFORMED_KINDS,
-} server_malformed_kind;
-
-/* Message counters are indexed by the type byte; proto_type_name names it. */
-enum { SERVER_MSG_TYPES = 256 };
-
-/* Counters for logs and metrics; only ever grow. */
-typedef struct server_stats {
-    uint64_t connects;
-    uint64_t joins;
-    uint64_t rejects[PROTO_REASON_MAX + 1];
-    uint64_t leaves[PROTO_LEAVE_MAX + 1]; /* by proto_leave_reason; [0]: the shutdown */
-    uint64_t chats_accepted;
-    uint64_t chats_refused[PROTO_REFUSE_MAX + 1];
-    uint64_t chat_relays; /* one per recipient */
-    uint64_t positions_received;
-    uint64_t positions_stale;
-    uint64_t positions_rate_limited;
-    uint64_t flood_kicks;
-    uint64_t position_relays;  /* positions delivered: one per snapshot entry per other member */
-    uint64_t snapshots;        /* snapshot packets queued, one per recipient */
-    uint64_t positions_merged; /* replaced by a newer one of the same player before a snapshot */
-    uint64_t pings;
-    uint64_t malformed;
-    uint64_t malformed_by[SERVER_MALFORMED_KINDS]; /* the same, by why */
-    uint64_t kicks;
-    uint64_t seats_held;     /* timed-out players whose seat was kept for the grace period */
-    uint64_t resumes;        /* players who came back with their token */
-    uint64_t resume_refused; /* forged, expired, reused or rate-limited tokens */
-    uint64_t outbox_errors;
-    /* Every message that decoded, out-of-state ones included, and its bytes. */
-    uint64_t messages_in[SERVER_MSG_TYPES];
-    uint64_t bytes_in[SERVER_MSG_TYPES];
-    /* Every message queued in the outbox, once per recipient, and its bytes
-     * (ENet's own headers not included). */
-    uint64_t messages_out[SERVER_MSG_TYPES];
-    uint64_t bytes_out[SERVER_MSG_TYPES];
-    uint64_t text_chats_accepted; /* from text clients; also in chats_accepted */
-    uint64_t text_chats_refused;  /* from text clients, any reason */
-    uint64_t lobby_refusals[PROTO_LOBBY_REFUSAL_MAX + 1]; /* LOBBY_REFUSED, by reason */
-    uint64_t lobbies_created;                             /* CREATE_LOBBY accepted */
-    uint64_t lobbies_closed;     /* closed after standing empty for the grace time */
-    uint64_t owner_kicks;        /* KICK accepted */
-    uint64_t countdowns_started; /* START_GAME accepted */
-    uint64_t countdowns_cancelled;
-    uint64_t games_started;
-    uint64_t direct_chats; /* DIRECT_CHAT relayed */
-} server_stats;
 
 typedef struct server server;
 typedef struct lobby_set lobby_set; /* lobby.h */
@@ -163,7 +103,8 @@ void server_begin_shutdown(server *s);
  * lobby's chat sequence like a player's and reach the players as
  * TEXT_CHAT_RELAY. The caller (the text port) owns this struct. */
 typedef struct server_text_client {
-    int lobby_index; /* the lobby watched, -1 for none */
+    int lobby_index;    /* the lobby watched, -1 for none */
+    uint32_t lobby_gen; /* ...and its slot's generation: a closed lobby's slot reopened is not it */
     rate_bucket chat_bucket;
     rate_bucket flood_bucket;   /* drained by rate-limited lines; empty: flooding */
     rate_bucket command_bucket; /* commands (/list, /join, ...): the players' lobby-request rate */

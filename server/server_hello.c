@@ -2,37 +2,39 @@
  * password, state, kick cool-downs and max RTT, each with its own REJECT
  * reason) and BROWSE (the lobby list). RESUME goes to server_resume.c. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_handlers.h"
+#include "server_lobby_msgs.h"
 
 #include <string.h>
 
-static bool hello_name_ok(server *s, uint32_t handle, proto_str name)
+static bool hello_name_ok(server_ctx *s, uint32_t handle, proto_str name)
 {
     char why[64];
     text_verdict v = text_check_name(name.bytes, name.len, PROTO_MAX_NAME_BYTES);
     if (v == TEXT_OK)
         return true;
     server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
-                  server_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
+                  replies_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
     return false;
 }
 
-static void browse(server *s, uint32_t handle)
+static void browse(server_ctx *s, uint32_t handle)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     server_to_browsing(s, handle);
     log_info("server", "browsing player=%s peer=%s", se->name, se->label);
-    server_send_exited(s, handle, PROTO_EXIT_BROWSING, "at the lobby list");
+    replies_exited(s->out, handle, PROTO_EXIT_BROWSING, "at the lobby list");
 }
 
-static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lobby_name,
+static void reject_hello_join(server_ctx *s, uint32_t handle, int err, proto_str lobby_name,
                               uint64_t wait_us)
 {
-    const session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     int n = (int)lobby_name.len;
     const char *ln = lobby_name.bytes;
-    int index = lobby_find(&s->lobbies, lobby_name);
-    unsigned capacity = index >= 0 ? s->lobbies.lobbies[index].capacity : 0;
+    int index = lobby_find(s->lobbies, lobby_name);
+    unsigned capacity = index >= 0 ? s->lobbies->lobbies[index].capacity : 0;
     switch (err) {
     case LOBBY_ERR_WRONG_PASSWORD:
         server_reject(s, handle, PROTO_REASON_WRONG_PASSWORD,
@@ -54,7 +56,7 @@ static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lob
         server_reject(s, handle, PROTO_REASON_RTT_TOO_HIGH,
                       "your round trip of %u ms is above lobby '%.*s''s maximum of %u ms",
                       (unsigned)se->link.rtt_ms, n, ln,
-                      index >= 0 ? (unsigned)s->lobbies.lobbies[index].max_rtt_ms : 0u);
+                      index >= 0 ? (unsigned)s->lobbies->lobbies[index].max_rtt_ms : 0u);
         break;
     case LOBBY_ERR_NAME_TAKEN:
         server_reject(s, handle, PROTO_REASON_NAME_TAKEN, "name '%s' is taken in lobby '%.*s'",
@@ -62,7 +64,7 @@ static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lob
         break;
     case LOBBY_ERR_NO_SLOTS:
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
-                      (unsigned)s->cfg.max_players);
+                      (unsigned)s->cfg->max_players);
         break;
     case LOBBY_ERR_ARG:
         server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
@@ -76,21 +78,21 @@ static void reject_hello_join(server *s, uint32_t handle, int err, proto_str lob
  * hello's password when it gave one, so `--lobby x --password pw` never
  * leaves a lobby open that its opener meant to lock. Returns its index, or
  * a negative lobby_error (LOBBY_ERR_BAD_VALUE: *why says what is wrong). */
-static int open_for_hello(server *s, proto_str lobby_name, proto_str password, char *why,
+static int open_for_hello(server_ctx *s, proto_str lobby_name, proto_str password, char *why,
                           size_t cap)
 {
     lobby_settings settings = {.password = password};
     if (lobby_check_settings(&settings, PROTO_CONFIGURE_PASSWORD, why, cap) != LOBBY_OK)
         return LOBBY_ERR_BAD_VALUE;
-    int index = lobby_open(&s->lobbies, lobby_name);
+    int index = lobby_open(s->lobbies, lobby_name);
     if (index >= 0 && password.len > 0)
-        lobby_configure(&s->lobbies.lobbies[index], &settings, PROTO_CONFIGURE_PASSWORD, why, cap);
+        lobby_configure(&s->lobbies->lobbies[index], &settings, PROTO_CONFIGURE_PASSWORD, why, cap);
     return index;
 }
 
 /* HELLO JOIN: the old behaviour (an unknown lobby opens with the default
  * capacity and the joiner owns it) plus the lobby's rules. */
-static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void hello_join(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     char why[64];
     proto_str lobby_name = m->u.hello.lobby;
@@ -99,16 +101,16 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
     text_verdict v = text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES);
     if (v != TEXT_OK) {
         server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "lobby name %s",
-                      server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+                      replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
         return;
     }
-    if (s->player_count >= s->cfg.max_players) {
+    if (sessions_player_count(s->sessions) >= s->cfg->max_players) {
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
-                      (unsigned)s->cfg.max_players);
+                      (unsigned)s->cfg->max_players);
         return;
     }
     char bad[128];
-    int index = lobby_find(&s->lobbies, lobby_name);
+    int index = lobby_find(s->lobbies, lobby_name);
     if (index < 0)
         index = open_for_hello(s, lobby_name, m->u.hello.password, bad, sizeof bad);
     if (index == LOBBY_ERR_BAD_VALUE) {
@@ -122,14 +124,14 @@ static void hello_join(server *s, uint32_t handle, const proto_msg *m, uint64_t 
     }
     uint64_t wait_us = 0;
     int err =
-        server_admit(s, handle, &s->lobbies.lobbies[index], m->u.hello.password, now_us, &wait_us);
+        server_admit(s, handle, &s->lobbies->lobbies[index], m->u.hello.password, now_us, &wait_us);
     if (err == LOBBY_OK)
         err = server_enter_lobby(s, handle, index);
     if (err != LOBBY_OK)
         reject_hello_join(s, handle, err, lobby_name, wait_us);
 }
 
-void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_hello(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     if (m->u.hello.mode == PROTO_HELLO_RESUME) {
         server_resume(s, handle, m, now_us);
@@ -137,10 +139,7 @@ void server_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_u
     }
     if (!hello_name_ok(s, handle, m->u.hello.name))
         return;
-    session *se = &s->sessions[handle];
-    memcpy(se->name, m->u.hello.name.bytes, m->u.hello.name.len);
-    se->name[m->u.hello.name.len] = '\0';
-    se->name_len = (uint8_t)m->u.hello.name.len;
+    sessions_set_name(s->sessions, handle, m->u.hello.name);
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     if (!lobby_name_key(m->u.hello.name, key, &key_len)) {

@@ -2,7 +2,9 @@
  * is decoded once, checked against the session's state, and answered through
  * the outbox. Nothing from the wire is trusted before it is checked. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_handlers.h"
+#include "server_lobby_msgs.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -14,101 +16,41 @@ static proto_str str_of(const char *bytes, size_t len)
     return out;
 }
 
-const char *server_text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap)
-{
-    switch (v) {
-    case TEXT_OK:
-        return "ok";
-    case TEXT_EMPTY:
-    case TEXT_TOO_LONG:
-        snprintf(buf, cap, "must be 1 to %zu bytes", max_bytes);
-        return buf;
-    case TEXT_INVALID_UTF8:
-        return "is not valid UTF-8";
-    case TEXT_CONTROL:
-        return "contains control or formatting characters";
-    case TEXT_SPACING:
-        return "must not start or end with white space or have two spaces in a row";
-    }
-    return "is invalid";
-}
-
-void server_fill_player(proto_player *out, const lobby_player *p)
-{
-    out->id = p->id;
-    out->colour = p->colour;
-    out->name = str_of(p->name, p->name_len);
-    out->x = p->x;
-    out->y = p->y;
-}
-
-void server_send_welcome(server *s, uint32_t handle, const lobby *l, const lobby_player *me,
-                         bool resumed)
-{
-    proto_msg welcome = {.type = PROTO_WELCOME};
-    welcome.u.welcome.your_id = me->id;
-    memcpy(welcome.u.welcome.token, me->token, PROTO_TOKEN_BYTES);
-    welcome.u.welcome.resumed = resumed;
-    welcome.u.welcome.capacity = l->capacity;
-    welcome.u.welcome.lobby = str_of(l->name, l->name_len);
-    welcome.u.welcome.count = l->count;
-    for (unsigned i = 0; i < l->count; i++)
-        server_fill_player(&welcome.u.welcome.players[i], &l->players[i]);
-    server_send_one(s, handle, &welcome, PROTO_CHANNEL_RELIABLE, true);
-}
-
-proto_chat_refusal server_chat_refusal_for(text_verdict v)
-{
-    switch (v) {
-    case TEXT_EMPTY:
-        return PROTO_REFUSE_EMPTY;
-    case TEXT_TOO_LONG:
-        return PROTO_REFUSE_TOO_LONG;
-    case TEXT_INVALID_UTF8:
-        return PROTO_REFUSE_INVALID_UTF8;
-    default:
-        return PROTO_REFUSE_CONTROL_CHARS;
-    }
-}
-
-void server_refuse_chat(server *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
+void server_refuse_chat(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
     log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s", where, se->label,
              se->player_id, (unsigned)msg_id, text);
-    proto_msg m = {.type = PROTO_CHAT_REFUSED};
-    m.u.chat_refused.msg_id = msg_id;
-    m.u.chat_refused.reason = (uint8_t)why;
-    m.u.chat_refused.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.chats_refused[why]++;
+    replies_chat_refused(s->out, handle, msg_id, why, text);
 }
 
-bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str text,
+bool server_chat_checks(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_str text,
                         uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     char why[96], detail[48];
-    bool flooding = false;
-    if (!server_chat_allowed(s, &se->chat_bucket, &se->flood_bucket, now_us, &flooding)) {
+    text_verdict v;
+    chat_verdict cv =
+        chat_check(s->chat, sessions_bucket(s->sessions, handle, SESSION_BUCKET_CHAT),
+                   sessions_bucket(s->sessions, handle, SESSION_BUCKET_FLOOD), text, now_us, &v);
+    if (cv == CHAT_RATE_LIMITED || cv == CHAT_FLOODING) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
-                 s->cfg.chat_per_s);
+                 s->cfg->chat_per_s);
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_RATE_LIMITED, why);
-        if (flooding) {
+        if (cv == CHAT_FLOODING) {
             log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
-            s->stats.kicks++;
-            s->stats.flood_kicks++;
+            s->stats->kicks++;
+            s->stats->flood_kicks++;
             server_close_session(s, handle, PROTO_REASON_FLOODING);
         }
         return false;
     }
-    text_verdict v = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
-    if (v != TEXT_OK) {
+    if (cv == CHAT_BAD_TEXT) {
         snprintf(why, sizeof why, "message %s",
-                 server_text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
-        server_refuse_chat(s, handle, msg_id, server_chat_refusal_for(v), why);
+                 replies_text_problem(v, PROTO_MAX_CHAT_BYTES, detail, sizeof detail));
+        server_refuse_chat(s, handle, msg_id, replies_chat_refusal_for(v), why);
         return false;
     }
     return true;
@@ -117,9 +59,9 @@ bool server_chat_checks(server *s, uint32_t handle, uint32_t msg_id, proto_str t
 /* Accepted chat gets the lobby's next sequence number, an ack to the sender
  * and a relay to everyone else; a refused one gets its reason. Chat from the
  * lobby list has no lobby to go to. */
-static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void handle_chat(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     proto_str text = m->u.chat.text;
     if (se->state != SESSION_JOINED) {
         server_refuse_chat(s, handle, m->u.chat.msg_id, PROTO_REFUSE_NOT_IN_LOBBY,
@@ -128,42 +70,11 @@ static void handle_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     }
     if (!server_chat_checks(s, handle, m->u.chat.msg_id, text, now_us))
         return;
-    lobby *l = server_session_lobby(s, se);
-    uint32_t seq = lobby_next_chat_seq(l);
-    lobby_remember_chat(l, seq, se->player_id, str_of(se->name, se->name_len), text);
-    proto_msg ack = {.type = PROTO_CHAT_ACK};
-    ack.u.chat_ack.msg_id = m->u.chat.msg_id;
-    ack.u.chat_ack.seq = seq;
-    server_send_one(s, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
-    proto_msg relay = {.type = PROTO_CHAT_RELAY};
-    relay.u.chat_relay.from_id = se->player_id;
-    relay.u.chat_relay.seq = seq;
-    relay.u.chat_relay.text = text;
-    s->stats.chat_relays +=
-        server_send_lobby(s, l, se->player_id, &relay, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.chats_accepted++;
-    log_info("server", "chat lobby=%s id=%u seq=%u: %.*s", l->name, se->player_id, (unsigned)seq,
-             (int)text.len, text.bytes);
-    server_chat_note note = {.lobby_index = se->lobby_index,
-                             .lobby = {l->name, l->name_len},
-                             .seq = seq,
-                             .sender = str_of(se->name, se->name_len),
-                             .text = text};
-    server_note_chat(s, &note);
-}
-
-bool server_chat_allowed(server *s, rate_bucket *chat, rate_bucket *flood, uint64_t now_us,
-                         bool *flooding)
-{
-    *flooding = false;
-    if (rate_bucket_take(chat, s->cfg.chat_per_s, s->cfg.chat_burst, now_us))
-        return true;
-    /* Refusals drain a second bucket that refills at a tenth of the limit per
-     * second: a sender who sometimes types too fast is never put out, one who
-     * keeps flooding is, whatever its exact rate. */
-    double burst = (double)s->cfg.flood_limit - 1.0;
-    *flooding = !rate_bucket_take(flood, burst / 10.0 + 0.1, burst, now_us);
-    return false;
+    chat_sender from = {.player_id = se->player_id,
+                        .slot = handle,
+                        .msg_id = m->u.chat.msg_id,
+                        .name = str_of(se->name, se->name_len)};
+    chat_post(s->chat, server_session_lobby(s, se), server_session_lobby_index(s, se), &from, text);
 }
 
 /* A position from the lobby list that comes this soon after leaving a lobby
@@ -173,15 +84,15 @@ enum { POSITION_IN_FLIGHT_S = 1 };
 
 /* Newer positions are clamped and stored for the next snapshot; older ones
  * are dropped. */
-static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void handle_position(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
-    s->stats.positions_received++;
+    const session *se = sessions_at(s->sessions, handle);
+    s->stats->positions_received++;
     if (se->state != SESSION_JOINED) {
         /* The tick counter follows the clock at snapshot_hz (server_tick). */
         if (se->left_lobby &&
-            s->tick - se->left_lobby_tick <= POSITION_IN_FLIGHT_S * s->cfg.snapshot_hz)
-            s->stats.positions_stale++;
+            (*s->tick) - se->left_lobby_tick <= POSITION_IN_FLIGHT_S * s->cfg->snapshot_hz)
+            s->stats->positions_stale++;
         else
             server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE,
                              "POSITION from the lobby list");
@@ -189,13 +100,13 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
     }
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
-    if (!rate_bucket_take(&se->position_bucket, s->cfg.position_per_s, s->cfg.position_burst,
-                          now_us)) {
-        s->stats.positions_rate_limited++; /* dropped: the next update supersedes it */
+    if (!rate_bucket_take(sessions_bucket(s->sessions, handle, SESSION_BUCKET_POSITION),
+                          s->cfg->position_per_s, s->cfg->position_burst, now_us)) {
+        s->stats->positions_rate_limited++; /* dropped: the next update supersedes it */
         return;
     }
     if (p == NULL || !lobby_move(p, m->u.position.seq, m->u.position.x, m->u.position.y)) {
-        s->stats.positions_stale++;
+        s->stats->positions_stale++;
         return;
     }
     p->pos_sent_us = m->u.position.sent_us;
@@ -204,13 +115,13 @@ static void handle_position(server *s, uint32_t handle, const proto_msg *m, uint
     p->moved = true;
 }
 
-static void handle_ping(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+static void handle_ping(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     proto_msg pong = {.type = PROTO_PONG};
     pong.u.pong.client_us = m->u.ping.client_us;
     pong.u.pong.server_us = now_us;
-    server_send_one(s, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.pings++;
+    replies_to_one(s->out, handle, &pong, PROTO_CHANNEL_RELIABLE, true);
+    s->stats->pings++;
 }
 
 static server_malformed_kind malformed_kind_of(int decode_error)
@@ -227,46 +138,115 @@ static server_malformed_kind malformed_kind_of(int decode_error)
     }
 }
 
-static bool is_lobby_request(proto_type t)
-{
-    return t >= PROTO_LIST_LOBBIES && t <= PROTO_GIVE_OWNERSHIP;
-}
+/* ---- the dispatch table ---------------------------------------------------
+ * Every client message type, at one level: the session states in which it
+ * is handled (in any other it counts as malformed, wrong_state), the
+ * channel it must come on (docs/PROTOCOL.md, Transport: positions on
+ * channel 1, where a newer one supersedes an older one, the rest on channel
+ * 0, in order among themselves; only the channel is judged, not ENet's
+ * reliability flag), and the checks before its handler: the lobby-request
+ * rate, being in a lobby, and that lobby not being the server's. A type
+ * without a handler (a server message) is wrong_state in every state. */
 
-/* Client messages that a session may send once past its hello. */
-static void dispatch_after_hello(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+enum {
+    IN_HANDSHAKE = 1u << SESSION_HANDSHAKE,
+    IN_BROWSING = 1u << SESSION_BROWSING,
+    IN_JOINED = 1u << SESSION_JOINED,
+    AFTER_HELLO = IN_BROWSING | IN_JOINED,
+};
+
+typedef enum route_check {
+    ROUTE_PLAIN = 0,
+    ROUTE_LOBBY_OP, /* takes a lobby-request token (LOBBY_OPS_PER_S) */
+    ROUTE_MEMBER,   /* ... and needs a lobby: LOBBY_REFUSED from the list */
+    ROUTE_OWNER,    /* ... and refused in a lobby the server owns */
+} route_check;
+
+typedef struct route {
+    server_handler *handle;
+    uint8_t states; /* IN_* bits */
+    uint8_t channel;
+    uint8_t check; /* route_check */
+} route;
+
+static const route ROUTES[SERVER_MSG_TYPES] = {
+    [PROTO_PING] = {handle_ping, IN_HANDSHAKE | AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    [PROTO_HELLO] = {server_hello, IN_HANDSHAKE, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    /* From the list these are refused or dropped by their handlers. */
+    [PROTO_CHAT] = {handle_chat, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    [PROTO_POSITION] = {handle_position, AFTER_HELLO, PROTO_CHANNEL_POSITION, ROUTE_PLAIN},
+    [PROTO_DIRECT_CHAT] = {server_direct_chat, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_PLAIN},
+    [PROTO_LIST_LOBBIES] = {server_list_lobbies, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                            ROUTE_LOBBY_OP},
+    [PROTO_CREATE_LOBBY] = {server_create_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                            ROUTE_LOBBY_OP},
+    [PROTO_JOIN_LOBBY] = {server_join_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_LOBBY_OP},
+    [PROTO_LEAVE_LOBBY] = {server_leave_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_MEMBER},
+    [PROTO_SET_READY] = {server_set_ready, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_MEMBER},
+    [PROTO_START_GAME] = {server_start_game, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_OWNER},
+    [PROTO_KICK] = {server_kick, AFTER_HELLO, PROTO_CHANNEL_RELIABLE, ROUTE_OWNER},
+    [PROTO_CONFIGURE_LOBBY] = {server_configure_lobby, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                               ROUTE_OWNER},
+    [PROTO_GIVE_OWNERSHIP] = {server_give_ownership, AFTER_HELLO, PROTO_CHANNEL_RELIABLE,
+                              ROUTE_OWNER},
+};
+
+static void wrong_state(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    if (m->type == PROTO_CHAT)
-        handle_chat(s, handle, m, now_us);
-    else if (m->type == PROTO_POSITION)
-        handle_position(s, handle, m, now_us);
-    else if (m->type == PROTO_DIRECT_CHAT)
-        server_direct_chat(s, handle, m, now_us);
-    else if (is_lobby_request(m->type))
-        server_lobby_request(s, handle, m, now_us);
+    char what[64];
+    if (sessions_at(s->sessions, handle)->state == SESSION_HANDSHAKE)
+        snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m->type));
     else
-        server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE,
-                         m->type == PROTO_HELLO ? "HELLO not allowed after hello"
-                                                : "server message sent by a client");
+        snprintf(what, sizeof what, "%s",
+                 m->type == PROTO_HELLO ? "HELLO not allowed after hello"
+                                        : "server message sent by a client");
+    server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
 }
 
-/* Every client message has one channel (docs/PROTOCOL.md, Transport):
- * positions on channel 1, where a newer one supersedes an older one, the
- * rest on channel 0, in order among themselves. Only the channel is judged,
- * not ENet's reliability flag. */
-static uint8_t channel_of(proto_type t)
+/* The route's checks before its handler; false when the request was refused. */
+static bool route_allows(server_ctx *s, uint32_t handle, const proto_msg *m, route_check check,
+                         uint64_t now_us)
 {
-    return t == PROTO_POSITION ? PROTO_CHANNEL_POSITION : PROTO_CHANNEL_RELIABLE;
+    if (check == ROUTE_PLAIN)
+        return true;
+    const session *se = sessions_at(s->sessions, handle);
+    if (!rate_bucket_take(sessions_bucket(s->sessions, handle, SESSION_BUCKET_LOBBY),
+                          LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)) {
+        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_RATE_LIMITED,
+                            "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
+        return false;
+    }
+    if (check == ROUTE_LOBBY_OP)
+        return true;
+    if (se->state != SESSION_JOINED) {
+        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_NOT_IN_LOBBY,
+                            "%s needs a lobby: you are at the lobby list",
+                            proto_type_name(m->type));
+        return false;
+    }
+    /* Nobody owns a lobby the server opened (`main`): had it an owner, that
+     * player could lock it with a password, kick others out of the server's
+     * front door or start a game in it, which refuses every later join. */
+    const lobby *l = server_session_lobby(s, se);
+    if (check == ROUTE_MEMBER || !l->server_owned)
+        return true;
+    server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_SERVER_OWNED,
+                        "lobby '%s' belongs to the server: nobody may kick, configure, hand it "
+                        "over or start a game there; create a lobby (/create NAME) to run one",
+                        l->name);
+    return false;
 }
 
-void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_t *data, size_t len,
-                       uint64_t now_us)
+void server_on_receive(server *srv, uint32_t handle, uint8_t channel, const uint8_t *data,
+                       size_t len, uint64_t now_us)
 {
-    if (handle >= s->cfg.max_sessions)
+    server_ctx *s = server_context(srv);
+    if (handle >= s->cfg->max_sessions)
         return;
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
         se->state != SESSION_JOINED)
-        return; /* closing: its remaining input no longer matters */
+        return;     /* closing: its remaining input no longer matters */
     if (len == 0) { /* ENet delivers these (data NULL); no message is empty */
         server_malformed(s, handle, now_us, SERVER_MALFORMED_EMPTY, "empty packet");
         return;
@@ -277,26 +257,18 @@ void server_on_receive(server *s, uint32_t handle, uint8_t channel, const uint8_
         server_malformed(s, handle, now_us, malformed_kind_of(err), proto_strerror(err));
         return;
     }
-    s->stats.messages_in[(uint8_t)m.type]++;
-    s->stats.bytes_in[(uint8_t)m.type] += len;
-    if (channel != channel_of(m.type)) {
+    s->stats->messages_in[(uint8_t)m.type]++;
+    s->stats->bytes_in[(uint8_t)m.type] += len;
+    const route *r = &ROUTES[(uint8_t)m.type];
+    if (channel != r->channel) {
         char what[80];
         snprintf(what, sizeof what, "%s on channel %u (must be channel %u)",
-                 proto_type_name(m.type), (unsigned)channel, (unsigned)channel_of(m.type));
+                 proto_type_name(m.type), (unsigned)channel, (unsigned)r->channel);
         server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_CHANNEL, what);
         return;
     }
-    if (m.type == PROTO_PING) {
-        handle_ping(s, handle, &m, now_us);
-    } else if (se->state == SESSION_HANDSHAKE) {
-        if (m.type == PROTO_HELLO) {
-            server_hello(s, handle, &m, now_us);
-        } else {
-            char what[64];
-            snprintf(what, sizeof what, "%s not allowed before hello", proto_type_name(m.type));
-            server_malformed(s, handle, now_us, SERVER_MALFORMED_WRONG_STATE, what);
-        }
-    } else {
-        dispatch_after_hello(s, handle, &m, now_us);
-    }
+    if (r->handle == NULL || !(r->states & (1u << se->state)))
+        wrong_state(s, handle, &m, now_us);
+    else if (route_allows(s, handle, &m, (route_check)r->check, now_us))
+        r->handle(s, handle, &m, now_us);
 }

@@ -4,7 +4,9 @@
  * lobby_list.c; this file turns their answers into messages and log lines.
  * Owner requests and direct messages are in server_lobby_ops.c. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_handlers.h"
+#include "server_lobby_msgs.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,7 +45,7 @@ static uint8_t lobby_flags(const lobby *l)
 
 /* ---- LOBBY_STATE ---------------------------------------------------------- */
 
-static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
+static void lobby_state_msg(const server_ctx *s, const lobby *l, proto_msg *m)
 {
     memset(m, 0, sizeof *m);
     m->type = PROTO_LOBBY_STATE;
@@ -61,44 +63,30 @@ static void lobby_state_msg(const server *s, const lobby *l, proto_msg *m)
     }
 }
 
-void server_send_lobby_state(server *s, const lobby *l)
+void server_send_lobby_state(server_ctx *s, const lobby *l)
 {
-    lobby_state_msg(s, l, &s->scratch);
-    server_send_lobby(s, l, 0, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
+    lobby_state_msg(s, l, s->scratch);
+    replies_to_lobby(s->out, l, 0, s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
-void server_send_lobby_state_to(server *s, uint32_t handle, const lobby *l)
+void server_send_lobby_state_to(server_ctx *s, uint32_t handle, const lobby *l)
 {
-    lobby_state_msg(s, l, &s->scratch);
-    server_send_one(s, handle, &s->scratch, PROTO_CHANNEL_RELIABLE, true);
+    lobby_state_msg(s, l, s->scratch);
+    replies_to_one(s->out, handle, s->scratch, PROTO_CHANNEL_RELIABLE, true);
 }
 
 /* ---- refusals ------------------------------------------------------------- */
 
-void server_lobby_refuse(server *s, uint32_t handle, proto_type request, proto_lobby_refusal reason,
-                         const char *fmt, ...)
+void server_lobby_refuse(server_ctx *s, uint32_t handle, proto_type request,
+                         proto_lobby_refusal reason, const char *fmt, ...)
 {
     char text[PROTO_MAX_STR8_BYTES + 1];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_info("server", "lobby refused peer=%s request=%s reason=%s: %s", s->sessions[handle].label,
-             proto_type_name(request), proto_refusal_text(reason), text);
-    proto_msg m = {.type = PROTO_LOBBY_REFUSED};
-    m.u.lobby_refused.request = (uint8_t)request;
-    m.u.lobby_refused.reason = (uint8_t)reason;
-    m.u.lobby_refused.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.lobby_refusals[reason]++;
-}
-
-void server_send_exited(server *s, uint32_t handle, proto_exit_reason reason, const char *text)
-{
-    proto_msg m = {.type = PROTO_LOBBY_EXITED};
-    m.u.lobby_exited.reason = (uint8_t)reason;
-    m.u.lobby_exited.text = proto_str_from_cstr(text);
-    server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+    replies_lobby_refused(s->out, handle, sessions_at(s->sessions, handle)->label, request, reason,
+                          text);
 }
 
 /* ---- joining -------------------------------------------------------------- */
@@ -109,59 +97,58 @@ static uint32_t joiner_rtt(const session *se)
     return se->link_measured ? se->link.rtt_ms : LOBBY_RTT_UNMEASURED;
 }
 
-int server_admit(server *s, uint32_t handle, const lobby *l, proto_str password, uint64_t now_us,
-                 uint64_t *wait_us)
+int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str password,
+                 uint64_t now_us, uint64_t *wait_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     if (!lobby_name_key(session_name(se), key, &key_len))
         return LOBBY_ERR_ARG;
-    if (se->state != SESSION_JOINED && s->player_count >= s->cfg.max_players)
+    if (se->state != SESSION_JOINED && sessions_player_count(s->sessions) >= s->cfg->max_players)
         return LOBBY_ERR_NO_SLOTS; /* a move keeps the player count */
     return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
 }
 
 /* Welcome to the newcomer (the whole lobby, itself included), the new state
  * to everyone, the join to the rest, then the recent chat to the newcomer. */
-static void announce_join(server *s, uint32_t handle, const lobby *l)
+static void announce_join(server_ctx *s, uint32_t handle, const lobby *l)
 {
     const lobby_player *me = &l->players[l->count - 1];
-    server_send_welcome(s, handle, l, me, false);
+    replies_welcome(s->out, handle, l, me, false);
     server_send_lobby_state(s, l);
     proto_msg joined = {.type = PROTO_PLAYER_JOINED};
-    server_fill_player(&joined.u.joined, me);
-    server_send_lobby(s, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
+    replies_fill_player(&joined.u.joined, me);
+    replies_to_lobby(s->out, l, me->id, &joined, PROTO_CHANNEL_RELIABLE, true);
     uint32_t last_seen =
         l->chat_seq > PROTO_JOIN_HISTORY_LINES ? l->chat_seq - PROTO_JOIN_HISTORY_LINES : 0;
     server_replay_chat(s, handle, l, me->id, last_seen);
 }
 
-int server_enter_lobby(server *s, uint32_t handle, int index)
+int server_enter_lobby(server_ctx *s, uint32_t handle, int index)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     uint8_t token[PROTO_TOKEN_BYTES];
     /* The only step that can fail after admission: done before anything
      * changes, so a refused move leaves the player where it was. */
-    if (s->cfg.random_bytes(s->cfg.random_user, token, sizeof token) != 0) {
+    if (s->cfg->random_bytes(s->cfg->random_user, token, sizeof token) != 0) {
         log_error("server", "no randomness for session tokens");
         return LOBBY_ERR_NOMEM;
     }
     if (se->state == SESSION_JOINED) {
-        server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
+        server_remove_player(s, server_session_lobby_index(s, se), se->player_id, PROTO_LEAVE_LEFT);
         server_to_browsing(s, handle);
     }
-    uint16_t id = server_claim_player_id(s);
-    int joined = lobby_join_at(&s->lobbies, index, session_name(se), handle, id);
+    uint16_t id = sessions_claim_player_id(s->sessions);
+    int joined = lobby_join_at(s->lobbies, index, session_name(se), handle, id);
     if (joined < 0) { /* admitted just before: cannot happen, but never lose a player */
-        server_release_player_id(s, id);
+        sessions_release_player_id(s->sessions, id);
         return joined;
     }
-    lobby *l = &s->lobbies.lobbies[index];
+    lobby *l = &s->lobbies->lobbies[index];
     memcpy(l->players[l->count - 1].token, token, sizeof token);
     server_bind_session(s, handle, id, index);
-    s->player_count++;
-    s->stats.joins++;
+    s->stats->joins++;
     log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
              se->name, id, se->label, l->count, l->owner_id);
     announce_join(s, handle, l);
@@ -171,10 +158,10 @@ int server_enter_lobby(server *s, uint32_t handle, int index)
 /* ---- JOIN_LOBBY, CREATE_LOBBY, LEAVE_LOBBY -------------------------------- */
 
 /* A refused JOIN_LOBBY / CREATE_LOBBY: the detail names the lobby. */
-static void refuse_join(server *s, uint32_t handle, proto_type request, int err, const lobby *l,
+static void refuse_join(server_ctx *s, uint32_t handle, proto_type request, int err, const lobby *l,
                         uint64_t wait_us)
 {
-    const session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     switch (err) {
     case LOBBY_ERR_WRONG_PASSWORD:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_WRONG_PASSWORD,
@@ -204,7 +191,7 @@ static void refuse_join(server *s, uint32_t handle, proto_type request, int err,
         break;
     case LOBBY_ERR_NO_SLOTS:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL,
-                            "server is full (%u players)", (unsigned)s->cfg.max_players);
+                            "server is full (%u players)", (unsigned)s->cfg->max_players);
         break;
     default:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL, "cannot join '%s': %s",
@@ -212,31 +199,31 @@ static void refuse_join(server *s, uint32_t handle, proto_type request, int err,
     }
 }
 
-static bool lobby_name_ok(server *s, uint32_t handle, proto_type request, proto_str name)
+static bool lobby_name_ok(server_ctx *s, uint32_t handle, proto_type request, proto_str name)
 {
     char why[64];
     text_verdict v = text_check_name(name.bytes, name.len, PROTO_MAX_LOBBY_NAME_BYTES);
     if (v == TEXT_OK)
         return true;
     server_lobby_refuse(s, handle, request, PROTO_LOBBY_NAME_INVALID, "lobby name %s",
-                        server_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+                        replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
     return false;
 }
 
-static void join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_join_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     proto_str name = m->u.join_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_JOIN_LOBBY, name))
         return;
-    int index = lobby_find(&s->lobbies, name);
+    int index = lobby_find(s->lobbies, name);
     if (index < 0) {
         server_lobby_refuse(s, handle, PROTO_JOIN_LOBBY, PROTO_LOBBY_UNKNOWN,
                             "no lobby called '%.*s'", (int)name.len, name.bytes);
         return;
     }
-    session *se = &s->sessions[handle];
-    lobby *l = &s->lobbies.lobbies[index];
-    if (se->state == SESSION_JOINED && se->lobby_index == index) {
+    const session *se = sessions_at(s->sessions, handle);
+    lobby *l = &s->lobbies->lobbies[index];
+    if (se->state == SESSION_JOINED && server_session_lobby_index(s, se) == index) {
         server_lobby_refuse(s, handle, PROTO_JOIN_LOBBY, PROTO_LOBBY_NAME_TAKEN,
                             "you are already in lobby '%s'", l->name);
         return;
@@ -249,10 +236,11 @@ static void join_lobby(server *s, uint32_t handle, const proto_msg *m, uint64_t 
         refuse_join(s, handle, PROTO_JOIN_LOBBY, err, l, wait_us);
 }
 
-static lobby_settings create_settings(const server *s, const proto_msg *m)
+static lobby_settings create_settings(const server_ctx *s, const proto_msg *m)
 {
     lobby_settings in = {
-        .capacity = m->u.create_lobby.capacity ? m->u.create_lobby.capacity : s->cfg.lobby_capacity,
+        .capacity =
+            m->u.create_lobby.capacity ? m->u.create_lobby.capacity : s->cfg->lobby_capacity,
         .password = m->u.create_lobby.password,
         .max_rtt_ms = m->u.create_lobby.max_rtt_ms,
         .meta = m->u.create_lobby.meta,
@@ -260,15 +248,16 @@ static lobby_settings create_settings(const server *s, const proto_msg *m)
     return in;
 }
 
-static void create_lobby(server *s, uint32_t handle, const proto_msg *m)
+void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
         return;
-    int alike = lobby_find(&s->lobbies, name);
+    int alike = lobby_find(s->lobbies, name);
     if (alike >= 0) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_EXISTS,
-                            "a lobby called '%s' exists", s->lobbies.lobbies[alike].name);
+                            "a lobby called '%s' exists", s->lobbies->lobbies[alike].name);
         return;
     }
     char why[128];
@@ -277,57 +266,58 @@ static void create_lobby(server *s, uint32_t handle, const proto_msg *m)
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_BAD_VALUE, "%s", why);
         return;
     }
-    session *se = &s->sessions[handle];
-    if (se->state != SESSION_JOINED && s->player_count >= s->cfg.max_players) {
+    const session *se = sessions_at(s->sessions, handle);
+    if (se->state != SESSION_JOINED && sessions_player_count(s->sessions) >= s->cfg->max_players) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_SERVER_FULL,
-                            "server is full (%u players)", (unsigned)s->cfg.max_players);
+                            "server is full (%u players)", (unsigned)s->cfg->max_players);
         return;
     }
-    int index = lobby_open(&s->lobbies, name);
+    int index = lobby_open(s->lobbies, name);
     if (index < 0) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_NO_SLOTS,
                             "server cannot open more lobbies (%u)",
-                            (unsigned)s->lobbies.max_lobbies);
+                            (unsigned)s->lobbies->max_lobbies);
         return;
     }
-    lobby *l = &s->lobbies.lobbies[index];
+    lobby *l = &s->lobbies->lobbies[index];
     lobby_configure(l, &in, PROTO_CONFIGURE_ALL, why, sizeof why);
     log_info("server", "create lobby=%s by=%s capacity=%u password=%s max_rtt_ms=%u meta=%u",
              l->name, se->name, (unsigned)l->capacity, l->password_len ? "yes" : "no",
              (unsigned)l->max_rtt_ms, (unsigned)l->meta_count);
-    s->stats.lobbies_created++;
+    s->stats->lobbies_created++;
     int err = server_enter_lobby(s, handle, index);
     if (err != LOBBY_OK) /* the empty lobby closes after the grace time */
         refuse_join(s, handle, PROTO_CREATE_LOBBY, err, l, 0);
 }
 
-static void leave_lobby(server *s, uint32_t handle)
+void server_leave_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    (void)m, (void)now_us;
+    const session *se = sessions_at(s->sessions, handle);
     const lobby *l = server_session_lobby(s, se);
     char text[64];
     snprintf(text, sizeof text, "left '%s'", l->name);
-    server_remove_player(s, se->lobby_index, se->player_id, PROTO_LEAVE_LEFT);
+    server_remove_player(s, server_session_lobby_index(s, se), se->player_id, PROTO_LEAVE_LEFT);
     server_to_browsing(s, handle);
-    server_send_exited(s, handle, PROTO_EXIT_LEFT, text);
+    replies_exited(s->out, handle, PROTO_EXIT_LEFT, text);
 }
 
 /* ---- LIST_LOBBIES --------------------------------------------------------- */
 
-static uint16_t median_rtt(const server *s, const lobby *l)
+static uint16_t median_rtt(const server_ctx *s, const lobby *l)
 {
     uint16_t rtts[PROTO_MAX_LOBBY_PLAYERS];
     for (unsigned i = 0; i < l->count; i++) {
-        uint32_t h = l->players[i].session;
-        bool known = h != LOBBY_NO_SESSION && s->sessions[h].link_measured;
-        rtts[i] = known ? s->sessions[h].link.rtt_ms : PROTO_RTT_UNKNOWN;
+        const session *se = server_seat_session(s, &l->players[i]);
+        bool known = se != NULL && se->link_measured;
+        rtts[i] = known ? se->link.rtt_ms : PROTO_RTT_UNKNOWN;
         if (rtts[i] == PROTO_RTT_UNKNOWN && known)
             rtts[i] = PROTO_RTT_UNKNOWN - 1; /* measured, just enormous */
     }
     return lobby_median_rtt(rtts, l->count);
 }
 
-static void fill_entry(const server *s, const lobby *l, proto_lobby_entry *e)
+static void fill_entry(const server_ctx *s, const lobby *l, proto_lobby_entry *e)
 {
     e->name = lobby_name_of(l);
     e->players = l->count;
@@ -342,12 +332,12 @@ static void fill_entry(const server *s, const lobby *l, proto_lobby_entry *e)
     meta_of(l, &e->meta);
 }
 
-const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint32_t request_id)
+const proto_msg *server_build_lobby_list(server_ctx *s, const lobby_filter *f, uint32_t request_id)
 {
     int found[PROTO_MAX_LIST_ENTRIES];
     uint32_t total;
-    size_t n = lobby_list(&s->lobbies, f, found, PROTO_MAX_LIST_ENTRIES, &total);
-    proto_msg *out = &s->scratch;
+    size_t n = lobby_list(s->lobbies, f, found, PROTO_MAX_LIST_ENTRIES, &total);
+    proto_msg *out = s->scratch;
     memset(out, 0, sizeof *out);
     out->type = PROTO_LOBBY_LIST;
     out->u.lobby_list.request_id = request_id;
@@ -355,48 +345,16 @@ const proto_msg *server_build_lobby_list(server *s, const lobby_filter *f, uint3
     out->u.lobby_list.count = (uint8_t)n;
     out->u.lobby_list.entries = s->list_rows;
     for (size_t i = 0; i < n; i++)
-        fill_entry(s, &s->lobbies.lobbies[found[i]], &s->list_rows[i]);
+        fill_entry(s, &s->lobbies->lobbies[found[i]], &s->list_rows[i]);
     return out;
 }
 
-static void list_lobbies(server *s, uint32_t handle, const proto_msg *m)
+void server_list_lobbies(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    (void)now_us;
     lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
                       .flags = m->u.list_lobbies.flags,
                       .meta = m->u.list_lobbies.meta};
     const proto_msg *out = server_build_lobby_list(s, &f, m->u.list_lobbies.request_id);
-    server_send_one(s, handle, out, PROTO_CHANNEL_RELIABLE, true);
-}
-
-/* ---- dispatch ------------------------------------------------------------- */
-
-static bool lobby_op_allowed(server *s, uint32_t handle, proto_type request, uint64_t now_us)
-{
-    session *se = &s->sessions[handle];
-    if (rate_bucket_take(&se->lobby_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us))
-        return true;
-    server_lobby_refuse(s, handle, request, PROTO_LOBBY_RATE_LIMITED,
-                        "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
-    return false;
-}
-
-void server_lobby_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
-{
-    if (!lobby_op_allowed(s, handle, m->type, now_us))
-        return;
-    bool joined = s->sessions[handle].state == SESSION_JOINED;
-    if (m->type == PROTO_LIST_LOBBIES)
-        list_lobbies(s, handle, m);
-    else if (m->type == PROTO_CREATE_LOBBY)
-        create_lobby(s, handle, m);
-    else if (m->type == PROTO_JOIN_LOBBY)
-        join_lobby(s, handle, m, now_us);
-    else if (!joined)
-        server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_NOT_IN_LOBBY,
-                            "%s needs a lobby: you are at the lobby list",
-                            proto_type_name(m->type));
-    else if (m->type == PROTO_LEAVE_LOBBY)
-        leave_lobby(s, handle);
-    else
-        server_member_request(s, handle, m, now_us);
+    replies_to_one(s->out, handle, out, PROTO_CHANNEL_RELIABLE, true);
 }

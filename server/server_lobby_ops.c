@@ -2,17 +2,19 @@
  * and hand-over) and direct messages between members. The rules are in
  * lobby_rules.c; here their answers become messages, refusals and logs. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_handlers.h"
+#include "server_lobby_msgs.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static lobby *member_lobby(server *s, uint32_t handle)
+static lobby *member_lobby(server_ctx *s, uint32_t handle)
 {
-    return server_session_lobby(s, &s->sessions[handle]);
+    return server_session_lobby(s, sessions_at(s->sessions, handle));
 }
 
-static void refuse_not_owner(server *s, uint32_t handle, proto_type request, const lobby *l)
+static void refuse_not_owner(server_ctx *s, uint32_t handle, proto_type request, const lobby *l)
 {
     const lobby_player *owner = lobby_player_find((lobby *)l, l->owner_id);
     server_lobby_refuse(s, handle, request, PROTO_LOBBY_NOT_OWNER,
@@ -20,16 +22,17 @@ static void refuse_not_owner(server *s, uint32_t handle, proto_type request, con
                         owner ? owner->name : "nobody");
 }
 
-static void refuse_no_such_player(server *s, uint32_t handle, proto_type request, const lobby *l,
-                                  uint16_t id)
+static void refuse_no_such_player(server_ctx *s, uint32_t handle, proto_type request,
+                                  const lobby *l, uint16_t id)
 {
     server_lobby_refuse(s, handle, request, PROTO_LOBBY_NO_SUCH_PLAYER,
                         "player %u is not another member of '%s'", (unsigned)id, l->name);
 }
 
-static void set_ready(server *s, uint32_t handle, const proto_msg *m)
+void server_set_ready(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    (void)now_us;
+    const session *se = sessions_at(s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     lobby_player *p = lobby_player_find(l, se->player_id);
     bool ready = m->u.set_ready.ready != 0, was_ready = p->ready, cancelled;
@@ -64,18 +67,19 @@ static void not_ready_names(const lobby *l, char *out, size_t cap)
     }
 }
 
-static uint32_t countdown_ticks(const server *s)
+static uint32_t countdown_ticks(const server_ctx *s)
 {
-    uint64_t ticks = ((uint64_t)s->cfg.countdown_ms * s->cfg.snapshot_hz + 999) / 1000;
+    uint64_t ticks = ((uint64_t)s->cfg->countdown_ms * s->cfg->snapshot_hz + 999) / 1000;
     return ticks == 0 ? 1 : (uint32_t)ticks;
 }
 
-static void start_game(server *s, uint32_t handle)
+void server_start_game(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    (void)m, (void)now_us;
+    const session *se = sessions_at(s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     const lobby_player *not_ready;
-    int err = lobby_start_countdown(l, se->player_id, s->tick + countdown_ticks(s), &not_ready);
+    int err = lobby_start_countdown(l, se->player_id, (*s->tick) + countdown_ticks(s), &not_ready);
     char text[PROTO_MAX_STR8_BYTES + 1];
     if (err == LOBBY_ERR_NOT_OWNER) {
         refuse_not_owner(s, handle, PROTO_START_GAME, l);
@@ -86,14 +90,14 @@ static void start_game(server *s, uint32_t handle)
         not_ready_names(l, text, sizeof text);
         server_lobby_refuse(s, handle, PROTO_START_GAME, PROTO_LOBBY_NOT_ALL_READY, "%s", text);
     } else {
-        s->stats.countdowns_started++;
+        s->stats->countdowns_started++;
         server_countdown_begin(s, l);
     }
 }
 
-static void kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_kick(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     uint16_t target = m->u.kick.player_id;
     int err = lobby_check_kick(l, se->player_id, target);
@@ -107,23 +111,25 @@ static void kick(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us
     }
     lobby_player *p = lobby_player_find(l, target);
     uint32_t target_session = p->session;
-    lobby_ban(l, p->key, p->key_len, now_us + (uint64_t)s->cfg.kick_cooldown_ms * 1000u);
+    bool connected = server_seat_session(s, p) != NULL;
+    lobby_ban(l, p->key, p->key_len, now_us + (uint64_t)s->cfg->kick_cooldown_ms * 1000u);
     char text[96];
     snprintf(text, sizeof text, "kicked from '%s'; you may rejoin in %u s", l->name,
-             (unsigned)((s->cfg.kick_cooldown_ms + 999) / 1000));
+             (unsigned)((s->cfg->kick_cooldown_ms + 999) / 1000));
     log_info("server", "kick lobby=%s player=%s id=%u by=%s cooldown_ms=%u", l->name, p->name,
-             target, se->name, (unsigned)s->cfg.kick_cooldown_ms);
-    s->stats.owner_kicks++;
-    server_remove_player(s, se->lobby_index, target, PROTO_LEAVE_KICKED);
-    if (target_session != LOBBY_NO_SESSION) {
+             target, se->name, (unsigned)s->cfg->kick_cooldown_ms);
+    s->stats->owner_kicks++;
+    server_remove_player(s, server_session_lobby_index(s, se), target, PROTO_LEAVE_KICKED);
+    if (connected) {
         server_to_browsing(s, target_session);
-        server_send_exited(s, target_session, PROTO_EXIT_KICKED, text);
+        replies_exited(s->out, target_session, PROTO_EXIT_KICKED, text);
     }
 }
 
-static void configure(server *s, uint32_t handle, const proto_msg *m)
+void server_configure_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    (void)now_us;
+    const session *se = sessions_at(s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     if (l->owner_id != se->player_id) {
         refuse_not_owner(s, handle, PROTO_CONFIGURE_LOBBY, l);
@@ -131,7 +137,7 @@ static void configure(server *s, uint32_t handle, const proto_msg *m)
     }
     lobby_settings in = {
         .capacity =
-            m->u.configure_lobby.capacity ? m->u.configure_lobby.capacity : s->cfg.lobby_capacity,
+            m->u.configure_lobby.capacity ? m->u.configure_lobby.capacity : s->cfg->lobby_capacity,
         .password = m->u.configure_lobby.password,
         .max_rtt_ms = m->u.configure_lobby.max_rtt_ms,
         .meta = m->u.configure_lobby.meta,
@@ -153,9 +159,10 @@ static void configure(server *s, uint32_t handle, const proto_msg *m)
     server_send_lobby_state(s, l);
 }
 
-static void give_ownership(server *s, uint32_t handle, const proto_msg *m)
+void server_give_ownership(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    (void)now_us;
+    const session *se = sessions_at(s->sessions, handle);
     lobby *l = member_lobby(s, handle);
     uint16_t to = m->u.give_ownership.player_id;
     int err = lobby_give_ownership(l, se->player_id, to);
@@ -171,54 +178,14 @@ static void give_ownership(server *s, uint32_t handle, const proto_msg *m)
     server_send_lobby_state(s, l);
 }
 
-/* Nobody owns a lobby the server opened (`main`): had it an owner, that
- * player could lock it with a password, kick others out of the server's
- * front door or start a game in it, which refuses every later join. */
-static bool refused_in_server_lobby(server *s, uint32_t handle, proto_type request)
-{
-    const lobby *l = member_lobby(s, handle);
-    if (!l->server_owned || request == PROTO_SET_READY)
-        return false;
-    server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_OWNED,
-                        "lobby '%s' belongs to the server: nobody may kick, configure, hand it "
-                        "over or start a game there; create a lobby (/create NAME) to run one",
-                        l->name);
-    return true;
-}
-
-void server_member_request(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
-{
-    if (refused_in_server_lobby(s, handle, m->type))
-        return;
-    switch (m->type) {
-    case PROTO_SET_READY:
-        set_ready(s, handle, m);
-        break;
-    case PROTO_START_GAME:
-        start_game(s, handle);
-        break;
-    case PROTO_KICK:
-        kick(s, handle, m, now_us);
-        break;
-    case PROTO_CONFIGURE_LOBBY:
-        configure(s, handle, m);
-        break;
-    case PROTO_GIVE_OWNERSHIP:
-        give_ownership(s, handle, m);
-        break;
-    default: /* server_lobby_request handles the rest */
-        break;
-    }
-}
-
 /* ---- DIRECT_CHAT ---------------------------------------------------------- */
 
 /* To one member of the sender's lobby; acked with seq 0 (direct messages
  * take no lobby sequence number) and kept out of the history. The log line
  * names who and how long, not what: it is a private message. */
-void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_direct_chat(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     uint32_t msg_id = m->u.direct_chat.msg_id;
     if (se->state != SESSION_JOINED) {
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_NOT_IN_LOBBY,
@@ -236,7 +203,7 @@ void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_NO_SUCH_PLAYER, why);
         return;
     }
-    if (target->session == LOBBY_NO_SESSION) {
+    if (server_seat_session(s, target) == NULL) {
         snprintf(why, sizeof why, "%s is reconnecting and cannot receive it", target->name);
         server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_UNREACHABLE, why);
         return;
@@ -244,12 +211,12 @@ void server_direct_chat(server *s, uint32_t handle, const proto_msg *m, uint64_t
     proto_msg ack = {.type = PROTO_CHAT_ACK};
     ack.u.chat_ack.msg_id = msg_id;
     ack.u.chat_ack.seq = 0;
-    server_send_one(s, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
+    replies_to_one(s->out, handle, &ack, PROTO_CHANNEL_RELIABLE, true);
     proto_msg relay = {.type = PROTO_DIRECT_CHAT_RELAY};
     relay.u.direct_chat_relay.from_id = se->player_id;
     relay.u.direct_chat_relay.text = m->u.direct_chat.text;
-    server_send_one(s, target->session, &relay, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.direct_chats++;
+    replies_to_one(s->out, target->session, &relay, PROTO_CHANNEL_RELIABLE, true);
+    s->stats->direct_chats++;
     log_info("server", "direct chat lobby=%s from=%u to=%u bytes=%zu", l->name, se->player_id, to,
              m->u.direct_chat.text.len);
 }

@@ -3,12 +3,14 @@
  * with the chat it missed. Tokens are single-use and guessing is
  * rate-limited per address. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_handlers.h"
+#include "server_lobby_msgs.h"
 
 #include <string.h>
 
 /* The address part of "ip:port", hashed to a rate bucket. */
-static rate_bucket *resume_bucket(server *s, const char *label)
+static rate_bucket *resume_bucket(server_ctx *s, const char *label)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (const char *c = label; *c && *c != ':'; c++)
@@ -16,19 +18,20 @@ static rate_bucket *resume_bucket(server *s, const char *label)
     return &s->resume_buckets[h % RESUME_BUCKETS];
 }
 
-static bool resume_allowed(server *s, const session *se, uint64_t now_us)
+static bool resume_allowed(server_ctx *s, const session *se, uint64_t now_us)
 {
     rate_bucket *b = resume_bucket(s, se->label);
     double burst = 5.0;
     if (b->last_us == 0)
         rate_bucket_init(b, burst, now_us);
-    return rate_bucket_take(b, s->cfg.resume_per_s, burst, now_us);
+    return rate_bucket_take(b, s->cfg->resume_per_s, burst, now_us);
 }
 
 /* Sends the lines the player missed: everything after last_seen still kept,
  * except its own (those it had acknowledgements for, or will see as lost).
  * CHAT_HISTORY names each sender, who may have left the lobby since. */
-void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me, uint32_t last_seen)
+void server_replay_chat(server_ctx *s, uint32_t handle, const lobby *l, uint16_t me,
+                        uint32_t last_seen)
 {
     uint32_t from = last_seen + 1;
     if (l->chat_seq - last_seen > LOBBY_HISTORY)
@@ -44,43 +47,42 @@ void server_replay_chat(server *s, uint32_t handle, const lobby *l, uint16_t me,
         m.u.chat_history.name.len = line->from_name_len;
         m.u.chat_history.text.bytes = line->text;
         m.u.chat_history.text.len = line->len;
-        server_send_one(s, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+        replies_to_one(s->out, handle, &m, PROTO_CHANNEL_RELIABLE, true);
     }
 }
 
 /* The old connection of a seat being taken over is closed without a word to
  * the lobby: the player never left. */
-static void retire_old_session(server *s, uint32_t old)
+static void retire_old_session(server_ctx *s, const lobby_player *p)
 {
-    if (old == LOBBY_NO_SESSION || old >= s->cfg.max_sessions)
+    const session *gone = server_seat_session(s, p);
+    if (gone == NULL || gone->state != SESSION_JOINED)
         return;
-    session *gone = &s->sessions[old];
-    if (gone->state != SESSION_JOINED)
-        return;
-    gone->state = SESSION_CLOSING;
-    outbox_disconnect_session(&s->out, old, PROTO_REASON_QUIT);
+    uint32_t old = p->session;
+    sessions_mark_closing(s->sessions, old);
+    replies_disconnect(s->out, old, PROTO_REASON_QUIT);
 }
 
-void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
+void server_resume(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    session *se = &s->sessions[handle];
+    const session *se = sessions_at(s->sessions, handle);
     if (!resume_allowed(s, se, now_us)) {
-        s->stats.resume_refused++;
+        s->stats->resume_refused++;
         server_reject(s, handle, PROTO_REASON_TOO_MANY_ATTEMPTS,
                       "too many reconnection attempts from this address; wait a second");
         return;
     }
     int index = -1;
-    lobby_player *p = lobby_find_token(&s->lobbies, m->u.hello.token, &index);
+    lobby_player *p = lobby_find_token(s->lobbies, m->u.hello.token, &index);
     if (p == NULL) {
-        s->stats.resume_refused++;
+        s->stats->resume_refused++;
         server_reject(s, handle, PROTO_REASON_TOKEN_INVALID,
                       "session token unknown, expired or already used; join afresh");
         return;
     }
     bool was_away = p->session == LOBBY_NO_SESSION;
     uint16_t id = p->id;
-    retire_old_session(s, p->session);
+    retire_old_session(s, p);
     if (!server_new_token(s, p)) { /* the old token is spent either way */
         server_remove_player(s, index, id, PROTO_LEAVE_TIMEOUT);
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server cannot make a session token");
@@ -89,16 +91,16 @@ void server_resume(server *s, uint32_t handle, const proto_msg *m, uint64_t now_
     p->session = handle;
     server_bind_session(s, handle, id, index);
     server_fresh_limits(s, handle, now_us);
-    s->stats.resumes++;
-    lobby *l = &s->lobbies.lobbies[index];
+    s->stats->resumes++;
+    lobby *l = &s->lobbies->lobbies[index];
     log_info("server", "back lobby=%s player=%s id=%u peer=%s", l->name, p->name, id, se->label);
-    server_send_welcome(s, handle, l, p, true);
+    replies_welcome(s->out, handle, l, p, true);
     server_send_lobby_state_to(s, handle, l);
     if (was_away) {
         proto_msg back = {.type = PROTO_PLAYER_STATUS};
         back.u.player_status.id = id;
         back.u.player_status.status = PROTO_STATUS_BACK;
-        server_send_lobby(s, l, id, &back, PROTO_CHANNEL_RELIABLE, true);
+        replies_to_lobby(s->out, l, id, &back, PROTO_CHANNEL_RELIABLE, true);
     }
     server_replay_chat(s, handle, l, id, m->u.hello.last_chat_seq);
 }

@@ -4,7 +4,8 @@
  * sees one ordered conversation and a reconnecting player gets both kinds
  * replayed. The socket side lives in textport.c; nothing here touches one. */
 #include "log.h"
-#include "server_internal.h"
+#include "server_ctx.h"
+#include "server_lobby_msgs.h"
 #include "text.h"
 
 static proto_str lobby_str(const lobby *l)
@@ -13,38 +14,34 @@ static proto_str lobby_str(const lobby *l)
     return out;
 }
 
-void server_set_chat_tap(server *s, server_chat_tap tap, void *user)
+/* The index of the lobby the client watches, or -1 (none, or its reference
+ * is stale: the lobby closed and its slot may hold another). */
+static int watched(const server_ctx *s, const server_text_client *tc)
 {
-    s->chat_tap = tap;
-    s->chat_tap_user = user;
+    lobby_ref ref = {tc->lobby_index, tc->lobby_gen};
+    return lobby_ref_index(s->lobbies, ref);
 }
 
-void server_note_chat(server *s, const server_chat_note *note)
+int server_text_enter(server *srv, server_text_client *tc, uint64_t now_us)
 {
-    if (s->chat_tap != NULL)
-        s->chat_tap(s->chat_tap_user, note);
-}
-
-int server_text_enter(server *s, server_text_client *tc, uint64_t now_us)
-{
+    server_ctx *s = server_context(srv);
     tc->lobby_index = -1;
-    rate_bucket_init(&tc->chat_bucket, s->cfg.chat_burst, now_us);
-    rate_bucket_init(&tc->flood_bucket, (double)s->cfg.flood_limit - 1.0, now_us);
+    chat_fresh_buckets(s->chat, &tc->chat_bucket, &tc->flood_bucket, now_us);
     rate_bucket_init(&tc->command_bucket, LOBBY_OPS_BURST, now_us);
-    if (s->shutting_down)
+    if ((*s->shutting_down))
         return SERVER_TEXT_SHUTTING_DOWN;
     proto_str none = {"", 0};
-    return server_text_join(s, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY), none);
+    return server_text_join(srv, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY), none);
 }
 
 /* Whether the client may watch the lobby called name with the password
  * given: SERVER_TEXT_OK, or why not. */
-static int check_password(const server *s, proto_str name, proto_str password)
+static int check_password(const server_ctx *s, proto_str name, proto_str password)
 {
-    int existing = lobby_find(&s->lobbies, name);
+    int existing = lobby_find(s->lobbies, name);
     if (existing < 0)
         return password.len > 0 ? SERVER_TEXT_NO_SUCH_LOBBY : SERVER_TEXT_OK;
-    const lobby *l = &s->lobbies.lobbies[existing];
+    const lobby *l = &s->lobbies->lobbies[existing];
     if (l->password_len == 0)
         return SERVER_TEXT_OK; /* any password opens a lobby without one, as for players */
     if (password.len == 0)
@@ -52,8 +49,9 @@ static int check_password(const server *s, proto_str name, proto_str password)
     return lobby_password_ok(l, password) ? SERVER_TEXT_OK : SERVER_TEXT_WRONG_PASSWORD;
 }
 
-int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, proto_str password)
+int server_text_join(server *srv, server_text_client *tc, proto_str lobby_name, proto_str password)
 {
+    server_ctx *s = server_context(srv);
     if (text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES) != TEXT_OK)
         return SERVER_TEXT_BAD_LOBBY;
     int rc = check_password(s, lobby_name, password);
@@ -61,30 +59,36 @@ int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, pr
         return rc;
     /* Watch the new one before leaving the old, so that joining the lobby
      * one is already in never closes it in between. */
-    int index = lobby_watch(&s->lobbies, lobby_name);
+    int index = lobby_watch(s->lobbies, lobby_name);
     if (index < 0)
         return index == LOBBY_ERR_NO_SLOTS ? SERVER_TEXT_NO_SLOTS : SERVER_TEXT_BAD_LOBBY;
-    server_text_leave(s, tc);
+    server_text_leave(srv, tc);
     tc->lobby_index = index;
+    tc->lobby_gen = lobby_ref_of(s->lobbies, index).gen;
     return SERVER_TEXT_OK;
 }
 
-void server_text_leave(server *s, server_text_client *tc)
+void server_text_leave(server *srv, server_text_client *tc)
 {
-    if (tc->lobby_index >= 0)
-        lobby_unwatch(&s->lobbies, tc->lobby_index);
+    server_ctx *s = server_context(srv);
+    if (watched(s, tc) >= 0)
+        lobby_unwatch(s->lobbies, tc->lobby_index);
     tc->lobby_index = -1;
 }
 
-proto_str server_text_lobby_name(const server *s, const server_text_client *tc)
+proto_str server_text_lobby_name(const server *srv, const server_text_client *tc)
 {
+    const server_ctx *s = server_context_const(srv);
     proto_str none = {"", 0};
-    return tc->lobby_index < 0 ? none : lobby_str(&s->lobbies.lobbies[tc->lobby_index]);
+    int index = watched(s, tc);
+    return index < 0 ? none : lobby_str(&s->lobbies->lobbies[index]);
 }
 
-const lobby *server_text_lobby(const server *s, const server_text_client *tc)
+const lobby *server_text_lobby(const server *srv, const server_text_client *tc)
 {
-    return tc->lobby_index < 0 ? NULL : &s->lobbies.lobbies[tc->lobby_index];
+    const server_ctx *s = server_context_const(srv);
+    int index = watched(s, tc);
+    return index < 0 ? NULL : &s->lobbies->lobbies[index];
 }
 
 int server_text_command(server_text_client *tc, uint64_t now_us)
@@ -94,8 +98,9 @@ int server_text_command(server_text_client *tc, uint64_t now_us)
                : SERVER_TEXT_TOO_MANY_COMMANDS;
 }
 
-const proto_msg *server_text_list(server *s, const lobby_filter *f)
+const proto_msg *server_text_list(server *srv, const lobby_filter *f)
 {
+    server_ctx *s = server_context(srv);
     return server_build_lobby_list(s, f, 0);
 }
 
@@ -118,50 +123,37 @@ static int verdict_result(text_verdict v)
 }
 
 /* The same checks as a player's chat, in the same order: rate, then text. */
-static int check_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
+static int check_text_chat(server_ctx *s, server_text_client *tc, proto_str sender, proto_str text,
                            uint64_t now_us)
 {
-    if (tc->lobby_index < 0)
+    if (watched(s, tc) < 0)
         return SERVER_TEXT_NO_LOBBY;
-    if (s->shutting_down)
+    if ((*s->shutting_down))
         return SERVER_TEXT_SHUTTING_DOWN;
     if (text_check_name(sender.bytes, sender.len, PROTO_MAX_NAME_BYTES) != TEXT_OK)
         return SERVER_TEXT_BAD_NAME;
-    bool flooding;
-    if (!server_chat_allowed(s, &tc->chat_bucket, &tc->flood_bucket, now_us, &flooding))
-        return flooding ? SERVER_TEXT_FLOODING : SERVER_TEXT_RATE_LIMITED;
-    return verdict_result(text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES));
+    text_verdict v;
+    switch (chat_check(s->chat, &tc->chat_bucket, &tc->flood_bucket, text, now_us, &v)) {
+    case CHAT_RATE_LIMITED:
+        return SERVER_TEXT_RATE_LIMITED;
+    case CHAT_FLOODING:
+        return SERVER_TEXT_FLOODING;
+    default:
+        return verdict_result(v);
+    }
 }
 
-int server_text_chat(server *s, server_text_client *tc, proto_str sender, proto_str text,
+int server_text_chat(server *srv, server_text_client *tc, proto_str sender, proto_str text,
                      uint64_t now_us, uint32_t *seq)
 {
+    server_ctx *s = server_context(srv);
     int rc = check_text_chat(s, tc, sender, text, now_us);
     if (rc != SERVER_TEXT_OK) {
-        s->stats.text_chats_refused++;
+        s->stats->text_chats_refused++;
         return rc;
     }
-    lobby *l = &s->lobbies.lobbies[tc->lobby_index];
-    *seq = lobby_next_chat_seq(l);
-    lobby_remember_chat(l, *seq, 0, sender, text);
-    proto_msg relay = {.type = PROTO_TEXT_CHAT_RELAY};
-    relay.u.text_chat_relay.seq = *seq;
-    relay.u.text_chat_relay.name = sender;
-    relay.u.text_chat_relay.text = text;
-    /* Player ids are never 0, so every member gets it. */
-    s->stats.chat_relays += server_send_lobby(s, l, 0, &relay, PROTO_CHANNEL_RELIABLE, true);
-    s->stats.chats_accepted++;
-    s->stats.text_chats_accepted++;
-    log_info("server", "chat lobby=%s text=%.*s seq=%u: %.*s", l->name, (int)sender.len,
-             sender.bytes, (unsigned)*seq, (int)text.len, text.bytes);
-    server_chat_note note = {.lobby_index = tc->lobby_index,
-                             .lobby = lobby_str(l),
-                             .seq = *seq,
-                             .sender = sender,
-                             .from_text = true,
-                             .origin = tc,
-                             .text = text};
-    server_note_chat(s, &note);
+    chat_sender from = {.name = sender, .origin = tc};
+    *seq = chat_post(s->chat, &s->lobbies->lobbies[tc->lobby_index], tc->lobby_index, &from, text);
     return SERVER_TEXT_OK;
 }
 

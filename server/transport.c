@@ -580,14 +580,17 @@ static void check_peers(transport *t, uint64_t now_us)
     }
 }
 
-void transport_pump(transport *t, uint64_t now_us)
+void transport_drain(transport *t, uint64_t now_us)
 {
     t->now_us = now_us;
     t->stats.passes++;
     drain_events(t, now_us);
     check_queues(t, now_us);
     check_peers(t, now_us);
-    server_tick(t->core, now_us);
+}
+
+void transport_flush(transport *t, uint64_t now_us)
+{
     send_outbox(t);
     enet_host_flush(t->host);
     gather_udp_totals(t);

@@ -47,7 +47,7 @@ enum {
 typedef struct transport_stats {
     uint64_t service_errors; /* enet_host_service < 0, e.g. an oversized datagram */
     uint64_t service_calls;  /* enet_host_service calls that did not fail */
-    uint64_t passes;         /* transport_pump calls */
+    uint64_t passes;         /* transport_drain calls */
     uint64_t packets_in, bytes_in;
     uint64_t packets_out, bytes_out; /* per recipient */
     uint64_t datagrams_in;           /* seen by the filter */
@@ -84,10 +84,13 @@ uint16_t transport_port(const transport *t);
 /* The UDP socket to poll for readability. */
 int transport_fd(const transport *t);
 
-/* Drains all waiting events into the core, runs its tick, sends its outbox
- * and flushes once. Once a second it also disconnects peers whose backlog is
- * over max_backlog_kb (the core hears of it as a timeout). */
-void transport_pump(transport *t, uint64_t now_us);
+/* One loop pass is transport_drain, server_tick, transport_flush (main.c's
+ * run_loop). Drain hands every waiting event to the core; once a second it
+ * also disconnects peers whose backlog is over max_backlog_kb (the core hears
+ * of it as a timeout). */
+void transport_drain(transport *t, uint64_t now_us);
+/* Sends the core's outbox and flushes ENet once: the end of a pass. */
+void transport_flush(transport *t, uint64_t now_us);
 
 const transport_stats *transport_get_stats(const transport *t);
 

@@ -530,7 +530,9 @@ static void run(live *l, client **clients, int n, int ms)
         struct pollfd pfd = {.fd = transport_fd(l->net), .events = POLLIN};
         poll(&pfd, 1, 1);
         uint64_t now = clock_now_us();
-        transport_pump(l->net, now);
+        transport_drain(l->net, now);
+        server_tick(l->core, now);
+        transport_flush(l->net, now);
         for (int i = 0; i < n; i++)
             if (clients[i] != NULL)
                 client_update(clients[i], now);

@@ -1,0 +1,72 @@
+/* Replies: everything the server core sends goes through here into the
+ * outbox it owns, and is counted here, where the message type is still
+ * known (the transport sees only bytes). The refusal messages (REJECT,
+ * LOBBY_REFUSED, CHAT_REFUSED), LOBBY_EXITED and WELCOME, and the texts that
+ * say what is wrong with a name or a line, live here too, so hello, lobby
+ * requests, resume and chat word them alike.
+ *
+ * Recipients are the transport's session slots; this module knows nothing
+ * of session state: callers decide who is addressed and close sessions. */
+#ifndef LOBBY_REPLIES_H
+#define LOBBY_REPLIES_H
+
+#include "lobby.h"
+#include "outbox.h"
+#include "proto.h"
+#include "server_stats.h"
+#include "text.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Caller-owned storage; read the fields, write only through the functions. */
+typedef struct replies {
+    outbox out;
+    /* Written here: outbox_errors, messages_out, bytes_out, rejects,
+     * chats_refused, lobby_refusals. */
+    server_stats *stats;
+} replies;
+
+/* stats (the server's counters) must outlive r. */
+void replies_init(replies *r, server_stats *stats);
+void replies_deinit(replies *r);
+
+/* Queues msg for one session slot. Failures are counted and logged. */
+void replies_to_one(replies *r, uint32_t slot, const proto_msg *msg, uint8_t channel,
+                    bool reliable);
+/* Queues msg, encoded once, for every connected member of l but except_id
+ * (0: everyone). Returns the recipient count. */
+uint32_t replies_to_lobby(replies *r, const lobby *l, uint16_t except_id, const proto_msg *msg,
+                          uint8_t channel, bool reliable);
+/* Queues a disconnect with a reason after this pass's packets. */
+void replies_disconnect(replies *r, uint32_t slot, proto_reason reason);
+/* Drops whatever is queued for a slot whose connection has gone. */
+void replies_forget(replies *r, uint32_t slot);
+
+/* REJECT (reason, text) to a session named label in the log; counted by
+ * reason. The caller closes the session. */
+void replies_reject(replies *r, uint32_t slot, const char *label, proto_reason reason,
+                    const char *text);
+/* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
+void replies_lobby_refused(replies *r, uint32_t slot, const char *label, proto_type request,
+                           proto_lobby_refusal reason, const char *text);
+/* CHAT_REFUSED (msg_id, reason, text) to one session, counted by reason. */
+void replies_chat_refused(replies *r, uint32_t slot, uint32_t msg_id, proto_chat_refusal why,
+                          const char *text);
+/* LOBBY_EXITED (reason, text) to one session. */
+void replies_exited(replies *r, uint32_t slot, proto_exit_reason reason, const char *text);
+/* WELCOME for player me of lobby l (resumed: an old seat taken back). */
+void replies_welcome(replies *r, uint32_t slot, const lobby *l, const lobby_player *me,
+                     bool resumed);
+/* A lobby player as PLAYER_JOINED and WELCOME carry it (views into p). */
+void replies_fill_player(proto_player *out, const lobby_player *p);
+
+/* "is not valid UTF-8", "must be 1 to N bytes", ...: what is wrong with a
+ * name or text, for REJECT / LOBBY_REFUSED / CHAT_REFUSED texts. Returns a
+ * constant or buf (cap bytes). */
+const char *replies_text_problem(text_verdict v, size_t max_bytes, char *buf, size_t cap);
+/* The CHAT_REFUSED reason for a chat line's text verdict (not TEXT_OK). */
+proto_chat_refusal replies_chat_refusal_for(text_verdict v);
+
+#endif
