@@ -3,8 +3,13 @@
  * HTTP metrics, and main.c with its flags.
  * May include: shared/, cli/; ENet only in transport.c, enet_filter.c,
  * main.c and options.c; libmicrohttpd in http_api.c, libutf8proc in lobby.c.
- * Must never include: client/, game-client/, chat/, bench/ or SDL
- * (tests/check_includes.py). */
+ * Must never include: client/, game-client/, chat/, bench/ or SDL.
+ * Inside, three layers (tests/check_includes.py holds them apart): the state
+ * modules (sessions, replies, chat, lobby*, ratelimit, outbox, log) include
+ * only shared/; the core (server.c and the handlers in server_*.c) works on
+ * them through server_ctx.h; everything around it (main.c, transport.c,
+ * textport*, http_api.c, metrics.c, options.c) sees the core only through
+ * this header (and lobby.h's read-only views), never server_ctx.h. */
 
 /* The server core: sessions, the handshake, lobby membership, chat and
  * position routing. It never touches a socket: the transport feeds it

@@ -25,16 +25,35 @@ PARTS = {
     "shared": dict(folder="shared", may=[], libs={}),
     "cli": dict(folder="cli", may=[], libs={}),
     "client": dict(folder="client", may=["shared"], libs={"ENet": ["client_internal.h"]}),
+    # The server folder holds three parts. Its state modules each own one
+    # piece of state and see nothing of the rest of the core; the core
+    # (server.c, the only file that sees struct server, and the message
+    # handlers) works on them through server_ctx.h; the programme around it
+    # (sockets, text port, HTTP, flags, main) sees the core only through
+    # server.h, never server_ctx.h or the handlers.
+    "server_state": dict(
+        folder="server",
+        files=["sessions.*", "replies.*", "chat.*", "lobby*", "ratelimit.*", "outbox.*",
+               "log.*", "server.h", "server_stats.h"],
+        may=["shared"],
+        libs={"libutf8proc": ["lobby.c"]},
+    ),
+    "server_core": dict(
+        folder="server",
+        files=["server.c", "server_*.c", "server_ctx.h", "server_handlers.h",
+               "server_lobby_msgs.h"],
+        may=["shared", "server_state"],
+        libs={},
+    ),
     "server": dict(
         folder="server",
-        may=["shared", "cli"],
+        may=["shared", "cli", "server_state"],
         libs={
             # transport.c is the ENet host; enet_filter.c parses ENet's wire
             # headers (no calls); main.c initialises ENet; options.c bounds
             # --max-players by ENet's peer limit.
             "ENet": ["transport.c", "enet_filter.c", "main.c", "options.c"],
             "libmicrohttpd": ["http_api.c"],
-            "libutf8proc": ["lobby.c"],
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),
