@@ -143,13 +143,11 @@ static int parse_options(int argc, char **argv, options *o)
         longopts[i] = (struct option){numeric[i].name, required_argument, NULL, i};
     memcpy(longopts + N_NUMERIC, named, sizeof named);
     bool have_server = false;
-    int opt, index = 0;
-    opterr = 0; /* one line of our own instead of getopt's */
-    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
-        /* A flag that takes a value needs a non-empty one: --json "" would
-         * otherwise fail only after the whole run. */
-        if (opt != '?' && opt != ':' && optarg != NULL &&
-            !cli_require_value("lobby-bench", longopts[index].name, optarg))
+    int opt;
+    /* A flag's value may not be empty: --json "" would otherwise fail only
+     * after the whole run. */
+    while ((opt = cli_next_option("lobby-bench", argc, argv, longopts, NULL)) != CLI_OPT_END) {
+        if (opt == CLI_OPT_BAD)
             return EXIT_USAGE;
         if (opt >= 0 && opt < N_NUMERIC) {
             const numeric_flag *nf = &numeric[opt];
@@ -190,8 +188,6 @@ static int parse_options(int argc, char **argv, options *o)
         case OPT_VERSION:
             printf("lobby-bench %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
-        default:
-            return cli_option_error("lobby-bench", longopts, opt, argv);
         }
     }
     if (optind < argc)

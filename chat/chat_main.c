@@ -315,13 +315,11 @@ static int parse_options(int argc, char **argv, chat_options *o)
         {NULL, 0, NULL, 0},
     };
     bool have_server = false;
-    int opt, index = 0;
-    opterr = 0; /* one line of our own instead of getopt's */
-    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
-        /* A flag that takes a value needs a non-empty one: --lobby "" would
-         * otherwise mean the default lobby without saying so. */
-        if (opt != '?' && opt != ':' && optarg != NULL &&
-            !cli_require_value("lobby-chat", longopts[index].name, optarg))
+    int opt;
+    /* A flag's value may not be empty: --lobby "" would otherwise mean the
+     * default lobby without saying so. */
+    while ((opt = cli_next_option("lobby-chat", argc, argv, longopts, NULL)) != CLI_OPT_END) {
+        if (opt == CLI_OPT_BAD)
             return EXIT_USAGE;
         switch (opt) {
         case OPT_SERVER:
@@ -355,8 +353,6 @@ static int parse_options(int argc, char **argv, chat_options *o)
         case OPT_VERSION:
             printf("lobby-chat %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
-        default:
-            return cli_option_error("lobby-chat", longopts, opt, argv);
         }
     }
     if (optind < argc)

@@ -79,6 +79,25 @@ bool cli_require_value(const char *prog, const char *name, const char *text)
     return false;
 }
 
+int cli_next_option(const char *prog, int argc, char **argv, const struct option *longopts,
+                    int *index)
+{
+    int place = 0;
+    opterr = 0; /* one line of our own instead of getopt's */
+    int opt = getopt_long(argc, argv, ":", longopts, &place);
+    if (opt == -1)
+        return CLI_OPT_END;
+    if (opt == '?' || opt == ':') {
+        cli_option_error(prog, longopts, opt, argv);
+        return CLI_OPT_BAD;
+    }
+    if (optarg != NULL && !cli_require_value(prog, longopts[place].name, optarg))
+        return CLI_OPT_BAD;
+    if (index != NULL)
+        *index = place;
+    return opt;
+}
+
 bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
                     unsigned long long max, unsigned long long *out)
 {

@@ -42,6 +42,20 @@ int cli_option_error(const char *prog, const struct option *longopts, int opt, c
  * The caller then exits with CLI_EXIT_USAGE. */
 bool cli_require_value(const char *prog, const char *name, const char *text);
 
+/* What cli_next_option returns besides an option's val. */
+enum { CLI_OPT_END = -1, CLI_OPT_BAD = -2 };
+
+/* The next option of argv, with every program's rules: getopt_long (an
+ * optstring of ":" and opterr = 0: no short options, getopt prints nothing),
+ * then one usage line for an unknown option, a missing value or a value
+ * given to a flag that takes none (cli_option_error), or an empty value
+ * (cli_require_value). Returns the option's val with optarg set,
+ * CLI_OPT_END after the last option (optind is then the first operand), or
+ * CLI_OPT_BAD after the usage line: the caller exits with CLI_EXIT_USAGE.
+ * *index (if not NULL) receives the option's place in longopts. */
+int cli_next_option(const char *prog, int argc, char **argv, const struct option *longopts,
+                    int *index);
+
 /* A whole decimal number in [min, max] (no sign, no spaces, nothing after
  * it) into *out; false after a usage line "FLAG must be a whole number from
  * MIN to MAX, got 'TEXT'". flag is as the user typed it ("--port"). */

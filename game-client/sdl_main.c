@@ -165,13 +165,11 @@ static int parse_options(int argc, char **argv, options *o)
     };
     bool have_server = false;
     unsigned v;
-    int opt, index = 0, used;
-    opterr = 0; /* one line of our own instead of getopt's */
-    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
-        /* A flag that takes a value needs a non-empty one: --lobby "" would
-         * otherwise mean the browser without saying so. */
-        if (opt != '?' && opt != ':' && optarg != NULL &&
-            !cli_require_value("lobby-client", longopts[index].name, optarg))
+    int opt, used;
+    /* A flag's value may not be empty: --lobby "" would otherwise mean the
+     * browser without saying so. */
+    while ((opt = cli_next_option("lobby-client", argc, argv, longopts, NULL)) != CLI_OPT_END) {
+        if (opt == CLI_OPT_BAD)
             return CLI_EXIT_USAGE;
         switch (opt) {
         case OPT_SERVER:
@@ -236,8 +234,6 @@ static int parse_options(int argc, char **argv, options *o)
         case OPT_VERSION:
             printf("lobby-client %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
-        default:
-            return cli_option_error("lobby-client", longopts, opt, argv);
         }
     }
     if (optind < argc)

@@ -164,13 +164,9 @@ int netsim_cli_parse(int argc, char **argv, netsim_cli_options *o)
         IMPAIR_OPTS("rate", NETSIM_CLI_IMP_RATE),
         {NULL, 0, NULL, 0},
     };
-    int opt, index = 0;
-    opterr = 0; /* one line of our own instead of getopt's */
-    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
-        if (opt == '?' || opt == ':')
-            return cli_option_error("lobby-netsim", longopts, opt, argv);
-        /* A flag that takes a value needs a non-empty one (--bind ""). */
-        if (optarg != NULL && !cli_require_value("lobby-netsim", longopts[index].name, optarg))
+    int opt, index;
+    while ((opt = cli_next_option("lobby-netsim", argc, argv, longopts, &index)) != CLI_OPT_END) {
+        if (opt == CLI_OPT_BAD)
             return NETSIM_CLI_EXIT_USAGE;
         if (opt == OPT_HELP) {
             usage(stdout);

@@ -315,14 +315,11 @@ int options_parse(int argc, char **argv, options *o)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    int opt, index = 0;
-    opterr = 0; /* one line of our own instead of getopt's */
-    while ((opt = getopt_long(argc, argv, ":", longopts, &index)) != -1) {
-        if (opt == '?' || opt == ':')
-            return cli_option_error("lobby-server", longopts, opt, argv);
-        /* A flag that takes a value needs a non-empty one: --bind "" would
-         * otherwise fail later as an address that does not resolve. */
-        if (optarg != NULL && !cli_require_value("lobby-server", longopts[index].name, optarg))
+    int opt;
+    /* A flag's value may not be empty: --bind "" would otherwise fail later
+     * as an address that does not resolve. */
+    while ((opt = cli_next_option("lobby-server", argc, argv, longopts, NULL)) != CLI_OPT_END) {
+        if (opt == CLI_OPT_BAD)
             return CLI_EXIT_USAGE;
         if (opt == OPT_HELP) {
             usage(stdout);
