@@ -104,7 +104,7 @@ static void hello_join(server_ctx *s, uint32_t handle, const proto_msg *m, uint6
                       replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
         return;
     }
-    if (sessions_player_count(s->sessions) >= s->cfg->max_players) {
+    if (!sessions_player_room(s->sessions, handle, s->cfg->max_players)) {
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
                       (unsigned)s->cfg->max_players);
         return;

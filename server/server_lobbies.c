@@ -105,8 +105,8 @@ int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str passw
     uint8_t key_len;
     if (!lobby_name_key(session_name(se), key, &key_len))
         return LOBBY_ERR_ARG;
-    if (se->state != SESSION_JOINED && sessions_player_count(s->sessions) >= s->cfg->max_players)
-        return LOBBY_ERR_NO_SLOTS; /* a move keeps the player count */
+    if (!sessions_player_room(s->sessions, handle, s->cfg->max_players))
+        return LOBBY_ERR_NO_SLOTS;
     return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
 }
 
@@ -266,8 +266,7 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_BAD_VALUE, "%s", why);
         return;
     }
-    const session *se = sessions_at(s->sessions, handle);
-    if (se->state != SESSION_JOINED && sessions_player_count(s->sessions) >= s->cfg->max_players) {
+    if (!sessions_player_room(s->sessions, handle, s->cfg->max_players)) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_SERVER_FULL,
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         return;
@@ -282,8 +281,8 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
     lobby *l = &s->lobbies->lobbies[index];
     lobby_configure(l, &in, PROTO_CONFIGURE_ALL, why, sizeof why);
     log_info("server", "create lobby=%s by=%s capacity=%u password=%s max_rtt_ms=%u meta=%u",
-             l->name, se->name, (unsigned)l->capacity, l->password_len ? "yes" : "no",
-             (unsigned)l->max_rtt_ms, (unsigned)l->meta_count);
+             l->name, sessions_at(s->sessions, handle)->name, (unsigned)l->capacity,
+             l->password_len ? "yes" : "no", (unsigned)l->max_rtt_ms, (unsigned)l->meta_count);
     s->stats->lobbies_created++;
     int err = server_enter_lobby(s, handle, index);
     if (err != LOBBY_OK) /* the empty lobby closes after the grace time */

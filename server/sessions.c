@@ -43,6 +43,11 @@ uint32_t sessions_open_count(const sessions *t)
     return t->open_count;
 }
 
+bool sessions_player_room(const sessions *t, uint32_t slot, uint32_t max_players)
+{
+    return sessions_at(t, slot)->state == SESSION_JOINED || sessions_player_count(t) < max_players;
+}
+
 uint32_t sessions_player_count(const sessions *t)
 {
     return t->player_count;

@@ -76,6 +76,11 @@ uint32_t sessions_open_count(const sessions *t);
 /* Player ids claimed: joined players and seats held for reconnecting ones. */
 uint32_t sessions_player_count(const sessions *t);
 
+/* Admission: true when the session in slot may become a player without
+ * passing max_players (a joined one moving between lobbies keeps its id,
+ * so it always may). */
+bool sessions_player_room(const sessions *t, uint32_t slot, uint32_t max_players);
+
 /* The session in slot (< max_sessions), read-only. */
 const session *sessions_at(const sessions *t, uint32_t slot);
 /* A reference to the session now in slot. */
