@@ -74,8 +74,6 @@ static bool read_entry(wire_reader *r, proto_lobby_entry *e)
     return read_meta(r, &e->meta);
 }
 
-/* ---- lengths and values ----------------------------------------------------------- */
-
 /* ---- the rows of a lobby list ------------------------------------------------- */
 
 bool proto_lobby_list_next(const proto_lobby_list *l, size_t *cursor, proto_lobby_entry *out)
@@ -95,6 +93,8 @@ bool proto_lobby_list_next(const proto_lobby_list *l, size_t *cursor, proto_lobb
     *cursor += r.pos;
     return true;
 }
+
+/* ---- lengths and values ----------------------------------------------------------- */
 
 /* Rows read from bytes always fit their prefixes; a row missing from them
  * is no length error: list_valid refuses it. */
