@@ -211,6 +211,35 @@ def test_players(d, sk, pk):
     srv.stop()
 
 
+def doc_example():
+    """The Python minting example of docs/PROTOCOL.md, as written there."""
+    doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "PROTOCOL.md")
+    text = open(doc, encoding="utf-8").read()
+    section = text[text.index("## Identity tokens"):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_python_example(d, sk, pk):
+    """A token minted by the documented Python example joins: the doc is the contract."""
+    try:
+        import nacl.signing  # noqa: F401  (Debian: python3-nacl)
+    except ImportError:
+        log("skip the Python example: no python3-nacl for this python3")
+        return
+    code = doc_example()
+    check(len(code.strip().splitlines()) <= 20, "the Python example is at most 20 lines")
+    script = write(os.path.join(d, "mint.py"), code)
+    rc, tok, err = run([sys.executable, script, sk, "77", "erin", "", "60"])
+    check(rc == 0 and re.fullmatch(r"[0-9a-f]+\n", tok) is not None, f"mint.py runs: {err.strip()}")
+    rc, ref, _ = token("mint", "--secret-key", sk, "--player-id", "77", "--name", "erin", "--ttl", "60")
+    check(len(tok) == len(ref), "mint.py's token has lobby-token's length")
+    path = write(os.path.join(d, "erin.tok"), tok)
+    srv = Server("--auth-key-file", pk)
+    rc, out, err = chat(srv, "--token", path, "--say", "minted in Python")
+    check(rc == 0 and out.startswith("ack"), f"a Python-minted token joins: {out.strip()} {err.strip()}")
+    srv.stop()
+
+
 def test_open_server():
     srv = Server()
     rc, out, _ = chat(srv, "--name", "dave", "--say", "no token needed")
@@ -224,6 +253,7 @@ def main():
             sk, pk = test_lobby_token(d)
             test_server_start(d, pk)
             test_players(d, sk, pk)
+            test_python_example(d, sk, pk)
             test_open_server()
         finally:
             for p in PROCS:
