@@ -301,24 +301,12 @@ static bool parse_seconds(const char *text, uint32_t *ms)
 static bool read_token_file(const char *path, chat_options *o)
 {
     char text[2 * PROTO_MAX_STR8_BYTES + 8];
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "lobby-chat: --token %s: cannot read it: %s (try --help)\n", path,
-                strerror(errno));
-        return false;
-    }
-    size_t n = fread(text, 1, sizeof text, f);
-    fclose(f);
-    int len = n < sizeof text ? identity_hex_decode(text, n, o->token, sizeof o->token) : -1;
-    if (len <= 0) {
-        fprintf(stderr,
-                "lobby-chat: --token %s: not a token: the file must hold one line of hex, as "
-                "lobby-token mint prints it (try --help)\n",
-                path);
-        return false;
-    }
-    o->token_len = (size_t)len;
-    return true;
+    int n = cli_read_small_file("lobby-chat", "--token", path, text, sizeof text);
+    int len = n < 0 ? 0 : identity_hex_decode(text, (size_t)n, o->token, sizeof o->token);
+    if (n >= 0 && len <= 0)
+        fail_usage("--token FILE must hold one line of hex (lobby-token mint's output):", path);
+    o->token_len = len > 0 ? (size_t)len : 0;
+    return len > 0;
 }
 
 /* Returns -1 to continue, or an exit status. */

@@ -297,17 +297,12 @@ int options_load_auth_key(options *o)
     if (o->auth_key_file == NULL)
         return -1;
     char text[256];
-    FILE *f = fopen(o->auth_key_file, "r");
-    if (f == NULL) {
-        fprintf(stderr, "lobby-server: --auth-key-file %s: cannot read it: %s\n", o->auth_key_file,
-                strerror(errno));
+    int n =
+        cli_read_small_file("lobby-server", "--auth-key-file", o->auth_key_file, text, sizeof text);
+    if (n < 0)
         return 1;
-    }
-    size_t n = fread(text, 1, sizeof text, f);
-    fclose(f);
-    int got = n < sizeof text ? identity_hex_decode(text, n, o->core.auth_public_key,
-                                                    sizeof o->core.auth_public_key)
-                              : -1;
+    int got = identity_hex_decode(text, (size_t)n, o->core.auth_public_key,
+                                  sizeof o->core.auth_public_key);
     if (got != IDENTITY_PUBLIC_KEY_BYTES) {
         fprintf(stderr,
                 "lobby-server: --auth-key-file %s: not a public key: the file must hold the "

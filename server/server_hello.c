@@ -32,6 +32,22 @@ static void reject_token(server_ctx *s, uint32_t handle, auth_verdict v, const i
         server_reject(s, handle, PROTO_REASON_AUTH_INVALID, "identity token invalid: %s", why);
 }
 
+/* An empty HELLO name takes the token's; any other must be it. False after
+ * a REJECT, which echoes the HELLO's name only when it keeps the name
+ * rules (the text is logged). */
+static bool hello_name_is_tokens(server_ctx *s, uint32_t handle, proto_str asked, proto_str token)
+{
+    if (asked.len == 0 ||
+        (asked.len == token.len && memcmp(asked.bytes, token.bytes, asked.len) == 0))
+        return true;
+    if (text_check_name(asked.bytes, asked.len, PROTO_MAX_NAME_BYTES) != TEXT_OK)
+        asked = proto_str_from_cstr("an invalid name");
+    server_reject(s, handle, PROTO_REASON_AUTH_INVALID,
+                  "identity token is for name '%.*s', not '%.*s'", (int)token.len, token.bytes,
+                  (int)asked.len, asked.bytes);
+    return false;
+}
+
 bool server_hello_identity(server_ctx *s, uint32_t handle, const proto_msg *m, proto_str *name)
 {
     *name = m->u.hello.name;
@@ -51,14 +67,8 @@ bool server_hello_identity(server_ctx *s, uint32_t handle, const proto_msg *m, p
         reject_token(s, handle, v, &t, why);
         return false;
     }
-    /* An empty HELLO name takes the token's; any other must be it. */
-    if (name->len > 0 &&
-        (name->len != t.name.len || memcmp(name->bytes, t.name.bytes, name->len))) {
-        server_reject(s, handle, PROTO_REASON_AUTH_INVALID,
-                      "identity token is for name '%.*s', not '%.*s'", (int)t.name.len,
-                      t.name.bytes, (int)name->len, name->bytes);
+    if (!hello_name_is_tokens(s, handle, *name, t.name))
         return false;
-    }
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len = 0;
     if (t.lobby.len > 0 && !lobby_name_key(t.lobby, key, &key_len)) {

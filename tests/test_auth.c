@@ -229,6 +229,9 @@ static void valid_token_joins_with_its_name_and_holder(void **state)
     server_fixture_clear(fx);
     send_hello(fx, 1, "bob", "", PROTO_HELLO_JOIN, tok, n); /* alice's token, bob's name */
     assert_rejected(fx, 1, PROTO_REASON_AUTH_INVALID, "is for name 'alice', not 'bob'");
+    server_fixture_clear(fx);
+    send_hello(fx, 2, "al\nINFO forged", "", PROTO_HELLO_JOIN, tok, n); /* never echoed */
+    assert_rejected(fx, 2, PROTO_REASON_AUTH_INVALID, "not 'an invalid name'");
 }
 
 static void every_bad_token_is_refused_with_its_reason(void **state)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Optional identity end to end: the real lobby-token makes a key pair and
 mints tokens, the real lobby-server runs with --auth-key-file, real lobby-chat
-clients present them (--token FILE), and a raw TCP socket tries the text port.
+clients (and lobby-client, headless) present them (--token FILE), and a raw
+TCP socket tries the text port.
 
 Checks: a valid token joins and gets its chat acknowledged; no token, an
 expired one, a tampered one, one for another name, one for another lobby and
@@ -11,7 +12,7 @@ stays open; lobby-token's usage errors exit 2 and its key-file errors 1; the
 server refuses to start (exit 1, one clear line) on a missing or malformed
 key file.
 
-Usage: test_auth_cli.py LOBBY_SERVER LOBBY_CHAT LOBBY_TOKEN
+Usage: test_auth_cli.py LOBBY_SERVER LOBBY_CHAT LOBBY_TOKEN [LOBBY_CLIENT]
 Every process it starts is killed on the way out, whatever failed.
 """
 import os
@@ -23,6 +24,7 @@ import tempfile
 import time
 
 SERVER_BIN, CHAT_BIN, TOKEN_BIN = sys.argv[1], sys.argv[2], sys.argv[3]
+CLIENT_BIN = sys.argv[4] if len(sys.argv) > 4 else None  # lobby-client, optional
 TIMEOUT_S = 10
 PROCS = []
 FAILURES = []
@@ -126,7 +128,7 @@ def test_lobby_token(d):
     check(rc == 1 and "not a secret key" in err, f"mint with a malformed key: exit 1: {err.strip()}")
     rc, _, err = token("mint", "--secret-key", os.path.join(d, "none"), "--player-id", "1",
                        "--name", "a")
-    check(rc == 1 and "cannot read" in err, f"mint with a missing key: exit 1: {err.strip()}")
+    check(rc == 1 and "cannot read it" in err, f"mint with a missing key: exit 1: {err.strip()}")
     rc, out, _ = token("--help")
     check(rc == 0 and "keygen" in out and "Exit status" in out, "lobby-token --help")
     return sk, pk
@@ -196,6 +198,19 @@ def test_players(d, sk, pk):
     rc, out, err = chat(srv, "--token", carol, "--lobby", "finals", stdin="/join main\n")
     check("refused join: your identity token does not let you into lobby 'main'" in out,
           f"/join to another lobby: LOBBY_REFUSED AUTH_WRONG_LOBBY: {out.strip()[-90:]}")
+
+    if CLIENT_BIN:
+        alice_joins = r"join lobby=main player=alice id=\d+ peer"
+        before = len(re.findall(alice_joins, srv.text()))
+        shot = os.path.join(d, "window.bmp")
+        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+        p = subprocess.run([CLIENT_BIN, "--server", f"127.0.0.1:{srv.port}", "--name", "alice",
+                            "--lobby", "main", "--token", alice, "--screenshot", shot,
+                            "--frames", "90"], env=env, capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+        joins = len(re.findall(alice_joins, srv.text())) - before
+        check(p.returncode == 0 and joins == 1,
+              f"lobby-client --token joins: exit {p.returncode}, joined {joins} time(s)")
 
     with socket.create_connection(("127.0.0.1", srv.tcp_port), timeout=TIMEOUT_S) as s:
         s.sendall(b"hello from the text port\n")

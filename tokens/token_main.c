@@ -94,19 +94,15 @@ static int keygen(const char *secret_path, const char *public_path)
 static bool read_secret_key(const char *path, uint8_t sk[IDENTITY_SECRET_KEY_BYTES])
 {
     char text[512];
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        fprintf(stderr, "%s: cannot read %s: %s\n", PROG, path, strerror(errno));
-        return false;
-    }
-    size_t n = fread(text, 1, sizeof text, f);
-    fclose(f);
-    int got = n < sizeof text ? identity_hex_decode(text, n, sk, IDENTITY_SECRET_KEY_BYTES) : -1;
+    int n = cli_read_small_file(PROG, "--secret-key", path, text, sizeof text);
+    int got = n < 0 ? -2 : identity_hex_decode(text, (size_t)n, sk, IDENTITY_SECRET_KEY_BYTES);
     sodium_memzero(text, sizeof text);
+    if (got == -2)
+        return false;
     if (got != IDENTITY_SECRET_KEY_BYTES) {
         fprintf(stderr,
-                "%s: %s is not a secret key: it must hold %d hex digits (lobby-token keygen "
-                "writes it)\n",
+                "%s: --secret-key %s: not a secret key: it must hold %d hex digits (lobby-token "
+                "keygen writes it)\n",
                 PROG, path, 2 * IDENTITY_SECRET_KEY_BYTES);
         return false;
     }
