@@ -1,6 +1,8 @@
 /* The hello's modes: JOIN (the old behaviour, plus the lobby's rules: its
  * password, state, kick cool-downs and max RTT, each with its own REJECT
- * reason) and BROWSE (the lobby list). RESUME goes to server_resume.c. */
+ * reason) and BROWSE (the lobby list). RESUME goes to server_resume.c.
+ * With --auth-key-file every mode first passes server_hello_identity (the
+ * identity token: docs/PROTOCOL.md, "Identity tokens"). */
 #include "auth.h"
 #include "log.h"
 #include "server_ctx.h"
