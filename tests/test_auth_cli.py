@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 SERVER_BIN, CHAT_BIN, TOKEN_BIN = sys.argv[1], sys.argv[2], sys.argv[3]
 CLIENT_BIN = sys.argv[4] if len(sys.argv) > 4 else None  # lobby-client, optional
@@ -48,11 +49,20 @@ class Server:
     def __init__(self, *args):
         self.log = tempfile.NamedTemporaryFile(prefix="lobby-auth-test-", suffix=".log")
         self.proc = subprocess.Popen(
-            [SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", "--http", "off",
-             *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
+            [SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0", *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
         PROCS.append(self.proc)
         self.tcp_port = int(self.wait_for(r"text chat on 127\.0\.0\.1:(\d+)"))
+        self.http_port = int(self.wait_for(r"http on 127\.0\.0\.1:(\d+)"))
         self.port = int(self.wait_for(r"listening on 127\.0\.0\.1:(\d+)"))
+
+    def metric(self, name, reason):
+        """One counter of /metrics, by its reason label (0 when absent)."""
+        url = f"http://127.0.0.1:{self.http_port}/metrics"
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as r:
+            text = r.read().decode()
+        m = re.search(rf'^{name}{{reason="{reason}"}} (\d+)', text, re.M)
+        return int(m.group(1)) if m else 0
 
     def text(self):
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
@@ -189,6 +199,10 @@ def test_players(d, sk, pk):
     check(rejected(r, "identity token invalid: token is cut short"),
           f"malformed: AUTH_INVALID: {r[2].strip()}")
 
+    for reason, n in [("auth_required", 1), ("auth_expired", 1), ("auth_invalid", 5)]:
+        got = srv.metric("lobby_rejects_total", reason)
+        check(got == n, f'lobby_rejects_total{{reason="{reason}"}} is {got}, want {n}')
+
     carol = mint(d, sk, "carol.tok", "--player-id", "7", "--name", "carol", "--lobby", "finals")
     r = chat(srv, "--token", carol, "--lobby", "main", "--say", "x")
     check(rejected(r, "does not let you into lobby 'main'"),
@@ -198,6 +212,9 @@ def test_players(d, sk, pk):
     rc, out, err = chat(srv, "--token", carol, "--lobby", "finals", stdin="/join main\n")
     check("refused join: your identity token does not let you into lobby 'main'" in out,
           f"/join to another lobby: LOBBY_REFUSED AUTH_WRONG_LOBBY: {out.strip()[-90:]}")
+    check(srv.metric("lobby_rejects_total", "auth_wrong_lobby") == 1
+          and srv.metric("lobby_lobby_refusals_total", "auth_wrong_lobby") == 1,
+          "the wrong-lobby REJECT and LOBBY_REFUSED are counted")
 
     if CLIENT_BIN:
         alice_joins = r"join lobby=main player=alice id=\d+ peer"
