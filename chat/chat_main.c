@@ -6,6 +6,7 @@
 #include "chat_app.h"
 #include "cli.h"
 #include "clock.h"
+#include "identity.h"
 
 #include <enet/enet.h>
 #include <errno.h>
@@ -28,7 +29,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: lobby-chat --server HOST[:PORT] --name NAME [--lobby L [--password PW]]\n"
-            "                  [--browse] [--say TEXT]\n"
+            "                  [--browse] [--say TEXT] [--token FILE]\n"
             "Chat in a lobby from the command line.\n"
             "\n"
             "  --server HOST[:PORT]  lobby server (port defaults to %d)\n"
@@ -36,6 +37,10 @@ static void usage(FILE *to)
             "  --lobby L             lobby to join (default '%s')\n"
             "  --password PW         the lobby's password, when it has one\n"
             "  --browse              join no lobby: start at the lobby list\n"
+            "  --token FILE          present the identity token in FILE (the hex line\n"
+            "                        lobby-token mint prints) to a server started with\n"
+            "                        --auth-key-file; --name may then be left out (the\n"
+            "                        token's name is used)\n"
             "  --say TEXT            send TEXT, print the acknowledgement and exit\n"
             "  --timeout SECONDS     give up on an unanswered server after this (default 5;\n"
             "                        0.001 to 3600, fractions allowed)\n"
@@ -46,7 +51,8 @@ static void usage(FILE *to)
             "acknowledgements (and the answers to lobby commands), then leaves. A refused\n"
             "lobby command prints the server's reason and never ends the program.\n"
             "\n"
-            "Exit status: 0 ok; 1 refused, rejected or unreachable; 2 bad usage.\n"
+            "Exit status: 0 ok; 1 refused, rejected or unreachable; 2 bad usage (a --token\n"
+            "file that cannot be read or holds no hex token included).\n"
             "\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_NAME_BYTES, PROTO_DEFAULT_LOBBY);
     chat_print_commands(to);
@@ -269,6 +275,8 @@ typedef struct chat_options {
     bool browse;
     const char *say;
     uint32_t timeout_ms;
+    uint8_t token[PROTO_MAX_STR8_BYTES]; /* --token: the identity token's bytes */
+    size_t token_len;
 } chat_options;
 
 static int fail_usage(const char *what, const char *arg)
@@ -288,6 +296,19 @@ static bool parse_seconds(const char *text, uint32_t *ms)
     return true;
 }
 
+/* --token FILE: one line of hex (lobby-token mint's output) into
+ * o->token; false after a usage line. */
+static bool read_token_file(const char *path, chat_options *o)
+{
+    char text[2 * PROTO_MAX_STR8_BYTES + 8];
+    int n = cli_read_small_file("lobby-chat", "--token", path, text, sizeof text);
+    int len = n < 0 ? 0 : identity_hex_decode(text, (size_t)n, o->token, sizeof o->token);
+    if (n >= 0 && len <= 0)
+        fail_usage("--token FILE must hold one line of hex (lobby-token mint's output):", path);
+    o->token_len = len > 0 ? (size_t)len : 0;
+    return len > 0;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int parse_options(int argc, char **argv, chat_options *o)
 {
@@ -299,6 +320,7 @@ static int parse_options(int argc, char **argv, chat_options *o)
         OPT_BROWSE,
         OPT_SAY,
         OPT_TIMEOUT,
+        OPT_TOKEN,
         OPT_HELP,
         OPT_VERSION
     };
@@ -310,6 +332,7 @@ static int parse_options(int argc, char **argv, chat_options *o)
         {"browse", no_argument, NULL, OPT_BROWSE},
         {"say", required_argument, NULL, OPT_SAY},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"token", required_argument, NULL, OPT_TOKEN},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -347,6 +370,10 @@ static int parse_options(int argc, char **argv, chat_options *o)
             if (!parse_seconds(optarg, &o->timeout_ms))
                 return fail_usage("--timeout must be seconds from 0.001 to 3600, got", optarg);
             break;
+        case OPT_TOKEN:
+            if (!read_token_file(optarg, o))
+                return EXIT_USAGE;
+            break;
         case OPT_HELP:
             usage(stdout);
             return 0;
@@ -359,8 +386,10 @@ static int parse_options(int argc, char **argv, chat_options *o)
         return fail_usage("unexpected argument", argv[optind]);
     if (!have_server)
         return fail_usage("--server is required", NULL);
+    if (o->name == NULL && o->token_len > 0)
+        o->name = ""; /* the server takes the token's */
     if (o->name == NULL)
-        return fail_usage("--name is required", NULL);
+        return fail_usage("--name is required (or --token)", NULL);
     if (strlen(o->name) > PROTO_MAX_STR8_BYTES ||
         (o->lobby && strlen(o->lobby) > PROTO_MAX_STR8_BYTES))
         return fail_usage("--name and --lobby must be at most 255 bytes", NULL);
@@ -392,6 +421,8 @@ int main(int argc, char **argv)
     cfg.password = o.password;
     cfg.browse = o.browse;
     cfg.timeout_ms = o.timeout_ms;
+    cfg.identity_token = o.token;
+    cfg.identity_token_len = o.token_len;
     static chat_app app; /* large line buffer: keep it off the stack */
     app.say = o.say;
     app.server_host = o.host;

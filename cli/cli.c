@@ -98,6 +98,28 @@ int cli_next_option(const char *prog, int argc, char **argv, const struct option
     return opt;
 }
 
+int cli_read_small_file(const char *prog, const char *flag, const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "%s: %s %s: cannot read it: %s\n", prog, flag, path, strerror(errno));
+        return -1;
+    }
+    size_t n = fread(buf, 1, cap, f);
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed) {
+        fprintf(stderr, "%s: %s %s: cannot read it\n", prog, flag, path);
+        return -1;
+    }
+    if (n >= cap) {
+        fprintf(stderr, "%s: %s %s: larger than %zu bytes\n", prog, flag, path, cap - 1);
+        return -1;
+    }
+    buf[n] = '\0';
+    return (int)n;
+}
+
 bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
                     unsigned long long max, unsigned long long *out)
 {

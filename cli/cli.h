@@ -62,6 +62,13 @@ int cli_next_option(const char *prog, int argc, char **argv, const struct option
 bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
                     unsigned long long max, unsigned long long *out);
 
+/* Reads a small text file named by a flag (a key or token file) into buf;
+ * returns its length (< cap: buf is NUL-terminated), or -1 after one line
+ * "PROG: FLAG PATH: cannot read it: WHY" or "...: larger than N bytes"
+ * on stderr. */
+int cli_read_small_file(const char *prog, const char *flag, const char *path, char *buf,
+                        size_t cap);
+
 /* ---- cli_signal.c: the stop signals -------------------------------------- */
 
 /* SIGINT and SIGTERM record the signal and interrupt a blocking poll()

@@ -55,6 +55,8 @@ size_t client_copy_text(char *dst, size_t cap, const char *src, size_t len)
 static int check_config(const client_config *cfg, ENetAddress *addr)
 {
     if (cfg->name == NULL || cfg->host == NULL || strlen(cfg->name) > PROTO_MAX_STR8_BYTES ||
+        cfg->identity_token_len > PROTO_MAX_STR8_BYTES ||
+        (cfg->identity_token == NULL && cfg->identity_token_len > 0) ||
         (cfg->lobby != NULL && strlen(cfg->lobby) > PROTO_MAX_STR8_BYTES) ||
         (cfg->password != NULL && strlen(cfg->password) > PROTO_MAX_PASSWORD_BYTES))
         return CLIENT_ERR_ARG;
@@ -81,6 +83,9 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
     c->cfg.lobby = c->lobby;
     snprintf(c->password, sizeof c->password, "%s", cfg->password ? cfg->password : "");
     c->cfg.password = c->password;
+    if (cfg->identity_token_len > 0)
+        memcpy(c->identity, cfg->identity_token, cfg->identity_token_len);
+    c->cfg.identity_token = c->identity;
     c->at_list = cfg->browse;
     c->cfg.host = NULL;
     c->addr = addr;
@@ -292,6 +297,10 @@ bool client_reason_is_permanent(uint32_t reason)
     case PROTO_REASON_KICKED: /* until the cool-down ends; the text says when */
     case PROTO_REASON_PROTOCOL_VIOLATION:
     case PROTO_REASON_FLOODING:
+    case PROTO_REASON_AUTH_REQUIRED: /* a new token needs the backend, not a retry */
+    case PROTO_REASON_AUTH_INVALID:
+    case PROTO_REASON_AUTH_EXPIRED:
+    case PROTO_REASON_AUTH_WRONG_LOBBY:
         return true;
     default:
         return false;
@@ -686,6 +695,8 @@ static void send_hello(client *c, uint64_t now_us)
         m.u.hello.lobby = proto_str_from_cstr(c->lobby);
         m.u.hello.password = proto_str_from_cstr(c->password);
     }
+    m.u.hello.identity.bytes = (const char *)c->identity;
+    m.u.hello.identity.len = c->cfg.identity_token_len;
     if (c->has_token) {
         m.u.hello.mode = PROTO_HELLO_RESUME;
         memcpy(m.u.hello.token, c->token, PROTO_TOKEN_BYTES);

@@ -46,7 +46,15 @@ typedef struct client_config {
     uint32_t reconnect_base_ms; /* default 500 */
     uint32_t reconnect_max_ms;  /* default 30000 */
     uint64_t jitter_seed;       /* 0: derived from the start time */
-    void *user;                 /* the caller's, handed back by client_user() */
+    /* An identity token from the game's backend (docs/PROTOCOL.md,
+     * "Identity tokens"), sent as is in every HELLO (resumes included);
+     * 1..255 bytes, copied. NULL or 0: none (an open server). A server
+     * started with --auth-key-file refuses a HELLO without a valid one:
+     * REJECT with PROTO_REASON_AUTH_*, permanent (a new token is the
+     * backend's business, not a retry's). */
+    const uint8_t *identity_token;
+    size_t identity_token_len;
+    void *user; /* the caller's, handed back by client_user() */
 } client_config;
 
 typedef enum client_state {

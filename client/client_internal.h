@@ -40,6 +40,7 @@ struct client {
      * and answers with a reasoned reject. */
     char name[PROTO_MAX_STR8_BYTES + 1];
     char lobby[PROTO_MAX_STR8_BYTES + 1];
+    uint8_t identity[PROTO_MAX_STR8_BYTES]; /* cfg.identity_token_len bytes */
     ENetPeer *peer; /* NULL between connections: the slot may serve another client */
     ENetAddress addr;
     uint64_t started_us;

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "game.h"
+#include "identity.h"
 #include "input.h"
 #include "render.h"
 #include "text.h"
@@ -45,6 +46,8 @@ typedef struct options {
     unsigned fps;
     int width, height;
     game_config game;
+    uint8_t token[PROTO_MAX_STR8_BYTES]; /* --token: the identity token's bytes */
+    size_t token_len;
 } options;
 
 static void usage(FILE *to)
@@ -61,6 +64,8 @@ static void usage(FILE *to)
             "  --lobby L              join lobby L at once (e.g. '%s') instead of browsing\n"
             "  --password PW          the password of the --lobby\n"
             "  --browse               open on the lobby browser even with --lobby\n"
+            "  --token FILE           present the identity token in FILE (lobby-token\n"
+            "                         mint's hex line; --name must be the token's name)\n"
             "  --send-hz N            position updates per second (default 20)\n"
             "  --interp-ms N          playout delay for other players (default 100)\n"
             "  --size WxH             window size (default 1024x640)\n"
@@ -125,6 +130,19 @@ static const char *name_problem(const char *name, char *buf, size_t cap)
     }
 }
 
+/* --token FILE: lobby-token mint's hex line into o->token; false after a
+ * usage line. */
+static bool read_token(const char *path, options *o)
+{
+    char text[2 * PROTO_MAX_STR8_BYTES + 8];
+    int n = cli_read_small_file("lobby-client", "--token", path, text, sizeof text);
+    int len = n < 0 ? 0 : identity_hex_decode(text, (size_t)n, o->token, sizeof o->token);
+    if (n >= 0 && len <= 0)
+        fail_usage("--token FILE must hold one line of hex (lobby-token mint's output):", path);
+    o->token_len = len > 0 ? (size_t)len : 0;
+    return len > 0;
+}
+
 /* Returns -1 to go on, or an exit status. */
 static int parse_options(int argc, char **argv, options *o)
 {
@@ -142,6 +160,7 @@ static int parse_options(int argc, char **argv, options *o)
         OPT_SCREENSHOT,
         OPT_FRAMES,
         OPT_AUTOTYPE,
+        OPT_TOKEN,
         OPT_HELP,
         OPT_VERSION,
     };
@@ -159,6 +178,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
         {"frames", required_argument, NULL, OPT_FRAMES},
         {"autotype", required_argument, NULL, OPT_AUTOTYPE},
+        {"token", required_argument, NULL, OPT_TOKEN},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -227,6 +247,10 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case OPT_AUTOTYPE:
             o->autotype = optarg;
+            break;
+        case OPT_TOKEN:
+            if (!read_token(optarg, o))
+                return STATUS_USAGE;
             break;
         case OPT_HELP:
             usage(stdout);
@@ -511,6 +535,8 @@ int main(int argc, char **argv)
     o.game.client.lobby = o.lobby;
     o.game.client.password = o.password;
     o.game.client.browse = o.browse || o.lobby == NULL;
+    o.game.client.identity_token = o.token;
+    o.game.client.identity_token_len = o.token_len;
     o.game.notify = print_notice;
     if (enet_initialize() != 0) {
         fprintf(stderr, "lobby-client: cannot initialise ENet\n");

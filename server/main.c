@@ -100,6 +100,7 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
             give_up_us = now_us + SHUTDOWN_GRACE_US;
         }
         /* drain */
+        server_set_unix_time(core, clock_unix_s());
         if (text != NULL)
             textport_pump(text, now_us);
         transport_drain(net, now_us);
@@ -281,6 +282,9 @@ static int serve(const options *o, server **core, transport **net, textport **te
     if (!start_http(o, *core, *net, *text, http))
         return 1;
     install_signal_handlers();
+    if (o->core.auth_required)
+        log_info("server", "identity tokens required (key %s); text clients refused",
+                 o->auth_key_file);
     log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
              o->net.bind_host, (unsigned)transport_port(*net), PROTO_VERSION,
              (unsigned)o->core.max_players, (unsigned)o->core.lobby_capacity);
@@ -294,6 +298,8 @@ int main(int argc, char **argv)
     options o;
     options_defaults(&o);
     int status = options_parse(argc, argv, &o);
+    if (status < 0)
+        status = options_load_auth_key(&o);
     if (status >= 0)
         return status;
     ENetCallbacks callbacks = {

@@ -129,7 +129,7 @@ void metrics_histogram_observe(metrics_histogram *h, double value)
 /* Short, stable label values for the protocol's codes (the English texts of
  * proto_text.c are for people and may change). The asserts make adding a
  * code without naming it here a build error. */
-_Static_assert(PROTO_REASON_MAX == 18, "name the new proto_reason in REASON_NAMES");
+_Static_assert(PROTO_REASON_MAX == 22, "name the new proto_reason in REASON_NAMES");
 static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_VERSION_MISMATCH] = "version_mismatch",
     [PROTO_REASON_SERVER_FULL] = "server_full",
@@ -149,6 +149,10 @@ static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_LOBBY_STARTED] = "lobby_started",
     [PROTO_REASON_KICKED] = "kicked",
     [PROTO_REASON_RTT_TOO_HIGH] = "rtt_too_high",
+    [PROTO_REASON_AUTH_REQUIRED] = "auth_required",
+    [PROTO_REASON_AUTH_INVALID] = "auth_invalid",
+    [PROTO_REASON_AUTH_EXPIRED] = "auth_expired",
+    [PROTO_REASON_AUTH_WRONG_LOBBY] = "auth_wrong_lobby",
 };
 _Static_assert(PROTO_LEAVE_MAX == 4, "name the new proto_leave_reason in LEAVE_NAMES");
 static const char *const LEAVE_NAMES[PROTO_LEAVE_MAX + 1] = {
@@ -169,7 +173,7 @@ static const char *const REFUSAL_NAMES[PROTO_REFUSE_MAX + 1] = {
     [PROTO_REFUSE_NOT_IN_LOBBY] = "not_in_lobby",
     [PROTO_REFUSE_UNREACHABLE] = "unreachable",
 };
-_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 19,
+_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 20,
                "name the new proto_lobby_refusal in LOBBY_REFUSAL_NAMES");
 static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_UNKNOWN] = "unknown",
@@ -191,6 +195,7 @@ static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_SERVER_FULL] = "server_full",
     [PROTO_LOBBY_RATE_LIMITED] = "rate_limited",
     [PROTO_LOBBY_SERVER_OWNED] = "server_owned",
+    [PROTO_LOBBY_AUTH_WRONG_LOBBY] = "auth_wrong_lobby",
 };
 static const char *const LOBBY_STATE_NAMES[PROTO_LOBBY_STATE_MAX + 1] = {
     [PROTO_LOBBY_OPEN] = "open",

@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include "cli.h"
+#include "identity.h"
 #include "log.h"
 #include "proto.h"
 
@@ -87,13 +88,20 @@ static void usage(FILE *to)
             "                         disconnect a peer with more outgoing data queued\n"
             "                         (default 1024)\n"
             "\n"
+            "Identity (see README, 'Identity (optional)'):\n"
+            "  --auth-key-file FILE   admit only players whose HELLO carries an identity\n"
+            "                         token signed by the game's backend (lobby-token mint);\n"
+            "                         FILE holds the backend's Ed25519 public key as 64 hex\n"
+            "                         digits (lobby-token keygen). Text clients are then\n"
+            "                         refused. Default: off, anyone may join\n"
+            "\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
             "\n"
             "Exit status: 0 after SIGINT or SIGTERM (every client told, then gone or a\n"
-            "second passed), --help or --version; 1 cannot start (a port taken or an\n"
-            "address that does not resolve: the message names the flag to change; ENet\n"
-            "or memory failed); 2 bad usage.\n",
+            "second passed), --help or --version; 1 cannot start (a port taken, an\n"
+            "address that does not resolve, an unreadable or malformed --auth-key-file:\n"
+            "the message names the flag to change; ENet or memory failed); 2 bad usage.\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
 }
 
@@ -154,6 +162,7 @@ enum {
     OPT_TCP_MAX_CONNS,
     OPT_TCP_MAX_PER_IP,
     OPT_TCP_IDLE_MS,
+    OPT_AUTH_KEY_FILE,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -253,6 +262,9 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_SNAPSHOT_FULL:
         o->core.snapshot_full = true;
         return true;
+    case OPT_AUTH_KEY_FILE:
+        o->auth_key_file = arg;
+        return true;
     case OPT_MIN_PASS_US:
         return parse_uint("--min-pass-us", arg, 0, 10000, &v) &&
                (o->min_pass_us = (uint32_t)v, true);
@@ -278,6 +290,28 @@ static bool apply_option(options *o, int opt, const char *arg)
     }
     }
     return apply_text_option(o, opt, arg);
+}
+
+int options_load_auth_key(options *o)
+{
+    if (o->auth_key_file == NULL)
+        return -1;
+    char text[256];
+    int n =
+        cli_read_small_file("lobby-server", "--auth-key-file", o->auth_key_file, text, sizeof text);
+    if (n < 0)
+        return 1;
+    int got = identity_hex_decode(text, (size_t)n, o->core.auth_public_key,
+                                  sizeof o->core.auth_public_key);
+    if (got != IDENTITY_PUBLIC_KEY_BYTES) {
+        fprintf(stderr,
+                "lobby-server: --auth-key-file %s: not a public key: the file must hold the "
+                "backend's Ed25519 public key as %d hex digits (lobby-token keygen writes it)\n",
+                o->auth_key_file, 2 * IDENTITY_PUBLIC_KEY_BYTES);
+        return 1;
+    }
+    o->core.auth_required = true;
+    return -1;
 }
 
 int options_parse(int argc, char **argv, options *o)
@@ -311,6 +345,7 @@ int options_parse(int argc, char **argv, options *o)
         {"tcp-max-conns", required_argument, NULL, OPT_TCP_MAX_CONNS},
         {"tcp-max-conns-per-ip", required_argument, NULL, OPT_TCP_MAX_PER_IP},
         {"tcp-idle-ms", required_argument, NULL, OPT_TCP_IDLE_MS},
+        {"auth-key-file", required_argument, NULL, OPT_AUTH_KEY_FILE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},

@@ -16,10 +16,11 @@ typedef struct options {
     transport_config net; /* bind_host, port and timeout_ms included */
     uint32_t min_pass_us; /* see run_loop in main.c */
     http_api_address http;
-    bool http_given;      /* --http was passed: failing to serve it is fatal */
-    textport_config text; /* bind_host and port set after parsing */
-    bool tcp_port_given;  /* --tcp-port: else the text port follows --port */
-    uint16_t tcp_port;    /* as given; 0 = no text port */
+    bool http_given;           /* --http was passed: failing to serve it is fatal */
+    textport_config text;      /* bind_host and port set after parsing */
+    bool tcp_port_given;       /* --tcp-port: else the text port follows --port */
+    uint16_t tcp_port;         /* as given; 0 = no text port */
+    const char *auth_key_file; /* --auth-key-file; NULL: open server */
 } options;
 
 /* Every default: port 7777 on 0.0.0.0, HTTP on 127.0.0.1:7780, and so on. */
@@ -29,5 +30,9 @@ void options_defaults(options *o);
  * the exit status: 0 after --help or --version, 2 after a bad flag (the
  * reason already printed on stderr). */
 int options_parse(int argc, char **argv, options *o);
+
+/* Reads --auth-key-file (when given) into o->core: -1 to go on, or exit
+ * status 1 after one line on stderr naming the file and what is wrong. */
+int options_load_auth_key(options *o);
 
 #endif

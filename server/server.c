@@ -28,7 +28,8 @@ struct server {
     uint64_t next_tick_us;
     uint64_t next_snapshot_us;
     uint64_t next_member_stats_us;
-    uint32_t tick; /* snapshot ticks so far: the clock of countdowns and game starts */
+    uint32_t tick;   /* snapshot ticks so far: the clock of countdowns and game starts */
+    uint64_t unix_s; /* wall clock, UTC seconds (server_set_unix_time) */
     rate_bucket resume_buckets[RESUME_BUCKETS];
     chat chat; /* the one path of a chat line into a lobby */
     /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time; a list's
@@ -61,6 +62,8 @@ void server_config_defaults(server_config *cfg)
     cfg->snapshot_full = false;
     cfg->random_bytes = NULL;
     cfg->random_user = NULL;
+    cfg->auth_required = false; /* open, as before version 5 */
+    memset(cfg->auth_public_key, 0, sizeof cfg->auth_public_key);
 }
 
 /* The OS's CSPRNG; fails rather than hand out a guessable token. */
@@ -112,6 +115,7 @@ int server_create(const server_config *cfg, server **out)
                           .chat = &s->chat,
                           .stats = &s->stats,
                           .tick = &s->tick,
+                          .unix_s = &s->unix_s,
                           .shutting_down = &s->shutting_down,
                           .resume_buckets = s->resume_buckets,
                           .scratch = &s->scratch,
@@ -498,6 +502,11 @@ void server_tick(server *s, uint64_t now_us)
         s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
         send_member_stats(&s->ctx);
     }
+}
+
+void server_set_unix_time(server *s, uint64_t unix_s)
+{
+    s->unix_s = unix_s;
 }
 
 void server_begin_shutdown(server *s)

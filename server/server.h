@@ -22,6 +22,7 @@
 #ifndef LOBBY_SERVER_H
 #define LOBBY_SERVER_H
 
+#include "identity.h"
 #include "outbox.h"
 #include "proto.h"
 #include "ratelimit.h"
@@ -55,6 +56,12 @@ typedef struct server_config {
      * CSPRNG (getrandom). Tests pass their own. Returns 0 on success. */
     int (*random_bytes)(void *user, uint8_t *buf, size_t n);
     void *random_user;
+    /* Optional identity (--auth-key-file): every HELLO must carry an
+     * identity token signed with the secret half of auth_public_key (a
+     * libsodium crypto_sign key, IDENTITY_PUBLIC_KEY_BYTES), unexpired at
+     * the UTC time given by server_set_unix_time. Off: open as before. */
+    bool auth_required;
+    uint8_t auth_public_key[IDENTITY_PUBLIC_KEY_BYTES];
 } server_config;
 
 typedef struct server server;
@@ -98,6 +105,11 @@ void server_tick(server *s, uint64_t now_us);
 /* When the next periodic work is due (the next snapshot, at the latest). */
 uint64_t server_next_tick_us(const server *s);
 
+/* The wall-clock time (UTC seconds since 1970) that identity tokens'
+ * expiries are judged against; the loop passes it in before each pass's
+ * events (the core never reads a clock). */
+void server_set_unix_time(server *s, uint64_t unix_s);
+
 /* Refuses new connections and disconnects everyone with SHUTTING_DOWN. */
 void server_begin_shutdown(server *s);
 
@@ -132,6 +144,7 @@ typedef enum server_text_result {
     SERVER_TEXT_WRONG_PASSWORD = -13,    /* the password given is not the lobby's */
     SERVER_TEXT_NO_SUCH_LOBBY = -14,     /* a password given for a lobby that is not open */
     SERVER_TEXT_TOO_MANY_COMMANDS = -15, /* over the command rate (LOBBY_OPS_PER_S) */
+    SERVER_TEXT_AUTH_REQUIRED = -16,     /* --auth-key-file: text clients are not admitted */
 } server_text_result;
 
 /* Starts a text client in the default lobby with full rate buckets. Returns

@@ -27,12 +27,13 @@ enum {
  * server itself is private to server.c. */
 typedef struct server_ctx {
     const server_config *cfg;
-    sessions *sessions;   /* sessions.h */
-    lobby_set *lobbies;   /* lobby.h */
-    replies *out;         /* replies.h: the outbox */
-    chat *chat;           /* chat.h */
-    server_stats *stats;  /* each module writes its own fields */
-    const uint32_t *tick; /* snapshot ticks so far: the clock of countdowns */
+    sessions *sessions;     /* sessions.h */
+    lobby_set *lobbies;     /* lobby.h */
+    replies *out;           /* replies.h: the outbox */
+    chat *chat;             /* chat.h */
+    server_stats *stats;    /* each module writes its own fields */
+    const uint32_t *tick;   /* snapshot ticks so far: the clock of countdowns */
+    const uint64_t *unix_s; /* wall clock, UTC seconds: identity token expiries */
     const bool *shutting_down;
     rate_bucket *resume_buckets; /* [RESUME_BUCKETS], per-address reconnection limits */
     /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time, rather

@@ -28,5 +28,10 @@ void server_refuse_chat(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_c
                         const char *text);
 /* HELLO with a session token: the seat back, or a reasoned reject. */
 void server_resume(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us);
+/* With --auth-key-file (cfg->auth_required): verifies the HELLO's identity
+ * token, sets the session's holder and lobby restriction, and puts in
+ *name the name to use (the token's); false after a REJECT. Without it:
+ * true, with the HELLO's name. For JOIN, BROWSE and RESUME alike. */
+bool server_hello_identity(server_ctx *s, uint32_t handle, const proto_msg *m, proto_str *name);
 
 #endif

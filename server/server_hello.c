@@ -1,6 +1,9 @@
 /* The hello's modes: JOIN (the old behaviour, plus the lobby's rules: its
  * password, state, kick cool-downs and max RTT, each with its own REJECT
- * reason) and BROWSE (the lobby list). RESUME goes to server_resume.c. */
+ * reason) and BROWSE (the lobby list). RESUME goes to server_resume.c.
+ * With --auth-key-file every mode first passes server_hello_identity (the
+ * identity token: docs/PROTOCOL.md, "Identity tokens"). */
+#include "auth.h"
 #include "log.h"
 #include "server_ctx.h"
 #include "server_handlers.h"
@@ -17,6 +20,70 @@ static bool hello_name_ok(server_ctx *s, uint32_t handle, proto_str name)
     server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name %s",
                   replies_text_problem(v, PROTO_MAX_NAME_BYTES, why, sizeof why));
     return false;
+}
+
+/* The REJECT for a token auth_verify refused. */
+static void reject_token(server_ctx *s, uint32_t handle, auth_verdict v, const identity_token *t,
+                         const char *why)
+{
+    if (v == AUTH_EXPIRED)
+        server_reject(s, handle, PROTO_REASON_AUTH_EXPIRED,
+                      "identity token expired %llu s ago; get a new one from the game's backend",
+                      (unsigned long long)(*s->unix_s - t->expires_unix_s));
+    else
+        server_reject(s, handle, PROTO_REASON_AUTH_INVALID, "identity token invalid: %s", why);
+}
+
+/* An empty HELLO name takes the token's; any other must be it. False after
+ * a REJECT, which echoes the HELLO's name only when it keeps the name
+ * rules (the text is logged). */
+static bool hello_name_is_tokens(server_ctx *s, uint32_t handle, proto_str asked, proto_str token)
+{
+    if (asked.len == 0 ||
+        (asked.len == token.len && memcmp(asked.bytes, token.bytes, asked.len) == 0))
+        return true;
+    if (text_check_name(asked.bytes, asked.len, PROTO_MAX_NAME_BYTES) != TEXT_OK)
+        asked = proto_str_from_cstr("an invalid name");
+    server_reject(s, handle, PROTO_REASON_AUTH_INVALID,
+                  "identity token is for name '%.*s', not '%.*s'", (int)token.len, token.bytes,
+                  (int)asked.len, asked.bytes);
+    return false;
+}
+
+bool server_hello_identity(server_ctx *s, uint32_t handle, const proto_msg *m, proto_str *name)
+{
+    *name = m->u.hello.name;
+    if (!s->cfg->auth_required)
+        return true;
+    if (m->u.hello.identity.len == 0) {
+        server_reject(s, handle, PROTO_REASON_AUTH_REQUIRED,
+                      "this server needs an identity token from the game's backend");
+        return false;
+    }
+    identity_token t;
+    const char *why;
+    auth_verdict v =
+        auth_verify(s->cfg->auth_public_key, (const uint8_t *)m->u.hello.identity.bytes,
+                    m->u.hello.identity.len, *s->unix_s, &t, &why);
+    if (v != AUTH_OK) {
+        reject_token(s, handle, v, &t, why);
+        return false;
+    }
+    if (!hello_name_is_tokens(s, handle, *name, t.name))
+        return false;
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len = 0;
+    if (t.lobby.len > 0 && !lobby_name_key(t.lobby, key, &key_len)) {
+        server_reject(s, handle, PROTO_REASON_AUTH_INVALID, "identity token's lobby has no key");
+        return false;
+    }
+    *name = t.name;
+    sessions_restrict_lobby(s->sessions, handle, key, key_len);
+    sessions_set_holder(s->sessions, handle, (1ull << 63) | t.player_uid);
+    log_info("server", "identity uid=%llu name=%.*s lobby=%.*s peer=%s",
+             (unsigned long long)t.player_uid, (int)t.name.len, t.name.bytes, (int)t.lobby.len,
+             t.lobby.bytes, sessions_at(s->sessions, handle)->label);
+    return true;
 }
 
 static void browse(server_ctx *s, uint32_t handle)
@@ -104,6 +171,12 @@ static void hello_join(server_ctx *s, uint32_t handle, const proto_msg *m, uint6
                       replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
         return;
     }
+    if (!server_lobby_allowed(s, handle, lobby_name)) {
+        server_reject(s, handle, PROTO_REASON_AUTH_WRONG_LOBBY,
+                      "your identity token does not let you into lobby '%.*s'", (int)lobby_name.len,
+                      lobby_name.bytes);
+        return;
+    }
     if (!sessions_player_room(s->sessions, handle, s->cfg->max_players)) {
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "server is full (%u players)",
                       (unsigned)s->cfg->max_players);
@@ -137,12 +210,13 @@ void server_hello(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t n
         server_resume(s, handle, m, now_us);
         return;
     }
-    if (!hello_name_ok(s, handle, m->u.hello.name))
+    proto_str name;
+    if (!server_hello_identity(s, handle, m, &name) || !hello_name_ok(s, handle, name))
         return;
-    sessions_set_name(s->sessions, handle, m->u.hello.name);
+    sessions_set_name(s->sessions, handle, name);
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
-    if (!lobby_name_key(m->u.hello.name, key, &key_len)) {
+    if (!lobby_name_key(name, key, &key_len)) {
         server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
         return;
     }

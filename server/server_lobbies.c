@@ -199,15 +199,35 @@ static void refuse_join(server_ctx *s, uint32_t handle, proto_type request, int 
     }
 }
 
+bool server_lobby_allowed(const server_ctx *s, uint32_t handle, proto_str lobby_name)
+{
+    const session *se = sessions_at(s->sessions, handle);
+    if (se->lobby_only_len == 0)
+        return true;
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    return lobby_name_key(lobby_name, key, &key_len) && key_len == se->lobby_only_len &&
+           memcmp(key, se->lobby_only, key_len) == 0;
+}
+
+/* A JOIN_LOBBY's or CREATE_LOBBY's name: the name rules, then the lobby
+ * the player's identity token allows; false after a LOBBY_REFUSED. */
 static bool lobby_name_ok(server_ctx *s, uint32_t handle, proto_type request, proto_str name)
 {
     char why[64];
     text_verdict v = text_check_name(name.bytes, name.len, PROTO_MAX_LOBBY_NAME_BYTES);
-    if (v == TEXT_OK)
-        return true;
-    server_lobby_refuse(s, handle, request, PROTO_LOBBY_NAME_INVALID, "lobby name %s",
-                        replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
-    return false;
+    if (v != TEXT_OK) {
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_NAME_INVALID, "lobby name %s",
+                            replies_text_problem(v, PROTO_MAX_LOBBY_NAME_BYTES, why, sizeof why));
+        return false;
+    }
+    if (!server_lobby_allowed(s, handle, name)) {
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_AUTH_WRONG_LOBBY,
+                            "your identity token does not let you into lobby '%.*s'", (int)name.len,
+                            name.bytes);
+        return false;
+    }
+    return true;
 }
 
 void server_join_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)

@@ -25,6 +25,9 @@ void server_lobby_refuse(server_ctx *s, uint32_t handle, proto_type request,
  * LOBBY_ERR_NO_SLOTS when a session from the list would pass max_players. */
 int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str password,
                  uint64_t now_us, uint64_t *wait_us);
+/* True when the session's identity token (if any) lets it into the lobby
+ * called lobby_name: the token named none, or one with the same key. */
+bool server_lobby_allowed(const server_ctx *s, uint32_t handle, proto_str lobby_name);
 /* Joins the (admitted) session to lobby index: out of its current lobby
  * first, a new player id and token, WELCOME, LOBBY_STATE, PLAYER_JOINED,
  * the recent chat. LOBBY_OK, or an error with nothing changed. */

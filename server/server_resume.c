@@ -63,6 +63,27 @@ static void retire_old_session(server_ctx *s, const lobby_player *p)
     replies_disconnect(s->out, old, PROTO_REASON_QUIT);
 }
 
+/* With identities, the seat's name and lobby must be the token's: a
+ * session token passed to another player does not move the seat. False
+ * after a REJECT (the seat stays held; the session token is not spent). */
+static bool seat_is_theirs(server_ctx *s, uint32_t handle, const lobby_player *p, int index,
+                           proto_str name)
+{
+    const lobby *l = &s->lobbies->lobbies[index];
+    if (name.len != p->name_len || memcmp(name.bytes, p->name, name.len) != 0) {
+        server_reject(s, handle, PROTO_REASON_AUTH_INVALID,
+                      "identity token is for name '%.*s', not the seat's '%s'", (int)name.len,
+                      name.bytes, p->name);
+        return false;
+    }
+    if (!server_lobby_allowed(s, handle, proto_str_from_cstr(l->name))) {
+        server_reject(s, handle, PROTO_REASON_AUTH_WRONG_LOBBY,
+                      "your identity token does not let you into lobby '%s'", l->name);
+        return false;
+    }
+    return true;
+}
+
 void server_resume(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
     const session *se = sessions_at(s->sessions, handle);
@@ -72,6 +93,11 @@ void server_resume(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t 
                       "too many reconnection attempts from this address; wait a second");
         return;
     }
+    /* A seat is taken back with the identity it was taken with: an
+     * expired or foreign token loses it like any other HELLO. */
+    proto_str name;
+    if (!server_hello_identity(s, handle, m, &name))
+        return;
     int index = -1;
     lobby_player *p = lobby_find_token(s->lobbies, m->u.hello.token, &index);
     if (p == NULL) {
@@ -80,6 +106,8 @@ void server_resume(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t 
                       "session token unknown, expired or already used; join afresh");
         return;
     }
+    if (s->cfg->auth_required && !seat_is_theirs(s, handle, p, index, name))
+        return;
     bool was_away = p->session == LOBBY_NO_SESSION;
     uint16_t id = p->id;
     retire_old_session(s, p);

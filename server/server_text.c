@@ -30,6 +30,10 @@ int server_text_enter(server *srv, server_text_client *tc, uint64_t now_us)
     rate_bucket_init(&tc->command_bucket, LOBBY_OPS_BURST, now_us);
     if ((*s->shutting_down))
         return SERVER_TEXT_SHUTTING_DOWN;
+    /* Text clients carry no identity token: with --auth-key-file only
+     * players who proved theirs may read or write a lobby's chat. */
+    if (s->cfg->auth_required)
+        return SERVER_TEXT_AUTH_REQUIRED;
     proto_str none = {"", 0};
     return server_text_join(srv, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY), none);
 }
@@ -195,6 +199,8 @@ const char *server_text_strerror(int result)
         return "no open lobby of that name (a text client cannot open one with a password)";
     case SERVER_TEXT_TOO_MANY_COMMANDS:
         return "too many commands: at most 10 a second";
+    case SERVER_TEXT_AUTH_REQUIRED:
+        return "this server admits only players with an identity token (lobby-chat --token FILE)";
     }
     return "refused";
 }

@@ -99,6 +99,20 @@ void sessions_mark_closing(sessions *t, uint32_t slot)
     t->slots[slot].state = SESSION_CLOSING;
 }
 
+void sessions_set_holder(sessions *t, uint32_t slot, uint64_t holder)
+{
+    t->slots[slot].holder = holder;
+}
+
+void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_t key_len)
+{
+    session *se = &t->slots[slot];
+    if (key_len > sizeof se->lobby_only)
+        key_len = 0;
+    memcpy(se->lobby_only, key, key_len);
+    se->lobby_only_len = key_len;
+}
+
 void sessions_set_name(sessions *t, uint32_t slot, proto_str name)
 {
     session *se = &t->slots[slot];

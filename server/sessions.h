@@ -56,6 +56,14 @@ typedef struct session {
      * snapshot ticks: a POSITION soon after was in flight, not misplaced. */
     bool left_lobby;
     uint32_t left_lobby_tick;
+    /* Who holds what this session takes that outlives it (held seats, kick
+     * bans, lobbies created): (1 << 63) | uid after a verified identity
+     * token (sessions_set_holder), else its IPv4 address. */
+    uint64_t holder;
+    /* The only lobby its identity token lets it join (the lobby name
+     * rules' key, lobby_name_key); length 0: any lobby. */
+    uint8_t lobby_only_len;
+    char lobby_only[LOBBY_NAME_KEY_BYTES];
 } session;
 
 /* A long-lived reference to a session: its slot and the slot's generation. */
@@ -95,6 +103,11 @@ bool sessions_open(sessions *t, uint32_t slot, const char *label, uint64_t now_u
 void sessions_release(sessions *t, uint32_t slot);
 /* A disconnect is queued: its input is ignored from now on. */
 void sessions_mark_closing(sessions *t, uint32_t slot);
+
+/* The holder of what the session takes (see session.holder). */
+void sessions_set_holder(sessions *t, uint32_t slot, uint64_t holder);
+/* Its identity token's lobby, as a lobby name key (len 0: any lobby). */
+void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_t key_len);
 
 /* The name from the hello (already checked). */
 void sessions_set_name(sessions *t, uint32_t slot, proto_str name);

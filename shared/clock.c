@@ -20,6 +20,13 @@ uint64_t clock_hold_back(uint64_t since_us, uint32_t min_gap_us)
     return clock_now_us();
 }
 
+uint64_t clock_unix_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
+}
+
 int clock_ms_until(uint64_t due_us, int cap_ms)
 {
     uint64_t now_us = clock_now_us();

@@ -1,4 +1,4 @@
-/* The one place that reads the monotonic clock. Cores never call it: front
+/* The one place that reads the clocks (monotonic, and the wall clock). Cores never call it: front
  * ends read it once per loop pass and pass the time in. */
 #ifndef LOBBY_CLOCK_H
 #define LOBBY_CLOCK_H
@@ -7,6 +7,10 @@
 
 /* Microseconds since an arbitrary fixed point; never goes backwards. */
 uint64_t clock_now_us(void);
+
+/* The wall clock: UTC seconds since 1970 (for expiries signed by another
+ * machine; may jump, so never for intervals). */
+uint64_t clock_unix_s(void);
 
 /* Sleeps until min_gap_us after since_us (not at all when that has passed)
  * and returns the time then. Busy loops use it to start a pass no sooner

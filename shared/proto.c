@@ -128,7 +128,7 @@ static bool lengths_fit(const proto_msg *m)
     switch (m->type) {
     case PROTO_HELLO:
         return fits_str8(m->u.hello.name) && fits_str8(m->u.hello.lobby) &&
-               fits_str8(m->u.hello.password);
+               fits_str8(m->u.hello.password) && fits_str8(m->u.hello.identity);
     case PROTO_CHAT:
         return m->u.chat.text.len <= PROTO_MAX_STR16_BYTES;
     case PROTO_REJECT:
@@ -174,6 +174,8 @@ static void write_body(wire_writer *w, const proto_msg *m)
             wire_write_bytes(w, m->u.hello.token, PROTO_TOKEN_BYTES);
             wire_write_u32(w, m->u.hello.last_chat_seq);
         }
+        if (m->u.hello.identity.len > 0) /* absent when empty: one encoding each */
+            write_str8(w, m->u.hello.identity);
         break;
     case PROTO_CHAT:
         wire_write_u32(w, m->u.chat.msg_id);
@@ -291,6 +293,14 @@ static bool read_body(wire_reader *r, proto_msg *m)
         if (m->u.hello.mode == PROTO_HELLO_RESUME) {
             read_bytes(r, m->u.hello.token, PROTO_TOKEN_BYTES);
             m->u.hello.last_chat_seq = wire_read_u32(r);
+        }
+        /* Version 5's optional identity token: present when bytes remain.
+         * A present one may not be empty (absent is the one encoding). */
+        m->u.hello.identity = (proto_str){NULL, 0};
+        if (r->ok && r->pos < r->len && m->u.hello.mode <= PROTO_HELLO_MODE_MAX) {
+            m->u.hello.identity = read_str8(r);
+            if (r->ok && m->u.hello.identity.len == 0)
+                r->pos--; /* left unread: refused as a trailing byte */
         }
         break;
     case PROTO_CHAT:

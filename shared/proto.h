@@ -135,7 +135,13 @@ typedef enum proto_reason {
     PROTO_REASON_LOBBY_STARTED = 16, /* counting down or in game */
     PROTO_REASON_KICKED = 17,        /* kicked from that lobby, cool-down not over */
     PROTO_REASON_RTT_TOO_HIGH = 18,  /* above the lobby's maximum round trip */
-    PROTO_REASON_MAX = 18,
+    /* Identity (version 5): a server started with --auth-key-file refuses a
+     * HELLO without a valid identity token (shared/identity.h). */
+    PROTO_REASON_AUTH_REQUIRED = 19,    /* no identity token in the HELLO */
+    PROTO_REASON_AUTH_INVALID = 20,     /* malformed, bad signature, or not this name/seat */
+    PROTO_REASON_AUTH_EXPIRED = 21,     /* its expiry has passed */
+    PROTO_REASON_AUTH_WRONG_LOBBY = 22, /* it names another lobby */
+    PROTO_REASON_MAX = 22,
 } proto_reason;
 
 typedef enum proto_leave_reason {
@@ -178,7 +184,9 @@ typedef enum proto_lobby_refusal {
     /* kick, configure, give ownership, start: the lobby (`main`) has no owner,
      * so that no player can lock or close the lobby every plain HELLO lands in */
     PROTO_LOBBY_SERVER_OWNED = 19,
-    PROTO_LOBBY_REFUSAL_MAX = 19,
+    /* join, create: the player's identity token names another lobby (version 5) */
+    PROTO_LOBBY_AUTH_WRONG_LOBBY = 20,
+    PROTO_LOBBY_REFUSAL_MAX = 20,
 } proto_lobby_refusal;
 
 /* Why LOBBY_EXITED: the receiver is in no lobby now. */
@@ -343,6 +351,9 @@ typedef struct proto_msg {
             uint8_t mode;       /* proto_hello_mode; RESUME: token and last_chat_seq follow */
             uint8_t token[PROTO_TOKEN_BYTES];
             uint32_t last_chat_seq; /* newest chat seen, to replay what was missed */
+            /* Optional trailing field (version 5): an identity token
+             * (shared/identity.h), 1..255 bytes; len 0: none sent. */
+            proto_str identity;
         } hello;
         struct {
             uint32_t request_id;     /* chosen by the client, echoed in LOBBY_LIST */

@@ -63,6 +63,14 @@ const char *proto_reason_text(uint32_t reason)
         return "kicked from this lobby; wait before rejoining";
     case PROTO_REASON_RTT_TOO_HIGH:
         return "round trip too high for this lobby";
+    case PROTO_REASON_AUTH_REQUIRED:
+        return "this server needs an identity token from the game's backend";
+    case PROTO_REASON_AUTH_INVALID:
+        return "identity token invalid";
+    case PROTO_REASON_AUTH_EXPIRED:
+        return "identity token expired";
+    case PROTO_REASON_AUTH_WRONG_LOBBY:
+        return "identity token is for another lobby";
     }
     return "unknown reason";
 }
@@ -146,6 +154,8 @@ const char *proto_lobby_refusal_text(uint32_t reason)
         return "lobby requests too fast";
     case PROTO_LOBBY_SERVER_OWNED:
         return "the server owns this lobby: no kicks, settings, owner or game";
+    case PROTO_LOBBY_AUTH_WRONG_LOBBY:
+        return "your identity token is for another lobby";
     }
     return "refused";
 }

@@ -34,9 +34,9 @@ PARTS = {
     "server_state": dict(
         folder="server",
         files=["sessions.*", "replies.*", "chat.*", "lobby*", "ratelimit.*", "outbox.*",
-               "log.*", "server.h", "server_stats.h"],
+               "log.*", "server.h", "server_stats.h", "auth.*"],
         may=["shared"],
-        libs={"libutf8proc": ["lobby.c"]},
+        libs={"libutf8proc": ["lobby.c"], "libsodium": ["auth.c"]},
     ),
     "server_core": dict(
         folder="server",
@@ -70,6 +70,8 @@ PARTS = {
         folder="bench", may=["shared", "cli", "client"], libs={"ENet": ["bench_main.c"]}
     ),
     "netsim": dict(folder="netsim", may=["shared", "cli"], libs={}),
+    # lobby-token: the backend's side of identity tokens (keys, signing).
+    "tokens": dict(folder="tokens", may=["shared", "cli"], libs={"libsodium": ["token_main.c"]}),
     "compare": dict(
         folder="compare",
         may=["shared", "cli"],
@@ -83,6 +85,7 @@ LIBRARIES = [
     (re.compile(r"^SDL"), "SDL"),
     (re.compile(r"^microhttpd\.h$"), "libmicrohttpd"),
     (re.compile(r"^utf8proc\.h$"), "libutf8proc"),
+    (re.compile(r"^sodium"), "libsodium"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

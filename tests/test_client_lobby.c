@@ -569,6 +569,10 @@ static bool expect_permanent(unsigned reason)
     case PROTO_REASON_KICKED:
     case PROTO_REASON_PROTOCOL_VIOLATION:
     case PROTO_REASON_FLOODING:
+    case PROTO_REASON_AUTH_REQUIRED: /* version 5: a new token is the backend's business */
+    case PROTO_REASON_AUTH_INVALID:
+    case PROTO_REASON_AUTH_EXPIRED:
+    case PROTO_REASON_AUTH_WRONG_LOBBY:
         return true;
     }
     return false;
