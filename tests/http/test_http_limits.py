@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""lobby-server's HTTP port under attack, end to end: the real server on
+loopback, attackers from several 127.0.X.Y addresses, a scraper from another.
+
+1. Slowloris from one address: 16 connections that each send a request line
+   and then a header line every half second, never finishing the headers,
+   and reconnect as soon as they are closed. Every scrape of /metrics from
+   another address must answer within 2 s, for longer than the header time
+   limit; the limits' metrics must move (refused per address, closed late).
+2. The same from 4 addresses with 16 connections each (64).
+3. Descriptors running out: the server started with RLIMIT_NOFILE 160, and
+   text-port connections from 12 addresses held open past what fits; /metrics
+   must still answer, and the text port must have refused the excess itself.
+
+Prints the figures (scrapes answered, slowest scrape) before asserting, so
+running it against an older lobby-server measures the "before".
+
+Usage: test_http_limits.py LOBBY_SERVER
+Every process it starts is killed on the way out, whatever failed.
+"""
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SERVER_BIN = sys.argv[1]
+TIMEOUT_S = 10
+SCRAPE_LIMIT_S = 2.0  # a scrape slower than this counts as blocked
+ATTACK_S = 6.0  # longer than the 5 s header limit, so its effect is seen
+SCRAPER_IP = "127.0.0.1"
+PROCS = []
+
+
+def log(msg):
+    print(f"test_http_limits: {msg}", flush=True)
+
+
+class Server:
+    """lobby-server with stderr in a temporary file; ports read from its log."""
+
+    def __init__(self, *args, nofile=None):
+        self.log = tempfile.NamedTemporaryFile(prefix="lobby-http-limits-", suffix=".log")
+
+        def limit():
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.proc = subprocess.Popen(
+            [SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0", *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
+            preexec_fn=limit)
+        PROCS.append(self.proc)
+        self.text_port = int(self.wait_for(r"text chat on [\d.]+:(\d+)"))
+        self.http_port = int(self.wait_for(r"http on [\d.]+:(\d+)"))
+        self.wait_for(r"listening on")
+
+    def text(self):
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def wait_for(self, pattern):
+        deadline = time.monotonic() + TIMEOUT_S
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.text())
+            if m:
+                return m.group(1) if m.groups() else m.group(0)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise AssertionError(f"no /{pattern}/ in the server's log:\n{self.text()}")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=TIMEOUT_S)
+
+
+def connect_from(src_ip, port, timeout=TIMEOUT_S):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((src_ip, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def scrape(port, src_ip=SCRAPER_IP, limit_s=SCRAPE_LIMIT_S):
+    """GET /metrics from src_ip: (body or None, seconds taken)."""
+    start = time.monotonic()
+    deadline = start + limit_s
+    try:
+        s = connect_from(src_ip, port, timeout=limit_s)
+        with s:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: lobby\r\nConnection: close\r\n\r\n")
+            reply = b""
+            while time.monotonic() < deadline:
+                s.settimeout(max(0.01, deadline - time.monotonic()))
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+    except OSError:
+        return None, time.monotonic() - start
+    took = time.monotonic() - start
+    if not reply.startswith(b"HTTP/1.1 200") or took > limit_s:
+        return None, took
+    return reply.split(b"\r\n\r\n", 1)[1].decode("utf-8", "replace"), took
+
+
+def metric(body, name, **labels):
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    pattern = re.escape(name + (f"{{{want}}}" if want else "")) + r" (\S+)"
+    m = re.search(r"^" + pattern + r"$", body, re.M)
+    return float(m.group(1)) if m else None
+
+
+class Slowloris(threading.Thread):
+    """n connections from each address, each trickling one header line every
+    half second and never ending its headers; a closed one is reopened at
+    once (at most every 0.1 s), as an attacker would."""
+
+    def __init__(self, port, addresses, per_address):
+        super().__init__(daemon=True)
+        self.port = port
+        self.slots = [[ip, None, 0.0] for ip in addresses for _ in range(per_address)]
+        self.stop_flag = threading.Event()
+        self.opened = 0
+        self.closed_by_server = 0
+
+    def _open(self, slot, now):
+        slot[2] = now
+        try:
+            s = connect_from(slot[0], self.port, timeout=1)
+            s.sendall(b"GET /metrics HTTP/1.1\r\n")
+            s.setblocking(False)
+            slot[1] = s
+            self.opened += 1
+        except OSError:
+            slot[1] = None
+
+    def _closed(self, s):
+        try:
+            return s.recv(4096) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def run(self):
+        n = 0
+        while not self.stop_flag.is_set():
+            now = time.monotonic()
+            for slot in self.slots:
+                s = slot[1]
+                if s is not None and self._closed(s):
+                    s.close()
+                    slot[1] = s = None
+                    self.closed_by_server += 1
+                if s is None:
+                    if now - slot[2] >= 0.1:
+                        self._open(slot, now)
+                    continue
+                try:
+                    s.send(b"X-Slow-%d: x\r\n" % n)
+                except OSError:
+                    pass
+            n += 1
+            self.stop_flag.wait(0.5)
+        for slot in self.slots:
+            if slot[1] is not None:
+                slot[1].close()
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join(TIMEOUT_S)
+
+
+def scrape_during(server, attack, label):
+    """Scrapes every 0.25 s for ATTACK_S while the attack runs; returns the
+    last body. Prints the figures, then asserts every scrape answered."""
+    attack.start()
+    time.sleep(0.5)  # let the attacker take its connections first
+    results = []
+    end = time.monotonic() + ATTACK_S
+    while time.monotonic() < end:
+        results.append(scrape(server.http_port))
+        time.sleep(0.25)
+    attack.stop()
+    ok = [t for body, t in results if body is not None]
+    slowest = max(t for _, t in results)
+    log(f"{label}: {len(ok)}/{len(results)} scrapes answered within {SCRAPE_LIMIT_S} s, "
+        f"slowest {slowest:.3f} s; attacker opened {attack.opened} connections, "
+        f"{attack.closed_by_server} closed by the server")
+    assert len(ok) == len(results), f"{label}: {len(results) - len(ok)} scrapes blocked"
+    body, _ = scrape(server.http_port)
+    assert body is not None
+    return body
+
+
+def test_slowloris(server):
+    before, _ = scrape(server.http_port)
+    late0 = metric(before, "lobby_http_connections_closed_late_total") or 0
+    body = scrape_during(server, Slowloris(server.http_port, ["127.0.5.1"], 16),
+                         "slowloris 16 connections from 1 address")
+    per_ip = metric(body, "lobby_http_connections_refused_total", reason="per_ip")
+    late = metric(body, "lobby_http_connections_closed_late_total")
+    log(f"  refused per address {per_ip}, closed late {late}")
+    assert per_ip is not None and per_ip >= 12, per_ip
+    assert late is not None and late - late0 >= 4, (late0, late)
+
+    addresses = [f"127.0.6.{i}" for i in range(1, 5)]
+    body = scrape_during(server, Slowloris(server.http_port, addresses, 16),
+                         "slowloris 64 connections from 4 addresses")
+    late2 = metric(body, "lobby_http_connections_closed_late_total")
+    assert late2 - late >= 16, (late, late2)
+    open_now = metric(body, "lobby_http_connections_open")
+    assert open_now is not None and open_now <= 2, open_now  # the scraper's own
+
+
+def test_descriptors_run_out():
+    nofile = 160
+    server = Server(nofile=nofile)
+    try:
+        cut = re.search(r"text connections cut from \d+ to (\d+)", server.text())
+        log(f"RLIMIT_NOFILE {nofile}: {cut.group(0) if cut else 'no cut in the log'}")
+        held = []
+        for x in range(1, 13):  # 12 addresses x 16 = 192 connections, more than fit
+            for _ in range(16):
+                try:
+                    held.append(connect_from(f"127.0.7.{x}", server.text_port, timeout=1))
+                except OSError:
+                    pass
+        time.sleep(0.5)  # the server accepts (and refuses) them
+        body, took = scrape(server.http_port, limit_s=3.0)
+        log(f"descriptors: {len(held)} text connections attempted; /metrics "
+            f"{'answered' if body is not None else 'NOT answered'} in {took:.3f} s")
+        assert body is not None, "/metrics did not answer with descriptors exhausted"
+        refused = metric(body, "lobby_text_connections_refused_total", reason="total")
+        open_text = metric(body, "lobby_text_connections_open")
+        log(f"  text connections open {open_text}, refused at the total {refused}")
+        assert cut is not None
+        assert open_text == int(cut.group(1)), (open_text, cut.group(1))
+        assert refused is not None and refused > 0, refused
+        for s in held:
+            s.close()
+    finally:
+        server.stop()
+
+
+def main():
+    try:
+        server = Server()
+        try:
+            test_slowloris(server)
+        finally:
+            server.stop()
+        test_descriptors_run_out()
+        log("all passed")
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+if __name__ == "__main__":
+    main()
