@@ -360,8 +360,7 @@ void server_list_lobbies(server_ctx *s, uint32_t handle, const proto_msg *m, uin
     if (!addr_budget_allows(s->list_budget, payer, now_us)) {
         s->stats->lists_over_budget++;
         server_lobby_refuse(s, handle, PROTO_LIST_LOBBIES, PROTO_LOBBY_RATE_LIMITED,
-                            "lobby lists too fast: at most %.0f kB a second to one address",
-                            s->cfg->list_bytes_per_s / 1024.0);
+                            "lists over %.0f kB/s per address", s->cfg->list_bytes_per_s / 1024.0);
         return;
     }
     lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
