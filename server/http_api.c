@@ -12,14 +12,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* A connection as we track it, from libmicrohttpd's STARTED to CLOSED
- * notification: its address for the per-address limit, and the time by
- * which its request headers must be in. */
+/* A connection as we track it, from libmicrohttpd's STARTED notification
+ * until it closes or we shut it down: its address for the per-address
+ * limit, and the time by which its request headers must be in. */
 typedef struct http_conn {
-    bool used;
-    bool cut;              /* shut down for lateness; libmicrohttpd closes it next */
-    uint32_t ip;           /* network byte order */
-    int fd;                /* to shut down, which libmicrohttpd then sees as a close */
+    struct MHD_Connection *conn; /* NULL: a free slot */
+    uint32_t ip;                 /* network byte order */
+    int fd;                /* to shut down, which libmicrohttpd then reads as the client closing */
     uint64_t header_by_us; /* UINT64_MAX while a request is being answered */
 } http_conn;
 
@@ -105,36 +104,76 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("http", "libmicrohttpd: %s", h->last_error);
 }
 
-/* ---- connections: per-address limit and header deadline ------------------ */
+/* ---- connections: limits and the header deadline ------------------------ */
 
 /* libmicrohttpd's own limits cannot be counted (it closes refused sockets
  * before any callback), and its timeout is an idle one that every header
- * byte resets. So we keep our own table of connections: the accept policy
- * refuses past the limits and counts why, and each connection carries a
+ * byte resets. So we keep our own table of connections. Each carries a
  * deadline for its headers that no byte moves; a late one is shut down,
- * which libmicrohttpd then reads as the client closing. */
+ * which libmicrohttpd then reads as the client closing, and its slot is
+ * free at once.
+ *
+ * At a limit (per address, or in all), the newcomer takes the place of the
+ * connection that has waited longest for its headers within that limit,
+ * rather than being refused: a scraper's request is in within a few ms of
+ * its connect, so slow connections, however many, push out each other
+ * and not it (nginx's reset_timedout_connection spirit, ahead of time). Only
+ * when every connection in the limit is being answered is the newcomer
+ * refused. */
 
 static http_conn *conn_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info != NULL ? info->socket_context : NULL;
+    http_conn *c = info != NULL ? info->socket_context : NULL;
+    return c != NULL && c->conn == conn ? c : NULL; /* else shut down, its slot reused */
 }
 
-static unsigned conns_from(const http_api *h, uint32_t ip)
+static void release(http_api *h, http_conn *c)
+{
+    c->conn = NULL;
+    h->stats.open--;
+}
+
+static void shut(http_api *h, http_conn *c)
+{
+    shutdown(c->fd, SHUT_RDWR);
+    release(h, c);
+}
+
+/* The connection from ip (any address: all) waiting longest for its
+ * headers, through *oldest (NULL: none waits); returns how many ip holds. */
+static unsigned scan_conns(http_api *h, bool any_ip, uint32_t ip, http_conn **oldest)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < h->cfg.max_conns; i++)
-        n += h->conns[i].used && h->conns[i].ip == ip;
+    *oldest = NULL;
+    for (unsigned i = 0; i < h->cfg.max_conns; i++) {
+        http_conn *c = &h->conns[i];
+        if (c->conn == NULL || (!any_ip && c->ip != ip))
+            continue;
+        n++;
+        if (c->header_by_us != UINT64_MAX &&
+            (*oldest == NULL || c->header_by_us < (*oldest)->header_by_us))
+            *oldest = c;
+    }
     return n;
 }
 
-static http_conn *free_conn(http_api *h)
+/* Makes room within one limit: true when there was room or a waiting
+ * connection gave up its place. */
+static bool room_within(http_api *h, bool any_ip, uint32_t ip, unsigned limit,
+                        http_api_refuse_reason why)
 {
-    for (unsigned i = 0; i < h->cfg.max_conns; i++)
-        if (!h->conns[i].used)
-            return &h->conns[i];
-    return NULL;
+    http_conn *oldest;
+    if (scan_conns(h, any_ip, ip, &oldest) < limit)
+        return true;
+    if (oldest == NULL) {
+        h->stats.refused[why]++;
+        return false;
+    }
+    shut(h, oldest);
+    h->stats.evicted++;
+    return true;
 }
 
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
@@ -143,15 +182,9 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     if (addr->sa_family != AF_INET || addrlen < sizeof(struct sockaddr_in))
         return MHD_NO; /* the daemon listens on IPv4 only */
     uint32_t ip = ((const struct sockaddr_in *)addr)->sin_addr.s_addr;
-    http_api_refuse_reason why;
-    if (conns_from(h, ip) >= h->cfg.max_conns_per_ip)
-        why = HTTP_API_REFUSE_PER_IP;
-    else if (free_conn(h) == NULL)
-        why = HTTP_API_REFUSE_TOTAL;
-    else
-        return MHD_YES;
-    h->stats.refused[why]++;
-    return MHD_NO;
+    bool ok = room_within(h, false, ip, h->cfg.max_conns_per_ip, HTTP_API_REFUSE_PER_IP) &&
+              room_within(h, true, 0, h->cfg.max_conns, HTTP_API_REFUSE_TOTAL);
+    return ok ? MHD_YES : MHD_NO;
 }
 
 static uint64_t header_deadline(const http_api *h)
@@ -159,32 +192,37 @@ static uint64_t header_deadline(const http_api *h)
     return h->now_us + (uint64_t)h->cfg.header_timeout_ms * 1000;
 }
 
+static http_conn *free_conn(http_api *h)
+{
+    for (unsigned i = 0; i < h->cfg.max_conns; i++)
+        if (h->conns[i].conn == NULL)
+            return &h->conns[i];
+    return NULL;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode event)
 {
     http_api *h = cls;
     if (event == MHD_CONNECTION_NOTIFY_CLOSED) {
-        http_conn *c = *socket_context;
-        if (c != NULL) {
-            c->used = false;
-            h->stats.open--;
-        }
+        http_conn *c = conn_of(conn);
+        if (c != NULL)
+            release(h, c);
         return;
     }
     const union MHD_ConnectionInfo *addr =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const union MHD_ConnectionInfo *fd =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    http_conn *c = free_conn(h); /* on_accept made sure there is one */
+    http_conn *c = free_conn(h); /* on_accept made room */
     *socket_context = c;
     if (c == NULL || addr == NULL || fd == NULL) {
-        *socket_context = NULL;
         if (fd != NULL)
             shutdown(fd->connect_fd, SHUT_RDWR);
         h->stats.refused[HTTP_API_REFUSE_TOTAL]++;
         return;
     }
-    *c = (http_conn){.used = true,
+    *c = (http_conn){.conn = conn,
                      .ip = ((const struct sockaddr_in *)addr->client_addr)->sin_addr.s_addr,
                      .fd = fd->connect_fd,
                      .header_by_us = header_deadline(h)};
@@ -210,14 +248,13 @@ static uint64_t cut_late_conns(http_api *h, uint64_t now_us)
     uint64_t next_us = UINT64_MAX;
     for (unsigned i = 0; i < h->cfg.max_conns; i++) {
         http_conn *c = &h->conns[i];
-        if (!c->used || c->cut)
+        if (c->conn == NULL)
             continue;
         if (c->header_by_us > now_us) {
             next_us = c->header_by_us < next_us ? c->header_by_us : next_us;
             continue;
         }
-        shutdown(c->fd, SHUT_RDWR);
-        c->cut = true;
+        shut(h, c);
         h->stats.closed_late++;
     }
     return next_us;

@@ -49,7 +49,9 @@ typedef struct http_api_config {
     size_t conn_memory; /* bytes per connection for the request */
 } http_api_config;
 
-/* Why a connection was refused at accept (http_api_stats.refused). */
+/* Why a connection was refused at accept (http_api_stats.refused): the
+ * limit was reached and every connection within it was being answered (a
+ * connection still waiting for its headers gives its place up instead). */
 typedef enum http_api_refuse_reason {
     HTTP_API_REFUSE_PER_IP = 0, /* its address holds max_conns_per_ip */
     HTTP_API_REFUSE_TOTAL,      /* max_conns are open */
@@ -62,6 +64,7 @@ typedef struct http_api_stats {
     uint64_t accepted; /* connections taken */
     uint64_t refused[HTTP_API_REFUSE_REASONS];
     uint64_t closed_late; /* closed for not finishing the headers in header_timeout_ms */
+    uint64_t evicted;     /* closed before their headers were in, to make room at a limit */
 } http_api_stats;
 
 typedef struct http_api http_api;

@@ -300,7 +300,9 @@ static int serve(const options *o, server **core, transport **net, textport **te
     bool text_on = o->text.port != 0 || !o->tcp_port_given;
     textport_config text_cfg = o->text;
     text_cfg.max_conns =
-        fit_fd_limit(text_on ? o->text.max_conns : 0, o->http.enabled ? o->http_max_conns : 0);
+        /* An HTTP connection shut down to make room holds its descriptor
+         * until libmicrohttpd closes it, in the same or the next pass: 2x. */
+        fit_fd_limit(text_on ? o->text.max_conns : 0, o->http.enabled ? 2 * o->http_max_conns : 0);
     if (text_on) {
         err = textport_create(&text_cfg, *core, text);
         if (err != TEXTPORT_OK) {

@@ -475,6 +475,10 @@ static void http_families(metrics_buf *b, const http_api_stats *h)
     single(b, "lobby_http_connections_closed_late_total", "counter",
            "HTTP connections closed for not sending their request headers in time.",
            h->closed_late);
+    single(b, "lobby_http_connections_evicted_total", "counter",
+           "HTTP connections still sending their headers, closed to make room for a new one at "
+           "a connection limit.",
+           h->evicted);
 }
 
 void metrics_render_prometheus(const metrics_input *in, metrics_buf *out)

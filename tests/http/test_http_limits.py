@@ -4,12 +4,14 @@ loopback, attackers from several 127.0.X.Y addresses, a scraper from another.
 
 1. Slowloris from one address: 16 connections that each send a request line
    and then a header line every half second, never finishing the headers,
-   and reconnect as soon as they are closed. Every scrape of /metrics from
-   another address must answer within 2 s, for longer than the header time
-   limit; the limits' metrics must move (refused per address, closed late).
+   and reconnect as soon as they are closed. Every scrape of /metrics, from
+   another address and from the attacker's own, must answer within 2 s, for
+   longer than the header time limit; the limits' metrics must move (pushed
+   out at the per-address limit; a lone slow connection closed late).
 2. The same from 4 addresses with 16 connections each (64).
-3. Descriptors running out: the server started with RLIMIT_NOFILE 160, and
-   text-port connections from 12 addresses held open past what fits; /metrics
+3. 80 from 20 addresses: more than --http-max-conns.
+3. Descriptors running out: the server started with RLIMIT_NOFILE 300, and
+   text-port connections from 20 addresses held open past what fits; /metrics
    must still answer, and the text port must have refused the excess itself.
 
 Prints the figures (scrapes answered, slowest scrape) before asserting, so
@@ -177,56 +179,76 @@ class Slowloris(threading.Thread):
         self.join(TIMEOUT_S)
 
 
-def scrape_during(server, attack, label):
-    """Scrapes every 0.25 s for ATTACK_S while the attack runs; returns the
-    last body. Prints the figures, then asserts every scrape answered."""
-    attack.start()
-    time.sleep(0.5)  # let the attacker take its connections first
+def scrape_during(server, attacks, label, seconds=ATTACK_S, scrapers=(SCRAPER_IP,)):
+    """Scrapes every 0.25 s (from each scraper address in turn) for `seconds`
+    while the attacks run; returns the last body. Prints the figures, then
+    asserts every scrape answered."""
+    for a in attacks:
+        a.start()
+    time.sleep(0.5)  # let the attackers take their connections first
     results = []
-    end = time.monotonic() + ATTACK_S
+    end = time.monotonic() + seconds
     while time.monotonic() < end:
-        results.append(scrape(server.http_port))
+        results.append(scrape(server.http_port, scrapers[len(results) % len(scrapers)]))
         time.sleep(0.25)
-    attack.stop()
+    for a in attacks:
+        a.stop()
     ok = [t for body, t in results if body is not None]
     slowest = max(t for _, t in results)
-    log(f"{label}: {len(ok)}/{len(results)} scrapes answered within {SCRAPE_LIMIT_S} s, "
-        f"slowest {slowest:.3f} s; attacker opened {attack.opened} connections, "
-        f"{attack.closed_by_server} closed by the server")
+    log(f"{label}: {len(ok)}/{len(results)} scrapes from {', '.join(scrapers)} answered "
+        f"within {SCRAPE_LIMIT_S} s, slowest {slowest:.3f} s; attackers opened "
+        f"{sum(a.opened for a in attacks)} connections, "
+        f"{sum(a.closed_by_server for a in attacks)} closed by the server")
     assert len(ok) == len(results), f"{label}: {len(results) - len(ok)} scrapes blocked"
     body, _ = scrape(server.http_port)
     assert body is not None
     return body
 
 
+def limits(body):
+    return {"per_ip": metric(body, "lobby_http_connections_refused_total", reason="per_ip"),
+            "total": metric(body, "lobby_http_connections_refused_total", reason="total"),
+            "late": metric(body, "lobby_http_connections_closed_late_total"),
+            "evicted": metric(body, "lobby_http_connections_evicted_total")}
+
+
 def test_slowloris(server):
-    before, _ = scrape(server.http_port)
-    late0 = metric(before, "lobby_http_connections_closed_late_total") or 0
-    body = scrape_during(server, Slowloris(server.http_port, ["127.0.5.1"], 16),
-                         "slowloris 16 connections from 1 address")
-    per_ip = metric(body, "lobby_http_connections_refused_total", reason="per_ip")
-    late = metric(body, "lobby_http_connections_closed_late_total")
-    log(f"  refused per address {per_ip}, closed late {late}")
-    assert per_ip is not None and per_ip >= 12, per_ip
-    assert late is not None and late - late0 >= 4, (late0, late)
+    # 16 from one address, scraped from another and from that one too; a
+    # lone slow connection from a third address must be cut at 5 s.
+    body = scrape_during(server, [Slowloris(server.http_port, ["127.0.5.1"], 16),
+                                  Slowloris(server.http_port, ["127.0.5.2"], 1)],
+                         "slowloris 16 connections from 1 address",
+                         scrapers=(SCRAPER_IP, "127.0.5.1"))
+    first = limits(body)
+    log(f"  {first}")
+    assert first["evicted"] is not None and first["evicted"] >= 12, first
+    assert first["late"] is not None and first["late"] >= 1, first
 
     addresses = [f"127.0.6.{i}" for i in range(1, 5)]
-    body = scrape_during(server, Slowloris(server.http_port, addresses, 16),
+    body = scrape_during(server, [Slowloris(server.http_port, addresses, 16)],
                          "slowloris 64 connections from 4 addresses")
-    late2 = metric(body, "lobby_http_connections_closed_late_total")
-    assert late2 - late >= 16, (late, late2)
-    open_now = metric(body, "lobby_http_connections_open")
-    assert open_now is not None and open_now <= 2, open_now  # the scraper's own
+    second = limits(body)
+    log(f"  {second}")
+    assert second["evicted"] - first["evicted"] >= 48, (first, second)
+
+    # More slow connections than --http-max-conns, from 20 addresses.
+    addresses = [f"127.0.11.{i}" for i in range(1, 21)]
+    body = scrape_during(server, [Slowloris(server.http_port, addresses, 4)],
+                         "slowloris 80 connections from 20 addresses", seconds=3.0)
+    third = limits(body)
+    log(f"  {third}")
+    assert third["evicted"] - second["evicted"] >= 16, (second, third)
+    assert metric(body, "lobby_http_connections_open") <= 2  # the scraper's own
 
 
 def test_descriptors_run_out():
-    nofile = 160
+    nofile = 300
     server = Server(nofile=nofile)
     try:
         cut = re.search(r"text connections cut from \d+ to (\d+)", server.text())
         log(f"RLIMIT_NOFILE {nofile}: {cut.group(0) if cut else 'no cut in the log'}")
         held = []
-        for x in range(1, 13):  # 12 addresses x 16 = 192 connections, more than fit
+        for x in range(1, 21):  # 20 addresses x 16 = 320 connections, more than fit
             for _ in range(16):
                 try:
                     held.append(connect_from(f"127.0.7.{x}", server.text_port, timeout=1))
