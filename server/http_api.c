@@ -18,8 +18,12 @@
 typedef struct http_conn {
     struct MHD_Connection *conn; /* NULL: a free slot */
     uint32_t ip;                 /* network byte order */
-    int fd;                /* to shut down, which libmicrohttpd then reads as the client closing */
-    uint64_t header_by_us; /* UINT64_MAX while a request is being answered */
+    int fd; /* to shut down, which libmicrohttpd then reads as the client closing */
+    /* The headers must be in by then, or once they are, the answer out: a
+     * client that reads its answer a byte at a time is cut as one that
+     * sends its headers so. */
+    uint64_t due_us;
+    bool answering; /* its headers are in: it may not be pushed out */
 } http_conn;
 
 struct http_api {
@@ -109,9 +113,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* libmicrohttpd's own limits cannot be counted (it closes refused sockets
  * before any callback), and its timeout is an idle one that every header
  * byte resets. So we keep our own table of connections. Each carries a
- * deadline for its headers that no byte moves; a late one is shut down,
- * which libmicrohttpd then reads as the client closing, and its slot is
- * free at once.
+ * deadline for its headers that no byte moves, and once they are in, one as
+ * long for its answer to be taken (a client reading a byte at a time is no
+ * better than one sending so); a late one is shut down, which
+ * libmicrohttpd then reads as the client closing, and its slot is free at
+ * once.
  *
  * At a limit (per address, or in all), the newcomer takes the place of the
  * connection that has waited longest for its headers within that limit,
@@ -152,8 +158,7 @@ static unsigned scan_conns(http_api *h, bool any_ip, uint32_t ip, http_conn **ol
         if (c->conn == NULL || (!any_ip && c->ip != ip))
             continue;
         n++;
-        if (c->header_by_us != UINT64_MAX &&
-            (*oldest == NULL || c->header_by_us < (*oldest)->header_by_us))
+        if (!c->answering && (*oldest == NULL || c->due_us < (*oldest)->due_us))
             *oldest = c;
     }
     return n;
@@ -187,7 +192,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     return ok ? MHD_YES : MHD_NO;
 }
 
-static uint64_t header_deadline(const http_api *h)
+static uint64_t deadline(const http_api *h)
 {
     return h->now_us + (uint64_t)h->cfg.header_timeout_ms * 1000;
 }
@@ -225,7 +230,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     *c = (http_conn){.conn = conn,
                      .ip = ((const struct sockaddr_in *)addr->client_addr)->sin_addr.s_addr,
                      .fd = fd->connect_fd,
-                     .header_by_us = header_deadline(h)};
+                     .due_us = deadline(h)};
     h->stats.open++;
     h->stats.accepted++;
 }
@@ -237,12 +242,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
     (void)req_cls, (void)why;
     http_conn *c = conn_of(conn);
-    if (c != NULL)
-        c->header_by_us = header_deadline(cls);
+    if (c != NULL) {
+        c->answering = false;
+        c->due_us = deadline(cls);
+    }
 }
 
-/* Shuts down every connection past its header deadline; returns the
- * earliest deadline still ahead (UINT64_MAX: none). */
+/* Shuts down every connection past its deadline (headers, or the answer
+ * once they are in); returns the earliest deadline still ahead
+ * (UINT64_MAX: none). */
 static uint64_t cut_late_conns(http_api *h, uint64_t now_us)
 {
     uint64_t next_us = UINT64_MAX;
@@ -250,8 +258,8 @@ static uint64_t cut_late_conns(http_api *h, uint64_t now_us)
         http_conn *c = &h->conns[i];
         if (c->conn == NULL)
             continue;
-        if (c->header_by_us > now_us) {
-            next_us = c->header_by_us < next_us ? c->header_by_us : next_us;
+        if (c->due_us > now_us) {
+            next_us = c->due_us < next_us ? c->due_us : next_us;
             continue;
         }
         shut(h, c);
@@ -353,8 +361,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_api *h = cls;
     (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
     http_conn *c = conn_of(conn);
-    if (c != NULL) /* the headers are in: no deadline while it is answered */
-        c->header_by_us = UINT64_MAX;
+    if (c != NULL && !c->answering) { /* the headers are in: now the answer has the time */
+        c->answering = true;
+        c->due_us = deadline(h);
+    }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD are allowed\n");
     if (has_body(conn))

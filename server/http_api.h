@@ -44,7 +44,8 @@ typedef struct http_api_config {
     unsigned max_conns_per_ip;
     unsigned idle_timeout_s; /* an idle connection is closed after this */
     /* A request's headers must be in within this many ms of the accept (or
-     * of the previous response, on a kept-alive connection), bytes or not. */
+     * of the previous response, on a kept-alive connection), bytes or not,
+     * and its answer must be taken within as long again. */
     uint32_t header_timeout_ms;
     size_t conn_memory; /* bytes per connection for the request */
 } http_api_config;
@@ -63,7 +64,7 @@ typedef struct http_api_stats {
     uint32_t open;     /* connections now */
     uint64_t accepted; /* connections taken */
     uint64_t refused[HTTP_API_REFUSE_REASONS];
-    uint64_t closed_late; /* closed for not finishing the headers in header_timeout_ms */
+    uint64_t closed_late; /* closed for not sending headers, or taking the answer, in time */
     uint64_t evicted;     /* closed before their headers were in, to make room at a limit */
 } http_api_stats;
 

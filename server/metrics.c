@@ -473,7 +473,8 @@ static void http_families(metrics_buf *b, const http_api_stats *h)
             "HTTP connections refused at accept, by the limit they hit.", "reason", refused,
             h->refused, HTTP_API_REFUSE_REASONS);
     single(b, "lobby_http_connections_closed_late_total", "counter",
-           "HTTP connections closed for not sending their request headers in time.",
+           "HTTP connections closed for not sending their request headers, or not reading the "
+           "answer, in time.",
            h->closed_late);
     single(b, "lobby_http_connections_evicted_total", "counter",
            "HTTP connections still sending their headers, closed to make room for a new one at "
