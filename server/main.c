@@ -24,9 +24,6 @@
 enum {
     LOOP_WAIT_MS = 10,          /* ENet's resend and ping timers need servicing */
     SHUTDOWN_GRACE_US = 800000, /* exit within a second of SIGTERM, even if peers are silent */
-};
-
-enum {
     /* Descriptors besides the text and HTTP connections: stdio, the ENet
      * socket, the listeners and epoll fds, log sinks, and the one a listener
      * needs for a moment to accept a connection only to refuse it. */
@@ -36,15 +33,15 @@ enum {
 /* Each text and HTTP connection is a descriptor. Out of descriptors, every
  * accept fails, /metrics included, just when an operator needs it, so the
  * server bounds its own use rather than keep a spare one: text connections
- * + HTTP connections + FD_RESERVE must fit in RLIMIT_NOFILE. The soft limit
+ * + http_fds + FD_RESERVE must fit in RLIMIT_NOFILE. The soft limit
  * is raised towards the hard one to make room; when that is not enough, the
  * text port gets fewer connections than --tcp-max-conns (said in the log),
  * so a text flood meets the text port's own limit first and the HTTP port
  * always has its descriptors. Returns the text connections that fit. */
-static uint32_t fit_fd_limit(uint32_t text_conns, uint32_t http_conns)
+static uint32_t fit_fd_limit(uint32_t text_conns, uint32_t http_fds)
 {
     struct rlimit rl;
-    rlim_t want = (rlim_t)text_conns + http_conns + FD_RESERVE;
+    rlim_t want = (rlim_t)text_conns + http_fds + FD_RESERVE;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return text_conns;
     if (rl.rlim_cur < want) {
@@ -59,12 +56,12 @@ static uint32_t fit_fd_limit(uint32_t text_conns, uint32_t http_conns)
     if (rl.rlim_cur >= want || text_conns == 0)
         return text_conns;
     rlim_t room =
-        rl.rlim_cur > (rlim_t)http_conns + FD_RESERVE ? rl.rlim_cur - http_conns - FD_RESERVE : 1;
+        rl.rlim_cur > (rlim_t)http_fds + FD_RESERVE ? rl.rlim_cur - http_fds - FD_RESERVE : 1;
     log_warn("server",
              "only %llu file descriptors (RLIMIT_NOFILE): text connections cut from %u to %llu "
              "so that HTTP keeps %u of its own; raise the limit (ulimit -n) for more",
              (unsigned long long)rl.rlim_cur, (unsigned)text_conns, (unsigned long long)room,
-             (unsigned)http_conns);
+             (unsigned)http_fds);
     return (uint32_t)room;
 }
 
@@ -299,10 +296,11 @@ static int serve(const options *o, server **core, transport **net, textport **te
     }
     bool text_on = o->text.port != 0 || !o->tcp_port_given;
     textport_config text_cfg = o->text;
-    text_cfg.max_conns =
-        /* An HTTP connection shut down to make room holds its descriptor
-         * until libmicrohttpd closes it, in the same or the next pass: 2x. */
-        fit_fd_limit(text_on ? o->text.max_conns : 0, o->http.enabled ? 2 * o->http_max_conns : 0);
+    /* An HTTP connection shut down to make room for another holds its
+     * descriptor until libmicrohttpd closes it, in the same or the next
+     * pass: HTTP gets two per connection. */
+    uint32_t http_fds = o->http.enabled ? 2 * o->http_max_conns : 0;
+    text_cfg.max_conns = fit_fd_limit(text_on ? o->text.max_conns : 0, http_fds);
     if (text_on) {
         err = textport_create(&text_cfg, *core, text);
         if (err != TEXTPORT_OK) {
