@@ -19,13 +19,14 @@ Usage: test_list_flood.py LOBBY_SERVER (LIST_FLOOD_S=20 for a longer flood)
 import os
 import re
 import struct
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
 import enet
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lobby_log_proc import LoggedProcess, kill_all  # noqa: E402
 
 SERVER_BIN = sys.argv[1]
 TIMEOUT_S = 10
@@ -41,7 +42,6 @@ LEGIT_IP = "127.0.10.1"
 LIST_LOBBIES, CREATE_LOBBY, HELLO = 0x05, 0x06, 0x01
 LOBBY_LIST, LOBBY_REFUSED, WELCOME, LOBBY_EXITED = 0x8F, 0x8D, 0x81, 0x8E
 RATE_LIMITED = 18
-PROCS = []
 
 
 def log(msg):
@@ -67,29 +67,13 @@ def create_lobby(n):
     return bytes([CREATE_LOBBY]) + str8(name) + b"\x00" + b"\x00" + b"\x00\x00" + meta
 
 
-class Server:
+class Server(LoggedProcess):
     def __init__(self, *args):
-        self.log = tempfile.NamedTemporaryFile(prefix="lobby-list-flood-", suffix=".log")
-        self.proc = subprocess.Popen(
-            [SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
-        PROCS.append(self.proc)
+        super().__init__([SERVER_BIN, "--bind", "127.0.0.1", "--port", "0",
+                          "--http", "127.0.0.1:0", *args], "lobby-list-flood-", TIMEOUT_S)
         self.http_port = int(self.wait_for(r"http on [\d.]+:(\d+)"))
         self.port = int(self.wait_for(r"listening on [\d.]+:(\d+)"))
         self.version = int(self.wait_for(r"protocol (\d+)"))
-
-    def text(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def wait_for(self, pattern):
-        deadline = time.monotonic() + TIMEOUT_S
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.text())
-            if m:
-                return m.group(1)
-            time.sleep(0.02)
-        raise AssertionError(f"no /{pattern}/ in the server's log:\n{self.text()}")
 
     def metric(self, name):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/metrics", timeout=5) as r:
@@ -221,10 +205,7 @@ def main():
         assert over_budget is not None and over_budget > 0, over_budget
         log("all passed")
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        kill_all()
 
 
 if __name__ == "__main__":

@@ -20,60 +20,41 @@ running it against an older lobby-server measures the "before".
 Usage: test_http_limits.py LOBBY_SERVER
 Every process it starts is killed on the way out, whatever failed.
 """
+import os
 import re
 import resource
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lobby_log_proc import LoggedProcess, kill_all  # noqa: E402
 
 SERVER_BIN = sys.argv[1]
 TIMEOUT_S = 10
 SCRAPE_LIMIT_S = 2.0  # a scrape slower than this counts as blocked
 ATTACK_S = 6.0  # longer than the 5 s header limit, so its effect is seen
 SCRAPER_IP = "127.0.0.1"
-PROCS = []
 
 
 def log(msg):
     print(f"test_http_limits: {msg}", flush=True)
 
 
-class Server:
-    """lobby-server with stderr in a temporary file; ports read from its log."""
+class Server(LoggedProcess):
+    """lobby-server on free ports, read from its log; nofile: its RLIMIT_NOFILE."""
 
-    def __init__(self, *args, nofile=None):
-        self.log = tempfile.NamedTemporaryFile(prefix="lobby-http-limits-", suffix=".log")
-
+    def __init__(self, nofile=None):
         def limit():
             if nofile is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        self.proc = subprocess.Popen(
-            [SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
-            preexec_fn=limit)
-        PROCS.append(self.proc)
+        super().__init__([SERVER_BIN, "--bind", "127.0.0.1", "--port", "0",
+                          "--http", "127.0.0.1:0"], "lobby-http-limits-", TIMEOUT_S, limit)
         self.text_port = int(self.wait_for(r"text chat on [\d.]+:(\d+)"))
         self.http_port = int(self.wait_for(r"http on [\d.]+:(\d+)"))
         self.wait_for(r"listening on")
-
-    def text(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def wait_for(self, pattern):
-        deadline = time.monotonic() + TIMEOUT_S
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.text())
-            if m:
-                return m.group(1) if m.groups() else m.group(0)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise AssertionError(f"no /{pattern}/ in the server's log:\n{self.text()}")
 
     def stop(self):
         self.proc.terminate()
@@ -281,10 +262,7 @@ def main():
         test_descriptors_run_out()
         log("all passed")
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        kill_all()
 
 
 if __name__ == "__main__":
