@@ -12,6 +12,20 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* A connection as we track it, from libmicrohttpd's STARTED notification
+ * until it closes or we shut it down: its address for the per-address
+ * limit, and the time by which its request headers must be in. */
+typedef struct http_conn {
+    struct MHD_Connection *conn; /* NULL: a free slot */
+    uint32_t ip;                 /* network byte order */
+    int fd; /* to shut down, which libmicrohttpd then reads as the client closing */
+    /* The headers must be in by then, or once they are, the answer out: a
+     * client that reads its answer a byte at a time is cut as one that
+     * sends its headers so. */
+    uint64_t due_us;
+    bool answering; /* its headers are in: it may not be pushed out */
+} http_conn;
+
 struct http_api {
     struct MHD_Daemon *daemon;
     http_api_config cfg;
@@ -21,6 +35,8 @@ struct http_api {
     uint64_t due_us; /* when libmicrohttpd next needs a run without input */
     metrics_histogram tick;
     metrics_buf body; /* reused by every response; libmicrohttpd copies it */
+    http_conn *conns; /* [cfg.max_conns] */
+    http_api_stats stats;
     char last_error[160];
 };
 
@@ -58,8 +74,9 @@ void http_api_config_defaults(http_api_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->max_conns = 64;
-    cfg->max_conns_per_ip = 16;
+    cfg->max_conns_per_ip = 4;
     cfg->idle_timeout_s = 10;
+    cfg->header_timeout_ms = 5000;
     cfg->conn_memory = 32 * 1024;
 }
 
@@ -89,6 +106,166 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     while (len > 0 && (h->last_error[len - 1] == '\n' || h->last_error[len - 1] == '\r'))
         h->last_error[--len] = '\0';
     log_debug("http", "libmicrohttpd: %s", h->last_error);
+}
+
+/* ---- connections: limits and the header deadline ------------------------ */
+
+/* libmicrohttpd's own limits cannot be counted (it closes refused sockets
+ * before any callback), and its timeout is an idle one that every header
+ * byte resets. So we keep our own table of connections. Each carries a
+ * deadline for its headers that no byte moves, and once they are in, one as
+ * long for its answer to be taken (a client reading a byte at a time is no
+ * better than one sending so); a late one is shut down, which
+ * libmicrohttpd then reads as the client closing, and its slot is free at
+ * once.
+ *
+ * At a limit (per address, or in all), the newcomer takes the place of the
+ * connection that has waited longest for its headers within that limit,
+ * rather than being refused: a scraper's request is in within a few ms of
+ * its connect, so slow connections, however many, push out each other
+ * and not it (nginx's reset_timedout_connection spirit, ahead of time). Only
+ * when every connection in the limit is being answered is the newcomer
+ * refused. */
+
+static http_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    http_conn *c = info != NULL ? info->socket_context : NULL;
+    return c != NULL && c->conn == conn ? c : NULL; /* else shut down, its slot reused */
+}
+
+static void release(http_api *h, http_conn *c)
+{
+    c->conn = NULL;
+    h->stats.open--;
+}
+
+static void shut(http_api *h, http_conn *c)
+{
+    shutdown(c->fd, SHUT_RDWR);
+    release(h, c);
+}
+
+/* The connection from ip (any address: all) waiting longest for its
+ * headers, through *oldest (NULL: none waits); returns how many ip holds. */
+static unsigned scan_conns(http_api *h, bool any_ip, uint32_t ip, http_conn **oldest)
+{
+    unsigned n = 0;
+    *oldest = NULL;
+    for (unsigned i = 0; i < h->cfg.max_conns; i++) {
+        http_conn *c = &h->conns[i];
+        if (c->conn == NULL || (!any_ip && c->ip != ip))
+            continue;
+        n++;
+        if (!c->answering && (*oldest == NULL || c->due_us < (*oldest)->due_us))
+            *oldest = c;
+    }
+    return n;
+}
+
+/* Makes room within one limit: true when there was room or a waiting
+ * connection gave up its place. */
+static bool room_within(http_api *h, bool any_ip, uint32_t ip, unsigned limit,
+                        http_api_refuse_reason why)
+{
+    http_conn *oldest;
+    if (scan_conns(h, any_ip, ip, &oldest) < limit)
+        return true;
+    if (oldest == NULL) {
+        h->stats.refused[why]++;
+        return false;
+    }
+    shut(h, oldest);
+    h->stats.evicted++;
+    return true;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    http_api *h = cls;
+    if (addr->sa_family != AF_INET || addrlen < sizeof(struct sockaddr_in))
+        return MHD_NO; /* the daemon listens on IPv4 only */
+    uint32_t ip = ((const struct sockaddr_in *)addr)->sin_addr.s_addr;
+    bool ok = room_within(h, false, ip, h->cfg.max_conns_per_ip, HTTP_API_REFUSE_PER_IP) &&
+              room_within(h, true, 0, h->cfg.max_conns, HTTP_API_REFUSE_TOTAL);
+    return ok ? MHD_YES : MHD_NO;
+}
+
+static uint64_t deadline(const http_api *h)
+{
+    return h->now_us + (uint64_t)h->cfg.header_timeout_ms * 1000;
+}
+
+static http_conn *free_conn(http_api *h)
+{
+    for (unsigned i = 0; i < h->cfg.max_conns; i++)
+        if (h->conns[i].conn == NULL)
+            return &h->conns[i];
+    return NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode event)
+{
+    http_api *h = cls;
+    if (event == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_conn *c = conn_of(conn);
+        if (c != NULL)
+            release(h, c);
+        return;
+    }
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    http_conn *c = free_conn(h); /* on_accept made room */
+    *socket_context = c;
+    if (c == NULL || addr == NULL || fd == NULL) {
+        if (fd != NULL)
+            shutdown(fd->connect_fd, SHUT_RDWR);
+        h->stats.refused[HTTP_API_REFUSE_TOTAL]++;
+        return;
+    }
+    *c = (http_conn){.conn = conn,
+                     .ip = ((const struct sockaddr_in *)addr->client_addr)->sin_addr.s_addr,
+                     .fd = fd->connect_fd,
+                     .due_us = deadline(h)};
+    h->stats.open++;
+    h->stats.accepted++;
+}
+
+/* A response went out (or failed): the next request's headers have the
+ * same time from now as the first one had from the accept. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)req_cls, (void)why;
+    http_conn *c = conn_of(conn);
+    if (c != NULL) {
+        c->answering = false;
+        c->due_us = deadline(cls);
+    }
+}
+
+/* Shuts down every connection past its deadline (headers, or the answer
+ * once they are in); returns the earliest deadline still ahead
+ * (UINT64_MAX: none). */
+static uint64_t cut_late_conns(http_api *h, uint64_t now_us)
+{
+    uint64_t next_us = UINT64_MAX;
+    for (unsigned i = 0; i < h->cfg.max_conns; i++) {
+        http_conn *c = &h->conns[i];
+        if (c->conn == NULL)
+            continue;
+        if (c->due_us > now_us) {
+            next_us = c->due_us < next_us ? c->due_us : next_us;
+            continue;
+        }
+        shut(h, c);
+        h->stats.closed_late++;
+    }
+    return next_us;
 }
 
 /* ---- answers -------------------------------------------------------------- */
@@ -141,6 +318,7 @@ static enum MHD_Result serve_metrics(http_api *h, struct MHD_Connection *conn)
         .peer_rtt = h->cfg.net != NULL ? &rtt : NULL,
         .tick = &h->tick,
         .text = h->cfg.text != NULL ? textport_get_stats(h->cfg.text) : NULL,
+        .http = &h->stats,
         .uptime_s = (double)(h->now_us - h->cfg.start_us) / 1e6,
         .version = h->cfg.version,
     };
@@ -182,6 +360,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     http_api *h = cls;
     (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
+    http_conn *c = conn_of(conn);
+    if (c != NULL && !c->answering) { /* the headers are in: now the answer has the time */
+        c->answering = true;
+        c->due_us = deadline(h);
+    }
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD are allowed\n");
     if (has_body(conn))
@@ -208,26 +391,35 @@ static struct MHD_Daemon *start_daemon(http_api *h)
      * its epoll fd and call MHD_run. The logger goes first, or the options
      * before it would log to stderr. Strict parsing: an HTTP/1.1 request
      * without Host gets a 400, as the standard asks; curl and Prometheus
-     * always send one. */
+     * always send one. The connection limits are on_accept's; libmicrohttpd's
+     * own total is only a backstop above it (it still counts connections
+     * that closed in this run), and it gets no per-address one, which it
+     * would apply silently before on_accept could count it. */
     return MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, h->cfg.listen.port, NULL, NULL, on_request, h,
+        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, h->cfg.listen.port, on_accept, h, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_SOCK_ADDR,
-        (const struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, h->cfg.max_conns,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->cfg.max_conns_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        h->cfg.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, h->cfg.conn_memory,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+        (const struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, 2 * h->cfg.max_conns,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        h, MHD_OPTION_CONNECTION_TIMEOUT, h->cfg.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        h->cfg.conn_memory, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
 }
 
 int http_api_create(const http_api_config *cfg, http_api **out, char *why, size_t why_cap)
 {
     if (why_cap > 0)
         why[0] = '\0';
-    if (!cfg->listen.enabled || cfg->core == NULL || cfg->max_conns == 0)
+    if (!cfg->listen.enabled || cfg->core == NULL || cfg->max_conns == 0 ||
+        cfg->max_conns_per_ip == 0 || cfg->header_timeout_ms == 0)
         return HTTP_API_ERR_CONFIG;
     http_api *h = calloc(1, sizeof *h);
     if (h == NULL)
         return HTTP_API_ERR_NOMEM;
     h->cfg = *cfg;
+    h->conns = calloc(cfg->max_conns, sizeof *h->conns);
+    if (h->conns == NULL) {
+        free(h);
+        return HTTP_API_ERR_NOMEM;
+    }
     h->now_us = cfg->start_us;
     metrics_histogram_init_tick(&h->tick);
     metrics_buf_init(&h->body);
@@ -257,7 +449,13 @@ void http_api_destroy(http_api *h)
     if (h->daemon != NULL)
         MHD_stop_daemon(h->daemon);
     metrics_buf_deinit(&h->body);
+    free(h->conns);
     free(h);
+}
+
+const http_api_stats *http_api_get_stats(const http_api *h)
+{
+    return h != NULL ? &h->stats : NULL;
 }
 
 uint16_t http_api_port(const http_api *h)
@@ -282,7 +480,7 @@ int http_api_wait_ms(const http_api *h, uint64_t now_us, int cap_ms)
 
 /* When libmicrohttpd wants to run again without input: a connection's idle
  * timeout, or at once when it holds data it has read but not handled. */
-static uint64_t next_due_us(const http_api *h, uint64_t now_us)
+static uint64_t mhd_due_us(const http_api *h, uint64_t now_us)
 {
     MHD_UNSIGNED_LONG_LONG ms = 0;
     if (MHD_get_timeout(h->daemon, &ms) != MHD_YES)
@@ -300,7 +498,11 @@ void http_api_pass(http_api *h, uint64_t now_us, uint64_t work_us, bool readable
     if (!readable && now_us < h->due_us)
         return;
     h->now_us = now_us;
+    cut_late_conns(h, now_us); /* their shutdown shows in this run's epoll */
     if (MHD_run(h->daemon) != MHD_YES)
         log_debug("http", "MHD_run failed: %s", h->last_error);
-    h->due_us = next_due_us(h, now_us);
+    /* Again after the run, which may have taken connections. */
+    uint64_t header_due_us = cut_late_conns(h, now_us);
+    uint64_t mhd_us = mhd_due_us(h, now_us);
+    h->due_us = header_due_us < mhd_us ? header_due_us : mhd_us;
 }

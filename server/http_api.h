@@ -7,8 +7,11 @@
  *
  * Only GET and HEAD (405 otherwise, with an Allow header), no request
  * bodies (413), unknown paths 404; malformed requests get libmicrohttpd's
- * own 400. Connections are limited in number, per address, in memory and in
- * idle time, so a slow or hostile client cannot hold the game loop. */
+ * own 400. Connections are limited in number, per address, in memory, in
+ * idle time and in the total time their request headers may take (a
+ * slowloris trickling a header line every few seconds is closed when that
+ * time is up, however busy it keeps the connection), so a slow or hostile
+ * client cannot hold the game loop or keep a scraper out. */
 #ifndef LOBBY_HTTP_API_H
 #define LOBBY_HTTP_API_H
 
@@ -40,8 +43,30 @@ typedef struct http_api_config {
     unsigned max_conns;   /* HTTP connections at once */
     unsigned max_conns_per_ip;
     unsigned idle_timeout_s; /* an idle connection is closed after this */
-    size_t conn_memory;      /* bytes per connection for the request */
+    /* A request's headers must be in within this many ms of the accept (or
+     * of the previous response, on a kept-alive connection), bytes or not,
+     * and its answer must be taken within as long again. */
+    uint32_t header_timeout_ms;
+    size_t conn_memory; /* bytes per connection for the request */
 } http_api_config;
+
+/* Why a connection was refused at accept (http_api_stats.refused): the
+ * limit was reached and every connection within it was being answered (a
+ * connection still waiting for its headers gives its place up instead). */
+typedef enum http_api_refuse_reason {
+    HTTP_API_REFUSE_PER_IP = 0, /* its address holds max_conns_per_ip */
+    HTTP_API_REFUSE_TOTAL,      /* max_conns are open */
+    HTTP_API_REFUSE_REASONS,
+} http_api_refuse_reason;
+
+/* The HTTP port's own counters, for /metrics. */
+typedef struct http_api_stats {
+    uint32_t open;     /* connections now */
+    uint64_t accepted; /* connections taken */
+    uint64_t refused[HTTP_API_REFUSE_REASONS];
+    uint64_t closed_late; /* closed for not sending headers, or taking the answer, in time */
+    uint64_t evicted;     /* closed before their headers were in, to make room at a limit */
+} http_api_stats;
 
 typedef struct http_api http_api;
 
@@ -67,17 +92,22 @@ int http_api_create(const http_api_config *cfg, http_api **out, char *why, size_
 void http_api_destroy(http_api *h);
 const char *http_api_strerror(int err);
 
+/* The counters; NULL for NULL. */
+const http_api_stats *http_api_get_stats(const http_api *h);
+
 /* The TCP port actually bound (useful with port 0). */
 uint16_t http_api_port(const http_api *h);
 /* The fd to poll for readability; -1 for NULL, which poll() ignores. */
 int http_api_fd(const http_api *h);
 /* cap_ms, or less when libmicrohttpd has work due sooner (a connection
- * timeout, or data it has read but not handled). NULL: cap_ms. */
+ * timeout, a header deadline, or data it has read but not handled). NULL:
+ * cap_ms. */
 int http_api_wait_ms(const http_api *h, uint64_t now_us, int cap_ms);
 
 /* Once per loop pass, after the pump: records the pass's work time
  * (lobby_tick_duration_seconds) and, when the fd polled readable or a
- * timeout is due, answers every waiting request. NULL does nothing. */
+ * timeout is due, closes the connections past their header deadline and
+ * answers every waiting request. NULL does nothing. */
 void http_api_pass(http_api *h, uint64_t now_us, uint64_t work_us, bool readable);
 
 #endif

@@ -24,21 +24,45 @@
 enum {
     LOOP_WAIT_MS = 10,          /* ENet's resend and ping timers need servicing */
     SHUTDOWN_GRACE_US = 800000, /* exit within a second of SIGTERM, even if peers are silent */
+    /* Descriptors besides the text and HTTP connections: stdio, the ENet
+     * socket, the listeners and epoll fds, log sinks, and the one a listener
+     * needs for a moment to accept a connection only to refuse it. */
+    FD_RESERVE = 32,
 };
 
-/* Each text connection is a descriptor: raise the soft limit towards the
- * hard one so that --tcp-max-conns can be reached. Past the limit accepts
- * fail, are counted and logged, and accepting pauses briefly. */
-static void raise_fd_limit(uint32_t text_conns)
+/* Each text and HTTP connection is a descriptor. Out of descriptors, every
+ * accept fails, /metrics included, just when an operator needs it, so the
+ * server bounds its own use rather than keep a spare one: text connections
+ * + http_fds + FD_RESERVE must fit in RLIMIT_NOFILE. The soft limit
+ * is raised towards the hard one to make room; when that is not enough, the
+ * text port gets fewer connections than --tcp-max-conns (said in the log),
+ * so a text flood meets the text port's own limit first and the HTTP port
+ * always has its descriptors. Returns the text connections that fit. */
+static uint32_t fit_fd_limit(uint32_t text_conns, uint32_t http_fds)
 {
     struct rlimit rl;
-    rlim_t want = (rlim_t)text_conns + 64;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-        return;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
-        log_warn("server", "only %llu file descriptors: fewer than %u text connections fit",
-                 (unsigned long long)rl.rlim_cur, (unsigned)text_conns);
+    rlim_t want = (rlim_t)text_conns + http_fds + FD_RESERVE;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return text_conns;
+    if (rl.rlim_cur < want) {
+        rlim_t cur = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = cur;
+        else if (rl.rlim_cur > cur)
+            log_info("server", "raised the file descriptor limit from %llu to %llu",
+                     (unsigned long long)cur, (unsigned long long)rl.rlim_cur);
+    }
+    if (rl.rlim_cur >= want || text_conns == 0)
+        return text_conns;
+    rlim_t room =
+        rl.rlim_cur > (rlim_t)http_fds + FD_RESERVE ? rl.rlim_cur - http_fds - FD_RESERVE : 1;
+    log_warn("server",
+             "only %llu file descriptors (RLIMIT_NOFILE): text connections cut from %u to %llu "
+             "so that HTTP keeps %u of its own; raise the limit (ulimit -n) for more",
+             (unsigned long long)rl.rlim_cur, (unsigned)text_conns, (unsigned long long)room,
+             (unsigned)http_fds);
+    return (uint32_t)room;
 }
 
 /* SIGINT and SIGTERM stop the loop (cli_signal_received); a text client
@@ -187,6 +211,9 @@ static bool start_http(const options *o, const server *core, const transport *ne
     cfg.text = text;
     cfg.start_us = clock_now_us();
     cfg.version = LOBBY_VERSION;
+    cfg.max_conns = o->http_max_conns;
+    cfg.max_conns_per_ip = o->http_max_conns_per_ip;
+    cfg.header_timeout_ms = o->http_header_timeout_ms;
     char why[160];
     int err = http_api_create(&cfg, out, why, sizeof why);
     if (err == HTTP_API_OK) {
@@ -268,9 +295,15 @@ static int serve(const options *o, server **core, transport **net, textport **te
         print_udp_error(o, err);
         return 1;
     }
-    if (o->text.port != 0 || !o->tcp_port_given) {
-        raise_fd_limit(o->text.max_conns);
-        err = textport_create(&o->text, *core, text);
+    bool text_on = o->text.port != 0 || !o->tcp_port_given;
+    textport_config text_cfg = o->text;
+    /* An HTTP connection shut down to make room for another holds its
+     * descriptor until libmicrohttpd closes it, in the same or the next
+     * pass: HTTP gets two per connection. */
+    uint32_t http_fds = o->http.enabled ? 2 * o->http_max_conns : 0;
+    text_cfg.max_conns = fit_fd_limit(text_on ? o->text.max_conns : 0, http_fds);
+    if (text_on) {
+        err = textport_create(&text_cfg, *core, text);
         if (err != TEXTPORT_OK) {
             print_tcp_error(o, err);
             return 1;

@@ -395,6 +395,10 @@ static void server_families(metrics_buf *b, const server_stats *st)
             REFUSAL_NAMES, st->chats_refused, PROTO_REFUSE_MAX + 1);
     by_name(b, "lobby_lobby_refusals_total", "Lobby requests refused (LOBBY_REFUSED), by reason.",
             "reason", LOBBY_REFUSAL_NAMES, st->lobby_refusals, PROTO_LOBBY_REFUSAL_MAX + 1);
+    single(b, "lobby_list_over_budget_total", "counter",
+           "LIST_LOBBIES refused RATE_LIMITED because its address's lobby-list bytes were over "
+           "budget.",
+           st->lists_over_budget);
     const char *malformed[SERVER_MALFORMED_KINDS];
     for (int k = 0; k < SERVER_MALFORMED_KINDS; k++)
         malformed[k] = server_malformed_kind_name(k);
@@ -464,6 +468,25 @@ static void text_families(metrics_buf *b, const textport_stats *t)
             dirs, bytes, 2);
 }
 
+static void http_families(metrics_buf *b, const http_api_stats *h)
+{
+    family(b, "lobby_http_connections_open", "gauge", "HTTP connections open.");
+    sample(b, "lobby_http_connections_open", NULL, NULL, h->open);
+    single(b, "lobby_http_connections_total", "counter", "HTTP connections accepted.", h->accepted);
+    const char *refused[HTTP_API_REFUSE_REASONS] = {"per_ip", "total"};
+    by_name(b, "lobby_http_connections_refused_total",
+            "HTTP connections refused at accept, by the limit they hit.", "reason", refused,
+            h->refused, HTTP_API_REFUSE_REASONS);
+    single(b, "lobby_http_connections_closed_late_total", "counter",
+           "HTTP connections closed for not sending their request headers, or not reading the "
+           "answer, in time.",
+           h->closed_late);
+    single(b, "lobby_http_connections_evicted_total", "counter",
+           "HTTP connections still sending their headers, closed to make room for a new one at "
+           "a connection limit.",
+           h->evicted);
+}
+
 void metrics_render_prometheus(const metrics_input *in, metrics_buf *out)
 {
     gauges(out, in);
@@ -472,6 +495,8 @@ void metrics_render_prometheus(const metrics_input *in, metrics_buf *out)
     rate_limits(out, in->server, in->transport);
     if (in->text != NULL)
         text_families(out, in->text);
+    if (in->http != NULL)
+        http_families(out, in->http);
     if (in->peer_rtt != NULL)
         histogram(out, "lobby_peer_rtt_seconds",
                   "Round trip ENet measures to each connected peer, at scrape time.", in->peer_rtt);

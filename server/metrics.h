@@ -6,6 +6,7 @@
 #ifndef LOBBY_METRICS_H
 #define LOBBY_METRICS_H
 
+#include "http_api.h"
 #include "lobby.h"
 #include "server.h"
 #include "textport.h"
@@ -65,6 +66,7 @@ typedef struct metrics_input {
     double uptime_s;
     const char *version;
     const textport_stats *text; /* NULL: no text port */
+    const http_api_stats *http; /* NULL: leaves out the lobby_http_* families */
 } metrics_input;
 
 /* Fills players_connected, players_reconnecting, lobbies_open and

@@ -23,6 +23,11 @@ void options_defaults(options *o)
     o->net.bind_host = "0.0.0.0";
     o->net.port = PROTO_DEFAULT_PORT;
     http_api_parse_address(HTTP_API_DEFAULT_ADDRESS, &o->http);
+    http_api_config http;
+    http_api_config_defaults(&http);
+    o->http_max_conns = http.max_conns;
+    o->http_max_conns_per_ip = http.max_conns_per_ip;
+    o->http_header_timeout_ms = http.header_timeout_ms;
     textport_config_defaults(&o->text);
 }
 
@@ -63,6 +68,15 @@ static void usage(FILE *to)
             "                         port (default %s; port 0 picks a free\n"
             "                         one; 'off' disables it). When the default address\n"
             "                         is taken the server warns and runs without it\n"
+            "  --http-max-conns N     HTTP connections at once (default 64)\n"
+            "  --http-max-conns-per-ip N\n"
+            "                         HTTP connections from one IP address (default 4)\n"
+            "  --http-header-timeout-ms N\n"
+            "                         close an HTTP connection whose request headers are\n"
+            "                         not all in N ms after it opened (or after its last\n"
+            "                         answer), however it trickles them, or that takes\n"
+            "                         longer than N ms more to read the answer\n"
+            "                         (default 5000)\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
             "\n"
             "Plain-text chat over TCP (see README, 'Chatting over TCP'):\n"
@@ -87,6 +101,11 @@ static void usage(FILE *to)
             "  --max-peer-backlog-kb N\n"
             "                         disconnect a peer with more outgoing data queued\n"
             "                         (default 1024)\n"
+            "  --list-kb-per-s N      lobby-list (LOBBY_LIST) kB one IP address may get a\n"
+            "                         second; past it, LIST_LOBBIES is refused\n"
+            "                         RATE_LIMITED (default 64, 1..1048576)\n"
+            "  --list-burst-kb N      lobby-list kB one IP address may get back to back\n"
+            "                         (default 256, 1..1048576)\n"
             "\n"
             "Identity (see README, 'Identity (optional)'):\n"
             "  --auth-key-file FILE   admit only players whose HELLO carries an identity\n"
@@ -157,7 +176,12 @@ enum {
     OPT_MAX_PER_IP,
     OPT_MAX_WAITING,
     OPT_MAX_BACKLOG,
+    OPT_LIST_KB_PER_S,
+    OPT_LIST_BURST_KB,
     OPT_HTTP,
+    OPT_HTTP_MAX_CONNS,
+    OPT_HTTP_MAX_PER_IP,
+    OPT_HTTP_HEADER_MS,
     OPT_TCP_PORT,
     OPT_TCP_MAX_CONNS,
     OPT_TCP_MAX_PER_IP,
@@ -204,6 +228,24 @@ static bool apply_net_option(transport_config *n, int opt, const char *arg)
     return false;
 }
 
+/* Applies one HTTP limit flag; returns false after printing why it is wrong. */
+static bool apply_http_option(options *o, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_HTTP_MAX_CONNS:
+        return parse_uint("--http-max-conns", arg, 1, 1024, &v) &&
+               (o->http_max_conns = (uint32_t)v, true);
+    case OPT_HTTP_MAX_PER_IP:
+        return parse_uint("--http-max-conns-per-ip", arg, 1, 1024, &v) &&
+               (o->http_max_conns_per_ip = (uint32_t)v, true);
+    case OPT_HTTP_HEADER_MS:
+        return parse_uint("--http-header-timeout-ms", arg, 100, 600000, &v) &&
+               (o->http_header_timeout_ms = (uint32_t)v, true);
+    }
+    return apply_net_option(&o->net, opt, arg);
+}
+
 /* Applies one text-port flag; returns false after printing why it is wrong. */
 static bool apply_text_option(options *o, int opt, const char *arg)
 {
@@ -222,7 +264,7 @@ static bool apply_text_option(options *o, int opt, const char *arg)
         return parse_uint("--tcp-idle-ms", arg, 100, 86400000, &v) &&
                (o->text.idle_ms = (uint32_t)v, true);
     }
-    return apply_net_option(&o->net, opt, arg);
+    return apply_http_option(o, opt, arg);
 }
 
 /* Applies one flag; returns false after printing why it is wrong. */
@@ -259,6 +301,12 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_SNAPSHOT_HZ:
         return parse_uint("--snapshot-hz", arg, 1, 1000, &v) &&
                (o->core.snapshot_hz = (uint32_t)v, true);
+    case OPT_LIST_KB_PER_S:
+        return parse_uint("--list-kb-per-s", arg, 1, 1048576, &v) &&
+               (o->core.list_bytes_per_s = 1024.0 * (double)v, true);
+    case OPT_LIST_BURST_KB:
+        return parse_uint("--list-burst-kb", arg, 1, 1048576, &v) &&
+               (o->core.list_burst_bytes = 1024.0 * (double)v, true);
     case OPT_SNAPSHOT_FULL:
         o->core.snapshot_full = true;
         return true;
@@ -340,7 +388,12 @@ int options_parse(int argc, char **argv, options *o)
         {"max-peers-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
         {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
         {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
+        {"list-kb-per-s", required_argument, NULL, OPT_LIST_KB_PER_S},
+        {"list-burst-kb", required_argument, NULL, OPT_LIST_BURST_KB},
         {"http", required_argument, NULL, OPT_HTTP},
+        {"http-max-conns", required_argument, NULL, OPT_HTTP_MAX_CONNS},
+        {"http-max-conns-per-ip", required_argument, NULL, OPT_HTTP_MAX_PER_IP},
+        {"http-header-timeout-ms", required_argument, NULL, OPT_HTTP_HEADER_MS},
         {"tcp-port", required_argument, NULL, OPT_TCP_PORT},
         {"tcp-max-conns", required_argument, NULL, OPT_TCP_MAX_CONNS},
         {"tcp-max-conns-per-ip", required_argument, NULL, OPT_TCP_MAX_PER_IP},

@@ -16,7 +16,10 @@ typedef struct options {
     transport_config net; /* bind_host, port and timeout_ms included */
     uint32_t min_pass_us; /* see run_loop in main.c */
     http_api_address http;
-    bool http_given;           /* --http was passed: failing to serve it is fatal */
+    bool http_given; /* --http was passed: failing to serve it is fatal */
+    uint32_t http_max_conns;
+    uint32_t http_max_conns_per_ip;
+    uint32_t http_header_timeout_ms;
     textport_config text;      /* bind_host and port set after parsing */
     bool tcp_port_given;       /* --tcp-port: else the text port follows --port */
     uint16_t tcp_port;         /* as given; 0 = no text port */

@@ -31,7 +31,8 @@ struct server {
     uint32_t tick;   /* snapshot ticks so far: the clock of countdowns and game starts */
     uint64_t unix_s; /* wall clock, UTC seconds (server_set_unix_time) */
     rate_bucket resume_buckets[RESUME_BUCKETS];
-    chat chat; /* the one path of a chat line into a lobby */
+    addr_budget list_budget; /* LOBBY_LIST bytes per address */
+    chat chat;               /* the one path of a chat line into a lobby */
     /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time; a list's
      * rows (about 20 KB) go in list_rows, which scratch then points at. */
     proto_msg scratch;
@@ -60,6 +61,8 @@ void server_config_defaults(server_config *cfg)
     cfg->resume_per_s = 1.0;
     cfg->snapshot_hz = 30;
     cfg->snapshot_full = false;
+    cfg->list_bytes_per_s = 64.0 * 1024;
+    cfg->list_burst_bytes = 256.0 * 1024;
     cfg->random_bytes = NULL;
     cfg->random_user = NULL;
     cfg->auth_required = false; /* open, as before version 5 */
@@ -89,7 +92,8 @@ int server_create(const server_config *cfg, server **out)
         !(cfg->chat_per_s > 0.0) || cfg->malformed_limit == 0 || !(cfg->resume_per_s > 0.0) ||
         !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
         cfg->snapshot_hz == 0 || cfg->snapshot_hz > 1000 || cfg->countdown_ms == 0 ||
-        cfg->countdown_ms > 600000)
+        cfg->countdown_ms > 600000 || !(cfg->list_bytes_per_s > 0.0) ||
+        !(cfg->list_burst_bytes > 0.0))
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -106,6 +110,13 @@ int server_create(const server_config *cfg, server **out)
         free(s);
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
+    if (addr_budget_init(&s->list_budget, cfg->max_sessions, cfg->list_bytes_per_s,
+                         cfg->list_burst_bytes) != 0) {
+        lobby_set_deinit(&s->lobbies);
+        sessions_destroy(s->sessions);
+        free(s);
+        return SERVER_ERR_NOMEM;
+    }
     replies_init(&s->replies, &s->stats);
     chat_init(&s->chat, &s->cfg, &s->replies, &s->stats);
     s->ctx = (server_ctx){.cfg = &s->cfg,
@@ -118,6 +129,7 @@ int server_create(const server_config *cfg, server **out)
                           .unix_s = &s->unix_s,
                           .shutting_down = &s->shutting_down,
                           .resume_buckets = s->resume_buckets,
+                          .list_budget = &s->list_budget,
                           .scratch = &s->scratch,
                           .list_rows = s->list_rows};
     *out = s;
@@ -129,6 +141,7 @@ void server_destroy(server *s)
     if (s == NULL)
         return;
     replies_deinit(&s->replies);
+    addr_budget_deinit(&s->list_budget);
     lobby_set_deinit(&s->lobbies);
     sessions_destroy(s->sessions);
     free(s);

@@ -52,6 +52,10 @@ typedef struct server_config {
     double resume_per_s;           /* reconnection attempts allowed per address per second */
     uint32_t snapshot_hz;          /* position snapshots per second, 1..1000 */
     bool snapshot_full;            /* every member in every snapshot, not only those who moved */
+    /* LOBBY_LIST bytes one address may receive: a sustained rate, and back
+     * to back (see addr_budget.h). Both above 0. */
+    double list_bytes_per_s;
+    double list_burst_bytes;
     /* Fills buf with n unpredictable bytes (session tokens). NULL: the OS's
      * CSPRNG (getrandom). Tests pass their own. Returns 0 on success. */
     int (*random_bytes)(void *user, uint8_t *buf, size_t n);

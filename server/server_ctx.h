@@ -7,6 +7,7 @@
 #ifndef LOBBY_SERVER_CTX_H
 #define LOBBY_SERVER_CTX_H
 
+#include "addr_budget.h"
 #include "chat.h"
 #include "lobby.h"
 #include "ratelimit.h"
@@ -36,6 +37,7 @@ typedef struct server_ctx {
     const uint64_t *unix_s; /* wall clock, UTC seconds: identity token expiries */
     const bool *shutting_down;
     rate_bucket *resume_buckets; /* [RESUME_BUCKETS], per-address reconnection limits */
+    addr_budget *list_budget;    /* LOBBY_LIST bytes per address (LIST_LOBBIES) */
     /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time, rather
      * than on the stack; a list's rows (about 20 KB) go in list_rows
      * ([PROTO_MAX_LIST_ENTRIES]), which scratch then points at. */

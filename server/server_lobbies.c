@@ -368,12 +368,26 @@ const proto_msg *server_build_lobby_list(server_ctx *s, const lobby_filter *f, u
     return out;
 }
 
+/* A LIST_LOBBIES of a few bytes can draw a LOBBY_LIST of 29 kB, and the
+ * lobby-request rate alone (per session, and 64 sessions per address) let
+ * one address draw 17 MB/s. So the answers' bytes are charged to the
+ * sender's address: while its budget is in debt the request is refused
+ * RATE_LIMITED (a few dozen bytes), and what an address receives in lists
+ * is bounded by the budget's rate, whatever it asks. */
 void server_list_lobbies(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    (void)now_us;
+    uint64_t payer = addr_budget_key_of_label(sessions_at(s->sessions, handle)->label);
+    if (!addr_budget_allows(s->list_budget, payer, now_us)) {
+        s->stats->lists_over_budget++;
+        server_lobby_refuse(s, handle, PROTO_LIST_LOBBIES, PROTO_LOBBY_RATE_LIMITED,
+                            "lists over %.0f kB/s per address", s->cfg->list_bytes_per_s / 1024.0);
+        return;
+    }
     lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
                       .flags = m->u.list_lobbies.flags,
                       .meta = m->u.list_lobbies.meta};
     const proto_msg *out = server_build_lobby_list(s, &f, m->u.list_lobbies.request_id);
+    size_t queued = s->out->out.bytes_len;
     replies_to_one(s->out, handle, out, PROTO_CHANNEL_RELIABLE, true);
+    addr_budget_charge(s->list_budget, payer, s->out->out.bytes_len - queued, now_us);
 }

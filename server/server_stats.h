@@ -69,6 +69,9 @@ typedef struct server_stats {
     uint64_t countdowns_cancelled;
     uint64_t games_started;
     uint64_t direct_chats; /* DIRECT_CHAT relayed */
+    /* LIST_LOBBIES refused because its address's LOBBY_LIST bytes were over
+     * budget (also in lobby_refusals[RATE_LIMITED]). */
+    uint64_t lists_over_budget;
 } server_stats;
 
 #endif

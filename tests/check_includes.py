@@ -33,7 +33,7 @@ PARTS = {
     # server.h, never server_ctx.h or the handlers.
     "server_state": dict(
         folder="server",
-        files=["sessions.*", "replies.*", "chat.*", "lobby*", "ratelimit.*", "outbox.*",
+        files=["sessions.*", "replies.*", "chat.*", "lobby*", "ratelimit.*", "addr_budget.*", "outbox.*",
                "log.*", "server.h", "server_stats.h", "auth.*"],
         may=["shared"],
         libs={"libutf8proc": ["lobby.c"], "libsodium": ["auth.c"]},

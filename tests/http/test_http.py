@@ -14,15 +14,16 @@ Every process it starts is killed on the way out, whatever failed.
 """
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lobby_log_proc import LoggedProcess  # noqa: E402
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -38,32 +39,15 @@ def log(msg):
     print(f"test_http: {msg}", flush=True)
 
 
-class Server:
+class Server(LoggedProcess):
     """lobby-server with stderr in a temporary file; ports read from its log."""
 
     def __init__(self, *args, wait_http=True):
-        self.log = tempfile.NamedTemporaryFile(prefix="lobby-http-test-", suffix=".log")
-        self.proc = subprocess.Popen([SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", *args],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=self.log)
+        super().__init__([SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", *args],
+                         "lobby-http-test-", TIMEOUT_S)
         PROCS.append(self.proc)
         self.port = int(self.wait_for(r"listening on 127\.0\.0\.1:(\d+)"))
         self.http_port = int(self.wait_for(r"http on 127\.0\.0\.1:(\d+)")) if wait_http else None
-
-    def text(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def wait_for(self, pattern):
-        deadline = time.monotonic() + TIMEOUT_S
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.text())
-            if m:
-                return m.group(1) if m.groups() else m.group(0)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise AssertionError(f"no /{pattern}/ in the server's log:\n{self.text()}")
 
     def url(self, path):
         return f"http://127.0.0.1:{self.http_port}{path}"
