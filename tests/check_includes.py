@@ -54,6 +54,7 @@ PARTS = {
             # --max-players by ENet's peer limit.
             "ENet": ["transport.c", "enet_filter.c", "main.c", "options.c"],
             "libmicrohttpd": ["http_api.c"],
+            "libsodium": ["cookie.c"],  # the connect cookie's SipHash
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),
@@ -83,6 +84,7 @@ LIBRARIES = [
     (re.compile(r"^SDL"), "SDL"),
     (re.compile(r"^microhttpd\.h$"), "libmicrohttpd"),
     (re.compile(r"^utf8proc\.h$"), "libutf8proc"),
+    (re.compile(r"^sodium"), "libsodium"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
