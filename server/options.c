@@ -86,6 +86,9 @@ static void usage(FILE *to)
             "  --max-peer-backlog-kb N\n"
             "                         disconnect a peer with more outgoing data queued\n"
             "                         (default 1024)\n"
+            "  --reserve-peers N      while fewer connection slots than N are free, admit\n"
+            "                         only addresses that hold none (default 0: the larger\n"
+            "                         of 8 and an eighth of the slots)\n"
             "\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
@@ -149,6 +152,7 @@ enum {
     OPT_MAX_PER_IP,
     OPT_MAX_WAITING,
     OPT_MAX_BACKLOG,
+    OPT_RESERVE_PEERS,
     OPT_HTTP,
     OPT_TCP_PORT,
     OPT_TCP_MAX_CONNS,
@@ -191,6 +195,9 @@ static bool apply_net_option(transport_config *n, int opt, const char *arg)
     case OPT_MAX_BACKLOG:
         return parse_uint("--max-peer-backlog-kb", arg, 64, 1048576, &v) &&
                (n->max_backlog_kb = (uint32_t)v, true);
+    case OPT_RESERVE_PEERS:
+        return parse_uint("--reserve-peers", arg, 0, 4095, &v) &&
+               (n->reserve_peers = (uint32_t)v, true);
     }
     return false;
 }
@@ -306,6 +313,7 @@ int options_parse(int argc, char **argv, options *o)
         {"max-peers-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
         {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
         {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
+        {"reserve-peers", required_argument, NULL, OPT_RESERVE_PEERS},
         {"http", required_argument, NULL, OPT_HTTP},
         {"tcp-port", required_argument, NULL, OPT_TCP_PORT},
         {"tcp-max-conns", required_argument, NULL, OPT_TCP_MAX_CONNS},

@@ -199,7 +199,8 @@ static int judge_connect(transport *t, const ENetAddress *from, uint32_t data)
     peer_census c = census(t->host, from->host);
     if (c.unanswered >= t->cfg.max_half_open_per_ip)
         return TRANSPORT_DROP_HALF_OPEN;
-    if (c.free < t->reserve_peers && c.held > 0)
+    /* Its new peer would eat into the reserve: only for an address with none. */
+    if (c.free <= t->reserve_peers && c.held > 0)
         return TRANSPORT_DROP_RESERVE;
     t->connects_admitted = true;
     return 0;
