@@ -21,12 +21,13 @@ typedef struct transport_config {
     uint32_t peer_count;   /* ENet peer slots; must equal the core's max_sessions */
     uint32_t timeout_ms;   /* a silent peer is dropped after about this long */
     /* Hostile input. Datagrams that fail enet_filter_check are dropped before
-     * ENet parses them; CONNECTs are rate-limited per source IP. */
+     * ENet parses them; CONNECTs need a connect cookie (cookie.h) and are
+     * rate-limited per source IP. */
     enet_filter_config filter;
     uint32_t half_open_ms;         /* an unanswered handshake frees its slot after this */
     uint32_t max_half_open_per_ip; /* unanswered handshakes before an IP's CONNECTs drop */
     uint32_t max_peers_per_ip;     /* ENet's duplicatePeers */
-    /* While fewer peer slots than this are free, only CONNECTs from
+    /* While no more peer slots than this are free, only CONNECTs from
      * addresses that hold no peer are admitted. 0: max(8, peer_count / 8). */
     uint32_t reserve_peers;
     double connect_per_s;    /* CONNECTs per source IP: sustained rate ... */
