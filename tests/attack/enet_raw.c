@@ -275,6 +275,26 @@ ENetPeer *raw_enet_connect(ENetHost *host, uint16_t port, size_t channels)
     return enet_host_connect(host, &addr, channels, reply.cookie);
 }
 
+static int ENET_CALLBACK answer_cookie(ENetHost *host, ENetEvent *event)
+{
+    (void)event;
+    proto_cookie_request req;
+    if (!proto_cookie_request_decode(host->receivedData, host->receivedDataLength, &req))
+        return 0;
+    proto_cookie_reply reply = {.version = PROTO_VERSION, .nonce = req.nonce};
+    reply.cookie = RAW_ANY_COOKIE;
+    uint8_t bytes[PROTO_COOKIE_REPLY_BYTES];
+    proto_cookie_reply_encode(&reply, bytes);
+    ENetBuffer buf = {.data = bytes, .dataLength = sizeof bytes};
+    enet_socket_send(host->socket, &host->receivedAddress, &buf, 1);
+    return 1;
+}
+
+void raw_answer_cookies(ENetHost *host)
+{
+    host->intercept = answer_cookie;
+}
+
 bool raw_handshake(raw_peer *p, uint32_t connect_id, int timeout_ms)
 {
     raw_dgram d;

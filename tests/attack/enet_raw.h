@@ -90,6 +90,11 @@ uint32_t raw_cookie_for(int fd, uint16_t port);
 /* enet_host_connect to 127.0.0.1:port with a fresh cookie as its data,
  * as the client core does; NULL when no cookie came or no slot is free. */
 ENetPeer *raw_enet_connect(ENetHost *host, uint16_t port, size_t channels);
+/* Makes a bare ENet host (a scripted server) answer connect cookie requests
+ * as lobby-server does, with status ok and the fixed cookie RAW_ANY_COOKIE
+ * (it checks no CONNECT data), so client cores can connect to it. */
+enum { RAW_ANY_COOKIE = 0xC00C1E };
+void raw_answer_cookies(ENetHost *host);
 /* ENet's handshake by hand: the cookie, CONNECT, wait for VERIFY_CONNECT,
  * acknowledge it. Leaves the server's peer CONNECTED. */
 bool raw_handshake(raw_peer *p, uint32_t connect_id, int timeout_ms);
