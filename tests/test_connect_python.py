@@ -127,9 +127,9 @@ def join_and_chat(port, name, limit_s=5.0, legacy_after_s=None):
     return None
 
 
-def start_server(server_bin, log):
+def start_server(server_bin, log, extra=()):
     proc = subprocess.Popen([server_bin, "--bind", "127.0.0.1", "--port", "0",
-                             "--http", "127.0.0.1:0"], stderr=log)
+                             "--http", "127.0.0.1:0", *extra], stderr=log)
     for _ in range(500):
         time.sleep(0.01)
         with open(log.name) as f:
