@@ -86,7 +86,7 @@ static void usage(FILE *to)
             "  --max-peer-backlog-kb N\n"
             "                         disconnect a peer with more outgoing data queued\n"
             "                         (default 1024)\n"
-            "  --reserve-peers N      while fewer connection slots than N are free, admit\n"
+            "  --reserve-peers N      while no more than N connection slots are free, admit\n"
             "                         only addresses that hold none (default 0: the larger\n"
             "                         of 8 and an eighth of the slots)\n"
             "\n"

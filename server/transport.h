@@ -27,14 +27,12 @@ typedef struct transport_config {
     uint32_t half_open_ms;         /* an unanswered handshake frees its slot after this */
     uint32_t max_half_open_per_ip; /* unanswered handshakes before an IP's CONNECTs drop */
     uint32_t max_peers_per_ip;     /* ENet's duplicatePeers */
-    /* While no more peer slots than this are free, only CONNECTs from
-     * addresses that hold no peer are admitted. 0: max(8, peer_count / 8). */
-    uint32_t reserve_peers;
-    double connect_per_s;    /* CONNECTs per source IP: sustained rate ... */
-    double connect_burst;    /* ... and burst */
-    uint32_t max_waiting_kb; /* ENet's maximumWaitingData: incoming data held per peer */
-    uint32_t max_backlog_kb; /* outgoing data queued for a peer before it is dropped */
-    transport_tap tap;       /* NULL: none */
+    uint32_t reserve_peers;        /* slots kept for IPs holding none; 0: max(8, peer_count/8) */
+    double connect_per_s;          /* CONNECTs per source IP: sustained rate ... */
+    double connect_burst;          /* ... and burst */
+    uint32_t max_waiting_kb;       /* ENet's maximumWaitingData: incoming data held per peer */
+    uint32_t max_backlog_kb;       /* outgoing data queued for a peer before it is dropped */
+    transport_tap tap;             /* NULL: none */
     void *tap_user;
 } transport_config;
 
