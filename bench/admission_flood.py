@@ -5,11 +5,15 @@ variant of tests/test_attack_admission.c, for before/after figures.
 
 usage: admission_flood.py LOBBY_SERVER [--addresses 120] [--rate 8]
                           [--duration 20] [--legacy] [--one-address | --hold-all]
+                          [--requests]
 
 --rate is CONNECTs per second per address (0: as fast as one process can).
 --legacy: the server predates protocol version 5 (no cookie): the flood's
 CONNECTs carry valid version-4 connect data and the legit client connects
 without a cookie, which is what that server wants.
+
+--requests: the forged flood sends cookie requests instead of CONNECTs (each
+one answered with 16 bytes to the forged source).
 
 --one-address: instead, one address (127.0.31.1, eight ports, each with its
 own valid cookie on a version-5 server) sends CONNECTs as fast as it can,
@@ -45,7 +49,7 @@ def connect_datagram(connect_id, data):
     return header + command + body
 
 
-def flood(port, first, count, rate, until, data):
+def flood(port, first, count, rate, until, data, requests):
     socks = []
     for i in range(first, first + count):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -59,7 +63,8 @@ def flood(port, first, count, rate, until, data):
         for s in socks:
             n += 1
             try:
-                s.sendto(connect_datagram(n, data), ("127.0.0.1", port))
+                s.sendto(lobby.cookie_request(lobby.VERSION, n) if requests
+                         else connect_datagram(n, data), ("127.0.0.1", port))
             except BlockingIOError:
                 pass
         if interval:
@@ -174,6 +179,7 @@ def main():
     ap.add_argument("--legacy", action="store_true")
     ap.add_argument("--one-address", action="store_true")
     ap.add_argument("--hold-all", action="store_true")
+    ap.add_argument("--requests", action="store_true")
     a = ap.parse_args()
     with tempfile.NamedTemporaryFile("w", suffix=".log") as log:
         proc, port = lobby.start_server(a.server, log, ["--max-players", "4"] if a.hold_all else [])
@@ -186,7 +192,8 @@ def main():
                 return
             until = time.monotonic() + a.duration
             data = (0x4C42 << 16) | 4 if a.legacy else (0x4C42 << 16) | 5
-            workers = [Process(target=flood, args=(port, k, a.addresses // 2, a.rate, until, data))
+            workers = [Process(target=flood, args=(port, k, a.addresses // 2, a.rate, until, data,
+                                                 a.requests))
                        for k in (0, a.addresses // 2)]
             for w in workers:
                 w.start()

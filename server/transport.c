@@ -21,6 +21,13 @@ enum {
     DRAIN_MAX_SERVICE_CALLS = 64,
     /* Every admitted CONNECT costs a walk over the peers: bound them all. */
     ALL_CONNECTS_PER_S = 1000,
+    /* Every cookie reply costs a send: each address may ask this many times
+     * its CONNECT rate and burst (a client resends every 250 ms), and all
+     * together this many a second, so a flood of requests from forged
+     * addresses is mostly dropped at the cost of a lookup, and the server
+     * keeps reading its socket faster than the kernel fills it. */
+    COOKIE_REQUESTS_PER_CONNECT = 4,
+    ALL_COOKIE_REPLIES_PER_S = 20000,
     CONNECT_SOURCES = 1024, /* per-IP CONNECT buckets, direct-mapped by IP */
     /* Commands ENet holds for a peer, waiting for an earlier one: a real
      * client (chat at a few a second) has a handful at most. */
@@ -52,6 +59,8 @@ struct transport {
     uint32_t reserve_peers; /* cfg.reserve_peers, or its default */
     rate_bucket all_connects;
     connect_source sources[CONNECT_SOURCES];
+    rate_bucket all_cookie_replies;
+    connect_source cookie_sources[CONNECT_SOURCES]; /* cookie requests per source IP */
     /* Peers that datagrams arrived for in this pass, each once: only their
      * queues can have grown, so only they need checking (check_queues). */
     uint16_t *touched;
@@ -95,6 +104,10 @@ const char *transport_drop_reason(int reason)
         return "CONNECT over the server-wide rate";
     case TRANSPORT_DROP_RESERVE:
         return "CONNECT from an address with peers while only the reserve is free";
+    case TRANSPORT_DROP_COOKIE_RATE:
+        return "cookie request over its rate";
+    case TRANSPORT_DROP_COOKIE_TOTAL:
+        return "cookie request over the server-wide rate";
     }
     return enet_filter_strerror(-reason);
 }
@@ -170,15 +183,16 @@ static peer_census census(const ENetHost *host, uint32_t ip)
     return c;
 }
 
-static connect_source *source_of(transport *t, uint32_t ip)
+/* ip's bucket in table (CONNECT_SOURCES of them), full when new. */
+static rate_bucket *bucket_of(transport *t, connect_source *table, uint32_t ip, double burst)
 {
     uint32_t slot = (ip * 2654435761u) >> 22; /* Fibonacci hashing to 10 bits */
-    connect_source *s = &t->sources[slot % CONNECT_SOURCES];
+    connect_source *s = &table[slot % CONNECT_SOURCES];
     if (s->ip != ip) {
         s->ip = ip;
-        rate_bucket_init(&s->bucket, t->cfg.connect_burst, t->now_us);
+        rate_bucket_init(&s->bucket, burst, t->now_us);
     }
-    return s;
+    return &s->bucket;
 }
 
 /* Returns 0 to let a CONNECT through, or the TRANSPORT_DROP_* reason. The
@@ -191,8 +205,8 @@ static int judge_connect(transport *t, const ENetAddress *from, uint32_t data)
 {
     if (!cookie_valid(&t->cookie, from->host, from->port, data, t->now_us))
         return TRANSPORT_DROP_NO_COOKIE;
-    connect_source *s = source_of(t, from->host);
-    if (!rate_bucket_take(&s->bucket, t->cfg.connect_per_s, t->cfg.connect_burst, t->now_us))
+    rate_bucket *b = bucket_of(t, t->sources, from->host, t->cfg.connect_burst);
+    if (!rate_bucket_take(b, t->cfg.connect_per_s, t->cfg.connect_burst, t->now_us))
         return TRANSPORT_DROP_CONNECT_RATE;
     if (!rate_bucket_take(&t->all_connects, ALL_CONNECTS_PER_S, ALL_CONNECTS_PER_S, t->now_us))
         return TRANSPORT_DROP_CONNECT_TOTAL;
@@ -215,6 +229,14 @@ static int answer_cookie_request(transport *t, ENetHost *host)
     if (!proto_cookie_request_decode(host->receivedData, host->receivedDataLength, &req))
         return TRANSPORT_DROP_COOKIE_REQUEST;
     const ENetAddress *from = &host->receivedAddress;
+    double per_s = COOKIE_REQUESTS_PER_CONNECT * t->cfg.connect_per_s;
+    double burst = COOKIE_REQUESTS_PER_CONNECT * t->cfg.connect_burst;
+    rate_bucket *b = bucket_of(t, t->cookie_sources, from->host, burst);
+    if (!rate_bucket_take(b, per_s, burst, t->now_us))
+        return TRANSPORT_DROP_COOKIE_RATE;
+    if (!rate_bucket_take(&t->all_cookie_replies, ALL_COOKIE_REPLIES_PER_S,
+                          ALL_COOKIE_REPLIES_PER_S, t->now_us))
+        return TRANSPORT_DROP_COOKIE_TOTAL;
     proto_cookie_reply reply = {.version = PROTO_VERSION, .nonce = req.nonce};
     if (req.version != PROTO_VERSION) {
         reply.status = PROTO_COOKIE_VERSION_MISMATCH;
@@ -358,6 +380,7 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
     apply_host_limits(t->host, cfg);
     enlarge_socket_buffers(t->host, cfg->peer_count);
     rate_bucket_init(&t->all_connects, ALL_CONNECTS_PER_S, 0);
+    rate_bucket_init(&t->all_cookie_replies, ALL_COOKIE_REPLIES_PER_S, 0);
     t->reserve_peers = cfg->reserve_peers;
     if (t->reserve_peers == 0)
         t->reserve_peers =

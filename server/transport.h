@@ -45,7 +45,9 @@ enum {
     TRANSPORT_DROP_NO_COOKIE,      /* CONNECT whose data is no valid cookie for its source */
     TRANSPORT_DROP_COOKIE_REQUEST, /* "LBYQ" datagram of the wrong size */
     TRANSPORT_DROP_CONNECT_TOTAL,  /* over the server-wide CONNECT rate */
-    TRANSPORT_DROP_RESERVE, /* from an address holding peers while only the reserve is free */
+    TRANSPORT_DROP_RESERVE,      /* from an address holding peers while only the reserve is free */
+    TRANSPORT_DROP_COOKIE_RATE,  /* cookie request over its IP's rate */
+    TRANSPORT_DROP_COOKIE_TOTAL, /* cookie request over the server-wide rate */
     TRANSPORT_DROP_REASONS,
 };
 

@@ -38,7 +38,10 @@ enum {
 #define RESERVE_DROPS                                                                              \
     "lobby_dropped_datagrams_total{reason=\"CONNECT from an address with peers while only the "    \
     "reserve is free\"}"
-#define MALFORMED_DROPS "lobby_dropped_datagrams_total{reason=\"malformed cookie request\"}"
+#define MALFORMED_DROPS    "lobby_dropped_datagrams_total{reason=\"malformed cookie request\"}"
+#define REQUEST_RATE_DROPS "lobby_dropped_datagrams_total{reason=\"cookie request over its rate\"}"
+#define REQUEST_TOTAL_DROPS                                                                        \
+    "lobby_dropped_datagrams_total{reason=\"cookie request over the server-wide rate\"}"
 
 static void sleep_ms(long ms)
 {
@@ -139,9 +142,10 @@ static int await_child(pid_t pid)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* What a host forging 120 source addresses can do: CONNECTs with no
- * cookie, or a made-up one, as fast as one process can send them. */
-static void spoofed_connects(uint16_t port, uint64_t until_us)
+/* What a host forging 120 source addresses can do, as fast as one process
+ * can send: CONNECTs with no cookie or a made-up one, or cookie requests
+ * (each of which the server would answer). */
+static void spoofed_flood(uint16_t port, uint64_t until_us, bool requests)
 {
     int fds[SPOOFED_ADDRESSES];
     for (int i = 0; i < SPOOFED_ADDRESSES; i++) {
@@ -154,11 +158,27 @@ static void spoofed_connects(uint16_t port, uint64_t until_us)
     uint32_t n = 0;
     while (clock_now_us() < until_us) {
         for (int i = 0; i < SPOOFED_ADDRESSES; i++, n++) {
-            raw_begin(&d, RAW_NO_PEER, 0, true, 1);
-            raw_connect(&d, 1, n, 2, n % 2 ? n * 2654435761u : proto_connect_data(PROTO_VERSION));
+            if (requests) {
+                proto_cookie_request_encode(&(proto_cookie_request){PROTO_VERSION, n}, d.bytes);
+                d.len = PROTO_COOKIE_REQUEST_BYTES;
+            } else {
+                raw_begin(&d, RAW_NO_PEER, 0, true, 1);
+                raw_connect(&d, 1, n, 2,
+                            n % 2 ? n * 2654435761u : proto_connect_data(PROTO_VERSION));
+            }
             send(fds[i], d.bytes, d.len, MSG_DONTWAIT);
         }
     }
+}
+
+static void spoofed_connects(uint16_t port, uint64_t until_us)
+{
+    spoofed_flood(port, until_us, false);
+}
+
+static void spoofed_requests(uint16_t port, uint64_t until_us)
+{
+    spoofed_flood(port, until_us, true);
 }
 
 /* One address that owns its address: eight source ports, each with its own
@@ -233,6 +253,26 @@ static void test_spoofed_flood_takes_no_slot(void **state)
     assert_true(ms >= 0 && ms <= LEGIT_LIMIT_MS);
     assert_true(peers >= 0 && peers <= 1); /* the legit client's, if it is not gone yet */
     assert_true(drops - drops_before > 1000);
+}
+
+/* Forged cookie requests: each address gets a few answers, the rest are
+ * dropped at the cost of a lookup, so the server keeps up with its socket
+ * and a real request still gets its answer. */
+static void test_spoofed_cookie_requests_lock_nobody_out(void **state)
+{
+    server_proc *sp = *state;
+    pid_t flood = fork_flood(spoofed_requests, sp->port);
+    sleep_ms(300);
+    long ms = join_and_chat_ms(sp->port, "legit", LEGIT_LIMIT_MS);
+    assert_int_equal(await_child(flood), 0);
+    sleep_ms(100);
+    double drops =
+        server_proc_metric(sp, REQUEST_RATE_DROPS) + server_proc_metric(sp, REQUEST_TOTAL_DROPS);
+    printf("# spoofed cookie requests from %d addresses: legit join + chat ack in %ld ms; "
+           "%g requests dropped over their address's or the server-wide rate\n",
+           SPOOFED_ADDRESSES, ms, drops);
+    assert_true(ms >= 0 && ms <= LEGIT_LIMIT_MS);
+    assert_true(drops > 1000);
 }
 
 /* A cookie is bound to the address and port it was given to. */
@@ -347,6 +387,8 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_spoofed_flood_takes_no_slot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spoofed_cookie_requests_lock_nobody_out, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cookie_of_another_address_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_address_flood_spares_the_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserve_lets_a_new_address_in, setup_small, teardown),
