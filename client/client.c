@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 void client_config_defaults(client_config *cfg)
 {
@@ -64,6 +65,8 @@ static int check_config(const client_config *cfg, ENetAddress *addr)
     return enet_address_set_host(addr, cfg->host) == 0 ? CLIENT_OK : CLIENT_ERR_ADDRESS;
 }
 
+static void start_connecting(client *c, uint64_t now_us);
+
 int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, client **out)
 {
     ENetAddress addr;
@@ -91,19 +94,10 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
     c->addr = addr;
     c->net = n;
     c->jitter_state = cfg->jitter_seed ? cfg->jitter_seed : now_us ^ (uint64_t)(uintptr_t)c;
-    ENetPeer *peer = enet_host_connect(n->host, &addr, PROTO_CHANNEL_COUNT,
-                                       proto_connect_data(cfg->protocol_version));
-    if (peer == NULL) {
-        free(c);
-        return CLIENT_ERR_FULL;
-    }
-    client_attach_peer(c, peer);
-    enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, cfg->timeout_ms, cfg->timeout_ms);
-    c->started_us = now_us;
     c->next_msg_id = 1;
-    c->view.state = CLIENT_CONNECTING;
     c->net_slot = n->count;
     n->clients[n->count++] = c;
+    start_connecting(c, now_us);
     client_note_due(c);
     *out = c;
     return CLIENT_OK;
@@ -343,20 +337,66 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
     }
 }
 
-/* Starts the next attempt on a fresh ENet connection. */
-static void reconnect(client *c, uint64_t now_us)
+/* ---- connecting: the cookie, then ENet's handshake ------------------------ */
+
+static void send_cookie_request(client *c, uint64_t now_us)
 {
-    client_drop_peer(c);
-    ENetPeer *peer = enet_host_connect(c->net->host, &c->addr, PROTO_CHANNEL_COUNT,
-                                       proto_connect_data(c->cfg.protocol_version));
+    proto_cookie_request req = {.version = c->cfg.protocol_version, .nonce = c->cookie_nonce};
+    uint8_t bytes[PROTO_COOKIE_REQUEST_BYTES];
+    proto_cookie_request_encode(&req, bytes);
+    ENetBuffer buf = {.data = bytes, .dataLength = sizeof bytes};
+    /* From the host's own socket: the cookie is bound to its port. A send
+     * that fails is as good as one lost on the way: the timer resends. */
+    enet_socket_send(c->net->host->socket, &c->addr, &buf, 1);
+    c->cookie_sent_us = now_us;
+}
+
+/* A nonce nobody off the path can guess, so nobody can answer for the
+ * server; the jitter generator if the kernel will not say. */
+static uint32_t fresh_nonce(client *c)
+{
+    uint32_t nonce;
+    if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) != (ssize_t)sizeof nonce)
+        nonce = (uint32_t)next_jitter(c);
+    return nonce;
+}
+
+/* Starts an attempt: first the cookie; client_on_cookie goes on. */
+static void start_connecting(client *c, uint64_t now_us)
+{
+    c->view.state = CLIENT_CONNECTING;
     c->started_us = now_us;
+    c->awaiting_cookie = true;
+    c->cookie_nonce = fresh_nonce(c);
+    send_cookie_request(c, now_us);
+}
+
+void client_on_cookie(client *c, const proto_cookie_reply *reply, uint64_t now_us)
+{
+    c->awaiting_cookie = false;
+    if (reply->status != PROTO_COOKIE_OK) {
+        char why[96];
+        snprintf(why, sizeof why, "server speaks protocol version %u, client version %u",
+                 (unsigned)reply->version, (unsigned)c->cfg.protocol_version);
+        connection_over(c, CLIENT_REJECTED, PROTO_REASON_VERSION_MISMATCH, proto_str_from_cstr(why),
+                        now_us);
+        return;
+    }
+    ENetPeer *peer = enet_host_connect(c->net->host, &c->addr, PROTO_CHANNEL_COUNT, reply->cookie);
     if (peer == NULL) {
-        c->view.retry_at_us = now_us + (uint64_t)reconnect_delay_ms(c) * 1000u;
+        connection_over(c, CLIENT_DISCONNECTED, 0,
+                        proto_str_from_cstr("the shared ENet host has no free connection"), now_us);
         return;
     }
     client_attach_peer(c, peer);
     enet_peer_timeout(peer, ENET_PEER_TIMEOUT_LIMIT, c->cfg.timeout_ms, c->cfg.timeout_ms);
-    c->view.state = CLIENT_CONNECTING;
+}
+
+/* Starts the next attempt on a fresh ENet connection. */
+static void reconnect(client *c, uint64_t now_us)
+{
+    client_drop_peer(c);
+    start_connecting(c, now_us);
 }
 
 /* ---- sending -------------------------------------------------------------- */
@@ -749,6 +789,9 @@ void client_run_timers(client *c, uint64_t now_us)
                                                 : "server did not answer the hello"),
                         now_us);
     }
+    if (c->view.state == CLIENT_CONNECTING && c->awaiting_cookie &&
+        now_us - c->cookie_sent_us >= CLIENT_COOKIE_RESEND_MS * 1000u)
+        send_cookie_request(c, now_us);
     bool closed = !c->await_close || now_us >= c->await_close_until_us;
     if (c->view.state == CLIENT_RECONNECTING && now_us >= c->view.retry_at_us && closed)
         reconnect(c, now_us);

@@ -26,6 +26,7 @@ struct client_net {
     client **ready; /* clients with events not yet announced to the caller */
     size_t ready_count;
     uint64_t next_due_us; /* no client has a timer before this */
+    uint64_t now_us;      /* of the current update: ENet's intercept gets no time */
     client_traffic traffic;
 };
 
@@ -44,6 +45,12 @@ struct client {
     ENetPeer *peer; /* NULL between connections: the slot may serve another client */
     ENetAddress addr;
     uint64_t started_us;
+    /* CONNECTING starts with the cookie exchange (docs/PROTOCOL.md): no
+     * peer yet, a request sent every CLIENT_COOKIE_RESEND_MS until a reply
+     * with our nonce comes from the server's address. */
+    bool awaiting_cookie;
+    uint32_t cookie_nonce;
+    uint64_t cookie_sent_us;
     bool leaving;
     uint8_t token[PROTO_TOKEN_BYTES];
     bool has_token;
@@ -84,6 +91,12 @@ void client_note_due(client *c);
 void client_net_unregister(client *c);
 
 /* ---- client.c: what the net hands each client ----------------------------- */
+
+enum { CLIENT_COOKIE_RESEND_MS = 250 };
+
+/* A cookie reply from the server: connects with the cookie, or ends on a
+ * version mismatch. */
+void client_on_cookie(client *c, const proto_cookie_reply *reply, uint64_t now_us);
 
 void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us);
 /* The handshake timeout and the next reconnection attempt. */

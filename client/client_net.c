@@ -4,6 +4,42 @@
 
 /* ---- the shared host ------------------------------------------------------ */
 
+/* The client waiting for this cookie reply: same nonce, and it came from
+ * that client's server. */
+static client *cookie_waiter(const client_net *n, const proto_cookie_reply *reply,
+                             const ENetAddress *from)
+{
+    for (size_t i = 0; i < n->count; i++) {
+        client *c = n->clients[i];
+        if (c->awaiting_cookie && c->view.state == CLIENT_CONNECTING &&
+            c->cookie_nonce == reply->nonce && c->addr.host == from->host &&
+            c->addr.port == from->port)
+            return c;
+    }
+    return NULL;
+}
+
+/* ENet 1.3.17 shows this every datagram before parsing it: a cookie reply
+ * is not ENet's and goes to its client (1: swallowed). The net rides in
+ * compressor.context, which only compressor callbacks get, and this host
+ * has none. */
+static int ENET_CALLBACK net_intercept(ENetHost *host, ENetEvent *event)
+{
+    (void)event;
+    client_net *n = host->compressor.context;
+    if (!proto_cookie_has_magic(host->receivedData, host->receivedDataLength,
+                                PROTO_COOKIE_REPLY_MAGIC))
+        return 0;
+    proto_cookie_reply reply;
+    client *c = NULL;
+    if (proto_cookie_reply_decode(host->receivedData, host->receivedDataLength, &reply) &&
+        (c = cookie_waiter(n, &reply, &host->receivedAddress)) != NULL) {
+        client_on_cookie(c, &reply, n->now_us);
+        client_note_due(c);
+    }
+    return 1;
+}
+
 enum { NET_MIN_RCVBUF = 256 * 1024, NET_RCVBUF_PER_CLIENT = 8 * 1024, NET_MAX_RCVBUF = 4 << 20 };
 
 int client_net_create(size_t max_clients, client_net **out)
@@ -26,6 +62,8 @@ int client_net_create(size_t max_clients, client_net **out)
         client_net_destroy(n);
         return CLIENT_ERR_ENET;
     }
+    n->host->compressor.context = n; /* see net_intercept() */
+    n->host->intercept = net_intercept;
     /* One socket now takes every client's snapshot burst of a server tick:
      * ENet's 256 kB would overflow at a few hundred clients (the kernel caps
      * it at net.core.rmem_max). */
@@ -43,8 +81,10 @@ void client_net_destroy(client_net *n)
         return;
     while (n->count > 0)
         client_destroy(n->clients[n->count - 1]);
-    if (n->host != NULL)
+    if (n->host != NULL) {
+        n->host->compressor.context = NULL; /* ours, not a compressor's */
         enet_host_destroy(n->host);
+    }
     free(n->clients);
     free(n->ready);
     free(n);
@@ -107,6 +147,12 @@ static uint64_t timer_due_us(const client *c)
 {
     switch (c->view.state) {
     case CLIENT_CONNECTING:
+        if (c->awaiting_cookie) {
+            uint64_t resend = c->cookie_sent_us + CLIENT_COOKIE_RESEND_MS * 1000u;
+            uint64_t give_up = c->started_us + (uint64_t)c->cfg.timeout_ms * 1000u;
+            return resend < give_up ? resend : give_up;
+        }
+        return c->started_us + (uint64_t)c->cfg.timeout_ms * 1000u;
     case CLIENT_JOINING:
         return c->started_us + (uint64_t)c->cfg.timeout_ms * 1000u;
     case CLIENT_RECONNECTING:
@@ -173,6 +219,7 @@ void client_net_flush(client_net *n, uint64_t now_us)
 void client_net_update(client_net *n, uint64_t now_us)
 {
     ENetEvent ev;
+    n->now_us = now_us;
     int r = enet_host_service(n->host, &ev, 0);
     while (r > 0) {
         net_dispatch(&ev, now_us);

@@ -117,6 +117,28 @@ static void announce(const mini_program *prog, const mini_options *o, uint16_t p
     fprintf(stderr, "%s\n", line);
 }
 
+/* Answers the connect cookie request (docs/PROTOCOL.md, "Connecting") that
+ * every client core sends first, with any cookie: these servers measure
+ * ENet's cost, and they check no CONNECT data. 1: the datagram was ours. */
+static int ENET_CALLBACK answer_cookie(ENetHost *host, ENetEvent *event)
+{
+    (void)event;
+    proto_cookie_request req;
+    if (!proto_cookie_has_magic(host->receivedData, host->receivedDataLength,
+                                PROTO_COOKIE_REQUEST_MAGIC))
+        return 0;
+    if (proto_cookie_request_decode(host->receivedData, host->receivedDataLength, &req)) {
+        proto_cookie_reply reply = {.version = PROTO_VERSION, .nonce = req.nonce};
+        reply.status =
+            req.version == PROTO_VERSION ? PROTO_COOKIE_OK : PROTO_COOKIE_VERSION_MISMATCH;
+        uint8_t bytes[PROTO_COOKIE_REPLY_BYTES];
+        proto_cookie_reply_encode(&reply, bytes);
+        ENetBuffer buf = {.data = bytes, .dataLength = sizeof bytes};
+        enet_socket_send(host->socket, &host->receivedAddress, &buf, 1);
+    }
+    return 1;
+}
+
 ENetHost *mini_cli_listen(const mini_program *prog, const mini_options *o)
 {
     if (enet_initialize() != 0) {
@@ -138,6 +160,7 @@ ENetHost *mini_cli_listen(const mini_program *prog, const mini_options *o)
         enet_deinitialize();
         return NULL;
     }
+    host->intercept = answer_cookie;
     announce(prog, o, host->address.port);
     return host;
 }

@@ -197,8 +197,10 @@ static int check_command(walk *w)
     int v = check_channel(rule->channel, cmd[1]);
     if (v == ENET_FILTER_PASS)
         v = check_placement(w, number);
-    if (v == ENET_FILTER_PASS && number == ENET_PROTOCOL_COMMAND_CONNECT)
+    if (v == ENET_FILTER_PASS && number == ENET_PROTOCOL_COMMAND_CONNECT) {
         v = check_connect(cmd);
+        w->info->connect_data = be32(cmd + FIELD(ENetProtocolConnect, data));
+    }
     if (v != ENET_FILTER_PASS)
         return v;
     w->pos += rule->size;

@@ -34,13 +34,14 @@ typedef struct enet_filter_config {
 
 /* What the filter learnt about a datagram, as far as it got. */
 typedef struct enet_filter_info {
-    uint16_t peer_id;    /* header peer id without flags and session bits; 0xFFF: none yet */
-    uint8_t session_id;  /* header session bits */
-    bool has_sent_time;  /* header carries a sent time */
-    uint32_t commands;   /* commands walked */
-    uint32_t connects;   /* CONNECT commands: at most 1 in a datagram that passes */
-    uint32_t fragments;  /* SEND_FRAGMENT and SEND_UNRELIABLE_FRAGMENT commands */
-    size_t packet_bytes; /* application bytes carried by SEND_* commands */
+    uint16_t peer_id;      /* header peer id without flags and session bits; 0xFFF: none yet */
+    uint8_t session_id;    /* header session bits */
+    bool has_sent_time;    /* header carries a sent time */
+    uint32_t commands;     /* commands walked */
+    uint32_t connects;     /* CONNECT commands: at most 1 in a datagram that passes */
+    uint32_t connect_data; /* the CONNECT's data (host order) when connects > 0 */
+    uint32_t fragments;    /* SEND_FRAGMENT and SEND_UNRELIABLE_FRAGMENT commands */
+    size_t packet_bytes;   /* application bytes carried by SEND_* commands */
 } enet_filter_info;
 
 /* Verdicts: 0 lets the datagram through, a negative value names why not. */

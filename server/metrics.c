@@ -335,6 +335,10 @@ static const counter_def TRANSPORT_COUNTERS[] = {
                 "UDP payload bytes sent (ENet headers, acknowledgements and pings included)."),
     NET_COUNTER(half_open_shortened, "lobby_half_open_shortened_total",
                 "Handshakes given the short half-open timeout."),
+    NET_COUNTER(cookies_sent, "lobby_connect_cookies_sent_total",
+                "Connect cookie replies with a cookie (status ok)."),
+    NET_COUNTER(cookie_mismatches, "lobby_connect_cookie_version_mismatches_total",
+                "Connect cookie requests refused for their protocol version."),
 };
 
 static void counters(metrics_buf *b, const counter_def *defs, size_t n, const void *stats)
@@ -420,6 +424,9 @@ static void transport_families(metrics_buf *b, const transport_stats *ts)
     by_name(b, "lobby_dropped_datagrams_total",
             "UDP datagrams dropped before ENet parsed them, by reason.", "reason", drops,
             ts->dropped, TRANSPORT_DROP_REASONS);
+    single(b, "lobby_enet_peers_in_use", "gauge",
+           "ENet peer slots in use, handshakes included (sampled once a second).",
+           ts->peers_in_use);
     const char *peer_names[] = {"slow", "out_of_order_flood"};
     uint64_t peers[] = {ts->slow_peers, ts->flooding_peers};
     by_name(b, "lobby_peers_dropped_total",
@@ -433,7 +440,8 @@ static void rate_limits(metrics_buf *b, const server_stats *st, const transport_
 {
     const char *names[] = {"chat", "position", "connect"};
     uint64_t hits[] = {st->chats_refused[PROTO_REFUSE_RATE_LIMITED], st->positions_rate_limited,
-                       ts->dropped[TRANSPORT_DROP_CONNECT_RATE]};
+                       ts->dropped[TRANSPORT_DROP_CONNECT_RATE] +
+                           ts->dropped[TRANSPORT_DROP_CONNECT_TOTAL]};
     by_name(b, "lobby_rate_limited_total",
             "Rate limit hits: chat refused, positions dropped, CONNECT datagrams dropped.", "what",
             names, hits, 3);

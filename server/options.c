@@ -101,6 +101,9 @@ static void usage(FILE *to)
             "  --max-peer-backlog-kb N\n"
             "                         disconnect a peer with more outgoing data queued\n"
             "                         (default 1024)\n"
+            "  --reserve-peers N      while no more than N connection slots are free, admit\n"
+            "                         only addresses that hold none (default 0: the larger\n"
+            "                         of 8 and an eighth of the slots)\n"
             "  --list-kb-per-s N      lobby-list (LOBBY_LIST) kB one IP address may get a\n"
             "                         second; past it, LIST_LOBBIES is refused\n"
             "                         RATE_LIMITED (default 64, 1..1048576)\n"
@@ -178,6 +181,7 @@ enum {
     OPT_MAX_BACKLOG,
     OPT_LIST_KB_PER_S,
     OPT_LIST_BURST_KB,
+    OPT_RESERVE_PEERS,
     OPT_HTTP,
     OPT_HTTP_MAX_CONNS,
     OPT_HTTP_MAX_PER_IP,
@@ -224,6 +228,9 @@ static bool apply_net_option(transport_config *n, int opt, const char *arg)
     case OPT_MAX_BACKLOG:
         return parse_uint("--max-peer-backlog-kb", arg, 64, 1048576, &v) &&
                (n->max_backlog_kb = (uint32_t)v, true);
+    case OPT_RESERVE_PEERS:
+        return parse_uint("--reserve-peers", arg, 0, 4095, &v) &&
+               (n->reserve_peers = (uint32_t)v, true);
     }
     return false;
 }
@@ -390,6 +397,7 @@ int options_parse(int argc, char **argv, options *o)
         {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
         {"list-kb-per-s", required_argument, NULL, OPT_LIST_KB_PER_S},
         {"list-burst-kb", required_argument, NULL, OPT_LIST_BURST_KB},
+        {"reserve-peers", required_argument, NULL, OPT_RESERVE_PEERS},
         {"http", required_argument, NULL, OPT_HTTP},
         {"http-max-conns", required_argument, NULL, OPT_HTTP_MAX_CONNS},
         {"http-max-conns-per-ip", required_argument, NULL, OPT_HTTP_MAX_PER_IP},

@@ -1,5 +1,6 @@
 #include "transport.h"
 
+#include "cookie.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -20,10 +21,22 @@ enum {
     DRAIN_MAX_SERVICE_CALLS = 64,
     /* Every admitted CONNECT costs a walk over the peers: bound them all. */
     ALL_CONNECTS_PER_S = 1000,
+    /* Every cookie reply costs a send: each address may ask this many times
+     * its CONNECT rate and burst (a client resends every 250 ms), and all
+     * together this many a second, so a flood of requests from forged
+     * addresses is mostly dropped at the cost of a lookup, and the server
+     * keeps reading its socket faster than the kernel fills it. */
+    COOKIE_REQUESTS_PER_CONNECT = 4,
+    ALL_COOKIE_REPLIES_PER_S = 20000,
     CONNECT_SOURCES = 1024, /* per-IP CONNECT buckets, direct-mapped by IP */
     /* Commands ENet holds for a peer, waiting for an earlier one: a real
      * client (chat at a few a second) has a handful at most. */
     MAX_QUEUED_COMMANDS = 1024,
+    /* The default share of peer slots kept for addresses that hold none:
+     * max(8, peers / 8). A household can still open far more than its
+     * players' worth of connections (options.c makes max_players + 25 %
+     * + 16 slots), and whoever has none yet always finds a slot. */
+    RESERVE_MIN_PEERS = 8,
 };
 
 /* A CONNECT token bucket for one source IP. */
@@ -42,8 +55,12 @@ struct transport {
     uint64_t next_drop_log_us;
     uint64_t drops_logged[TRANSPORT_DROP_REASONS];
     bool connects_admitted; /* since the last half-open sweep */
+    cookie_key cookie;
+    uint32_t reserve_peers; /* cfg.reserve_peers, or its default */
     rate_bucket all_connects;
     connect_source sources[CONNECT_SOURCES];
+    rate_bucket all_cookie_replies;
+    connect_source cookie_sources[CONNECT_SOURCES]; /* cookie requests per source IP */
     /* Peers that datagrams arrived for in this pass, each once: only their
      * queues can have grown, so only they need checking (check_queues). */
     uint16_t *touched;
@@ -79,6 +96,18 @@ const char *transport_drop_reason(int reason)
         return "CONNECT from an address with too many unanswered handshakes";
     case TRANSPORT_DROP_OVERSIZED:
         return "larger than ENet's receive buffer";
+    case TRANSPORT_DROP_NO_COOKIE:
+        return "CONNECT without a valid cookie";
+    case TRANSPORT_DROP_COOKIE_REQUEST:
+        return "malformed cookie request";
+    case TRANSPORT_DROP_CONNECT_TOTAL:
+        return "CONNECT over the server-wide rate";
+    case TRANSPORT_DROP_RESERVE:
+        return "CONNECT from an address with peers while only the reserve is free";
+    case TRANSPORT_DROP_COOKIE_RATE:
+        return "cookie request over its rate";
+    case TRANSPORT_DROP_COOKIE_TOTAL:
+        return "cookie request over the server-wide rate";
     }
     return enet_filter_strerror(-reason);
 }
@@ -124,44 +153,102 @@ static void log_drop_summary(transport *t, uint64_t now_us)
         log_warn("transport", "dropped datagrams in the last 10 s: %s", line);
 }
 
-/* Handshakes from ip that have gone unanswered past the first resend of our
+/* What the peer slots hold, as far as one CONNECT from ip needs to know. */
+typedef struct peer_census {
+    uint32_t free;       /* slots ENet could give a new peer */
+    uint32_t held;       /* slots ip holds, in any state */
+    uint32_t unanswered; /* ip's handshakes unanswered past the first resend */
+} peer_census;
+
+/* Handshakes count as unanswered once past the first resend of our
  * VERIFY_CONNECT (ENet sets earliestTimeout then). A real client answers
  * within a round trip, so a burst of fresh ones (bots starting together)
- * does not count, but a spoofer's pile does. Walks every peer: only for the
- * CONNECTs that passed the rate limits. */
-static uint32_t unanswered_handshakes(const ENetHost *host, uint32_t ip)
+ * does not count, but a pile that nobody answers does. Walks every peer:
+ * only for the CONNECTs that passed the rate limits. */
+static peer_census census(const ENetHost *host, uint32_t ip)
 {
-    uint32_t n = 0;
+    peer_census c = {0};
     for (size_t i = 0; i < host->peerCount; i++) {
         const ENetPeer *p = &host->peers[i];
-        n += p->state == ENET_PEER_STATE_ACKNOWLEDGING_CONNECT && p->address.host == ip &&
-             p->earliestTimeout != 0;
+        if (p->state == ENET_PEER_STATE_DISCONNECTED) {
+            c.free++;
+            continue;
+        }
+        if (p->address.host != ip)
+            continue;
+        c.held++;
+        c.unanswered +=
+            p->state == ENET_PEER_STATE_ACKNOWLEDGING_CONNECT && p->earliestTimeout != 0;
     }
-    return n;
+    return c;
 }
 
-static connect_source *source_of(transport *t, uint32_t ip)
+/* ip's bucket in table (CONNECT_SOURCES of them), full when new. */
+static rate_bucket *bucket_of(transport *t, connect_source *table, uint32_t ip, double burst)
 {
     uint32_t slot = (ip * 2654435761u) >> 22; /* Fibonacci hashing to 10 bits */
-    connect_source *s = &t->sources[slot % CONNECT_SOURCES];
+    connect_source *s = &table[slot % CONNECT_SOURCES];
     if (s->ip != ip) {
         s->ip = ip;
-        rate_bucket_init(&s->bucket, t->cfg.connect_burst, t->now_us);
+        rate_bucket_init(&s->bucket, burst, t->now_us);
     }
-    return s;
+    return &s->bucket;
 }
 
-/* Returns 0 to let a CONNECT through, or the TRANSPORT_DROP_* reason. */
-static int judge_connect(transport *t, uint32_t ip)
+/* Returns 0 to let a CONNECT through, or the TRANSPORT_DROP_* reason. The
+ * cookie comes first: it proves the source address, so nothing after it
+ * can be charged to an address the sender does not own. Then the address's
+ * own rate, so that one address's flood is refused before it can spend the
+ * server-wide budget the others share; that budget in turn bounds the peer
+ * walks of the checks after it. */
+static int judge_connect(transport *t, const ENetAddress *from, uint32_t data)
 {
+    if (!cookie_valid(&t->cookie, from->host, from->port, data, t->now_us))
+        return TRANSPORT_DROP_NO_COOKIE;
+    rate_bucket *b = bucket_of(t, t->sources, from->host, t->cfg.connect_burst);
+    if (!rate_bucket_take(b, t->cfg.connect_per_s, t->cfg.connect_burst, t->now_us))
+        return TRANSPORT_DROP_CONNECT_RATE;
     if (!rate_bucket_take(&t->all_connects, ALL_CONNECTS_PER_S, ALL_CONNECTS_PER_S, t->now_us))
-        return TRANSPORT_DROP_CONNECT_RATE;
-    connect_source *s = source_of(t, ip);
-    if (!rate_bucket_take(&s->bucket, t->cfg.connect_per_s, t->cfg.connect_burst, t->now_us))
-        return TRANSPORT_DROP_CONNECT_RATE;
-    if (unanswered_handshakes(t->host, ip) >= t->cfg.max_half_open_per_ip)
+        return TRANSPORT_DROP_CONNECT_TOTAL;
+    peer_census c = census(t->host, from->host);
+    if (c.unanswered >= t->cfg.max_half_open_per_ip)
         return TRANSPORT_DROP_HALF_OPEN;
+    /* Its new peer would eat into the reserve: only for an address with none. */
+    if (c.free <= t->reserve_peers && c.held > 0)
+        return TRANSPORT_DROP_RESERVE;
     t->connects_admitted = true;
+    return 0;
+}
+
+/* A cookie request is answered at once from the intercept, with nothing
+ * kept: the reply (16 bytes) is smaller than the request (64), so a forged
+ * source gains nothing by reflecting it. */
+static int answer_cookie_request(transport *t, ENetHost *host)
+{
+    proto_cookie_request req;
+    if (!proto_cookie_request_decode(host->receivedData, host->receivedDataLength, &req))
+        return TRANSPORT_DROP_COOKIE_REQUEST;
+    const ENetAddress *from = &host->receivedAddress;
+    double per_s = COOKIE_REQUESTS_PER_CONNECT * t->cfg.connect_per_s;
+    double burst = COOKIE_REQUESTS_PER_CONNECT * t->cfg.connect_burst;
+    rate_bucket *b = bucket_of(t, t->cookie_sources, from->host, burst);
+    if (!rate_bucket_take(b, per_s, burst, t->now_us))
+        return TRANSPORT_DROP_COOKIE_RATE;
+    if (!rate_bucket_take(&t->all_cookie_replies, ALL_COOKIE_REPLIES_PER_S,
+                          ALL_COOKIE_REPLIES_PER_S, t->now_us))
+        return TRANSPORT_DROP_COOKIE_TOTAL;
+    proto_cookie_reply reply = {.version = PROTO_VERSION, .nonce = req.nonce};
+    if (req.version != PROTO_VERSION) {
+        reply.status = PROTO_COOKIE_VERSION_MISMATCH;
+        t->stats.cookie_mismatches++;
+    } else {
+        reply.cookie = cookie_make(&t->cookie, from->host, from->port, t->now_us);
+        t->stats.cookies_sent++;
+    }
+    uint8_t bytes[PROTO_COOKIE_REPLY_BYTES];
+    proto_cookie_reply_encode(&reply, bytes);
+    ENetBuffer buf = {.data = bytes, .dataLength = sizeof bytes};
+    enet_socket_send(host->socket, from, &buf, 1);
     return 0;
 }
 
@@ -184,12 +271,20 @@ static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
     t->stats.datagrams_in++;
     if (t->cfg.tap != NULL)
         t->cfg.tap(t->cfg.tap_user, host->receivedData, host->receivedDataLength);
+    /* Before the filter, which would call the magic a compressed header. */
+    if (proto_cookie_has_magic(host->receivedData, host->receivedDataLength,
+                               PROTO_COOKIE_REQUEST_MAGIC)) {
+        int why = answer_cookie_request(t, host);
+        if (why != 0)
+            note_drop(t, why, &host->receivedAddress);
+        return 1;
+    }
     enet_filter_info info;
     int verdict =
         enet_filter_check(&t->cfg.filter, host->receivedData, host->receivedDataLength, &info);
     int reason = verdict != ENET_FILTER_PASS ? -verdict : 0;
     if (reason == 0 && info.connects > 0)
-        reason = judge_connect(t, host->receivedAddress.host);
+        reason = judge_connect(t, &host->receivedAddress, info.connect_data);
     if (reason == 0) {
         note_touched(t, info.peer_id);
         return 0;
@@ -277,10 +372,19 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
         errno = bind_errno;
         return TRANSPORT_ERR_BIND;
     }
+    if (!cookie_key_init(&t->cookie)) {
+        transport_destroy(t);
+        return TRANSPORT_ERR_NOMEM;
+    }
     t->host->compressor.context = t; /* see intercept() */
     apply_host_limits(t->host, cfg);
     enlarge_socket_buffers(t->host, cfg->peer_count);
     rate_bucket_init(&t->all_connects, ALL_CONNECTS_PER_S, 0);
+    rate_bucket_init(&t->all_cookie_replies, ALL_COOKIE_REPLIES_PER_S, 0);
+    t->reserve_peers = cfg->reserve_peers;
+    if (t->reserve_peers == 0)
+        t->reserve_peers =
+            cfg->peer_count / 8 > RESERVE_MIN_PEERS ? cfg->peer_count / 8 : RESERVE_MIN_PEERS;
     t->core = core;
     t->cfg = *cfg;
     *out = t;
@@ -373,6 +477,9 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
     case ENET_EVENT_TYPE_CONNECT: {
         char label[80];
         address_label(&ev->peer->address, label, sizeof label);
+        /* The data was the cookie, already checked in the intercept together
+         * with the version (the cookie request carries it). */
+        uint32_t connect_data = proto_connect_data(PROTO_VERSION);
         /* Also undoes the short half-open timeout. */
         enet_peer_timeout(ev->peer, ENET_PEER_TIMEOUT_LIMIT, t->cfg.timeout_ms, t->cfg.timeout_ms);
         /* Never let ENet's throttle drop relayed positions: each is small and
@@ -380,7 +487,7 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
          * like network loss to the players. */
         enet_peer_throttle_configure(ev->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
                                      ENET_PEER_PACKET_THROTTLE_SCALE, 0);
-        server_on_connect(t->core, session, ev->data, ev->peer->channelCount, label, now_us);
+        server_on_connect(t->core, session, connect_data, ev->peer->channelCount, label, now_us);
         /* ENet (since 1.3.15, "quicker RTT initialization") sets
          * roundTripTime straight from the first acknowledgement, and on this
          * side the connect event comes from the acknowledgement of
@@ -563,8 +670,10 @@ static void check_peers(transport *t, uint64_t now_us)
         return;
     t->next_link_sample_us = now_us + LINK_SAMPLE_INTERVAL_US;
     size_t limit = (size_t)t->cfg.max_backlog_kb * 1024;
+    t->stats.peers_in_use = 0;
     for (uint32_t i = 0; i < t->host->peerCount; i++) {
         const ENetPeer *p = &t->host->peers[i];
+        t->stats.peers_in_use += p->state != ENET_PEER_STATE_DISCONNECTED;
         if (p->state != ENET_PEER_STATE_CONNECTED)
             continue;
         size_t queued = backlog_bytes(p, limit);

@@ -21,11 +21,13 @@ typedef struct transport_config {
     uint32_t peer_count;   /* ENet peer slots; must equal the core's max_sessions */
     uint32_t timeout_ms;   /* a silent peer is dropped after about this long */
     /* Hostile input. Datagrams that fail enet_filter_check are dropped before
-     * ENet parses them; CONNECTs are rate-limited per source IP. */
+     * ENet parses them; CONNECTs need a connect cookie (cookie.h) and are
+     * rate-limited per source IP. */
     enet_filter_config filter;
     uint32_t half_open_ms;         /* an unanswered handshake frees its slot after this */
     uint32_t max_half_open_per_ip; /* unanswered handshakes before an IP's CONNECTs drop */
     uint32_t max_peers_per_ip;     /* ENet's duplicatePeers */
+    uint32_t reserve_peers;        /* slots kept for IPs holding none; 0: max(8, peer_count/8) */
     double connect_per_s;          /* CONNECTs per source IP: sustained rate ... */
     double connect_burst;          /* ... and burst */
     uint32_t max_waiting_kb;       /* ENet's maximumWaitingData: incoming data held per peer */
@@ -37,9 +39,15 @@ typedef struct transport_config {
 /* Why the transport dropped a datagram: the filter's reasons (indexed by
  * -verdict, so 0 is unused) followed by these. */
 enum {
-    TRANSPORT_DROP_CONNECT_RATE = ENET_FILTER_VERDICT_COUNT, /* over its IP's or the total rate */
-    TRANSPORT_DROP_HALF_OPEN, /* its IP has too many unanswered handshakes */
-    TRANSPORT_DROP_OVERSIZED, /* larger than ENet's buffer: enet_host_service < 0 */
+    TRANSPORT_DROP_CONNECT_RATE = ENET_FILTER_VERDICT_COUNT, /* over its IP's rate */
+    TRANSPORT_DROP_HALF_OPEN,      /* its IP has too many unanswered handshakes */
+    TRANSPORT_DROP_OVERSIZED,      /* larger than ENet's buffer: enet_host_service < 0 */
+    TRANSPORT_DROP_NO_COOKIE,      /* CONNECT whose data is no valid cookie for its source */
+    TRANSPORT_DROP_COOKIE_REQUEST, /* "LBYQ" datagram of the wrong size */
+    TRANSPORT_DROP_CONNECT_TOTAL,  /* over the server-wide CONNECT rate */
+    TRANSPORT_DROP_RESERVE,      /* from an address holding peers while only the reserve is free */
+    TRANSPORT_DROP_COOKIE_RATE,  /* cookie request over its IP's rate */
+    TRANSPORT_DROP_COOKIE_TOTAL, /* cookie request over the server-wide rate */
     TRANSPORT_DROP_REASONS,
 };
 
@@ -55,6 +63,9 @@ typedef struct transport_stats {
     uint64_t half_open_shortened; /* handshakes given the half_open_ms timeout */
     uint64_t slow_peers;          /* disconnected for their outgoing backlog */
     uint64_t flooding_peers;      /* disconnected for too many commands out of order */
+    uint64_t cookies_sent;        /* cookie replies with status ok */
+    uint64_t cookie_mismatches;   /* cookie replies with status version mismatch */
+    uint64_t peers_in_use;        /* ENet peer slots not free, sampled once a second */
     /* UDP traffic as ENet counts it (its headers, acknowledgements and pings
      * included; in: every datagram read, dropped ones too), gathered each pump. */
     uint64_t udp_datagrams_in, udp_bytes_in;

@@ -18,8 +18,12 @@
 #include <stdint.h>
 
 enum {
-    PROTO_VERSION = 4, /* 2: snapshots; 3: real lobbies; 4: CHAT_HISTORY, server-owned lobbies */
-    /* ENet's connect data carries (PROTO_CONNECT_MAGIC << 16) | version. */
+    /* 2: snapshots; 3: real lobbies; 4: CHAT_HISTORY, server-owned lobbies;
+     * 5: the connect cookie (proto_cookie_*) */
+    PROTO_VERSION = 5,
+    /* ENet's connect data carries (PROTO_CONNECT_MAGIC << 16) | version
+     * up to version 4; since 5 it carries the connect cookie, and the
+     * transport hands the core proto_connect_data(PROTO_VERSION). */
     PROTO_CONNECT_MAGIC = 0x4C42,
     PROTO_DEFAULT_PORT = 7777,
 
@@ -525,6 +529,48 @@ bool proto_lobby_list_next(const proto_lobby_list *l, size_t *cursor, proto_lobb
  * magic does not match, i.e. the peer is not a lobby client at all). */
 uint32_t proto_connect_data(uint16_t version);
 bool proto_connect_version(uint32_t data, uint16_t *version);
+
+/* ---- the connect cookie (docs/PROTOCOL.md, "Connecting") ----------------
+ * Two plain UDP datagrams outside ENet, exchanged before the ENet CONNECT
+ * from the socket that then connects: the client asks, the server answers
+ * with a cookie bound to the client's address, port and a time bucket, and
+ * the client's CONNECT carries it as its data. The request is larger than
+ * the reply, so the exchange cannot amplify a forged source's traffic. */
+enum {
+    PROTO_COOKIE_REQUEST_BYTES = 64,
+    PROTO_COOKIE_REPLY_BYTES = 16,
+    PROTO_COOKIE_OK = 0,               /* reply status: the cookie is valid */
+    PROTO_COOKIE_VERSION_MISMATCH = 1, /* reply status: no cookie, versions differ */
+};
+
+/* "LBYQ": its first two bytes read as an ENet header have the compressed
+ * flag set, which this protocol never uses, so no ENet datagram of a lobby
+ * peer starts like this. */
+extern const uint8_t PROTO_COOKIE_REQUEST_MAGIC[4];
+extern const uint8_t PROTO_COOKIE_REPLY_MAGIC[4]; /* "LBYC" */
+
+typedef struct proto_cookie_request {
+    uint16_t version; /* the client's PROTO_VERSION */
+    uint32_t nonce;   /* random, echoed in the reply */
+} proto_cookie_request;
+
+typedef struct proto_cookie_reply {
+    uint16_t version; /* the server's PROTO_VERSION */
+    uint16_t status;  /* PROTO_COOKIE_OK or PROTO_COOKIE_VERSION_MISMATCH */
+    uint32_t nonce;   /* the request's */
+    uint32_t cookie;  /* 0 unless status is PROTO_COOKIE_OK */
+} proto_cookie_reply;
+
+/* True when a datagram starts with magic (it may still be malformed). */
+bool proto_cookie_has_magic(const uint8_t *buf, size_t len, const uint8_t magic[4]);
+/* Writes exactly PROTO_COOKIE_REQUEST_BYTES / PROTO_COOKIE_REPLY_BYTES. */
+void proto_cookie_request_encode(const proto_cookie_request *r,
+                                 uint8_t out[PROTO_COOKIE_REQUEST_BYTES]);
+void proto_cookie_reply_encode(const proto_cookie_reply *r, uint8_t out[PROTO_COOKIE_REPLY_BYTES]);
+/* False unless buf is one whole datagram of that kind (magic and size);
+ * the request's reserved bytes are not judged. */
+bool proto_cookie_request_decode(const uint8_t *buf, size_t len, proto_cookie_request *out);
+bool proto_cookie_reply_decode(const uint8_t *buf, size_t len, proto_cookie_reply *out);
 
 /* Positions are clamped into the world; non-finite values become 0. */
 float proto_clamp_x(float x);

@@ -54,6 +54,7 @@ PARTS = {
             # --max-players by ENet's peer limit.
             "ENet": ["transport.c", "enet_filter.c", "main.c", "options.c"],
             "libmicrohttpd": ["http_api.c"],
+            "libsodium": ["cookie.c"],  # the connect cookie's SipHash
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),

@@ -29,6 +29,9 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args);
  * took. */
 void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
 
+/* The value of one sample (name and labels exactly as in the text) of the
+ * server's /metrics; -1 when it cannot be read or has no such sample. */
+double server_proc_metric(const server_proc *sp, const char *sample);
 /* True when the server's log contains needle. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle);
 

@@ -31,7 +31,6 @@ enum {
     RSS_GROWTH_LIMIT_KB = 32 * 1024,
     JOIN_LIMIT_MS = 5000,
     CONNECT_ID_BASE = 0x10000,
-    LOBBY_CONNECT_DATA = 0x4C420001, /* "LB", version 1 */
 };
 
 static void sleep_ms(long ms)
@@ -164,12 +163,15 @@ static void test_oversized_datagrams(void **state)
 
 /* ---- (b) CONNECTs that are never acknowledged --------------------------- */
 
+/* CONNECTs with fd's own valid cookie: what a sender that owns its address
+ * can do, and what gets past the cookie to the rate limits. */
 static void flood_connects(int fd, int count, uint32_t *next_id)
 {
     raw_dgram d;
+    uint32_t cookie = raw_cookie_for(fd, 0);
     for (int i = 0; i < count; i++) {
         raw_begin(&d, RAW_NO_PEER, 0, true, 1);
-        raw_connect(&d, 1, (*next_id)++, 2, LOBBY_CONNECT_DATA);
+        raw_connect(&d, 1, (*next_id)++, 2, cookie);
         raw_send(fd, &d);
     }
 }
@@ -276,7 +278,7 @@ static void send_trick(const fixture *f, const char *addr, fragment_trick trick,
 {
     raw_peer p = {.fd = raw_socket(addr, f->server.port)};
     assert_true(p.fd >= 0);
-    assert_true(raw_handshake(&p, 0xABC, LOBBY_CONNECT_DATA, 2000));
+    assert_true(raw_handshake(&p, 0xABC, 2000));
     sleep_ms(20);
     uint16_t start = 1;
     for (int i = 0; i < datagrams; i++) {

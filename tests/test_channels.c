@@ -8,6 +8,7 @@
  * /metrics says how each was counted. */
 #include "client.h"
 #include "clock.h"
+#include "enet_raw.h"
 #include "proto.h"
 #include "server_proc.h"
 
@@ -86,36 +87,6 @@ static int teardown(void **state)
 
 /* ---- /metrics ------------------------------------------------------------ */
 
-/* The value of one sample (name and labels exactly as in the text) of the
- * server's /metrics; -1 when it cannot be read or has no such sample. */
-static double metric(const fixture *f, const char *sample)
-{
-    static char text[1 << 18];
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->server.http_port)};
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    static const char request[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    size_t len = 0;
-    if (send(fd, request, sizeof request - 1, 0) == (ssize_t)(sizeof request - 1)) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        ssize_t got = 1;
-        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, ARRIVAL_LIMIT_MS) > 0 &&
-               (got = recv(fd, text + len, sizeof text - 1 - len, 0)) > 0)
-            len += (size_t)got;
-    }
-    close(fd);
-    text[len] = '\0';
-    char needle[160];
-    snprintf(needle, sizeof needle, "\n%s ", sample);
-    const char *at = strstr(text, needle);
-    return at ? strtod(at + strlen(needle), NULL) : -1;
-}
-
 /* Scrapes until the sample reads want (the server counts within a loop pass
  * of receiving); fails the test with what it read last. */
 static void expect_metric(const fixture *f, const char *sample, double want)
@@ -123,7 +94,7 @@ static void expect_metric(const fixture *f, const char *sample, double want)
     double got = -1;
     for (uint64_t end = clock_now_us() + ARRIVAL_LIMIT_MS * 1000u; clock_now_us() < end;
          sleep_ms(10))
-        if ((got = metric(f, sample)) == want)
+        if ((got = server_proc_metric(&f->server, sample)) == want)
             return;
     fail_msg("%s is %g, want %g", sample, got, want);
 }
@@ -209,7 +180,7 @@ static bool has_positions(const player *p, uint32_t n)
 static void join_all(const fixture *f, player *ps, int n)
 {
     for (int i = 0; i < n; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "player%d", i);
         client_config cc;
         client_config_defaults(&cc);
@@ -352,9 +323,7 @@ static void test_one_channel_connect_is_rejected(void **state)
     fixture *f = *state;
     ENetHost *host = enet_host_create(NULL, 1, 1, 0, 0);
     assert_non_null(host);
-    ENetAddress addr = {.port = f->server.port};
-    assert_int_equal(enet_address_set_host(&addr, "127.0.0.1"), 0);
-    assert_non_null(enet_host_connect(host, &addr, 1, proto_connect_data(PROTO_VERSION)));
+    assert_non_null(raw_enet_connect(host, f->server.port, 1));
     bool rejected = false, welcomed = false, disconnected = false;
     uint32_t disconnect_data = 0;
     proto_msg reject = {0};

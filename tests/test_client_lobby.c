@@ -7,6 +7,7 @@
  * reasons are retried. */
 #include "client.h"
 #include "clock.h"
+#include "enet_raw.h"
 
 #include <enet/enet.h>
 #include <setjmp.h>
@@ -49,6 +50,7 @@ static int setup(void **state)
     if (f.srv.host == NULL || enet_socket_get_address(f.srv.host->socket, &bound) != 0)
         return -1;
     f.srv.port = bound.port;
+    raw_answer_cookies(f.srv.host);
     *state = &f;
     return 0;
 }

@@ -1682,6 +1682,41 @@ static void connect_version_extracts_version(void **state)
     assert_int_equal(version, 0x0203);
 }
 
+/* The golden bytes of docs/PROTOCOL.md, "Connecting". */
+static void cookie_request_bytes(void **state)
+{
+    (void)state;
+    uint8_t want[PROTO_COOKIE_REQUEST_BYTES] = {0x4c, 0x42, 0x59, 0x51, 0x00, 0x05,
+                                                0x00, 0x00, 0x00, 0x00, 0x04, 0xd2};
+    uint8_t got[PROTO_COOKIE_REQUEST_BYTES];
+    proto_cookie_request_encode(&(proto_cookie_request){.version = 5, .nonce = 0x4d2}, got);
+    assert_memory_equal(got, want, sizeof want);
+    proto_cookie_request r;
+    assert_true(proto_cookie_request_decode(want, sizeof want, &r));
+    assert_int_equal(r.version, 5);
+    assert_int_equal(r.nonce, 0x4d2);
+    assert_false(proto_cookie_request_decode(want, sizeof want - 1, &r));
+    assert_true(proto_cookie_has_magic(want, 4, PROTO_COOKIE_REQUEST_MAGIC));
+    assert_false(proto_cookie_has_magic(want, 3, PROTO_COOKIE_REQUEST_MAGIC));
+}
+
+static void cookie_reply_bytes(void **state)
+{
+    (void)state;
+    const uint8_t want[PROTO_COOKIE_REPLY_BYTES] = {0x4c, 0x42, 0x59, 0x43, 0x00, 0x05, 0x00, 0x00,
+                                                    0x00, 0x00, 0x04, 0xd2, 0x64, 0xb9, 0xb6, 0x19};
+    uint8_t got[PROTO_COOKIE_REPLY_BYTES];
+    proto_cookie_reply r = {.version = 5, .status = 0, .nonce = 0x4d2, .cookie = 0x64b9b619};
+    proto_cookie_reply_encode(&r, got);
+    assert_memory_equal(got, want, sizeof want);
+    proto_cookie_reply back;
+    assert_true(proto_cookie_reply_decode(want, sizeof want, &back));
+    assert_memory_equal(&back, &r, sizeof r);
+    assert_false(proto_cookie_reply_decode(want, sizeof want - 1, &back));
+    got[3] = 'Q'; /* a request's magic */
+    assert_false(proto_cookie_reply_decode(got, sizeof got, &back));
+}
+
 static void connect_version_rejects_foreign_magic(void **state)
 {
     (void)state;
@@ -1823,6 +1858,8 @@ int main(void)
         cmocka_unit_test(connect_data_packs_magic_and_version),
         cmocka_unit_test(connect_version_extracts_version),
         cmocka_unit_test(connect_version_rejects_foreign_magic),
+        cmocka_unit_test(cookie_request_bytes),
+        cmocka_unit_test(cookie_reply_bytes),
         cmocka_unit_test(seq_newer_orders_neighbours),
         cmocka_unit_test(seq_newer_is_false_for_equal),
         cmocka_unit_test(seq_newer_handles_wrap_around),

@@ -224,11 +224,82 @@ static bool parse_verify(raw_peer *p, const uint8_t *b, size_t n, uint16_t *seq,
     return false;
 }
 
-bool raw_handshake(raw_peer *p, uint32_t connect_id, uint32_t data, int timeout_ms)
+/* ---- the connect cookie ------------------------------------------------- */
+
+static bool send_cookie_request(int fd, uint16_t port, const proto_cookie_request *req)
+{
+    uint8_t bytes[PROTO_COOKIE_REQUEST_BYTES];
+    proto_cookie_request_encode(req, bytes);
+    if (port == 0)
+        return send(fd, bytes, sizeof bytes, 0) == (ssize_t)sizeof bytes;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    return sendto(fd, bytes, sizeof bytes, 0, (struct sockaddr *)&to, sizeof to) ==
+           (ssize_t)sizeof bytes;
+}
+
+bool raw_cookie(int fd, uint16_t port, uint16_t version, proto_cookie_reply *reply, int timeout_ms)
+{
+    static uint32_t nonce_seed = 0x5EED;
+    proto_cookie_request req = {.version = version, .nonce = nonce_seed++ * 2654435761u};
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+        if (waited % 250 == 0 && !send_cookie_request(fd, port, &req))
+            return false;
+        if (poll(&pfd, 1, 10) <= 0)
+            continue;
+        uint8_t buf[RAW_MAX_DATAGRAM];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0 && proto_cookie_reply_decode(buf, (size_t)n, reply) && reply->nonce == req.nonce)
+            return true;
+    }
+    return false;
+}
+
+uint32_t raw_cookie_for(int fd, uint16_t port)
+{
+    proto_cookie_reply reply;
+    if (!raw_cookie(fd, port, PROTO_VERSION, &reply, 2000))
+        return 0;
+    return reply.cookie;
+}
+
+ENetPeer *raw_enet_connect(ENetHost *host, uint16_t port, size_t channels)
+{
+    proto_cookie_reply reply;
+    if (!raw_cookie((int)host->socket, port, PROTO_VERSION, &reply, 2000) ||
+        reply.status != PROTO_COOKIE_OK)
+        return NULL;
+    ENetAddress addr = {.port = port};
+    enet_address_set_host(&addr, "127.0.0.1");
+    return enet_host_connect(host, &addr, channels, reply.cookie);
+}
+
+static int ENET_CALLBACK answer_cookie(ENetHost *host, ENetEvent *event)
+{
+    (void)event;
+    proto_cookie_request req;
+    if (!proto_cookie_request_decode(host->receivedData, host->receivedDataLength, &req))
+        return 0;
+    proto_cookie_reply reply = {.version = PROTO_VERSION, .nonce = req.nonce};
+    reply.cookie = RAW_ANY_COOKIE;
+    uint8_t bytes[PROTO_COOKIE_REPLY_BYTES];
+    proto_cookie_reply_encode(&reply, bytes);
+    ENetBuffer buf = {.data = bytes, .dataLength = sizeof bytes};
+    enet_socket_send(host->socket, &host->receivedAddress, &buf, 1);
+    return 1;
+}
+
+void raw_answer_cookies(ENetHost *host)
+{
+    host->intercept = answer_cookie;
+}
+
+bool raw_handshake(raw_peer *p, uint32_t connect_id, int timeout_ms)
 {
     raw_dgram d;
     raw_begin(&d, RAW_NO_PEER, 0, true, 1);
-    raw_connect(&d, 1, connect_id, 2, data);
+    raw_connect(&d, 1, connect_id, 2, raw_cookie_for(p->fd, 0));
     if (!raw_send(p->fd, &d))
         return false;
     struct pollfd pfd = {.fd = p->fd, .events = POLLIN};

@@ -5,6 +5,9 @@
 #ifndef LOBBY_TEST_ENET_RAW_H
 #define LOBBY_TEST_ENET_RAW_H
 
+#include "proto.h"
+
+#include <enet/enet.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,8 +79,24 @@ typedef struct raw_peer {
  * and connected to 127.0.0.1:port; -1 on failure. */
 int raw_socket(const char *bind_ip, uint16_t port);
 bool raw_send(int fd, const raw_dgram *d);
-/* ENet's handshake by hand: CONNECT, wait for VERIFY_CONNECT, acknowledge
- * it. Leaves the server's peer CONNECTED. */
-bool raw_handshake(raw_peer *p, uint32_t connect_id, uint32_t data, int timeout_ms);
+/* The connect cookie exchange of docs/PROTOCOL.md from fd (a raw socket, or
+ * an ENet host's socket before it connects): requests from fd to
+ * 127.0.0.1:port (port 0: fd is connected already) every 250 ms until a
+ * reply with our nonce comes; false after timeout_ms. */
+bool raw_cookie(int fd, uint16_t port, uint16_t version, proto_cookie_reply *reply, int timeout_ms);
+/* The cookie for fd, or 0 (never a valid one... almost: 1 in 2^32) when
+ * the server does not give one within 2 s. */
+uint32_t raw_cookie_for(int fd, uint16_t port);
+/* enet_host_connect to 127.0.0.1:port with a fresh cookie as its data,
+ * as the client core does; NULL when no cookie came or no slot is free. */
+ENetPeer *raw_enet_connect(ENetHost *host, uint16_t port, size_t channels);
+/* Makes a bare ENet host (a scripted server) answer connect cookie requests
+ * as lobby-server does, with status ok and the fixed cookie RAW_ANY_COOKIE
+ * (it checks no CONNECT data), so client cores can connect to it. */
+enum { RAW_ANY_COOKIE = 0xC00C1E };
+void raw_answer_cookies(ENetHost *host);
+/* ENet's handshake by hand: the cookie, CONNECT, wait for VERIFY_CONNECT,
+ * acknowledge it. Leaves the server's peer CONNECTED. */
+bool raw_handshake(raw_peer *p, uint32_t connect_id, int timeout_ms);
 
 #endif

@@ -27,6 +27,7 @@ import enet
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from lobby_log_proc import LoggedProcess, kill_all  # noqa: E402
+from test_connect_python import cookie_request, parse_cookie_reply  # noqa: E402
 
 SERVER_BIN = sys.argv[1]
 TIMEOUT_S = 10
@@ -93,10 +94,36 @@ class Address:
         self.browsing = []  # peers at the lobby list
         self.list_bytes = self.list_count = self.refused = self.sent_bytes = 0
         self.last_list = None
-        data = (0x4C42 << 16) | server.version
-        for _ in range(n):
-            self.host.connect(enet.Address(b"127.0.0.1", server.port), 2, data)
+        server_addr = enet.Address(b"127.0.0.1", server.port)
+        cookie = self.fetch_cookie(server_addr, server.version)
+        for _ in range(n):  # one cookie: every session shares the host's ip:port
+            self.host.connect(server_addr, 2, cookie)
         self.names = 0
+
+    def fetch_cookie(self, server_addr, version):
+        """PROTOCOL.md's connect cookie, asked for every 250 ms."""
+        nonce = int.from_bytes(os.urandom(4), "big")
+        replies = []
+
+        def intercept(_address, data):
+            reply = parse_cookie_reply(bytes(data))
+            if reply is None:
+                return 0
+            if reply[2] == nonce and reply[1] == 0:
+                replies.append(reply[3])
+            return 1
+
+        self.host.intercept = intercept
+        deadline = time.monotonic() + TIMEOUT_S
+        while not replies and time.monotonic() < deadline:
+            self.host.socket.send(server_addr, cookie_request(version, nonce))
+            for _ in range(50):
+                self.host.service(5)
+                if replies:
+                    break
+        if not replies:
+            raise RuntimeError(f"{self.ip}: no connect cookie within {TIMEOUT_S} s")
+        return replies[0]
 
     def send(self, peer, data):
         peer.send(0, enet.Packet(data, enet.PACKET_FLAG_RELIABLE))
