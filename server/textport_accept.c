@@ -19,6 +19,7 @@ enum {
     LISTEN_BACKLOG = 128,
     MAX_ACCEPTS_PER_PASS = 64,    /* a connect flood cannot hold up the pass */
     ACCEPT_PAUSE_US = 100 * 1000, /* out of descriptors: retry accepting after this */
+    REFUSE_DRAIN_READS = 8,       /* of 512 bytes, before closing a refused client */
 };
 
 static int resolve(const char *host, struct in_addr *out)
@@ -80,7 +81,8 @@ static void refuse_now(textport *tp, int fd, textport_reply_error code, const ch
     if (sent > 0)
         tp->stats.bytes_out += (uint64_t)sent;
     shutdown(fd, SHUT_WR);
-    while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+    /* Bounded: a client that keeps sending must not keep the loop here. */
+    for (int i = 0; i < REFUSE_DRAIN_READS && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
         ;
     close(fd);
 }

@@ -48,10 +48,11 @@ static void sleep_ms(long ms)
 
 /* ---- attackers' sockets ---------------------------------------------------- */
 
-/* The n-th attacker address of a group: 127.0.X.Y with X >= 10, Y >= 1. */
+/* The n-th (< 250) attacker address of a group: 127.0.X.Y, X = 10 + group,
+ * Y = 1 + n. */
 static uint32_t attacker_ip(int group, int n)
 {
-    return (127u << 24) | ((uint32_t)(10 + group) << 16) | (uint32_t)(1 + n);
+    return (127u << 24) | ((uint32_t)(10 + group) << 8) | (uint32_t)(1 + n);
 }
 
 /* A TCP connection to the text port from ip (host order); rcvbuf > 0 sets
