@@ -138,15 +138,24 @@ typedef struct player {
     int sent, acked, refused;
     uint64_t text_bytes; /* TEXT_CHAT_RELAY bytes received: 8 + name + text */
     int text_lines;
+    int resumes;
+    int gaps;
+    int history_lines; /* CHAT_HISTORY received */
+    uint32_t gap_first_seq, gap_missed;
 } player;
 
-static void player_join(player *p, uint16_t port)
+/* Joins main as "legit"; with auto_reconnect it takes its seat back by
+ * itself after a timeout of timeout_ms. */
+static void player_join_with(player *p, uint16_t port, bool auto_reconnect, uint32_t timeout_ms)
 {
     memset(p, 0, sizeof *p);
     client_config cfg;
     client_config_defaults(&cfg);
     cfg.port = port;
     cfg.name = "legit";
+    cfg.auto_reconnect = auto_reconnect;
+    cfg.reconnect_base_ms = 100;
+    cfg.timeout_ms = timeout_ms;
     assert_int_equal(client_create(&cfg, clock_now_us(), &p->c), CLIENT_OK);
     uint64_t end = clock_now_us() + 5000000u;
     while (client_get_view(p->c)->state != CLIENT_JOINED && clock_now_us() < end) {
@@ -160,6 +169,11 @@ static void player_join(player *p, uint16_t port)
     assert_int_equal(client_get_view(p->c)->state, CLIENT_JOINED);
 }
 
+static void player_join(player *p, uint16_t port)
+{
+    player_join_with(p, port, false, 5000);
+}
+
 static void player_on_event(player *p, const client_event *ev, uint64_t now)
 {
     if (ev->type == CLIENT_EV_CHAT_ACK || ev->type == CLIENT_EV_CHAT_REFUSED) {
@@ -170,7 +184,15 @@ static void player_on_event(player *p, const client_event *ev, uint64_t now)
             p->ack_ms[p->acked++] = (double)(now - p->sent_us[i]) / 1000.0;
         else
             p->refused++;
-    } else if (ev->type == CLIENT_EV_CHAT && ev->chat.from_text && !ev->chat.history) {
+    } else if (ev->type == CLIENT_EV_JOINED && ev->joined.resumed) {
+        p->resumes++;
+    } else if (ev->type == CLIENT_EV_CHAT_GAP) {
+        p->gaps++;
+        p->gap_first_seq = ev->chat_gap.first_seq;
+        p->gap_missed = ev->chat_gap.missed;
+    } else if (ev->type == CLIENT_EV_CHAT && ev->chat.history) {
+        p->history_lines++;
+    } else if (ev->type == CLIENT_EV_CHAT && ev->chat.from_text) {
         p->text_lines++;
         p->text_bytes += 8 + strlen(ev->chat.sender) + strlen(ev->text);
     }
@@ -497,6 +519,62 @@ static void non_readers_are_closed_as_slow(void **state)
     assert_true(rss_after - rss_before < 64 * 1024);
 }
 
+/* The player is away (not pumped: the server times it out and holds its
+ * seat) while a text client posts 100 lines, more than the 64 the lobby
+ * keeps: when it takes its seat back, it is told by CHAT_GAP which lines it
+ * will never get, then gets the 64 kept ones. */
+static void resume_after_more_than_the_history_reports_the_gap(void **state)
+{
+    fixture *f = *state;
+    const char *args[] = {"--timeout-ms",
+                          "1000",
+                          "--grace-ms",
+                          "20000",
+                          "--chat-rate",
+                          "1000",
+                          "--chat-burst",
+                          "1000",
+                          "--tcp-line-rate",
+                          "1000",
+                          "--tcp-line-burst",
+                          "1000",
+                          "--tcp-lobby-ip-rate",
+                          "1000",
+                          "--tcp-lobby-ip-burst",
+                          "1000",
+                          NULL};
+    assert_true(server_proc_start(&f->sp, args));
+    f->running = true;
+    player_join_with(&f->p, f->sp.port, true, 1500);
+    int fd = tcp_from(attacker_ip(30, 0), f->sp.tcp_port, false, 0);
+    assert_true(fd >= 0);
+    send(fd, "before\n", 7, MSG_NOSIGNAL);
+    player_run(&f->p, 300, false);
+    uint32_t seen = client_get_view(f->p.c)->last_chat_seq;
+    assert_int_equal(seen, 1);
+    sleep_ms(1500); /* away: the server times the player out and holds its seat */
+    char lines[1200] = "";
+    for (int i = 0; i < 100; i++)
+        snprintf(lines + strlen(lines), sizeof lines - strlen(lines), "l%d\n", i);
+    send(fd, lines, strlen(lines), MSG_NOSIGNAL);
+    sleep_ms(300);
+    uint64_t end = clock_now_us() + 8000000u;
+    while (f->p.resumes == 0 && clock_now_us() < end)
+        player_run(&f->p, 100, false);
+    player_run(&f->p, 500, false);
+    close(fd);
+    print_message("resumed %d time(s); CHAT_GAP first_seq %u missed %u; %d lines replayed\n",
+                  f->p.resumes, (unsigned)f->p.gap_first_seq, (unsigned)f->p.gap_missed,
+                  f->p.history_lines);
+    assert_int_equal(f->p.resumes, 1);
+    assert_int_equal(f->p.history_lines, 64);
+    assert_int_equal(f->p.gaps, 1);
+    assert_int_equal(f->p.gap_first_seq, 2);     /* the first line after "before" */
+    assert_int_equal(f->p.gap_missed, 100 - 64); /* 100 posted after it, 64 kept */
+    assert_int_equal(client_get_view(f->p.c)->last_chat_seq, 101);
+    assert_true(metric(f->sp.http_port, "lobby_resume_chat_lines_missed_total") == 36);
+}
+
 /* ---- measuring against any running server ------------------------------------- */
 
 static int measure(int argc, char **argv)
@@ -535,6 +613,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(text_spam_within_rates_is_bounded_per_lobby, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(non_readers_are_closed_as_slow, setup, teardown),
+        cmocka_unit_test_setup_teardown(resume_after_more_than_the_history_reports_the_gap, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("attack_textport", tests, NULL, NULL);
 }
