@@ -6,11 +6,14 @@
  *  - a command flood from 256 connections (/name, /join, /list, /who);
  *  - slowloris: one byte every 100 ms, never a newline;
  *  - 64 text clients, each within its own rates, spamming main;
- *  - text clients that never read while main is busy.
+ *  - text clients that never read while main is busy;
+ *  - a resume after more lines than the history keeps (CHAT_GAP).
  *
- * `test_attack_textport measure CONNS SECONDS UDP_PORT TCP_PORT` runs the
- * command flood against a server already running on 127.0.0.1 (any build,
- * for before/after figures) and prints the player's chat-ack p50/p99. */
+ * `test_attack_textport measure commands|spam CONNS SECONDS UDP_PORT
+ * TCP_PORT` runs the command flood (16 connections per address) or the
+ * text spam (one connection per address) against a server already running
+ * on 127.0.0.1 (any build, for before/after figures) and prints the player's
+ * chat-ack p50/p99 and the text bytes a second it received. */
 #include "client.h"
 #include "clock.h"
 #include "server_proc.h"
@@ -579,25 +582,32 @@ static void resume_after_more_than_the_history_reports_the_gap(void **state)
 
 static int measure(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s measure CONNS SECONDS UDP_PORT TCP_PORT\n", argv[0]);
+    bool spam = argc == 7 && strcmp(argv[2], "spam") == 0;
+    if (argc != 7 || (!spam && strcmp(argv[2], "commands") != 0)) {
+        fprintf(stderr, "usage: %s measure commands|spam CONNS SECONDS UDP_PORT TCP_PORT\n",
+                argv[0]);
         return 2;
     }
-    int conns = atoi(argv[2]), seconds = atoi(argv[3]);
-    uint16_t udp = (uint16_t)atoi(argv[4]), tcp = (uint16_t)atoi(argv[5]);
+    int conns = atoi(argv[3]), seconds = atoi(argv[4]);
+    uint16_t udp = (uint16_t)atoi(argv[5]), tcp = (uint16_t)atoi(argv[6]);
     static player p;
     player_join(&p, udp);
     player_run(&p, 1000, true);
     double idle50 = ack_quantile(&p, 0.5), idle99 = ack_quantile(&p, 0.99);
     p.sent = p.acked = p.refused = 0;
-    attackers a = {ATTACK_COMMANDS, conns, PER_ADDRESS, 0};
+    attackers a = {spam ? ATTACK_SPAM : ATTACK_COMMANDS, conns, spam ? 1 : PER_ADDRESS, 0};
     pid_t pid = spawn_attack(a, tcp, seconds + 2);
     sleep_ms(500);
+    uint64_t bytes_before = p.text_bytes;
     player_run(&p, seconds * 1000, true);
     stop_attack(pid);
+    double text_rate = (double)(p.text_bytes - bytes_before) / seconds;
     player_run(&p, 1000, false);
-    printf("conns %d: idle p50 %.1f p99 %.1f ms; under flood acked %d/%d p50 %.1f p99 %.1f ms\n",
-           conns, idle50, idle99, p.acked, p.sent, ack_quantile(&p, 0.5), ack_quantile(&p, 0.99));
+    printf("%s from %d conns: idle p50 %.1f p99 %.1f ms; under attack acked %d/%d p50 %.1f p99 "
+           "%.1f ms; text received %.0f B/s; state %s\n",
+           argv[2], conns, idle50, idle99, p.acked, p.sent, ack_quantile(&p, 0.5),
+           ack_quantile(&p, 0.99), text_rate,
+           client_get_view(p.c)->state == CLIENT_JOINED ? "joined" : "NOT JOINED");
     client_destroy(p.c);
     return 0;
 }

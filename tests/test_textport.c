@@ -845,8 +845,21 @@ static void tcp_port_flags_are_checked(void **state)
 {
     (void)state;
     static const char *const cases[][2] = {
-        {"--tcp-port", "65536"},         {"--tcp-port", "x"},     {"--tcp-max-conns", "0"},
-        {"--tcp-max-conns-per-ip", "0"}, {"--tcp-idle-ms", "99"}, {"--tcp-idle-ms", "-5"},
+        {"--tcp-port", "65536"},
+        {"--tcp-port", "x"},
+        {"--tcp-max-conns", "0"},
+        {"--tcp-max-conns-per-ip", "0"},
+        {"--tcp-idle-ms", "99"},
+        {"--tcp-idle-ms", "-5"},
+        {"--tcp-line-rate", "0"},
+        {"--tcp-line-burst", "0"},
+        {"--tcp-line-ms", "99"},
+        {"--tcp-sndbuf-bytes", "x"},
+        {"--tcp-max-out-kb", "3"},
+        {"--tcp-lobby-ip-rate", "-1"},
+        {"--tcp-lobby-ip-burst", "0"},
+        {"--tcp-lobby-bytes-per-s", "0"},
+        {"--tcp-lobby-bytes-burst", "1023"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[1024];
