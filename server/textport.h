@@ -24,7 +24,7 @@ typedef struct textport_config {
     uint16_t port;             /* 0 picks a free port */
     uint32_t max_conns;        /* open connections at once */
     uint32_t max_conns_per_ip; /* from one IPv4 address */
-    uint32_t idle_ms;          /* a client that sends nothing this long is closed */
+    uint32_t idle_ms;          /* a client that ends no message this long is closed */
     size_t max_out_bytes;      /* unsent output before a client counts as not reading */
     uint32_t linger_ms;        /* after a closing error line: wait this long for the peer */
     /* Every non-empty message (chat line or command) takes a token of a
@@ -32,9 +32,8 @@ typedef struct textport_config {
      * refilled at a tenth of that a second) whose end closes the client. */
     double line_per_s, line_burst;
     uint32_t line_flood_limit;
-    uint32_t max_line_ms; /* a message must arrive whole within this from its first byte */
-    uint32_t
-        sndbuf_bytes; /* SO_SNDBUF of accepted sockets (the kernel doubles it); 0: its default */
+    uint32_t max_line_ms;  /* a message must arrive whole within this from its first byte */
+    uint32_t sndbuf_bytes; /* SO_SNDBUF of accepted sockets (Linux doubles it); 0: leave it */
     /* What text clients may post into one lobby: per address (lines, hashed
      * into TP_ADDR_BUCKETS buckets), and together (bytes of TEXT_CHAT_RELAY,
      * what each player of the lobby receives). */
@@ -47,9 +46,9 @@ typedef enum textport_close_reason {
     TEXTPORT_CLOSE_PEER = 0,     /* the client closed (FIN), after its replies were sent */
     TEXTPORT_CLOSE_RESET,        /* a reset or another socket error: a partial line is dropped */
     TEXTPORT_CLOSE_TOO_LONG,     /* a message over PROTO_MAX_CHAT_BYTES */
-    TEXTPORT_CLOSE_IDLE,         /* nothing received for idle_ms */
+    TEXTPORT_CLOSE_IDLE,         /* no message ended for idle_ms */
     TEXTPORT_CLOSE_SLOW,         /* more than max_out_bytes of output unsent */
-    TEXTPORT_CLOSE_FLOODING,     /* kept sending over the chat rate */
+    TEXTPORT_CLOSE_FLOODING,     /* kept sending over the line or chat rate */
     TEXTPORT_CLOSE_SHUTDOWN,     /* the server stopped */
     TEXTPORT_CLOSE_QUIT,         /* the client sent /quit */
     TEXTPORT_CLOSE_LINE_TIMEOUT, /* a message not whole max_line_ms after its first byte */

@@ -30,15 +30,9 @@ void tp_budget_deinit(textport *tp)
 /* The bucket refilled to now_us (full when never used), without taking. */
 static double level(rate_bucket *b, double per_s, double burst, uint64_t now_us)
 {
-    if (b->last_us == 0) {
+    if (b->last_us == 0)
         rate_bucket_init(b, burst, now_us);
-    } else if (now_us > b->last_us) {
-        b->tokens += (double)(now_us - b->last_us) * per_s / 1e6;
-        if (b->tokens > burst)
-            b->tokens = burst;
-        b->last_us = now_us;
-    }
-    return b->tokens;
+    return rate_bucket_refill(b, per_s, burst, now_us);
 }
 
 /* splitmix64's finaliser over the key, the address and the lobby slot. */
@@ -67,12 +61,6 @@ static tp_lobby_budget *lobby_budget(textport *tp, const tp_conn *c)
     return b;
 }
 
-/* Refill arithmetic can leave a fully earned token a rounding error short. */
-static bool has(double tokens, double need)
-{
-    return tokens >= need - 1e-9;
-}
-
 textport_line_refusal tp_budget_check(textport *tp, const tp_conn *c, size_t relay_bytes,
                                       uint64_t now_us)
 {
@@ -80,11 +68,13 @@ textport_line_refusal tp_budget_check(textport *tp, const tp_conn *c, size_t rel
     tp_lobby_budget *lb = lobby_budget(tp, c);
     if (lb == NULL)
         return TEXTPORT_LINE_REFUSALS;
-    if (!has(level(addr_bucket(tp, c), cfg->lobby_ip_lines_per_s, cfg->lobby_ip_line_burst, now_us),
-             1.0))
+    if (!rate_bucket_covers(
+            level(addr_bucket(tp, c), cfg->lobby_ip_lines_per_s, cfg->lobby_ip_line_burst, now_us),
+            1.0))
         return TEXTPORT_LINE_LOBBY_ADDRESS;
-    if (!has(level(&lb->bytes, cfg->lobby_bytes_per_s, cfg->lobby_bytes_burst, now_us),
-             (double)relay_bytes))
+    if (!rate_bucket_covers(
+            level(&lb->bytes, cfg->lobby_bytes_per_s, cfg->lobby_bytes_burst, now_us),
+            (double)relay_bytes))
         return TEXTPORT_LINE_LOBBY_BYTES;
     return TEXTPORT_LINE_REFUSALS;
 }
