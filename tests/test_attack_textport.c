@@ -489,17 +489,12 @@ static void text_spam_within_rates_is_bounded_per_lobby(void **state)
 static void non_readers_are_closed_as_slow(void **state)
 {
     fixture *f = *state;
-    const char *args[] = {"--tcp-max-out-kb",
-                          "64",
-                          "--tcp-lobby-bytes-per-s",
-                          "400000",
-                          "--tcp-lobby-bytes-burst",
-                          "400000",
-                          "--tcp-lobby-ip-rate",
-                          "1000",
-                          "--tcp-lobby-ip-burst",
-                          "1000",
-                          NULL};
+    /* Lobby limits high enough to make main busy, and a small output queue. */
+    /* clang-format off */
+    const char *args[] = {"--tcp-max-out-kb", "64",
+                          "--tcp-lobby-bytes-per-s", "400000", "--tcp-lobby-bytes-burst", "400000",
+                          "--tcp-lobby-ip-rate", "1000", "--tcp-lobby-ip-burst", "1000", NULL};
+    /* clang-format on */
     start(f, args);
     long rss_before = server_rss_kb(f);
     enum { LAZY = 64 };
@@ -529,23 +524,13 @@ static void non_readers_are_closed_as_slow(void **state)
 static void resume_after_more_than_the_history_reports_the_gap(void **state)
 {
     fixture *f = *state;
-    const char *args[] = {"--timeout-ms",
-                          "1000",
-                          "--grace-ms",
-                          "20000",
-                          "--chat-rate",
-                          "1000",
-                          "--chat-burst",
-                          "1000",
-                          "--tcp-line-rate",
-                          "1000",
-                          "--tcp-line-burst",
-                          "1000",
-                          "--tcp-lobby-ip-rate",
-                          "1000",
-                          "--tcp-lobby-ip-burst",
-                          "1000",
-                          NULL};
+    /* One text client may post 100 lines at once. */
+    /* clang-format off */
+    const char *args[] = {"--timeout-ms", "1000", "--grace-ms", "20000",
+                          "--chat-rate", "1000", "--chat-burst", "1000",
+                          "--tcp-line-rate", "1000", "--tcp-line-burst", "1000",
+                          "--tcp-lobby-ip-rate", "1000", "--tcp-lobby-ip-burst", "1000", NULL};
+    /* clang-format on */
     assert_true(server_proc_start(&f->sp, args));
     f->running = true;
     player_join_with(&f->p, f->sp.port, true, 1500);
