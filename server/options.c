@@ -83,6 +83,10 @@ static void usage(FILE *to)
             "                         (default 65536; 0 = the system's default)\n"
             "  --tcp-max-out-kb N     close a text client with more than N kB of replies\n"
             "                         unread (default 256)\n"
+            "  --tcp-max-out-total-mb N\n"
+            "                         when text clients together have more than N MB of\n"
+            "                         replies unread, close each with over 16 kB unread\n"
+            "                         (default 64)\n"
             "  --tcp-lobby-ip-rate R  chat lines per second from one IP address's text\n"
             "                         clients into one lobby (default 2)\n"
             "  --tcp-lobby-ip-burst N ...back to back (default 10)\n"
@@ -179,6 +183,7 @@ enum {
     OPT_TCP_LINE_MS,
     OPT_TCP_SNDBUF,
     OPT_TCP_MAX_OUT_KB,
+    OPT_TCP_MAX_OUT_TOTAL_MB,
     OPT_TCP_LOBBY_IP_RATE,
     OPT_TCP_LOBBY_IP_BURST,
     OPT_TCP_LOBBY_BYTES,
@@ -244,6 +249,9 @@ static bool apply_text_limit_option(textport_config *t, int opt, const char *arg
     case OPT_TCP_MAX_OUT_KB:
         return parse_uint("--tcp-max-out-kb", arg, 4, 65536, &v) &&
                (t->max_out_bytes = (size_t)v * 1024u, true);
+    case OPT_TCP_MAX_OUT_TOTAL_MB:
+        return parse_uint("--tcp-max-out-total-mb", arg, 1, 65536, &v) &&
+               (t->max_out_total_bytes = (size_t)v * 1024u * 1024u, true);
     case OPT_TCP_LOBBY_IP_RATE:
         return parse_positive("--tcp-lobby-ip-rate", arg, &t->lobby_ip_lines_per_s);
     case OPT_TCP_LOBBY_IP_BURST:
@@ -380,6 +388,7 @@ int options_parse(int argc, char **argv, options *o)
         {"tcp-line-ms", required_argument, NULL, OPT_TCP_LINE_MS},
         {"tcp-sndbuf-bytes", required_argument, NULL, OPT_TCP_SNDBUF},
         {"tcp-max-out-kb", required_argument, NULL, OPT_TCP_MAX_OUT_KB},
+        {"tcp-max-out-total-mb", required_argument, NULL, OPT_TCP_MAX_OUT_TOTAL_MB},
         {"tcp-lobby-ip-rate", required_argument, NULL, OPT_TCP_LOBBY_IP_RATE},
         {"tcp-lobby-ip-burst", required_argument, NULL, OPT_TCP_LOBBY_IP_BURST},
         {"tcp-lobby-bytes-per-s", required_argument, NULL, OPT_TCP_LOBBY_BYTES},

@@ -25,6 +25,7 @@ void textport_config_defaults(textport_config *cfg)
     cfg->max_conns_per_ip = 16;
     cfg->idle_ms = 300000;
     cfg->max_out_bytes = 256 * 1024;
+    cfg->max_out_total_bytes = 64 * 1024 * 1024;
     cfg->linger_ms = 2000;
     cfg->line_per_s = 10.0;
     cfg->line_burst = 20.0;
@@ -113,10 +114,10 @@ static void on_chat(void *user, const server_chat_note *note);
 int textport_create(const textport_config *cfg, server *core, textport **out)
 {
     if (cfg->max_conns == 0 || cfg->max_conns_per_ip == 0 || cfg->idle_ms == 0 ||
-        cfg->max_out_bytes < 4096 || !(cfg->line_per_s > 0.0) || !(cfg->line_burst >= 1.0) ||
-        cfg->line_flood_limit < 2 || cfg->max_line_ms == 0 || !(cfg->lobby_ip_lines_per_s > 0.0) ||
-        !(cfg->lobby_ip_line_burst >= 1.0) || !(cfg->lobby_bytes_per_s > 0.0) ||
-        !(cfg->lobby_bytes_burst >= TP_MAX_RELAY_BYTES))
+        cfg->max_out_bytes < 4096 || cfg->max_out_total_bytes == 0 || !(cfg->line_per_s > 0.0) ||
+        !(cfg->line_burst >= 1.0) || cfg->line_flood_limit < 2 || cfg->max_line_ms == 0 ||
+        !(cfg->lobby_ip_lines_per_s > 0.0) || !(cfg->lobby_ip_line_burst >= 1.0) ||
+        !(cfg->lobby_bytes_per_s > 0.0) || !(cfg->lobby_bytes_burst >= TP_MAX_RELAY_BYTES))
         return TEXTPORT_ERR_CONFIG;
     textport *tp = calloc(1, sizeof *tp);
     if (tp == NULL)
@@ -161,6 +162,7 @@ static void free_conn(textport *tp, tp_conn *c)
               c->refused ? "not admitted" : close_reason_text(c->reason));
     close(c->fd); /* also takes it out of the epoll set */
     server_text_leave(tp->core, &c->tc);
+    tp->out_total -= c->out_len - c->out_off;
     free(c->out);
     if (!c->refused)
         tp->stats.closed[c->reason]++;

@@ -26,7 +26,10 @@ typedef struct textport_config {
     uint32_t max_conns_per_ip; /* from one IPv4 address */
     uint32_t idle_ms;          /* a client that ends no message this long is closed */
     size_t max_out_bytes;      /* unsent output before a client counts as not reading */
-    uint32_t linger_ms;        /* after a closing error line: wait this long for the peer */
+    /* Unsent output of all clients together past which one with more than
+     * TP_PRESSURE_PENDING_BYTES (16 KiB) waiting counts as not reading. */
+    size_t max_out_total_bytes;
+    uint32_t linger_ms; /* after a closing error line: wait this long for the peer */
     /* Every non-empty message (chat line or command) takes a token of a
      * bucket per connection; refusals drain a second one (flood_limit deep,
      * refilled at a tenth of that a second) whose end closes the client. */
@@ -124,7 +127,8 @@ typedef enum textport_error {
     TEXTPORT_ERR_SYSTEM = -5, /* epoll could not be set up */
 } textport_error;
 
-/* max_conns 1024, 16 per IP, idle 300000 ms, 256 KiB of output, linger
+/* max_conns 1024, 16 per IP, idle 300000 ms, 256 KiB of output (64 MiB for
+ * all clients), linger
  * 2000 ms, 10 lines a second (20 back to back, closed after 30 refusals in
  * short order), 10 s per message, SO_SNDBUF 64 KiB; into one lobby 2 lines
  * a second per address (10 back to back) and 8192 bytes a second from all

@@ -65,13 +65,11 @@ const char *textport_error_code(textport_reply_error code)
     return "?";
 }
 
-/* Room for n more bytes, compacting before growing; false when the client
- * would have more than max_out_bytes waiting. */
-static bool reserve_out(textport *tp, tp_conn *c, size_t n)
+/* Room for n more bytes, compacting before growing; false when out of
+ * memory. */
+static bool reserve_out(tp_conn *c, size_t n)
 {
     size_t pending = c->out_len - c->out_off;
-    if (pending + n > tp->cfg.max_out_bytes)
-        return false;
     if (c->out_off > 0 && c->out_len + n > c->out_cap) {
         memmove(c->out, c->out + c->out_off, pending);
         c->out_off = 0;
@@ -90,6 +88,32 @@ static bool reserve_out(textport *tp, tp_conn *c, size_t n)
     return true;
 }
 
+/* Whether n more bytes may wait for c; otherwise it is closed as a slow
+ * reader: past max_out_bytes of its own, or, while all text clients
+ * together hold more than max_out_total_bytes unsent, past
+ * TP_PRESSURE_PENDING_BYTES (a client that reads has next to nothing
+ * waiting, so only the ones that do not are closed). */
+static bool room_for(textport *tp, tp_conn *c, size_t n)
+{
+    size_t pending = c->out_len - c->out_off;
+    if (pending + n > tp->cfg.max_out_bytes)
+        tp_log_limited(tp, TP_LOG_SLOW, tp->now_us,
+                       "closing text client %s: more than %zu bytes of output unread", c->label,
+                       tp->cfg.max_out_bytes);
+    else if (tp->out_total + n > tp->cfg.max_out_total_bytes &&
+             pending >= TP_PRESSURE_PENDING_BYTES)
+        tp_log_limited(tp, TP_LOG_SLOW, tp->now_us,
+                       "closing text client %s: %zu bytes of output unread while text clients "
+                       "hold more than %zu in all",
+                       c->label, pending, tp->cfg.max_out_total_bytes);
+    else if (!reserve_out(c, n))
+        log_error("textport", "closing text client %s: out of memory for its output", c->label);
+    else
+        return true;
+    tp_kill(tp, c, TEXTPORT_CLOSE_SLOW);
+    return false;
+}
+
 void tp_send_line(textport *tp, tp_conn *c, const char *fmt, ...)
 {
     if (c->dead)
@@ -105,15 +129,11 @@ void tp_send_line(textport *tp, tp_conn *c, const char *fmt, ...)
         return;
     }
     line[n++] = '\n';
-    if (!reserve_out(tp, c, (size_t)n)) {
-        tp_log_limited(tp, TP_LOG_SLOW, tp->now_us,
-                       "closing text client %s: more than %zu bytes of output unread", c->label,
-                       tp->cfg.max_out_bytes);
-        tp_kill(tp, c, TEXTPORT_CLOSE_SLOW);
+    if (!room_for(tp, c, (size_t)n))
         return;
-    }
     memcpy(c->out + c->out_len, line, (size_t)n);
     c->out_len += (size_t)n;
+    tp->out_total += (size_t)n;
     tp_mark_dirty(tp, c);
 }
 
@@ -401,6 +421,7 @@ bool tp_conn_write(textport *tp, tp_conn *c)
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
         if (n > 0) {
             c->out_off += (size_t)n;
+            tp->out_total -= (size_t)n;
             tp->stats.bytes_out += (uint64_t)n;
         } else if (n < 0 && errno == EINTR) {
             continue;
@@ -412,5 +433,10 @@ bool tp_conn_write(textport *tp, tp_conn *c)
         }
     }
     c->out_off = c->out_len = 0;
+    if (c->out_cap > TP_PRESSURE_PENDING_BYTES) { /* a burst is over: give its memory back */
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = 0;
+    }
     return true;
 }

@@ -21,6 +21,9 @@ enum {
     TP_RELAY_OVERHEAD_BYTES = 8,
     TP_MAX_RELAY_BYTES = TP_RELAY_OVERHEAD_BYTES + PROTO_MAX_NAME_BYTES + PROTO_MAX_CHAT_BYTES,
     TP_ADDR_BUCKETS = 4096, /* per-address-per-lobby line buckets, hashed */
+    /* Past max_out_total_bytes, a client with this much unsent is closed; an
+     * output buffer this large is freed once empty. */
+    TP_PRESSURE_PENDING_BYTES = 16 * 1024,
 };
 
 typedef enum tp_state {
@@ -94,6 +97,7 @@ struct textport {
     uint32_t *dirty, dirty_count;
     uint32_t *dead, dead_count;
     textport_stats stats;
+    size_t out_total;              /* unsent output of all connections */
     tp_lobby_budget *lobby_budget; /* one per lobby slot of the core */
     uint32_t lobby_budget_count;
     rate_bucket *addr_buckets; /* TP_ADDR_BUCKETS, by keyed hash of (address, lobby) */

@@ -486,12 +486,15 @@ static void text_spam_within_rates_is_bounded_per_lobby(void **state)
  * closed as a slow reader once its unsent output passes --tcp-max-out-kb
  * (the kernel's send queue is capped, so that comes soon), and the server's
  * memory stays bounded. */
-static void non_readers_are_closed_as_slow(void **state)
+/* 64 non-readers (tiny receive buffers) while 32 talkers keep main busy,
+ * against a server started with limit_args (then lobby limits high enough
+ * for that): every non-reader is closed as slow, the log says which limit
+ * did it, and the server's memory grows by less than rss_growth_kb. */
+static void expect_non_readers_closed(fixture *f, const char *limit_flag, const char *limit_value,
+                                      const char *log_needle, long rss_growth_kb)
 {
-    fixture *f = *state;
-    /* Lobby limits high enough to make main busy, and a small output queue. */
     /* clang-format off */
-    const char *args[] = {"--tcp-max-out-kb", "64",
+    const char *args[] = {limit_flag, limit_value,
                           "--tcp-lobby-bytes-per-s", "400000", "--tcp-lobby-bytes-burst", "400000",
                           "--tcp-lobby-ip-rate", "1000", "--tcp-lobby-ip-burst", "1000", NULL};
     /* clang-format on */
@@ -511,10 +514,26 @@ static void non_readers_are_closed_as_slow(void **state)
     }
     long rss_after = server_rss_kb(f);
     stop_attack(talkers);
-    print_message("non-readers closed as slow: %.0f of %d; server RSS %ld -> %ld kB\n", slow, LAZY,
-                  rss_before, rss_after);
+    print_message("%s %s: non-readers closed as slow: %.0f of %d; server RSS %ld -> %ld kB\n",
+                  limit_flag, limit_value, slow, LAZY, rss_before, rss_after);
     assert_true(slow >= LAZY);
-    assert_true(rss_after - rss_before < 64 * 1024);
+    assert_true(server_proc_log_contains(&f->sp, log_needle));
+    assert_true(rss_after - rss_before < rss_growth_kb);
+}
+
+/* Each past its own limit (--tcp-max-out-kb). */
+static void non_readers_are_closed_as_slow(void **state)
+{
+    expect_non_readers_closed(*state, "--tcp-max-out-kb", "64", "more than 65536 bytes of output",
+                              16 * 1024);
+}
+
+/* Each past 16 kB once all of them hold more than --tcp-max-out-total-mb,
+ * long before its own 256 kB. */
+static void non_readers_are_closed_past_the_total(void **state)
+{
+    expect_non_readers_closed(*state, "--tcp-max-out-total-mb", "1",
+                              "while text clients hold more than 1048576 in all", 8 * 1024);
 }
 
 /* The player is away (not pumped: the server times it out and holds its
@@ -610,6 +629,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(text_spam_within_rates_is_bounded_per_lobby, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(non_readers_are_closed_as_slow, setup, teardown),
+        cmocka_unit_test_setup_teardown(non_readers_are_closed_past_the_total, setup, teardown),
         cmocka_unit_test_setup_teardown(resume_after_more_than_the_history_reports_the_gap, setup,
                                         teardown),
     };

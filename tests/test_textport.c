@@ -851,6 +851,7 @@ static void tcp_port_flags_are_checked(void **state)
         {"--tcp-lobby-ip-burst", "0"},
         {"--tcp-lobby-bytes-per-s", "0"},
         {"--tcp-lobby-bytes-burst", "1023"},
+        {"--tcp-max-out-total-mb", "0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[1024];
