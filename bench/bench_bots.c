@@ -698,6 +698,7 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_COUNTDOWN_CANCELLED:
     case CLIENT_EV_GAME_STARTING:
     case CLIENT_EV_DIRECT_CHAT:
+    case CLIENT_EV_CHAT_GAP:
         break;
     }
 }

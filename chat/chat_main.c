@@ -150,6 +150,11 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
                                       : chat_player_name(app, ev->chat.player_id, buf, sizeof buf),
                    ev->text);
         break;
+    case CLIENT_EV_CHAT_GAP:
+        if (app->say == NULL)
+            printf("* %u earlier lines were lost while you were away (from #%u)\n",
+                   (unsigned)ev->chat_gap.missed, (unsigned)ev->chat_gap.first_seq);
+        break;
     case CLIENT_EV_CHAT_ACK:
         app->outstanding--;
         if (ev->chat_ack.seq == 0) { /* a direct message's */

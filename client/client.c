@@ -627,6 +627,12 @@ static void on_chat_message(client *c, const proto_msg *m)
             client_set_event_text(ev, m->u.chat_relay.text);
         }
         break;
+    case PROTO_CHAT_GAP:
+        if ((ev = client_push_event(c, CLIENT_EV_CHAT_GAP)) != NULL) {
+            ev->chat_gap.first_seq = m->u.chat_gap.first_seq;
+            ev->chat_gap.missed = m->u.chat_gap.missed;
+        }
+        break;
     case PROTO_CHAT_HISTORY:
         client_note_chat_seq(c, m->u.chat_history.seq);
         if ((ev = client_push_event(c, CLIENT_EV_CHAT)) != NULL) {

@@ -179,6 +179,7 @@ typedef enum client_event_type {
     CLIENT_EV_COUNTDOWN_CANCELLED, /* countdown_cancelled, text */
     CLIENT_EV_GAME_STARTING,       /* game_starting */
     CLIENT_EV_DIRECT_CHAT,         /* direct_chat, text; to us alone */
+    CLIENT_EV_CHAT_GAP,            /* chat_gap: lines we missed while away that no replay brings */
 } client_event_type;
 
 typedef struct client_event {
@@ -225,6 +226,10 @@ typedef struct client_event {
             uint32_t msg_id;
             uint32_t seq; /* the lobby's sequence number; 0 for a direct message */
         } chat_ack;
+        struct {
+            uint32_t first_seq; /* the oldest line not replayed */
+            uint32_t missed;    /* lines from first_seq on that we will never see */
+        } chat_gap;
         struct {
             uint32_t msg_id;
             uint32_t reason; /* proto_chat_refusal */

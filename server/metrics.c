@@ -284,6 +284,10 @@ static const counter_def SERVER_COUNTERS[] = {
     SERVER_COUNTER(resumes, "lobby_resumes_total", "Players who came back with their token."),
     SERVER_COUNTER(resume_refused, "lobby_resumes_refused_total",
                    "Forged, expired, reused or rate-limited session tokens."),
+    SERVER_COUNTER(resume_chat_gaps, "lobby_resume_chat_gaps_total",
+                   "Returning players told CHAT_GAP: more lines passed than the history keeps."),
+    SERVER_COUNTER(resume_lines_missed, "lobby_resume_chat_lines_missed_total",
+                   "Chat lines returning players could not get back (counted in CHAT_GAP)."),
     SERVER_COUNTER(seats_held, "lobby_seats_held_total",
                    "Timed-out players whose seat was held for the grace period."),
     SERVER_COUNTER(chats_accepted, "lobby_chats_accepted_total",
@@ -457,10 +461,21 @@ static void text_families(metrics_buf *b, const textport_stats *t)
     by_name(b, "lobby_text_connections_refused_total",
             "Text connections refused at accept, by the limit they hit.", "reason", refused,
             t->refused, TEXTPORT_REFUSE_REASONS);
-    const char *closed[TEXTPORT_CLOSE_REASONS] = {"peer", "reset",    "too_long", "idle",
-                                                  "slow", "flooding", "shutdown", "quit"};
-    by_name(b, "lobby_text_connections_closed_total", "Text connections closed, by why.", "reason",
-            closed, t->closed, TEXTPORT_CLOSE_REASONS);
+    const char *closed[TEXTPORT_CLOSE_REASONS] = {"peer",     "reset", "too_long",
+                                                  "idle",     "slow",  "flooding",
+                                                  "shutdown", "quit",  "line_timeout"};
+    by_name(b, "lobby_text_connections_closed_total",
+            "Text connections closed, by why: flooding = kept sending lines or chat over the rate; "
+            "slow = more output unread than allowed; line_timeout = a message (slowloris) not "
+            "whole within --tcp-line-ms.",
+            "reason", closed, t->closed, TEXTPORT_CLOSE_REASONS);
+    const char *line_refusals[TEXTPORT_LINE_REFUSALS] = {"line_rate", "lobby_address",
+                                                         "lobby_bytes"};
+    by_name(b, "lobby_text_lines_refused_total",
+            "Text messages refused before posting, by limit: line_rate = the connection's line "
+            "rate (commands and chat), lobby_address = its address's line rate into the lobby, "
+            "lobby_bytes = the lobby's text byte budget from all text clients.",
+            "reason", line_refusals, t->lines_refused, TEXTPORT_LINE_REFUSALS);
     const char *results[] = {"accepted", "refused"};
     uint64_t messages[] = {t->messages_accepted, t->messages_refused};
     by_name(b, "lobby_text_messages_total", "Chat messages from text clients, by outcome.",

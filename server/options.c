@@ -85,8 +85,32 @@ static void usage(FILE *to)
             "  --tcp-max-conns N      text connections at once (default 1024)\n"
             "  --tcp-max-conns-per-ip N\n"
             "                         text connections from one IP address (default 16)\n"
-            "  --tcp-idle-ms N        close a text client that sends nothing for N ms\n"
+            "  --tcp-idle-ms N        close a text client that sends no whole line for N ms\n"
             "                         (default 300000)\n"
+            "  --tcp-line-rate R      lines (chat and commands) per second per text\n"
+            "                         connection (default 10); over it 'error rate-limited',\n"
+            "                         and 30 refusals in short order close it (flooding)\n"
+            "  --tcp-line-burst N     lines back to back per text connection (default 20)\n"
+            "  --tcp-line-ms N        a line must arrive whole within N ms of its first\n"
+            "                         byte, else 'error line-timeout' and close (default\n"
+            "                         10000)\n"
+            "  --tcp-sndbuf-bytes N   SO_SNDBUF of text sockets; the kernel doubles it\n"
+            "                         (default 65536; 0 = the system's default)\n"
+            "  --tcp-max-out-kb N     close a text client with more than N kB of replies\n"
+            "                         unread (default 256)\n"
+            "  --tcp-max-out-total-mb N\n"
+            "                         when text clients together have more than N MB of\n"
+            "                         replies unread, close each with over 16 kB unread\n"
+            "                         (default 64)\n"
+            "  --tcp-lobby-ip-rate R  chat lines per second from one IP address's text\n"
+            "                         clients into one lobby (default 2)\n"
+            "  --tcp-lobby-ip-burst N ...back to back (default 10)\n"
+            "  --tcp-lobby-bytes-per-s N\n"
+            "                         bytes of text-client chat per second into one lobby,\n"
+            "                         from all text clients, as each player receives them\n"
+            "                         (default 8192); over it 'error lobby-busy'\n"
+            "  --tcp-lobby-bytes-burst N\n"
+            "                         ...back to back (default 16384, at least 1024)\n"
             "\n"
             "Hostile networks (malformed ENet datagrams are always dropped and counted):\n"
             "  --connect-rate R       CONNECTs per second from one IP address (default 16)\n"
@@ -191,6 +215,16 @@ enum {
     OPT_TCP_MAX_PER_IP,
     OPT_TCP_IDLE_MS,
     OPT_AUTH_KEY_FILE,
+    OPT_TCP_LINE_RATE,
+    OPT_TCP_LINE_BURST,
+    OPT_TCP_LINE_MS,
+    OPT_TCP_SNDBUF,
+    OPT_TCP_MAX_OUT_KB,
+    OPT_TCP_MAX_OUT_TOTAL_MB,
+    OPT_TCP_LOBBY_IP_RATE,
+    OPT_TCP_LOBBY_IP_BURST,
+    OPT_TCP_LOBBY_BYTES,
+    OPT_TCP_LOBBY_BYTES_BURST,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -253,6 +287,44 @@ static bool apply_http_option(options *o, int opt, const char *arg)
     return apply_net_option(&o->net, opt, arg);
 }
 
+/* Applies one of the text port's rate and buffer flags; returns false after
+ * printing why it is wrong, or when opt is none of them. */
+static bool apply_text_limit_option(textport_config *t, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_TCP_LINE_RATE:
+        return parse_positive("--tcp-line-rate", arg, &t->line_per_s);
+    case OPT_TCP_LINE_BURST:
+        return parse_uint("--tcp-line-burst", arg, 1, 1000, &v) &&
+               (t->line_burst = (double)v, true);
+    case OPT_TCP_LINE_MS:
+        return parse_uint("--tcp-line-ms", arg, 100, 600000, &v) &&
+               (t->max_line_ms = (uint32_t)v, true);
+    case OPT_TCP_SNDBUF:
+        return parse_uint("--tcp-sndbuf-bytes", arg, 0, 16777216, &v) &&
+               (t->sndbuf_bytes = (uint32_t)v, true);
+    case OPT_TCP_MAX_OUT_KB:
+        return parse_uint("--tcp-max-out-kb", arg, 4, 65536, &v) &&
+               (t->max_out_bytes = (size_t)v * 1024u, true);
+    case OPT_TCP_MAX_OUT_TOTAL_MB:
+        return parse_uint("--tcp-max-out-total-mb", arg, 1, 65536, &v) &&
+               (t->max_out_total_bytes = (size_t)v * 1024u * 1024u, true);
+    case OPT_TCP_LOBBY_IP_RATE:
+        return parse_positive("--tcp-lobby-ip-rate", arg, &t->lobby_ip_lines_per_s);
+    case OPT_TCP_LOBBY_IP_BURST:
+        return parse_uint("--tcp-lobby-ip-burst", arg, 1, 100000, &v) &&
+               (t->lobby_ip_line_burst = (double)v, true);
+    case OPT_TCP_LOBBY_BYTES:
+        return parse_uint("--tcp-lobby-bytes-per-s", arg, 1, 100000000, &v) &&
+               (t->lobby_bytes_per_s = (double)v, true);
+    case OPT_TCP_LOBBY_BYTES_BURST:
+        return parse_uint("--tcp-lobby-bytes-burst", arg, 1024, 100000000, &v) &&
+               (t->lobby_bytes_burst = (double)v, true);
+    }
+    return false;
+}
+
 /* Applies one text-port flag; returns false after printing why it is wrong. */
 static bool apply_text_option(options *o, int opt, const char *arg)
 {
@@ -271,7 +343,7 @@ static bool apply_text_option(options *o, int opt, const char *arg)
         return parse_uint("--tcp-idle-ms", arg, 100, 86400000, &v) &&
                (o->text.idle_ms = (uint32_t)v, true);
     }
-    return apply_http_option(o, opt, arg);
+    return apply_text_limit_option(&o->text, opt, arg) || apply_http_option(o, opt, arg);
 }
 
 /* Applies one flag; returns false after printing why it is wrong. */
@@ -407,6 +479,16 @@ int options_parse(int argc, char **argv, options *o)
         {"tcp-max-conns-per-ip", required_argument, NULL, OPT_TCP_MAX_PER_IP},
         {"tcp-idle-ms", required_argument, NULL, OPT_TCP_IDLE_MS},
         {"auth-key-file", required_argument, NULL, OPT_AUTH_KEY_FILE},
+        {"tcp-line-rate", required_argument, NULL, OPT_TCP_LINE_RATE},
+        {"tcp-line-burst", required_argument, NULL, OPT_TCP_LINE_BURST},
+        {"tcp-line-ms", required_argument, NULL, OPT_TCP_LINE_MS},
+        {"tcp-sndbuf-bytes", required_argument, NULL, OPT_TCP_SNDBUF},
+        {"tcp-max-out-kb", required_argument, NULL, OPT_TCP_MAX_OUT_KB},
+        {"tcp-max-out-total-mb", required_argument, NULL, OPT_TCP_MAX_OUT_TOTAL_MB},
+        {"tcp-lobby-ip-rate", required_argument, NULL, OPT_TCP_LOBBY_IP_RATE},
+        {"tcp-lobby-ip-burst", required_argument, NULL, OPT_TCP_LOBBY_IP_BURST},
+        {"tcp-lobby-bytes-per-s", required_argument, NULL, OPT_TCP_LOBBY_BYTES},
+        {"tcp-lobby-bytes-burst", required_argument, NULL, OPT_TCP_LOBBY_BYTES_BURST},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},

@@ -6,7 +6,7 @@ void rate_bucket_init(rate_bucket *b, double burst, uint64_t now_us)
     b->last_us = now_us;
 }
 
-bool rate_bucket_take(rate_bucket *b, double per_s, double burst, uint64_t now_us)
+double rate_bucket_refill(rate_bucket *b, double per_s, double burst, uint64_t now_us)
 {
     if (now_us > b->last_us) {
         b->tokens += (double)(now_us - b->last_us) * per_s / 1e6;
@@ -14,9 +14,17 @@ bool rate_bucket_take(rate_bucket *b, double per_s, double burst, uint64_t now_u
             b->tokens = burst;
         b->last_us = now_us;
     }
-    /* Refills added in many small steps can fall a rounding error short of a
-     * token that has been fully earned: allow for it. */
-    if (b->tokens < 1.0 - 1e-9)
+    return b->tokens;
+}
+
+bool rate_bucket_covers(double tokens, double need)
+{
+    return tokens >= need - 1e-9;
+}
+
+bool rate_bucket_take(rate_bucket *b, double per_s, double burst, uint64_t now_us)
+{
+    if (!rate_bucket_covers(rate_bucket_refill(b, per_s, burst, now_us), 1.0))
         return false;
     b->tokens -= 1.0;
     return true;

@@ -51,6 +51,22 @@ void server_replay_chat(server_ctx *s, uint32_t handle, const lobby *l, uint16_t
     }
 }
 
+/* A returning player more than LOBBY_HISTORY lines behind cannot get them
+ * all back: it is told where its replay starts late and by how many lines,
+ * before the replay (CHAT_GAP), rather than losing them without a word. */
+static void tell_chat_gap(server_ctx *s, uint32_t handle, const lobby *l, uint32_t last_seen)
+{
+    uint32_t behind = l->chat_seq - last_seen;
+    if (last_seen > l->chat_seq || behind <= LOBBY_HISTORY)
+        return; /* everything is still kept (or the client's number is from the future) */
+    proto_msg m = {.type = PROTO_CHAT_GAP};
+    m.u.chat_gap.first_seq = last_seen + 1;
+    m.u.chat_gap.missed = behind - LOBBY_HISTORY;
+    replies_to_one(s->out, handle, &m, PROTO_CHANNEL_RELIABLE, true);
+    s->stats->resume_chat_gaps++;
+    s->stats->resume_lines_missed += m.u.chat_gap.missed;
+}
+
 /* The old connection of a seat being taken over is closed without a word to
  * the lobby: the player never left. */
 static void retire_old_session(server_ctx *s, const lobby_player *p)
@@ -130,5 +146,6 @@ void server_resume(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t 
         back.u.player_status.status = PROTO_STATUS_BACK;
         replies_to_lobby(s->out, l, id, &back, PROTO_CHANNEL_RELIABLE, true);
     }
+    tell_chat_gap(s, handle, l, m->u.hello.last_chat_seq);
     server_replay_chat(s, handle, l, id, m->u.hello.last_chat_seq);
 }

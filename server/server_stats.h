@@ -48,9 +48,11 @@ typedef struct server_stats {
     uint64_t malformed;
     uint64_t malformed_by[SERVER_MALFORMED_KINDS]; /* the same, by why */
     uint64_t kicks;
-    uint64_t seats_held;     /* timed-out players whose seat was kept for the grace period */
-    uint64_t resumes;        /* players who came back with their token */
-    uint64_t resume_refused; /* forged, expired, reused or rate-limited tokens */
+    uint64_t seats_held;          /* timed-out players whose seat was kept for the grace period */
+    uint64_t resumes;             /* players who came back with their token */
+    uint64_t resume_refused;      /* forged, expired, reused or rate-limited tokens */
+    uint64_t resume_chat_gaps;    /* resumes told CHAT_GAP: lines passed out of the history */
+    uint64_t resume_lines_missed; /* the lines those CHAT_GAPs counted */
     uint64_t outbox_errors;
     /* Every message that decoded, out-of-state ones included, and its bytes. */
     uint64_t messages_in[SERVER_MSG_TYPES];

@@ -4,6 +4,8 @@ void textline_init(textline *tl)
 {
     tl->len = 0;
     tl->last_byte_us = 0;
+    tl->first_byte_us = 0;
+    tl->ended_one = false;
     tl->too_long = false;
 }
 
@@ -12,6 +14,7 @@ static proto_str take(textline *tl, size_t len)
 {
     proto_str out = {tl->buf, len};
     tl->len = 0;
+    tl->ended_one = true;
     return out;
 }
 
@@ -43,6 +46,8 @@ size_t textline_feed(textline *tl, const char *data, size_t len, uint64_t now_us
          * and it is not followed by its "\n". */
         if (tl->len == sizeof tl->buf)
             return refuse(tl, len, status);
+        if (tl->len == 0)
+            tl->first_byte_us = now_us;
         tl->buf[tl->len++] = b;
         tl->last_byte_us = now_us;
         /* One byte beyond the limit is too long, unless it is a "\r" that
@@ -57,7 +62,7 @@ textline_status textline_flush(textline *tl, uint64_t now_us, bool eof, proto_st
 {
     if (tl->too_long)
         return TEXTLINE_TOO_LONG;
-    if (tl->len == 0 || (!eof && now_us - tl->last_byte_us < TEXTLINE_QUIET_US))
+    if (tl->len == 0 || (!eof && (tl->ended_one || now_us - tl->last_byte_us < TEXTLINE_QUIET_US)))
         return TEXTLINE_NONE;
     if (tl->len > TEXTLINE_MAX_BYTES) { /* a "\r" beyond the limit, never followed by "\n" */
         tl->too_long = true;
@@ -74,5 +79,11 @@ size_t textline_pending(const textline *tl)
 
 uint64_t textline_deadline_us(const textline *tl)
 {
-    return tl->len == 0 || tl->too_long ? UINT64_MAX : tl->last_byte_us + TEXTLINE_QUIET_US;
+    return tl->len == 0 || tl->too_long || tl->ended_one ? UINT64_MAX
+                                                         : tl->last_byte_us + TEXTLINE_QUIET_US;
+}
+
+uint64_t textline_started_us(const textline *tl)
+{
+    return tl->len == 0 || tl->too_long ? UINT64_MAX : tl->first_byte_us;
 }

@@ -25,7 +25,17 @@ void textport_config_defaults(textport_config *cfg)
     cfg->max_conns_per_ip = 16;
     cfg->idle_ms = 300000;
     cfg->max_out_bytes = 256 * 1024;
+    cfg->max_out_total_bytes = 64 * 1024 * 1024;
     cfg->linger_ms = 2000;
+    cfg->line_per_s = 10.0;
+    cfg->line_burst = 20.0;
+    cfg->line_flood_limit = 30;
+    cfg->max_line_ms = 10000;
+    cfg->sndbuf_bytes = 64 * 1024;
+    cfg->lobby_ip_lines_per_s = 2.0;
+    cfg->lobby_ip_line_burst = 10.0;
+    cfg->lobby_bytes_per_s = 8192.0;
+    cfg->lobby_bytes_burst = 16384.0;
 }
 
 const char *textport_strerror(int err)
@@ -104,7 +114,10 @@ static void on_chat(void *user, const server_chat_note *note);
 int textport_create(const textport_config *cfg, server *core, textport **out)
 {
     if (cfg->max_conns == 0 || cfg->max_conns_per_ip == 0 || cfg->idle_ms == 0 ||
-        cfg->max_out_bytes < 4096)
+        cfg->max_out_bytes < 4096 || cfg->max_out_total_bytes == 0 || !(cfg->line_per_s > 0.0) ||
+        !(cfg->line_burst >= 1.0) || cfg->line_flood_limit < 2 || cfg->max_line_ms == 0 ||
+        !(cfg->lobby_ip_lines_per_s > 0.0) || !(cfg->lobby_ip_line_burst >= 1.0) ||
+        !(cfg->lobby_bytes_per_s > 0.0) || !(cfg->lobby_bytes_burst >= TP_MAX_RELAY_BYTES))
         return TEXTPORT_ERR_CONFIG;
     textport *tp = calloc(1, sizeof *tp);
     if (tp == NULL)
@@ -117,7 +130,7 @@ int textport_create(const textport_config *cfg, server *core, textport **out)
     tp->dead = calloc(cfg->max_conns, sizeof *tp->dead);
     tp->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     int err = TEXTPORT_ERR_NOMEM;
-    if (tp->conns != NULL && tp->dirty != NULL && tp->dead != NULL)
+    if (tp->conns != NULL && tp->dirty != NULL && tp->dead != NULL && tp_budget_init(tp))
         err = tp->epoll_fd < 0 ? TEXTPORT_ERR_SYSTEM : tp_open_listener(tp);
     if (err != TEXTPORT_OK) {
         int saved_errno = errno; /* why the listener failed, for the caller */
@@ -135,10 +148,11 @@ int textport_create(const textport_config *cfg, server *core, textport **out)
 static const char *close_reason_text(textport_close_reason why)
 {
     static const char *const text[TEXTPORT_CLOSE_REASONS] = {
-        "closed by the client",   "reset or socket error",
-        "message too long",       "idle",
-        "not reading its output", "flooding",
-        "server shutting down",   "quit"};
+        "closed by the client",      "reset or socket error",
+        "message too long",          "idle",
+        "not reading its output",    "flooding",
+        "server shutting down",      "quit",
+        "message too slow to arrive"};
     return why < TEXTPORT_CLOSE_REASONS ? text[why] : "?";
 }
 
@@ -148,6 +162,7 @@ static void free_conn(textport *tp, tp_conn *c)
               c->refused ? "not admitted" : close_reason_text(c->reason));
     close(c->fd); /* also takes it out of the epoll set */
     server_text_leave(tp->core, &c->tc);
+    tp->out_total -= c->out_len - c->out_off;
     free(c->out);
     if (!c->refused)
         tp->stats.closed[c->reason]++;
@@ -174,6 +189,7 @@ void textport_destroy(textport *tp)
     free(tp->conns);
     free(tp->dirty);
     free(tp->dead);
+    tp_budget_deinit(tp);
     free(tp);
 }
 

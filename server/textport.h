@@ -24,21 +24,37 @@ typedef struct textport_config {
     uint16_t port;             /* 0 picks a free port */
     uint32_t max_conns;        /* open connections at once */
     uint32_t max_conns_per_ip; /* from one IPv4 address */
-    uint32_t idle_ms;          /* a client that sends nothing this long is closed */
+    uint32_t idle_ms;          /* a client that ends no message this long is closed */
     size_t max_out_bytes;      /* unsent output before a client counts as not reading */
-    uint32_t linger_ms;        /* after a closing error line: wait this long for the peer */
+    /* Unsent output of all clients together past which one with more than
+     * TP_PRESSURE_PENDING_BYTES (16 KiB) waiting counts as not reading. */
+    size_t max_out_total_bytes;
+    uint32_t linger_ms; /* after a closing error line: wait this long for the peer */
+    /* Every non-empty message (chat line or command) takes a token of a
+     * bucket per connection; refusals drain a second one (flood_limit deep,
+     * refilled at a tenth of that a second) whose end closes the client. */
+    double line_per_s, line_burst;
+    uint32_t line_flood_limit;
+    uint32_t max_line_ms;  /* a message must arrive whole within this from its first byte */
+    uint32_t sndbuf_bytes; /* SO_SNDBUF of accepted sockets (Linux doubles it); 0: leave it */
+    /* What text clients may post into one lobby: per address (lines, hashed
+     * into TP_ADDR_BUCKETS buckets), and together (bytes of TEXT_CHAT_RELAY,
+     * what each player of the lobby receives). */
+    double lobby_ip_lines_per_s, lobby_ip_line_burst;
+    double lobby_bytes_per_s, lobby_bytes_burst;
 } textport_config;
 
 /* Why a connection ended (textport_stats.closed). */
 typedef enum textport_close_reason {
-    TEXTPORT_CLOSE_PEER = 0, /* the client closed (FIN), after its replies were sent */
-    TEXTPORT_CLOSE_RESET,    /* a reset or another socket error: a partial line is dropped */
-    TEXTPORT_CLOSE_TOO_LONG, /* a message over PROTO_MAX_CHAT_BYTES */
-    TEXTPORT_CLOSE_IDLE,     /* nothing received for idle_ms */
-    TEXTPORT_CLOSE_SLOW,     /* more than max_out_bytes of output unsent */
-    TEXTPORT_CLOSE_FLOODING, /* kept sending over the chat rate */
-    TEXTPORT_CLOSE_SHUTDOWN, /* the server stopped */
-    TEXTPORT_CLOSE_QUIT,     /* the client sent /quit */
+    TEXTPORT_CLOSE_PEER = 0,     /* the client closed (FIN), after its replies were sent */
+    TEXTPORT_CLOSE_RESET,        /* a reset or another socket error: a partial line is dropped */
+    TEXTPORT_CLOSE_TOO_LONG,     /* a message over PROTO_MAX_CHAT_BYTES */
+    TEXTPORT_CLOSE_IDLE,         /* no message ended for idle_ms */
+    TEXTPORT_CLOSE_SLOW,         /* more than max_out_bytes of output unsent */
+    TEXTPORT_CLOSE_FLOODING,     /* kept sending over the line or chat rate */
+    TEXTPORT_CLOSE_SHUTDOWN,     /* the server stopped */
+    TEXTPORT_CLOSE_QUIT,         /* the client sent /quit */
+    TEXTPORT_CLOSE_LINE_TIMEOUT, /* a message not whole max_line_ms after its first byte */
     TEXTPORT_CLOSE_REASONS,
 } textport_close_reason;
 
@@ -68,11 +84,21 @@ typedef enum textport_reply_error {
     TEXTPORT_ERR_UNKNOWN_COMMAND,
     TEXTPORT_ERR_USAGE,        /* a known command with arguments it does not take */
     TEXTPORT_ERR_NOT_ADMITTED, /* at accept: the core would not take the client */
+    TEXTPORT_ERR_LINE_TIMEOUT, /* a message took longer than max_line_ms to arrive */
+    TEXTPORT_ERR_LOBBY_BUSY,   /* the lobby's text budget (all text clients) is spent */
     TEXTPORT_ERR_CODES,
 } textport_reply_error;
 
 /* The CODE of an "error CODE ..." line, e.g. "too-long". */
 const char *textport_error_code(textport_reply_error code);
+
+/* Why a message was refused before the core saw it (textport_stats). */
+typedef enum textport_line_refusal {
+    TEXTPORT_LINE_RATE = 0,      /* over the connection's line rate */
+    TEXTPORT_LINE_LOBBY_ADDRESS, /* over its address's line rate into the lobby */
+    TEXTPORT_LINE_LOBBY_BYTES,   /* over the lobby's text byte budget */
+    TEXTPORT_LINE_REFUSALS,
+} textport_line_refusal;
 
 /* Counters for logs and metrics; all only grow except open. */
 typedef struct textport_stats {
@@ -85,6 +111,7 @@ typedef struct textport_stats {
     uint64_t commands;                   /* command lines (starting with one "/") */
     uint64_t errors[TEXTPORT_ERR_CODES]; /* "error CODE" lines sent, by code */
     uint64_t chat_lines_out;             /* "chat ..." lines queued to text clients */
+    uint64_t lines_refused[TEXTPORT_LINE_REFUSALS];
     uint64_t bytes_in, bytes_out;
     uint32_t open; /* connections open now */
 } textport_stats;
@@ -100,8 +127,13 @@ typedef enum textport_error {
     TEXTPORT_ERR_SYSTEM = -5, /* epoll could not be set up */
 } textport_error;
 
-/* max_conns 1024, 16 per IP, idle 300000 ms, 256 KiB of output, linger
- * 2000 ms; bind_host and port are left to the caller. */
+/* max_conns 1024, 16 per IP, idle 300000 ms, 256 KiB of output (64 MiB for
+ * all clients), linger
+ * 2000 ms, 10 lines a second (20 back to back, closed after 30 refusals in
+ * short order), 10 s per message, SO_SNDBUF 64 KiB; into one lobby 2 lines
+ * a second per address (10 back to back) and 8192 bytes a second from all
+ * text clients (16384 back to back); bind_host and port are left to the
+ * caller. */
 void textport_config_defaults(textport_config *cfg);
 
 /* Binds and listens, and installs itself as the core's chat tap. core must

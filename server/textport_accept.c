@@ -19,6 +19,7 @@ enum {
     LISTEN_BACKLOG = 128,
     MAX_ACCEPTS_PER_PASS = 64,    /* a connect flood cannot hold up the pass */
     ACCEPT_PAUSE_US = 100 * 1000, /* out of descriptors: retry accepting after this */
+    REFUSE_DRAIN_READS = 8,       /* of 512 bytes, before closing a refused client */
 };
 
 static int resolve(const char *host, struct in_addr *out)
@@ -80,7 +81,8 @@ static void refuse_now(textport *tp, int fd, textport_reply_error code, const ch
     if (sent > 0)
         tp->stats.bytes_out += (uint64_t)sent;
     shutdown(fd, SHUT_WR);
-    while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+    /* Bounded: a client that keeps sending must not keep the loop here. */
+    for (int i = 0; i < REFUSE_DRAIN_READS && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
         ;
     close(fd);
 }
@@ -161,7 +163,9 @@ static void admit(textport *tp, int fd, const struct sockaddr_in *from, const ch
     c->name_len = (uint8_t)snprintf(c->name, sizeof c->name, "guest-%llu",
                                     (unsigned long long)++tp->guest_serial % 1000000000ull);
     textline_init(&c->line);
-    c->last_in_us = now_us;
+    c->last_line_us = now_us;
+    rate_bucket_init(&c->line_bucket, tp->cfg.line_burst, now_us);
+    rate_bucket_init(&c->line_flood, (double)tp->cfg.line_flood_limit - 1.0, now_us);
     tp->stats.open++;
     int rc = server_text_enter(tp->core, &c->tc, now_us);
     if (rc != SERVER_TEXT_OK) {
@@ -170,6 +174,20 @@ static void admit(textport *tp, int fd, const struct sockaddr_in *from, const ch
     }
     tp->stats.accepted++;
     log_debug("textport", "text client %s connected as %s", label, c->name);
+}
+
+/* Caps the kernel's send queue, so that a client that does not read holds
+ * at most about twice sndbuf_bytes there (Linux doubles the value) and our
+ * own output queue fills, and the slow-reader close fires, soon. */
+static bool cap_send_buffer(textport *tp, int fd, const char *label, uint64_t now_us)
+{
+    int bytes = (int)tp->cfg.sndbuf_bytes;
+    if (bytes == 0 || setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) == 0)
+        return true;
+    tp->stats.accept_errors++;
+    tp_log_limited(tp, TP_LOG_ACCEPT_ERROR, now_us, "text client %s: SO_SNDBUF: %s", label,
+                   strerror(errno));
+    return false;
 }
 
 static void pause_accepting(textport *tp, uint64_t now_us)
@@ -202,6 +220,8 @@ void tp_accept_all(textport *tp, uint64_t now_us)
         inet_ntop(AF_INET, &from.sin_addr, ip, sizeof ip);
         snprintf(label, sizeof label, "%s:%u", ip, (unsigned)ntohs(from.sin_port));
         if (!set_nonblocking(fd))
+            close(fd);
+        else if (!cap_send_buffer(tp, fd, label, now_us))
             close(fd);
         else if (conns_from(tp, from.sin_addr.s_addr) >= tp->cfg.max_conns_per_ip)
             refuse(tp, fd, label, TEXTPORT_REFUSE_PER_IP, now_us);

@@ -55,19 +55,21 @@ const char *textport_error_code(textport_reply_error code)
         return "usage";
     case TEXTPORT_ERR_NOT_ADMITTED:
         return "not-admitted";
+    case TEXTPORT_ERR_LINE_TIMEOUT:
+        return "line-timeout";
+    case TEXTPORT_ERR_LOBBY_BUSY:
+        return "lobby-busy";
     case TEXTPORT_ERR_CODES:
         break;
     }
     return "?";
 }
 
-/* Room for n more bytes, compacting before growing; false when the client
- * would have more than max_out_bytes waiting. */
-static bool reserve_out(textport *tp, tp_conn *c, size_t n)
+/* Room for n more bytes, compacting before growing; false when out of
+ * memory. */
+static bool reserve_out(tp_conn *c, size_t n)
 {
     size_t pending = c->out_len - c->out_off;
-    if (pending + n > tp->cfg.max_out_bytes)
-        return false;
     if (c->out_off > 0 && c->out_len + n > c->out_cap) {
         memmove(c->out, c->out + c->out_off, pending);
         c->out_off = 0;
@@ -86,6 +88,32 @@ static bool reserve_out(textport *tp, tp_conn *c, size_t n)
     return true;
 }
 
+/* Whether n more bytes may wait for c; otherwise it is closed as a slow
+ * reader: past max_out_bytes of its own, or, while all text clients
+ * together hold more than max_out_total_bytes unsent, past
+ * TP_PRESSURE_PENDING_BYTES (a client that reads has next to nothing
+ * waiting, so only the ones that do not are closed). */
+static bool room_for(textport *tp, tp_conn *c, size_t n)
+{
+    size_t pending = c->out_len - c->out_off;
+    if (pending + n > tp->cfg.max_out_bytes)
+        tp_log_limited(tp, TP_LOG_SLOW, tp->now_us,
+                       "closing text client %s: more than %zu bytes of output unread", c->label,
+                       tp->cfg.max_out_bytes);
+    else if (tp->out_total + n > tp->cfg.max_out_total_bytes &&
+             pending >= TP_PRESSURE_PENDING_BYTES)
+        tp_log_limited(tp, TP_LOG_SLOW, tp->now_us,
+                       "closing text client %s: %zu bytes of output unread while text clients "
+                       "hold more than %zu in all",
+                       c->label, pending, tp->cfg.max_out_total_bytes);
+    else if (!reserve_out(c, n))
+        log_error("textport", "closing text client %s: out of memory for its output", c->label);
+    else
+        return true;
+    tp_kill(tp, c, TEXTPORT_CLOSE_SLOW);
+    return false;
+}
+
 void tp_send_line(textport *tp, tp_conn *c, const char *fmt, ...)
 {
     if (c->dead)
@@ -101,15 +129,11 @@ void tp_send_line(textport *tp, tp_conn *c, const char *fmt, ...)
         return;
     }
     line[n++] = '\n';
-    if (!reserve_out(tp, c, (size_t)n)) {
-        tp_log_limited(tp, TP_LOG_SLOW, tp->now_us,
-                       "closing text client %s: more than %zu bytes of output unread", c->label,
-                       tp->cfg.max_out_bytes);
-        tp_kill(tp, c, TEXTPORT_CLOSE_SLOW);
+    if (!room_for(tp, c, (size_t)n))
         return;
-    }
     memcpy(c->out + c->out_len, line, (size_t)n);
     c->out_len += (size_t)n;
+    tp->out_total += (size_t)n;
     tp_mark_dirty(tp, c);
 }
 
@@ -170,12 +194,41 @@ textport_reply_error tp_error_for(int result)
     return TEXTPORT_ERR_NOT_ADMITTED; /* SERVER_TEXT_OK: not an error at all */
 }
 
+/* A line refused by the text port's own limits (textport_budget.c). */
+static void refuse_lobby_line(textport *tp, tp_conn *c, textport_line_refusal why, uint64_t now_us)
+{
+    tp->stats.messages_refused++;
+    tp->stats.lines_refused[why]++;
+    char detail[128];
+    if (why == TEXTPORT_LINE_LOBBY_ADDRESS)
+        snprintf(detail, sizeof detail,
+                 "your address is posting too fast into this lobby: at most %g lines a second",
+                 tp->cfg.lobby_ip_lines_per_s);
+    else
+        snprintf(detail, sizeof detail,
+                 "text clients are posting too much into this lobby: at most %g bytes a second",
+                 tp->cfg.lobby_bytes_per_s);
+    tp_log_limited(tp, TP_LOG_REFUSED_LINE, now_us, "text client %s: message refused: %s", c->label,
+                   detail);
+    tp_send_error(tp, c,
+                  why == TEXTPORT_LINE_LOBBY_ADDRESS ? TEXTPORT_ERR_RATE_LIMITED
+                                                     : TEXTPORT_ERR_LOBBY_BUSY,
+                  detail);
+}
+
 static void post_chat(textport *tp, tp_conn *c, proto_str text, uint64_t now_us)
 {
     proto_str name = {c->name, c->name_len};
+    size_t relay_bytes = TP_RELAY_OVERHEAD_BYTES + name.len + text.len;
+    textport_line_refusal why = tp_budget_check(tp, c, relay_bytes, now_us);
+    if (why != TEXTPORT_LINE_REFUSALS) {
+        refuse_lobby_line(tp, c, why, now_us);
+        return;
+    }
     uint32_t seq = 0;
     int rc = server_text_chat(tp->core, &c->tc, name, text, now_us, &seq);
     if (rc == SERVER_TEXT_OK) {
+        tp_budget_charge(tp, c, relay_bytes, now_us);
         tp->stats.messages_accepted++;
         tp_send_line(tp, c, "ok %u", (unsigned)seq);
         return;
@@ -193,11 +246,45 @@ static void post_chat(textport *tp, tp_conn *c, proto_str text, uint64_t now_us)
     tp_send_error(tp, c, tp_error_for(rc), server_text_strerror(rc));
 }
 
+static bool is_quit(proto_str msg)
+{
+    return msg.len >= 5 && memcmp(msg.bytes, "/quit", 5) == 0 &&
+           (msg.len == 5 || msg.bytes[5] == ' ');
+}
+
+/* Every message but /quit takes a token of the connection's line bucket, so
+ * that no mix of commands and chat costs the loop more than the line rate.
+ * Refusals drain the flood bucket; when it is empty the client is closed. */
+static bool line_allowed(textport *tp, tp_conn *c, proto_str msg, uint64_t now_us)
+{
+    const textport_config *cfg = &tp->cfg;
+    if (is_quit(msg) || rate_bucket_take(&c->line_bucket, cfg->line_per_s, cfg->line_burst, now_us))
+        return true;
+    tp->stats.lines_refused[TEXTPORT_LINE_RATE]++;
+    double flood_burst = (double)cfg->line_flood_limit - 1.0;
+    if (!rate_bucket_take(&c->line_flood, flood_burst / 10.0 + 0.1, flood_burst, now_us)) {
+        tp_log_limited(tp, TP_LOG_FLOODING, now_us,
+                       "closing text client %s: kept sending over the line rate", c->label);
+        tp_close_with(tp, c, TEXTPORT_ERR_FLOODING, "kept sending lines too fast; closing",
+                      TEXTPORT_CLOSE_FLOODING, now_us);
+        return false;
+    }
+    char detail[80];
+    snprintf(detail, sizeof detail, "too many lines: at most %g a second", cfg->line_per_s);
+    tp_log_limited(tp, TP_LOG_REFUSED_LINE, now_us, "text client %s: line refused: %s", c->label,
+                   detail);
+    tp_send_error(tp, c, TEXTPORT_ERR_RATE_LIMITED, detail);
+    return false;
+}
+
 /* One framed message: a command, a chat line, or nothing when empty. "//"
  * escapes a chat line that starts with "/". */
 static void on_message(textport *tp, tp_conn *c, proto_str msg, uint64_t now_us)
 {
+    c->last_line_us = now_us; /* only a whole message counts against idleness */
     if (msg.len == 0)
+        return;
+    if (!line_allowed(tp, c, msg, now_us))
         return;
     bool slash = msg.bytes[0] == '/', escaped = slash && msg.len > 1 && msg.bytes[1] == '/';
     if (slash && !escaped) {
@@ -276,7 +363,6 @@ void tp_conn_read(textport *tp, tp_conn *c, uint64_t now_us)
         if (n > 0) {
             tp->stats.bytes_in += (uint64_t)n;
             budget -= (size_t)n;
-            c->last_in_us = now_us;
             if (c->state == TP_OPEN) /* LINGERING: dropped unread */
                 frame(tp, c, buf, (size_t)n, now_us);
         } else if (n == 0) {
@@ -306,7 +392,20 @@ void tp_conn_sweep(textport *tp, tp_conn *c, uint64_t now_us)
         return;
     }
     flush_pending(tp, c, now_us, false);
-    if (c->state == TP_OPEN && now_us - c->last_in_us >= (uint64_t)tp->cfg.idle_ms * 1000u) {
+    uint64_t started = textline_started_us(&c->line);
+    if (c->state == TP_OPEN && started != UINT64_MAX &&
+        now_us - started >= (uint64_t)tp->cfg.max_line_ms * 1000u) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "a message must arrive whole within %u ms; closing",
+                 (unsigned)tp->cfg.max_line_ms);
+        tp_log_limited(tp, TP_LOG_LINE_TIMEOUT, now_us,
+                       "closing text client %s: message not whole after %u ms", c->label,
+                       (unsigned)tp->cfg.max_line_ms);
+        tp_close_with(tp, c, TEXTPORT_ERR_LINE_TIMEOUT, detail, TEXTPORT_CLOSE_LINE_TIMEOUT,
+                      now_us);
+        return;
+    }
+    if (c->state == TP_OPEN && now_us - c->last_line_us >= (uint64_t)tp->cfg.idle_ms * 1000u) {
         char detail[64];
         snprintf(detail, sizeof detail, "nothing received for %u ms; closing",
                  (unsigned)tp->cfg.idle_ms);
@@ -322,6 +421,7 @@ bool tp_conn_write(textport *tp, tp_conn *c)
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
         if (n > 0) {
             c->out_off += (size_t)n;
+            tp->out_total -= (size_t)n;
             tp->stats.bytes_out += (uint64_t)n;
         } else if (n < 0 && errno == EINTR) {
             continue;
@@ -333,5 +433,10 @@ bool tp_conn_write(textport *tp, tp_conn *c)
         }
     }
     c->out_off = c->out_len = 0;
+    if (c->out_cap > TP_PRESSURE_PENDING_BYTES) { /* a burst is over: give its memory back */
+        free(c->out);
+        c->out = NULL;
+        c->out_cap = 0;
+    }
     return true;
 }

@@ -16,6 +16,14 @@ enum {
     TP_SWEEP_US = 10 * 1000,               /* timers are checked this often */
     TP_LISTENER_TAG = UINT32_MAX,          /* epoll data of the listening socket */
     TP_READ_CHUNK_BYTES = 16 * 1024,       /* one recv() */
+    /* A text line as each player of the lobby receives it: TEXT_CHAT_RELAY
+     * is 1 + 4 + 1 + name + 2 + text bytes; what the lobby budget counts. */
+    TP_RELAY_OVERHEAD_BYTES = 8,
+    TP_MAX_RELAY_BYTES = TP_RELAY_OVERHEAD_BYTES + PROTO_MAX_NAME_BYTES + PROTO_MAX_CHAT_BYTES,
+    TP_ADDR_BUCKETS = 4096, /* per-address-per-lobby line buckets, hashed */
+    /* Past max_out_total_bytes, a client with this much unsent is closed; an
+     * output buffer this large is freed once empty. */
+    TP_PRESSURE_PENDING_BYTES = 16 * 1024,
 };
 
 typedef enum tp_state {
@@ -38,6 +46,7 @@ typedef enum tp_log_kind {
     TP_LOG_REFUSED_LINE, /* bad text, rate limit, bad names */
     TP_LOG_ACCEPT_ERROR,
     TP_LOG_NOT_ADMITTED, /* the core would not take a new client */
+    TP_LOG_LINE_TIMEOUT, /* a message not whole in time (slowloris) */
     TP_LOG_KINDS,
 } tp_log_kind;
 
@@ -50,8 +59,10 @@ typedef struct tp_conn {
     uint8_t name_len;
     textline line;
     server_text_client tc;
-    uint64_t last_in_us;  /* when a byte last arrived (or the accept) */
-    uint64_t deadline_us; /* DRAINING, LINGERING: close by then regardless */
+    uint64_t last_line_us;   /* when a message last ended (or the accept): idle from then */
+    rate_bucket line_bucket; /* every message but /quit takes a token */
+    rate_bucket line_flood;  /* drained by refused messages; empty: flooding */
+    uint64_t deadline_us;    /* DRAINING, LINGERING: close by then regardless */
     textport_close_reason reason;
     char *out; /* unsent output: out[out_off..out_len) */
     size_t out_off, out_len, out_cap;
@@ -61,6 +72,13 @@ typedef struct tp_conn {
     bool dead;       /* in textport.dead: to be freed this pass */
     bool refused;    /* never admitted (counted in refused, not in closed) */
 } tp_conn;
+
+/* A lobby's text byte budget; a slot reopened (new gen) starts afresh. */
+typedef struct tp_lobby_budget {
+    uint32_t gen;
+    bool used;
+    rate_bucket bytes;
+} tp_lobby_budget;
 
 struct textport {
     textport_config cfg;
@@ -79,6 +97,11 @@ struct textport {
     uint32_t *dirty, dirty_count;
     uint32_t *dead, dead_count;
     textport_stats stats;
+    size_t out_total;              /* unsent output of all connections */
+    tp_lobby_budget *lobby_budget; /* one per lobby slot of the core */
+    uint32_t lobby_budget_count;
+    rate_bucket *addr_buckets; /* TP_ADDR_BUCKETS, by keyed hash of (address, lobby) */
+    uint64_t addr_seed;
     uint64_t log_next_us[TP_LOG_KINDS];
     uint64_t log_unlogged[TP_LOG_KINDS];
     /* tp_conn_read's buffer, here rather than on the stack (8 KB at most);
@@ -133,6 +156,19 @@ void tp_conn_read(textport *tp, tp_conn *c, uint64_t now_us);
 void tp_conn_sweep(textport *tp, tp_conn *c, uint64_t now_us);
 /* Writes queued output without blocking; false when the socket failed. */
 bool tp_conn_write(textport *tp, tp_conn *c);
+
+/* ---- textport_budget.c ------------------------------------------------ */
+
+/* Allocates the lobby and address tables; false when out of memory. */
+bool tp_budget_init(textport *tp);
+void tp_budget_deinit(textport *tp);
+/* Whether c may post a line that players receive as relay_bytes of
+ * TEXT_CHAT_RELAY into its lobby now: TEXTPORT_LINE_REFUSALS when it may
+ * (nothing is taken yet: see tp_budget_charge), else the limit it hits. */
+textport_line_refusal tp_budget_check(textport *tp, const tp_conn *c, size_t relay_bytes,
+                                      uint64_t now_us);
+/* Takes what a line checked by tp_budget_check and posted costs. */
+void tp_budget_charge(textport *tp, const tp_conn *c, size_t relay_bytes, uint64_t now_us);
 
 /* ---- textport_cmd.c ----------------------------------------------------- */
 

@@ -230,6 +230,10 @@ static void write_body(wire_writer *w, const proto_msg *m)
         write_str8(w, m->u.text_chat_relay.name);
         write_str16(w, m->u.text_chat_relay.text);
         break;
+    case PROTO_CHAT_GAP:
+        wire_write_u32(w, m->u.chat_gap.first_seq);
+        wire_write_u32(w, m->u.chat_gap.missed);
+        break;
     case PROTO_CHAT_HISTORY:
         wire_write_u32(w, m->u.chat_history.seq);
         wire_write_u16(w, m->u.chat_history.from_id);
@@ -362,6 +366,10 @@ static bool read_body(wire_reader *r, proto_msg *m)
         m->u.text_chat_relay.text = read_str(r, text_len);
         break;
     }
+    case PROTO_CHAT_GAP:
+        m->u.chat_gap.first_seq = wire_read_u32(r);
+        m->u.chat_gap.missed = wire_read_u32(r);
+        break;
     case PROTO_CHAT_HISTORY: {
         m->u.chat_history.seq = wire_read_u32(r);
         m->u.chat_history.from_id = wire_read_u16(r);

@@ -114,6 +114,7 @@ typedef enum proto_type {
     PROTO_GAME_STARTING = 0x93, /* to every member in the same server tick */
     PROTO_DIRECT_CHAT_RELAY = 0x94,
     PROTO_CHAT_HISTORY = 0x95, /* a kept line for a joiner or a returning player, with its name */
+    PROTO_CHAT_GAP = 0x96,     /* version 5: lines a returning player missed and will not get */
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -486,6 +487,10 @@ typedef struct proto_msg {
             proto_str name;   /* the sender's name then (it may have left since) */
             proto_str text;   /* at most PROTO_MAX_TEXT_RELAY_BYTES */
         } chat_history;
+        struct {
+            uint32_t first_seq; /* the oldest sequence number not replayed */
+            uint32_t missed;    /* how many lines from first_seq on are not replayed */
+        } chat_gap;
         struct {
             uint8_t count; /* 1..PROTO_MAX_SNAPSHOT_ENTRIES */
             proto_snapshot_entry entries[PROTO_MAX_SNAPSHOT_ENTRIES];

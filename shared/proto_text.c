@@ -270,6 +270,8 @@ const char *proto_type_name(uint32_t type)
         return "direct_chat_relay";
     case PROTO_CHAT_HISTORY:
         return "chat_history";
+    case PROTO_CHAT_GAP:
+        return "chat_gap";
     }
     return "?";
 }

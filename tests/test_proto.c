@@ -187,6 +187,11 @@ static const sample samples[] = {
             0x00, 0x00,               /* from_id 0: a text client */
             0x03, 0x61, 0x6E, 0x6E,   /* name "ann" */
             0x02, 0x00, 0x79, 0x6F)}, /* text "yo" */
+    {"chat_gap",
+     {.type = PROTO_CHAT_GAP, .u.chat_gap = {.first_seq = 0x00000102, .missed = 0x00000021}},
+     GOLDEN(0x96,
+            0x02, 0x01, 0x00, 0x00,   /* first_seq 258 */
+            0x21, 0x00, 0x00, 0x00)}, /* missed 33 */
     {"position_snapshot",
      {.type = PROTO_POSITION_SNAPSHOT,
       .u.snapshot = {.count = 2,
@@ -713,6 +718,10 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
         assert_int_equal(want->u.text_chat_relay.seq, got->u.text_chat_relay.seq);
         assert_str_same(want->u.text_chat_relay.name, got->u.text_chat_relay.name);
         assert_str_same(want->u.text_chat_relay.text, got->u.text_chat_relay.text);
+        break;
+    case PROTO_CHAT_GAP:
+        assert_int_equal(want->u.chat_gap.first_seq, got->u.chat_gap.first_seq);
+        assert_int_equal(want->u.chat_gap.missed, got->u.chat_gap.missed);
         break;
     case PROTO_CHAT_HISTORY:
         assert_int_equal(want->u.chat_history.seq, got->u.chat_history.seq);
@@ -1270,7 +1279,7 @@ static void protocol_message_type_count_is_pinned(void **state)
     unsigned known = 0;
     for (unsigned type = 0; type < 256; type++)
         known += proto_type_name(type)[0] != '?';
-    assert_int_equal(known, 35); /* a new type needs a sample, docs and this number */
+    assert_int_equal(known, 36); /* a new type needs a sample, docs and this number */
 }
 
 static void unknown_type_refused_by_encoder(void **state)

@@ -179,6 +179,49 @@ static void token_gets_the_seat_and_missed_chat_back(void **state)
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_JOINED), 0);
 }
 
+/* Alice is away while Bob says `lines` lines (under the chat rate); she
+ * comes back with the last sequence number she saw. Returns how many lines
+ * CHAT_GAP said she missed (0: no CHAT_GAP) and checks the replay. */
+static uint32_t gap_after(fixture *f, int lines)
+{
+    proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
+    join(f, 1, "bob", "10.0.0.2:1");
+    uint32_t seen = chat(f, 0, "before");
+    server_on_disconnect(f->s, 0, 0, f->now_us);
+    end_pass(f);
+    for (int i = 0; i < lines; i++) {
+        f->now_us += 250 * MS_US;
+        chat(f, 1, "while you were away");
+    }
+    resume(f, 2, alice.u.welcome.token, seen, "10.0.0.1:2");
+    int replayed = lines < 64 ? lines : 64;
+    assert_int_equal(count_for(f, 2, PROTO_CHAT_HISTORY), (size_t)replayed);
+    proto_msg gap;
+    if (!find_for(f, 2, PROTO_CHAT_GAP, &gap))
+        return 0;
+    assert_int_equal(count_for(f, 2, PROTO_CHAT_GAP), 1);
+    assert_int_equal(gap.u.chat_gap.first_seq, seen + 1);
+    proto_msg first;
+    assert_true(find_for(f, 2, PROTO_CHAT_HISTORY, &first));
+    assert_int_equal(first.u.chat_history.seq, seen + 1 + gap.u.chat_gap.missed);
+    return gap.u.chat_gap.missed;
+}
+
+/* 64 lines missed are all kept: no CHAT_GAP. */
+static void no_gap_while_the_history_holds_every_missed_line(void **state)
+{
+    assert_int_equal(gap_after(*state, 64), 0);
+}
+
+/* 65 lines missed: the oldest is gone, and CHAT_GAP says so. */
+static void gap_names_the_lines_the_history_lost(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(gap_after(f, 65), 1);
+    assert_int_equal(server_get_stats(f->s)->resume_chat_gaps, 1);
+    assert_int_equal(server_get_stats(f->s)->resume_lines_missed, 1);
+}
+
 /* A token works once: the old one is refused after it was used. */
 static void used_token_is_refused(void **state)
 {
@@ -259,6 +302,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(forged_and_expired_tokens_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(token_guessing_is_rate_limited, setup, teardown),
         cmocka_unit_test_setup_teardown(resume_takes_over_a_live_seat, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_gap_while_the_history_holds_every_missed_line, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(gap_names_the_lines_the_history_lost, setup, teardown),
     };
     return cmocka_run_group_tests_name("server resume", tests, NULL, NULL);
 }

@@ -195,6 +195,29 @@ static void nul_bytes_are_passed_on_for_the_text_rules(void **state)
     assert_memory_equal(msg.bytes, "a\0b", 3);
 }
 
+/* Slowloris: after the first message, quiet no longer ends one, however
+ * slowly the bytes come; the pending message keeps its start time. */
+static void after_one_message_only_a_newline_ends_one(void **state)
+{
+    (void)state;
+    textline tl;
+    textline_init(&tl);
+    framed f = {0};
+    proto_str msg;
+    feed_str(&tl, "first\n", 0, &f);
+    for (int i = 0; i < 10; i++) {
+        feed_all(&tl, "x", 1, (uint64_t)(i + 1) * 200 * MS, &f);
+        assert_int_equal(textline_flush(&tl, (uint64_t)(i + 1) * 200 * MS + 150 * MS, false, &msg),
+                         TEXTLINE_NONE);
+    }
+    assert_int_equal(f.messages, 1);
+    assert_int_equal(textline_deadline_us(&tl), UINT64_MAX);
+    assert_int_equal(textline_started_us(&tl), 200 * MS);
+    feed_str(&tl, "\n", 3000 * MS, &f);
+    assert_int_equal(f.messages, 2);
+    assert_int_equal(textline_started_us(&tl), UINT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +230,7 @@ int main(void)
         cmocka_unit_test(byte_513_is_too_long_at_once),
         cmocka_unit_test(cr_beyond_the_limit_waits_for_the_next_byte),
         cmocka_unit_test(nul_bytes_are_passed_on_for_the_text_rules),
+        cmocka_unit_test(after_one_message_only_a_newline_ends_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
