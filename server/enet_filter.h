@@ -39,6 +39,7 @@ typedef struct enet_filter_info {
     bool has_sent_time;  /* header carries a sent time */
     uint32_t commands;   /* commands walked */
     uint32_t connects;   /* CONNECT commands: at most 1 in a datagram that passes */
+    uint32_t goodbyes;   /* DISCONNECT commands: the peer leaves on purpose */
     uint32_t fragments;  /* SEND_FRAGMENT and SEND_UNRELIABLE_FRAGMENT commands */
     size_t packet_bytes; /* application bytes carried by SEND_* commands */
 } enet_filter_info;

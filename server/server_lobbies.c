@@ -107,7 +107,47 @@ int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str passw
         return LOBBY_ERR_ARG;
     if (!sessions_player_room(s->sessions, handle, s->cfg->max_players))
         return LOBBY_ERR_NO_SLOTS;
-    return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
+    int err = lobby_admit(l, key, key_len, se->holder, password, joiner_rtt(se), now_us, wait_us);
+    if (err == LOBBY_ERR_QUOTA)
+        s->stats->quota_hits[SERVER_QUOTA_LOBBY_SHARE]++;
+    return err;
+}
+
+/* The holder's lobby-opening bucket, hashed (FNV-1a over its 8 bytes). */
+static rate_bucket *create_bucket(server_ctx *s, uint64_t holder)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (uint8_t)(holder >> (8 * i))) * 16777619u;
+    return &s->create_buckets[h % RESUME_BUCKETS];
+}
+
+int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64_t now_us,
+                          char *why, size_t cap)
+{
+    uint32_t open = lobby_count_created_by(s->lobbies, holder);
+    if (open >= s->cfg->max_lobbies_per_holder) {
+        s->stats->quota_hits[SERVER_QUOTA_LOBBIES_OPEN]++;
+        snprintf(why, cap,
+                 "your address already has %u lobbies open, the most it may; an empty one "
+                 "closes after %u s",
+                 (unsigned)open, (unsigned)(s->cfg->lobby_grace_ms / 1000));
+        return LOBBY_ERR_QUOTA;
+    }
+    rate_bucket *b = create_bucket(s, holder);
+    if (b->last_us == 0)
+        rate_bucket_init(b, s->cfg->lobby_creates_burst, now_us);
+    if (!rate_bucket_take(b, s->cfg->lobby_creates_per_s, s->cfg->lobby_creates_burst, now_us)) {
+        s->stats->quota_hits[SERVER_QUOTA_LOBBY_RATE]++;
+        snprintf(why, cap, "lobbies opened too fast from your address; wait a few seconds");
+        return LOBBY_ERR_QUOTA;
+    }
+    int index = lobby_open(s->lobbies, name);
+    if (index >= 0)
+        s->lobbies->lobbies[index].creator = holder;
+    else
+        snprintf(why, cap, "%s", lobby_strerror(index));
+    return index;
 }
 
 /* Welcome to the newcomer (the whole lobby, itself included), the new state
@@ -147,6 +187,7 @@ int server_enter_lobby(server_ctx *s, uint32_t handle, int index)
     }
     lobby *l = &s->lobbies->lobbies[index];
     memcpy(l->players[l->count - 1].token, token, sizeof token);
+    l->players[l->count - 1].holder = se->holder;
     server_bind_session(s, handle, id, index);
     s->stats->joins++;
     log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
@@ -193,6 +234,12 @@ static void refuse_join(server_ctx *s, uint32_t handle, proto_type request, int 
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL,
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         break;
+    case LOBBY_ERR_QUOTA:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_QUOTA,
+                            "your address already has %u of the %u seats of lobby '%s', the most "
+                            "one address may take there",
+                            lobby_holder_seats(l, se->holder), (unsigned)l->capacity, l->name);
+        break;
     default:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL, "cannot join '%s': %s",
                             l->name, lobby_strerror(err));
@@ -212,6 +259,7 @@ static bool lobby_name_ok(server_ctx *s, uint32_t handle, proto_type request, pr
 
 void server_join_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    sessions_note_request(s->sessions, handle, now_us);
     proto_str name = m->u.join_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_JOIN_LOBBY, name))
         return;
@@ -250,7 +298,7 @@ static lobby_settings create_settings(const server_ctx *s, const proto_msg *m)
 
 void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    (void)now_us;
+    sessions_note_request(s->sessions, handle, now_us);
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
         return;
@@ -271,7 +319,12 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         return;
     }
-    int index = lobby_open(s->lobbies, name);
+    int index = server_open_lobby_for(s, sessions_at(s->sessions, handle)->holder, name, now_us,
+                                      why, sizeof why);
+    if (index == LOBBY_ERR_QUOTA) {
+        server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_QUOTA, "%s", why);
+        return;
+    }
     if (index < 0) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_NO_SLOTS,
                             "server cannot open more lobbies (%u)",
@@ -291,7 +344,8 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
 
 void server_leave_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    (void)m, (void)now_us;
+    (void)m;
+    sessions_note_request(s->sessions, handle, now_us);
     const session *se = sessions_at(s->sessions, handle);
     const lobby *l = server_session_lobby(s, se);
     char text[64];
@@ -350,7 +404,7 @@ const proto_msg *server_build_lobby_list(server_ctx *s, const lobby_filter *f, u
 
 void server_list_lobbies(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    (void)now_us;
+    sessions_note_request(s->sessions, handle, now_us);
     lobby_filter f = {.name_contains = m->u.list_lobbies.name_contains,
                       .flags = m->u.list_lobbies.flags,
                       .meta = m->u.list_lobbies.meta};

@@ -163,6 +163,7 @@ static void admit(textport *tp, int fd, const struct sockaddr_in *from, const ch
     textline_init(&c->line);
     c->last_in_us = now_us;
     tp->stats.open++;
+    c->tc.holder = c->ip; /* lobbies it opens are charged to its address */
     int rc = server_text_enter(tp->core, &c->tc, now_us);
     if (rc != SERVER_TEXT_OK) {
         not_admitted(tp, c, rc, now_us);

@@ -135,7 +135,11 @@ typedef enum proto_reason {
     PROTO_REASON_LOBBY_STARTED = 16, /* counting down or in game */
     PROTO_REASON_KICKED = 17,        /* kicked from that lobby, cool-down not over */
     PROTO_REASON_RTT_TOO_HIGH = 18,  /* above the lobby's maximum round trip */
-    PROTO_REASON_MAX = 18,
+    /* Since version 5: per-address and per-holder quotas. */
+    PROTO_REASON_QUOTA =
+        19, /* your address (or identity) holds its share: sessions, seats, lobbies */
+    PROTO_REASON_IDLE = 20, /* at the lobby list with no lobby request for too long */
+    PROTO_REASON_MAX = 20,
 } proto_reason;
 
 typedef enum proto_leave_reason {
@@ -178,7 +182,11 @@ typedef enum proto_lobby_refusal {
     /* kick, configure, give ownership, start: the lobby (`main`) has no owner,
      * so that no player can lock or close the lobby every plain HELLO lands in */
     PROTO_LOBBY_SERVER_OWNED = 19,
-    PROTO_LOBBY_REFUSAL_MAX = 19,
+    /* Since version 5: your address (or identity) holds its share of the
+     * lobby's seats, or has opened its share of lobbies, or opens them too
+     * fast; the text says which. */
+    PROTO_LOBBY_QUOTA = 20,
+    PROTO_LOBBY_REFUSAL_MAX = 20,
 } proto_lobby_refusal;
 
 /* Why LOBBY_EXITED: the receiver is in no lobby now. */

@@ -63,6 +63,10 @@ const char *proto_reason_text(uint32_t reason)
         return "kicked from this lobby; wait before rejoining";
     case PROTO_REASON_RTT_TOO_HIGH:
         return "round trip too high for this lobby";
+    case PROTO_REASON_QUOTA:
+        return "too many from your address";
+    case PROTO_REASON_IDLE:
+        return "idle at the lobby list";
     }
     return "unknown reason";
 }
@@ -146,6 +150,8 @@ const char *proto_lobby_refusal_text(uint32_t reason)
         return "lobby requests too fast";
     case PROTO_LOBBY_SERVER_OWNED:
         return "the server owns this lobby: no kicks, settings, owner or game";
+    case PROTO_LOBBY_QUOTA:
+        return "your address has its share";
     }
     return "refused";
 }

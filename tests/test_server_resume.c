@@ -123,7 +123,7 @@ static void timeout_holds_the_seat(void **state)
     fixture *f = *state;
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     proto_msg m;
     assert_true(find_for(f, 1, PROTO_PLAYER_STATUS, &m));
     assert_int_equal(m.u.player_status.id, alice.u.welcome.your_id);
@@ -138,7 +138,7 @@ static void seat_expires_after_grace(void **state)
     fixture *f = *state;
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     end_pass(f);
     server_tick(f->s, f->now_us + (GRACE_MS - 100) * MS_US);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_LEFT), 0);
@@ -158,7 +158,7 @@ static void token_gets_the_seat_and_missed_chat_back(void **state)
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
     uint32_t seen = chat(f, 0, "before");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     end_pass(f);
     uint32_t missed = chat(f, 1, "while you were away");
     resume(f, 2, alice.u.welcome.token, seen, "10.0.0.1:2");
@@ -184,7 +184,7 @@ static void used_token_is_refused(void **state)
 {
     fixture *f = *state;
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     resume(f, 1, alice.u.welcome.token, 0, "10.0.0.1:2");
     end_pass(f);
     resume(f, 2, alice.u.welcome.token, 0, "10.0.0.1:3");
@@ -201,7 +201,7 @@ static void forged_and_expired_tokens_are_refused(void **state)
     resume(f, 1, forged, 0, "10.0.0.9:1");
     assert_rejected(f, 1, PROTO_REASON_TOKEN_INVALID);
     end_pass(f);
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     f->now_us += (GRACE_MS + 200) * MS_US;
     server_tick(f->s, f->now_us);
     end_pass(f);
@@ -244,7 +244,7 @@ static void resume_takes_over_a_live_seat(void **state)
     assert_true(old_closed);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_LEFT), 0);
     end_pass(f);
-    server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, f->now_us);
+    server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, true, f->now_us);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_LEFT), 0);
     assert_int_equal(server_player_count(f->s), 2);
 }
