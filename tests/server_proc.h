@@ -55,6 +55,11 @@ pid_t spawn_logged(char *const argv[], const char *out_path);
  * closes. Returns false when it cannot connect or send. */
 bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t cap);
 
+/* The value of one sample (name and labels exactly as in the text) of the
+ * server's /metrics; -1 when it cannot be read (within wait_ms) or has no
+ * such sample. */
+double server_proc_metric(const server_proc *sp, const char *sample, int wait_ms);
+
 /* Reads a whole small file into buf (NUL-terminated, cut to cap). */
 size_t read_text_file(const char *path, char *buf, size_t cap);
 
