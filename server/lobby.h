@@ -240,17 +240,26 @@ int lobby_configure(lobby *l, const lobby_settings *in, unsigned changes, char *
 /* A metadata key: 1..16 bytes of [a-z0-9_.-]. */
 bool lobby_meta_key_valid(proto_str key);
 
-/* Whether a player (its name key, its holder, the password it gave, its
- * measured round trip or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or,
- * the first that applies in this order, FULL, STARTED, RTT_TOO_HIGH,
- * WRONG_PASSWORD, KICKED (name or holder; *wait_us: the cool-down left),
- * QUOTA (the holder has lobby_holder_share seats, held ones included, in a
- * lobby it did not open), NAME_TAKEN. */
-int lobby_admit(const lobby *l, const char *key, uint8_t key_len, uint64_t holder,
-                proto_str password, uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us);
-/* Seats one holder may take in a lobby it did not open: half the capacity
- * rounded up, at least 2 (a LAN party fits, one address cannot fill it). */
-unsigned lobby_holder_share(const lobby *l);
+/* Who asks to join: its name key, its holder and the seats a holder may
+ * take in a lobby it did not open (lobby_holder_share). */
+typedef struct lobby_joiner {
+    const char *key;
+    uint8_t key_len;
+    uint64_t holder;
+    unsigned holder_share;
+} lobby_joiner;
+/* Whether a joiner (with the password it gave and its measured round trip
+ * or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or, the first that
+ * applies in this order, FULL, STARTED, RTT_TOO_HIGH, WRONG_PASSWORD,
+ * KICKED (name or holder; *wait_us: the cool-down left), QUOTA (its holder
+ * has its share of seats, held ones included, in a lobby it did not open),
+ * NAME_TAKEN. */
+int lobby_admit(const lobby *l, const lobby_joiner *who, proto_str password, uint32_t rtt_ms,
+                uint64_t now_us, uint64_t *wait_us);
+/* Seats one holder may take in l when it did not open it: percent of the
+ * capacity rounded up, at least 2 (at 50 % a LAN party fits and one
+ * address cannot fill it). */
+unsigned lobby_holder_share(const lobby *l, unsigned percent);
 /* Seats of l charged to holder, live and held. */
 unsigned lobby_holder_seats(const lobby *l, uint64_t holder);
 /* Open lobbies that holder opened. */

@@ -139,8 +139,8 @@ static bool key_in_lobby(const lobby *l, const char *key, uint8_t key_len)
  * then what concerns the lobby's members: so the answer to a wrong password
  * never depends on whether it was right, and names inside are not told to
  * someone without the password. */
-int lobby_admit(const lobby *l, const char *key, uint8_t key_len, uint64_t holder,
-                proto_str password, uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us)
+int lobby_admit(const lobby *l, const lobby_joiner *who, proto_str password, uint32_t rtt_ms,
+                uint64_t now_us, uint64_t *wait_us)
 {
     if (l->count >= l->capacity)
         return LOBBY_ERR_FULL;
@@ -150,19 +150,19 @@ int lobby_admit(const lobby *l, const char *key, uint8_t key_len, uint64_t holde
         return LOBBY_ERR_RTT_TOO_HIGH;
     if (!lobby_password_ok(l, password))
         return LOBBY_ERR_WRONG_PASSWORD;
-    if (lobby_banned(l, key, key_len, holder, now_us, wait_us))
+    if (lobby_banned(l, who->key, who->key_len, who->holder, now_us, wait_us))
         return LOBBY_ERR_KICKED;
-    if (l->creator != holder && lobby_holder_seats(l, holder) >= lobby_holder_share(l))
+    if (l->creator != who->holder && lobby_holder_seats(l, who->holder) >= who->holder_share)
         return LOBBY_ERR_QUOTA;
-    if (key_in_lobby(l, key, key_len))
+    if (key_in_lobby(l, who->key, who->key_len))
         return LOBBY_ERR_NAME_TAKEN;
     return LOBBY_OK;
 }
 
-unsigned lobby_holder_share(const lobby *l)
+unsigned lobby_holder_share(const lobby *l, unsigned percent)
 {
-    unsigned half = (l->capacity + 1u) / 2u;
-    return half < 2u ? 2u : half;
+    unsigned share = (l->capacity * percent + 99u) / 100u;
+    return share < 2u ? 2u : share;
 }
 
 unsigned lobby_holder_seats(const lobby *l, uint64_t holder)

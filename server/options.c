@@ -93,7 +93,12 @@ static void usage(FILE *to)
             "                         once; past it the oldest is given up (default 4;\n"
             "                         0 = hold none)\n"
             "  --max-lobbies-per-holder N\n"
-            "                         open lobbies one holder may have opened (default 3)\n"
+            "                         open lobbies one holder may have opened (default 3;\n"
+            "                         after that many back to back, 1 every 5 s)\n"
+            "  --lobby-share-percent N\n"
+            "                         of a lobby's seats one holder may take, live and held,\n"
+            "                         unless it opened the lobby (default 50, at least 2\n"
+            "                         seats; 100 = no limit)\n"
             "  --max-browsing-per-address N\n"
             "                         sessions from one IP at the lobby list (default 8)\n"
             "  --max-handshakes-per-address N\n"
@@ -173,6 +178,7 @@ enum {
     OPT_MAX_BROWSING,
     OPT_MAX_HANDSHAKES,
     OPT_BROWSE_IDLE,
+    OPT_LOBBY_SHARE,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -231,6 +237,9 @@ static bool apply_quota_option(options *o, int opt, const char *arg)
     case OPT_MAX_HANDSHAKES:
         return parse_uint("--max-handshakes-per-address", arg, 1, 4095, &v) &&
                (o->core.max_handshakes_per_address = (uint32_t)v, true);
+    case OPT_LOBBY_SHARE:
+        return parse_uint("--lobby-share-percent", arg, 1, 100, &v) &&
+               (o->core.lobby_share_percent = (uint32_t)v, true);
     case OPT_BROWSE_IDLE:
         return parse_uint("--browse-idle-ms", arg, 0, 86400000, &v) &&
                (o->core.browse_idle_ms = (uint32_t)v, true);
@@ -359,6 +368,7 @@ int options_parse(int argc, char **argv, options *o)
         {"max-browsing-per-address", required_argument, NULL, OPT_MAX_BROWSING},
         {"max-handshakes-per-address", required_argument, NULL, OPT_MAX_HANDSHAKES},
         {"browse-idle-ms", required_argument, NULL, OPT_BROWSE_IDLE},
+        {"lobby-share-percent", required_argument, NULL, OPT_LOBBY_SHARE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},

@@ -61,7 +61,7 @@ void server_config_defaults(server_config *cfg)
     cfg->max_held_seats_per_holder = 4;
     cfg->max_lobbies_per_holder = 3;
     cfg->lobby_creates_per_s = 0.2;
-    cfg->lobby_creates_burst = 3.0;
+    cfg->lobby_share_percent = 50;
     cfg->max_browsing_per_address = 8;
     cfg->max_handshakes_per_address = 8;
     cfg->browse_idle_ms = 60000;
@@ -96,8 +96,9 @@ int server_create(const server_config *cfg, server **out)
         !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
         cfg->snapshot_hz == 0 || cfg->snapshot_hz > 1000 || cfg->countdown_ms == 0 ||
         cfg->countdown_ms > 600000 || cfg->max_lobbies_per_holder == 0 ||
-        !(cfg->lobby_creates_per_s > 0.0) || !(cfg->lobby_creates_burst >= 1.0) ||
-        cfg->max_browsing_per_address == 0 || cfg->max_handshakes_per_address == 0)
+        !(cfg->lobby_creates_per_s > 0.0) || cfg->lobby_share_percent == 0 ||
+        cfg->lobby_share_percent > 100 || cfg->max_browsing_per_address == 0 ||
+        cfg->max_handshakes_per_address == 0)
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)

@@ -52,8 +52,9 @@ typedef struct server_config {
      * identity) or to its address, so one address cannot fill the server: */
     uint32_t max_held_seats_per_holder;  /* past it, the holder's oldest held seat is given up */
     uint32_t max_lobbies_per_holder;     /* open lobbies one holder opened */
-    double lobby_creates_per_s;          /* lobbies one holder may open per second... */
-    double lobby_creates_burst;          /* ...and back to back */
+    double lobby_creates_per_s;          /* lobbies one holder may open per second, after a
+                                            burst of max_lobbies_per_holder */
+    uint32_t lobby_share_percent;        /* of a lobby's seats one holder may take, 1..100 */
     uint32_t max_browsing_per_address;   /* sessions at the lobby list from one address */
     uint32_t max_handshakes_per_address; /* sessions from one address not past their hello */
     uint32_t browse_idle_ms; /* a browsing session with no request this long is closed */

@@ -107,7 +107,9 @@ int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str passw
         return LOBBY_ERR_ARG;
     if (!sessions_player_room(s->sessions, handle, s->cfg->max_players))
         return LOBBY_ERR_NO_SLOTS;
-    int err = lobby_admit(l, key, key_len, se->holder, password, joiner_rtt(se), now_us, wait_us);
+    lobby_joiner who = {key, key_len, se->holder,
+                        lobby_holder_share(l, s->cfg->lobby_share_percent)};
+    int err = lobby_admit(l, &who, password, joiner_rtt(se), now_us, wait_us);
     if (err == LOBBY_ERR_QUOTA)
         s->stats->quota_hits[SERVER_QUOTA_LOBBY_SHARE]++;
     return err;
@@ -134,10 +136,12 @@ int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64
                  (unsigned)open, (unsigned)(s->cfg->lobby_grace_ms / 1000));
         return LOBBY_ERR_QUOTA;
     }
+    /* Back to back, as many as it may have open; then a few a minute. */
+    double burst = s->cfg->max_lobbies_per_holder;
     rate_bucket *b = create_bucket(s, holder);
     if (b->last_us == 0)
-        rate_bucket_init(b, s->cfg->lobby_creates_burst, now_us);
-    if (!rate_bucket_take(b, s->cfg->lobby_creates_per_s, s->cfg->lobby_creates_burst, now_us)) {
+        rate_bucket_init(b, burst, now_us);
+    if (!rate_bucket_take(b, s->cfg->lobby_creates_per_s, burst, now_us)) {
         s->stats->quota_hits[SERVER_QUOTA_LOBBY_RATE]++;
         snprintf(why, cap, "lobbies opened too fast from your address; wait a few seconds");
         return LOBBY_ERR_QUOTA;

@@ -67,6 +67,10 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args)
     static char log_buf[1 << 16];
     const char *argv[32] = {LOBBY_SERVER_PATH, "--bind",     "127.0.0.1", "--port", "0",
                             "--http",          "127.0.0.1:0"};
+    /* LOBBY_SERVER_UNDER_TEST runs another build (an A/B of an attack). */
+    const char *other = getenv("LOBBY_SERVER_UNDER_TEST");
+    if (other != NULL && other[0] != '\0')
+        argv[0] = other;
     int argc = 7;
     for (int i = 0; extra_args != NULL && extra_args[i] != NULL && argc < 31; i++)
         argv[argc++] = extra_args[i];

@@ -23,6 +23,8 @@ typedef struct server_proc {
  * it (free ports too, unless EXTRA sets --tcp-port or --http). Returns false
  * when it did not start. */
 bool server_proc_start(server_proc *sp, const char *const *extra_args);
+/* (The environment variable LOBBY_SERVER_UNDER_TEST, when set, names the
+ * server binary to run instead: for before/after figures of an attack.) */
 
 /* SIGTERMs the server and waits for it. *exit_code gets its exit status (or
  * -1 when killed by a signal or not exited in 5 s), *elapsed_ms how long it

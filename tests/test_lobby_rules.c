@@ -80,7 +80,8 @@ static int admit(const lobby *l, const char *name, const char *password, uint32_
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     assert_true(lobby_name_key(str(name), key, &key_len));
-    return lobby_admit(l, key, key_len, name_holder(name), str(password), rtt_ms, now_us, wait_us);
+    lobby_joiner who = {key, key_len, name_holder(name), PROTO_MAX_LOBBY_PLAYERS};
+    return lobby_admit(l, &who, str(password), rtt_ms, now_us, wait_us);
 }
 
 static void ban_name(lobby *l, const char *name, uint64_t until_us)

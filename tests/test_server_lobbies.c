@@ -481,7 +481,6 @@ static void create_refusals(void **state)
     /* The server's own limit, with the holder's lifted. */
     server_destroy(h->s);
     h->cfg.max_lobbies_per_holder = h->cfg.max_lobbies;
-    h->cfg.lobby_creates_burst = h->cfg.max_lobbies;
     assert_int_equal(server_create(&h->cfg, &h->s), SERVER_OK);
     browse(h, 0, "alice");
     for (uint32_t i = 1; i < h->cfg.max_lobbies; i++) { /* fill every slot */
