@@ -306,6 +306,56 @@ static void kicking_again_extends_the_same_entry(void **state)
     assert_int_equal(used, 1);
 }
 
+/* lobby_admit for name coming from holder, with a share of share seats. */
+static int admit_from(const lobby *l, const char *name, uint64_t holder, unsigned share,
+                      uint64_t now_us)
+{
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    assert_true(lobby_name_key(str(name), key, &key_len));
+    lobby_joiner who = {key, key_len, holder, share};
+    uint64_t wait = 0;
+    return lobby_admit(l, &who, str(""), LOBBY_RTT_UNMEASURED, now_us, &wait);
+}
+
+/* bob kicked: b0b from his holder is refused too, carol from another is not. */
+static void kick_bans_the_holder_under_any_name(void **state)
+{
+    lobby *l = join(*state, "red", "owner", 1);
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    assert_true(lobby_name_key(str("bob"), key, &key_len));
+    lobby_ban(l, key, key_len, 77, 60 * SECOND_US);
+    assert_int_equal(admit_from(l, "b0b", 77, 16, 10 * SECOND_US), LOBBY_ERR_KICKED);
+    assert_int_equal(admit_from(l, "bob", 78, 16, 10 * SECOND_US), LOBBY_ERR_KICKED);
+    assert_int_equal(admit_from(l, "carol", 78, 16, 10 * SECOND_US), LOBBY_OK);
+    assert_int_equal(admit_from(l, "b0b", 77, 16, 60 * SECOND_US), LOBBY_OK);
+}
+
+/* A holder gets its share of a lobby it did not open, held seats included,
+ * and any number in one it opened. */
+static void a_holder_gets_its_share_of_a_lobby(void **state)
+{
+    lobby_set *set = *state;
+    lobby *l = join(set, "red", "owner", 1);
+    l->capacity = 16;
+    assert_int_equal(lobby_holder_share(l, 50), 8);
+    assert_int_equal(lobby_holder_share(l, 100), 16);
+    l->capacity = 3;
+    assert_int_equal(lobby_holder_share(l, 50), 2);
+    l->capacity = 16;
+    join(set, "red", "p1", 2);
+    join(set, "red", "p2", 3);
+    for (unsigned i = 0; i < l->count; i++)
+        l->players[i].holder = 5;             /* all three from one address */
+    l->players[1].session = LOBBY_NO_SESSION; /* a held seat counts too */
+    assert_int_equal(lobby_holder_seats(l, 5), 3);
+    assert_int_equal(admit_from(l, "p3", 5, 3, 0), LOBBY_ERR_QUOTA);
+    assert_int_equal(admit_from(l, "p3", 6, 3, 0), LOBBY_OK);
+    l->creator = 5;
+    assert_int_equal(admit_from(l, "p3", 5, 3, 0), LOBBY_OK);
+}
+
 /* ---- settings --------------------------------------------------------------- */
 
 static lobby_settings settings(uint8_t capacity, const char *password)
@@ -685,6 +735,8 @@ int main(void)
         SET_TEST(kicked_player_refused_before_cooldown_allowed_after),
         SET_TEST(full_ban_list_replaces_the_soonest_expiring),
         SET_TEST(kicking_again_extends_the_same_entry),
+        SET_TEST(kick_bans_the_holder_under_any_name),
+        SET_TEST(a_holder_gets_its_share_of_a_lobby),
         SET_TEST(capacity_below_count_refused_and_nothing_changes),
         SET_TEST(configure_applies_only_named_fields),
         SET_TEST(capacity_out_of_range_is_bad_value),
