@@ -185,7 +185,7 @@ static bool has_positions(const player *p, uint32_t n)
 static void join_all(const fixture *f, player *ps, int n)
 {
     for (int i = 0; i < n; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "player%d", i);
         client_config cc;
         client_config_defaults(&cc);
