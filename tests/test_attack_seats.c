@@ -149,6 +149,25 @@ static size_t count_true(const bool *v, size_t n)
     return k;
 }
 
+/* n sessions from ip saying hello with mode (names prefix + index), pumped
+ * until all are in: WELCOME for a JOIN, LOBBY_EXITED for a BROWSE. */
+static crowd *all_in(const server_proc *sp, const char *ip, size_t n, uint8_t mode,
+                     const char *lobby, const char *prefix)
+{
+    crowd *c = crowd_start(sp, ip, n, mode, lobby, prefix);
+    const bool *in = mode == PROTO_HELLO_BROWSE ? c->browsing : c->welcomed;
+    for (int t = 0; t < 200 && count_true(in, n) < n; t++)
+        crowd_pump(c, 10);
+    assert_int_equal(count_true(in, n), n);
+    return c;
+}
+
+static crowd *one_in(const server_proc *sp, const char *ip, uint8_t mode, const char *lobby,
+                     const char *name)
+{
+    return all_in(sp, ip, 1, mode, lobby, name);
+}
+
 /* Drops the crowd without a word: to the server its peers time out. */
 static void crowd_vanish(crowd *c)
 {
@@ -278,10 +297,7 @@ static void test_one_address_cannot_fill_main(void **state)
 {
     (void)state;
     server_proc *sp = start_server(NULL);
-    crowd *first = crowd_start(sp, "127.0.1.2", 8, PROTO_HELLO_JOIN, "main", "fill");
-    for (int t = 0; t < 200 && count_true(first->welcomed, 8) < 8; t++)
-        crowd_pump(first, 10);
-    assert_int_equal(count_true(first->welcomed, 8), 8);
+    crowd *first = all_in(sp, "127.0.1.2", 8, PROTO_HELLO_JOIN, "main", "fill");
     crowd *more = crowd_start(sp, "127.0.1.2", 8, PROTO_HELLO_JOIN, "main", "more");
     for (int t = 0; t < 200 && count_rejected(more, PROTO_REASON_QUOTA) < 8; t++) {
         crowd_pump(more, 5);
@@ -307,10 +323,7 @@ static void test_goodbye_frees_the_seat_at_once(void **state)
 {
     (void)state;
     server_proc *sp = start_server(NULL);
-    crowd *c = crowd_start(sp, "127.0.2.1", 1, PROTO_HELLO_JOIN, "main", "alice");
-    for (int t = 0; t < 200 && !c->welcomed[0]; t++)
-        crowd_pump(c, 10);
-    assert_true(c->welcomed[0]);
+    crowd *c = one_in(sp, "127.0.2.1", PROTO_HELLO_JOIN, "main", "alice");
     enet_peer_disconnect(&c->host->peers[0], 0);
     for (int t = 0; t < 200 && !c->gone[0]; t++)
         crowd_pump(c, 10);
@@ -366,10 +379,7 @@ static void test_idle_browser_is_closed(void **state)
     (void)state;
     static const char *const args[] = {"--browse-idle-ms", "800", NULL};
     server_proc *sp = start_server(args);
-    crowd *c = crowd_start(sp, "127.0.3.7", 8, PROTO_HELLO_BROWSE, "", "idle");
-    for (int t = 0; t < 50 && count_true(c->browsing, 8) < 8; t++)
-        crowd_pump(c, 10);
-    assert_int_equal(count_true(c->browsing, 8), 8);
+    crowd *c = all_in(sp, "127.0.3.7", 8, PROTO_HELLO_BROWSE, "", "idle");
     crowd *ninth = crowd_start(sp, "127.0.3.7", 1, PROTO_HELLO_BROWSE, "", "ninth");
     for (int t = 0; t < 50 && ninth->rejected[0] == 0; t++) {
         crowd_pump(ninth, 5);
@@ -456,9 +466,7 @@ static void test_lobby_creation_flood(void **state)
     crowd *c[4];
     for (int a = 0; a < 4; a++) {
         snprintf(ip, sizeof ip, "127.0.4.%d", a + 1);
-        c[a] = crowd_start(sp, ip, 1, PROTO_HELLO_BROWSE, "", "maker");
-        for (int t = 0; t < 100 && !c[a]->browsing[0]; t++)
-            crowd_pump(c[a], 10);
+        c[a] = one_in(sp, ip, PROTO_HELLO_BROWSE, "", "maker");
         for (int i = 1; i <= 20; i++) { /* the lobby-request burst */
             snprintf(name, sizeof name, "a%d-%d", a, i);
             send_create(c[a], 0, name);
@@ -474,9 +482,7 @@ static void test_lobby_creation_flood(void **state)
     assert_true(open >= 1 && open <= 1 + 8 * 3); /* main, and 3 per address */
     expect_metric_at_least(sp, "lobby_quota_hits_total{quota=\"lobbies_open\"}", 4);
     /* The legit player creates its lobby. */
-    crowd *legit = crowd_start(sp, "127.0.0.1", 1, PROTO_HELLO_BROWSE, "", "legit");
-    for (int t = 0; t < 100 && !legit->browsing[0]; t++)
-        crowd_pump(legit, 10);
+    crowd *legit = one_in(sp, "127.0.0.1", PROTO_HELLO_BROWSE, "", "legit");
     send_create(legit, 0, "legit game");
     for (int t = 0; t < 200 && !legit->welcomed[0]; t++)
         crowd_pump(legit, 10);
@@ -495,10 +501,7 @@ static void test_kick_ban_by_holder(void **state)
 {
     (void)state;
     server_proc *sp = start_server(NULL);
-    crowd *owner = crowd_start(sp, "127.0.0.1", 1, PROTO_HELLO_JOIN, "party", "owner");
-    for (int t = 0; t < 200 && !owner->welcomed[0]; t++)
-        crowd_pump(owner, 10);
-    assert_true(owner->welcomed[0]);
+    crowd *owner = one_in(sp, "127.0.0.1", PROTO_HELLO_JOIN, "party", "owner");
     crowd *bob = crowd_start(sp, "127.0.6.1", 1, PROTO_HELLO_JOIN, "party", "bob");
     for (int t = 0; t < 200 && !bob->welcomed[0]; t++) {
         crowd_pump(bob, 5);
@@ -521,10 +524,7 @@ static void test_kick_ban_by_holder(void **state)
     printf("# kicked bob came back as b0b from his address: %s\n", b0b->text);
     assert_int_equal(b0b->rejected[0], PROTO_REASON_KICKED);
     expect_metric_at_least(sp, "lobby_rejects_total{reason=\"kicked\"}", 1);
-    crowd *carol = crowd_start(sp, "127.0.7.1", 1, PROTO_HELLO_JOIN, "party", "carol");
-    for (int t = 0; t < 200 && !carol->welcomed[0]; t++)
-        crowd_pump(carol, 10);
-    assert_true(carol->welcomed[0]);
+    crowd *carol = one_in(sp, "127.0.7.1", PROTO_HELLO_JOIN, "party", "carol");
     crowd_vanish(carol);
     crowd_vanish(b0b);
     crowd_vanish(bob);

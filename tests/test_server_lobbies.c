@@ -443,6 +443,18 @@ static void create_makes_the_creator_owner_with_its_settings(void **state)
     end_pass(h);
 }
 
+/* handle creates lobbies l1..ln, each answered in its own pass. */
+static void create_numbered(harness *h, uint32_t handle, uint32_t n)
+{
+    char name[16];
+    for (uint32_t i = 1; i <= n; i++) {
+        snprintf(name, sizeof name, "l%u", (unsigned)i);
+        proto_msg m = create_msg(name, 0, "", 0);
+        receive(h, handle, &m);
+        end_pass(h);
+    }
+}
+
 static void create_refusals(void **state)
 {
     harness *h = *state;
@@ -467,13 +479,7 @@ static void create_refusals(void **state)
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_BAD_VALUE);
     assert_non_null(strstr(h->text, "Mode!"));
-    char name[16];
-    for (uint32_t i = 1; i <= h->cfg.max_lobbies_per_holder; i++) { /* the holder's share */
-        snprintf(name, sizeof name, "l%u", (unsigned)i);
-        m = create_msg(name, 0, "", 0);
-        receive(h, 0, &m);
-        end_pass(h);
-    }
+    create_numbered(h, 0, h->cfg.max_lobbies_per_holder); /* the holder's share */
     m = create_msg("mine too", 0, "", 0);
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_QUOTA);
@@ -483,12 +489,7 @@ static void create_refusals(void **state)
     h->cfg.max_lobbies_per_holder = h->cfg.max_lobbies;
     assert_int_equal(server_create(&h->cfg, &h->s), SERVER_OK);
     browse(h, 0, "alice");
-    for (uint32_t i = 1; i < h->cfg.max_lobbies; i++) { /* fill every slot */
-        snprintf(name, sizeof name, "l%u", (unsigned)i);
-        m = create_msg(name, 0, "", 0);
-        receive(h, 0, &m);
-        end_pass(h);
-    }
+    create_numbered(h, 0, h->cfg.max_lobbies - 1); /* fill every slot */
     m = create_msg("one more", 0, "", 0);
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_NO_SLOTS);
