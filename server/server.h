@@ -48,6 +48,13 @@ typedef struct server_config {
     double position_burst;         /* ...and back to back; the rest are dropped */
     uint32_t member_stats_ms;      /* how often lobbies hear their members' link quality */
     uint32_t grace_ms;             /* a timed-out player's seat is held this long; 0: never */
+    double resume_per_s;           /* reconnection attempts allowed per address per second */
+    uint32_t snapshot_hz;          /* position snapshots per second, 1..1000 */
+    bool snapshot_full;            /* every member in every snapshot, not only those who moved */
+    /* Fills buf with n unpredictable bytes (session tokens). NULL: the OS's
+     * CSPRNG (getrandom). Tests pass their own. Returns 0 on success. */
+    int (*random_bytes)(void *user, uint8_t *buf, size_t n);
+    void *random_user;
     /* Quotas charged to a session's holder (its address, or its verified
      * identity) or to its address, so one address cannot fill the server: */
     uint32_t max_held_seats_per_holder;  /* past it, the holder's oldest held seat is given up */
@@ -58,13 +65,6 @@ typedef struct server_config {
     uint32_t max_browsing_per_address;   /* sessions at the lobby list from one address */
     uint32_t max_handshakes_per_address; /* sessions from one address not past their hello */
     uint32_t browse_idle_ms; /* a browsing session with no request this long is closed */
-    double resume_per_s;     /* reconnection attempts allowed per address per second */
-    uint32_t snapshot_hz;    /* position snapshots per second, 1..1000 */
-    bool snapshot_full;      /* every member in every snapshot, not only those who moved */
-    /* Fills buf with n unpredictable bytes (session tokens). NULL: the OS's
-     * CSPRNG (getrandom). Tests pass their own. Returns 0 on success. */
-    int (*random_bytes)(void *user, uint8_t *buf, size_t n);
-    void *random_user;
 } server_config;
 
 typedef struct server server;
