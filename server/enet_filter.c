@@ -208,6 +208,7 @@ static int check_command(walk *w)
         return v;
     w->info->commands++;
     w->info->connects += number == ENET_PROTOCOL_COMMAND_CONNECT;
+    w->info->goodbyes += number == ENET_PROTOCOL_COMMAND_DISCONNECT;
     return ENET_FILTER_PASS;
 }
 

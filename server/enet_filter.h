@@ -40,6 +40,7 @@ typedef struct enet_filter_info {
     uint32_t commands;     /* commands walked */
     uint32_t connects;     /* CONNECT commands: at most 1 in a datagram that passes */
     uint32_t connect_data; /* the CONNECT's data (host order) when connects > 0 */
+    uint32_t goodbyes;     /* DISCONNECT commands: the peer leaves on purpose */
     uint32_t fragments;    /* SEND_FRAGMENT and SEND_UNRELIABLE_FRAGMENT commands */
     size_t packet_bytes;   /* application bytes carried by SEND_* commands */
 } enet_filter_info;

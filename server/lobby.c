@@ -329,6 +329,8 @@ const char *lobby_strerror(int err)
         return "bad value";
     case LOBBY_ERR_BELOW_COUNT:
         return "capacity below the member count";
+    case LOBBY_ERR_QUOTA:
+        return "your address (or identity) has its share";
     }
     return "unknown lobby error";
 }

@@ -28,6 +28,7 @@ typedef struct lobby_player {
     uint32_t session_gen; /* the caller's generation of that handle (the server's session_ref) */
     uint8_t token[PROTO_TOKEN_BYTES]; /* what a reconnecting client must present */
     uint64_t away_since_us;           /* when the seat started being held */
+    uint64_t holder;                  /* who the seat is charged to (the session's holder) */
     uint16_t id;
     uint32_t colour;
     uint8_t name_len;
@@ -64,10 +65,11 @@ typedef struct lobby_meta_pair {
     char value[PROTO_MAX_META_VALUE_BYTES];
 } lobby_meta_pair;
 
-/* A kicked player's name key and when it may rejoin. */
+/* A kicked player's name key and holder, and when they may rejoin. */
 typedef struct lobby_ban_entry {
     uint8_t key_len;
     char key[LOBBY_NAME_KEY_BYTES];
+    uint64_t holder;   /* the kicked seat's holder: its address or identity */
     uint64_t until_us; /* 0: a free entry */
 } lobby_ban_entry;
 
@@ -92,6 +94,9 @@ typedef struct lobby {
      * lock, kick from, hand over or start the lobby every plain HELLO and
      * text client lands in. */
     bool server_owned;
+    /* Who opened it (a session's or text client's holder), charged for it
+     * while it is open; 0 for the server's own. */
+    uint64_t creator;
     uint8_t state;               /* proto_lobby_state */
     uint32_t start_tick;         /* STARTING: the server tick the game starts at */
     uint8_t countdown_announced; /* STARTING: the last COUNTDOWN's seconds_left */
@@ -128,6 +133,7 @@ typedef enum lobby_error {
     LOBBY_ERR_NOT_ALL_READY = -13,
     LOBBY_ERR_BAD_VALUE = -14,   /* capacity, password or metadata out of range */
     LOBBY_ERR_BELOW_COUNT = -15, /* capacity below the member count */
+    LOBBY_ERR_QUOTA = -16,       /* the holder has its share: seats in the lobby, lobbies open */
 } lobby_error;
 
 /* Allocates max_lobbies slots and opens the default lobby, owned by the
@@ -234,12 +240,30 @@ int lobby_configure(lobby *l, const lobby_settings *in, unsigned changes, char *
 /* A metadata key: 1..16 bytes of [a-z0-9_.-]. */
 bool lobby_meta_key_valid(proto_str key);
 
-/* Whether a player (its name key, the password it gave, its measured round
- * trip or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or, the first that
+/* Who asks to join: its name key, its holder and the seats a holder may
+ * take in a lobby it did not open (lobby_holder_share). */
+typedef struct lobby_joiner {
+    const char *key;
+    uint8_t key_len;
+    uint64_t holder;
+    unsigned holder_share;
+} lobby_joiner;
+/* Whether a joiner (with the password it gave and its measured round trip
+ * or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or, the first that
  * applies in this order, FULL, STARTED, RTT_TOO_HIGH, WRONG_PASSWORD,
- * KICKED (*wait_us: the cool-down left), NAME_TAKEN. */
-int lobby_admit(const lobby *l, const char *key, uint8_t key_len, proto_str password,
-                uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us);
+ * KICKED (name or holder; *wait_us: the cool-down left), QUOTA (its holder
+ * has its share of seats, held ones included, in a lobby it did not open),
+ * NAME_TAKEN. */
+int lobby_admit(const lobby *l, const lobby_joiner *who, proto_str password, uint32_t rtt_ms,
+                uint64_t now_us, uint64_t *wait_us);
+/* Seats one holder may take in l when it did not open it: percent of the
+ * capacity rounded up, at least 2 (at 50 % a LAN party fits and one
+ * address cannot fill it). */
+unsigned lobby_holder_share(const lobby *l, unsigned percent);
+/* Seats of l charged to holder, live and held. */
+unsigned lobby_holder_seats(const lobby *l, uint64_t holder);
+/* Open lobbies that holder opened. */
+uint32_t lobby_count_created_by(const lobby_set *set, uint64_t holder);
 /* Compares a given password with the lobby's in time independent of where
  * they differ. A lobby without one accepts any. */
 bool lobby_password_ok(const lobby *l, proto_str given);
@@ -264,12 +288,12 @@ void lobby_begin_game(lobby *l);
 /* Checks that by_id (the owner) may kick target_id: LOBBY_OK, NOT_OWNER or
  * NO_SUCH_PLAYER (itself or not a member). */
 int lobby_check_kick(lobby *l, uint16_t by_id, uint16_t target_id);
-/* Remembers that key may not rejoin before until_us; a full list forgets
- * the entry that expires soonest. */
-void lobby_ban(lobby *l, const char *key, uint8_t key_len, uint64_t until_us);
-/* True while key is banned; *wait_us receives the time left. */
-bool lobby_banned(const lobby *l, const char *key, uint8_t key_len, uint64_t now_us,
-                  uint64_t *wait_us);
+/* Remembers that key, and anyone of holder under any name, may not rejoin
+ * before until_us; a full list forgets the entry that expires soonest. */
+void lobby_ban(lobby *l, const char *key, uint8_t key_len, uint64_t holder, uint64_t until_us);
+/* True while key or holder is banned; *wait_us receives the time left. */
+bool lobby_banned(const lobby *l, const char *key, uint8_t key_len, uint64_t holder,
+                  uint64_t now_us, uint64_t *wait_us);
 
 /* ---- lobby_list.c: LIST_LOBBIES filters, the list, idle lobbies --------- */
 

@@ -139,8 +139,8 @@ static bool key_in_lobby(const lobby *l, const char *key, uint8_t key_len)
  * then what concerns the lobby's members: so the answer to a wrong password
  * never depends on whether it was right, and names inside are not told to
  * someone without the password. */
-int lobby_admit(const lobby *l, const char *key, uint8_t key_len, proto_str password,
-                uint32_t rtt_ms, uint64_t now_us, uint64_t *wait_us)
+int lobby_admit(const lobby *l, const lobby_joiner *who, proto_str password, uint32_t rtt_ms,
+                uint64_t now_us, uint64_t *wait_us)
 {
     if (l->count >= l->capacity)
         return LOBBY_ERR_FULL;
@@ -150,11 +150,35 @@ int lobby_admit(const lobby *l, const char *key, uint8_t key_len, proto_str pass
         return LOBBY_ERR_RTT_TOO_HIGH;
     if (!lobby_password_ok(l, password))
         return LOBBY_ERR_WRONG_PASSWORD;
-    if (lobby_banned(l, key, key_len, now_us, wait_us))
+    if (lobby_banned(l, who->key, who->key_len, who->holder, now_us, wait_us))
         return LOBBY_ERR_KICKED;
-    if (key_in_lobby(l, key, key_len))
+    if (l->creator != who->holder && lobby_holder_seats(l, who->holder) >= who->holder_share)
+        return LOBBY_ERR_QUOTA;
+    if (key_in_lobby(l, who->key, who->key_len))
         return LOBBY_ERR_NAME_TAKEN;
     return LOBBY_OK;
+}
+
+unsigned lobby_holder_share(const lobby *l, unsigned percent)
+{
+    unsigned share = (l->capacity * percent + 99u) / 100u;
+    return share < 2u ? 2u : share;
+}
+
+unsigned lobby_holder_seats(const lobby *l, uint64_t holder)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < l->count; i++)
+        n += l->players[i].holder == holder;
+    return n;
+}
+
+uint32_t lobby_count_created_by(const lobby_set *set, uint64_t holder)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < set->max_lobbies; i++)
+        n += set->lobbies[i].in_use && set->lobbies[i].creator == holder;
+    return n;
 }
 
 /* ---- owner, ready, countdown ------------------------------------------- */
@@ -249,6 +273,19 @@ static int ban_of(const lobby *l, const char *key, uint8_t key_len)
     return -1;
 }
 
+/* The entry banning key or holder that lasts longest, or -1. */
+static int ban_against(const lobby *l, const char *key, uint8_t key_len, uint64_t holder)
+{
+    int found = ban_of(l, key, key_len);
+    for (int i = 0; i < LOBBY_MAX_BANS; i++) {
+        const lobby_ban_entry *b = &l->bans[i];
+        if (b->until_us != 0 && b->holder == holder &&
+            (found < 0 || b->until_us > l->bans[found].until_us))
+            found = i;
+    }
+    return found;
+}
+
 /* A free entry, else the one that expires soonest (expired ones first). */
 static lobby_ban_entry *ban_slot(lobby *l)
 {
@@ -262,19 +299,20 @@ static lobby_ban_entry *ban_slot(lobby *l)
     return best;
 }
 
-void lobby_ban(lobby *l, const char *key, uint8_t key_len, uint64_t until_us)
+void lobby_ban(lobby *l, const char *key, uint8_t key_len, uint64_t holder, uint64_t until_us)
 {
     int found = ban_of(l, key, key_len);
     lobby_ban_entry *b = found >= 0 ? &l->bans[found] : ban_slot(l);
     memcpy(b->key, key, key_len);
     b->key_len = key_len;
+    b->holder = holder;
     b->until_us = until_us == 0 ? 1 : until_us;
 }
 
-bool lobby_banned(const lobby *l, const char *key, uint8_t key_len, uint64_t now_us,
-                  uint64_t *wait_us)
+bool lobby_banned(const lobby *l, const char *key, uint8_t key_len, uint64_t holder,
+                  uint64_t now_us, uint64_t *wait_us)
 {
-    int found = ban_of(l, key, key_len);
+    int found = ban_against(l, key, key_len, holder);
     if (found < 0 || l->bans[found].until_us <= now_us)
         return false;
     *wait_us = l->bans[found].until_us - now_us;

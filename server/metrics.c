@@ -129,7 +129,7 @@ void metrics_histogram_observe(metrics_histogram *h, double value)
 /* Short, stable label values for the protocol's codes (the English texts of
  * proto_text.c are for people and may change). The asserts make adding a
  * code without naming it here a build error. */
-_Static_assert(PROTO_REASON_MAX == 22, "name the new proto_reason in REASON_NAMES");
+_Static_assert(PROTO_REASON_MAX == 24, "name the new proto_reason in REASON_NAMES");
 static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_VERSION_MISMATCH] = "version_mismatch",
     [PROTO_REASON_SERVER_FULL] = "server_full",
@@ -153,6 +153,8 @@ static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_AUTH_INVALID] = "auth_invalid",
     [PROTO_REASON_AUTH_EXPIRED] = "auth_expired",
     [PROTO_REASON_AUTH_WRONG_LOBBY] = "auth_wrong_lobby",
+    [PROTO_REASON_QUOTA] = "quota",
+    [PROTO_REASON_IDLE] = "idle",
 };
 _Static_assert(PROTO_LEAVE_MAX == 4, "name the new proto_leave_reason in LEAVE_NAMES");
 static const char *const LEAVE_NAMES[PROTO_LEAVE_MAX + 1] = {
@@ -173,7 +175,7 @@ static const char *const REFUSAL_NAMES[PROTO_REFUSE_MAX + 1] = {
     [PROTO_REFUSE_NOT_IN_LOBBY] = "not_in_lobby",
     [PROTO_REFUSE_UNREACHABLE] = "unreachable",
 };
-_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 20,
+_Static_assert(PROTO_LOBBY_REFUSAL_MAX == 21,
                "name the new proto_lobby_refusal in LOBBY_REFUSAL_NAMES");
 static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_UNKNOWN] = "unknown",
@@ -196,6 +198,14 @@ static const char *const LOBBY_REFUSAL_NAMES[PROTO_LOBBY_REFUSAL_MAX + 1] = {
     [PROTO_LOBBY_RATE_LIMITED] = "rate_limited",
     [PROTO_LOBBY_SERVER_OWNED] = "server_owned",
     [PROTO_LOBBY_AUTH_WRONG_LOBBY] = "auth_wrong_lobby",
+    [PROTO_LOBBY_QUOTA] = "quota",
+};
+_Static_assert(SERVER_QUOTAS == 7, "name the new server_quota in QUOTA_NAMES");
+static const char *const QUOTA_NAMES[SERVER_QUOTAS] = {
+    [SERVER_QUOTA_HELD_SEATS] = "held_seats",     [SERVER_QUOTA_LOBBY_SHARE] = "lobby_share",
+    [SERVER_QUOTA_BROWSING] = "browsing",         [SERVER_QUOTA_HANDSHAKES] = "handshakes",
+    [SERVER_QUOTA_LOBBIES_OPEN] = "lobbies_open", [SERVER_QUOTA_LOBBY_RATE] = "lobby_rate",
+    [SERVER_QUOTA_BROWSE_IDLE] = "browse_idle",
 };
 static const char *const LOBBY_STATE_NAMES[PROTO_LOBBY_STATE_MAX + 1] = {
     [PROTO_LOBBY_OPEN] = "open",
@@ -290,6 +300,8 @@ static const counter_def SERVER_COUNTERS[] = {
                    "Chat lines returning players could not get back (counted in CHAT_GAP)."),
     SERVER_COUNTER(seats_held, "lobby_seats_held_total",
                    "Timed-out players whose seat was held for the grace period."),
+    SERVER_COUNTER(goodbyes, "lobby_goodbyes_total",
+                   "Peers that disconnected on purpose (an ENet DISCONNECT): no seat held."),
     SERVER_COUNTER(chats_accepted, "lobby_chats_accepted_total",
                    "Chat messages accepted and acknowledged."),
     SERVER_COUNTER(chat_relays, "lobby_chat_relays_total",
@@ -407,6 +419,11 @@ static void server_families(metrics_buf *b, const server_stats *st)
            "LIST_LOBBIES refused RATE_LIMITED because its address's lobby-list bytes were over "
            "budget.",
            st->lists_over_budget);
+    by_name(b, "lobby_quota_hits_total",
+            "Per-address and per-holder quotas applied: held seats given up, joins past a "
+            "holder's share of a lobby, browsing or pre-hello sessions past an address's count, "
+            "lobbies past a holder's count or rate, idle browsing sessions closed.",
+            "quota", QUOTA_NAMES, st->quota_hits, SERVER_QUOTAS);
     const char *malformed[SERVER_MALFORMED_KINDS];
     for (int k = 0; k < SERVER_MALFORMED_KINDS; k++)
         malformed[k] = server_malformed_kind_name(k);

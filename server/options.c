@@ -141,6 +141,25 @@ static void usage(FILE *to)
             "                         digits (lobby-token keygen). Text clients are then\n"
             "                         refused. Default: off, anyone may join\n"
             "\n"
+            "Quotas (a holder is an IP address, or a verified identity):\n"
+            "  --max-held-seats-per-holder N\n"
+            "                         seats held for one holder's timed-out players at\n"
+            "                         once; past it the oldest is given up (default 4;\n"
+            "                         0 = hold none)\n"
+            "  --max-lobbies-per-holder N\n"
+            "                         open lobbies one holder may have opened (default 3;\n"
+            "                         after that many back to back, 1 every 5 s)\n"
+            "  --lobby-share-percent N\n"
+            "                         of a lobby's seats one holder may take, live and held,\n"
+            "                         unless it opened the lobby (default 50, at least 2\n"
+            "                         seats; 100 = no limit)\n"
+            "  --max-browsing-per-address N\n"
+            "                         sessions from one IP at the lobby list (default 8)\n"
+            "  --max-handshakes-per-address N\n"
+            "                         sessions from one IP not past their hello (default 8)\n"
+            "  --browse-idle-ms N     close a session at the lobby list that sends no lobby\n"
+            "                         request for N ms (default 60000; 0 = never)\n"
+            "\n"
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
             "\n"
@@ -225,6 +244,12 @@ enum {
     OPT_TCP_LOBBY_IP_BURST,
     OPT_TCP_LOBBY_BYTES,
     OPT_TCP_LOBBY_BYTES_BURST,
+    OPT_MAX_HELD_SEATS,
+    OPT_MAX_LOBBIES_PER_HOLDER,
+    OPT_MAX_BROWSING,
+    OPT_MAX_HANDSHAKES,
+    OPT_BROWSE_IDLE,
+    OPT_LOBBY_SHARE,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -325,6 +350,33 @@ static bool apply_text_limit_option(textport_config *t, int opt, const char *arg
     return false;
 }
 
+/* Applies one quota flag; returns false after printing why it is wrong. */
+static bool apply_quota_option(options *o, int opt, const char *arg)
+{
+    unsigned long v;
+    switch (opt) {
+    case OPT_MAX_HELD_SEATS:
+        return parse_uint("--max-held-seats-per-holder", arg, 0, 4000, &v) &&
+               (o->core.max_held_seats_per_holder = (uint32_t)v, true);
+    case OPT_MAX_LOBBIES_PER_HOLDER:
+        return parse_uint("--max-lobbies-per-holder", arg, 1, 4000, &v) &&
+               (o->core.max_lobbies_per_holder = (uint32_t)v, true);
+    case OPT_MAX_BROWSING:
+        return parse_uint("--max-browsing-per-address", arg, 1, 4095, &v) &&
+               (o->core.max_browsing_per_address = (uint32_t)v, true);
+    case OPT_MAX_HANDSHAKES:
+        return parse_uint("--max-handshakes-per-address", arg, 1, 4095, &v) &&
+               (o->core.max_handshakes_per_address = (uint32_t)v, true);
+    case OPT_LOBBY_SHARE:
+        return parse_uint("--lobby-share-percent", arg, 1, 100, &v) &&
+               (o->core.lobby_share_percent = (uint32_t)v, true);
+    case OPT_BROWSE_IDLE:
+        return parse_uint("--browse-idle-ms", arg, 0, 86400000, &v) &&
+               (o->core.browse_idle_ms = (uint32_t)v, true);
+    }
+    return apply_http_option(o, opt, arg);
+}
+
 /* Applies one text-port flag; returns false after printing why it is wrong. */
 static bool apply_text_option(options *o, int opt, const char *arg)
 {
@@ -343,7 +395,7 @@ static bool apply_text_option(options *o, int opt, const char *arg)
         return parse_uint("--tcp-idle-ms", arg, 100, 86400000, &v) &&
                (o->text.idle_ms = (uint32_t)v, true);
     }
-    return apply_text_limit_option(&o->text, opt, arg) || apply_http_option(o, opt, arg);
+    return apply_text_limit_option(&o->text, opt, arg) || apply_quota_option(o, opt, arg);
 }
 
 /* Applies one flag; returns false after printing why it is wrong. */
@@ -489,6 +541,12 @@ int options_parse(int argc, char **argv, options *o)
         {"tcp-lobby-ip-burst", required_argument, NULL, OPT_TCP_LOBBY_IP_BURST},
         {"tcp-lobby-bytes-per-s", required_argument, NULL, OPT_TCP_LOBBY_BYTES},
         {"tcp-lobby-bytes-burst", required_argument, NULL, OPT_TCP_LOBBY_BYTES_BURST},
+        {"max-held-seats-per-holder", required_argument, NULL, OPT_MAX_HELD_SEATS},
+        {"max-lobbies-per-holder", required_argument, NULL, OPT_MAX_LOBBIES_PER_HOLDER},
+        {"max-browsing-per-address", required_argument, NULL, OPT_MAX_BROWSING},
+        {"max-handshakes-per-address", required_argument, NULL, OPT_MAX_HANDSHAKES},
+        {"browse-idle-ms", required_argument, NULL, OPT_BROWSE_IDLE},
+        {"lobby-share-percent", required_argument, NULL, OPT_LOBBY_SHARE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},

@@ -32,7 +32,8 @@ struct server {
     uint64_t unix_s; /* wall clock, UTC seconds (server_set_unix_time) */
     rate_bucket resume_buckets[RESUME_BUCKETS];
     addr_budget list_budget; /* LOBBY_LIST bytes per address */
-    chat chat;               /* the one path of a chat line into a lobby */
+    rate_bucket create_buckets[RESUME_BUCKETS];
+    chat chat; /* the one path of a chat line into a lobby */
     /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time; a list's
      * rows (about 20 KB) go in list_rows, which scratch then points at. */
     proto_msg scratch;
@@ -58,6 +59,14 @@ void server_config_defaults(server_config *cfg)
     cfg->position_burst = 30.0;
     cfg->member_stats_ms = 1000;
     cfg->grace_ms = 30000;
+    /* A household whose router drops: four players' seats kept at once. */
+    cfg->max_held_seats_per_holder = 4;
+    cfg->max_lobbies_per_holder = 3;
+    cfg->lobby_creates_per_s = 0.2;
+    cfg->lobby_share_percent = 50;
+    cfg->max_browsing_per_address = 8;
+    cfg->max_handshakes_per_address = 8;
+    cfg->browse_idle_ms = 60000;
     cfg->resume_per_s = 1.0;
     cfg->snapshot_hz = 30;
     cfg->snapshot_full = false;
@@ -93,7 +102,10 @@ int server_create(const server_config *cfg, server **out)
         !(cfg->position_per_s > 0.0) || !(cfg->position_burst >= 1.0) || cfg->flood_limit == 0 ||
         cfg->snapshot_hz == 0 || cfg->snapshot_hz > 1000 || cfg->countdown_ms == 0 ||
         cfg->countdown_ms > 600000 || !(cfg->list_bytes_per_s > 0.0) ||
-        !(cfg->list_burst_bytes > 0.0))
+        !(cfg->list_burst_bytes > 0.0) || cfg->max_lobbies_per_holder == 0 ||
+        !(cfg->lobby_creates_per_s > 0.0) || cfg->lobby_share_percent == 0 ||
+        cfg->lobby_share_percent > 100 || cfg->max_browsing_per_address == 0 ||
+        cfg->max_handshakes_per_address == 0)
         return SERVER_ERR_CONFIG;
     server *s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -130,6 +142,7 @@ int server_create(const server_config *cfg, server **out)
                           .shutting_down = &s->shutting_down,
                           .resume_buckets = s->resume_buckets,
                           .list_budget = &s->list_budget,
+                          .create_buckets = s->create_buckets,
                           .scratch = &s->scratch,
                           .list_rows = s->list_rows};
     *out = s;
@@ -316,6 +329,42 @@ bool server_new_token(server_ctx *s, lobby_player *p)
     return false;
 }
 
+/* The holder's held seats (any lobby): how many, and the oldest. */
+static uint32_t held_seats_of(server_ctx *s, uint64_t holder, int *oldest_lobby,
+                              uint16_t *oldest_id)
+{
+    uint32_t n = 0;
+    uint64_t oldest_us = UINT64_MAX;
+    for (uint32_t i = 0; i < s->lobbies->max_lobbies; i++) {
+        const lobby *l = &s->lobbies->lobbies[i];
+        for (unsigned k = 0; l->in_use && k < l->count; k++) {
+            const lobby_player *p = &l->players[k];
+            if (p->session != LOBBY_NO_SESSION || p->holder != holder)
+                continue;
+            n++;
+            if (p->away_since_us < oldest_us) {
+                oldest_us = p->away_since_us;
+                *oldest_lobby = (int)i;
+                *oldest_id = p->id;
+            }
+        }
+    }
+    return n;
+}
+
+/* A holder past max_held_seats_per_holder gives up its oldest held seat for
+ * the new one: a household's router drop keeps everyone's seat, one address
+ * joining and vanishing in a loop cannot pile up seats nobody will take. */
+static void make_room_to_hold(server_ctx *s, uint64_t holder)
+{
+    int lobby_index = -1;
+    uint16_t id = 0;
+    if (held_seats_of(s, holder, &lobby_index, &id) < s->cfg->max_held_seats_per_holder)
+        return;
+    s->stats->quota_hits[SERVER_QUOTA_HELD_SEATS]++;
+    server_remove_player(s, lobby_index, id, PROTO_LEAVE_TIMEOUT);
+}
+
 /* A player whose connection timed out keeps its seat for the grace period;
  * the others see it as reconnecting, not gone. */
 static void hold_seat(server_ctx *s, const session *se, uint64_t now_us)
@@ -324,6 +373,12 @@ static void hold_seat(server_ctx *s, const session *se, uint64_t now_us)
     lobby_player *p = lobby_player_find(l, se->player_id);
     if (p == NULL)
         return;
+    if (s->cfg->max_held_seats_per_holder == 0) {
+        remove_player(s, se, PROTO_LEAVE_TIMEOUT);
+        return;
+    }
+    make_room_to_hold(s, p->holder);
+    p = lobby_player_find(l, se->player_id); /* the lobby's players may have moved */
     p->session = LOBBY_NO_SESSION;
     p->away_since_us = now_us;
     s->stats->seats_held++;
@@ -386,9 +441,9 @@ void server_malformed(server_ctx *s, uint32_t handle, uint64_t now_us, server_ma
 /* ---- connection events ---------------------------------------------------- */
 
 void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t channel_count,
-                       const char *peer_label, uint64_t now_us)
+                       uint32_t ip, const char *peer_label, uint64_t now_us)
 {
-    if (!sessions_open(s->sessions, handle, peer_label, now_us)) {
+    if (!sessions_open(s->sessions, handle, peer_label, ip, now_us)) {
         log_error("server", "transport reused session %u while in use", handle);
         return;
     }
@@ -409,14 +464,28 @@ void server_on_connect(server *s, uint32_t handle, uint32_t connect_data, size_t
         server_reject(&s->ctx, handle, PROTO_REASON_VERSION_MISMATCH,
                       "the protocol needs %d ENet channels, the client asked for %zu",
                       PROTO_CHANNEL_COUNT, channel_count);
+    /* Sessions that have not said hello yet hold a slot and cost nothing:
+     * one address may have only a few at a time. */
+    else if (sessions_count_from(s->sessions, ip, SESSION_HANDSHAKE) >
+             s->cfg.max_handshakes_per_address) {
+        s->stats.quota_hits[SERVER_QUOTA_HANDSHAKES]++;
+        server_reject(&s->ctx, handle, PROTO_REASON_QUOTA,
+                      "too many connections from your address waiting for their hello (%u)",
+                      (unsigned)s->cfg.max_handshakes_per_address);
+    }
 }
 
-void server_on_disconnect(server *s, uint32_t handle, uint32_t data, uint64_t now_us)
+void server_on_disconnect(server *s, uint32_t handle, uint32_t data, bool said_goodbye,
+                          uint64_t now_us)
 {
+    (void)data; /* what the peer said it left for; said_goodbye is what counts */
     if (handle >= s->cfg.max_sessions || sessions_at(s->sessions, handle)->state == SESSION_FREE)
         return;
     const session *se = sessions_at(s->sessions, handle);
-    bool timed_out = data == 0;
+    /* Only a lost connection holds a seat: a peer that sent ENet's
+     * DISCONNECT left on purpose, whatever data it gave. */
+    bool timed_out = !said_goodbye;
+    s->stats.goodbyes += said_goodbye;
     if (se->state == SESSION_JOINED && timed_out && s->cfg.grace_ms > 0 && !s->shutting_down)
         hold_seat(&s->ctx, se, now_us);
     else if (se->state == SESSION_JOINED)
@@ -460,6 +529,21 @@ static void expire_handshakes(server_ctx *s, uint64_t now_us)
         if (se->state == SESSION_HANDSHAKE && now_us - se->connected_us >= limit_us)
             server_reject(s, i, PROTO_REASON_HANDSHAKE_TIMEOUT, "no hello within %u ms",
                           (unsigned)s->cfg->handshake_timeout_ms);
+    }
+}
+
+/* A browsing session that sends no lobby request for browse_idle_ms holds
+ * a slot for nothing (the game client lists every few seconds). */
+static void expire_browsing(server_ctx *s, uint64_t now_us)
+{
+    uint64_t limit_us = (uint64_t)s->cfg->browse_idle_ms * 1000u;
+    for (uint32_t i = 0; limit_us > 0 && i < s->cfg->max_sessions; i++) {
+        const session *se = sessions_at(s->sessions, i);
+        if (se->state == SESSION_BROWSING && now_us - se->last_request_us >= limit_us) {
+            s->stats->quota_hits[SERVER_QUOTA_BROWSE_IDLE]++;
+            server_reject(s, i, PROTO_REASON_IDLE, "no lobby request for %u ms at the lobby list",
+                          (unsigned)s->cfg->browse_idle_ms);
+        }
     }
 }
 
@@ -509,6 +593,7 @@ void server_tick(server *s, uint64_t now_us)
         return;
     s->next_tick_us = now_us + TICK_INTERVAL_US;
     expire_handshakes(&s->ctx, now_us);
+    expire_browsing(&s->ctx, now_us);
     expire_seats(&s->ctx, now_us);
     server_close_idle_lobbies(&s->ctx, now_us);
     if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {

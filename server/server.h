@@ -66,6 +66,16 @@ typedef struct server_config {
      * the UTC time given by server_set_unix_time. Off: open as before. */
     bool auth_required;
     uint8_t auth_public_key[IDENTITY_PUBLIC_KEY_BYTES];
+    /* Quotas charged to a session's holder (its address, or its verified
+     * identity) or to its address, so one address cannot fill the server: */
+    uint32_t max_held_seats_per_holder;  /* past it, the holder's oldest held seat is given up */
+    uint32_t max_lobbies_per_holder;     /* open lobbies one holder opened */
+    double lobby_creates_per_s;          /* lobbies one holder may open per second, after a
+                                            burst of max_lobbies_per_holder */
+    uint32_t lobby_share_percent;        /* of a lobby's seats one holder may take, 1..100 */
+    uint32_t max_browsing_per_address;   /* sessions at the lobby list from one address */
+    uint32_t max_handshakes_per_address; /* sessions from one address not past their hello */
+    uint32_t browse_idle_ms; /* a browsing session with no request this long is closed */
 } server_config;
 
 typedef struct server server;
@@ -87,16 +97,21 @@ void server_destroy(server *s);
 const char *server_strerror(int err);
 
 /* connect_data is ENet's connect data and channel_count the channels the
- * peer asked for (fewer than PROTO_CHANNEL_COUNT is refused); peer_label
+ * peer asked for (fewer than PROTO_CHANNEL_COUNT is refused); ip is the
+ * peer's IPv4 address in network order (per-address quotas); peer_label
  * names the peer in logs (e.g. "127.0.0.1:50000") and is copied. */
 void server_on_connect(server *s, uint32_t session, uint32_t connect_data, size_t channel_count,
-                       const char *peer_label, uint64_t now_us);
+                       uint32_t ip, const char *peer_label, uint64_t now_us);
 /* One ENet packet of len bytes (0 allowed: data may then be NULL) that
  * arrived on ENet channel `channel`. */
 void server_on_receive(server *s, uint32_t session, uint8_t channel, const uint8_t *data,
                        size_t len, uint64_t now_us);
-/* data is the peer's ENet disconnect data: 0 when ENet timed the peer out. */
-void server_on_disconnect(server *s, uint32_t session, uint32_t data, uint64_t now_us);
+/* data is the peer's ENet disconnect data (0 when ENet timed the peer out);
+ * said_goodbye is true when the peer sent an ENet DISCONNECT itself: then
+ * it left, whatever the data, and no seat is held for it. False (a timeout,
+ * a transport drop) holds a joined player's seat for grace_ms. */
+void server_on_disconnect(server *s, uint32_t session, uint32_t data, bool said_goodbye,
+                          uint64_t now_us);
 
 /* The transport's measure of a session's link, kept for MEMBER_STATS:
  * round trip and its variance in ms, reliable packet loss in 1/10000. */
@@ -129,6 +144,9 @@ typedef struct server_text_client {
     rate_bucket chat_bucket;
     rate_bucket flood_bucket;   /* drained by rate-limited lines; empty: flooding */
     rate_bucket command_bucket; /* commands (/list, /join, ...): the players' lobby-request rate */
+    /* Who lobbies the client opens are charged to: the caller sets its IPv4
+     * address (network order) before server_text_enter. */
+    uint64_t holder;
 } server_text_client;
 
 typedef enum server_text_result {
@@ -149,6 +167,7 @@ typedef enum server_text_result {
     SERVER_TEXT_NO_SUCH_LOBBY = -14,     /* a password given for a lobby that is not open */
     SERVER_TEXT_TOO_MANY_COMMANDS = -15, /* over the command rate (LOBBY_OPS_PER_S) */
     SERVER_TEXT_AUTH_REQUIRED = -16,     /* --auth-key-file: text clients are not admitted */
+    SERVER_TEXT_QUOTA = -17,             /* the address opened its share of lobbies, or too fast */
 } server_text_result;
 
 /* Starts a text client in the default lobby with full rate buckets. Returns
@@ -157,12 +176,14 @@ typedef enum server_text_result {
  * server_text_leave either way. */
 int server_text_enter(server *s, server_text_client *tc, uint64_t now_us);
 /* Moves the client to the lobby called name, opening it within max_lobbies
- * when no password is given. A lobby with a password needs it (compared in
+ * and the quotas of the client's holder (SERVER_TEXT_QUOTA) when no password
+ * is given. A lobby with a password needs it (compared in
  * constant time); an empty password is none. Returns SERVER_TEXT_OK,
  * _BAD_LOBBY, _NO_SLOTS, _PASSWORD (none given), _WRONG_PASSWORD or
  * _NO_SUCH_LOBBY (a password for a lobby that is not open: a text client
  * cannot open a locked one); on refusal it stays where it was. */
-int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, proto_str password);
+int server_text_join(server *s, server_text_client *tc, proto_str lobby_name, proto_str password,
+                     uint64_t now_us);
 /* The client is gone: its lobby may close. */
 void server_text_leave(server *s, server_text_client *tc);
 /* The name of the client's lobby (empty when none); valid until it moves. */

@@ -38,6 +38,7 @@ typedef struct server_ctx {
     const bool *shutting_down;
     rate_bucket *resume_buckets; /* [RESUME_BUCKETS], per-address reconnection limits */
     addr_budget *list_budget;    /* LOBBY_LIST bytes per address (LIST_LOBBIES) */
+    rate_bucket *create_buckets; /* [RESUME_BUCKETS], lobbies opened per holder, hashed */
     /* Where LOBBY_STATE and LOBBY_LIST are built, one at a time, rather
      * than on the stack; a list's rows (about 20 KB) go in list_rows
      * ([PROTO_MAX_LIST_ENTRIES]), which scratch then points at. */
@@ -73,6 +74,13 @@ void server_remove_player(server_ctx *s, int lobby_index, uint16_t player_id,
                           proto_leave_reason why);
 /* Gives the player a fresh session token; false when no randomness. */
 bool server_new_token(server_ctx *s, lobby_player *p);
+
+/* Opens the lobby called name charged to holder (a session's or a text
+ * client's): the one place where the per-holder lobby quotas are checked.
+ * Returns its index, LOBBY_ERR_QUOTA (why says which quota, counted), or
+ * lobby_open's errors. */
+int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64_t now_us,
+                          char *why, size_t cap);
 
 /* Queues a disconnect with a reason (a joined player is reported kicked). */
 void server_close_session(server_ctx *s, uint32_t handle, proto_reason reason);

@@ -89,6 +89,15 @@ bool server_hello_identity(server_ctx *s, uint32_t handle, const proto_msg *m, p
 static void browse(server_ctx *s, uint32_t handle)
 {
     const session *se = sessions_at(s->sessions, handle);
+    /* Browsing costs a slot and nothing else: one address gets a few. */
+    if (sessions_count_from(s->sessions, se->ip, SESSION_BROWSING) >=
+        s->cfg->max_browsing_per_address) {
+        s->stats->quota_hits[SERVER_QUOTA_BROWSING]++;
+        server_reject(s, handle, PROTO_REASON_QUOTA,
+                      "too many sessions from your address at the lobby list (%u)",
+                      (unsigned)s->cfg->max_browsing_per_address);
+        return;
+    }
     server_to_browsing(s, handle);
     log_info("server", "browsing player=%s peer=%s", se->name, se->label);
     replies_exited(s->out, handle, PROTO_EXIT_BROWSING, "at the lobby list");
@@ -136,22 +145,31 @@ static void reject_hello_join(server_ctx *s, uint32_t handle, int err, proto_str
     case LOBBY_ERR_ARG:
         server_reject(s, handle, PROTO_REASON_NAME_INVALID, "name cannot be normalised");
         break;
+    case LOBBY_ERR_QUOTA:
+        server_reject(s, handle, PROTO_REASON_QUOTA,
+                      "your address already has %u of the %u seats of lobby '%.*s', the most one "
+                      "address may take there",
+                      index >= 0 ? lobby_holder_seats(&s->lobbies->lobbies[index], se->holder) : 0u,
+                      capacity, n, ln);
+        break;
     default:
         server_reject(s, handle, PROTO_REASON_SERVER_FULL, "cannot join: %s", lobby_strerror(err));
     }
 }
 
-/* Opens the lobby a HELLO JOIN names, with the default capacity; with the
- * hello's password when it gave one, so `--lobby x --password pw` never
- * leaves a lobby open that its opener meant to lock. Returns its index, or
- * a negative lobby_error (LOBBY_ERR_BAD_VALUE: *why says what is wrong). */
-static int open_for_hello(server_ctx *s, proto_str lobby_name, proto_str password, char *why,
-                          size_t cap)
+/* Opens the lobby a HELLO JOIN names, with the default capacity, charged
+ * to the session's holder; with the hello's password when it gave one, so
+ * `--lobby x --password pw` never leaves a lobby open that its opener meant
+ * to lock. Returns its index, or a negative lobby_error (LOBBY_ERR_BAD_VALUE
+ * and LOBBY_ERR_QUOTA: *why says what is wrong). */
+static int open_for_hello(server_ctx *s, uint32_t handle, proto_str lobby_name, proto_str password,
+                          uint64_t now_us, char *why, size_t cap)
 {
     lobby_settings settings = {.password = password};
     if (lobby_check_settings(&settings, PROTO_CONFIGURE_PASSWORD, why, cap) != LOBBY_OK)
         return LOBBY_ERR_BAD_VALUE;
-    int index = lobby_open(s->lobbies, lobby_name);
+    int index = server_open_lobby_for(s, sessions_at(s->sessions, handle)->holder, lobby_name,
+                                      now_us, why, cap);
     if (index >= 0 && password.len > 0)
         lobby_configure(&s->lobbies->lobbies[index], &settings, PROTO_CONFIGURE_PASSWORD, why, cap);
     return index;
@@ -185,9 +203,13 @@ static void hello_join(server_ctx *s, uint32_t handle, const proto_msg *m, uint6
     char bad[128];
     int index = lobby_find(s->lobbies, lobby_name);
     if (index < 0)
-        index = open_for_hello(s, lobby_name, m->u.hello.password, bad, sizeof bad);
+        index = open_for_hello(s, handle, lobby_name, m->u.hello.password, now_us, bad, sizeof bad);
     if (index == LOBBY_ERR_BAD_VALUE) {
         server_reject(s, handle, PROTO_REASON_LOBBY_INVALID, "cannot open lobby: %s", bad);
+        return;
+    }
+    if (index == LOBBY_ERR_QUOTA) {
+        server_reject(s, handle, PROTO_REASON_QUOTA, "cannot open lobby: %s", bad);
         return;
     }
     if (index < 0) {
@@ -221,6 +243,7 @@ void server_hello(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t n
         return;
     }
     server_fresh_limits(s, handle, now_us);
+    sessions_note_request(s->sessions, handle, now_us);
     if (m->u.hello.mode == PROTO_HELLO_BROWSE)
         browse(s, handle);
     else

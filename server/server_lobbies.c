@@ -107,7 +107,51 @@ int server_admit(server_ctx *s, uint32_t handle, const lobby *l, proto_str passw
         return LOBBY_ERR_ARG;
     if (!sessions_player_room(s->sessions, handle, s->cfg->max_players))
         return LOBBY_ERR_NO_SLOTS;
-    return lobby_admit(l, key, key_len, password, joiner_rtt(se), now_us, wait_us);
+    lobby_joiner who = {key, key_len, se->holder,
+                        lobby_holder_share(l, s->cfg->lobby_share_percent)};
+    int err = lobby_admit(l, &who, password, joiner_rtt(se), now_us, wait_us);
+    if (err == LOBBY_ERR_QUOTA)
+        s->stats->quota_hits[SERVER_QUOTA_LOBBY_SHARE]++;
+    return err;
+}
+
+/* The holder's lobby-opening bucket, hashed (FNV-1a over its 8 bytes). */
+static rate_bucket *create_bucket(server_ctx *s, uint64_t holder)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (uint8_t)(holder >> (8 * i))) * 16777619u;
+    return &s->create_buckets[h % RESUME_BUCKETS];
+}
+
+int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64_t now_us,
+                          char *why, size_t cap)
+{
+    uint32_t open = lobby_count_created_by(s->lobbies, holder);
+    if (open >= s->cfg->max_lobbies_per_holder) {
+        s->stats->quota_hits[SERVER_QUOTA_LOBBIES_OPEN]++;
+        snprintf(why, cap,
+                 "your address already has %u lobbies open, the most it may; an empty one "
+                 "closes after %u s",
+                 (unsigned)open, (unsigned)(s->cfg->lobby_grace_ms / 1000));
+        return LOBBY_ERR_QUOTA;
+    }
+    /* Back to back, as many as it may have open; then a few a minute. */
+    double burst = s->cfg->max_lobbies_per_holder;
+    rate_bucket *b = create_bucket(s, holder);
+    if (b->last_us == 0)
+        rate_bucket_init(b, burst, now_us);
+    if (!rate_bucket_take(b, s->cfg->lobby_creates_per_s, burst, now_us)) {
+        s->stats->quota_hits[SERVER_QUOTA_LOBBY_RATE]++;
+        snprintf(why, cap, "lobbies opened too fast from your address; wait a few seconds");
+        return LOBBY_ERR_QUOTA;
+    }
+    int index = lobby_open(s->lobbies, name);
+    if (index >= 0)
+        s->lobbies->lobbies[index].creator = holder;
+    else
+        snprintf(why, cap, "%s", lobby_strerror(index));
+    return index;
 }
 
 /* Welcome to the newcomer (the whole lobby, itself included), the new state
@@ -147,6 +191,7 @@ int server_enter_lobby(server_ctx *s, uint32_t handle, int index)
     }
     lobby *l = &s->lobbies->lobbies[index];
     memcpy(l->players[l->count - 1].token, token, sizeof token);
+    l->players[l->count - 1].holder = se->holder;
     server_bind_session(s, handle, id, index);
     s->stats->joins++;
     log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
@@ -193,6 +238,12 @@ static void refuse_join(server_ctx *s, uint32_t handle, proto_type request, int 
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL,
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         break;
+    case LOBBY_ERR_QUOTA:
+        server_lobby_refuse(s, handle, request, PROTO_LOBBY_QUOTA,
+                            "your address already has %u of the %u seats of lobby '%s', the most "
+                            "one address may take there",
+                            lobby_holder_seats(l, se->holder), (unsigned)l->capacity, l->name);
+        break;
     default:
         server_lobby_refuse(s, handle, request, PROTO_LOBBY_SERVER_FULL, "cannot join '%s': %s",
                             l->name, lobby_strerror(err));
@@ -232,6 +283,7 @@ static bool lobby_name_ok(server_ctx *s, uint32_t handle, proto_type request, pr
 
 void server_join_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
+    sessions_note_request(s->sessions, handle, now_us);
     proto_str name = m->u.join_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_JOIN_LOBBY, name))
         return;
@@ -270,7 +322,7 @@ static lobby_settings create_settings(const server_ctx *s, const proto_msg *m)
 
 void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    (void)now_us;
+    sessions_note_request(s->sessions, handle, now_us);
     proto_str name = m->u.create_lobby.name;
     if (!lobby_name_ok(s, handle, PROTO_CREATE_LOBBY, name))
         return;
@@ -291,7 +343,12 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         return;
     }
-    int index = lobby_open(s->lobbies, name);
+    int index = server_open_lobby_for(s, sessions_at(s->sessions, handle)->holder, name, now_us,
+                                      why, sizeof why);
+    if (index == LOBBY_ERR_QUOTA) {
+        server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_QUOTA, "%s", why);
+        return;
+    }
     if (index < 0) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_NO_SLOTS,
                             "server cannot open more lobbies (%u)",
@@ -311,7 +368,8 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
 
 void server_leave_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    (void)m, (void)now_us;
+    (void)m;
+    sessions_note_request(s->sessions, handle, now_us);
     const session *se = sessions_at(s->sessions, handle);
     const lobby *l = server_session_lobby(s, se);
     char text[64];
@@ -376,7 +434,8 @@ const proto_msg *server_build_lobby_list(server_ctx *s, const lobby_filter *f, u
  * is bounded by the budget's rate, whatever it asks. */
 void server_list_lobbies(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t now_us)
 {
-    uint64_t payer = addr_budget_key_of_label(sessions_at(s->sessions, handle)->label);
+    sessions_note_request(s->sessions, handle, now_us);
+    uint64_t payer = sessions_at(s->sessions, handle)->ip;
     if (!addr_budget_allows(s->list_budget, payer, now_us)) {
         s->stats->lists_over_budget++;
         server_lobby_refuse(s, handle, PROTO_LIST_LOBBIES, PROTO_LOBBY_RATE_LIMITED,

@@ -112,7 +112,10 @@ void server_kick(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t no
     lobby_player *p = lobby_player_find(l, target);
     uint32_t target_session = p->session;
     bool connected = server_seat_session(s, p) != NULL;
-    lobby_ban(l, p->key, p->key_len, now_us + (uint64_t)s->cfg->kick_cooldown_ms * 1000u);
+    /* By name and by holder: under another name, the same address (or
+     * identity) is still kicked. */
+    lobby_ban(l, p->key, p->key_len, p->holder,
+              now_us + (uint64_t)s->cfg->kick_cooldown_ms * 1000u);
     char text[96];
     snprintf(text, sizeof text, "kicked from '%s'; you may rejoin in %u s", l->name,
              (unsigned)((s->cfg->kick_cooldown_ms + 999) / 1000));
@@ -122,6 +125,7 @@ void server_kick(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t no
     server_remove_player(s, server_session_lobby_index(s, se), target, PROTO_LEAVE_KICKED);
     if (connected) {
         server_to_browsing(s, target_session);
+        sessions_note_request(s->sessions, target_session, now_us); /* its idle time starts now */
         replies_exited(s->out, target_session, PROTO_EXIT_KICKED, text);
     }
 }

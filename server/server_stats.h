@@ -25,6 +25,18 @@ typedef enum server_malformed_kind {
     SERVER_MALFORMED_KINDS,
 } server_malformed_kind;
 
+/* Which per-holder or per-address quota stopped something (quota_hits). */
+typedef enum server_quota {
+    SERVER_QUOTA_HELD_SEATS = 0, /* a holder's oldest held seat given up for a newer one */
+    SERVER_QUOTA_LOBBY_SHARE,    /* a join past the holder's share of a lobby */
+    SERVER_QUOTA_BROWSING,       /* a BROWSE hello past the address's browsing sessions */
+    SERVER_QUOTA_HANDSHAKES,     /* a connection past the address's sessions before hello */
+    SERVER_QUOTA_LOBBIES_OPEN,   /* a lobby past the holder's open lobbies */
+    SERVER_QUOTA_LOBBY_RATE,     /* a lobby opened too fast by one holder */
+    SERVER_QUOTA_BROWSE_IDLE,    /* a browsing session closed for sending no request */
+    SERVER_QUOTAS,
+} server_quota;
+
 /* Message counters are indexed by the type byte; proto_type_name names it. */
 enum { SERVER_MSG_TYPES = 256 };
 
@@ -74,6 +86,8 @@ typedef struct server_stats {
     /* LIST_LOBBIES refused because its address's LOBBY_LIST bytes were over
      * budget (also in lobby_refusals[RATE_LIMITED]). */
     uint64_t lists_over_budget;
+    uint64_t quota_hits[SERVER_QUOTAS]; /* by server_quota */
+    uint64_t goodbyes;                  /* disconnects the peer asked for (no seat held) */
 } server_stats;
 
 #endif

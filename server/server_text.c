@@ -35,7 +35,7 @@ int server_text_enter(server *srv, server_text_client *tc, uint64_t now_us)
     if (s->cfg->auth_required)
         return SERVER_TEXT_AUTH_REQUIRED;
     proto_str none = {"", 0};
-    return server_text_join(srv, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY), none);
+    return server_text_join(srv, tc, proto_str_from_cstr(PROTO_DEFAULT_LOBBY), none, now_us);
 }
 
 /* Whether the client may watch the lobby called name with the password
@@ -53,7 +53,8 @@ static int check_password(const server_ctx *s, proto_str name, proto_str passwor
     return lobby_password_ok(l, password) ? SERVER_TEXT_OK : SERVER_TEXT_WRONG_PASSWORD;
 }
 
-int server_text_join(server *srv, server_text_client *tc, proto_str lobby_name, proto_str password)
+int server_text_join(server *srv, server_text_client *tc, proto_str lobby_name, proto_str password,
+                     uint64_t now_us)
 {
     server_ctx *s = server_context(srv);
     if (text_check_name(lobby_name.bytes, lobby_name.len, PROTO_MAX_LOBBY_NAME_BYTES) != TEXT_OK)
@@ -61,9 +62,17 @@ int server_text_join(server *srv, server_text_client *tc, proto_str lobby_name, 
     int rc = check_password(s, lobby_name, password);
     if (rc != SERVER_TEXT_OK)
         return rc;
+    /* A lobby the client opens is charged to its address, like a player's. */
+    int index = lobby_find(s->lobbies, lobby_name);
+    char why[128];
+    if (index < 0)
+        index = server_open_lobby_for(s, tc->holder, lobby_name, now_us, why, sizeof why);
+    if (index == LOBBY_ERR_QUOTA)
+        return SERVER_TEXT_QUOTA;
     /* Watch the new one before leaving the old, so that joining the lobby
      * one is already in never closes it in between. */
-    int index = lobby_watch(s->lobbies, lobby_name);
+    if (index >= 0)
+        index = lobby_watch(s->lobbies, lobby_name);
     if (index < 0)
         return index == LOBBY_ERR_NO_SLOTS ? SERVER_TEXT_NO_SLOTS : SERVER_TEXT_BAD_LOBBY;
     server_text_leave(srv, tc);
@@ -187,6 +196,9 @@ const char *server_text_strerror(int result)
                "characters";
     case SERVER_TEXT_NO_SLOTS:
         return "server cannot open more lobbies";
+    case SERVER_TEXT_QUOTA:
+        return "your address has opened its share of lobbies, or opens them too fast; "
+               "join an open one (/list)";
     case SERVER_TEXT_NO_LOBBY:
         return "not in a lobby";
     case SERVER_TEXT_SHUTTING_DOWN:

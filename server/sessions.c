@@ -72,7 +72,7 @@ const session *sessions_resolve(const sessions *t, session_ref ref)
     return se->state != SESSION_FREE && se->gen == ref.gen ? se : NULL;
 }
 
-bool sessions_open(sessions *t, uint32_t slot, const char *label, uint64_t now_us)
+bool sessions_open(sessions *t, uint32_t slot, const char *label, uint32_t ip, uint64_t now_us)
 {
     if (slot >= t->max_sessions || t->slots[slot].state != SESSION_FREE)
         return false;
@@ -82,10 +82,31 @@ bool sessions_open(sessions *t, uint32_t slot, const char *label, uint64_t now_u
     se->gen = gen;
     se->state = SESSION_HANDSHAKE;
     se->connected_us = now_us;
+    se->last_request_us = now_us;
+    se->ip = ip;
+    se->holder = ip;
     se->lobby.index = -1;
     snprintf(se->label, sizeof se->label, "%s", label);
     t->open_count++;
     return true;
+}
+
+void sessions_set_holder(sessions *t, uint32_t slot, uint64_t holder)
+{
+    t->slots[slot].holder = holder;
+}
+
+void sessions_note_request(sessions *t, uint32_t slot, uint64_t now_us)
+{
+    t->slots[slot].last_request_us = now_us;
+}
+
+uint32_t sessions_count_from(const sessions *t, uint32_t ip, session_state state)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->max_sessions; i++)
+        n += t->slots[i].state == state && t->slots[i].ip == ip;
+    return n;
 }
 
 void sessions_release(sessions *t, uint32_t slot)
@@ -97,11 +118,6 @@ void sessions_release(sessions *t, uint32_t slot)
 void sessions_mark_closing(sessions *t, uint32_t slot)
 {
     t->slots[slot].state = SESSION_CLOSING;
-}
-
-void sessions_set_holder(sessions *t, uint32_t slot, uint64_t holder)
-{
-    t->slots[slot].holder = holder;
 }
 
 void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_t key_len)

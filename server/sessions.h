@@ -40,6 +40,12 @@ typedef struct session {
     session_state state;
     uint32_t gen; /* bumped each time the slot is opened */
     uint64_t connected_us;
+    uint64_t last_request_us; /* the hello or the last lobby request: browse idle expiry */
+    uint32_t ip;              /* IPv4 address, network order: per-address quotas */
+    /* Who is charged for what outlives the connection (held seats, kick
+     * bans, lobbies created): the ip, or (1 << 63) | the player id of a
+     * verified identity token (sessions_set_holder). */
+    uint64_t holder;
     char label[64];
     uint8_t name_len; /* from the hello (or the seat taken back) */
     char name[PROTO_MAX_NAME_BYTES + 1];
@@ -56,10 +62,6 @@ typedef struct session {
      * snapshot ticks: a POSITION soon after was in flight, not misplaced. */
     bool left_lobby;
     uint32_t left_lobby_tick;
-    /* Who holds what this session takes that outlives it (held seats, kick
-     * bans, lobbies created): (1 << 63) | uid after a verified identity
-     * token (sessions_set_holder), else its IPv4 address. */
-    uint64_t holder;
     /* The only lobby its identity token lets it join (the lobby name
      * rules' key, lobby_name_key); length 0: any lobby. */
     uint8_t lobby_only_len;
@@ -96,16 +98,22 @@ session_ref sessions_ref(const sessions *t, uint32_t slot);
 /* The session ref names, or NULL when its slot was freed or reused since. */
 const session *sessions_resolve(const sessions *t, session_ref ref);
 
-/* A new connection in a free slot: HANDSHAKE, label copied, counted.
- * False (nothing changed) when slot is out of range or in use. */
-bool sessions_open(sessions *t, uint32_t slot, const char *label, uint64_t now_us);
+/* A new connection from ip (network order) in a free slot: HANDSHAKE,
+ * label copied, holder the ip, counted. False (nothing changed) when slot is
+ * out of range or in use. */
+bool sessions_open(sessions *t, uint32_t slot, const char *label, uint32_t ip, uint64_t now_us);
+/* Charges the session's lasting resources to holder from now on (a verified
+ * identity: (1ull << 63) | its player id). */
+void sessions_set_holder(sessions *t, uint32_t slot, uint64_t holder);
+/* The session made a request (the hello, a lobby request): not idle. */
+void sessions_note_request(sessions *t, uint32_t slot, uint64_t now_us);
+/* Open sessions from ip in state. */
+uint32_t sessions_count_from(const sessions *t, uint32_t ip, session_state state);
 /* The connection is gone: the slot is free, and refs to it are stale. */
 void sessions_release(sessions *t, uint32_t slot);
 /* A disconnect is queued: its input is ignored from now on. */
 void sessions_mark_closing(sessions *t, uint32_t slot);
 
-/* The holder of what the session takes (see session.holder). */
-void sessions_set_holder(sessions *t, uint32_t slot, uint64_t holder);
 /* Its identity token's lobby, as a lobby name key (len 0: any lobby). */
 void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_t key_len);
 

@@ -167,6 +167,7 @@ static void admit(textport *tp, int fd, const struct sockaddr_in *from, const ch
     rate_bucket_init(&c->line_bucket, tp->cfg.line_burst, now_us);
     rate_bucket_init(&c->line_flood, (double)tp->cfg.line_flood_limit - 1.0, now_us);
     tp->stats.open++;
+    c->tc.holder = c->ip; /* lobbies it opens are charged to its address */
     int rc = server_text_enter(tp->core, &c->tc, now_us);
     if (rc != SERVER_TEXT_OK) {
         not_admitted(tp, c, rc, now_us);

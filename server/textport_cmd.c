@@ -180,7 +180,7 @@ static void run_join(textport *tp, tp_conn *c, const words *args, proto_str rest
     proto_str none = {"", 0};
     proto_str name = args->count > 0 ? args->w[0] : none; /* none: bad-lobby, as ever */
     proto_str password = args->count > 1 ? args->w[1] : none;
-    int rc = server_text_join(tp->core, &c->tc, name, password);
+    int rc = server_text_join(tp->core, &c->tc, name, password, now_us);
     if (rc != SERVER_TEXT_OK) {
         tp_log_limited(tp, TP_LOG_REFUSED_LINE, now_us, "text client %s: /join refused: %s",
                        c->label, server_text_strerror(rc));

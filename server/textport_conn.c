@@ -181,6 +181,7 @@ textport_reply_error tp_error_for(int result)
     case SERVER_TEXT_NO_LOBBY: /* not for an admitted client */
         return TEXTPORT_ERR_BAD_LOBBY;
     case SERVER_TEXT_NO_SLOTS:
+    case SERVER_TEXT_QUOTA: /* the text says it is this address's share */
         return TEXTPORT_ERR_TOO_MANY_LOBBIES;
     case SERVER_TEXT_SHUTTING_DOWN:
         return TEXTPORT_ERR_SHUTTING_DOWN;

@@ -65,6 +65,9 @@ struct transport {
      * queues can have grown, so only they need checking (check_queues). */
     uint16_t *touched;
     uint8_t *is_touched; /* by peer index */
+    /* By peer index: a DISCONNECT command came from the peer since its
+     * connect, so its DISCONNECT event is a goodbye, not a timeout. */
+    uint8_t *said_goodbye;
     size_t touched_count;
 };
 
@@ -260,6 +263,18 @@ static void note_touched(transport *t, uint16_t peer_id)
     t->touched[t->touched_count++] = peer_id;
 }
 
+/* A DISCONNECT command for a connected peer, from that peer's address and
+ * session as ENet will check them: the peer leaves on purpose. */
+static void note_goodbye(transport *t, const ENetHost *host, const enet_filter_info *info)
+{
+    if (info->goodbyes == 0 || info->peer_id >= host->peerCount)
+        return;
+    const ENetPeer *p = &host->peers[info->peer_id];
+    if (p->state != ENET_PEER_STATE_DISCONNECTED && p->address.host == host->receivedAddress.host &&
+        p->address.port == host->receivedAddress.port && p->incomingSessionID == info->session_id)
+        t->said_goodbye[info->peer_id] = 1;
+}
+
 /* ENet 1.3.17 calls this for every datagram it receives, before parsing it:
  * 1 swallows the datagram, 0 hands it to ENet. Its only argument we can use
  * is the host, so the transport rides in compressor.context, which ENet
@@ -287,6 +302,7 @@ static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
         reason = judge_connect(t, &host->receivedAddress, info.connect_data);
     if (reason == 0) {
         note_touched(t, info.peer_id);
+        note_goodbye(t, host, &info);
         return 0;
     }
     note_drop(t, reason, &host->receivedAddress);
@@ -358,7 +374,8 @@ int transport_create(const transport_config *cfg, server *core, transport **out)
         return TRANSPORT_ERR_NOMEM;
     t->touched = calloc(cfg->peer_count, sizeof *t->touched);
     t->is_touched = calloc(cfg->peer_count, 1);
-    if (t->touched == NULL || t->is_touched == NULL) {
+    t->said_goodbye = calloc(cfg->peer_count, 1);
+    if (t->touched == NULL || t->is_touched == NULL || t->said_goodbye == NULL) {
         transport_destroy(t);
         return TRANSPORT_ERR_NOMEM;
     }
@@ -401,6 +418,7 @@ void transport_destroy(transport *t)
     }
     free(t->touched);
     free(t->is_touched);
+    free(t->said_goodbye);
     free(t);
 }
 
@@ -487,7 +505,9 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
          * like network loss to the players. */
         enet_peer_throttle_configure(ev->peer, ENET_PEER_PACKET_THROTTLE_INTERVAL,
                                      ENET_PEER_PACKET_THROTTLE_SCALE, 0);
-        server_on_connect(t->core, session, connect_data, ev->peer->channelCount, label, now_us);
+        t->said_goodbye[session] = 0;
+        server_on_connect(t->core, session, connect_data, ev->peer->channelCount,
+                          ev->peer->address.host, label, now_us);
         /* ENet (since 1.3.15, "quicker RTT initialization") sets
          * roundTripTime straight from the first acknowledgement, and on this
          * side the connect event comes from the acknowledgement of
@@ -505,7 +525,8 @@ static void handle_event(transport *t, const ENetEvent *ev, uint64_t now_us)
         enet_packet_destroy(ev->packet);
         break;
     case ENET_EVENT_TYPE_DISCONNECT:
-        server_on_disconnect(t->core, session, ev->data, now_us);
+        server_on_disconnect(t->core, session, ev->data, t->said_goodbye[session] != 0, now_us);
+        t->said_goodbye[session] = 0;
         break;
     case ENET_EVENT_TYPE_NONE:
         break;
@@ -619,7 +640,7 @@ static void drop_peer(transport *t, uint32_t session, uint64_t now_us, const cha
     address_label(&p->address, label, sizeof label);
     log_warn("transport", "peer %s %s; disconnecting", label, why);
     enet_peer_disconnect_now(p, PROTO_REASON_PROTOCOL_VIOLATION);
-    server_on_disconnect(t->core, session, 0, now_us);
+    server_on_disconnect(t->core, session, 0, false, now_us);
 }
 
 static size_t count_up_to(const ENetList *list, size_t limit)

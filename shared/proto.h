@@ -146,7 +146,11 @@ typedef enum proto_reason {
     PROTO_REASON_AUTH_INVALID = 20,     /* malformed, bad signature, or not this name/seat */
     PROTO_REASON_AUTH_EXPIRED = 21,     /* its expiry has passed */
     PROTO_REASON_AUTH_WRONG_LOBBY = 22, /* it names another lobby */
-    PROTO_REASON_MAX = 22,
+    /* Since version 5: per-address and per-holder quotas. */
+    PROTO_REASON_QUOTA =
+        23, /* your address (or identity) holds its share: sessions, seats, lobbies */
+    PROTO_REASON_IDLE = 24, /* at the lobby list with no lobby request for too long */
+    PROTO_REASON_MAX = 24,
 } proto_reason;
 
 typedef enum proto_leave_reason {
@@ -191,7 +195,11 @@ typedef enum proto_lobby_refusal {
     PROTO_LOBBY_SERVER_OWNED = 19,
     /* join, create: the player's identity token names another lobby (version 5) */
     PROTO_LOBBY_AUTH_WRONG_LOBBY = 20,
-    PROTO_LOBBY_REFUSAL_MAX = 20,
+    /* Since version 5: your address (or identity) holds its share of the
+     * lobby's seats, or has opened its share of lobbies, or opens them too
+     * fast; the text says which. */
+    PROTO_LOBBY_QUOTA = 21,
+    PROTO_LOBBY_REFUSAL_MAX = 21,
 } proto_lobby_refusal;
 
 /* Why LOBBY_EXITED: the receiver is in no lobby now. */

@@ -71,6 +71,10 @@ const char *proto_reason_text(uint32_t reason)
         return "identity token expired";
     case PROTO_REASON_AUTH_WRONG_LOBBY:
         return "identity token is for another lobby";
+    case PROTO_REASON_QUOTA:
+        return "too many from your address";
+    case PROTO_REASON_IDLE:
+        return "idle at the lobby list";
     }
     return "unknown reason";
 }
@@ -156,6 +160,8 @@ const char *proto_lobby_refusal_text(uint32_t reason)
         return "the server owns this lobby: no kicks, settings, owner or game";
     case PROTO_LOBBY_AUTH_WRONG_LOBBY:
         return "your identity token is for another lobby";
+    case PROTO_LOBBY_QUOTA:
+        return "your address has its share";
     }
     return "refused";
 }

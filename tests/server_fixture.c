@@ -3,6 +3,7 @@
 #include "log.h"
 #include "outbox.h"
 
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +14,14 @@
 void server_fixture_connect(server *s, uint32_t session, uint32_t connect_data, const char *label,
                             uint64_t now_us)
 {
-    server_on_connect(s, session, connect_data, PROTO_CHANNEL_COUNT, label, now_us);
+    server_on_connect(s, session, connect_data, PROTO_CHANNEL_COUNT, server_fixture_ip(session),
+                      label, now_us);
+}
+
+uint32_t server_fixture_ip(uint32_t session)
+{
+    uint32_t host = 0x0A000000u + session + 1u; /* 10.0.x.y, one per session */
+    return htonl(host);
 }
 
 void server_fixture_receive(server *s, uint32_t session, const proto_msg *m, uint64_t now_us)

@@ -18,9 +18,14 @@ enum {
 };
 
 /* A connection on session with connect_data and every channel, from label
- * (an address text such as "test:1"), at now_us. */
+ * (an address text such as "test:1") and the address server_fixture_ip
+ * gives session, at now_us. */
 void server_fixture_connect(server *s, uint32_t session, uint32_t connect_data, const char *label,
                             uint64_t now_us);
+/* The IPv4 address (network order) server_fixture_connect gives session:
+ * a different one per session, so per-address quotas stay out of the way
+ * of tests that are not about them. */
+uint32_t server_fixture_ip(uint32_t session);
 /* Encodes m (failing the running test when it cannot) and hands the bytes to
  * s as received on session at now_us, on the channel a well-behaved client
  * uses for m's type. */

@@ -67,6 +67,10 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args)
     static char log_buf[1 << 16];
     const char *argv[32] = {LOBBY_SERVER_PATH, "--bind",     "127.0.0.1", "--port", "0",
                             "--http",          "127.0.0.1:0"};
+    /* LOBBY_SERVER_UNDER_TEST runs another build (an A/B of an attack). */
+    const char *other = getenv("LOBBY_SERVER_UNDER_TEST");
+    if (other != NULL && other[0] != '\0')
+        argv[0] = other;
     int argc = 7;
     for (int i = 0; extra_args != NULL && extra_args[i] != NULL && argc < 31; i++)
         argv[argc++] = extra_args[i];
@@ -227,7 +231,7 @@ pid_t spawn_logged(char *const argv[], const char *out_path)
     return pid;
 }
 
-double server_proc_metric(const server_proc *sp, const char *sample)
+double server_proc_metric(const server_proc *sp, const char *sample, int wait_ms)
 {
     static char text[1 << 18];
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -243,7 +247,7 @@ double server_proc_metric(const server_proc *sp, const char *sample)
     if (send(fd, request, sizeof request - 1, 0) == (ssize_t)(sizeof request - 1)) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         ssize_t got = 1;
-        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, 5000) > 0 &&
+        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, wait_ms) > 0 &&
                (got = recv(fd, text + len, sizeof text - 1 - len, 0)) > 0)
             len += (size_t)got;
     }

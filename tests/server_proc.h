@@ -23,15 +23,14 @@ typedef struct server_proc {
  * it (free ports too, unless EXTRA sets --tcp-port or --http). Returns false
  * when it did not start. */
 bool server_proc_start(server_proc *sp, const char *const *extra_args);
+/* (The environment variable LOBBY_SERVER_UNDER_TEST, when set, names the
+ * server binary to run instead: for before/after figures of an attack.) */
 
 /* SIGTERMs the server and waits for it. *exit_code gets its exit status (or
  * -1 when killed by a signal or not exited in 5 s), *elapsed_ms how long it
  * took. */
 void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
 
-/* The value of one sample (name and labels exactly as in the text) of the
- * server's /metrics; -1 when it cannot be read or has no such sample. */
-double server_proc_metric(const server_proc *sp, const char *sample);
 /* True when the server's log contains needle. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle);
 
@@ -57,6 +56,11 @@ pid_t spawn_logged(char *const argv[], const char *out_path);
  * first newline, 5 s or cap - 1 bytes into reply (NUL-terminated) and
  * closes. Returns false when it cannot connect or send. */
 bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t cap);
+
+/* The value of one sample (name and labels exactly as in the text) of the
+ * server's /metrics; -1 when it cannot be read (within wait_ms) or has no
+ * such sample. */
+double server_proc_metric(const server_proc *sp, const char *sample, int wait_ms);
 
 /* Reads a whole small file into buf (NUL-terminated, cut to cap). */
 size_t read_text_file(const char *path, char *buf, size_t cap);

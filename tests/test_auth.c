@@ -301,7 +301,7 @@ static void resume_needs_the_seats_identity(void **state)
     uint8_t seat[PROTO_TOKEN_BYTES];
     memcpy(seat, server_fixture_must_find(fx, 0, PROTO_WELCOME)->msg.u.welcome.token, sizeof seat);
     server_fixture_clear(fx);
-    server_on_disconnect(fx->s, 0, 0, fx->now_us); /* timed out: the seat is held */
+    server_on_disconnect(fx->s, 0, 0, false, fx->now_us); /* timed out: the seat is held */
     server_fixture_clear(fx);
 
     proto_msg hello = {.type = PROTO_HELLO};

@@ -87,6 +87,12 @@ static int teardown(void **state)
 
 /* ---- /metrics ------------------------------------------------------------ */
 
+/* The value of one sample of the server's /metrics; -1 when none. */
+static double metric(const fixture *f, const char *sample)
+{
+    return server_proc_metric(&f->server, sample, ARRIVAL_LIMIT_MS);
+}
+
 /* Scrapes until the sample reads want (the server counts within a loop pass
  * of receiving); fails the test with what it read last. */
 static void expect_metric(const fixture *f, const char *sample, double want)
@@ -94,7 +100,7 @@ static void expect_metric(const fixture *f, const char *sample, double want)
     double got = -1;
     for (uint64_t end = clock_now_us() + ARRIVAL_LIMIT_MS * 1000u; clock_now_us() < end;
          sleep_ms(10))
-        if ((got = server_proc_metric(&f->server, sample)) == want)
+        if ((got = metric(f, sample)) == want)
             return;
     fail_msg("%s is %g, want %g", sample, got, want);
 }

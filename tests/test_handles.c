@@ -16,12 +16,12 @@ static void stale_session_ref_cannot_reach_reused_slot(void **state)
     (void)state;
     sessions *t = NULL;
     assert_int_equal(sessions_create(4, &t), 0);
-    assert_true(sessions_open(t, 2, "127.0.0.1:1000", 10));
+    assert_true(sessions_open(t, 2, "127.0.0.1:1000", 0x0100007fu, 10));
     session_ref old = sessions_ref(t, 2);
     assert_ptr_equal(sessions_resolve(t, old), sessions_at(t, 2));
     sessions_release(t, 2);
     assert_null(sessions_resolve(t, old)); /* freed */
-    assert_true(sessions_open(t, 2, "127.0.0.1:2000", 20));
+    assert_true(sessions_open(t, 2, "127.0.0.1:2000", 0x0100007fu, 20));
     assert_null(sessions_resolve(t, old)); /* reused by another connection */
     session_ref fresh = sessions_ref(t, 2);
     assert_ptr_equal(sessions_resolve(t, fresh), sessions_at(t, 2));

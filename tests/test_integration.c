@@ -167,7 +167,10 @@ static int group_setup(void **state)
 {
     fixture *f = &g_fixture_storage;
     memset(f, 0, sizeof *f);
-    const char *args[] = {"--timeout-ms", "1500", "--grace-ms", "1500", "--chat-burst", "20", NULL};
+    /* Every player comes from 127.0.0.1: one address may fill `main` here. */
+    const char *args[] = {
+        "--timeout-ms",          "1500", "--grace-ms", "1500", "--chat-burst", "20",
+        "--lobby-share-percent", "100",  NULL};
     if (enet_initialize() != 0 || !server_proc_start(&f->server, args))
         return -1;
     for (int i = 0; i < PLAYERS; i++) {

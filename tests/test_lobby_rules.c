@@ -63,6 +63,16 @@ static void start(lobby *l)
     assert_int_equal(lobby_start_countdown(l, l->owner_id, 100, &not_ready), LOBBY_OK);
 }
 
+/* A holder of its own for each name (as if each player came from its own
+ * address), so that holder quotas and bans stay out of name-rule tests. */
+static uint64_t name_holder(const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    return h | 1u;
+}
+
 /* lobby_admit for a player name with a password and round trip. */
 static int admit(const lobby *l, const char *name, const char *password, uint32_t rtt_ms,
                  uint64_t now_us, uint64_t *wait_us)
@@ -70,7 +80,8 @@ static int admit(const lobby *l, const char *name, const char *password, uint32_
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     assert_true(lobby_name_key(str(name), key, &key_len));
-    return lobby_admit(l, key, key_len, str(password), rtt_ms, now_us, wait_us);
+    lobby_joiner who = {key, key_len, name_holder(name), PROTO_MAX_LOBBY_PLAYERS};
+    return lobby_admit(l, &who, str(password), rtt_ms, now_us, wait_us);
 }
 
 static void ban_name(lobby *l, const char *name, uint64_t until_us)
@@ -78,7 +89,7 @@ static void ban_name(lobby *l, const char *name, uint64_t until_us)
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     assert_true(lobby_name_key(str(name), key, &key_len));
-    lobby_ban(l, key, key_len, until_us);
+    lobby_ban(l, key, key_len, name_holder(name), until_us);
 }
 
 /* ---- owner ------------------------------------------------------------------ */
@@ -293,6 +304,56 @@ static void kicking_again_extends_the_same_entry(void **state)
     for (unsigned i = 0; i < LOBBY_MAX_BANS; i++)
         used += l->bans[i].until_us != 0;
     assert_int_equal(used, 1);
+}
+
+/* lobby_admit for name coming from holder, with a share of share seats. */
+static int admit_from(const lobby *l, const char *name, uint64_t holder, unsigned share,
+                      uint64_t now_us)
+{
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    assert_true(lobby_name_key(str(name), key, &key_len));
+    lobby_joiner who = {key, key_len, holder, share};
+    uint64_t wait = 0;
+    return lobby_admit(l, &who, str(""), LOBBY_RTT_UNMEASURED, now_us, &wait);
+}
+
+/* bob kicked: b0b from his holder is refused too, carol from another is not. */
+static void kick_bans_the_holder_under_any_name(void **state)
+{
+    lobby *l = join(*state, "red", "owner", 1);
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
+    assert_true(lobby_name_key(str("bob"), key, &key_len));
+    lobby_ban(l, key, key_len, 77, 60 * SECOND_US);
+    assert_int_equal(admit_from(l, "b0b", 77, 16, 10 * SECOND_US), LOBBY_ERR_KICKED);
+    assert_int_equal(admit_from(l, "bob", 78, 16, 10 * SECOND_US), LOBBY_ERR_KICKED);
+    assert_int_equal(admit_from(l, "carol", 78, 16, 10 * SECOND_US), LOBBY_OK);
+    assert_int_equal(admit_from(l, "b0b", 77, 16, 60 * SECOND_US), LOBBY_OK);
+}
+
+/* A holder gets its share of a lobby it did not open, held seats included,
+ * and any number in one it opened. */
+static void a_holder_gets_its_share_of_a_lobby(void **state)
+{
+    lobby_set *set = *state;
+    lobby *l = join(set, "red", "owner", 1);
+    l->capacity = 16;
+    assert_int_equal(lobby_holder_share(l, 50), 8);
+    assert_int_equal(lobby_holder_share(l, 100), 16);
+    l->capacity = 3;
+    assert_int_equal(lobby_holder_share(l, 50), 2);
+    l->capacity = 16;
+    join(set, "red", "p1", 2);
+    join(set, "red", "p2", 3);
+    for (unsigned i = 0; i < l->count; i++)
+        l->players[i].holder = 5;             /* all three from one address */
+    l->players[1].session = LOBBY_NO_SESSION; /* a held seat counts too */
+    assert_int_equal(lobby_holder_seats(l, 5), 3);
+    assert_int_equal(admit_from(l, "p3", 5, 3, 0), LOBBY_ERR_QUOTA);
+    assert_int_equal(admit_from(l, "p3", 6, 3, 0), LOBBY_OK);
+    l->creator = 5;
+    assert_int_equal(admit_from(l, "p3", 5, 3, 0), LOBBY_OK);
 }
 
 /* ---- settings --------------------------------------------------------------- */
@@ -674,6 +735,8 @@ int main(void)
         SET_TEST(kicked_player_refused_before_cooldown_allowed_after),
         SET_TEST(full_ban_list_replaces_the_soonest_expiring),
         SET_TEST(kicking_again_extends_the_same_entry),
+        SET_TEST(kick_bans_the_holder_under_any_name),
+        SET_TEST(a_holder_gets_its_share_of_a_lobby),
         SET_TEST(capacity_below_count_refused_and_nothing_changes),
         SET_TEST(configure_applies_only_named_fields),
         SET_TEST(capacity_out_of_range_is_bad_value),

@@ -399,7 +399,8 @@ static void connect_without_magic_is_version_mismatch(void **state)
 static void connect_with_one_channel_is_version_mismatch(void **state)
 {
     harness *h = *state;
-    server_on_connect(h->s, 0, proto_connect_data(PROTO_VERSION), 1, "test:1", h->now_us);
+    server_on_connect(h->s, 0, proto_connect_data(PROTO_VERSION), 1, server_fixture_ip(0), "test:1",
+                      h->now_us);
     assert_rejected(h, 0, PROTO_REASON_VERSION_MISMATCH);
     assert_str(must_find_for(h, 0, PROTO_REJECT)->msg.u.reject.text,
                "the protocol needs 2 ENet channels, the client asked for 1");
@@ -549,7 +550,7 @@ static void player_ids_not_reused_after_leave(void **state)
     uint16_t seen[20];
     for (unsigned i = 0; i < 20; i++) {
         seen[i] = join(h, 0, "alice", "");
-        server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, h->now_us);
+        server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, true, h->now_us);
         end_pass(h);
         assert_int_not_equal(seen[i], 0);
         for (unsigned j = 0; j < i; j++)
@@ -1336,7 +1337,7 @@ static void assert_disconnect_announced(harness *h, const leave_case *c)
     uint16_t alice = join(h, 0, "alice", "");
     join(h, 1, "bob", "");
     join(h, 2, "carol", "");
-    server_on_disconnect(h->s, 0, c->data, h->now_us);
+    server_on_disconnect(h->s, 0, c->data, c->data != 0, h->now_us);
     capture(h);
     assert_int_equal(h->got_count, 2); /* PLAYER_LEFT, then the new LOBBY_STATE */
     assert_int_equal(must_find_for(h, 2, PROTO_LOBBY_STATE)->msg.u.lobby_state.count, 2);
@@ -1368,7 +1369,7 @@ static void disconnect_during_handshake_announces_nothing(void **state)
     harness *h = *state;
     join(h, 1, "bob", "");
     connect_peer(h, 0);
-    server_on_disconnect(h->s, 0, 0, h->now_us);
+    server_on_disconnect(h->s, 0, 0, false, h->now_us);
     capture(h);
     assert_int_equal(h->got_count, 0);
     assert_int_equal(server_session_count(h->s), 1);
@@ -1378,7 +1379,7 @@ static void disconnect_frees_name_and_handle(void **state)
 {
     harness *h = *state;
     join(h, 0, "alice", "");
-    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, h->now_us);
+    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, true, h->now_us);
     end_pass(h);
     join(h, 0, "alice", "");
     assert_int_equal(server_player_count(h->s), 1);
@@ -1395,13 +1396,13 @@ static void disconnect_of_last_member_closes_named_lobby_after_grace(void **stat
     cfg.lobby_grace_ms = 1000;
     restart(h, &cfg);
     join(h, 0, "alice", "red");
-    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, h->now_us);
+    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, true, h->now_us);
     end_pass(h);
     server_tick(h->s, h->now_us); /* red is seen empty */
     connect_peer(h, 0);
     hello(h, 0, proto_str_from_cstr("bob"), "blue");
     assert_rejected(h, 0, PROTO_REASON_TOO_MANY_LOBBIES); /* red still holds the slot */
-    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, h->now_us);
+    server_on_disconnect(h->s, 0, PROTO_REASON_QUIT, true, h->now_us);
     end_pass(h);
     h->now_us += 1000 * MS_US;
     server_tick(h->s, h->now_us);
@@ -1503,7 +1504,7 @@ static void disconnect_forgets_queued_packets_for_session(void **state)
     join(h, 1, "bob", "");
     join(h, 2, "carol", "");
     chat(h, 0, 1, "bye bob"); /* relay queued for bob and carol */
-    server_on_disconnect(h->s, 1, PROTO_REASON_QUIT, h->now_us);
+    server_on_disconnect(h->s, 1, PROTO_REASON_QUIT, true, h->now_us);
     capture(h);
     const delivery *relay = must_find_for(h, 2, PROTO_CHAT_RELAY);
     static const uint32_t forgotten[] = {OUTBOX_NO_SESSION, 2};
@@ -1515,7 +1516,7 @@ static void disconnect_forgets_queued_disconnect_for_session(void **state)
 {
     harness *h = *state;
     connect_with(h, 0, 0); /* rejected: REJECT and disconnect queued */
-    server_on_disconnect(h->s, 0, 0, h->now_us);
+    server_on_disconnect(h->s, 0, 0, false, h->now_us);
     capture(h);
     assert_int_equal(count_for(h, 0), 0);
     const delivery *reject = &h->got[0];
@@ -1528,7 +1529,7 @@ static void handle_reused_in_same_pass_gets_only_its_own_packets(void **state)
 {
     harness *h = *state;
     connect_with(h, 0, 0); /* old peer: rejected */
-    server_on_disconnect(h->s, 0, 0, h->now_us);
+    server_on_disconnect(h->s, 0, 0, false, h->now_us);
     connect_peer(h, 0); /* new peer on the same handle */
     hello(h, 0, proto_str_from_cstr("alice"), "");
     capture(h);
@@ -1546,8 +1547,8 @@ static void events_for_unknown_handles_are_ignored(void **state)
     connect_peer(h, outside);
     ping(h, outside, 1);
     ping(h, 5, 1); /* in range, never connected */
-    server_on_disconnect(h->s, outside, 0, h->now_us);
-    server_on_disconnect(h->s, 5, 0, h->now_us);
+    server_on_disconnect(h->s, outside, 0, false, h->now_us);
+    server_on_disconnect(h->s, 5, 0, false, h->now_us);
     capture(h);
     assert_int_equal(h->got_count, 0);
     assert_int_equal(server_session_count(h->s), 0);

@@ -332,7 +332,7 @@ static void hello_join_follows_the_lobby_rules(void **state)
     create(h, 0, "locked", 0, "pw");
     send_hello(h, 1, "bob", "locked", "nope", PROTO_HELLO_JOIN);
     assert_rejected(h, 1, PROTO_REASON_WRONG_PASSWORD);
-    server_on_disconnect(h->s, 1, PROTO_REASON_QUIT, h->now_us);
+    server_on_disconnect(h->s, 1, PROTO_REASON_QUIT, true, h->now_us);
     send_hello(h, 1, "bob", "locked", "pw", PROTO_HELLO_JOIN);
     capture(h);
     must_find_for(h, 1, PROTO_WELCOME);
@@ -342,8 +342,8 @@ static void hello_join_follows_the_lobby_rules(void **state)
     proto_msg m = create_msg("fast", 0, "", 50);
     receive(h, 2, &m);
     end_pass(h);
-    server_on_connect(h->s, 3, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, "test:3",
-                      h->now_us);
+    server_on_connect(h->s, 3, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
+                      server_fixture_ip(3), "test:3", h->now_us);
     server_note_link(h->s, 3, 200, 10, 0);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("dave");
@@ -443,6 +443,18 @@ static void create_makes_the_creator_owner_with_its_settings(void **state)
     end_pass(h);
 }
 
+/* handle creates lobbies l1..ln, each answered in its own pass. */
+static void create_numbered(harness *h, uint32_t handle, uint32_t n)
+{
+    char name[16];
+    for (uint32_t i = 1; i <= n; i++) {
+        snprintf(name, sizeof name, "l%u", (unsigned)i);
+        proto_msg m = create_msg(name, 0, "", 0);
+        receive(h, handle, &m);
+        end_pass(h);
+    }
+}
+
 static void create_refusals(void **state)
 {
     harness *h = *state;
@@ -467,13 +479,17 @@ static void create_refusals(void **state)
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_BAD_VALUE);
     assert_non_null(strstr(h->text, "Mode!"));
-    char name[16];
-    for (uint32_t i = 1; i < h->cfg.max_lobbies; i++) { /* fill every slot */
-        snprintf(name, sizeof name, "l%u", (unsigned)i);
-        m = create_msg(name, 0, "", 0);
-        receive(h, 0, &m);
-        end_pass(h);
-    }
+    create_numbered(h, 0, h->cfg.max_lobbies_per_holder); /* the holder's share */
+    m = create_msg("mine too", 0, "", 0);
+    receive(h, 0, &m);
+    assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_QUOTA);
+    assert_non_null(strstr(h->text, "3 lobbies open"));
+    /* The server's own limit, with the holder's lifted. */
+    server_destroy(h->s);
+    h->cfg.max_lobbies_per_holder = h->cfg.max_lobbies;
+    assert_int_equal(server_create(&h->cfg, &h->s), SERVER_OK);
+    browse(h, 0, "alice");
+    create_numbered(h, 0, h->cfg.max_lobbies - 1); /* fill every slot */
     m = create_msg("one more", 0, "", 0);
     receive(h, 0, &m);
     assert_refused(h, 0, PROTO_CREATE_LOBBY, PROTO_LOBBY_NO_SLOTS);
@@ -651,7 +667,7 @@ static void give_ownership_and_hand_over_on_leave(void **state)
     end_pass(h);
     send_give(h, 2, ids[2]);
     assert_refused(h, 2, PROTO_GIVE_OWNERSHIP, PROTO_LOBBY_NO_SUCH_PLAYER);
-    server_on_disconnect(h->s, 2, PROTO_REASON_QUIT, h->now_us);
+    server_on_disconnect(h->s, 2, PROTO_REASON_QUIT, true, h->now_us);
     capture(h);
     assert_int_equal(must_find_for(h, 1, PROTO_LOBBY_STATE)->msg.u.lobby_state.owner_id, ids[0]);
     end_pass(h);
@@ -894,7 +910,7 @@ static void countdown_cancelled_by_leave_and_by_timeout(void **state)
     capture(h);
     must_find_for(h, 0, PROTO_COUNTDOWN);
     end_pass(h);
-    server_on_disconnect(h->s, 2, 0, h->now_us); /* timed out: seat held */
+    server_on_disconnect(h->s, 2, 0, false, h->now_us); /* timed out: seat held */
     capture(h);
     assert_int_equal(
         must_find_for(h, 0, PROTO_COUNTDOWN_CANCELLED)->msg.u.countdown_cancelled.by_id, ids[2]);
@@ -929,7 +945,7 @@ static void direct_chat_reaches_only_its_target(void **state)
     assert_chat_refused(h, 0, PROTO_REFUSE_NO_SUCH_PLAYER);
     send_dm(h, 0, 44, ids[1], "");
     assert_chat_refused(h, 0, PROTO_REFUSE_EMPTY);
-    server_on_disconnect(h->s, 1, 0, h->now_us); /* bob's seat is held */
+    server_on_disconnect(h->s, 1, 0, false, h->now_us); /* bob's seat is held */
     end_pass(h);
     send_dm(h, 0, 45, ids[1], "are you there");
     assert_chat_refused(h, 0, PROTO_REFUSE_UNREACHABLE);
@@ -975,22 +991,22 @@ static void text_client_needs_the_password_of_a_password_lobby(void **state)
     proto_str none = {"", 0}, main_lobby = proto_str_from_cstr("main");
     proto_str locked = proto_str_from_cstr("locked");
     assert_int_equal(server_text_enter(h->s, &tc, h->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_join(h->s, &tc, locked, none), SERVER_TEXT_PASSWORD);
+    assert_int_equal(server_text_join(h->s, &tc, locked, none, h->now_us), SERVER_TEXT_PASSWORD);
     assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), main_lobby));
-    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pW")),
+    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pW"), h->now_us),
                      SERVER_TEXT_WRONG_PASSWORD);
-    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pw2")),
+    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pw2"), h->now_us),
                      SERVER_TEXT_WRONG_PASSWORD);
     assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), main_lobby));
-    assert_int_equal(
-        server_text_join(h->s, &tc, proto_str_from_cstr("absent"), proto_str_from_cstr("pw")),
-        SERVER_TEXT_NO_SUCH_LOBBY);
+    assert_int_equal(server_text_join(h->s, &tc, proto_str_from_cstr("absent"),
+                                      proto_str_from_cstr("pw"), h->now_us),
+                     SERVER_TEXT_NO_SUCH_LOBBY);
     assert_null(lobby_named(h, "absent"));
-    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pw")),
+    assert_int_equal(server_text_join(h->s, &tc, locked, proto_str_from_cstr("pw"), h->now_us),
                      SERVER_TEXT_OK);
     assert_true(proto_str_eq(server_text_lobby_name(h->s, &tc), locked));
     /* A lobby without a password takes any, as for players. */
-    assert_int_equal(server_text_join(h->s, &tc, main_lobby, proto_str_from_cstr("x")),
+    assert_int_equal(server_text_join(h->s, &tc, main_lobby, proto_str_from_cstr("x"), h->now_us),
                      SERVER_TEXT_OK);
     server_text_leave(h->s, &tc);
 }

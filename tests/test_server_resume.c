@@ -117,13 +117,66 @@ static void assert_rejected(fixture *f, uint32_t handle, proto_reason why)
     assert_int_equal(m.u.reject.reason, why);
 }
 
+/* Joins `name` on handle from ip (network order), as the transport would. */
+static void join_from(fixture *f, uint32_t handle, const char *name, uint32_t ip)
+{
+    server_on_connect(f->s, handle, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT, ip,
+                      "10.9.9.9:1", f->now_us);
+    proto_msg hello = {.type = PROTO_HELLO};
+    hello.u.hello.name = proto_str_from_cstr(name);
+    server_fixture_receive(f->s, handle, &hello, f->now_us);
+    assert_int_equal(count_for(f, handle, PROTO_WELCOME), 1);
+    end_pass(f);
+}
+
+/* A peer that sent ENet's DISCONNECT left, even with data 0 (which used to
+ * read as a timeout): the others hear QUIT and no seat is held. */
+static void goodbye_with_data_zero_holds_no_seat(void **state)
+{
+    fixture *f = *state;
+    join(f, 0, "alice", "10.0.0.1:1");
+    join(f, 1, "bob", "10.0.0.2:1");
+    server_on_disconnect(f->s, 0, 0, true, f->now_us);
+    proto_msg m;
+    assert_true(find_for(f, 1, PROTO_PLAYER_LEFT, &m));
+    assert_int_equal(m.u.left.reason, PROTO_LEAVE_QUIT);
+    assert_int_equal(count_for(f, 1, PROTO_PLAYER_STATUS), 0);
+    assert_int_equal(server_player_count(f->s), 1);
+    assert_int_equal(server_get_stats(f->s)->seats_held, 0);
+    assert_int_equal(server_get_stats(f->s)->goodbyes, 1);
+}
+
+/* One address's timed-out players keep at most max_held_seats_per_holder
+ * seats: each one more gives up the oldest (reported as a timeout). */
+static void held_seats_per_holder_give_up_the_oldest(void **state)
+{
+    fixture *f = *state;
+    const uint32_t ip = 0x0300000Au; /* 10.0.0.3 */
+    char name[16];
+    for (uint32_t i = 0; i < 6; i++) {
+        snprintf(name, sizeof name, "p%u", (unsigned)i);
+        join_from(f, i, name, ip);
+    }
+    join(f, 6, "watcher", "10.0.0.7:1");
+    for (uint32_t i = 0; i < 6; i++) {
+        server_on_disconnect(f->s, i, 0, false, f->now_us);
+        end_pass(f);
+        f->now_us += 1000;
+    }
+    const server_stats *st = server_get_stats(f->s);
+    assert_int_equal(st->seats_held, 6);
+    assert_int_equal(st->quota_hits[SERVER_QUOTA_HELD_SEATS], 2);
+    assert_int_equal(server_player_count(f->s), 4 + 1); /* p2..p5 held, and the watcher */
+    assert_int_equal(st->leaves[PROTO_LEAVE_TIMEOUT], 2);
+}
+
 /* A timed-out player is shown as reconnecting, not gone, and its seat stays. */
 static void timeout_holds_the_seat(void **state)
 {
     fixture *f = *state;
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     proto_msg m;
     assert_true(find_for(f, 1, PROTO_PLAYER_STATUS, &m));
     assert_int_equal(m.u.player_status.id, alice.u.welcome.your_id);
@@ -138,7 +191,7 @@ static void seat_expires_after_grace(void **state)
     fixture *f = *state;
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     end_pass(f);
     server_tick(f->s, f->now_us + (GRACE_MS - 100) * MS_US);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_LEFT), 0);
@@ -158,7 +211,7 @@ static void token_gets_the_seat_and_missed_chat_back(void **state)
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
     uint32_t seen = chat(f, 0, "before");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     end_pass(f);
     uint32_t missed = chat(f, 1, "while you were away");
     resume(f, 2, alice.u.welcome.token, seen, "10.0.0.1:2");
@@ -187,7 +240,7 @@ static uint32_t gap_after(fixture *f, int lines)
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
     join(f, 1, "bob", "10.0.0.2:1");
     uint32_t seen = chat(f, 0, "before");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     end_pass(f);
     for (int i = 0; i < lines; i++) {
         f->now_us += 250 * MS_US;
@@ -227,7 +280,7 @@ static void used_token_is_refused(void **state)
 {
     fixture *f = *state;
     proto_msg alice = join(f, 0, "alice", "10.0.0.1:1");
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     resume(f, 1, alice.u.welcome.token, 0, "10.0.0.1:2");
     end_pass(f);
     resume(f, 2, alice.u.welcome.token, 0, "10.0.0.1:3");
@@ -244,7 +297,7 @@ static void forged_and_expired_tokens_are_refused(void **state)
     resume(f, 1, forged, 0, "10.0.0.9:1");
     assert_rejected(f, 1, PROTO_REASON_TOKEN_INVALID);
     end_pass(f);
-    server_on_disconnect(f->s, 0, 0, f->now_us);
+    server_on_disconnect(f->s, 0, 0, false, f->now_us);
     f->now_us += (GRACE_MS + 200) * MS_US;
     server_tick(f->s, f->now_us);
     end_pass(f);
@@ -287,7 +340,7 @@ static void resume_takes_over_a_live_seat(void **state)
     assert_true(old_closed);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_LEFT), 0);
     end_pass(f);
-    server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, f->now_us);
+    server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, true, f->now_us);
     assert_int_equal(count_for(f, 1, PROTO_PLAYER_LEFT), 0);
     assert_int_equal(server_player_count(f->s), 2);
 }
@@ -296,6 +349,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(timeout_holds_the_seat, setup, teardown),
+        cmocka_unit_test_setup_teardown(goodbye_with_data_zero_holds_no_seat, setup, teardown),
+        cmocka_unit_test_setup_teardown(held_seats_per_holder_give_up_the_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(seat_expires_after_grace, setup, teardown),
         cmocka_unit_test_setup_teardown(token_gets_the_seat_and_missed_chat_back, setup, teardown),
         cmocka_unit_test_setup_teardown(used_token_is_refused, setup, teardown),

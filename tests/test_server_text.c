@@ -234,7 +234,7 @@ static int text_join(fixture *f, server_text_client *tc, const char *lobby_name,
                      const char *password)
 {
     return server_text_join(f->s, tc, proto_str_from_cstr(lobby_name),
-                            proto_str_from_cstr(password ? password : ""));
+                            proto_str_from_cstr(password ? password : ""), f->now_us);
 }
 
 /* A lobby a text client joins opens, stays open while watched, and closes
@@ -255,7 +255,7 @@ static void watched_lobbies_stay_open(void **state)
     assert_int_equal(text_join(f, &other, "", NULL), SERVER_TEXT_BAD_LOBBY);
     /* A player joins and leaves friday: the watcher keeps it open. */
     join(f, 0, "alice", "friday");
-    server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, f->now_us);
+    server_on_disconnect(f->s, 0, PROTO_REASON_QUIT, true, f->now_us);
     end_pass(f);
     assert_int_equal(text_join(f, &other, "friday", NULL), SERVER_TEXT_OK);
     server_text_leave(f->s, &tc);
@@ -278,14 +278,14 @@ static void replay_includes_text_lines(void **state)
 {
     fixture *f = *state;
     proto_msg welcome = join(f, 0, "alice", "");
-    server_on_disconnect(f->s, 0, 0, f->now_us); /* timed out: seat held */
+    server_on_disconnect(f->s, 0, 0, false, f->now_us); /* timed out: seat held */
     end_pass(f);
     server_text_client tc;
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
     uint32_t seq;
     assert_int_equal(text_chat(f, &tc, "ann", "while you were away", &seq), SERVER_TEXT_OK);
     server_on_connect(f->s, 1, proto_connect_data(PROTO_VERSION), PROTO_CHANNEL_COUNT,
-                      "127.0.0.1:2", f->now_us);
+                      server_fixture_ip(1), "127.0.0.1:2", f->now_us);
     proto_msg hello = {.type = PROTO_HELLO};
     hello.u.hello.name = proto_str_from_cstr("alice");
     hello.u.hello.mode = PROTO_HELLO_RESUME;

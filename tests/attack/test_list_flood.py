@@ -4,7 +4,8 @@ ENet clients (Debian's python3-enet) from several 127.0.X.Y addresses.
 
 Lobbies with the largest entries the rules allow (24-byte names, 8 metadata
 pairs of 16-byte keys and 32-byte values) are opened from 12 addresses; then
-4 attacking addresses with 16 browsing sessions each send LIST_LOBBIES at the
+8 attacking addresses with 8 browsing sessions each (the most one address may
+have at the list) send LIST_LOBBIES at the
 lobby-request rate (10 a second per session: within every request limit) for
 FLOOD_S seconds. Each attacking address must receive no more LOBBY_LIST bytes
 than the documented bound (--list-burst-kb + --list-kb-per-s x seconds + one
@@ -34,8 +35,8 @@ TIMEOUT_S = 10
 FLOOD_S = float(os.environ.get("LIST_FLOOD_S", "4"))  # longer: the steady rate
 LIST_KB_PER_S, LIST_BURST_KB = 64, 256  # the server's defaults
 MAX_LIST_BYTES = 29384  # PROTOCOL.md: the largest LOBBY_LIST
-ATTACKERS = [f"127.0.9.{i}" for i in range(1, 5)]
-SESSIONS_PER_ATTACKER = 16
+ATTACKERS = [f"127.0.9.{i}" for i in range(1, 9)]
+SESSIONS_PER_ATTACKER = 8  # --max-browsing-per-address
 CREATORS = [f"127.0.8.{i}" for i in range(1, 13)]
 LOBBIES_PER_CREATOR = 4
 LEGIT_IP = "127.0.10.1"

@@ -220,7 +220,7 @@ static void end_pass(void)
     }
     outbox_clear(ob);
     for (size_t k = 0; k < gone_count; k++) {
-        server_on_disconnect(g_server, gone[k], reasons[k], g_now_us);
+        server_on_disconnect(g_server, gone[k], reasons[k], reasons[k] != 0, g_now_us);
         g_connected[gone[k]] = false;
     }
 }
@@ -229,7 +229,8 @@ static void connect_session(uint32_t session, uint32_t connect_data)
 {
     char label[32];
     snprintf(label, sizeof label, "10.0.0.%u:%u", (unsigned)session, 40000u + session);
-    server_on_connect(g_server, session, connect_data, PROTO_CHANNEL_COUNT, label, g_now_us);
+    uint32_t ip = 0x0000000Au | (session << 24); /* 10.0.0.session, network order */
+    server_on_connect(g_server, session, connect_data, PROTO_CHANNEL_COUNT, ip, label, g_now_us);
     g_connected[session] = true;
 }
 
@@ -237,7 +238,7 @@ static void disconnect_session(uint32_t session, uint32_t data)
 {
     if (!g_connected[session])
         return;
-    server_on_disconnect(g_server, session, data, g_now_us);
+    server_on_disconnect(g_server, session, data, data != 0, g_now_us);
     g_connected[session] = false;
 }
 
