@@ -7,6 +7,7 @@
 #define LOBBY_METRICS_H
 
 #include "lobby.h"
+#include "log.h"
 #include "server.h"
 #include "textport.h"
 #include "transport.h"
@@ -65,6 +66,7 @@ typedef struct metrics_input {
     double uptime_s;
     const char *version;
     const textport_stats *text; /* NULL: no text port */
+    const log_stats *log;       /* NULL: not shown */
 } metrics_input;
 
 /* Fills players_connected, players_reconnecting, lobbies_open and

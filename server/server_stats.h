@@ -69,6 +69,9 @@ typedef struct server_stats {
     uint64_t countdowns_cancelled;
     uint64_t games_started;
     uint64_t direct_chats; /* DIRECT_CHAT relayed */
+    uint64_t loop_stalls;  /* server_note_stall: passes that started far too late */
+    uint64_t loop_stall_ms;
+    uint64_t refusal_kicks; /* kicked FLOODING for refused requests (also in flood_kicks) */
 } server_stats;
 
 #endif
