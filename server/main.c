@@ -325,7 +325,7 @@ int main(int argc, char **argv)
     }
     /* From here on a slow or blocked stderr costs log lines, never the
      * loop's time (log.h). */
-    if (log_start_async(LOG_ASYNC_BUFFER_BYTES) != 0)
+    if (log_start_async((size_t)o.log_buffer_kb * 1024u) != 0)
         log_warn("server", "cannot start the log writer thread: logging stays synchronous");
     server *core = NULL;
     transport *net = NULL;
