@@ -25,7 +25,7 @@ enum {
     LOOP_WAIT_MS = 10,          /* ENet's resend and ping timers need servicing */
     SHUTDOWN_GRACE_US = 800000, /* exit within a second of SIGTERM, even if peers are silent */
     STALL_MIN_US = 200000,      /* a pass this much later than meant is a stall */
-    LOG_FLUSH_WAIT_MS = 500,    /* at exit, for stderr to take the buffered log */
+    LOG_FLUSH_WAIT_MS = 300,    /* at exit, for stderr to take the buffered log */
 };
 
 /* How late this pass starts, if it is a stall: the time since the last
