@@ -50,6 +50,34 @@ bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t
     return sent;
 }
 
+double server_proc_metric(uint16_t http_port, const char *sample)
+{
+    static char text[1 << 18];
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(http_port)};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    static const char request[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    size_t len = 0;
+    if (send(fd, request, sizeof request - 1, 0) == (ssize_t)(sizeof request - 1)) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t got = 1;
+        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, 3000) > 0 &&
+               (got = recv(fd, text + len, sizeof text - 1 - len, 0)) > 0)
+            len += (size_t)got;
+    }
+    close(fd);
+    text[len] = '\0';
+    char needle[160];
+    snprintf(needle, sizeof needle, "\n%s ", sample);
+    const char *at = strstr(text, needle);
+    return at ? strtod(at + strlen(needle), NULL) : -1;
+}
+
 size_t read_text_file(const char *path, char *buf, size_t cap)
 {
     FILE *f = fopen(path, "r");

@@ -29,6 +29,12 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args);
  * took. */
 void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
 
+/* The value of one sample (name and labels exactly as in the text, e.g.
+ * `lobby_kicks_total{reason="flooding"}`) of GET /metrics on
+ * 127.0.0.1:http_port; -1 when it cannot be read within 3 s or has no such
+ * sample. */
+double server_proc_metric(uint16_t http_port, const char *sample);
+
 /* True when the server's log contains needle. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle);
 

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "clock.h"
 #include "proto.h"
+#include "server_proc.h"
 
 #include <enet/enet.h>
 #include <arpa/inet.h>
@@ -175,28 +176,10 @@ static double proc_stop(proc *p, int *exit_code)
     return took;
 }
 
-/* One sample of GET /metrics (-1 when absent or unreachable). */
+/* One sample of the server's /metrics (-1 when absent or unreachable). */
 static double metric(const proc *p, const char *series)
 {
-    static char body[1 << 18];
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->http_port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    size_t n = 0;
-    const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        write(fd, req, strlen(req)) == (ssize_t)strlen(req)) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        for (ssize_t got = 1; got > 0 && n + 1 < sizeof body && poll(&pfd, 1, 2000) == 1;)
-            if ((got = read(fd, body + n, sizeof body - 1 - n)) > 0)
-                n += (size_t)got;
-    }
-    close(fd);
-    body[n] = '\0';
-    char needle[160];
-    snprintf(needle, sizeof needle, "\n%s ", series);
-    const char *at = strstr(body, needle);
-    return at ? strtod(at + strlen(needle), NULL) : -1;
+    return server_proc_metric(p->http_port, series);
 }
 
 /* ---- raw ENet clients ------------------------------------------------------ */

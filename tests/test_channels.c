@@ -86,34 +86,10 @@ static int teardown(void **state)
 
 /* ---- /metrics ------------------------------------------------------------ */
 
-/* The value of one sample (name and labels exactly as in the text) of the
- * server's /metrics; -1 when it cannot be read or has no such sample. */
+/* The value of one sample of the server's /metrics (server_proc_metric). */
 static double metric(const fixture *f, const char *sample)
 {
-    static char text[1 << 18];
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(f->server.http_port)};
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    static const char request[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    size_t len = 0;
-    if (send(fd, request, sizeof request - 1, 0) == (ssize_t)(sizeof request - 1)) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        ssize_t got = 1;
-        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, ARRIVAL_LIMIT_MS) > 0 &&
-               (got = recv(fd, text + len, sizeof text - 1 - len, 0)) > 0)
-            len += (size_t)got;
-    }
-    close(fd);
-    text[len] = '\0';
-    char needle[160];
-    snprintf(needle, sizeof needle, "\n%s ", sample);
-    const char *at = strstr(text, needle);
-    return at ? strtod(at + strlen(needle), NULL) : -1;
+    return server_proc_metric(f->server.http_port, sample);
 }
 
 /* Scrapes until the sample reads want (the server counts within a loop pass

@@ -172,18 +172,12 @@ static void count_lines(log_level level, const char *line, void *user)
     lines_logged += strstr(line, "chat refused") != NULL;
 }
 
-static server_config core_config(void)
+/* The default limits (the ones the docs state), on a small server. */
+static int setup(void **state)
 {
     server_config cfg;
     server_config_defaults(&cfg);
-    cfg.max_players = 8;
-    cfg.max_sessions = 8;
-    return cfg;
-}
-
-static int setup(void **state)
-{
-    server_config cfg = core_config();
+    cfg.max_players = cfg.max_sessions = 8;
     return server_fixture_setup(state, &cfg);
 }
 
@@ -192,15 +186,6 @@ static int teardown(void **state)
     log_set_sink(NULL, NULL);
     log_set_level(LOG_OFF);
     return server_fixture_teardown(state);
-}
-
-static long disconnect_reason(const server_fixture *fx, uint32_t session)
-{
-    const outbox *ob = server_outbox(fx->s);
-    for (size_t i = 0; i < ob->disconnect_count; i++)
-        if (ob->disconnects[i].session == session)
-            return (long)ob->disconnects[i].reason;
-    return -1;
 }
 
 static void hello(server_fixture *fx, uint32_t session, const char *name, proto_hello_mode mode)
@@ -236,9 +221,9 @@ static void refused_chat_from_the_list_is_kicked_flooding(void **state)
     uint32_t allowance = fx->cfg.flood_limit - 1;
     for (uint32_t i = 1; i <= allowance; i++)
         chat(fx, 0, i);
-    assert_int_equal(disconnect_reason(fx, 0), -1);
+    assert_int_equal(server_fixture_disconnect_reason(fx, 0), -1);
     chat(fx, 0, allowance + 1);
-    assert_int_equal(disconnect_reason(fx, 0), PROTO_REASON_FLOODING);
+    assert_int_equal(server_fixture_disconnect_reason(fx, 0), PROTO_REASON_FLOODING);
     assert_int_equal(server_get_stats(fx->s)->refusal_kicks, 1);
     assert_int_equal(server_get_stats(fx->s)->flood_kicks, 1);
     assert_int_equal(lines_logged, 1);
@@ -252,11 +237,11 @@ static void lobby_requests_over_the_rate_are_kicked_flooding(void **state)
     hello(fx, 0, "lister", PROTO_HELLO_BROWSE);
     proto_msg m = {.type = PROTO_LIST_LOBBIES};
     uint32_t sent = 0;
-    while (disconnect_reason(fx, 0) < 0 && sent < 1000) {
+    while (server_fixture_disconnect_reason(fx, 0) < 0 && sent < 1000) {
         m.u.list_lobbies.request_id = ++sent;
         server_fixture_receive(fx->s, 0, &m, fx->now_us);
     }
-    assert_int_equal(disconnect_reason(fx, 0), PROTO_REASON_FLOODING);
+    assert_int_equal(server_fixture_disconnect_reason(fx, 0), PROTO_REASON_FLOODING);
     /* the burst of 20 answered, then the allowance of refusals */
     assert_int_equal(sent, 20 + fx->cfg.flood_limit);
     assert_int_equal(server_get_stats(fx->s)->lobby_refusals[PROTO_LOBBY_RATE_LIMITED],
@@ -286,7 +271,7 @@ static void stall_backlog_at_the_rate_is_acknowledged(void **state)
     assert_int_equal(chat_backlog(fx, true), 15);
     assert_int_equal(server_get_stats(fx->s)->loop_stalls, 1);
     assert_int_equal(server_get_stats(fx->s)->loop_stall_ms, 3000);
-    assert_int_equal(disconnect_reason(fx, 0), -1);
+    assert_int_equal(server_fixture_disconnect_reason(fx, 0), -1);
 }
 
 static void without_the_stall_the_backlog_is_refused(void **state)
