@@ -44,13 +44,13 @@
 #include <cmocka.h>
 
 enum {
-    ACK_LIMIT_MS = 2000,  /* a legit line's acknowledgement, under attack */
-    KICK_LIMIT_MS = 2000, /* from the first refused request to the kick */
-    ATTACK_ROUNDS = 20,   /* attacker sessions, one after the other... */
-    ROUND_EVERY_MS = 250, /* ...one every 250 ms (under the per-address CONNECT rate) */
-    CHAT_EVERY_MS = 250,  /* the player in (a): under its 5 a second */
-    RATE_EVERY_MS = 200,  /* the player in (b): exactly 5 a second */
-    STOP_MS = 3000,       /* how long (b) stops the server */
+    ACK_LIMIT_MS = 2000,       /* a legit line's acknowledgement, under attack */
+    KICK_LIMIT_MS = 2000,      /* from the first refused request to the kick */
+    ATTACK_ROUNDS = 20,        /* attacker sessions, one after the other... */
+    ROUND_EVERY_MS = 250,      /* ...one every 250 ms (under the per-address CONNECT rate) */
+    CHAT_EVERY_MS = 250,       /* the player in (a): under its 5 a second */
+    RATE_EVERY_MS = 200,       /* the player in (b): exactly 5 a second */
+    STOP_MS = 3000,            /* how long (b) stops the server */
     STOP_EXIT_LIMIT_MS = 2000, /* the 0.8 s grace for silent peers, the 0.3 s log flush */
 };
 
