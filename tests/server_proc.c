@@ -150,7 +150,7 @@ void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms)
 
 /* Reads the log in chunks, each starting with the end of the one before, so
  * a log of any size is searched and a needle across two chunks is found. */
-bool server_proc_log_contains(const server_proc *sp, const char *needle)
+static bool log_has(const server_proc *sp, const char *needle)
 {
     static char buf[1 << 20];
     size_t keep = strlen(needle), have = 0;
@@ -170,6 +170,19 @@ bool server_proc_log_contains(const server_proc *sp, const char *needle)
         have = tail;
     }
     fclose(f);
+    return found;
+}
+
+/* The server's log writer thread may write a line a moment after what it
+ * reports reached a client: look again for a while, as long as the server
+ * runs (a stopped one has flushed its log). */
+bool server_proc_log_contains(const server_proc *sp, const char *needle)
+{
+    bool found = log_has(sp, needle);
+    for (double start = now_ms(); !found && kill(sp->pid, 0) == 0 && now_ms() - start < 500;) {
+        sleep_ms(10);
+        found = log_has(sp, needle);
+    }
     return found;
 }
 

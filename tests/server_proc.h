@@ -35,7 +35,9 @@ void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
  * sample. */
 double server_proc_metric(uint16_t http_port, const char *sample);
 
-/* True when the server's log contains needle. */
+/* True when the server's log contains needle. The server writes its log
+ * from a thread, so while it runs a missing needle is looked for again for
+ * up to 0.5 s. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle);
 
 /* Starts an interactive `lobby-chat --server 127.0.0.1:PORT --name NAME`
