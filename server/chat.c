@@ -31,18 +31,23 @@ void chat_fresh_buckets(const chat *c, rate_bucket *lines, rate_bucket *flood, u
     rate_bucket_init(flood, chat_flood_burst(c), now_us);
 }
 
+bool chat_take_refusal(const chat *c, rate_bucket *flood, const rate_stall *stall, uint64_t now_us)
+{
+    /* The flood bucket refills at a tenth of its size per second: a sender
+     * who sometimes types too fast or asks for what it may not have is never
+     * put out, one who keeps at it is, whatever its exact rate. */
+    double burst = chat_flood_burst(c);
+    double per_s = burst / 10.0 + 0.1;
+    return rate_bucket_take(flood, per_s, rate_stall_burst(stall, per_s, burst, now_us), now_us);
+}
+
 chat_verdict chat_check(const chat *c, rate_bucket *lines, rate_bucket *flood, proto_str text,
-                        uint64_t now_us, text_verdict *why)
+                        const rate_stall *stall, uint64_t now_us, text_verdict *why)
 {
     *why = TEXT_OK;
-    if (!rate_bucket_take(lines, c->per_s, c->burst, now_us)) {
-        /* Refusals drain a second bucket that refills at a tenth of the limit
-         * per second: a sender who sometimes types too fast is never put out,
-         * one who keeps flooding is, whatever its exact rate. */
-        double burst = chat_flood_burst(c);
-        return rate_bucket_take(flood, burst / 10.0 + 0.1, burst, now_us) ? CHAT_RATE_LIMITED
-                                                                          : CHAT_FLOODING;
-    }
+    if (!rate_bucket_take(lines, c->per_s, rate_stall_burst(stall, c->per_s, c->burst, now_us),
+                          now_us))
+        return chat_take_refusal(c, flood, stall, now_us) ? CHAT_RATE_LIMITED : CHAT_FLOODING;
     *why = text_check(text.bytes, text.len, PROTO_MAX_CHAT_BYTES);
     return *why == TEXT_OK ? CHAT_OK : CHAT_BAD_TEXT;
 }

@@ -45,9 +45,14 @@ typedef enum chat_verdict {
 } chat_verdict;
 
 /* The checks every line passes, in this order: the sender's rate (a token
- * from lines; a refusal drains flood), then the text. */
+ * from lines; a refusal drains flood), then the text. Both buckets are
+ * judged with the loop's stall (rate_stall_burst; stall may be NULL). */
 chat_verdict chat_check(const chat *c, rate_bucket *lines, rate_bucket *flood, proto_str text,
-                        uint64_t now_us, text_verdict *why);
+                        const rate_stall *stall, uint64_t now_us, text_verdict *why);
+/* Charges one refusal to a sender's flood bucket, at the rate that rate-
+ * limited chat lines drain it: false when the bucket is empty, i.e. the
+ * sender keeps sending what is refused and should be put out (FLOODING). */
+bool chat_take_refusal(const chat *c, rate_bucket *flood, const rate_stall *stall, uint64_t now_us);
 
 /* Who posts a line. */
 typedef struct chat_sender {

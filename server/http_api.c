@@ -309,6 +309,7 @@ static enum MHD_Result serve_metrics(http_api *h, struct MHD_Connection *conn)
 {
     metrics_histogram rtt;
     metrics_histogram_init_rtt(&rtt);
+    log_stats logged = log_get_stats();
     if (h->cfg.net != NULL)
         transport_for_each_rtt(h->cfg.net, observe_rtt, &rtt);
     metrics_input in = {
@@ -321,6 +322,7 @@ static enum MHD_Result serve_metrics(http_api *h, struct MHD_Connection *conn)
         .http = &h->stats,
         .uptime_s = (double)(h->now_us - h->cfg.start_us) / 1e6,
         .version = h->cfg.version,
+        .log = &logged,
     };
     metrics_count_lobbies(server_lobbies(h->cfg.core), &in);
     metrics_buf_clear(&h->body);

@@ -28,7 +28,25 @@ enum {
      * socket, the listeners and epoll fds, log sinks, and the one a listener
      * needs for a moment to accept a connection only to refuse it. */
     FD_RESERVE = 32,
+    STALL_MIN_US = 200000,   /* a pass this much later than meant is a stall */
+    LOG_FLUSH_WAIT_MS = 300, /* at exit, for stderr to take the buffered log */
 };
+
+/* How late this pass starts, if it is a stall: the time since the last
+ * pass started, less the longest the loop meant to wait (the poll timeout,
+ * or the pass spacing), is work and lateness; past STALL_MIN_US it is the
+ * loop's own stall (the process stopped, starved of CPU or blocked), not
+ * anything a peer did. 0 otherwise, and on the first pass. */
+static uint64_t stall_us(uint64_t last_pass_us, uint64_t now_us, int timeout_ms,
+                         uint32_t min_pass_us)
+{
+    uint64_t meant_us = (uint64_t)timeout_ms * 1000u;
+    if (meant_us < min_pass_us)
+        meant_us = min_pass_us;
+    if (last_pass_us == 0 || now_us - last_pass_us < meant_us + STALL_MIN_US)
+        return 0;
+    return now_us - last_pass_us - meant_us;
+}
 
 /* Each text and HTTP connection is a descriptor. Out of descriptors, every
  * accept fails, /metrics included, just when an operator needs it, so the
@@ -114,6 +132,9 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
         if (poll(pfds, 3, timeout_ms) < 0 && errno != EINTR)
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
+        uint64_t late_us = stall_us(last_pass_us, now_us, timeout_ms, min_pass_us);
+        if (late_us > 0)
+            server_note_stall(core, late_us, now_us);
         last_pass_us = now_us;
         if (cli_signal_received() != 0 && give_up_us == 0) {
             log_info("server", "received %s",
@@ -341,6 +362,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "lobby-server: cannot initialise ENet\n");
         return 1;
     }
+    /* From here on a slow or blocked stderr costs log lines, never the
+     * loop's time (log.h). */
+    if (log_start_async((size_t)o.log_buffer_kb * 1024u) != 0)
+        log_warn("server", "cannot start the log writer thread: logging stays synchronous");
     server *core = NULL;
     transport *net = NULL;
     textport *text = NULL;
@@ -352,5 +377,6 @@ int main(int argc, char **argv)
     transport_destroy(net);
     server_destroy(core);
     enet_deinitialize();
+    log_stop_async(LOG_FLUSH_WAIT_MS);
     return status;
 }

@@ -331,6 +331,12 @@ static const counter_def SERVER_COUNTERS[] = {
     SERVER_COUNTER(games_started, "lobby_games_started_total",
                    "Games started (GAME_STARTING sent)."),
     SERVER_COUNTER(direct_chats, "lobby_direct_chats_total", "Direct messages relayed."),
+    SERVER_COUNTER(loop_stalls, "lobby_loop_stalls_total",
+                   "Loop passes that started at least 200 ms later than meant (the process was "
+                   "stopped, starved of CPU or blocked); rate limits then judge the backlog as "
+                   "if spread over the stall."),
+    SERVER_COUNTER(loop_stall_ms, "lobby_loop_stall_milliseconds_total",
+                   "Milliseconds lost to those stalls."),
 };
 
 #define NET_COUNTER(field, name, help)                                                             \
@@ -430,10 +436,13 @@ static void server_families(metrics_buf *b, const server_stats *st)
     by_name(b, "lobby_malformed_messages_total",
             "Messages that did not decode or came in the wrong session state, by reason.", "reason",
             malformed, st->malformed_by, SERVER_MALFORMED_KINDS);
-    const char *kick_names[] = {"malformed", "flooding"};
-    uint64_t kicks[] = {st->kicks - st->flood_kicks, st->flood_kicks};
-    by_name(b, "lobby_kicks_total", "Players and peers disconnected by the server, by reason.",
-            "reason", kick_names, kicks, 2);
+    const char *kick_names[] = {"malformed", "flooding", "refusals"};
+    uint64_t kicks[] = {st->kicks - st->flood_kicks, st->flood_kicks - st->refusal_kicks,
+                        st->refusal_kicks};
+    by_name(b, "lobby_kicks_total",
+            "Players and peers disconnected by the server, by reason: malformed messages, chat "
+            "over the rate limit, requests refused over and over (both FLOODING on the wire).",
+            "reason", kick_names, kicks, 3);
 }
 
 static void transport_families(metrics_buf *b, const transport_stats *ts)
@@ -459,13 +468,15 @@ static void transport_families(metrics_buf *b, const transport_stats *ts)
 /* Every limit that was hit, in one family, for one alert. */
 static void rate_limits(metrics_buf *b, const server_stats *st, const transport_stats *ts)
 {
-    const char *names[] = {"chat", "position", "connect"};
+    const char *names[] = {"chat", "position", "connect", "lobby"};
     uint64_t hits[] = {st->chats_refused[PROTO_REFUSE_RATE_LIMITED], st->positions_rate_limited,
                        ts->dropped[TRANSPORT_DROP_CONNECT_RATE] +
-                           ts->dropped[TRANSPORT_DROP_CONNECT_TOTAL]};
+                           ts->dropped[TRANSPORT_DROP_CONNECT_TOTAL],
+                       st->lobby_refusals[PROTO_LOBBY_RATE_LIMITED]};
     by_name(b, "lobby_rate_limited_total",
-            "Rate limit hits: chat refused, positions dropped, CONNECT datagrams dropped.", "what",
-            names, hits, 3);
+            "Rate limit hits: chat refused, positions dropped, CONNECT datagrams dropped, lobby "
+            "requests refused.",
+            "what", names, hits, 4);
 }
 
 static void text_families(metrics_buf *b, const textport_stats *t)
@@ -537,6 +548,14 @@ void metrics_render_prometheus(const metrics_input *in, metrics_buf *out)
         text_families(out, in->text);
     if (in->http != NULL)
         http_families(out, in->http);
+    if (in->log != NULL) {
+        single(out, "lobby_log_lines_total", "counter",
+               "Log lines given to stderr (written, or queued for the log writer).",
+               in->log->lines);
+        single(out, "lobby_log_lines_dropped_total", "counter",
+               "Log lines dropped because stderr did not keep up and the log buffer was full.",
+               in->log->dropped);
+    }
     if (in->peer_rtt != NULL)
         histogram(out, "lobby_peer_rtt_seconds",
                   "Round trip ENet measures to each connected peer, at scrape time.", in->peer_rtt);

@@ -8,6 +8,7 @@
 
 #include "http_api.h"
 #include "lobby.h"
+#include "log.h"
 #include "server.h"
 #include "textport.h"
 #include "transport.h"
@@ -67,6 +68,7 @@ typedef struct metrics_input {
     const char *version;
     const textport_stats *text; /* NULL: no text port */
     const http_api_stats *http; /* NULL: leaves out the lobby_http_* families */
+    const log_stats *log;       /* NULL: not shown */
 } metrics_input;
 
 /* Fills players_connected, players_reconnecting, lobbies_open and

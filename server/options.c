@@ -19,6 +19,7 @@ void options_defaults(options *o)
     memset(o, 0, sizeof *o);
     server_config_defaults(&o->core);
     o->min_pass_us = DEFAULT_MIN_PASS_US;
+    o->log_buffer_kb = LOG_ASYNC_BUFFER_BYTES / 1024;
     transport_config_defaults(&o->net);
     o->net.bind_host = "0.0.0.0";
     o->net.port = PROTO_DEFAULT_PORT;
@@ -78,6 +79,10 @@ static void usage(FILE *to)
             "                         longer than N ms more to read the answer\n"
             "                         (default 5000)\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
+            "  --log-buffer-kb N      log lines wait in a buffer of N KB (4..65536,\n"
+            "                         default 256) for a writer thread, so a slow stderr\n"
+            "                         never stalls the game; when it is full lines are\n"
+            "                         dropped and counted (lobby_log_lines_dropped_total)\n"
             "\n"
             "Plain-text chat over TCP (see README, 'Chatting over TCP'):\n"
             "  --tcp-port N           TCP port for text clients (default: the same number\n"
@@ -215,6 +220,7 @@ enum {
     OPT_SNAPSHOT_HZ,
     OPT_SNAPSHOT_FULL,
     OPT_MIN_PASS_US,
+    OPT_LOG_BUFFER_KB,
     OPT_CONNECT_RATE,
     OPT_CONNECT_BURST,
     OPT_MAX_HALF_OPEN,
@@ -447,6 +453,9 @@ static bool apply_option(options *o, int opt, const char *arg)
     case OPT_MIN_PASS_US:
         return parse_uint("--min-pass-us", arg, 0, 10000, &v) &&
                (o->min_pass_us = (uint32_t)v, true);
+    case OPT_LOG_BUFFER_KB:
+        return parse_uint("--log-buffer-kb", arg, 4, 65536, &v) &&
+               (o->log_buffer_kb = (uint32_t)v, true);
     case OPT_HTTP:
         o->http_given = true;
         if (http_api_parse_address(arg, &o->http))
@@ -512,6 +521,7 @@ int options_parse(int argc, char **argv, options *o)
         {"snapshot-hz", required_argument, NULL, OPT_SNAPSHOT_HZ},
         {"snapshot-full", no_argument, NULL, OPT_SNAPSHOT_FULL},
         {"min-pass-us", required_argument, NULL, OPT_MIN_PASS_US},
+        {"log-buffer-kb", required_argument, NULL, OPT_LOG_BUFFER_KB},
         {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
         {"connect-burst", required_argument, NULL, OPT_CONNECT_BURST},
         {"max-half-open-per-ip", required_argument, NULL, OPT_MAX_HALF_OPEN},

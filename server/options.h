@@ -13,8 +13,9 @@
 
 typedef struct options {
     server_config core;
-    transport_config net; /* bind_host, port and timeout_ms included */
-    uint32_t min_pass_us; /* see run_loop in main.c */
+    transport_config net;   /* bind_host, port and timeout_ms included */
+    uint32_t min_pass_us;   /* see run_loop in main.c */
+    uint32_t log_buffer_kb; /* the log writer's buffer (log_start_async) */
     http_api_address http;
     bool http_given; /* --http was passed: failing to serve it is fatal */
     uint32_t http_max_conns;

@@ -10,6 +10,7 @@ void replies_init(replies *r, server_stats *stats)
 {
     outbox_init(&r->out);
     r->stats = stats;
+    memset(r->log_gates, 0, sizeof r->log_gates);
 }
 
 void replies_deinit(replies *r)
@@ -86,11 +87,30 @@ void replies_reject(replies *r, uint32_t slot, const char *label, proto_reason r
     r->stats->rejects[reason]++;
 }
 
-void replies_lobby_refused(replies *r, uint32_t slot, const char *label, proto_type request,
-                           proto_lobby_refusal reason, const char *text)
+const char *replies_held_note(uint32_t held, char *buf, size_t cap)
 {
-    log_info("server", "lobby refused peer=%s request=%s reason=%s: %s", label,
-             proto_type_name(request), proto_refusal_text(reason), text);
+    if (held == 0)
+        return "";
+    snprintf(buf, cap, " (and %u more like it, not logged)", (unsigned)held);
+    return buf;
+}
+
+bool replies_log_due(replies *r, const char *label, uint32_t kind, uint64_t now_us, uint32_t *held)
+{
+    return log_gate_pass(r->log_gates, REPLIES_LOG_GATES, log_gate_key(label, kind), now_us,
+                         REPLIES_LOG_WINDOW_US, held);
+}
+
+void replies_lobby_refused(replies *r, uint32_t slot, const char *label, proto_type request,
+                           proto_lobby_refusal reason, const char *text, uint64_t now_us)
+{
+    uint32_t held = 0;
+    char note[64];
+    if (log_enabled(LOG_INFO) &&
+        replies_log_due(r, label, REPLIES_LOG_LOBBY | (uint32_t)reason, now_us, &held))
+        log_info("server", "lobby refused peer=%s request=%s reason=%s: %s%s", label,
+                 proto_type_name(request), proto_refusal_text(reason), text,
+                 replies_held_note(held, note, sizeof note));
     proto_msg m = {.type = PROTO_LOBBY_REFUSED};
     m.u.lobby_refused.request = (uint8_t)request;
     m.u.lobby_refused.reason = (uint8_t)reason;

@@ -11,6 +11,7 @@
 #define LOBBY_REPLIES_H
 
 #include "lobby.h"
+#include "log.h"
 #include "outbox.h"
 #include "proto.h"
 #include "server_stats.h"
@@ -20,12 +21,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum {
+    REPLIES_LOG_GATES = 256,                  /* peers x reasons whose refusals are logged */
+    REPLIES_LOG_WINDOW_US = 10 * 1000 * 1000, /* then one line per window, with the count */
+    REPLIES_LOG_LOBBY = 0x100,                /* log kinds: LOBBY_REFUSED | reason, */
+    REPLIES_LOG_CHAT = 0x200,                 /* CHAT_REFUSED | reason */
+};
+
 /* Caller-owned storage; read the fields, write only through the functions. */
 typedef struct replies {
     outbox out;
     /* Written here: outbox_errors, messages_out, bytes_out, rejects,
      * chats_refused, lobby_refusals. */
     server_stats *stats;
+    /* Which refusal lines are logged: the first per peer and reason, then
+     * one per REPLIES_LOG_WINDOW_US saying how many were not (log_gate). */
+    log_gate log_gates[REPLIES_LOG_GATES];
 } replies;
 
 /* stats (the server's counters) must outlive r. */
@@ -48,9 +59,16 @@ void replies_forget(replies *r, uint32_t slot);
  * reason. The caller closes the session. */
 void replies_reject(replies *r, uint32_t slot, const char *label, proto_reason reason,
                     const char *text);
-/* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
+/* LOBBY_REFUSED (request, reason, text) to one session, counted, and logged
+ * as replies_log_due allows. */
 void replies_lobby_refused(replies *r, uint32_t slot, const char *label, proto_type request,
-                           proto_lobby_refusal reason, const char *text);
+                           proto_lobby_refusal reason, const char *text, uint64_t now_us);
+/* Whether a refusal line of kind (REPLIES_LOG_* | reason) about the peer
+ * named label is logged now: the first is, then one per window. *held gets
+ * how many were not logged since the last one, for the line to say. */
+bool replies_log_due(replies *r, const char *label, uint32_t kind, uint64_t now_us, uint32_t *held);
+/* "" when held is 0, else " (and N more like it, not logged)" in buf. */
+const char *replies_held_note(uint32_t held, char *buf, size_t cap);
 /* CHAT_REFUSED (msg_id, reason, text) to one session, counted by reason. */
 void replies_chat_refused(replies *r, uint32_t slot, uint32_t msg_id, proto_chat_refusal why,
                           const char *text);

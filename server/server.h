@@ -118,6 +118,13 @@ void server_on_disconnect(server *s, uint32_t session, uint32_t data, bool said_
 void server_note_link(server *s, uint32_t session, uint32_t rtt_ms, uint32_t jitter_ms,
                       uint32_t loss_permyriad);
 
+/* The loop started a pass stall_us later than it meant to (the process was
+ * stopped, starved of CPU or blocked): what peers sent meanwhile arrives at
+ * once, and the sessions' rate limits judge it as if spread over the stall
+ * (rate_stall in ratelimit.h; docs/PROTOCOL.md, Rate limits). Counted in
+ * loop_stalls. Call before draining the pass's input. */
+void server_note_stall(server *s, uint64_t stall_us, uint64_t now_us);
+
 /* Periodic work: position snapshots, handshake timeouts, member stats. Call
  * it every pass, and by server_next_tick_us at the latest. */
 void server_tick(server *s, uint64_t now_us);

@@ -44,6 +44,12 @@ typedef struct server_ctx {
      * ([PROTO_MAX_LIST_ENTRIES]), which scratch then points at. */
     proto_msg *scratch;
     proto_lobby_entry *list_rows;
+    /* Values rather than modules, written only in server_intake.c: the
+     * loop's last stall (server_note_stall), by which every session bucket
+     * is judged, and the time of the message being handled
+     * (server_on_receive), for the refusal paths that take no time. */
+    rate_stall stall;
+    uint64_t msg_now_us;
 } server_ctx;
 
 /* The context of a server, for the public entry points outside server.c. */
@@ -88,6 +94,15 @@ void server_close_session(server_ctx *s, uint32_t handle, proto_reason reason);
 /* Sends a REJECT with code and text, then disconnects the session. */
 void server_reject(server_ctx *s, uint32_t handle, proto_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A session's rate bucket judged with the loop's stall (rate_stall_burst):
+ * takes a token, false when the session is over per_s / burst. */
+bool server_take_token(server_ctx *s, uint32_t handle, session_bucket which, double per_s,
+                       double burst, uint64_t now_us);
+/* A refused request drains the session's FLOOD bucket as a rate-limited
+ * chat line does; when it is empty the session is kicked FLOODING (what
+ * says why, for the log) and false is returned. */
+bool server_charge_refusal(server_ctx *s, uint32_t handle, const char *what, uint64_t now_us);
+
 /* Counts a malformed message against the session; kicks past the limit. */
 void server_malformed(server_ctx *s, uint32_t handle, uint64_t now_us, server_malformed_kind kind,
                       const char *what);

@@ -23,7 +23,9 @@ server_handler server_configure_lobby, server_give_ownership, server_direct_chat
  * on; otherwise it was refused (and a flooder closed). */
 bool server_chat_checks(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_str text,
                         uint64_t now_us);
-/* CHAT_REFUSED with reason and text to one session, logged and counted. */
+/* CHAT_REFUSED with reason and text to one session, logged and counted; the
+ * refusal is charged to the session (server_charge_refusal), which may kick
+ * it. */
 void server_refuse_chat(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text);
 /* HELLO with a session token: the seat back, or a reasoned reject. */

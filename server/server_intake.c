@@ -16,35 +16,74 @@ static proto_str str_of(const char *bytes, size_t len)
     return out;
 }
 
+/* Logs (as the refusal log gate allows) and sends a CHAT_REFUSED. */
+static void refuse_chat_uncharged(server_ctx *s, uint32_t handle, uint32_t msg_id,
+                                  proto_chat_refusal why, const char *text)
+{
+    const session *se = sessions_at(s->sessions, handle);
+    uint32_t held = 0;
+    char note[64];
+    if (log_enabled(LOG_INFO) &&
+        replies_log_due(s->out, se->label, REPLIES_LOG_CHAT | (uint32_t)why, s->msg_now_us,
+                        &held)) {
+        const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
+        log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s%s", where, se->label,
+                 se->player_id, (unsigned)msg_id, text, replies_held_note(held, note, sizeof note));
+    }
+    replies_chat_refused(s->out, handle, msg_id, why, text);
+}
+
 void server_refuse_chat(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_chat_refusal why,
                         const char *text)
 {
-    const session *se = sessions_at(s->sessions, handle);
-    const char *where = se->state == SESSION_JOINED ? server_session_lobby(s, se)->name : "-";
-    log_info("server", "chat refused lobby=%s peer=%s id=%u msg=%u: %s", where, se->label,
-             se->player_id, (unsigned)msg_id, text);
-    replies_chat_refused(s->out, handle, msg_id, why, text);
+    refuse_chat_uncharged(s, handle, msg_id, why, text);
+    server_charge_refusal(s, handle, "kept sending refused chat", s->msg_now_us);
+}
+
+/* The one way a session is put out for flooding: chat over the rate limit,
+ * or requests refused over and over. */
+static void kick_flooding(server_ctx *s, uint32_t handle, const char *what)
+{
+    log_warn("server", "kick peer=%s: %s", sessions_at(s->sessions, handle)->label, what);
+    s->stats->kicks++;
+    s->stats->flood_kicks++;
+    server_close_session(s, handle, PROTO_REASON_FLOODING);
+}
+
+bool server_take_token(server_ctx *s, uint32_t handle, session_bucket which, double per_s,
+                       double burst, uint64_t now_us)
+{
+    return rate_bucket_take(sessions_bucket(s->sessions, handle, which), per_s,
+                            rate_stall_burst(&s->stall, per_s, burst, now_us), now_us);
+}
+
+bool server_charge_refusal(server_ctx *s, uint32_t handle, const char *what, uint64_t now_us)
+{
+    if (sessions_at(s->sessions, handle)->state == SESSION_CLOSING)
+        return false; /* already on its way out */
+    if (chat_take_refusal(s->chat, sessions_bucket(s->sessions, handle, SESSION_BUCKET_FLOOD),
+                          &s->stall, now_us))
+        return true;
+    s->stats->refusal_kicks++;
+    kick_flooding(s, handle, what);
+    return false;
 }
 
 bool server_chat_checks(server_ctx *s, uint32_t handle, uint32_t msg_id, proto_str text,
                         uint64_t now_us)
 {
-    const session *se = sessions_at(s->sessions, handle);
     char why[96], detail[48];
     text_verdict v;
-    chat_verdict cv =
-        chat_check(s->chat, sessions_bucket(s->sessions, handle, SESSION_BUCKET_CHAT),
-                   sessions_bucket(s->sessions, handle, SESSION_BUCKET_FLOOD), text, now_us, &v);
+    chat_verdict cv = chat_check(s->chat, sessions_bucket(s->sessions, handle, SESSION_BUCKET_CHAT),
+                                 sessions_bucket(s->sessions, handle, SESSION_BUCKET_FLOOD), text,
+                                 &s->stall, now_us, &v);
     if (cv == CHAT_RATE_LIMITED || cv == CHAT_FLOODING) {
         snprintf(why, sizeof why, "sending too fast: at most %g messages a second",
                  s->cfg->chat_per_s);
-        server_refuse_chat(s, handle, msg_id, PROTO_REFUSE_RATE_LIMITED, why);
-        if (cv == CHAT_FLOODING) {
-            log_warn("server", "kick peer=%s: kept chatting over the rate limit", se->label);
-            s->stats->kicks++;
-            s->stats->flood_kicks++;
-            server_close_session(s, handle, PROTO_REASON_FLOODING);
-        }
+        /* chat_check has charged the flood bucket already */
+        refuse_chat_uncharged(s, handle, msg_id, PROTO_REFUSE_RATE_LIMITED, why);
+        if (cv == CHAT_FLOODING)
+            kick_flooding(s, handle, "kept chatting over the rate limit");
         return false;
     }
     if (cv == CHAT_BAD_TEXT) {
@@ -100,8 +139,8 @@ static void handle_position(server_ctx *s, uint32_t handle, const proto_msg *m, 
     }
     lobby *l = server_session_lobby(s, se);
     lobby_player *p = lobby_player_find(l, se->player_id);
-    if (!rate_bucket_take(sessions_bucket(s->sessions, handle, SESSION_BUCKET_POSITION),
-                          s->cfg->position_per_s, s->cfg->position_burst, now_us)) {
+    if (!server_take_token(s, handle, SESSION_BUCKET_POSITION, s->cfg->position_per_s,
+                           s->cfg->position_burst, now_us)) {
         s->stats->positions_rate_limited++; /* dropped: the next update supersedes it */
         return;
     }
@@ -210,8 +249,8 @@ static bool route_allows(server_ctx *s, uint32_t handle, const proto_msg *m, rou
     if (check == ROUTE_PLAIN)
         return true;
     const session *se = sessions_at(s->sessions, handle);
-    if (!rate_bucket_take(sessions_bucket(s->sessions, handle, SESSION_BUCKET_LOBBY),
-                          LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)) {
+    if (!server_take_token(s, handle, SESSION_BUCKET_LOBBY, LOBBY_OPS_PER_S, LOBBY_OPS_BURST,
+                           now_us)) {
         server_lobby_refuse(s, handle, m->type, PROTO_LOBBY_RATE_LIMITED,
                             "too many lobby requests: at most %d a second", LOBBY_OPS_PER_S);
         return false;
@@ -243,6 +282,7 @@ void server_on_receive(server *srv, uint32_t handle, uint8_t channel, const uint
     server_ctx *s = server_context(srv);
     if (handle >= s->cfg->max_sessions)
         return;
+    s->msg_now_us = now_us;
     const session *se = sessions_at(s->sessions, handle);
     if (se->state != SESSION_HANDSHAKE && se->state != SESSION_BROWSING &&
         se->state != SESSION_JOINED)
@@ -271,4 +311,16 @@ void server_on_receive(server *srv, uint32_t handle, uint8_t channel, const uint
         wrong_state(s, handle, &m, now_us);
     else if (route_allows(s, handle, &m, (route_check)r->check, now_us))
         r->handle(s, handle, &m, now_us);
+}
+
+void server_note_stall(server *srv, uint64_t stall_us, uint64_t now_us)
+{
+    server_ctx *s = server_context(srv);
+    rate_stall_note(&s->stall, stall_us, now_us);
+    s->stats->loop_stalls++;
+    s->stats->loop_stall_ms += stall_us / 1000;
+    log_warn("server",
+             "the loop stalled for %llu ms: rate limits judge what arrived meanwhile as if "
+             "spread over it",
+             (unsigned long long)(stall_us / 1000));
 }

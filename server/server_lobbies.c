@@ -86,7 +86,8 @@ void server_lobby_refuse(server_ctx *s, uint32_t handle, proto_type request,
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     replies_lobby_refused(s->out, handle, sessions_at(s->sessions, handle)->label, request, reason,
-                          text);
+                          text, s->msg_now_us);
+    server_charge_refusal(s, handle, "kept sending refused lobby requests", s->msg_now_us);
 }
 
 /* ---- joining -------------------------------------------------------------- */

@@ -17,7 +17,9 @@ const proto_msg *server_build_lobby_list(server_ctx *s, const lobby_filter *f, u
 /* LOBBY_STATE of l to every live member / to one session. */
 void server_send_lobby_state(server_ctx *s, const lobby *l);
 void server_send_lobby_state_to(server_ctx *s, uint32_t handle, const lobby *l);
-/* LOBBY_REFUSED (request, reason, text) to one session, logged and counted. */
+/* LOBBY_REFUSED (request, reason, text) to one session, logged and counted;
+ * the refusal is charged to the session (server_charge_refusal), which may
+ * kick it: the caller's handling of the request ends here. */
 void server_lobby_refuse(server_ctx *s, uint32_t handle, proto_type request,
                          proto_lobby_refusal reason, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -88,6 +88,9 @@ typedef struct server_stats {
     uint64_t lists_over_budget;
     uint64_t quota_hits[SERVER_QUOTAS]; /* by server_quota */
     uint64_t goodbyes;                  /* disconnects the peer asked for (no seat held) */
+    uint64_t loop_stalls;               /* server_note_stall: passes that started far too late */
+    uint64_t loop_stall_ms;
+    uint64_t refusal_kicks; /* kicked FLOODING for refused requests (also in flood_kicks) */
 } server_stats;
 
 #endif

@@ -146,7 +146,7 @@ static int check_text_chat(server_ctx *s, server_text_client *tc, proto_str send
     if (text_check_name(sender.bytes, sender.len, PROTO_MAX_NAME_BYTES) != TEXT_OK)
         return SERVER_TEXT_BAD_NAME;
     text_verdict v;
-    switch (chat_check(s->chat, &tc->chat_bucket, &tc->flood_bucket, text, now_us, &v)) {
+    switch (chat_check(s->chat, &tc->chat_bucket, &tc->flood_bucket, text, &s->stall, now_us, &v)) {
     case CHAT_RATE_LIMITED:
         return SERVER_TEXT_RATE_LIMITED;
     case CHAT_FLOODING:

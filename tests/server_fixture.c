@@ -73,6 +73,15 @@ void server_fixture_restart(server_fixture *fx, const server_config *cfg)
     assert_int_equal(server_create(cfg, &fx->s), SERVER_OK);
 }
 
+long server_fixture_disconnect_reason(const server_fixture *fx, uint32_t session)
+{
+    const outbox *ob = server_outbox(fx->s);
+    for (size_t i = 0; i < ob->disconnect_count; i++)
+        if (ob->disconnects[i].session == session)
+            return (long)ob->disconnects[i].reason;
+    return -1;
+}
+
 void server_fixture_capture(server_fixture *fx)
 {
     fx->got_count = capture_outbox(server_outbox(fx->s), fx->got, SERVER_FIXTURE_MAX_CAPTURED);

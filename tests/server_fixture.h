@@ -51,6 +51,8 @@ int server_fixture_teardown(void **state);
 /* Replaces fx's server with one created from cfg (which must be accepted),
  * back at SERVER_FIXTURE_T0_US with nothing captured. */
 void server_fixture_restart(server_fixture *fx, const server_config *cfg);
+/* The reason of the disconnect queued this pass for session, or -1. */
+long server_fixture_disconnect_reason(const server_fixture *fx, uint32_t session);
 /* Decodes every packet of this pass into fx->got. */
 void server_fixture_capture(server_fixture *fx);
 /* Ends the pass (server_fixture_end_pass) and forgets what was captured. */

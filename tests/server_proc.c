@@ -50,6 +50,34 @@ bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t
     return sent;
 }
 
+double server_proc_metric_at(uint16_t http_port, const char *sample, int wait_ms)
+{
+    static char text[1 << 18];
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(http_port)};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    static const char request[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    size_t len = 0;
+    if (send(fd, request, sizeof request - 1, 0) == (ssize_t)(sizeof request - 1)) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t got = 1;
+        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, wait_ms) > 0 &&
+               (got = recv(fd, text + len, sizeof text - 1 - len, 0)) > 0)
+            len += (size_t)got;
+    }
+    close(fd);
+    text[len] = '\0';
+    char needle[160];
+    snprintf(needle, sizeof needle, "\n%s ", sample);
+    const char *at = strstr(text, needle);
+    return at ? strtod(at + strlen(needle), NULL) : -1;
+}
+
 size_t read_text_file(const char *path, char *buf, size_t cap)
 {
     FILE *f = fopen(path, "r");
@@ -126,7 +154,7 @@ void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms)
 
 /* Reads the log in chunks, each starting with the end of the one before, so
  * a log of any size is searched and a needle across two chunks is found. */
-bool server_proc_log_contains(const server_proc *sp, const char *needle)
+static bool log_has(const server_proc *sp, const char *needle)
 {
     static char buf[1 << 20];
     size_t keep = strlen(needle), have = 0;
@@ -146,6 +174,19 @@ bool server_proc_log_contains(const server_proc *sp, const char *needle)
         have = tail;
     }
     fclose(f);
+    return found;
+}
+
+/* The server's log writer thread may write a line a moment after what it
+ * reports reached a client: look again for a while, as long as the server
+ * runs (a stopped one has flushed its log). */
+bool server_proc_log_contains(const server_proc *sp, const char *needle)
+{
+    bool found = log_has(sp, needle);
+    for (double start = now_ms(); !found && kill(sp->pid, 0) == 0 && now_ms() - start < 500;) {
+        sleep_ms(10);
+        found = log_has(sp, needle);
+    }
     return found;
 }
 
@@ -233,28 +274,5 @@ pid_t spawn_logged(char *const argv[], const char *out_path)
 
 double server_proc_metric(const server_proc *sp, const char *sample, int wait_ms)
 {
-    static char text[1 << 18];
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(sp->http_port)};
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    static const char request[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    size_t len = 0;
-    if (send(fd, request, sizeof request - 1, 0) == (ssize_t)(sizeof request - 1)) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        ssize_t got = 1;
-        while (got > 0 && len < sizeof text - 1 && poll(&pfd, 1, wait_ms) > 0 &&
-               (got = recv(fd, text + len, sizeof text - 1 - len, 0)) > 0)
-            len += (size_t)got;
-    }
-    close(fd);
-    text[len] = '\0';
-    char needle[160];
-    snprintf(needle, sizeof needle, "\n%s ", sample);
-    const char *at = strstr(text, needle);
-    return at ? strtod(at + strlen(needle), NULL) : -1;
+    return server_proc_metric_at(sp->http_port, sample, wait_ms);
 }

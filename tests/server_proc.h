@@ -31,7 +31,15 @@ bool server_proc_start(server_proc *sp, const char *const *extra_args);
  * took. */
 void server_proc_stop(server_proc *sp, int *exit_code, double *elapsed_ms);
 
-/* True when the server's log contains needle. */
+/* The value of one sample (name and labels exactly as in the text, e.g.
+ * `lobby_kicks_total{reason="flooding"}`) of GET /metrics on
+ * 127.0.0.1:http_port; -1 when it cannot be read within wait_ms or has no
+ * such sample. */
+double server_proc_metric_at(uint16_t http_port, const char *sample, int wait_ms);
+
+/* True when the server's log contains needle. The server writes its log
+ * from a thread, so while it runs a missing needle is looked for again for
+ * up to 0.5 s. */
 bool server_proc_log_contains(const server_proc *sp, const char *needle);
 
 /* Starts an interactive `lobby-chat --server 127.0.0.1:PORT --name NAME`
@@ -57,9 +65,7 @@ pid_t spawn_logged(char *const argv[], const char *out_path);
  * closes. Returns false when it cannot connect or send. */
 bool text_port_exchange(uint16_t tcp_port, const char *send, char *reply, size_t cap);
 
-/* The value of one sample (name and labels exactly as in the text) of the
- * server's /metrics; -1 when it cannot be read (within wait_ms) or has no
- * such sample. */
+/* server_proc_metric_at on sp's HTTP port. */
 double server_proc_metric(const server_proc *sp, const char *sample, int wait_ms);
 
 /* Reads a whole small file into buf (NUL-terminated, cut to cap). */

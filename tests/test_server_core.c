@@ -79,11 +79,7 @@ static size_t count_type(const harness *h, proto_type type)
 /* Reason of the disconnect queued for session, or -1 when there is none. */
 static long disconnect_reason(const harness *h, uint32_t session)
 {
-    const outbox *ob = server_outbox(h->s);
-    for (size_t i = 0; i < ob->disconnect_count; i++)
-        if (ob->disconnects[i].session == session)
-            return (long)ob->disconnects[i].reason;
-    return -1;
+    return server_fixture_disconnect_reason(h, session);
 }
 
 /* The delivery goes to exactly these sessions, in this order. */
