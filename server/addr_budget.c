@@ -141,11 +141,3 @@ void addr_budget_charge(addr_budget *b, uint64_t key, size_t bytes, uint64_t now
     refill(b, e, now_us);
     e->tokens -= (double)bytes;
 }
-
-uint64_t addr_budget_key_of_label(const char *label)
-{
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (const char *c = label; *c != '\0' && *c != ':'; c++)
-        h = (h ^ (uint8_t)*c) * 1099511628211ull;
-    return h;
-}

@@ -45,8 +45,4 @@ bool addr_budget_allows(addr_budget *b, uint64_t key, uint64_t now_us);
 /* Charges bytes to key's bucket at now_us; it may go below 0. */
 void addr_budget_charge(addr_budget *b, uint64_t key, size_t bytes, uint64_t now_us);
 
-/* The key of a transport label "ADDRESS:PORT": the address part alone
- * (hashed), so every connection from one address shares one budget. */
-uint64_t addr_budget_key_of_label(const char *label);
-
 #endif

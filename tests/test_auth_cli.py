@@ -24,10 +24,12 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lobby_log_proc import LoggedProcess, kill_all  # noqa: E402
+
 SERVER_BIN, CHAT_BIN, TOKEN_BIN = sys.argv[1], sys.argv[2], sys.argv[3]
 CLIENT_BIN = sys.argv[4] if len(sys.argv) > 4 else None  # lobby-client, optional
 TIMEOUT_S = 10
-PROCS = []
 FAILURES = []
 
 
@@ -43,15 +45,13 @@ def check(cond, what):
         FAILURES.append(what)
 
 
-class Server:
+class Server(LoggedProcess):
     """lobby-server on 127.0.0.1, free UDP and TCP ports, its log in a file."""
 
     def __init__(self, *args):
-        self.log = tempfile.NamedTemporaryFile(prefix="lobby-auth-test-", suffix=".log")
-        self.proc = subprocess.Popen(
+        super().__init__(
             [SERVER_BIN, "--bind", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0", *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
-        PROCS.append(self.proc)
+            "lobby-auth-test-", timeout_s=TIMEOUT_S)
         self.tcp_port = int(self.wait_for(r"text chat on 127\.0\.0\.1:(\d+)"))
         self.http_port = int(self.wait_for(r"http on 127\.0\.0\.1:(\d+)"))
         self.port = int(self.wait_for(r"listening on 127\.0\.0\.1:(\d+)"))
@@ -63,21 +63,6 @@ class Server:
             text = r.read().decode()
         m = re.search(rf'^{name}{{reason="{reason}"}} (\d+)', text, re.M)
         return int(m.group(1)) if m else 0
-
-    def text(self):
-        with open(self.log.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def wait_for(self, pattern):
-        deadline = time.monotonic() + TIMEOUT_S
-        while time.monotonic() < deadline:
-            m = re.search(pattern, self.text())
-            if m:
-                return m.group(1) if m.groups() else m.group(0)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise AssertionError(f"no /{pattern}/ in the server's log:\n{self.text()}")
 
     def stop(self):
         self.proc.terminate()
@@ -288,10 +273,7 @@ def main():
             test_python_example(d, sk, pk)
             test_open_server()
         finally:
-            for p in PROCS:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            kill_all()
     if FAILURES:
         log(f"{len(FAILURES)} check(s) failed")
         return 1
