@@ -145,6 +145,10 @@ void server_begin_shutdown(server *s);
  * reads and into which it posts under a display name; its lines take the
  * lobby's chat sequence like a player's and reach the players as
  * TEXT_CHAT_RELAY. The caller (the text port) owns this struct. */
+/* What a /list line costs besides the lobby's and owner's names: "lobby ",
+ * the counts, the password, state and owner words, quotes and the newline. */
+enum { SERVER_TEXT_LIST_LINE_BYTES = 48 };
+
 typedef struct server_text_client {
     int lobby_index;    /* the lobby watched, -1 for none */
     uint32_t lobby_gen; /* ...and its slot's generation: a closed lobby's slot reopened is not it */
@@ -204,8 +208,12 @@ int server_text_command(server_text_client *tc, uint64_t now_us);
 /* The lobbies matching f, as LIST_LOBBIES answers a game client: a
  * PROTO_LOBBY_LIST message with the first PROTO_MAX_LIST_ENTRIES matches in
  * slot order and the total. It lives in s (views into its lobbies) until the
- * next call that takes a non-const server. */
-const proto_msg *server_text_list(server *s, const struct lobby_filter *f);
+ * next call that takes a non-const server. Its text is charged to the
+ * client's address on the budget binary lists use (--list-kb-per-s), by
+ * SERVER_TEXT_LIST_LINE_BYTES a lobby and the names; NULL while that budget
+ * is spent (counted as a list over budget). */
+const proto_msg *server_text_list(server *s, const server_text_client *tc,
+                                  const struct lobby_filter *f, uint64_t now_us);
 /* Posts text from sender (checked with the name rules) into the client's
  * lobby, under the same rate policy as a player's chat. On SERVER_TEXT_OK
  * *seq receives the lobby's sequence number; otherwise a negative

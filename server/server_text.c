@@ -111,10 +111,22 @@ int server_text_command(server_text_client *tc, uint64_t now_us)
                : SERVER_TEXT_TOO_MANY_COMMANDS;
 }
 
-const proto_msg *server_text_list(server *srv, const lobby_filter *f)
+const proto_msg *server_text_list(server *srv, const server_text_client *tc, const lobby_filter *f,
+                                  uint64_t now_us)
 {
     server_ctx *s = server_context(srv);
-    return server_build_lobby_list(s, f, 0);
+    if (!addr_budget_allows(s->list_budget, tc->holder, now_us)) {
+        s->stats->lists_over_budget++;
+        return NULL;
+    }
+    const proto_msg *m = server_build_lobby_list(s, f, 0);
+    size_t bytes = 16; /* the "lobbies N T" line */
+    for (unsigned i = 0; i < m->u.lobby_list.count; i++) {
+        const proto_lobby_entry *e = &m->u.lobby_list.entries[i];
+        bytes += SERVER_TEXT_LIST_LINE_BYTES + e->name.len + e->owner.len;
+    }
+    addr_budget_charge(s->list_budget, tc->holder, bytes, now_us);
+    return m;
 }
 
 static int verdict_result(text_verdict v)

@@ -151,7 +151,7 @@ static bool add_filter(proto_str w, lobby_filter *f)
 
 static void run_list(textport *tp, tp_conn *c, const words *args, proto_str rest, uint64_t now_us)
 {
-    (void)rest, (void)now_us;
+    (void)rest;
     lobby_filter f = {0};
     for (int i = 0; i < args->count; i++)
         if (!add_filter(args->w[i], &f)) {
@@ -160,7 +160,12 @@ static void run_list(textport *tp, tp_conn *c, const words *args, proto_str rest
                           "(up to 8)");
             return;
         }
-    const proto_msg *m = server_text_list(tp->core, &f);
+    const proto_msg *m = server_text_list(tp->core, &c->tc, &f, now_us);
+    if (m == NULL) {
+        tp_send_error(tp, c, TEXTPORT_ERR_RATE_LIMITED,
+                      "lists over your address's budget (--list-kb-per-s); wait a moment");
+        return;
+    }
     tp_send_line(tp, c, "lobbies %u %u", (unsigned)m->u.lobby_list.count,
                  (unsigned)m->u.lobby_list.total);
     for (unsigned i = 0; i < m->u.lobby_list.count; i++) {

@@ -324,10 +324,10 @@ static void list_is_the_lobby_list(void **state)
 {
     fixture *f = *state;
     join(f, 0, "alice", "Friday");
-    server_text_client tc;
+    server_text_client tc = {.holder = 0x0100007f};
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
     lobby_filter all = {0};
-    const proto_msg *m = server_text_list(f->s, &all);
+    const proto_msg *m = server_text_list(f->s, &tc, &all, f->now_us);
     assert_int_equal(m->type, PROTO_LOBBY_LIST);
     assert_int_equal(m->u.lobby_list.count, 2);
     assert_int_equal(m->u.lobby_list.total, 2);
@@ -335,7 +335,7 @@ static void list_is_the_lobby_list(void **state)
     assert_true(proto_str_eq(m->u.lobby_list.entries[1].owner, proto_str_from_cstr("alice")));
     assert_int_equal(m->u.lobby_list.entries[1].players, 1);
     lobby_filter fri = {.name_contains = proto_str_from_cstr("FRI")};
-    m = server_text_list(f->s, &fri);
+    m = server_text_list(f->s, &tc, &fri, f->now_us);
     assert_int_equal(m->u.lobby_list.count, 1);
     assert_int_equal(m->u.lobby_list.total, 1);
     const lobby *l = server_text_lobby(f->s, &tc);

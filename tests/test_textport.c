@@ -831,6 +831,34 @@ static void commands_are_rate_limited(void **state)
     assert_true(server_proc_log_contains(&f->sp, "line refused: too many lines"));
 }
 
+/* /list is charged to the address's lobby-list budget, as LIST_LOBBIES is:
+ * a burst of 1 kB holds about a dozen lists of `main` alone. */
+static void lists_are_charged_to_the_address(void **state)
+{
+    fixture *f = *state;
+    static const char *const args[] = {"--list-burst-kb", "1", "--list-kb-per-s", "1", NULL};
+    start(f, args);
+    tconn *t = open_conn(f);
+    char all[256] = "";
+    for (int i = 0; i < 20; i++)
+        strcat(all, "/list\n");
+    send_str(t, all);
+    int lists = 0;
+    for (;;) {
+        char line[256];
+        assert_true(read_line_within(t, line, sizeof line, LINE_WAIT_MS));
+        if (strcmp(line, "lobbies 1 1") == 0) {
+            lists++;
+            assert_true(read_line_within(t, line, sizeof line, LINE_WAIT_MS)); /* `main` */
+            continue;
+        }
+        assert_string_equal(line, "error rate-limited lists over your address's budget "
+                                  "(--list-kb-per-s); wait a moment");
+        break;
+    }
+    assert_in_range(lists, 8, 19);
+}
+
 /* ---- flags and process ------------------------------------------------------ */
 
 static void tcp_port_flags_are_checked(void **state)
@@ -986,6 +1014,7 @@ int main(void)
         TEXT_TEST(name_takes_the_rest_of_the_line),
         TEXT_TEST(quit_says_bye_and_closes_cleanly),
         TEXT_TEST(commands_are_rate_limited),
+        TEXT_TEST(lists_are_charged_to_the_address),
         cmocka_unit_test(tcp_port_flags_are_checked),
         TEXT_TEST(tcp_port_zero_turns_it_off),
         cmocka_unit_test(tcp_port_in_use_is_fatal),
