@@ -133,8 +133,11 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
         uint64_t late_us = stall_us(last_pass_us, now_us, timeout_ms, min_pass_us);
-        if (late_us > 0)
+        if (late_us > 0) {
             server_note_stall(core, late_us, now_us);
+            if (text != NULL)
+                textport_note_stall(text, late_us, now_us);
+        }
         last_pass_us = now_us;
         if (cli_signal_received() != 0 && give_up_us == 0) {
             log_info("server", "received %s",

@@ -203,8 +203,9 @@ proto_str server_text_lobby_name(const server *s, const server_text_client *tc);
  * that takes a non-const server. */
 const struct lobby *server_text_lobby(const server *s, const server_text_client *tc);
 /* Takes one of the client's command tokens: SERVER_TEXT_OK, or
- * SERVER_TEXT_TOO_MANY_COMMANDS past the players' lobby-request rate. */
-int server_text_command(server_text_client *tc, uint64_t now_us);
+ * SERVER_TEXT_TOO_MANY_COMMANDS past the players' lobby-request rate (with
+ * the loop's stall allowed for, as for sessions). */
+int server_text_command(server *s, server_text_client *tc, uint64_t now_us);
 /* The lobbies matching f, as LIST_LOBBIES answers a game client: a
  * PROTO_LOBBY_LIST message with the first PROTO_MAX_LIST_ENTRIES matches in
  * slot order and the total. It lives in s (views into its lobbies) until the

@@ -104,9 +104,11 @@ const lobby *server_text_lobby(const server *srv, const server_text_client *tc)
     return index < 0 ? NULL : &s->lobbies->lobbies[index];
 }
 
-int server_text_command(server_text_client *tc, uint64_t now_us)
+int server_text_command(server *srv, server_text_client *tc, uint64_t now_us)
 {
-    return rate_bucket_take(&tc->command_bucket, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us)
+    server_ctx *s = server_context(srv);
+    double burst = rate_stall_burst(&s->stall, LOBBY_OPS_PER_S, LOBBY_OPS_BURST, now_us);
+    return rate_bucket_take(&tc->command_bucket, LOBBY_OPS_PER_S, burst, now_us)
                ? SERVER_TEXT_OK
                : SERVER_TEXT_TOO_MANY_COMMANDS;
 }

@@ -322,3 +322,8 @@ const textport_stats *textport_get_stats(const textport *tp)
 {
     return &tp->stats;
 }
+
+void textport_note_stall(textport *tp, uint64_t stall_us, uint64_t now_us)
+{
+    rate_stall_note(&tp->stall, stall_us, now_us);
+}

@@ -152,6 +152,9 @@ int textport_fd(const textport *tp);
 /* When textport_pump next has timed work (a quiet message to end, an idle or
  * lingering connection to close); UINT64_MAX when none. */
 uint64_t textport_next_deadline_us(const textport *tp);
+/* The loop started a pass stall_us late (see server_note_stall): the lines
+ * that queued up meanwhile are judged as if spread over the stall. */
+void textport_note_stall(textport *tp, uint64_t stall_us, uint64_t now_us);
 
 /* Accepts, reads and frames what is waiting, posts messages into the core
  * and runs the timers. Replies are only queued. */

@@ -264,7 +264,7 @@ static const command *find_command(proto_str word)
 /* True when the client may run another command now; otherwise it was told. */
 static bool command_allowed(textport *tp, tp_conn *c, uint64_t now_us)
 {
-    int rc = server_text_command(&c->tc, now_us);
+    int rc = server_text_command(tp->core, &c->tc, now_us);
     if (rc == SERVER_TEXT_OK)
         return true;
     tp_log_limited(tp, TP_LOG_REFUSED_LINE, now_us, "text client %s: command refused: %s", c->label,

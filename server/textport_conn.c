@@ -259,7 +259,8 @@ static bool is_quit(proto_str msg)
 static bool line_allowed(textport *tp, tp_conn *c, proto_str msg, uint64_t now_us)
 {
     const textport_config *cfg = &tp->cfg;
-    if (is_quit(msg) || rate_bucket_take(&c->line_bucket, cfg->line_per_s, cfg->line_burst, now_us))
+    double burst = rate_stall_burst(&tp->stall, cfg->line_per_s, cfg->line_burst, now_us);
+    if (is_quit(msg) || rate_bucket_take(&c->line_bucket, cfg->line_per_s, burst, now_us))
         return true;
     tp->stats.lines_refused[TEXTPORT_LINE_RATE]++;
     double flood_burst = (double)cfg->line_flood_limit - 1.0;

@@ -102,6 +102,7 @@ struct textport {
     uint32_t lobby_budget_count;
     rate_bucket *addr_buckets; /* TP_ADDR_BUCKETS, by keyed hash of (address, lobby) */
     uint64_t addr_seed;
+    rate_stall stall; /* the loop's last stall (textport_note_stall): line buckets allow for it */
     uint64_t log_next_us[TP_LOG_KINDS];
     uint64_t log_unlogged[TP_LOG_KINDS];
     /* tp_conn_read's buffer, here rather than on the stack (8 KB at most);

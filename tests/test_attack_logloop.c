@@ -51,6 +51,7 @@ enum {
     ROUND_EVERY_MS = 250,      /* ...one every 250 ms (under the per-address CONNECT rate) */
     CHAT_EVERY_MS = 250,       /* the player in (a): under its 5 a second */
     RATE_EVERY_MS = 200,       /* the player in (b): exactly 5 a second */
+    TEXT_EVERY_MS = 125,       /* the text client in (b): 8 commands a second, under 10 */
     STOP_MS = 3000,            /* how long (b) stops the server */
     STOP_EXIT_LIMIT_MS = 2000, /* the 0.8 s grace for silent peers, the 0.3 s log flush */
 };
@@ -75,7 +76,7 @@ static double since_ms(uint64_t t0_us)
 
 typedef struct proc {
     pid_t pid;
-    uint16_t port, http_port;
+    uint16_t port, http_port, tcp_port;
     int stderr_fd; /* the pipe's read end in (a), kept open and never read; else -1 */
 } proc;
 
@@ -85,16 +86,15 @@ static uint16_t port_after(const char *text, const char *marker)
     return at ? (uint16_t)atoi(at + strlen(marker)) : 0;
 }
 
-/* Starts lobby-server on 127.0.0.1 (free ports, no text port) with stderr a
+/* Starts lobby-server on 127.0.0.1 (free ports, the text port too) with stderr a
  * pipe: read until the "listening on" line, then, when block is true, never
  * again (else drained into /dev/null by a child). False when it did not
  * start within 5 s. */
 static bool proc_start(proc *p, bool block, const char *const *extra)
 {
     const char *path = getenv("LOGLOOP_SERVER") ? getenv("LOGLOOP_SERVER") : LOBBY_SERVER_PATH;
-    const char *argv[24] = {path,     "--bind",      "127.0.0.1",  "--port", "0",
-                            "--http", "127.0.0.1:0", "--tcp-port", "0"};
-    int argc = 9;
+    const char *argv[24] = {path, "--bind", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0"};
+    int argc = 7;
     for (int i = 0; extra != NULL && extra[i] != NULL; i++)
         argv[argc++] = extra[i];
     argv[argc] = NULL;
@@ -133,6 +133,7 @@ static bool proc_start(proc *p, bool block, const char *const *extra)
         text[++n] = '\0';
     p->port = port_after(text, "listening on 127.0.0.1:");
     p->http_port = port_after(text, "http on 127.0.0.1:");
+    p->tcp_port = port_after(text, "text chat on 127.0.0.1:");
     p->stderr_fd = fds[0];
     /* Keep draining: at once, or (a) with LOGLOOP_DRAIN_KBPS at that rate (a
      * slow terminal rather than a blocked one); (a) alone blocks. */
@@ -414,6 +415,43 @@ static void test_refusal_flood_with_blocked_stderr(void **state)
 
 /* ---- (b) the server stalls, the player keeps to its rate ----------------- */
 
+/* ---- a text client sending commands at a steady rate ----------------------- */
+
+typedef struct text_client {
+    int fd;
+    char buf[4096];
+    size_t len;
+    uint32_t answers, errors; /* "players ..." lines to /who, and "error ..." lines */
+} text_client;
+
+static bool tc_open(text_client *t, const char *ip, uint16_t port)
+{
+    memset(t, 0, sizeof *t);
+    t->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in me = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+    inet_pton(AF_INET, ip, &me.sin_addr);
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    to.sin_port = htons(port);
+    return t->fd >= 0 && bind(t->fd, (struct sockaddr *)&me, sizeof me) == 0 &&
+           connect(t->fd, (struct sockaddr *)&to, sizeof to) == 0;
+}
+
+/* Reads what is there without waiting; counts whole lines. */
+static void tc_pump(text_client *t)
+{
+    ssize_t got;
+    while ((got = recv(t->fd, t->buf + t->len, sizeof t->buf - 1 - t->len, MSG_DONTWAIT)) > 0) {
+        t->len += (size_t)got;
+        char *nl;
+        while ((nl = memchr(t->buf, '\n', t->len)) != NULL) {
+            t->answers += strncmp(t->buf, "players ", 8) == 0;
+            t->errors += strncmp(t->buf, "error ", 6) == 0;
+            t->len -= (size_t)(nl + 1 - t->buf);
+            memmove(t->buf, nl + 1, t->len);
+        }
+    }
+}
+
 static void test_stall_does_not_punish_the_rate(void **state)
 {
     proc *pp = *state, p;
@@ -421,9 +459,11 @@ static void test_stall_does_not_punish_the_rate(void **state)
     p = *pp;
     peer_client c;
     join_main(&c, "127.0.0.3", p.port, "steady");
+    text_client tc;
+    assert_true(tc_open(&tc, "127.0.0.4", p.tcp_port));
     double stalls_before = metric(&p, "lobby_loop_stalls_total");
     uint64_t t0 = clock_now_us();
-    uint32_t sent = 0;
+    uint32_t sent = 0, commands = 0;
     bool stopped = false, resumed = false;
     /* 1 s before the stop, 3 s stopped, 2 s after: 30 lines at 5 a second */
     while (since_ms(t0) < 1000 + STOP_MS + 2000 && !c.gone) {
@@ -432,25 +472,36 @@ static void test_stall_does_not_punish_the_rate(void **state)
             snprintf(text, sizeof text, "steady line %u", sent + 1);
             pc_chat(&c, ++sent, text);
         }
+        if (since_ms(t0) >= (double)commands * TEXT_EVERY_MS)
+            commands += send(tc.fd, "/who\n", 5, MSG_NOSIGNAL) == 5;
         if (!stopped && since_ms(t0) >= 1000)
             stopped = kill(p.pid, SIGSTOP) == 0;
         if (stopped && !resumed && since_ms(t0) >= 1000 + STOP_MS)
             resumed = kill(p.pid, SIGCONT) == 0;
         pc_pump(&c, 2);
+        tc_pump(&tc);
     }
-    for (uint64_t t1 = clock_now_us(); c.acks + c.refused < sent && !c.gone && since_ms(t1) < 3000;)
+    for (uint64_t t1 = clock_now_us();
+         (c.acks + c.refused < sent || tc.answers + tc.errors < commands) && !c.gone &&
+         since_ms(t1) < 3000;) {
         pc_pump(&c, 5);
+        tc_pump(&tc);
+    }
+    close(tc.fd);
     double stalls = metric(&p, "lobby_loop_stalls_total");
     int code = -2;
     proc_stop(pp, &code);
-    printf("# stopped 3 s while chatting at 5/s: sent %u, acked %u, refused %u, %s; loop stalls "
-           "%.0f -> %.0f\n",
-           sent, c.acks, c.refused, c.gone ? "KICKED" : "not kicked", stalls_before, stalls);
+    printf("# stopped 3 s while chatting at 5/s: sent %u, acked %u, refused %u, %s; a text "
+           "client's /who at 8/s: %u sent, %u answered, %u errors; loop stalls %.0f -> %.0f\n",
+           sent, c.acks, c.refused, c.gone ? "KICKED" : "not kicked", commands, tc.answers,
+           tc.errors, stalls_before, stalls);
     pc_close(&c);
     assert_true(stopped && resumed);
     assert_false(c.gone);
     assert_int_equal(c.refused, 0);
     assert_int_equal(c.acks, sent);
+    assert_int_equal(tc.errors, 0);
+    assert_int_equal(tc.answers, commands);
     if (!baseline())
         assert_true(stalls >= stalls_before + 1);
 }

@@ -309,13 +309,13 @@ static void commands_take_the_lobby_request_rate(void **state)
     server_text_client tc;
     assert_int_equal(server_text_enter(f->s, &tc, f->now_us), SERVER_TEXT_OK);
     for (int i = 0; i < 20; i++)
-        assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_TOO_MANY_COMMANDS);
+        assert_int_equal(server_text_command(f->s, &tc, f->now_us), SERVER_TEXT_OK);
+    assert_int_equal(server_text_command(f->s, &tc, f->now_us), SERVER_TEXT_TOO_MANY_COMMANDS);
     uint32_t seq;
     assert_int_equal(text_chat(f, &tc, "ann", "chat is apart", &seq), SERVER_TEXT_OK);
     f->now_us += 100 * 1000;
-    assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_OK);
-    assert_int_equal(server_text_command(&tc, f->now_us), SERVER_TEXT_TOO_MANY_COMMANDS);
+    assert_int_equal(server_text_command(f->s, &tc, f->now_us), SERVER_TEXT_OK);
+    assert_int_equal(server_text_command(f->s, &tc, f->now_us), SERVER_TEXT_TOO_MANY_COMMANDS);
     server_text_leave(f->s, &tc);
 }
 
