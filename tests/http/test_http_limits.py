@@ -219,7 +219,15 @@ def test_slowloris(server):
     third = limits(body)
     log(f"  {third}")
     assert third["evicted"] - second["evicted"] >= 16, (second, third)
-    assert metric(body, "lobby_http_connections_open") <= 2  # the scraper's own
+    # The attackers are gone: once the server has seen them close, only the
+    # scraper's own connection is open (nothing leaks). Closes are noticed
+    # within a loop pass or two, later on a loaded machine.
+    deadline = time.monotonic() + 5.0
+    while metric(body, "lobby_http_connections_open") > 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        body, _ = scrape(server.http_port)
+        assert body is not None
+    assert metric(body, "lobby_http_connections_open") <= 2, body
 
 
 def test_descriptors_run_out():
