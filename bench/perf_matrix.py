@@ -29,6 +29,17 @@ import time
 SERVER_LIMITS = ["--max-players", "4000", "--max-lobbies", "300", "--max-peers-per-ip", "4095",
                  "--connect-burst", "4095", "--connect-rate", "1000",
                  "--max-half-open-per-ip", "4095"]
+# Every bot comes from one address: lift the per-address quotas of protocol
+# 5 too, where the server has them (an older build, measured by perf_ab.py,
+# does not know these flags).
+QUOTA_LIMITS = ["--max-handshakes-per-address", "4095", "--max-browsing-per-address", "4095",
+                "--max-lobbies-per-holder", "4000", "--lobby-share-percent", "100"]
+
+
+def quota_limits(server_bin):
+    """QUOTA_LIMITS when server_bin's --help names them, else none."""
+    help_text = subprocess.run([server_bin, "--help"], capture_output=True, text=True).stdout
+    return QUOTA_LIMITS if "--max-handshakes-per-address" in help_text else []
 
 
 def parse_args():
@@ -88,8 +99,9 @@ class Program:
 
 def server_argv(build, kind, snapshot_hz):
     if kind == "lobby-server":
-        return ([f"{build}/server/lobby-server", "--bind", "127.0.0.1", "--port", "0",
-                 "--http", "off", "--snapshot-hz", str(snapshot_hz)] + SERVER_LIMITS)
+        server_bin = f"{build}/server/lobby-server"
+        return ([server_bin, "--bind", "127.0.0.1", "--port", "0", "--http", "off",
+                 "--snapshot-hz", str(snapshot_hz)] + SERVER_LIMITS + quota_limits(server_bin))
     argv = [f"{build}/compare/{kind}", "--bind", "127.0.0.1", "--port", "0", "--max-peers", "4095"]
     return argv + (["--snapshot-hz", str(snapshot_hz)] if kind == "lobby-floor" else [])
 
