@@ -77,5 +77,9 @@ int cli_read_small_file(const char *prog, const char *flag, const char *path, ch
 void cli_signal_install(void);
 /* The last stop signal received (SIGINT or SIGTERM), or 0 before any. */
 int cli_signal_received(void);
+/* SIGUSR1 counted rather than fatal (lobby-server drains on it); the
+ * count of SIGUSR1s received so far. */
+void cli_signal_install_usr1(void);
+int cli_usr1_count(void);
 
 #endif

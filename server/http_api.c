@@ -38,6 +38,7 @@ struct http_api {
     http_conn *conns; /* [cfg.max_conns] */
     http_api_stats stats;
     char last_error[160];
+    bool drain_asked; /* POST /drain, until http_api_take_drain */
 };
 
 enum { PORT_TEXT_MAX = 5 };
@@ -327,6 +328,7 @@ static enum MHD_Result serve_metrics(http_api *h, struct MHD_Connection *conn)
     metrics_count_lobbies(server_lobbies(h->cfg.core), &in);
     metrics_buf_clear(&h->body);
     metrics_render_prometheus(&in, &h->body);
+    metrics_render_cluster_prometheus(h->cfg.cluster, in.server, h->now_us, &h->body);
     return reply_body(h, conn, "text/plain; version=0.0.4; charset=utf-8");
 }
 
@@ -340,7 +342,44 @@ static enum MHD_Result serve_lobbies(http_api *h, struct MHD_Connection *conn)
     metrics_buf_clear(&h->body);
     metrics_render_lobbies(server_lobbies(h->cfg.core), h->cfg.net ? session_rtt : NULL,
                            (void *)h->cfg.net, &h->body);
+    if (h->cfg.cluster != NULL && h->body.len >= 2) {
+        h->body.len -= 2; /* reopen the object: "...]" then ,"cluster":{...}} */
+        metrics_buf_append(&h->body, ",", 1);
+        metrics_render_cluster_json(h->cfg.cluster, h->now_us, &h->body);
+        metrics_buf_append(&h->body, "}\n", 2);
+    }
     return reply_body(h, conn, "application/json");
+}
+
+static bool from_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL || info->client_addr->sa_family != AF_INET)
+        return false;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)info->client_addr;
+    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+}
+
+/* POST /drain: an operator on this machine drains the server (as SIGUSR1). */
+static enum MHD_Result serve_drain(http_api *h, struct MHD_Connection *conn)
+{
+    if (!from_loopback(conn))
+        return reply_text(conn, MHD_HTTP_FORBIDDEN, "POST /drain is only taken from this machine\n");
+    h->drain_asked = true;
+    return reply_text(conn, MHD_HTTP_OK, "draining: no new lobbies; games go on\n");
+}
+
+static enum MHD_Result serve_health(http_api *h, struct MHD_Connection *conn)
+{
+    if (server_shutting_down(h->cfg.core))
+        return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n");
+    if (h->cfg.cluster == NULL)
+        return reply_text(conn, MHD_HTTP_OK, "ok\n");
+    /* The server plays on without Redis: still healthy, and says so. */
+    metrics_buf_clear(&h->body);
+    metrics_render_cluster_health(h->cfg.cluster, h->now_us, &h->body);
+    return reply_body(h, conn, "text/plain; charset=utf-8");
 }
 
 /* A request that announces a body: we take none, and answering before it
@@ -367,18 +406,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->answering = true;
         c->due_us = deadline(h);
     }
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-        return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD are allowed\n");
+    bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     if (has_body(conn))
         return reply_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request bodies are not accepted\n");
+    if (post && strcmp(url, "/drain") == 0)
+        return serve_drain(h, conn);
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+        return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                          "only GET and HEAD are allowed (and POST /drain)\n");
     if (strcmp(url, "/metrics") == 0)
         return serve_metrics(h, conn);
     if (strcmp(url, "/lobbies") == 0)
         return serve_lobbies(h, conn);
     if (strcmp(url, "/healthz") == 0)
-        return server_shutting_down(h->cfg.core)
-                   ? reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n")
-                   : reply_text(conn, MHD_HTTP_OK, "ok\n");
+        return serve_health(h, conn);
     return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /lobbies or /healthz\n");
 }
 
@@ -507,4 +548,12 @@ void http_api_pass(http_api *h, uint64_t now_us, uint64_t work_us, bool readable
     uint64_t header_due_us = cut_late_conns(h, now_us);
     uint64_t mhd_us = mhd_due_us(h, now_us);
     h->due_us = header_due_us < mhd_us ? header_due_us : mhd_us;
+}
+
+bool http_api_take_drain(http_api *h)
+{
+    if (h == NULL || !h->drain_asked)
+        return false;
+    h->drain_asked = false;
+    return true;
 }

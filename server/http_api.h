@@ -5,7 +5,8 @@
  * whatever is waiting, so every request reads the core and the transport
  * between two pumps, without locks.
  *
- * Only GET and HEAD (405 otherwise, with an Allow header), no request
+ * Only GET and HEAD (405 otherwise, with an Allow header), and POST /drain
+ * from a loopback address (drain the server, docs/CLUSTER.md), no request
  * bodies (413), unknown paths 404; malformed requests get libmicrohttpd's
  * own 400. Connections are limited in number, per address, in memory, in
  * idle time and in the total time their request headers may take (a
@@ -15,6 +16,7 @@
 #ifndef LOBBY_HTTP_API_H
 #define LOBBY_HTTP_API_H
 
+#include "cluster.h"
 #include "server.h"
 #include "textport.h"
 #include "transport.h"
@@ -48,6 +50,7 @@ typedef struct http_api_config {
      * and its answer must be taken within as long again. */
     uint32_t header_timeout_ms;
     size_t conn_memory; /* bytes per connection for the request */
+    const cluster *cluster; /* NULL: alone; else /lobbies and /metrics show the cluster */
 } http_api_config;
 
 /* Why a connection was refused at accept (http_api_stats.refused): the
@@ -109,5 +112,9 @@ int http_api_wait_ms(const http_api *h, uint64_t now_us, int cap_ms);
  * timeout is due, closes the connections past their header deadline and
  * answers every waiting request. NULL does nothing. */
 void http_api_pass(http_api *h, uint64_t now_us, uint64_t work_us, bool readable);
+
+/* True once after POST /drain from this machine was answered (the loop then
+ * drains the server, as on SIGUSR1). */
+bool http_api_take_drain(http_api *h);
 
 #endif

@@ -19,6 +19,7 @@ enum {
     LOBBY_NAME_KEY_BYTES = 128,        /* a name after NFKC and case folding */
     LOBBY_MAX_BANS = 16,               /* kick cool-downs remembered per lobby */
     LOBBY_RTT_UNMEASURED = UINT32_MAX, /* a joiner whose round trip is not known yet */
+    LOBBY_MAX_HOLDS = 16,              /* seats held for players redirected from another server */
 };
 _Static_assert((int)LOBBY_HISTORY >= (int)PROTO_JOIN_HISTORY_LINES,
                "a joiner gets PROTO_JOIN_HISTORY_LINES lines from the history ring");
@@ -73,6 +74,15 @@ typedef struct lobby_ban_entry {
     uint64_t until_us; /* 0: a free entry */
 } lobby_ban_entry;
 
+/* A seat held for a player another server of the cluster sent here with a
+ * ticket (docs/CLUSTER.md): counted as taken until until_us or its player
+ * joins. */
+typedef struct lobby_hold {
+    uint8_t key_len; /* 0: a free entry */
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint64_t until_us;
+} lobby_hold;
+
 typedef struct lobby {
     bool in_use;
     uint32_t gen; /* bumped at each lobby_open of this slot (lobby_ref) */
@@ -105,6 +115,7 @@ typedef struct lobby {
     lobby_ban_entry bans[LOBBY_MAX_BANS];
     uint32_t chat_seq; /* last sequence number given to an accepted chat */
     uint32_t watchers; /* text clients reading this lobby's chat: keep it open */
+    lobby_hold holds[LOBBY_MAX_HOLDS];
     uint8_t count;
     lobby_player players[PROTO_MAX_LOBBY_PLAYERS]; /* [0, count), in join order */
     lobby_chat_line history[LOBBY_HISTORY];        /* ring, by seq % LOBBY_HISTORY */
@@ -248,6 +259,23 @@ typedef struct lobby_joiner {
     uint64_t holder;
     unsigned holder_share;
 } lobby_joiner;
+
+/* ---- seats held for redirected players (lobby_holds.c) ------------------ */
+
+/* Holds a seat for the player whose name key is key until until_us (a
+ * second hold for the same key moves its expiry). False when the lobby
+ * has no free seat to hold (members and other live holds fill it) or
+ * LOBBY_MAX_HOLDS are live. */
+bool lobby_hold_seat(lobby *l, const char *key, uint8_t key_len, uint64_t now_us,
+                     uint64_t until_us);
+/* Live holds for players other than key (key_len 0: all of them). */
+unsigned lobby_holds_for_others(const lobby *l, const char *key, uint8_t key_len,
+                                uint64_t now_us);
+/* The player with key has joined: its hold, if any, is used up. True when
+ * there was one. */
+bool lobby_use_hold(lobby *l, const char *key, uint8_t key_len);
+/* Frees holds past their time; returns how many (tickets never used). */
+unsigned lobby_expire_holds(lobby *l, uint64_t now_us);
 /* Whether a joiner (with the password it gave and its measured round trip
  * or LOBBY_RTT_UNMEASURED) may join l now: LOBBY_OK or, the first that
  * applies in this order, FULL, STARTED, RTT_TOO_HIGH, WRONG_PASSWORD,
@@ -304,6 +332,9 @@ typedef struct lobby_filter {
 } lobby_filter;
 
 bool lobby_matches(const lobby *l, const lobby_filter *f);
+/* The same filter on a LOBBY_LIST row (another server's lobby, from the
+ * cluster directory). */
+bool lobby_entry_matches(const proto_lobby_entry *e, const lobby_filter *f);
 /* Writes the indexes of the first `cap` matching lobbies in slot order to
  * out and returns how many were written; *total receives all matches. */
 size_t lobby_list(const lobby_set *set, const lobby_filter *f, int *out, size_t cap,

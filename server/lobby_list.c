@@ -73,6 +73,32 @@ bool lobby_matches(const lobby *l, const lobby_filter *f)
     return matches(l, f, &needle_key);
 }
 
+static bool entry_has_pair(const proto_lobby_entry *e, const proto_meta *want)
+{
+    for (unsigned i = 0; i < e->meta.count; i++)
+        if (proto_str_eq(e->meta.pairs[i].key, want->key) &&
+            proto_str_eq(e->meta.pairs[i].value, want->value))
+            return true;
+    return false;
+}
+
+bool lobby_entry_matches(const proto_lobby_entry *e, const lobby_filter *f)
+{
+    if ((f->flags & PROTO_FILTER_FREE_SEAT) && e->players >= e->capacity)
+        return false;
+    if ((f->flags & PROTO_FILTER_NO_PASSWORD) && (e->flags & PROTO_LOBBYF_PASSWORD))
+        return false;
+    if ((f->flags & PROTO_FILTER_OPEN) && e->state != PROTO_LOBBY_OPEN)
+        return false;
+    for (unsigned i = 0; i < f->meta.count; i++)
+        if (!entry_has_pair(e, &f->meta.pairs[i]))
+            return false;
+    if (f->name_contains.len == 0)
+        return true;
+    name_key needle = key_of(f->name_contains), hay = key_of(e->name);
+    return needle.ok && hay.ok && key_contains(hay.bytes, hay.len, needle.bytes, needle.len);
+}
+
 size_t lobby_list(const lobby_set *set, const lobby_filter *f, int *out, size_t cap,
                   uint32_t *total)
 {
@@ -117,7 +143,7 @@ size_t lobby_close_idle(lobby_set *set, uint64_t now_us, uint64_t grace_us, int 
         lobby *l = &set->lobbies[i];
         if (!l->in_use)
             continue;
-        if (l->count > 0 || l->watchers > 0) {
+        if (l->count > 0 || l->watchers > 0 || lobby_holds_for_others(l, "", 0, now_us) > 0) {
             l->idle = false;
             continue;
         }

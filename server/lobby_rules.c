@@ -142,7 +142,7 @@ static bool key_in_lobby(const lobby *l, const char *key, uint8_t key_len)
 int lobby_admit(const lobby *l, const lobby_joiner *who, proto_str password, uint32_t rtt_ms,
                 uint64_t now_us, uint64_t *wait_us)
 {
-    if (l->count >= l->capacity)
+    if (l->count + lobby_holds_for_others(l, who->key, who->key_len, now_us) >= l->capacity)
         return LOBBY_ERR_FULL;
     if (l->state != PROTO_LOBBY_OPEN)
         return LOBBY_ERR_STARTED;

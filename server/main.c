@@ -4,6 +4,7 @@
  * lobby listing (http_api.c). */
 #include "cli.h"
 #include "clock.h"
+#include "cluster.h"
 #include "http_api.h"
 #include "log.h"
 #include "options.h"
@@ -88,7 +89,29 @@ static uint32_t fit_fd_limit(uint32_t text_conns, uint32_t http_fds)
 static void install_signal_handlers(void)
 {
     cli_signal_install();
+    cli_signal_install_usr1(); /* drain */
     signal(SIGPIPE, SIG_IGN);
+}
+
+/* SIGUSR1 or POST /drain: no new lobbies here, games go on; in a cluster
+ * the server leaves the directory once its last lobby closes. */
+static void drain(server *core, cluster *cl, uint64_t now_us)
+{
+    if (server_draining(core))
+        return;
+    log_info("server", "draining: no new lobbies; %u players play on",
+             (unsigned)server_player_count(core));
+    if (cl != NULL)
+        cluster_drain(cl, now_us);
+    else
+        server_set_draining(core, true);
+}
+
+/* Shutting down, the loop may end only once the cluster's goodbye (its
+ * entries removed from Redis) is written, or Redis is away. */
+static bool cluster_done(const cluster *cl)
+{
+    return cl == NULL || !cluster_link_stats(cl)->up || cluster_link_stats(cl)->pending == 0;
 }
 
 /* When the loop must wake at the latest: the next snapshot, or a text-port
@@ -119,17 +142,21 @@ static bool all_gone(const server *core, const textport *text)
  * and writes last (the core's outbox and ENet's flush, then the text
  * clients' output). text and http may be NULL; poll() skips the -1
  * descriptors they then leave. */
-static void run_loop(server *core, transport *net, textport *text, http_api *http,
+static void run_loop(server *core, transport *net, textport *text, http_api *http, cluster *cl,
                      uint32_t min_pass_us)
 {
-    struct pollfd pfds[3] = {{.fd = transport_fd(net), .events = POLLIN},
+    struct pollfd pfds[5] = {{.fd = transport_fd(net), .events = POLLIN},
                              {.fd = text ? textport_fd(text) : -1, .events = POLLIN},
                              {.fd = http_api_fd(http), .events = POLLIN}};
     uint64_t give_up_us = 0, last_pass_us = 0;
+    int usr1_seen = 0;
     for (;;) {
         int timeout_ms = http_api_wait_ms(http, clock_now_us(),
                                           clock_ms_until(next_due_us(core, text), LOOP_WAIT_MS));
-        if (poll(pfds, 3, timeout_ms) < 0 && errno != EINTR)
+        int redis_fds = cl ? cluster_pollfds(cl, pfds + 3, 2) : 0;
+        if (cl != NULL)
+            timeout_ms = cluster_wait_ms(cl, clock_now_us(), timeout_ms);
+        if (poll(pfds, (nfds_t)(3 + redis_fds), timeout_ms) < 0 && errno != EINTR)
             log_error("server", "poll: %s", strerror(errno));
         uint64_t now_us = clock_hold_back(last_pass_us, min_pass_us);
         uint64_t late_us = stall_us(last_pass_us, now_us, timeout_ms, min_pass_us);
@@ -146,9 +173,17 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
             if (text != NULL)
                 textport_begin_shutdown(text, now_us);
             give_up_us = now_us + SHUTDOWN_GRACE_US;
+            if (cl != NULL)
+                cluster_leave(cl);
+        }
+        if (cli_usr1_count() != usr1_seen || http_api_take_drain(http)) {
+            usr1_seen = cli_usr1_count();
+            drain(core, cl, now_us);
         }
         /* drain */
         server_set_unix_time(core, clock_unix_s());
+        if (cl != NULL)
+            cluster_pass(cl, pfds + 3, redis_fds, now_us, clock_unix_ms());
         if (text != NULL)
             textport_pump(text, now_us);
         transport_drain(net, now_us);
@@ -159,7 +194,7 @@ static void run_loop(server *core, transport *net, textport *text, http_api *htt
         if (text != NULL)
             textport_flush(text, now_us);
         http_api_pass(http, now_us, clock_now_us() - now_us, pfds[2].revents != 0);
-        if (give_up_us != 0 && (all_gone(core, text) || now_us >= give_up_us))
+        if (give_up_us != 0 && ((all_gone(core, text) && cluster_done(cl)) || now_us >= give_up_us))
             return;
     }
 }
@@ -222,7 +257,7 @@ static void ENET_CALLBACK enet_out_of_memory(void)
  * served is fatal (false); the default address being taken (a second server
  * on this machine) only costs the metrics, so the game goes on. */
 static bool start_http(const options *o, const server *core, const transport *net,
-                       const textport *text, http_api **out)
+                       const textport *text, const cluster *cl, http_api **out)
 {
     *out = NULL;
     if (!o->http.enabled)
@@ -233,6 +268,7 @@ static bool start_http(const options *o, const server *core, const transport *ne
     cfg.core = core;
     cfg.net = net;
     cfg.text = text;
+    cfg.cluster = cl;
     cfg.start_us = clock_now_us();
     cfg.version = LOBBY_VERSION;
     cfg.max_conns = o->http_max_conns;
@@ -304,10 +340,49 @@ static void print_tcp_error(const options *o, int err)
                 textport_strerror(err));
 }
 
+/* Joins the cluster when --cluster is given: the public address (the bound
+ * port when --port 0 left it open), the text address, the secret. */
+static bool start_cluster(const options *o, server *core, const transport *net,
+                          const textport *text, cluster **out)
+{
+    *out = NULL;
+    if (o->cluster.url == NULL)
+        return true;
+    cluster_config cfg;
+    cluster_config_defaults(&cfg);
+    char text_addr[SERVER_HOST_MAX_BYTES + 8] = "";
+    uint16_t port = o->cluster.public_port ? o->cluster.public_port : transport_port(net);
+    if (text != NULL)
+        snprintf(text_addr, sizeof text_addr, "%s:%u", o->cluster.public_host,
+                 (unsigned)textport_port(text));
+    char id[SERVER_ID_MAX_BYTES + 1];
+    snprintf(id, sizeof id, "%s:%u", o->cluster.public_host, (unsigned)port);
+    cfg.url = o->cluster.url;
+    cfg.password = o->cluster.has_password ? o->cluster.password : NULL;
+    cfg.secret = o->cluster.secret;
+    cfg.secret_len = o->cluster.secret_len;
+    cfg.server_id = o->cluster.server_id ? o->cluster.server_id : id;
+    cfg.public_host = o->cluster.public_host;
+    cfg.public_port = port;
+    cfg.text_addr = text_addr;
+    cfg.placement = o->cluster.placement;
+    cfg.max_players = o->core.max_players;
+    char why[200];
+    if (cluster_create(&cfg, core, clock_now_us(), out, why, sizeof why) != 0) {
+        fprintf(stderr, "lobby-server: --cluster %s: %s\n", o->cluster.url, why);
+        return false;
+    }
+    log_info("cluster", "cluster %s as server %s, players sent to %s:%u, placement %s",
+             o->cluster.url, cfg.server_id, cfg.public_host, (unsigned)port,
+             cfg.placement == CLUSTER_PLACE_LOCAL ? "local" : "least-loaded");
+    return true;
+}
+
 /* Creates the core, the transports and the HTTP api, then runs the loop.
  * Returns the exit status; whatever it created is destroyed by the caller's
  * one clean-up path (NULL pointers are no-ops). */
-static int serve(const options *o, server **core, transport **net, textport **text, http_api **http)
+static int serve(const options *o, server **core, transport **net, textport **text, http_api **http,
+                 cluster **cl)
 {
     int err = server_create(&o->core, core);
     if (err != SERVER_OK) {
@@ -336,7 +411,9 @@ static int serve(const options *o, server **core, transport **net, textport **te
         log_info("server", "text chat on %s:%u (tcp)", o->text.bind_host,
                  (unsigned)textport_port(*text));
     }
-    if (!start_http(o, *core, *net, *text, http))
+    if (!start_cluster(o, *core, *net, *text, cl))
+        return 1;
+    if (!start_http(o, *core, *net, *text, *cl, http))
         return 1;
     install_signal_handlers();
     if (o->core.auth_required)
@@ -345,7 +422,7 @@ static int serve(const options *o, server **core, transport **net, textport **te
     log_info("server", "listening on %s:%u (udp), protocol %d, max %u players, %u per lobby",
              o->net.bind_host, (unsigned)transport_port(*net), PROTO_VERSION,
              (unsigned)o->core.max_players, (unsigned)o->core.lobby_capacity);
-    run_loop(*core, *net, *text, *http, o->min_pass_us);
+    run_loop(*core, *net, *text, *http, *cl, o->min_pass_us);
     log_totals(*core, *net, *text);
     return 0;
 }
@@ -357,6 +434,8 @@ int main(int argc, char **argv)
     int status = options_parse(argc, argv, &o);
     if (status < 0)
         status = options_load_auth_key(&o);
+    if (status < 0)
+        status = options_cluster_load_files(&o);
     if (status >= 0)
         return status;
     ENetCallbacks callbacks = {
@@ -373,9 +452,11 @@ int main(int argc, char **argv)
     transport *net = NULL;
     textport *text = NULL;
     http_api *http = NULL;
-    status = serve(&o, &core, &net, &text, &http);
+    cluster *cl = NULL;
+    status = serve(&o, &core, &net, &text, &http, &cl);
     /* The one way out once ENet is initialised, whatever serve got to. */
     http_api_destroy(http);
+    cluster_destroy(cl);
     textport_destroy(text);
     transport_destroy(net);
     server_destroy(core);

@@ -93,4 +93,16 @@ void metrics_render_lobbies(const lobby_set *set, metrics_rtt_lookup rtt, void *
  * UTF-8, every byte above 0x7F becomes U+FFFD so the output still is. */
 void metrics_json_string(metrics_buf *out, const char *bytes, size_t len);
 
+/* ---- metrics_cluster.c: the cluster's figures (docs/CLUSTER.md) ---------- */
+/* Appends the lobby_cluster_* families: the core's redirect and ticket
+ * counters always (a ticket can be refused by a server alone), the
+ * directory's and Redis's figures when c is not NULL. */
+void metrics_render_cluster_prometheus(const cluster *c, const server_stats *st, uint64_t now_us,
+                                       metrics_buf *out);
+/* Appends "cluster":{"server_id":..,"redis":"up"|"down","servers":[..],
+ * "lobbies":[..]}: the other servers and their lobbies as this one sees them. */
+void metrics_render_cluster_json(const cluster *c, uint64_t now_us, metrics_buf *out);
+/* /healthz's text with a cluster: "ok" and the directory's state. */
+void metrics_render_cluster_health(const cluster *c, uint64_t now_us, metrics_buf *out);
+
 #endif

@@ -164,15 +164,17 @@ static void usage(FILE *to)
             "                         sessions from one IP not past their hello (default 8)\n"
             "  --browse-idle-ms N     close a session at the lobby list that sends no lobby\n"
             "                         request for N ms (default 60000; 0 = never)\n"
-            "\n"
+            "\n",
+            PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
+    options_cluster_usage(to);
+    fprintf(to,
             "  --help                 show this help and exit\n"
             "  --version              show the version and exit\n"
             "\n"
             "Exit status: 0 after SIGINT or SIGTERM (every client told, then gone or a\n"
             "second passed), --help or --version; 1 cannot start (a port taken, an\n"
             "address that does not resolve, an unreadable or malformed --auth-key-file:\n"
-            "the message names the flag to change; ENet or memory failed); 2 bad usage.\n",
-            PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
+            "the message names the flag to change; ENet or memory failed); 2 bad usage.\n");
 }
 
 /* Parses a whole decimal number in [min, max]; false (with a message) otherwise. */
@@ -559,12 +561,18 @@ int options_parse(int argc, char **argv, options *o)
         {"lobby-share-percent", required_argument, NULL, OPT_LOBBY_SHARE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
-        {NULL, 0, NULL, 0},
     };
+    enum { OWN = sizeof longopts / sizeof longopts[0] };
+    struct option all[OWN + 16];
+    size_t n = 0;
+    memcpy(all, longopts, sizeof longopts);
+    while (options_cluster_longopts[n].name != NULL)
+        n++;
+    memcpy(all + OWN, options_cluster_longopts, (n + 1) * sizeof all[0]);
     int opt;
     /* A flag's value may not be empty: --bind "" would otherwise fail later
      * as an address that does not resolve. */
-    while ((opt = cli_next_option("lobby-server", argc, argv, longopts, NULL)) != CLI_OPT_END) {
+    while ((opt = cli_next_option("lobby-server", argc, argv, all, NULL)) != CLI_OPT_END) {
         if (opt == CLI_OPT_BAD)
             return CLI_EXIT_USAGE;
         if (opt == OPT_HELP) {
@@ -575,7 +583,9 @@ int options_parse(int argc, char **argv, options *o)
             printf("lobby-server %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
         }
-        if (!apply_option(o, opt, optarg))
+        bool ok = opt >= OPTIONS_CLUSTER_FIRST ? options_cluster_apply(o, opt, optarg)
+                                               : apply_option(o, opt, optarg);
+        if (!ok)
             return CLI_EXIT_USAGE;
     }
     if (optind < argc)
@@ -592,5 +602,5 @@ int options_parse(int argc, char **argv, options *o)
         o->tcp_port = o->net.port;
     o->text.bind_host = o->net.bind_host;
     o->text.port = o->tcp_port;
-    return -1;
+    return options_cluster_check(o);
 }

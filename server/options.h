@@ -3,13 +3,16 @@
 #ifndef LOBBY_SERVER_OPTIONS_H
 #define LOBBY_SERVER_OPTIONS_H
 
+#include "cluster.h"
 #include "http_api.h"
 #include "server.h"
 #include "textport.h"
 #include "transport.h"
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct options {
     server_config core;
@@ -25,6 +28,22 @@ typedef struct options {
     bool tcp_port_given;       /* --tcp-port: else the text port follows --port */
     uint16_t tcp_port;         /* as given; 0 = no text port */
     const char *auth_key_file; /* --auth-key-file; NULL: open server */
+    /* A cluster (options_cluster.c; docs/CLUSTER.md). url NULL: alone. */
+    struct {
+        const char *url;            /* --cluster */
+        const char *password_file;  /* --cluster-password-file */
+        const char *secret_file;    /* --cluster-secret-file */
+        const char *public_address; /* --public-address HOST:PORT, as given */
+        const char *server_id;      /* --server-id; NULL: the public address */
+        cluster_placement placement;
+        bool placement_given;
+        char public_host[SERVER_HOST_MAX_BYTES + 1];
+        uint16_t public_port;
+        bool has_password;
+        char password[256];
+        uint8_t secret[1024];
+        size_t secret_len;
+    } cluster;
 } options;
 
 /* Every default: port 7777 on 0.0.0.0, HTTP on 127.0.0.1:7780, and so on. */
@@ -38,5 +57,19 @@ int options_parse(int argc, char **argv, options *o);
 /* Reads --auth-key-file (when given) into o->core: -1 to go on, or exit
  * status 1 after one line on stderr naming the file and what is wrong. */
 int options_load_auth_key(options *o);
+
+/* ---- options_cluster.c ---------------------------------------------------- */
+/* The cluster flags' getopt entries (terminated by a zeroed entry), their
+ * --help lines, and applying one: false after a message on stderr. */
+extern const struct option options_cluster_longopts[];
+enum { OPTIONS_CLUSTER_FIRST = 2000 };
+void options_cluster_usage(FILE *to);
+bool options_cluster_apply(options *o, int opt, const char *arg);
+/* After parsing: refuses contradictions (a cluster flag without --cluster,
+ * --cluster without a secret, 0.0.0.0 without --public-address, ...).
+ * -1 to go on, or exit status 2 after one line on stderr. */
+int options_cluster_check(options *o);
+/* Reads the password and secret files: -1 to go on, or exit status 1. */
+int options_cluster_load_files(options *o);
 
 #endif

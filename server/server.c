@@ -38,6 +38,7 @@ struct server {
      * rows (about 20 KB) go in list_rows, which scratch then points at. */
     proto_msg scratch;
     proto_lobby_entry list_rows[PROTO_MAX_LIST_ENTRIES];
+    server_cluster_state cluster;
     server_ctx ctx; /* pointers to the above, handed to handlers */
 };
 
@@ -144,7 +145,8 @@ int server_create(const server_config *cfg, server **out)
                           .list_budget = &s->list_budget,
                           .create_buckets = s->create_buckets,
                           .scratch = &s->scratch,
-                          .list_rows = s->list_rows};
+                          .list_rows = s->list_rows,
+                          .cluster = &s->cluster};
     *out = s;
     return SERVER_OK;
 }
@@ -596,6 +598,7 @@ void server_tick(server *s, uint64_t now_us)
     expire_browsing(&s->ctx, now_us);
     expire_seats(&s->ctx, now_us);
     server_close_idle_lobbies(&s->ctx, now_us);
+    server_cluster_tick(&s->ctx, now_us);
     if (s->cfg.member_stats_ms > 0 && now_us >= s->next_member_stats_us) {
         s->next_member_stats_us = now_us + (uint64_t)s->cfg.member_stats_ms * 1000u;
         send_member_stats(&s->ctx);

@@ -139,6 +139,23 @@ void server_set_unix_time(server *s, uint64_t unix_s);
 /* Refuses new connections and disconnects everyone with SHUTTING_DOWN. */
 void server_begin_shutdown(server *s);
 
+/* ---- a cluster of servers (server_cluster.c; docs/CLUSTER.md) -----------
+ * The core knows nothing of Redis: the cluster module (cluster.c) answers
+ * these hooks from its cached copy of the directory, and tells the core of
+ * claims decided and seats to hold. Without hooks the server is alone. */
+enum {
+    SERVER_ID_MAX_BYTES = 64,
+    SERVER_HOST_MAX_BYTES = 255,
+    SERVER_TICKET_MAX_BYTES = 255,
+    /* A new lobby's name claim gets this long to be answered; then the
+     * lobby opens here unclaimed (Redis stopped or slow), and the cluster
+     * module claims it later (docs/CLUSTER.md, "When Redis is away"). */
+    SERVER_CLAIM_WAIT_US = 1000000,
+    /* Ticket kinds (shared/ticket.h's TICKET_JOIN and TICKET_PLACE). */
+    SERVER_TICKET_JOIN = 1,  /* a seat is held for the player in that lobby */
+    SERVER_TICKET_PLACE = 2, /* the lobby was placed on this server: open it here */
+};
+
 /* ---- text clients (server_text.c) ----------------------------------------
  * A text client (the plain-text TCP port) is not a player: no seat, no id,
  * no position, not in any player list. It watches one lobby, whose chat it
@@ -158,6 +175,9 @@ typedef struct server_text_client {
     /* Who lobbies the client opens are charged to: the caller sets its IPv4
      * address (network order) before server_text_enter. */
     uint64_t holder;
+    /* After SERVER_TEXT_ELSEWHERE: which server has the lobby and its text
+     * port's address, for the client's error line. */
+    char elsewhere[SERVER_HOST_MAX_BYTES + SERVER_ID_MAX_BYTES + 96];
 } server_text_client;
 
 typedef enum server_text_result {
@@ -179,6 +199,7 @@ typedef enum server_text_result {
     SERVER_TEXT_TOO_MANY_COMMANDS = -15, /* over the command rate (LOBBY_OPS_PER_S) */
     SERVER_TEXT_AUTH_REQUIRED = -16,     /* --auth-key-file: text clients are not admitted */
     SERVER_TEXT_QUOTA = -17,             /* the address opened its share of lobbies, or too fast */
+    SERVER_TEXT_ELSEWHERE = -18, /* the lobby is on another server of the cluster (see elsewhere) */
 } server_text_result;
 
 /* Starts a text client in the default lobby with full rate buckets. Returns
@@ -240,6 +261,62 @@ typedef void (*server_chat_tap)(void *user, const server_chat_note *note);
  * server_on_receive or server_text_chat, and must not call back into s. */
 void server_set_chat_tap(server *s, server_chat_tap tap, void *user);
 
+/* Another server, as the directory knows it. */
+typedef struct server_remote {
+    char id[SERVER_ID_MAX_BYTES + 1];
+    char host[SERVER_HOST_MAX_BYTES + 1]; /* its public UDP address */
+    uint16_t port;
+    char text_addr[SERVER_HOST_MAX_BYTES + 8]; /* "HOST:PORT" of its text port; empty: none */
+} server_remote;
+
+/* What a HELLO's ticket said, once verified. */
+typedef struct server_ticket_info {
+    uint8_t kind; /* TICKET_JOIN or TICKET_PLACE (shared/ticket.h) */
+    char lobby[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+    uint8_t lobby_len;
+} server_ticket_info;
+
+typedef struct server_cluster_hooks {
+    void *user;
+    /* The lobby called name is open on another live server: *where. */
+    bool (*find_lobby)(void *user, proto_str name, server_remote *where);
+    /* Where a new lobby goes: true and *where for another server, false for
+     * this one. avoid_self (this server drains): never here; then false
+     * means nowhere. */
+    bool (*place_lobby)(void *user, bool avoid_self, server_remote *where);
+    /* Signs a ticket (kind, lobby, player) for where into out; for a JOIN
+     * it also asks where to hold the seat. Returns its length, or < 0. */
+    int (*issue_ticket)(void *user, const server_remote *where, uint8_t kind, proto_str lobby,
+                        proto_str player, uint8_t *out, size_t cap);
+    /* Verifies a HELLO's ticket for this server and player, and uses it up:
+     * 0 and *info, or PROTO_REASON_TICKET_INVALID / _EXPIRED / _USED. */
+    int (*check_ticket)(void *user, proto_str ticket, proto_str player, server_ticket_info *info,
+                        char *why, size_t cap);
+    /* Claims the name of a lobby about to open here. True: the answer comes
+     * through server_on_claim(claim_id); false: no directory to ask now
+     * (Redis is away), open it at once. */
+    bool (*claim_lobby)(void *user, proto_str name, uint32_t claim_id);
+    /* Calls fn with each lobby open on another live server, until fn
+     * returns false. The entry's strings live until the cluster's next pass. */
+    void (*each_remote_lobby)(void *user, bool (*fn)(void *ctx, const proto_lobby_entry *e),
+                              void *ctx);
+} server_cluster_hooks;
+
+/* Installs the hooks (copied; NULL: alone again). */
+void server_set_cluster(server *s, const server_cluster_hooks *hooks);
+/* The directory's answer to claim_lobby(claim_id): won, or lost to owner
+ * (its id; where is NULL when the directory does not know that server). */
+void server_on_claim(server *s, uint32_t claim_id, bool won, proto_str owner,
+                     const server_remote *where, uint64_t now_us);
+/* Another server redirected player (a name) to the lobby called lobby here:
+ * hold a seat for it until until_us. False when the lobby is not open here
+ * or has no seat to hold. */
+bool server_hold_seat(server *s, proto_str lobby, proto_str player, uint64_t until_us,
+                      uint64_t now_us);
+/* Draining (SIGUSR1, POST /drain): no new lobby opens here; games go on. */
+void server_set_draining(server *s, bool draining);
+bool server_draining(const server *s);
+
 /* What to send at the end of this pass; the transport clears it after. */
 outbox *server_outbox(server *s);
 const server_stats *server_get_stats(const server *s);
@@ -254,6 +331,10 @@ uint32_t server_session_count(const server *s);
  * or LOBBY_NO_SESSION while its seat is held. Valid until the next call
  * that takes a non-const server. */
 const lobby_set *server_lobbies(const server *s);
+/* Lobby slot index as a LOBBY_LIST row (views into the lobby, valid until
+ * the next call that takes a non-const server); false when the slot is not
+ * open. */
+bool server_lobby_entry(const server *s, int index, proto_lobby_entry *e);
 /* True once server_begin_shutdown has been called. */
 bool server_shutting_down(const server *s);
 

@@ -13,6 +13,7 @@
 #include "ratelimit.h"
 #include "replies.h"
 #include "server.h"
+#include "server_cluster.h"
 #include "server_stats.h"
 #include "sessions.h"
 
@@ -50,6 +51,7 @@ typedef struct server_ctx {
      * (server_on_receive), for the refusal paths that take no time. */
     rate_stall stall;
     uint64_t msg_now_us;
+    server_cluster_state *cluster; /* server_cluster.h: written only by server_cluster.c */
 } server_ctx;
 
 /* The context of a server, for the public entry points outside server.c. */

@@ -202,6 +202,11 @@ static void hello_join(server_ctx *s, uint32_t handle, const proto_msg *m, uint6
     }
     char bad[128];
     int index = lobby_find(s->lobbies, lobby_name);
+    const session *se = sessions_at(s->sessions, handle);
+    if (index < 0 && server_cluster_route_new(s, handle, m, lobby_name,
+                                              (proto_str){se->name, se->name_len},
+                                              now_us) != SERVER_ROUTE_HERE)
+        return;
     if (index < 0)
         index = open_for_hello(s, handle, lobby_name, m->u.hello.password, now_us, bad, sizeof bad);
     if (index == LOBBY_ERR_BAD_VALUE) {
@@ -236,6 +241,9 @@ void server_hello(server_ctx *s, uint32_t handle, const proto_msg *m, uint64_t n
     if (!server_hello_identity(s, handle, m, &name) || !hello_name_ok(s, handle, name))
         return;
     sessions_set_name(s->sessions, handle, name);
+    /* Handled again once its lobby's name is claimed: the ticket was used. */
+    if (!s->cluster->claim_granted && !server_cluster_hello_ticket(s, handle, m, name))
+        return;
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len;
     if (!lobby_name_key(name, key, &key_len)) {

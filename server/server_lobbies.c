@@ -194,6 +194,7 @@ int server_enter_lobby(server_ctx *s, uint32_t handle, int index)
     memcpy(l->players[l->count - 1].token, token, sizeof token);
     l->players[l->count - 1].holder = se->holder;
     server_bind_session(s, handle, id, index);
+    server_cluster_joined(s, handle, l);
     s->stats->joins++;
     log_info("server", "join lobby=%s player=%s id=%u peer=%s players=%u owner=%u", l->name,
              se->name, id, se->label, l->count, l->owner_id);
@@ -289,6 +290,10 @@ void server_join_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uint6
     if (!lobby_name_ok(s, handle, PROTO_JOIN_LOBBY, name))
         return;
     int index = lobby_find(s->lobbies, name);
+    const session *asker = sessions_at(s->sessions, handle);
+    if (index < 0 && server_cluster_join_elsewhere(s, handle, PROTO_JOIN_LOBBY, name,
+                                                   (proto_str){asker->name, asker->name_len}))
+        return;
     if (index < 0) {
         server_lobby_refuse(s, handle, PROTO_JOIN_LOBBY, PROTO_LOBBY_UNKNOWN,
                             "no lobby called '%.*s'", (int)name.len, name.bytes);
@@ -344,8 +349,11 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
                             "server is full (%u players)", (unsigned)s->cfg->max_players);
         return;
     }
-    int index = server_open_lobby_for(s, sessions_at(s->sessions, handle)->holder, name, now_us,
-                                      why, sizeof why);
+    const session *se = sessions_at(s->sessions, handle);
+    if (server_cluster_route_new(s, handle, m, name, (proto_str){se->name, se->name_len},
+                                 now_us) != SERVER_ROUTE_HERE)
+        return;
+    int index = server_open_lobby_for(s, se->holder, name, now_us, why, sizeof why);
     if (index == LOBBY_ERR_QUOTA) {
         server_lobby_refuse(s, handle, PROTO_CREATE_LOBBY, PROTO_LOBBY_QUOTA, "%s", why);
         return;
@@ -410,20 +418,32 @@ static void fill_entry(const server_ctx *s, const lobby *l, proto_lobby_entry *e
     meta_of(l, &e->meta);
 }
 
+bool server_lobby_entry(const server *srv, int index, proto_lobby_entry *e)
+{
+    const server_ctx *s = server_context_const(srv);
+    if (index < 0 || (uint32_t)index >= s->lobbies->max_lobbies ||
+        !s->lobbies->lobbies[index].in_use)
+        return false;
+    fill_entry(s, &s->lobbies->lobbies[index], e);
+    return true;
+}
+
 const proto_msg *server_build_lobby_list(server_ctx *s, const lobby_filter *f, uint32_t request_id)
 {
     int found[PROTO_MAX_LIST_ENTRIES];
     uint32_t total;
     size_t n = lobby_list(s->lobbies, f, found, PROTO_MAX_LIST_ENTRIES, &total);
+    uint8_t count = (uint8_t)n;
+    for (size_t i = 0; i < n; i++)
+        fill_entry(s, &s->lobbies->lobbies[found[i]], &s->list_rows[i]);
+    server_cluster_list_remote(s, f, s->list_rows, &count, &total);
     proto_msg *out = s->scratch;
     memset(out, 0, sizeof *out);
     out->type = PROTO_LOBBY_LIST;
     out->u.lobby_list.request_id = request_id;
     out->u.lobby_list.total = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
-    out->u.lobby_list.count = (uint8_t)n;
+    out->u.lobby_list.count = count;
     out->u.lobby_list.entries = s->list_rows;
-    for (size_t i = 0; i < n; i++)
-        fill_entry(s, &s->lobbies->lobbies[found[i]], &s->list_rows[i]);
     return out;
 }
 

@@ -91,6 +91,15 @@ typedef struct server_stats {
     uint64_t loop_stalls;               /* server_note_stall: passes that started far too late */
     uint64_t loop_stall_ms;
     uint64_t refusal_kicks; /* kicked FLOODING for refused requests (also in flood_kicks) */
+    /* A cluster (docs/CLUSTER.md). Redirects sent, by the request they
+     * answered: [0] HELLO, [1] CREATE_LOBBY, [2] JOIN_LOBBY. */
+    uint64_t redirects_sent[3];
+    uint64_t redirects_honoured; /* players who came with a ticket and got in */
+    uint64_t tickets_refused[3]; /* by reason: [0] invalid, [1] expired, [2] used */
+    uint64_t tickets_expired;    /* seats held for a ticket that never came */
+    uint64_t seats_held_for_tickets;
+    uint64_t claims_won, claims_lost;
+    uint64_t claims_unanswered; /* the directory did not answer in time: opened unclaimed */
 } server_stats;
 
 #endif

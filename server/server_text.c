@@ -8,6 +8,8 @@
 #include "server_lobby_msgs.h"
 #include "text.h"
 
+#include <stdio.h>
+
 static proto_str lobby_str(const lobby *l)
 {
     proto_str out = {l->name, l->name_len};
@@ -65,6 +67,17 @@ int server_text_join(server *srv, server_text_client *tc, proto_str lobby_name, 
     /* A lobby the client opens is charged to its address, like a player's. */
     int index = lobby_find(s->lobbies, lobby_name);
     char why[128];
+    server_remote where;
+    if (index < 0 && s->cluster->on &&
+        s->cluster->hooks.find_lobby(s->cluster->hooks.user, lobby_name, &where)) {
+        /* A TCP client cannot be handed to another server: it is told where. */
+        snprintf(tc->elsewhere, sizeof tc->elsewhere,
+                 "lobby '%.*s' is on server %s; its text chat is at %s", (int)lobby_name.len,
+                 lobby_name.bytes, where.id, where.text_addr[0] ? where.text_addr : "(no text port)");
+        return SERVER_TEXT_ELSEWHERE;
+    }
+    if (index < 0 && s->cluster->draining)
+        return SERVER_TEXT_NO_SLOTS;
     if (index < 0)
         index = server_open_lobby_for(s, tc->holder, lobby_name, now_us, why, sizeof why);
     if (index == LOBBY_ERR_QUOTA)
@@ -210,6 +223,8 @@ const char *server_text_strerror(int result)
                "characters";
     case SERVER_TEXT_NO_SLOTS:
         return "server cannot open more lobbies";
+    case SERVER_TEXT_ELSEWHERE:
+        return "that lobby is on another server";
     case SERVER_TEXT_QUOTA:
         return "your address has opened its share of lobbies, or opens them too fast; "
                "join an open one (/list)";

@@ -129,6 +129,17 @@ void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_
     se->lobby_only_len = key_len;
 }
 
+void sessions_set_ticket(sessions *t, uint32_t slot, uint8_t kind, const char *key,
+                         uint8_t key_len)
+{
+    session *se = &t->slots[slot];
+    if (key_len > sizeof se->ticket_lobby)
+        kind = 0;
+    se->ticket_kind = kind;
+    se->ticket_lobby_len = kind != 0 ? key_len : 0;
+    memcpy(se->ticket_lobby, key, se->ticket_lobby_len);
+}
+
 void sessions_set_name(sessions *t, uint32_t slot, proto_str name)
 {
     session *se = &t->slots[slot];

@@ -66,6 +66,13 @@ typedef struct session {
      * rules' key, lobby_name_key); length 0: any lobby. */
     uint8_t lobby_only_len;
     char lobby_only[LOBBY_NAME_KEY_BYTES];
+    /* A cluster ticket its HELLO carried, verified (docs/CLUSTER.md): the
+     * kind (0: none) and the lobby's key it names. A JOIN ticket takes the
+     * seat held for it; either kind makes the lobby open here, not be
+     * placed elsewhere. Kept until the session joins that lobby. */
+    uint8_t ticket_kind;
+    uint8_t ticket_lobby_len;
+    char ticket_lobby[LOBBY_NAME_KEY_BYTES];
 } session;
 
 /* A long-lived reference to a session: its slot and the slot's generation. */
@@ -118,6 +125,9 @@ void sessions_mark_closing(sessions *t, uint32_t slot);
 void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_t key_len);
 
 /* The name from the hello (already checked). */
+/* Records a verified ticket's kind and lobby key (kind 0 forgets it). */
+void sessions_set_ticket(sessions *t, uint32_t slot, uint8_t kind, const char *key,
+                         uint8_t key_len);
 void sessions_set_name(sessions *t, uint32_t slot, proto_str name);
 /* The session is the connection of player_id in lobby `where` now (a join, or a
  * seat taken back), with the seat's name. */

@@ -86,6 +86,7 @@ typedef enum textport_reply_error {
     TEXTPORT_ERR_NOT_ADMITTED, /* at accept: the core would not take the client */
     TEXTPORT_ERR_LINE_TIMEOUT, /* a message took longer than max_line_ms to arrive */
     TEXTPORT_ERR_LOBBY_BUSY,   /* the lobby's text budget (all text clients) is spent */
+    TEXTPORT_ERR_ELSEWHERE,    /* /join of a lobby on another server: the detail names it */
     TEXTPORT_ERR_CODES,
 } textport_reply_error;
 

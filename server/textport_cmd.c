@@ -189,7 +189,8 @@ static void run_join(textport *tp, tp_conn *c, const words *args, proto_str rest
     if (rc != SERVER_TEXT_OK) {
         tp_log_limited(tp, TP_LOG_REFUSED_LINE, now_us, "text client %s: /join refused: %s",
                        c->label, server_text_strerror(rc));
-        tp_send_error(tp, c, tp_error_for(rc), server_text_strerror(rc));
+        tp_send_error(tp, c, tp_error_for(rc),
+                      rc == SERVER_TEXT_ELSEWHERE ? c->tc.elsewhere : server_text_strerror(rc));
         return;
     }
     proto_str joined = server_text_lobby_name(tp->core, &c->tc);

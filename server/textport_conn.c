@@ -59,6 +59,8 @@ const char *textport_error_code(textport_reply_error code)
         return "line-timeout";
     case TEXTPORT_ERR_LOBBY_BUSY:
         return "lobby-busy";
+    case TEXTPORT_ERR_ELSEWHERE:
+        return "elsewhere";
     case TEXTPORT_ERR_CODES:
         break;
     }
@@ -191,6 +193,8 @@ textport_reply_error tp_error_for(int result)
         return TEXTPORT_ERR_WRONG_PASSWORD;
     case SERVER_TEXT_NO_SUCH_LOBBY:
         return TEXTPORT_ERR_NO_SUCH_LOBBY;
+    case SERVER_TEXT_ELSEWHERE:
+        return TEXTPORT_ERR_ELSEWHERE;
     }
     return TEXTPORT_ERR_NOT_ADMITTED; /* SERVER_TEXT_OK: not an error at all */
 }

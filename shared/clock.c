@@ -27,6 +27,13 @@ uint64_t clock_unix_s(void)
     return ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0;
 }
 
+uint64_t clock_unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec > 0 ? (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u : 0;
+}
+
 int clock_ms_until(uint64_t due_us, int cap_ms)
 {
     uint64_t now_us = clock_now_us();

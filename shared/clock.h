@@ -11,6 +11,8 @@ uint64_t clock_now_us(void);
 /* The wall clock: UTC seconds since 1970 (for expiries signed by another
  * machine; may jump, so never for intervals). */
 uint64_t clock_unix_s(void);
+/* The same in milliseconds (cluster tickets' expiries). */
+uint64_t clock_unix_ms(void);
 
 /* Sleeps until min_gap_us after since_us (not at all when that has passed)
  * and returns the time then. Busy loops use it to start a pass no sooner

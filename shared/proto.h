@@ -115,6 +115,7 @@ typedef enum proto_type {
     PROTO_DIRECT_CHAT_RELAY = 0x94,
     PROTO_CHAT_HISTORY = 0x95, /* a kept line for a joiner or a returning player, with its name */
     PROTO_CHAT_GAP = 0x96,     /* version 5: lines a returning player missed and will not get */
+    PROTO_REDIRECT = 0x97,     /* version 6: the lobby is on another server: go there */
 } proto_type;
 
 /* Why a join was rejected or a connection closed: REJECT messages and the
@@ -150,7 +151,10 @@ typedef enum proto_reason {
     PROTO_REASON_QUOTA =
         23, /* your address (or identity) holds its share: sessions, seats, lobbies */
     PROTO_REASON_IDLE = 24, /* at the lobby list with no lobby request for too long */
-    PROTO_REASON_MAX = 24,
+    PROTO_REASON_TICKET_INVALID = 25,
+    PROTO_REASON_TICKET_EXPIRED = 26,
+    PROTO_REASON_TICKET_USED = 27,
+    PROTO_REASON_MAX = 27,
 } proto_reason;
 
 typedef enum proto_leave_reason {
@@ -367,6 +371,7 @@ typedef struct proto_msg {
             /* Optional trailing field (version 5): an identity token
              * (shared/identity.h), 1..255 bytes; len 0: none sent. */
             proto_str identity;
+            proto_str ticket;
         } hello;
         struct {
             uint32_t request_id;     /* chosen by the client, echoed in LOBBY_LIST */
@@ -408,6 +413,15 @@ typedef struct proto_msg {
             uint8_t reason;  /* proto_lobby_refusal */
             proto_str text;
         } lobby_refused;
+        struct {
+            uint8_t request;
+            proto_str lobby;
+            proto_str host;
+            uint16_t port;
+            proto_str server_id;
+            proto_str ticket;
+            proto_str text;
+        } redirect;
         struct {
             uint8_t reason; /* proto_exit_reason */
             proto_str text;
