@@ -251,10 +251,19 @@ static int resolve_host(redis_link *l, char *why, size_t cap)
         set_why(why, cap, text);
         return -1;
     }
-    const void *addr = res->ai_family == AF_INET
-                           ? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
-                           : (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
-    inet_ntop(res->ai_family, addr, l->address, sizeof l->address);
+    /* IPv4 first: "localhost" often resolves to ::1 first, and Redis's
+     * default bind is 127.0.0.1 (and hiredis 0.14 tries IPv4 first too). */
+    const struct addrinfo *pick = res;
+    for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+        if (a->ai_family == AF_INET) {
+            pick = a;
+            break;
+        }
+    }
+    const void *addr = pick->ai_family == AF_INET
+                           ? (const void *)&((struct sockaddr_in *)pick->ai_addr)->sin_addr
+                           : (const void *)&((struct sockaddr_in6 *)pick->ai_addr)->sin6_addr;
+    inet_ntop(pick->ai_family, addr, l->address, sizeof l->address);
     freeaddrinfo(res);
     return 0;
 }
@@ -291,6 +300,13 @@ static int link_init(redis_link *l, const redis_link_config *cfg, char *why, siz
     l->password = l->password_copy != NULL ? l->password_copy
                                            : (l->url.has_password ? l->url.password : NULL);
     snprintf(l->db_text, sizeof l->db_text, "%u", (unsigned)l->url.db);
+    if (l->url.is_unix)
+        snprintf(l->target, sizeof l->target, "unix:%s", l->url.path);
+    else
+        snprintf(l->target, sizeof l->target, "%s%s%s:%u/%u (%s)",
+                 strchr(l->url.host, ':') ? "[" : "", l->url.host,
+                 strchr(l->url.host, ':') ? "]" : "", (unsigned)l->url.port, (unsigned)l->url.db,
+                 l->address);
     for (int i = 0; i < 2; i++) {
         l->conns[i] = (redis_link_conn){.link = l, .fd = -1, .is_sub = i == 1};
         uint32_t slots =
@@ -426,4 +442,9 @@ int redis_link_publish(redis_link *l, const char *channel, const char *payload, 
 const redis_link_stats *redis_link_get_stats(const redis_link *l)
 {
     return &l->stats;
+}
+
+const char *redis_link_target(const redis_link *l)
+{
+    return l->target;
 }

@@ -101,10 +101,9 @@ void redis_link_pass(redis_link *l, const struct pollfd *fds, int n, uint64_t no
 
 bool redis_link_up(const redis_link *l);
 
-/* Queues a command (binary-safe argv); hiredis writes all commands queued
- * in a pass together (pipelining) when the socket is writable. cb may be
- * NULL (fire and forget). 0, or -1 when down/over max_pending (cb is then
- * NOT called). */
+/* Queues a command (binary-safe argv; argvlen NULL: strlen of each); hiredis writes all commands
+ * queued in a pass together (pipelining) when the socket is writable. cb may be NULL (fire and
+ * forget). 0, or -1 when down/over max_pending (cb is then NOT called). */
 int redis_link_command(redis_link *l, redis_link_reply_fn cb, void *privdata, int argc,
                        const char **argv, const size_t *argvlen);
 
@@ -113,5 +112,9 @@ int redis_link_command(redis_link *l, redis_link_reply_fn cb, void *privdata, in
 int redis_link_publish(redis_link *l, const char *channel, const char *payload, size_t len);
 
 const redis_link_stats *redis_link_get_stats(const redis_link *l);
+
+/* Where the link connects, for logs and /healthz, never with the user name
+ * or password: "unix:PATH" or "HOST:PORT/DB (ADDRESS)". Lives as long as l. */
+const char *redis_link_target(const redis_link *l);
 
 #endif

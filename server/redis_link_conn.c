@@ -38,22 +38,30 @@ static void ev_del_write(void *p)
     ((redis_link_conn *)p)->want &= (short)~POLLOUT;
 }
 
-/* Called by __redisAsyncFree whoever started it, with the context still
- * readable: the last moment to take its error text. */
+/* hiredis frees a failed context after answering each pending callback
+ * with NULL, then calls ev.cleanup, then onDisconnect: the first of them
+ * to run names the reason, from the context's own error. */
+static void fail_with_context(redis_link_conn *c, const redisAsyncContext *ac)
+{
+    char why[128];
+    const char *who = c->is_sub ? "subscriber" : "connection";
+    if (ac != NULL && ac->c.err != 0)
+        snprintf(why, sizeof why, "%s: %.100s", who, ac->c.errstr);
+    else
+        snprintf(why, sizeof why, "%s closed", who);
+    redis_link_fail(c->link, why);
+}
+
+/* Called by __redisAsyncFree whoever started it (a failure inside hiredis
+ * or our redisAsyncFree), with the context still readable. */
 static void ev_cleanup(void *p)
 {
     redis_link_conn *c = p;
-    char why[128];
-    if (c->ac != NULL && c->ac->c.err != 0)
-        snprintf(why, sizeof why, "%s: %.100s", c->is_sub ? "subscriber" : "connection",
-                 c->ac->c.errstr);
-    else
-        snprintf(why, sizeof why, "%s closed", c->is_sub ? "subscriber" : "connection");
+    fail_with_context(c, c->ac);
     c->ac = NULL;
     c->fd = -1;
     c->want = 0;
     c->ready = false;
-    redis_link_fail(c->link, why);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -96,7 +104,6 @@ static void handshake_reply(redis_link_conn *c, const redis_link_entry *e, const
 /* Every reply on the regular callback list, in the order sent. */
 static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
-    (void)ac;
     redis_link_conn *c = privdata;
     redis_link *l = c->link;
     const redisReply *reply = r;
@@ -106,7 +113,7 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
     if (!c->is_sub)
         l->stats.pending = c->ring.count;
     if (reply == NULL)
-        redis_link_fail(l, "connection lost");
+        fail_with_context(c, ac);
     if (e.kind != REDIS_LINK_ENTRY_USER) {
         handshake_reply(c, &e, reply);
         return;
@@ -122,7 +129,6 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 /* The subscriber's callback: the SUBSCRIBE confirmation, then messages. */
 static void on_sub(redisAsyncContext *ac, void *r, void *privdata)
 {
-    (void)ac;
     redis_link_conn *c = privdata;
     redis_link *l = c->link;
     const redisReply *reply = r;
@@ -130,7 +136,7 @@ static void on_sub(redisAsyncContext *ac, void *r, void *privdata)
         redis_link_entry e;
         if (c->ring.count > 0 && c->ring.slots[c->ring.head].kind == REDIS_LINK_ENTRY_SUBSCRIBE)
             redis_link_ring_pop(&c->ring, &e);
-        redis_link_fail(l, "subscriber lost");
+        fail_with_context(c, ac);
         return;
     }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||

@@ -82,6 +82,7 @@ struct redis_link {
     char address[64];     /* the host as a numeric address (resolved at create) */
     const char *password; /* effective: the override, else the URL's; NULL none */
     char db_text[12];
+    char target[REDIS_LINK_MAX_HOST_BYTES + 96]; /* redis_link_target */
     enum redis_link_state state;
     bool failing; /* a connection failed this pass: torn down at its end */
     char why[128];

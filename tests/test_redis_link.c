@@ -39,6 +39,8 @@ typedef struct harness {
     int types[MAX_REPLIES];
     char text[MAX_REPLIES][32];
     uint32_t next_random;
+    int chain_left; /* on_chain: commands still to issue from callbacks */
+    int chain_rc;   /* the last redis_link_command's result inside a callback */
 } harness;
 
 static uint64_t now_us(void)
@@ -90,6 +92,19 @@ static void on_reply(void *user, void *privdata, const struct redisReply *reply,
             snprintf(h->text[h->replies], sizeof h->text[0], "%.*s", (int)reply->len, reply->str);
     }
     h->replies++;
+}
+
+/* Issues the next INCR from inside the callback (allowed), also when the
+ * reply is NULL (then refused: the link is going down). */
+static void on_chain(void *user, void *privdata, const struct redisReply *reply, uint64_t now)
+{
+    harness *h = user;
+    on_reply(user, privdata, reply, now);
+    if (h->chain_left <= 0)
+        return;
+    h->chain_left--;
+    const char *incr[] = {"INCR", "chain"};
+    h->chain_rc = redis_link_command(h->link, on_chain, NULL, 2, incr, NULL);
 }
 
 static void config_for(harness *h, redis_link_config *cfg, const char *url)
@@ -275,6 +290,23 @@ static void test_unix_pipelined_in_order(void **state)
     assert_string_equal(redis_fixture_cli_text(&h->redis, 0, text, sizeof text, 2, get), "200");
 }
 
+static void test_callbacks_may_issue_commands(void **state)
+{
+    harness *h = started(state, false, NULL);
+    char url[160];
+    redis_link_config cfg;
+    config_for(h, &cfg, redis_fixture_unix_url(&h->redis, url, sizeof url));
+    create_link(h, &cfg);
+    assert_true(spin_until(h, is_up, 0, 3000));
+    h->chain_left = 49;
+    const char *incr[] = {"INCR", "chain"};
+    assert_int_equal(redis_link_command(h->link, on_chain, NULL, 2, incr, NULL), 0);
+    assert_true(spin_until(h, replies_at_least, 50, 3000));
+    assert_int_equal(h->chain_rc, 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(h->values[i], i + 1);
+}
+
 static void test_error_reply_passed_and_counted(void **state)
 {
     harness *h = started(state, false, NULL);
@@ -312,6 +344,10 @@ static void test_tcp_password_in_url_and_db(void **state)
     char text[32];
     const char *get[] = {"GET", "k"};
     assert_string_equal(redis_fixture_cli_text(&h->redis, 3, text, sizeof text, 2, get), "in-db-3");
+    /* Where it connects, for logs: never the password. */
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%u/3 (127.0.0.1)", (unsigned)h->redis.port);
+    assert_string_equal(redis_link_target(h->link), want);
     assert_string_equal(redis_fixture_cli_text(&h->redis, 0, text, sizeof text, 2, get), "(nil)");
 }
 
@@ -437,11 +473,17 @@ static void test_killed_and_restarted(void **state)
 
     assert_int_equal(redis_fixture_kill(&h->redis), 0);
     const char *ping[] = {"PING"};
-    assert_int_equal(command(h, 1, ping), 0); /* in flight when the EOF is seen */
+    /* In flight when the EOF is seen; its NULL callback tries another command. */
+    h->chain_left = 1;
+    assert_int_equal(redis_link_command(h->link, on_chain, NULL, 1, ping, NULL), 0);
     assert_true(spin_until(h, is_down, 0, 3000));
     assert_true(spin_until(h, replies_at_least, 2, 3000));
     assert_int_equal(h->null_replies, 1);
+    assert_int_equal(h->chain_rc, -1); /* refused: the link was already down for it */
+    assert_int_equal(h->chain_left, 0);
     assert_int_equal(h->downs, 1);
+    print_message("down after SIGKILL: %s\n", h->last_why);
+    assert_true(strstr(h->last_why, "closed") != NULL || strstr(h->last_why, "reset") != NULL);
 
     assert_int_equal(redis_fixture_restart(&h->redis), 0);
     assert_true(spin_until(h, is_up, 0, 5000));
@@ -575,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_url_forms),
         cmocka_unit_test_setup_teardown(test_create_refuses_bad_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unix_pipelined_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callbacks_may_issue_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_reply_passed_and_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_password_in_url_and_db, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_password_override, setup, teardown),
