@@ -55,6 +55,7 @@ PARTS = {
             "ENet": ["transport.c", "enet_filter.c", "main.c", "options.c"],
             "libmicrohttpd": ["http_api.c"],
             "libsodium": ["cookie.c"],  # the connect cookie's SipHash
+            "hiredis": ["redis_link_conn.c"],  # the Redis link's connections
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),
@@ -87,6 +88,7 @@ LIBRARIES = [
     (re.compile(r"^microhttpd\.h$"), "libmicrohttpd"),
     (re.compile(r"^utf8proc\.h$"), "libutf8proc"),
     (re.compile(r"^sodium"), "libsodium"),
+    (re.compile(r"^(hiredis/|hiredis\.h$|async\.h$|adapters/)"), "hiredis"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
