@@ -129,7 +129,7 @@ void metrics_histogram_observe(metrics_histogram *h, double value)
 /* Short, stable label values for the protocol's codes (the English texts of
  * proto_text.c are for people and may change). The asserts make adding a
  * code without naming it here a build error. */
-_Static_assert(PROTO_REASON_MAX == 24, "name the new proto_reason in REASON_NAMES");
+_Static_assert(PROTO_REASON_MAX == 27, "name the new proto_reason in REASON_NAMES");
 static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_VERSION_MISMATCH] = "version_mismatch",
     [PROTO_REASON_SERVER_FULL] = "server_full",
@@ -155,6 +155,9 @@ static const char *const REASON_NAMES[PROTO_REASON_MAX + 1] = {
     [PROTO_REASON_AUTH_WRONG_LOBBY] = "auth_wrong_lobby",
     [PROTO_REASON_QUOTA] = "quota",
     [PROTO_REASON_IDLE] = "idle",
+    [PROTO_REASON_TICKET_INVALID] = "ticket_invalid",
+    [PROTO_REASON_TICKET_EXPIRED] = "ticket_expired",
+    [PROTO_REASON_TICKET_USED] = "ticket_used",
 };
 _Static_assert(PROTO_LEAVE_MAX == 4, "name the new proto_leave_reason in LEAVE_NAMES");
 static const char *const LEAVE_NAMES[PROTO_LEAVE_MAX + 1] = {
