@@ -1916,14 +1916,14 @@ static void connect_version_extracts_version(void **state)
 static void cookie_request_bytes(void **state)
 {
     (void)state;
-    uint8_t want[PROTO_COOKIE_REQUEST_BYTES] = {0x4c, 0x42, 0x59, 0x51, 0x00, 0x05,
+    uint8_t want[PROTO_COOKIE_REQUEST_BYTES] = {0x4c, 0x42, 0x59, 0x51, 0x00, 0x06,
                                                 0x00, 0x00, 0x00, 0x00, 0x04, 0xd2};
     uint8_t got[PROTO_COOKIE_REQUEST_BYTES];
-    proto_cookie_request_encode(&(proto_cookie_request){.version = 5, .nonce = 0x4d2}, got);
+    proto_cookie_request_encode(&(proto_cookie_request){.version = 6, .nonce = 0x4d2}, got);
     assert_memory_equal(got, want, sizeof want);
     proto_cookie_request r;
     assert_true(proto_cookie_request_decode(want, sizeof want, &r));
-    assert_int_equal(r.version, 5);
+    assert_int_equal(r.version, 6);
     assert_int_equal(r.nonce, 0x4d2);
     assert_false(proto_cookie_request_decode(want, sizeof want - 1, &r));
     assert_true(proto_cookie_has_magic(want, 4, PROTO_COOKIE_REQUEST_MAGIC));
@@ -1933,10 +1933,10 @@ static void cookie_request_bytes(void **state)
 static void cookie_reply_bytes(void **state)
 {
     (void)state;
-    const uint8_t want[PROTO_COOKIE_REPLY_BYTES] = {0x4c, 0x42, 0x59, 0x43, 0x00, 0x05, 0x00, 0x00,
+    const uint8_t want[PROTO_COOKIE_REPLY_BYTES] = {0x4c, 0x42, 0x59, 0x43, 0x00, 0x06, 0x00, 0x00,
                                                     0x00, 0x00, 0x04, 0xd2, 0x64, 0xb9, 0xb6, 0x19};
     uint8_t got[PROTO_COOKIE_REPLY_BYTES];
-    proto_cookie_reply r = {.version = 5, .status = 0, .nonce = 0x4d2, .cookie = 0x64b9b619};
+    proto_cookie_reply r = {.version = 6, .status = 0, .nonce = 0x4d2, .cookie = 0x64b9b619};
     proto_cookie_reply_encode(&r, got);
     assert_memory_equal(got, want, sizeof want);
     proto_cookie_reply back;
