@@ -25,9 +25,17 @@ typedef struct bench_progress {
     double kbytes_out_per_s, kbytes_in_per_s;
 } bench_progress;
 
+enum { BENCH_MAX_SERVERS = 16 }; /* --server A,B,...: servers the bots spread over */
+
 typedef struct bench_config {
-    const char *host;
+    const char *host; /* the first server (reports name it) */
     uint16_t port;
+    /* Bot i connects to server i % server_count (round-robin); 0 or 1:
+     * host:port alone. With a cluster, a bot whose lobby lives on another
+     * server is redirected there (counted in redirects). */
+    uint32_t server_count;
+    const char *hosts[BENCH_MAX_SERVERS];
+    uint16_t ports[BENCH_MAX_SERVERS];
     uint32_t bots;
     uint32_t lobbies;
     double duration_s;
@@ -110,6 +118,7 @@ typedef struct bench_results {
     uint32_t misbehaving_bots_kicked; /* refused at join or disconnected by the server */
     uint64_t reconnections;           /* well-behaved bots that lost their connection */
     uint64_t resumes;                 /* ... and got their seat back with their token */
+    uint64_t redirects;               /* REDIRECTs followed: a bot sent to its lobby's server */
     double run_s;                     /* measured length of the sending phase */
     uint32_t hosts;                   /* ENet hosts the bots used */
     /* Over the sending phase (run_s): lobby-bench's own CPU time, and with

@@ -141,6 +141,10 @@ static int start_bot(bench *b, bot *bt)
     client_config_defaults(&cc);
     cc.host = cfg->host;
     cc.port = cfg->port;
+    if (cfg->server_count > 1) { /* round-robin over --server A,B,... */
+        cc.host = cfg->hosts[bt->index % cfg->server_count];
+        cc.port = cfg->ports[bt->index % cfg->server_count];
+    }
     cc.name = name;
     cc.lobby = lobby;
     cc.timeout_ms = (uint32_t)(cfg->join_timeout_s * 1000.0);
@@ -151,8 +155,8 @@ static int start_bot(bench *b, bot *bt)
     bt->created_us = clock_now_us();
     int err = client_create_on(b->nets[bt->net], &cc, bt->created_us, &bt->c);
     if (err != CLIENT_OK) {
-        snprintf(b->res->first_join_error, sizeof b->res->first_join_error, "%s:%u: %s", cfg->host,
-                 (unsigned)cfg->port, client_strerror(err));
+        snprintf(b->res->first_join_error, sizeof b->res->first_join_error, "%s:%u: %s", cc.host,
+                 (unsigned)cc.port, client_strerror(err));
         return -1;
     }
     return 0;
@@ -685,6 +689,9 @@ static void on_event(bench *b, bot *bt, const client_event *ev, uint64_t now_us)
         break;
     case CLIENT_EV_PONG:
         on_pong(b, bt, ev, now_us);
+        break;
+    case CLIENT_EV_REDIRECTED: /* the client core follows it; JOINED comes next */
+        b->res->redirects++;
         break;
     case CLIENT_EV_PLAYER_JOINED:
     case CLIENT_EV_PLAYER_LEFT:

@@ -19,7 +19,7 @@
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_GATE = 3 };
 
 typedef struct options {
-    char host[256];
+    char host[BENCH_MAX_SERVERS][256];
     bench_config cfg;
     const char *json, *csv, *cdf;
     double max_p99_ms, max_loss_percent; /* < 0: no gate */
@@ -30,12 +30,14 @@ static void usage(FILE *to)
 {
     fprintf(
         to,
-        "Usage: lobby-bench --server HOST[:PORT] --bots N --lobbies K --duration S\n"
+        "Usage: lobby-bench --server HOST[:PORT][,...] --bots N --lobbies K --duration S\n"
         "                   --move-hz R --chat-per-s C [options]\n"
         "Runs N headless bots in K lobbies for S seconds and reports the latency, jitter\n"
         "and loss they saw, measured from timestamps in their own messages.\n"
         "\n"
-        "  --server HOST[:PORT]   lobby server (port defaults to %d)\n"
+        "  --server HOST[:PORT]   lobby server (port defaults to %d); a comma-separated\n"
+        "                         list (up to 16) spreads the bots round-robin over them,\n"
+        "                         e.g. a cluster's servers (redirects are counted)\n"
         "  --bots N               bots, each with its own connection (default 16)\n"
         "  --bots-per-host N      bots sharing one ENet host and UDP socket (default 256;\n"
         "                         1 = a socket per bot)\n"
@@ -96,6 +98,31 @@ typedef struct numeric_flag {
 } numeric_flag;
 
 /* Returns -1 to go on, or an exit status. */
+/* "A" or "A,B,...": each HOST[:PORT] into o->host[i] and cfg.ports[i].
+ * A later --server replaces an earlier one, as any repeated flag does. */
+static bool parse_servers(options *o, const char *text)
+{
+    uint32_t n = 0;
+    for (const char *at = text;; n++) {
+        const char *comma = strchr(at, ',');
+        size_t len = comma ? (size_t)(comma - at) : strlen(at);
+        char one[sizeof o->host[0] + 8];
+        if (n == BENCH_MAX_SERVERS || len >= sizeof one)
+            return false;
+        memcpy(one, at, len);
+        one[len] = '\0';
+        if (!cli_parse_host_port(one, PROTO_DEFAULT_PORT, o->host[n], sizeof o->host[n],
+                                 &o->cfg.ports[n]))
+            return false;
+        o->cfg.hosts[n] = o->host[n];
+        if (comma == NULL)
+            break;
+        at = comma + 1;
+    }
+    o->cfg.server_count = n + 1;
+    return true;
+}
+
 static int parse_options(int argc, char **argv, options *o)
 {
     double bots = 16, lobbies = 1, seed = 1, flooders = 0, per_host = 256, server_pid = 0;
@@ -162,9 +189,10 @@ static int parse_options(int argc, char **argv, options *o)
         }
         switch (opt) {
         case OPT_SERVER:
-            if (!cli_parse_host_port(optarg, PROTO_DEFAULT_PORT, o->host, sizeof o->host,
-                                     &o->cfg.port))
-                return fail_usage("--server must be HOST or HOST:PORT, got", optarg);
+            if (!parse_servers(o, optarg))
+                return fail_usage("--server must be HOST[:PORT], or up to 16 of them separated "
+                                  "by commas, got",
+                                  optarg);
             have_server = true;
             break;
         case OPT_JSON:
@@ -204,7 +232,8 @@ static int parse_options(int argc, char **argv, options *o)
     o->cfg.flooders = (uint32_t)flooders;
     o->cfg.lobbies = (uint32_t)lobbies;
     o->cfg.seed = (uint64_t)seed;
-    o->cfg.host = o->host;
+    o->cfg.host = o->host[0];
+    o->cfg.port = o->cfg.ports[0];
     return -1;
 }
 

@@ -112,6 +112,10 @@ void report_table(FILE *out, const bench_config *cfg, const bench_results *r)
     if (cfg->reconnect)
         fprintf(out, "reconnections      %llu (%llu took their seat back)\n",
                 (unsigned long long)r->reconnections, (unsigned long long)r->resumes);
+    if (cfg->server_count > 1 || r->redirects > 0)
+        fprintf(out, "redirects          %llu (bots over %u servers, sent to their lobby's)\n",
+                (unsigned long long)r->redirects,
+                (unsigned)(cfg->server_count > 1 ? cfg->server_count : 1));
     if (r->malformed_bots > 0 || cfg->flooders > 0)
         fprintf(out,
                 "misbehaving        %u malformed bots sent %llu malformed messages; %u flooders "
@@ -182,6 +186,7 @@ static void json_counts(FILE *f, const bench_results *r)
         {"misbehaving_bots_kicked", r->misbehaving_bots_kicked},
         {"reconnections", r->reconnections},
         {"resumes", r->resumes},
+        {"redirects", r->redirects},
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         fprintf(f, "  \"%s\": %llu,\n", counts[i].name, (unsigned long long)counts[i].value);
@@ -205,6 +210,22 @@ static void json_cpu(FILE *f, const bench_config *cfg, const bench_results *r)
             (unsigned long long)r->server_rss_kb, bench_server_us_per_position(r));
 }
 
+/* Every server the bots were spread over, as "HOST:PORT" (the first is
+ * config.server and config.port). */
+static void json_servers(FILE *f, const bench_config *cfg)
+{
+    fprintf(f, "  \"servers\": [");
+    uint32_t n = cfg->server_count > 1 ? cfg->server_count : 1;
+    for (uint32_t i = 0; i < n; i++) {
+        char where[300];
+        snprintf(where, sizeof where, "%s:%u", n > 1 ? cfg->hosts[i] : cfg->host,
+                 (unsigned)(n > 1 ? cfg->ports[i] : cfg->port));
+        fputs(i ? ", " : "", f);
+        json_string(f, where);
+    }
+    fprintf(f, "],\n");
+}
+
 int report_json(const char *path, const bench_config *cfg, const bench_results *r,
                 const bench_verdict *v)
 {
@@ -222,6 +243,7 @@ int report_json(const char *path, const bench_config *cfg, const bench_results *
             cfg->move_hz, cfg->chat_per_s, cfg->ping_hz, (unsigned long long)cfg->seed,
             cfg->malformed_percent, (unsigned)cfg->flooders, cfg->flood_per_s,
             cfg->reconnect ? "true" : "false", (unsigned)cfg->bots_per_host);
+    json_servers(f, cfg);
     fprintf(f, "  \"run_s\": %.3f,\n", r->run_s);
     for (int m = 0; m < BENCH_MEASURES; m++)
         json_measure(f, bench_measure_name(m), &r->latency[m]);

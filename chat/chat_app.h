@@ -42,8 +42,9 @@ typedef struct chat_lobby_seen {
 
 typedef struct chat_app {
     client *c;
-    const char *server_host;
+    const char *server_host; /* the server we are on: --server's, or a redirect's */
     uint16_t server_port;
+    char redirected_host[PROTO_MAX_STR8_BYTES + 1]; /* server_host after a redirect */
     const char *say;
     uint32_t say_id;
     uint32_t timeout_ms;

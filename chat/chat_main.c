@@ -177,6 +177,13 @@ static void handle_event(chat_app *app, const client_event *ev, uint64_t now_us)
         if (app->say == NULL)
             printf("* %s is %s\n", ev->text, proto_status_text(ev->player_status.status));
         break;
+    case CLIENT_EV_REDIRECTED: /* the client core follows it: JOINED comes next */
+        printf("redirected: lobby '%s' is on server %s at %s:%u\n", ev->redirected.lobby,
+               ev->redirected.server_id, ev->redirected.host, (unsigned)ev->redirected.port);
+        snprintf(app->redirected_host, sizeof app->redirected_host, "%s", ev->redirected.host);
+        app->server_host = app->redirected_host;
+        app->server_port = ev->redirected.port;
+        break;
     case CLIENT_EV_POSITION:
     case CLIENT_EV_PONG:
     case CLIENT_EV_RECONNECTING: /* lobby-chat does not ask for reconnection */

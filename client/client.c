@@ -65,8 +65,6 @@ static int check_config(const client_config *cfg, ENetAddress *addr)
     return enet_address_set_host(addr, cfg->host) == 0 ? CLIENT_OK : CLIENT_ERR_ADDRESS;
 }
 
-static void start_connecting(client *c, uint64_t now_us);
-
 int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, client **out)
 {
     ENetAddress addr;
@@ -97,7 +95,7 @@ int client_create_on(client_net *n, const client_config *cfg, uint64_t now_us, c
     c->next_msg_id = 1;
     c->net_slot = n->count;
     n->clients[n->count++] = c;
-    start_connecting(c, now_us);
+    client_start_connecting(c, now_us);
     client_note_due(c);
     *out = c;
     return CLIENT_OK;
@@ -238,10 +236,10 @@ static void view_remove_player(client_view *v, uint16_t id)
 }
 
 /* Ends the session in the view, keeping the first reason given. */
-static void view_end(client *c, client_state state, uint32_t reason, proto_str text)
+client_event *client_view_end(client *c, client_state state, uint32_t reason, proto_str text)
 {
     if (c->view.state == CLIENT_REJECTED || c->view.state == CLIENT_DISCONNECTED)
-        return;
+        return NULL;
     bool unanswered = c->view.state == CLIENT_CONNECTING;
     c->view.state = state;
     c->view.reason = reason;
@@ -249,7 +247,7 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
     client_event *ev = client_push_event(c, state == CLIENT_REJECTED ? CLIENT_EV_REJECTED
                                                                      : CLIENT_EV_DISCONNECTED);
     if (ev == NULL)
-        return;
+        return NULL;
     if (state == CLIENT_REJECTED) { /* a REJECT is an answer: never unanswered */
         ev->rejected.reason = reason;
     } else {
@@ -257,6 +255,7 @@ static void view_end(client *c, client_state state, uint32_t reason, proto_str t
         ev->disconnected.unanswered = unanswered;
     }
     client_set_event_text(ev, text);
+    return ev;
 }
 
 /* splitmix64 step: the reconnection jitter needs no more than this. */
@@ -309,9 +308,14 @@ static void connection_over(client *c, client_state final_state, uint32_t reason
                             uint64_t now_us)
 {
     if (c->view.state == CLIENT_REJECTED || c->view.state == CLIENT_DISCONNECTED)
-        return; /* the disconnect that follows a permanent REJECT */
+        return;        /* the disconnect that follows a permanent REJECT */
+    c->ticket_len = 0; /* single use: a retry that sent it again would be refused */
+    if (c->redirect_connecting && c->view.state == CLIENT_CONNECTING) {
+        client_redirect_unreachable(c, text);
+        return;
+    }
     if (!c->cfg.auto_reconnect || c->leaving || client_reason_is_permanent(reason)) {
-        view_end(c, final_state, reason, text);
+        client_view_end(c, final_state, reason, text);
         return;
     }
     if (c->view.state == CLIENT_RECONNECTING)
@@ -362,7 +366,7 @@ static uint32_t fresh_nonce(client *c)
 }
 
 /* Starts an attempt: first the cookie; client_on_cookie goes on. */
-static void start_connecting(client *c, uint64_t now_us)
+void client_start_connecting(client *c, uint64_t now_us)
 {
     c->view.state = CLIENT_CONNECTING;
     c->started_us = now_us;
@@ -396,7 +400,7 @@ void client_on_cookie(client *c, const proto_cookie_reply *reply, uint64_t now_u
 static void reconnect(client *c, uint64_t now_us)
 {
     client_drop_peer(c);
-    start_connecting(c, now_us);
+    client_start_connecting(c, now_us);
 }
 
 /* ---- sending -------------------------------------------------------------- */
@@ -503,6 +507,9 @@ static void on_welcome(client *c, const proto_msg *m)
     memcpy(c->token, m->u.welcome.token, PROTO_TOKEN_BYTES);
     c->has_token = true;
     c->attempt = 0;
+    c->redirects = 0; /* a lobby reached */
+    c->ticket_len = 0;
+    c->replay_create = false;
     if (!m->u.welcome.resumed)
         v->last_chat_seq = 0; /* a new seat: the lobby's numbering is new to us */
     v->capacity = m->u.welcome.capacity;
@@ -722,6 +729,9 @@ static void on_receive(client *c, const uint8_t *data, size_t len, uint64_t now_
     case PROTO_MEMBER_STATS:
         on_member_stats(c, &msg);
         break;
+    case PROTO_REDIRECT:
+        client_on_redirect(c, &msg, now_us);
+        break;
     default:
         on_chat_message(c, &msg);
         break;
@@ -743,6 +753,8 @@ static void send_hello(client *c, uint64_t now_us)
     }
     m.u.hello.identity.bytes = (const char *)c->identity;
     m.u.hello.identity.len = c->cfg.identity_token_len;
+    m.u.hello.ticket.bytes = (const char *)c->ticket;
+    m.u.hello.ticket.len = c->ticket_len;
     if (c->has_token) {
         m.u.hello.mode = PROTO_HELLO_RESUME;
         memcpy(m.u.hello.token, c->token, PROTO_TOKEN_BYTES);
@@ -758,6 +770,7 @@ void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us)
 {
     switch (ev->type) {
     case ENET_EVENT_TYPE_CONNECT:
+        c->redirect_connecting = false; /* a redirect's target is reached */
         /* ENet's throttle would drop unreliable packets (positions) when it
          * suspects congestion: loss the network never caused, for packets
          * that are small and superseded anyway. */

@@ -14,6 +14,16 @@
  * client_next_event() in arrival order; client_get_view() is the lobby as
  * this client knows it.
  *
+ * Redirects (protocol version 6): a server whose cluster keeps the lobby
+ * elsewhere answers a HELLO, JOIN_LOBBY or CREATE_LOBBY with a REDIRECT.
+ * The core follows it by itself: CLIENT_EV_REDIRECTED, it leaves this
+ * server, connects to the other (cookie exchange as usual) and joins the
+ * lobby there with the ticket it was given (the same password; a create is
+ * sent again with the same settings), then CLIENT_EV_JOINED as usual. At
+ * most CLIENT_MAX_REDIRECTS in a row without reaching a lobby; the fourth,
+ * or a target that cannot be reached, ends the client in DISCONNECTED with
+ * disconnected.redirect_failed and a text saying which (no reconnection).
+ *
  * Many clients can share one ENet host (one UDP socket, one event loop):
  * client_net_create(), then client_create_on() for each, and one
  * client_net_update() per loop pass for all of them (see below). */
@@ -25,6 +35,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+enum { CLIENT_MAX_REDIRECTS = 3 }; /* followed in a row without reaching a lobby */
 
 typedef struct client_config {
     const char *host; /* IPv4 address or host name of the server */
@@ -180,6 +192,7 @@ typedef enum client_event_type {
     CLIENT_EV_GAME_STARTING,       /* game_starting */
     CLIENT_EV_DIRECT_CHAT,         /* direct_chat, text; to us alone */
     CLIENT_EV_CHAT_GAP,            /* chat_gap: lines we missed while away that no replay brings */
+    CLIENT_EV_REDIRECTED,          /* redirected, text: the lobby is on another server; going */
 } client_event_type;
 
 typedef struct client_event {
@@ -199,6 +212,11 @@ typedef struct client_event {
              * CONNECT): unreachable, or it dropped the request, as
              * lobby-server does past its per-address limits. */
             bool unanswered;
+            /* A redirect could not be followed: more than
+             * CLIENT_MAX_REDIRECTS in a row (reason PROTO_REASON_QUIT: we
+             * left), or its target did not resolve or answer (reason 0).
+             * The text names the target as HOST:PORT. */
+            bool redirect_failed;
         } disconnected;
         struct {
             uint32_t reason;   /* why it was lost: proto_reason, 0: timed out */
@@ -276,6 +294,17 @@ typedef struct client_event {
             uint16_t player_id;                    /* the sender */
             char sender[PROTO_MAX_STR8_BYTES + 1]; /* its name, NUL-terminated */
         } direct_chat;
+        struct {
+            /* The request the server answered (PROTO_HELLO, PROTO_JOIN_LOBBY
+             * or PROTO_CREATE_LOBBY); the core is now connecting to
+             * host:port to join (or open) lobby there. The event's text is
+             * the server's, for people (may be empty). */
+            uint32_t request;
+            uint16_t port;
+            char lobby[PROTO_MAX_LOBBY_NAME_BYTES + 1];
+            char server_id[PROTO_MAX_SERVER_ID_BYTES + 1]; /* the target's id */
+            char host[PROTO_MAX_STR8_BYTES + 1];           /* IPv4 address or host name */
+        } redirected;
     };
     size_t text_len;
     char text[PROTO_MAX_CHAT_BYTES + 1]; /* NUL-terminated */

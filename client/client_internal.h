@@ -73,6 +73,20 @@ struct client {
     bool move_pending;
     char move_password[PROTO_MAX_PASSWORD_BYTES + 1];
     uint32_t next_request_id;
+    /* Redirects (client_redirect.c). The ticket goes in every HELLO until
+     * a lobby or the list is reached or the connection is over. */
+    uint8_t ticket[PROTO_MAX_STR8_BYTES];
+    size_t ticket_len;
+    uint32_t redirects;       /* followed in a row without reaching a lobby */
+    bool redirect_connecting; /* to a redirect's target: failing to reach it ends us */
+    char redirect_target[PROTO_MAX_STR8_BYTES + 8]; /* "HOST:PORT", for errors */
+    /* The last CREATE_LOBBY's settings, sent again at the target's lobby
+     * list when replay_create (its strings point at create_name and
+     * create_password). */
+    bool replay_create;
+    client_lobby_settings create;
+    char create_name[PROTO_MAX_STR8_BYTES + 1];
+    char create_password[PROTO_MAX_PASSWORD_BYTES + 1];
     client_lobby_list *list; /* the newest LOBBY_LIST; allocated on the first */
     client_view view;
     event_queue events;
@@ -91,6 +105,13 @@ void client_note_due(client *c);
 void client_net_unregister(client *c);
 
 /* ---- client.c: what the net hands each client ----------------------------- */
+
+/* Starts a connection attempt to c->addr: the cookie first. */
+void client_start_connecting(client *c, uint64_t now_us);
+/* Ends the session for good (no reconnection), keeping the first reason;
+ * the DISCONNECTED or REJECTED event it raises is returned (NULL when out
+ * of memory or already ended) for the caller to add to. */
+client_event *client_view_end(client *c, client_state state, uint32_t reason, proto_str text);
 
 enum { CLIENT_COOKIE_RESEND_MS = 250 };
 
@@ -124,5 +145,18 @@ void client_lobby_entered(client *c, bool resumed);
  * LOBBY_STATE, COUNTDOWN, COUNTDOWN_CANCELLED, GAME_STARTING,
  * DIRECT_CHAT_RELAY); false for any other type. */
 bool client_lobby_on_receive(client *c, const proto_msg *m, uint64_t now_us);
+/* Sends CREATE_LOBBY with c->create (a redirected create, sent again). */
+int client_lobby_send_create(client *c);
+/* Forgets the lobby we were in (view and seat): we are in none now. */
+void client_lobby_forget(client *c);
+
+/* ---- client_redirect.c: following a REDIRECT -------------------------------- */
+
+/* Leaves this server and connects to the redirect's target, or ends the
+ * client when it cannot (too many in a row, a host that does not resolve). */
+void client_on_redirect(client *c, const proto_msg *m, uint64_t now_us);
+/* The connection to a redirect's target failed before it was reached: ends
+ * the client with an error naming the target. */
+void client_redirect_unreachable(client *c, proto_str why);
 
 #endif

@@ -96,14 +96,9 @@ static void note_move(client *c, const char *password)
     snprintf(c->move_password, sizeof c->move_password, "%s", password ? password : "");
 }
 
-int client_create_lobby(client *c, const client_lobby_settings *settings)
+int client_lobby_send_create(client *c)
 {
-    if (!connected(c))
-        return CLIENT_ERR_STATE;
-    if (settings == NULL || settings->name == NULL || !fits(settings->name, PROTO_MAX_STR8_BYTES) ||
-        !fits(settings->password, PROTO_MAX_PASSWORD_BYTES) ||
-        !meta_fits(settings->meta_count, settings->meta))
-        return CLIENT_ERR_ARG;
+    const client_lobby_settings *settings = &c->create;
     proto_msg m = {.type = PROTO_CREATE_LOBBY};
     m.u.create_lobby.name = proto_str_from_cstr(settings->name);
     m.u.create_lobby.capacity = settings->capacity;
@@ -114,6 +109,27 @@ int client_create_lobby(client *c, const client_lobby_settings *settings)
     if (err == CLIENT_OK)
         note_move(c, settings->password);
     return err;
+}
+
+/* Kept whole (with its own strings), so that a redirect can send it again
+ * to the server the lobby is placed on. */
+int client_create_lobby(client *c, const client_lobby_settings *settings)
+{
+    if (!connected(c))
+        return CLIENT_ERR_STATE;
+    if (settings == NULL || settings->name == NULL || !fits(settings->name, PROTO_MAX_STR8_BYTES) ||
+        !fits(settings->password, PROTO_MAX_PASSWORD_BYTES) ||
+        !meta_fits(settings->meta_count, settings->meta))
+        return CLIENT_ERR_ARG;
+    c->create = *settings;
+    snprintf(c->create_name, sizeof c->create_name, "%s", settings->name);
+    snprintf(c->create_password, sizeof c->create_password, "%s",
+             settings->password ? settings->password : "");
+    c->create.name = c->create_name;
+    c->create.password = c->create_password;
+    c->redirects = 0; /* the player's own request: a new chain */
+    c->replay_create = false;
+    return client_lobby_send_create(c);
 }
 
 int client_join_lobby(client *c, const char *name, const char *password)
@@ -129,6 +145,8 @@ int client_join_lobby(client *c, const char *name, const char *password)
     int err = send_lobby_msg(c, &m);
     if (err == CLIENT_OK)
         note_move(c, password);
+    c->redirects = 0; /* the player's own request: a new chain */
+    c->replay_create = false;
     return err;
 }
 
@@ -274,11 +292,9 @@ static void copy_meta(uint8_t *count, client_meta *dst, const proto_meta_list *s
     }
 }
 
-/* In no lobby now: at the list, with no seat to resume. */
-static void on_lobby_exited(client *c, const proto_msg *m)
+void client_lobby_forget(client *c)
 {
     client_view *v = &c->view;
-    v->state = CLIENT_BROWSING;
     v->my_id = 0;
     v->lobby[0] = '\0';
     v->capacity = 0;
@@ -286,9 +302,24 @@ static void on_lobby_exited(client *c, const proto_msg *m)
     v->last_chat_seq = 0;
     clear_lobby_settings(v);
     c->has_token = false;
+}
+
+/* In no lobby now: at the list, with no seat to resume. A redirected
+ * create arrives here first (its HELLO browsed): it is sent again now, and
+ * the app, which asked for a lobby, hears of the lobby and not of this. */
+static void on_lobby_exited(client *c, const proto_msg *m)
+{
+    c->view.state = CLIENT_BROWSING;
+    client_lobby_forget(c);
     c->at_list = true;
     c->attempt = 0;
     c->move_pending = false;
+    c->ticket_len = 0;
+    if (c->replay_create && m->u.lobby_exited.reason == PROTO_EXIT_BROWSING) {
+        c->replay_create = false;
+        if (client_lobby_send_create(c) == CLIENT_OK)
+            return;
+    }
     client_event *ev = client_push_event(c, CLIENT_EV_LOBBY_EXITED);
     if (ev != NULL) {
         ev->lobby_exited.reason = m->u.lobby_exited.reason;

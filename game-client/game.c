@@ -207,6 +207,11 @@ static void on_event(game *g, const client_event *ev, uint64_t now_us)
     case CLIENT_EV_PLAYER_STATUS:
         chat_log_system(&g->log, "%s is %s", ev->text, proto_status_text(ev->player_status.status));
         break;
+    case CLIENT_EV_REDIRECTED: /* the client core follows it: JOINED comes next */
+        chat_log_system(&g->log, "redirected: lobby '%s' is on server %s at %s:%u",
+                        ev->redirected.lobby, ev->redirected.server_id, ev->redirected.host,
+                        (unsigned)ev->redirected.port);
+        break;
     case CLIENT_EV_PLAYER_JOINED:
         if ((p = client_find_player(g->c, ev->player_joined.player_id)) != NULL)
             track_add(g, p);

@@ -37,19 +37,19 @@ int cluster_dir_server(cluster_dir *d, const char *id)
 }
 
 /* Removes the lobbies of one server, keeping the others' order. */
-static void remove_lobbies_of(cluster_dir *d, int server)
+static void remove_lobbies_of(cluster_dir *d, int slot)
 {
     size_t kept = 0;
     for (size_t i = 0; i < d->count; i++)
-        if (d->lobbies[i].server != server)
+        if (d->lobbies[i].server != slot)
             d->lobbies[kept++] = d->lobbies[i];
     d->count = kept;
 }
 
-void cluster_dir_drop_server(cluster_dir *d, int server)
+void cluster_dir_drop_server(cluster_dir *d, int slot)
 {
-    remove_lobbies_of(d, server);
-    d->servers[server].in_use = false;
+    remove_lobbies_of(d, slot);
+    d->servers[slot].in_use = false;
 }
 
 unsigned cluster_dir_expire(cluster_dir *d, uint64_t now_us, uint64_t ttl_us)
@@ -78,11 +78,11 @@ static bool grow(cluster_dir *d, size_t need)
     return true;
 }
 
-void cluster_dir_set_lobbies(cluster_dir *d, int server, const char *const *keys,
+void cluster_dir_set_lobbies(cluster_dir *d, int slot, const char *const *keys,
                              const size_t *key_lens, const char *const *lines,
                              const size_t *line_lens, size_t n, unsigned *bad)
 {
-    remove_lobbies_of(d, server);
+    remove_lobbies_of(d, slot);
     if (!grow(d, d->count + n)) {
         *bad += (unsigned)n;
         return;
@@ -94,7 +94,7 @@ void cluster_dir_set_lobbies(cluster_dir *d, int server, const char *const *keys
             (*bad)++;
             continue;
         }
-        e->server = (uint16_t)server;
+        e->server = (uint16_t)slot;
         e->key_len = (uint8_t)key_lens[i];
         memcpy(e->key, keys[i], key_lens[i]);
         d->count++;

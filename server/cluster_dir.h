@@ -55,12 +55,12 @@ void cluster_dir_deinit(cluster_dir *d);
 /* The server's slot (new or existing), or -1 when the table is full. */
 int cluster_dir_server(cluster_dir *d, const char *id);
 /* Forgets a server and its lobbies. */
-void cluster_dir_drop_server(cluster_dir *d, int server);
+void cluster_dir_drop_server(cluster_dir *d, int slot);
 /* Drops servers not read within ttl_us. Returns how many. */
 unsigned cluster_dir_expire(cluster_dir *d, uint64_t now_us, uint64_t ttl_us);
 /* Replaces a server's lobbies with what it published: n (key, line) pairs.
  * Lines that do not parse are skipped and counted in *bad. */
-void cluster_dir_set_lobbies(cluster_dir *d, int server, const char *const *keys,
+void cluster_dir_set_lobbies(cluster_dir *d, int slot, const char *const *keys,
                              const size_t *key_lens, const char *const *lines,
                              const size_t *line_lens, size_t n, unsigned *bad);
 /* The lobby whose name key is key, or -1. */

@@ -388,7 +388,7 @@ static void on_server(void *user, void *priv, const redisReply *r, uint64_t now_
     cluster_server_entry *e = &c->dir.servers[s];
     apply_server(e, r);
     e->seen_us = now_us;
-    if (e->gen == e->have_gen || e->port == 0) {
+    if (e->gen == e->have_gen || e->where.port == 0) {
         free(t);
         return;
     }

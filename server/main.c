@@ -355,8 +355,14 @@ static bool start_cluster(const options *o, server *core, const transport *net,
     if (text != NULL)
         snprintf(text_addr, sizeof text_addr, "%s:%u", o->cluster.public_host,
                  (unsigned)textport_port(text));
-    char id[SERVER_ID_MAX_BYTES + 1];
+    char id[SERVER_HOST_MAX_BYTES + 8];
     snprintf(id, sizeof id, "%s:%u", o->cluster.public_host, (unsigned)port);
+    if (o->cluster.server_id == NULL && strlen(id) > SERVER_ID_MAX_BYTES) {
+        fprintf(stderr, "lobby-server: the public address %s is too long to be the server id "
+                        "(at most %d characters): pass --server-id ID\n",
+                id, SERVER_ID_MAX_BYTES);
+        return false;
+    }
     cfg.url = o->cluster.url;
     cfg.password = o->cluster.has_password ? o->cluster.password : NULL;
     cfg.secret = o->cluster.secret;

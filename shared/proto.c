@@ -128,7 +128,8 @@ static bool lengths_fit(const proto_msg *m)
     switch (m->type) {
     case PROTO_HELLO:
         return fits_str8(m->u.hello.name) && fits_str8(m->u.hello.lobby) &&
-               fits_str8(m->u.hello.password) && fits_str8(m->u.hello.identity);
+               fits_str8(m->u.hello.password) && fits_str8(m->u.hello.identity) &&
+               fits_str8(m->u.hello.ticket);
     case PROTO_CHAT:
         return m->u.chat.text.len <= PROTO_MAX_STR16_BYTES;
     case PROTO_REJECT:
@@ -174,8 +175,12 @@ static void write_body(wire_writer *w, const proto_msg *m)
             wire_write_bytes(w, m->u.hello.token, PROTO_TOKEN_BYTES);
             wire_write_u32(w, m->u.hello.last_chat_seq);
         }
-        if (m->u.hello.identity.len > 0) /* absent when empty: one encoding each */
+        /* Absent when empty: one encoding each. A ticket needs the identity
+         * field before it, empty when there is no identity token. */
+        if (m->u.hello.identity.len > 0 || m->u.hello.ticket.len > 0)
             write_str8(w, m->u.hello.identity);
+        if (m->u.hello.ticket.len > 0)
+            write_str8(w, m->u.hello.ticket);
         break;
     case PROTO_CHAT:
         wire_write_u32(w, m->u.chat.msg_id);
@@ -281,6 +286,26 @@ int proto_encode(const proto_msg *msg, uint8_t *buf, size_t cap)
 
 /* ---- decoding ------------------------------------------------------------- */
 
+/* HELLO's optional trailing fields: version 5's identity token, then
+ * version 6's ticket, each present when bytes remain. Canonical: an empty
+ * identity only before a ticket, and a present ticket is never empty; a
+ * zero length left unread is refused as a trailing byte. */
+static void read_hello_tail(wire_reader *r, proto_msg *m)
+{
+    m->u.hello.identity = (proto_str){NULL, 0};
+    m->u.hello.ticket = (proto_str){NULL, 0};
+    if (!r->ok || r->pos >= r->len || m->u.hello.mode > PROTO_HELLO_MODE_MAX)
+        return;
+    m->u.hello.identity = read_str8(r);
+    if (r->ok && r->pos < r->len) {
+        m->u.hello.ticket = read_str8(r);
+        if (r->ok && m->u.hello.ticket.len == 0)
+            r->pos--;
+    } else if (r->ok && m->u.hello.identity.len == 0) {
+        r->pos--;
+    }
+}
+
 /* Reads the body of a known type. Truncation is caught by the reader's sticky
  * flag afterwards; false only for a count that would overrun its array (the
  * message is then read no further). */
@@ -298,14 +323,7 @@ static bool read_body(wire_reader *r, proto_msg *m)
             read_bytes(r, m->u.hello.token, PROTO_TOKEN_BYTES);
             m->u.hello.last_chat_seq = wire_read_u32(r);
         }
-        /* Version 5's optional identity token: present when bytes remain.
-         * A present one may not be empty (absent is the one encoding). */
-        m->u.hello.identity = (proto_str){NULL, 0};
-        if (r->ok && r->pos < r->len && m->u.hello.mode <= PROTO_HELLO_MODE_MAX) {
-            m->u.hello.identity = read_str8(r);
-            if (r->ok && m->u.hello.identity.len == 0)
-                r->pos--; /* left unread: refused as a trailing byte */
-        }
+        read_hello_tail(r, m);
         break;
     case PROTO_CHAT:
         m->u.chat.msg_id = wire_read_u32(r);

@@ -19,8 +19,8 @@
 
 enum {
     /* 2: snapshots; 3: real lobbies; 4: CHAT_HISTORY, server-owned lobbies;
-     * 5: the connect cookie (proto_cookie_*) */
-    PROTO_VERSION = 5,
+     * 5: the connect cookie (proto_cookie_*); 6: REDIRECT and HELLO's ticket */
+    PROTO_VERSION = 6,
     /* ENet's connect data carries (PROTO_CONNECT_MAGIC << 16) | version
      * up to version 4; since 5 it carries the connect cookie, and the
      * transport hands the core proto_connect_data(PROTO_VERSION). */
@@ -69,6 +69,9 @@ enum {
     /* Chat lines a player gets on joining a lobby (its recent history). */
     PROTO_JOIN_HISTORY_LINES = 50,
     PROTO_RTT_UNKNOWN = 0xFFFF, /* LOBBY_LIST median_rtt_ms: no member measured */
+    /* REDIRECT (version 6): a server id is 1..64 bytes of [A-Za-z0-9._:-]
+     * (proto_server_id_valid), a host 1..255 bytes of [A-Za-z0-9._-]. */
+    PROTO_MAX_SERVER_ID_BYTES = 64,
 };
 
 /* The room every lobby plays in, in world units; positions are clamped to it. */
@@ -151,9 +154,10 @@ typedef enum proto_reason {
     PROTO_REASON_QUOTA =
         23, /* your address (or identity) holds its share: sessions, seats, lobbies */
     PROTO_REASON_IDLE = 24, /* at the lobby list with no lobby request for too long */
-    PROTO_REASON_TICKET_INVALID = 25,
+    /* Since version 6: a HELLO's redirect ticket (docs/PROTOCOL.md, "Redirects"). */
+    PROTO_REASON_TICKET_INVALID = 25, /* forged, malformed, or for another server, name or lobby */
     PROTO_REASON_TICKET_EXPIRED = 26,
-    PROTO_REASON_TICKET_USED = 27,
+    PROTO_REASON_TICKET_USED = 27, /* replayed: a ticket admits once */
     PROTO_REASON_MAX = 27,
 } proto_reason;
 
@@ -371,6 +375,9 @@ typedef struct proto_msg {
             /* Optional trailing field (version 5): an identity token
              * (shared/identity.h), 1..255 bytes; len 0: none sent. */
             proto_str identity;
+            /* Optional trailing field after it (version 6): a REDIRECT's
+             * ticket, 1..255 opaque bytes; len 0: none. With a ticket and
+             * no identity, the identity goes on the wire with length 0. */
             proto_str ticket;
         } hello;
         struct {
@@ -413,15 +420,6 @@ typedef struct proto_msg {
             uint8_t reason;  /* proto_lobby_refusal */
             proto_str text;
         } lobby_refused;
-        struct {
-            uint8_t request;
-            proto_str lobby;
-            proto_str host;
-            uint16_t port;
-            proto_str server_id;
-            proto_str ticket;
-            proto_str text;
-        } redirect;
         struct {
             uint8_t reason; /* proto_exit_reason */
             proto_str text;
@@ -513,6 +511,15 @@ typedef struct proto_msg {
             uint32_t first_seq; /* the oldest sequence number not replayed */
             uint32_t missed;    /* how many lines from first_seq on are not replayed */
         } chat_gap;
+        struct {
+            uint8_t request;     /* the proto_type it answers: HELLO, CREATE_LOBBY, JOIN_LOBBY */
+            proto_str lobby;     /* 1..24 bytes, the lobby name rules */
+            proto_str host;      /* 1..255 bytes of [A-Za-z0-9._-]: IPv4 or host name */
+            uint16_t port;       /* not 0 */
+            proto_str server_id; /* 1..PROTO_MAX_SERVER_ID_BYTES, proto_server_id_valid */
+            proto_str ticket;    /* 1..255 opaque bytes, for the HELLO there */
+            proto_str text;      /* str16, for people; may be empty */
+        } redirect;
         struct {
             uint8_t count; /* 1..PROTO_MAX_SNAPSHOT_ENTRIES */
             proto_snapshot_entry entries[PROTO_MAX_SNAPSHOT_ENTRIES];
@@ -616,6 +623,12 @@ const char *proto_lobby_refusal_text(uint32_t reason);
 const char *proto_exit_text(uint32_t reason);
 const char *proto_lobby_state_text(uint32_t state);
 const char *proto_type_name(uint32_t type);
+
+/* REDIRECT's field rules, for servers building one and tickets naming one:
+ * a server id is 1..PROTO_MAX_SERVER_ID_BYTES of [A-Za-z0-9._:-], a host
+ * 1..255 bytes of [A-Za-z0-9._-] (what a terminal may print as it is). */
+bool proto_server_id_valid(const char *s, size_t len);
+bool proto_host_valid(const char *s, size_t len);
 
 proto_str proto_str_from_cstr(const char *s);
 bool proto_str_eq(proto_str a, proto_str b);

@@ -48,7 +48,7 @@ static inline bool fits_str8(proto_str s)
     return s.len <= PROTO_MAX_STR8_BYTES;
 }
 
-/* The lobby messages (0x05..0x0E, 0x8D..0x94), with the same contract as
+/* The lobby messages (0x05..0x0E, 0x8D..0x94, 0x97), with the same contract as
  * proto.c's own switch arms: lengths_fit and values_valid are true for any
  * other type; read_body is false only for a count that would overrun its
  * array (the decoder then reads no further). */

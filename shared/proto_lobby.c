@@ -1,7 +1,78 @@
 /* The codec's lobby half (protocol version 3): list, create, join, leave,
  * ready, start, kick, configure, ownership and direct chat, and the server's
- * answers. Same conventions as proto.c; the layouts are in docs/PROTOCOL.md. */
+ * answers, REDIRECT (version 6) among them. Same conventions as proto.c; the
+ * layouts are in docs/PROTOCOL.md. */
 #include "proto_fields.h"
+#include "text.h"
+
+/* ---- REDIRECT's fields ---------------------------------------------------------- */
+
+static bool chars_in(const char *s, size_t len, const char *extra)
+{
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        bool alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (!alnum && (ch == '\0' || strchr(extra, ch) == NULL))
+            return false;
+    }
+    return true;
+}
+
+bool proto_server_id_valid(const char *s, size_t len)
+{
+    return len >= 1 && len <= PROTO_MAX_SERVER_ID_BYTES && chars_in(s, len, "._:-");
+}
+
+bool proto_host_valid(const char *s, size_t len)
+{
+    return len >= 1 && len <= PROTO_MAX_STR8_BYTES && chars_in(s, len, "._-");
+}
+
+/* Every field is printed or dialled by the client as it is: the codec
+ * refuses what no honest server sends (the requests a redirect can answer,
+ * a lobby name by the name rules, a host and server id of plain
+ * characters, port 0, an empty ticket). */
+static bool redirect_valid(const proto_msg *m)
+{
+    uint8_t req = m->u.redirect.request;
+    proto_str lobby = m->u.redirect.lobby;
+    return (req == PROTO_HELLO || req == PROTO_CREATE_LOBBY || req == PROTO_JOIN_LOBBY) &&
+           text_check_name(lobby.bytes, lobby.len, PROTO_MAX_LOBBY_NAME_BYTES) == TEXT_OK &&
+           proto_host_valid(m->u.redirect.host.bytes, m->u.redirect.host.len) &&
+           m->u.redirect.port != 0 &&
+           proto_server_id_valid(m->u.redirect.server_id.bytes, m->u.redirect.server_id.len) &&
+           m->u.redirect.ticket.len >= 1;
+}
+
+static bool redirect_fits(const proto_msg *m)
+{
+    return fits_str8(m->u.redirect.lobby) && fits_str8(m->u.redirect.host) &&
+           fits_str8(m->u.redirect.server_id) && fits_str8(m->u.redirect.ticket) &&
+           m->u.redirect.text.len <= PROTO_MAX_STR16_BYTES;
+}
+
+static void write_redirect(wire_writer *w, const proto_msg *m)
+{
+    wire_write_u8(w, m->u.redirect.request);
+    write_str8(w, m->u.redirect.lobby);
+    write_str8(w, m->u.redirect.host);
+    wire_write_u16(w, m->u.redirect.port);
+    write_str8(w, m->u.redirect.server_id);
+    write_str8(w, m->u.redirect.ticket);
+    write_str16(w, m->u.redirect.text);
+}
+
+static void read_redirect(wire_reader *r, proto_msg *m)
+{
+    m->u.redirect.request = wire_read_u8(r);
+    m->u.redirect.lobby = read_str8(r);
+    m->u.redirect.host = read_str8(r);
+    m->u.redirect.port = wire_read_u16(r);
+    m->u.redirect.server_id = read_str8(r);
+    m->u.redirect.ticket = read_str8(r);
+    m->u.redirect.text = read_str16(r);
+}
 
 /* ---- metadata lists and list entries ----------------------------------------- */
 
@@ -138,6 +209,8 @@ bool proto_lobby_lengths_fit(const proto_msg *m)
         return fits_str8(m->u.countdown_cancelled.text);
     case PROTO_DIRECT_CHAT_RELAY:
         return m->u.direct_chat_relay.text.len <= PROTO_MAX_STR16_BYTES;
+    case PROTO_REDIRECT:
+        return redirect_fits(m);
     default:
         return true;
     }
@@ -206,6 +279,8 @@ bool proto_lobby_values_valid(const proto_msg *m)
         return state_valid(m);
     case PROTO_COUNTDOWN:
         return m->u.countdown.seconds_left >= 1;
+    case PROTO_REDIRECT:
+        return redirect_valid(m);
     default:
         return true;
     }
@@ -309,6 +384,9 @@ void proto_lobby_write_body(wire_writer *w, const proto_msg *m)
     case PROTO_DIRECT_CHAT_RELAY:
         wire_write_u16(w, m->u.direct_chat_relay.from_id);
         write_str16(w, m->u.direct_chat_relay.text);
+        break;
+    case PROTO_REDIRECT:
+        write_redirect(w, m);
         break;
     default:
         write_request(w, m);
@@ -433,6 +511,9 @@ bool proto_lobby_read_body(wire_reader *r, proto_msg *m)
     case PROTO_DIRECT_CHAT_RELAY:
         m->u.direct_chat_relay.from_id = wire_read_u16(r);
         m->u.direct_chat_relay.text = read_str16(r);
+        return true;
+    case PROTO_REDIRECT:
+        read_redirect(r, m);
         return true;
     default:
         return read_request(r, m);

@@ -75,6 +75,12 @@ const char *proto_reason_text(uint32_t reason)
         return "too many from your address";
     case PROTO_REASON_IDLE:
         return "idle at the lobby list";
+    case PROTO_REASON_TICKET_INVALID:
+        return "redirect ticket invalid";
+    case PROTO_REASON_TICKET_EXPIRED:
+        return "redirect ticket expired";
+    case PROTO_REASON_TICKET_USED:
+        return "redirect ticket already used";
     }
     return "unknown reason";
 }
@@ -278,6 +284,8 @@ const char *proto_type_name(uint32_t type)
         return "chat_history";
     case PROTO_CHAT_GAP:
         return "chat_gap";
+    case PROTO_REDIRECT:
+        return "redirect";
     }
     return "?";
 }

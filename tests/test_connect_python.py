@@ -16,7 +16,7 @@ import time
 
 import enet
 
-VERSION = 5
+VERSION = 6
 COOKIE_RESEND_S = 0.25
 
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "wire.h"
 
 /* ---- samples --------------------------------------------------------------- */
 
@@ -405,6 +406,20 @@ static const sample samples[] = {
      GOLDEN(0x94,
             0x02, 0x01,               /* from_id */
             0x02, 0x00, 0x68, 0x69)}, /* text "hi" (u16 length) */
+    {"redirect",
+     {.type = PROTO_REDIRECT,
+      .u.redirect = {.request = PROTO_JOIN_LOBBY, .lobby = STR("x"), .host = STR("127.0.0.1"),
+                     .port = 7778, .server_id = STR("b"), .ticket = STR("\x01\x02\x03"),
+                     .text = STR("on b")}},
+     GOLDEN(0x97,
+            0x07,                               /* request JOIN_LOBBY */
+            0x01, 0x78,                         /* lobby "x" */
+            0x09, 0x31, 0x32, 0x37, 0x2E, 0x30, /* host "127.0.0.1" */
+            0x2E, 0x30, 0x2E, 0x31,
+            0x62, 0x1E,                         /* port 7778 */
+            0x01, 0x62,                         /* server_id "b" */
+            0x03, 0x01, 0x02, 0x03,             /* ticket: 3 opaque bytes */
+            0x04, 0x00, 0x6F, 0x6E, 0x20, 0x62)}, /* text "on b" (u16 length) */
 };
 /* clang-format on */
 
@@ -638,6 +653,15 @@ static void assert_lobby_msg_same(const proto_msg *want, const proto_msg *got)
         assert_int_equal(want->u.game_starting.tick, got->u.game_starting.tick);
         assert_int_equal(want->u.game_starting.server_us, got->u.game_starting.server_us);
         break;
+    case PROTO_REDIRECT:
+        assert_int_equal(want->u.redirect.request, got->u.redirect.request);
+        assert_str_same(want->u.redirect.lobby, got->u.redirect.lobby);
+        assert_str_same(want->u.redirect.host, got->u.redirect.host);
+        assert_int_equal(want->u.redirect.port, got->u.redirect.port);
+        assert_str_same(want->u.redirect.server_id, got->u.redirect.server_id);
+        assert_str_same(want->u.redirect.ticket, got->u.redirect.ticket);
+        assert_str_same(want->u.redirect.text, got->u.redirect.text);
+        break;
     case PROTO_DIRECT_CHAT_RELAY:
         assert_int_equal(want->u.direct_chat_relay.from_id, got->u.direct_chat_relay.from_id);
         assert_str_same(want->u.direct_chat_relay.text, got->u.direct_chat_relay.text);
@@ -661,6 +685,8 @@ static void assert_msg_same(const proto_msg *want, const proto_msg *got)
             assert_memory_equal(want->u.hello.token, got->u.hello.token, PROTO_TOKEN_BYTES);
             assert_int_equal(want->u.hello.last_chat_seq, got->u.hello.last_chat_seq);
         }
+        assert_str_same(want->u.hello.identity, got->u.hello.identity);
+        assert_str_same(want->u.hello.ticket, got->u.hello.ticket);
         break;
     case PROTO_PLAYER_STATUS:
         assert_int_equal(want->u.player_status.id, got->u.player_status.id);
@@ -1279,7 +1305,7 @@ static void protocol_message_type_count_is_pinned(void **state)
     unsigned known = 0;
     for (unsigned type = 0; type < 256; type++)
         known += proto_type_name(type)[0] != '?';
-    assert_int_equal(known, 36); /* a new type needs a sample, docs and this number */
+    assert_int_equal(known, 37); /* a new type needs a sample, docs and this number */
 }
 
 static void unknown_type_refused_by_encoder(void **state)
@@ -1386,6 +1412,201 @@ static void hello_token_only_with_resume(void **state)
     memset(m.u.hello.token, 0xEE, PROTO_TOKEN_BYTES);
     m.u.hello.last_chat_seq = 99;
     assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), sample_named("hello_browse")->len);
+}
+
+/* ---- HELLO's ticket (version 6) ------------------------------------------------ */
+
+/* A BROWSE hello from "al": 7 bytes, then the optional trailing fields. */
+#define HELLO_BROWSE_AL 0x01, 0x02, 'a', 'l', 0x00, 0x00, 0x02
+
+/* Each prefix of bytes must be refused as truncated, except where a shorter
+ * HELLO ends (ok_at, decoded fine) or where only a lone empty identity
+ * would follow (trailing_at). */
+static void assert_prefixes(const uint8_t *bytes, size_t len, const size_t *ok_at, size_t n_ok,
+                            size_t trailing_at)
+{
+    for (size_t cut = 0; cut < len; cut++) {
+        int want = PROTO_ERR_TRUNCATED;
+        for (size_t i = 0; i < n_ok; i++)
+            if (cut == ok_at[i])
+                want = PROTO_OK;
+        if (cut == trailing_at)
+            want = PROTO_ERR_TRAILING;
+        uint8_t *prefix = dup_bytes(bytes, cut);
+        proto_msg got;
+        int rc = decode(prefix, cut, &got);
+        free(prefix);
+        if (rc != want)
+            fail_msg("prefix of %zu/%zu bytes gave %d, want %d", cut, len, rc, want);
+    }
+}
+
+/* No identity token: the identity field goes with length 0, then the ticket. */
+static void hello_ticket_without_identity_golden_bytes(void **state)
+{
+    (void)state;
+    proto_msg m = {.type = PROTO_HELLO};
+    m.u.hello.name = proto_str_from_cstr("al");
+    m.u.hello.mode = PROTO_HELLO_BROWSE;
+    m.u.hello.ticket = (proto_str){"\xE1\xE2", 2};
+    static const uint8_t golden[] = {HELLO_BROWSE_AL, 0x00, /* identity: none */
+                                     0x02, 0xE1, 0xE2};     /* ticket: 2 bytes */
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), sizeof golden);
+    assert_memory_equal(enc_a, golden, sizeof golden);
+    assert_round_trips(&m);
+    proto_msg got;
+    assert_int_equal(decode(golden, sizeof golden, &got), PROTO_OK);
+    assert_int_equal(got.u.hello.identity.len, 0);
+    assert_int_equal(got.u.hello.ticket.len, 2);
+    assert_memory_equal(got.u.hello.ticket.bytes, "\xE1\xE2", 2);
+    const size_t ok_at[] = {7};
+    assert_prefixes(golden, sizeof golden, ok_at, 1, 8);
+}
+
+static void hello_identity_and_ticket_golden_bytes(void **state)
+{
+    (void)state;
+    proto_msg m = {.type = PROTO_HELLO};
+    m.u.hello.name = proto_str_from_cstr("al");
+    m.u.hello.mode = PROTO_HELLO_BROWSE;
+    m.u.hello.identity = (proto_str){"\x01\x02\x03", 3};
+    m.u.hello.ticket = (proto_str){"\xE1", 1};
+    static const uint8_t golden[] = {HELLO_BROWSE_AL,
+                                     0x03,
+                                     0x01,
+                                     0x02,
+                                     0x03, /* identity */
+                                     0x01,
+                                     0xE1}; /* ticket */
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), sizeof golden);
+    assert_memory_equal(enc_a, golden, sizeof golden);
+    assert_round_trips(&m);
+    const size_t ok_at[] = {7, 11}; /* no trailing field; the identity alone */
+    assert_prefixes(golden, sizeof golden, ok_at, 2, SIZE_MAX);
+    /* after RESUME's token and last_chat_seq too */
+    m.u.hello.mode = PROTO_HELLO_RESUME;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), 7 + 16 + 4 + 4 + 2);
+    assert_round_trips(&m);
+}
+
+/* One encoding each: a present ticket is never empty, and an empty identity
+ * only stands before a ticket. */
+static void hello_empty_ticket_or_lone_empty_identity_refused(void **state)
+{
+    (void)state;
+    static const uint8_t empty_both[] = {HELLO_BROWSE_AL, 0x00, 0x00};
+    static const uint8_t empty_ticket[] = {HELLO_BROWSE_AL, 0x01, 0x05, 0x00};
+    static const uint8_t third_field[] = {HELLO_BROWSE_AL, 0x00, 0x01, 0xE1, 0x00};
+    proto_msg got;
+    assert_int_equal(decode(empty_both, sizeof empty_both, &got), PROTO_ERR_TRAILING);
+    assert_int_equal(decode(empty_ticket, sizeof empty_ticket, &got), PROTO_ERR_TRAILING);
+    assert_int_equal(decode(third_field, sizeof third_field, &got), PROTO_ERR_TRAILING);
+    /* a 255-byte ticket fits; 256 does not */
+    static char big[256];
+    memset(big, 0x5A, sizeof big);
+    proto_msg m = {.type = PROTO_HELLO};
+    m.u.hello.name = proto_str_from_cstr("al");
+    m.u.hello.ticket = (proto_str){big, 255};
+    assert_round_trips(&m);
+    m.u.hello.ticket.len = 256;
+    assert_int_equal(proto_encode(&m, enc_a, sizeof enc_a), PROTO_ERR_TOO_LONG);
+}
+
+/* ---- REDIRECT's value rules -------------------------------------------------------- */
+
+/* The golden sample with one field changed: encoder and decoder agree. */
+static void assert_redirect_refused(const proto_msg *m)
+{
+    assert_int_equal(proto_encode(m, enc_a, sizeof enc_a), PROTO_ERR_BAD_VALUE);
+    /* encode the bad field by hand: the sample's layout with this message's strings */
+    wire_writer w;
+    wire_writer_init(&w, enc_b, sizeof enc_b);
+    wire_write_u8(&w, PROTO_REDIRECT);
+    wire_write_u8(&w, m->u.redirect.request);
+    const proto_str strs[] = {m->u.redirect.lobby, m->u.redirect.host};
+    for (int i = 0; i < 2; i++) {
+        wire_write_u8(&w, (uint8_t)strs[i].len);
+        wire_write_bytes(&w, strs[i].bytes, strs[i].len);
+    }
+    wire_write_u16(&w, m->u.redirect.port);
+    wire_write_u8(&w, (uint8_t)m->u.redirect.server_id.len);
+    wire_write_bytes(&w, m->u.redirect.server_id.bytes, m->u.redirect.server_id.len);
+    wire_write_u8(&w, (uint8_t)m->u.redirect.ticket.len);
+    wire_write_bytes(&w, m->u.redirect.ticket.bytes, m->u.redirect.ticket.len);
+    wire_write_u16(&w, (uint16_t)m->u.redirect.text.len);
+    wire_write_bytes(&w, m->u.redirect.text.bytes, m->u.redirect.text.len);
+    assert_true(w.ok);
+    proto_msg got;
+    assert_int_equal(decode(enc_b, w.len, &got), PROTO_ERR_BAD_VALUE);
+}
+
+static void redirect_fields_checked_both_ways(void **state)
+{
+    (void)state;
+    const proto_msg good = sample_named("redirect")->msg;
+    static const uint8_t refused_requests[] = {0, PROTO_CHAT, PROTO_LIST_LOBBIES, PROTO_REDIRECT};
+    for (size_t i = 0; i < sizeof refused_requests; i++) {
+        proto_msg m = good;
+        m.u.redirect.request = refused_requests[i];
+        assert_redirect_refused(&m);
+    }
+    static const uint8_t accepted_requests[] = {PROTO_HELLO, PROTO_CREATE_LOBBY, PROTO_JOIN_LOBBY};
+    for (size_t i = 0; i < sizeof accepted_requests; i++) {
+        proto_msg m = good;
+        m.u.redirect.request = accepted_requests[i];
+        assert_round_trips(&m);
+    }
+    static const char *const bad_lobbies[] = {"", " x", "x\x1b[2J",
+                                              "a\xE2\x80\x8B"
+                                              "b",
+                                              "0123456789012345678901234"};
+    for (size_t i = 0; i < sizeof bad_lobbies / sizeof bad_lobbies[0]; i++) {
+        proto_msg m = good;
+        m.u.redirect.lobby = proto_str_from_cstr(bad_lobbies[i]);
+        assert_redirect_refused(&m);
+    }
+    static const char *const bad_hosts[] = {"", "a b", "h\x1b", "h/x", "h:1"};
+    for (size_t i = 0; i < sizeof bad_hosts / sizeof bad_hosts[0]; i++) {
+        proto_msg m = good;
+        m.u.redirect.host = proto_str_from_cstr(bad_hosts[i]);
+        assert_redirect_refused(&m);
+    }
+    static const char *const bad_ids[] = {
+        "", "a b", "a/b", "\xC3\xA9",
+        "01234567890123456789012345678901234567890123456789012345678901234"}; /* 65 */
+    for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+        proto_msg m = good;
+        m.u.redirect.server_id = proto_str_from_cstr(bad_ids[i]);
+        assert_redirect_refused(&m);
+    }
+    proto_msg m = good;
+    m.u.redirect.port = 0;
+    assert_redirect_refused(&m);
+    m = good;
+    m.u.redirect.ticket = proto_str_from_cstr("");
+    assert_redirect_refused(&m);
+    /* the widest accepted values */
+    m = good;
+    m.u.redirect.server_id =
+        proto_str_from_cstr("node-1.eu_west:7778-01234567890123456789012345678901234567890123");
+    assert_int_equal(m.u.redirect.server_id.len, 64);
+    m.u.redirect.host = proto_str_from_cstr("lobby-2.example_net.org");
+    m.u.redirect.lobby = proto_str_from_cstr("caf\xC3\xA9 night");
+    m.u.redirect.text = proto_str_from_cstr("");
+    m.u.redirect.port = 0xFFFF;
+    assert_round_trips(&m);
+}
+
+static void redirect_and_ticket_codes_have_text(void **state)
+{
+    (void)state;
+    assert_string_equal(proto_type_name(PROTO_REDIRECT), "redirect");
+    assert_string_equal(proto_reason_text(PROTO_REASON_TICKET_INVALID), "redirect ticket invalid");
+    assert_string_equal(proto_reason_text(PROTO_REASON_TICKET_EXPIRED), "redirect ticket expired");
+    assert_string_equal(proto_reason_text(PROTO_REASON_TICKET_USED),
+                        "redirect ticket already used");
+    assert_int_equal(PROTO_VERSION, 6);
+    assert_int_equal(PROTO_REASON_MAX, 27);
 }
 
 /* Bit sets: every undefined bit is refused, every defined one accepted. */
@@ -1695,14 +1916,14 @@ static void connect_version_extracts_version(void **state)
 static void cookie_request_bytes(void **state)
 {
     (void)state;
-    uint8_t want[PROTO_COOKIE_REQUEST_BYTES] = {0x4c, 0x42, 0x59, 0x51, 0x00, 0x05,
+    uint8_t want[PROTO_COOKIE_REQUEST_BYTES] = {0x4c, 0x42, 0x59, 0x51, 0x00, 0x06,
                                                 0x00, 0x00, 0x00, 0x00, 0x04, 0xd2};
     uint8_t got[PROTO_COOKIE_REQUEST_BYTES];
-    proto_cookie_request_encode(&(proto_cookie_request){.version = 5, .nonce = 0x4d2}, got);
+    proto_cookie_request_encode(&(proto_cookie_request){.version = 6, .nonce = 0x4d2}, got);
     assert_memory_equal(got, want, sizeof want);
     proto_cookie_request r;
     assert_true(proto_cookie_request_decode(want, sizeof want, &r));
-    assert_int_equal(r.version, 5);
+    assert_int_equal(r.version, 6);
     assert_int_equal(r.nonce, 0x4d2);
     assert_false(proto_cookie_request_decode(want, sizeof want - 1, &r));
     assert_true(proto_cookie_has_magic(want, 4, PROTO_COOKIE_REQUEST_MAGIC));
@@ -1712,10 +1933,10 @@ static void cookie_request_bytes(void **state)
 static void cookie_reply_bytes(void **state)
 {
     (void)state;
-    const uint8_t want[PROTO_COOKIE_REPLY_BYTES] = {0x4c, 0x42, 0x59, 0x43, 0x00, 0x05, 0x00, 0x00,
+    const uint8_t want[PROTO_COOKIE_REPLY_BYTES] = {0x4c, 0x42, 0x59, 0x43, 0x00, 0x06, 0x00, 0x00,
                                                     0x00, 0x00, 0x04, 0xd2, 0x64, 0xb9, 0xb6, 0x19};
     uint8_t got[PROTO_COOKIE_REPLY_BYTES];
-    proto_cookie_reply r = {.version = 5, .status = 0, .nonce = 0x4d2, .cookie = 0x64b9b619};
+    proto_cookie_reply r = {.version = 6, .status = 0, .nonce = 0x4d2, .cookie = 0x64b9b619};
     proto_cookie_reply_encode(&r, got);
     assert_memory_equal(got, want, sizeof want);
     proto_cookie_reply back;
@@ -1879,6 +2100,11 @@ int main(void)
         cmocka_unit_test(clamp_caps_at_world_size),
         cmocka_unit_test(hello_mode_above_max_rejected),
         cmocka_unit_test(hello_token_only_with_resume),
+        cmocka_unit_test(hello_ticket_without_identity_golden_bytes),
+        cmocka_unit_test(hello_identity_and_ticket_golden_bytes),
+        cmocka_unit_test(hello_empty_ticket_or_lone_empty_identity_refused),
+        cmocka_unit_test(redirect_fields_checked_both_ways),
+        cmocka_unit_test(redirect_and_ticket_codes_have_text),
         cmocka_unit_test(flags_above_defined_bits_rejected),
         cmocka_unit_test(meta_count_above_8_rejected),
         cmocka_unit_test(meta_with_8_pairs_round_trips_and_9_refused),

@@ -15,7 +15,7 @@ COUNTS = ["bots_joined", "join_failures", "chats_sent", "chats_acked", "chats_re
           "positions_merged", "position_duplicates", "position_reordered", "bytes_out",
           "bytes_in", "packets_out", "packets_in", "malformed_bots", "malformed_sent",
           "flood_chats_sent", "flood_chats_acked", "flood_refused", "misbehaving_bots_kicked",
-          "reconnections", "resumes"]
+          "reconnections", "resumes", "redirects"]
 RATES = ["run_s", "position_loss_percent", "bytes_out_per_s", "bytes_in_per_s",
          "packets_out_per_s", "packets_in_per_s"]
 CONFIG = ["server", "port", "bots", "lobbies", "duration_s", "move_hz", "chat_per_s",
@@ -42,6 +42,10 @@ def schema_errors(doc):
     for k in RATES:
         if not isinstance(doc.get(k), (int, float)):
             errors.append(f"{k} missing or not a number")
+    servers = doc.get("servers")
+    if (not isinstance(servers, list) or not servers
+            or not all(isinstance(x, str) and ":" in x for x in servers)):
+        errors.append("servers missing or not a list of HOST:PORT strings")
     errors += cpu_errors(doc)
     if not isinstance(doc.get("passed"), bool) or not isinstance(doc.get("failures"), list):
         errors.append("passed/failures missing")

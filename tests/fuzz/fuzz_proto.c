@@ -3,6 +3,8 @@
  *  - decoding is canonical: an accepted message re-encodes to the same bytes,
  *    and one byte less is reported as truncated;
  *  - the decoder only reports decode errors (never an encoder's);
+ *  - the same for redirect tickets (shared/ticket.h): an accepted ticket's
+ *    body re-encodes to the same bytes, and one byte less is truncated;
  *  - text_utf8_valid agrees with an independent validator written from
  *    Unicode's table of well-formed byte sequences; text_has_control and
  *    text_has_invisible agree with code point sets written out here; and
@@ -11,6 +13,7 @@
 
 #include "proto.h"
 #include "text.h"
+#include "ticket.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -53,6 +56,28 @@ static void fuzz_codec(const uint8_t *data, size_t size)
     proto_msg shorter;
     require(proto_decode(data, size - 1, &shorter) == PROTO_ERR_TRUNCATED,
             "prefix of an accepted message is not reported as truncated");
+}
+
+/* ---- redirect tickets ------------------------------------------------------ */
+
+static void fuzz_ticket(const uint8_t *data, size_t size)
+{
+    ticket_fields t;
+    size_t body_len;
+    const uint8_t *sig;
+    int rc = ticket_decode(data, size, &t, &body_len, &sig);
+    if (rc != TICKET_OK) {
+        require(rc < 0 && rc > TICKET_ERR_BUFFER, "ticket decode returned an encoder's error");
+        return;
+    }
+    uint8_t body[TICKET_MAX_BODY_BYTES];
+    int n = ticket_encode_body(&t, body, sizeof body);
+    require(n > 0 && (size_t)n == body_len, "accepted ticket body does not re-encode");
+    require(memcmp(body, data, body_len) == 0, "ticket body re-encodes to other bytes");
+    require(sig == data + body_len && size == body_len + TICKET_SIGNATURE_BYTES,
+            "ticket signature is not the last 64 bytes");
+    require(ticket_decode(data, size - 1, &t, &body_len, &sig) == TICKET_ERR_TRUNCATED,
+            "prefix of an accepted ticket is not reported as truncated");
 }
 
 /* ---- text ----------------------------------------------------------------- */
@@ -116,8 +141,8 @@ static uint32_t reference_code_point(const uint8_t *s, size_t n)
 static bool reference_is_control(uint32_t cp)
 {
     static const uint32_t ranges[][2] = {
-        {0x00, 0x1F},     {0x7F, 0x9F},     {0x061C, 0x061C},
-        {0x200E, 0x200F}, {0x202A, 0x202E}, {0x2066, 0x2069}, {0x2028, 0x2029},
+        {0x00, 0x1F},     {0x7F, 0x9F},     {0x061C, 0x061C}, {0x200E, 0x200F},
+        {0x202A, 0x202E}, {0x2066, 0x2069}, {0x2028, 0x2029},
     };
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
         if (cp >= ranges[i][0] && cp <= ranges[i][1])
@@ -221,6 +246,7 @@ static void fuzz_text(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_codec(data, size);
+    fuzz_ticket(data, size);
     fuzz_text(data, size);
     return 0;
 }
