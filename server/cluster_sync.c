@@ -198,7 +198,8 @@ static void on_registered(void *user, void *priv, const redisReply *r, uint64_t 
     }
 }
 
-static void heartbeat(cluster *c)
+/* check: ask whether our entry is still there (not right after writing it). */
+static void heartbeat(cluster *c, bool check)
 {
     char udp[SERVER_HOST_MAX_BYTES + 8], players[16], lobbies[16], free_seats[16], gen[24],
         ttl[16], proto[8];
@@ -211,7 +212,7 @@ static void heartbeat(cluster *c)
     snprintf(gen, sizeof gen, "%llu", (unsigned long long)c->gen);
     snprintf(ttl, sizeof ttl, "%u", (unsigned)c->cfg.ttl_ms);
     snprintf(proto, sizeof proto, "%d", PROTO_VERSION);
-    const char *check[] = {"HGET", c->key_server, "id"};
+    const char *check_argv[] = {"HGET", c->key_server, "id"};
     const char *hset[] = {"HSET",    c->key_server,
                           "id",      c->server_id,
                           "udp",     udp,
@@ -225,7 +226,8 @@ static void heartbeat(cluster *c)
     const char *expire_server[] = {"PEXPIRE", c->key_server, ttl};
     const char *expire_lobbies[] = {"PEXPIRE", c->key_lobbies, ttl};
     const char *add[] = {"SADD", SERVERS_SET, c->server_id};
-    cluster_cmd(c, on_registered, NULL, 3, check);
+    if (check)
+        cluster_cmd(c, on_registered, NULL, 3, check_argv);
     cluster_cmd(c, NULL, NULL, 20, hset);
     cluster_cmd(c, NULL, NULL, 3, expire_server);
     cluster_cmd(c, NULL, NULL, 3, expire_lobbies);
@@ -256,7 +258,7 @@ static void register_all(cluster *c)
     c->gen++;
     c->must_register = false;
     c->stats.registrations++;
-    heartbeat(c);
+    heartbeat(c, false);
     publish(c);
 }
 
@@ -491,7 +493,7 @@ void cluster_sync_timers(cluster *c, uint64_t now_us)
             c->next_publish_us = now_us + (uint64_t)c->cfg.publish_ms * 1000u;
         }
         if (now_us >= c->next_heartbeat_us) {
-            heartbeat(c);
+            heartbeat(c, true);
             c->next_heartbeat_us = now_us + (uint64_t)c->cfg.heartbeat_ms * 1000u;
         }
         if (now_us >= c->next_publish_us) {
