@@ -87,16 +87,16 @@ static int hook_issue(void *user, const server_remote *where, uint8_t kind, prot
 {
     cluster *c = user;
     uint64_t expires = c->unix_ms + c->cfg.ticket_ms;
-    int n = cluster_tickets_issue(c->tickets, kind, lobby_name, player, where->id, expires, out,
-                                  cap);
+    int n =
+        cluster_tickets_issue(c->tickets, kind, lobby_name, player, where->id, expires, out, cap);
     if (n > 0 && kind == SERVER_TICKET_JOIN) {
         /* The host holds the seat from when this arrives: well before the
          * player, who needs a cookie round trip and a handshake first. */
         char channel[CLUSTER_KEY_BYTES], hold[160];
         snprintf(channel, sizeof channel, "lobby:to:%s", where->id);
-        int len = snprintf(hold, sizeof hold, "hold\t%.*s\t%.*s\t%u", (int)lobby_name.len,
-                           lobby_name.bytes, (int)player.len, player.bytes,
-                           (unsigned)c->cfg.ticket_ms);
+        int len =
+            snprintf(hold, sizeof hold, "hold\t%.*s\t%.*s\t%u", (int)lobby_name.len,
+                     lobby_name.bytes, (int)player.len, player.bytes, (unsigned)c->cfg.ticket_ms);
         redis_link_publish(c->link, channel, hold, (size_t)len);
     }
     return n;
@@ -115,14 +115,16 @@ static bool hook_claim(void *user, proto_str name, uint32_t claim_id)
     return cluster_sync_claim_for_core(user, name, claim_id);
 }
 
-static void hook_each_remote(void *user, bool (*fn)(void *ctx, const proto_lobby_entry *e),
+static void hook_each_remote(void *user,
+                             bool (*fn)(void *ctx, const proto_lobby_entry *e, proto_str key),
                              void *ctx)
 {
     cluster *c = user;
     proto_lobby_entry row;
     for (size_t i = 0; i < c->dir.count; i++) {
-        cluster_dir_row(&c->dir.lobbies[i], &row);
-        if (!fn(ctx, &row))
+        const cluster_lobby_entry *e = &c->dir.lobbies[i];
+        cluster_dir_row(e, &row);
+        if (!fn(ctx, &row, (proto_str){e->key, e->key_len}))
             return;
     }
 }
@@ -286,20 +288,25 @@ int cluster_wait_ms(const cluster *c, uint64_t now_us, int cap_ms)
         if (c->next_heartbeat_us < due)
             due = c->next_heartbeat_us;
     }
-    int timers = due <= now_us ? 0 : due - now_us > 1000000u ? 1000 : (int)((due - now_us + 999) / 1000);
+    int timers = due <= now_us             ? 0
+                 : due - now_us > 1000000u ? 1000
+                                           : (int)((due - now_us + 999) / 1000);
     return timers < wait ? timers : wait;
 }
 
-void cluster_pass(cluster *c, const struct pollfd *fds, int n, uint64_t now_us,
-                  uint64_t unix_ms)
+void cluster_pass(cluster *c, const struct pollfd *fds, int n, uint64_t now_us, uint64_t unix_ms)
 {
     c->now_us = now_us;
     c->unix_ms = unix_ms;
     redis_link_pass(c->link, fds, n, now_us);
-    c->stats.servers_dropped +=
-        cluster_dir_expire(&c->dir, now_us, (uint64_t)c->cfg.ttl_ms * 1000u);
     cluster_sync_timers(c, now_us);
-    c->stats.servers_seen = cluster_dir_server_count(&c->dir);
+    /* A walk of the server table: ten times a second, not every pass. */
+    if (now_us >= c->next_expire_us) {
+        c->next_expire_us = now_us + 100000;
+        c->stats.servers_dropped +=
+            cluster_dir_expire(&c->dir, now_us, (uint64_t)c->cfg.ttl_ms * 1000u);
+        c->stats.servers_seen = cluster_dir_server_count(&c->dir);
+    }
     c->stats.remote_lobbies = (uint32_t)c->dir.count;
 }
 

@@ -37,7 +37,7 @@ typedef struct cluster_config {
     uint16_t public_port;
     const char *text_addr; /* "HOST:PORT" of the text port; "" for none */
     cluster_placement placement;
-    uint32_t max_players; /* for the free capacity it advertises */
+    uint32_t max_players;  /* for the free capacity it advertises */
     uint32_t heartbeat_ms; /* the server's entry refreshed this often... */
     uint32_t ttl_ms;       /* ...and gone this long after its last refresh */
     uint32_t read_ms;      /* the others' entries read this often */
@@ -76,8 +76,7 @@ void cluster_destroy(cluster *c);
  * (readiness, then timers) with the monotonic and the UTC clocks. */
 int cluster_pollfds(const cluster *c, struct pollfd *out, int max);
 int cluster_wait_ms(const cluster *c, uint64_t now_us, int cap_ms);
-void cluster_pass(cluster *c, const struct pollfd *fds, int n, uint64_t now_us,
-                  uint64_t unix_ms);
+void cluster_pass(cluster *c, const struct pollfd *fds, int n, uint64_t now_us, uint64_t unix_ms);
 
 /* Draining: no new lobby opens here; the server leaves the directory when
  * its last lobby (besides the default one, once empty) closes. */

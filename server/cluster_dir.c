@@ -122,13 +122,13 @@ unsigned cluster_dir_server_count(const cluster_dir *d)
 int cluster_dir_format_line(const proto_lobby_entry *e, char *out, size_t cap)
 {
     int n = snprintf(out, cap, "%.*s\t%u\t%u\t%u\t%u\t%.*s\t%u\t%u", (int)e->name.len,
-                     e->name.bytes, (unsigned)e->players, (unsigned)e->capacity,
-                     (unsigned)e->flags, (unsigned)e->state, (int)e->owner.len, e->owner.bytes,
+                     e->name.bytes, (unsigned)e->players, (unsigned)e->capacity, (unsigned)e->flags,
+                     (unsigned)e->state, (int)e->owner.len, e->owner.bytes,
                      (unsigned)e->median_rtt_ms, (unsigned)e->max_rtt_ms);
     for (unsigned i = 0; i < e->meta.count && n >= 0 && (size_t)n < cap; i++) {
         const proto_meta *m = &e->meta.pairs[i];
-        int more = snprintf(out + n, cap - (size_t)n, "\t%.*s\t%.*s", (int)m->key.len,
-                            m->key.bytes, (int)m->value.len, m->value.bytes);
+        int more = snprintf(out + n, cap - (size_t)n, "\t%.*s\t%.*s", (int)m->key.len, m->key.bytes,
+                            (int)m->value.len, m->value.bytes);
         n = more < 0 ? -1 : n + more;
     }
     return n < 0 || (size_t)n >= cap ? -1 : n;

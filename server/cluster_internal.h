@@ -13,10 +13,10 @@ enum {
 
 /* One of this server's lobby slots as the directory has it. */
 typedef enum pub_state {
-    PUB_NONE = 0,  /* not claimed (a new lobby, or after a re-registration) */
-    PUB_CLAIMING,  /* a claim is in flight */
-    PUB_CLAIMED,   /* ours: its line is in the directory */
-    PUB_CONFLICT,  /* another server holds the name: open here, listed nowhere */
+    PUB_NONE = 0, /* not claimed (a new lobby, or after a re-registration) */
+    PUB_CLAIMING, /* a claim is in flight */
+    PUB_CLAIMED,  /* ours: its line is in the directory */
+    PUB_CONFLICT, /* another server holds the name: open here, listed nowhere */
 } pub_state;
 
 typedef struct local_pub {
@@ -44,7 +44,7 @@ struct cluster {
     uint32_t pub_count;
     uint64_t gen; /* bumped at each change of the lobbies written */
     bool must_register;
-    uint64_t next_heartbeat_us, next_publish_us, next_read_us;
+    uint64_t next_heartbeat_us, next_publish_us, next_read_us, next_expire_us;
     bool read_in_flight;
     uint64_t unix_ms;
     uint64_t now_us;

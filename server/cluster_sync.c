@@ -201,8 +201,8 @@ static void on_registered(void *user, void *priv, const redisReply *r, uint64_t 
 /* check: ask whether our entry is still there (not right after writing it). */
 static void heartbeat(cluster *c, bool check)
 {
-    char udp[SERVER_HOST_MAX_BYTES + 8], players[16], lobbies[16], free_seats[16], gen[24],
-        ttl[16], proto[8];
+    char udp[SERVER_HOST_MAX_BYTES + 8], players[16], lobbies[16], free_seats[16], gen[24], ttl[16],
+        proto[8];
     uint32_t n = server_player_count(c->core);
     snprintf(udp, sizeof udp, "%s:%u", c->public_host, (unsigned)c->cfg.public_port);
     snprintf(players, sizeof players, "%u", (unsigned)n);
@@ -213,16 +213,16 @@ static void heartbeat(cluster *c, bool check)
     snprintf(ttl, sizeof ttl, "%u", (unsigned)c->cfg.ttl_ms);
     snprintf(proto, sizeof proto, "%d", PROTO_VERSION);
     const char *check_argv[] = {"HGET", c->key_server, "id"};
-    const char *hset[] = {"HSET",    c->key_server,
-                          "id",      c->server_id,
-                          "udp",     udp,
-                          "text",    c->text_addr,
-                          "players", players,
-                          "lobbies", lobbies,
-                          "free",    free_seats,
-                          "proto",   proto,
+    const char *hset[] = {"HSET",     c->key_server,
+                          "id",       c->server_id,
+                          "udp",      udp,
+                          "text",     c->text_addr,
+                          "players",  players,
+                          "lobbies",  lobbies,
+                          "free",     free_seats,
+                          "proto",    proto,
                           "draining", c->stats.draining ? "1" : "0",
-                          "gen",     gen};
+                          "gen",      gen};
     const char *expire_server[] = {"PEXPIRE", c->key_server, ttl};
     const char *expire_lobbies[] = {"PEXPIRE", c->key_lobbies, ttl};
     const char *add[] = {"SADD", SERVERS_SET, c->server_id};
@@ -237,8 +237,7 @@ static void heartbeat(cluster *c, bool check)
     for (uint32_t i = 0; i < c->pub_count; i++) {
         local_pub *p = &c->pubs[i];
         if (p->state == PUB_CLAIMED || p->state == PUB_CONFLICT) {
-            eval_name(c, CLAIM_LUA, p->key, p->key_len, on_pub_claim,
-                      pub_tag(i, p->lobby_gen));
+            eval_name(c, CLAIM_LUA, p->key, p->key_len, on_pub_claim, pub_tag(i, p->lobby_gen));
             c->stats.claims_sent++;
         }
     }
@@ -322,6 +321,9 @@ static void on_lobbies(void *user, void *priv, const redisReply *r, uint64_t now
             cluster_dir_set_lobbies(&c->dir, s, keys, key_lens, lines, line_lens, n, &bad);
             c->dir.servers[s].have_gen = t->gen;
             c->stats.bad_lines += bad;
+            if (bad > 0)
+                log_warn("cluster", "server %s: skipped %u lobby entries that break the format",
+                         t->id, bad);
         }
         free(keys), free(lines), free(key_lens), free(line_lens);
     }

@@ -52,8 +52,8 @@ static bool same_name(proto_str a, proto_str b)
 /* Remembers a used nonce until its ticket expires; false when it was used
  * already (or, should every slot be live, when there is no room: refused
  * rather than forgotten, so a ticket can never be used twice). */
-static bool use_nonce(cluster_tickets *t, const uint8_t *nonce, uint64_t until_ms,
-                      uint64_t now_ms, bool *full)
+static bool use_nonce(cluster_tickets *t, const uint8_t *nonce, uint64_t until_ms, uint64_t now_ms,
+                      bool *full)
 {
     uint32_t h;
     memcpy(&h, nonce, sizeof h);
@@ -92,8 +92,8 @@ int cluster_tickets_check(cluster_tickets *t, const uint8_t *bytes, size_t len, 
         return PROTO_REASON_TICKET_INVALID;
     }
     if (!proto_str_eq(f.server_id, proto_str_from_cstr(t->server_id))) {
-        snprintf(why, cap, "it is for server %.*s, not %s", (int)f.server_id.len,
-                 f.server_id.bytes, t->server_id);
+        snprintf(why, cap, "it is for server %.*s, not %s", (int)f.server_id.len, f.server_id.bytes,
+                 t->server_id);
         return PROTO_REASON_TICKET_INVALID;
     }
     if (!same_name(f.player, player)) {

@@ -365,7 +365,8 @@ static bool from_loopback(struct MHD_Connection *conn)
 static enum MHD_Result serve_drain(http_api *h, struct MHD_Connection *conn)
 {
     if (!from_loopback(conn))
-        return reply_text(conn, MHD_HTTP_FORBIDDEN, "POST /drain is only taken from this machine\n");
+        return reply_text(conn, MHD_HTTP_FORBIDDEN,
+                          "POST /drain is only taken from this machine\n");
     h->drain_asked = true;
     return reply_text(conn, MHD_HTTP_OK, "draining: no new lobbies; games go on\n");
 }
@@ -406,14 +407,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->answering = true;
         c->due_us = deadline(h);
     }
-    bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-    if (has_body(conn))
-        return reply_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request bodies are not accepted\n");
-    if (post && strcmp(url, "/drain") == 0)
-        return serve_drain(h, conn);
-    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+    bool drain_asked = strcmp(method, MHD_HTTP_METHOD_POST) == 0 && strcmp(url, "/drain") == 0;
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+        !drain_asked)
         return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                           "only GET and HEAD are allowed (and POST /drain)\n");
+    if (has_body(conn))
+        return reply_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request bodies are not accepted\n");
+    if (drain_asked)
+        return serve_drain(h, conn);
     if (strcmp(url, "/metrics") == 0)
         return serve_metrics(h, conn);
     if (strcmp(url, "/lobbies") == 0)

@@ -333,8 +333,11 @@ typedef struct lobby_filter {
 
 bool lobby_matches(const lobby *l, const lobby_filter *f);
 /* The same filter on a LOBBY_LIST row (another server's lobby, from the
- * cluster directory). */
-bool lobby_entry_matches(const proto_lobby_entry *e, const lobby_filter *f);
+ * cluster directory) whose name key is entry_key; needle_key is the key of
+ * f->name_contains, made once by the caller (empty: any name; NULL bytes:
+ * the needle has no key, so no name matches). */
+bool lobby_entry_matches(const proto_lobby_entry *e, proto_str entry_key, const lobby_filter *f,
+                         proto_str needle_key);
 /* Writes the indexes of the first `cap` matching lobbies in slot order to
  * out and returns how many were written; *total receives all matches. */
 size_t lobby_list(const lobby_set *set, const lobby_filter *f, int *out, size_t cap,

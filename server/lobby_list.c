@@ -82,7 +82,8 @@ static bool entry_has_pair(const proto_lobby_entry *e, const proto_meta *want)
     return false;
 }
 
-bool lobby_entry_matches(const proto_lobby_entry *e, const lobby_filter *f)
+bool lobby_entry_matches(const proto_lobby_entry *e, proto_str entry_key, const lobby_filter *f,
+                         proto_str needle_key)
 {
     if ((f->flags & PROTO_FILTER_FREE_SEAT) && e->players >= e->capacity)
         return false;
@@ -95,8 +96,8 @@ bool lobby_entry_matches(const proto_lobby_entry *e, const lobby_filter *f)
             return false;
     if (f->name_contains.len == 0)
         return true;
-    name_key needle = key_of(f->name_contains), hay = key_of(e->name);
-    return needle.ok && hay.ok && key_contains(hay.bytes, hay.len, needle.bytes, needle.len);
+    return needle_key.bytes != NULL &&
+           key_contains(entry_key.bytes, entry_key.len, needle_key.bytes, needle_key.len);
 }
 
 size_t lobby_list(const lobby_set *set, const lobby_filter *f, int *out, size_t cap,

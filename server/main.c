@@ -358,8 +358,9 @@ static bool start_cluster(const options *o, server *core, const transport *net,
     char id[SERVER_HOST_MAX_BYTES + 8];
     snprintf(id, sizeof id, "%s:%u", o->cluster.public_host, (unsigned)port);
     if (o->cluster.server_id == NULL && strlen(id) > SERVER_ID_MAX_BYTES) {
-        fprintf(stderr, "lobby-server: the public address %s is too long to be the server id "
-                        "(at most %d characters): pass --server-id ID\n",
+        fprintf(stderr,
+                "lobby-server: the public address %s is too long to be the server id "
+                "(at most %d characters): pass --server-id ID\n",
                 id, SERVER_ID_MAX_BYTES);
         return false;
     }

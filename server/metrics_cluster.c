@@ -9,8 +9,7 @@ static void family(metrics_buf *b, const char *name, const char *type, const cha
     metrics_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void one(metrics_buf *b, const char *name, const char *type, const char *help,
-                double value)
+static void one(metrics_buf *b, const char *name, const char *type, const char *help, double value)
 {
     family(b, name, type, help);
     metrics_buf_printf(b, "%s %.17g\n", name, value);
@@ -69,8 +68,7 @@ static void directory(metrics_buf *b, const cluster *c, uint64_t now_us)
     one(b, "lobby_cluster_redis_reconnects_total", "counter",
         "times the Redis link came back after being down", (double)ls->reconnects);
     one(b, "lobby_cluster_redis_timeouts_total", "counter",
-        "times the Redis link was taken down for a reply that did not come",
-        (double)ls->timeouts);
+        "times the Redis link was taken down for a reply that did not come", (double)ls->timeouts);
     one(b, "lobby_cluster_redis_pending", "gauge", "Redis commands in flight", ls->pending);
     one(b, "lobby_cluster_registrations_total", "counter",
         "full registrations: at start, after a reconnect, when Redis lost our entry",
@@ -112,8 +110,7 @@ static void json_lobby(metrics_buf *b, const cluster_dir *d, const cluster_lobby
     metrics_json_string(b, id, strlen(id));
     metrics_buf_printf(b, ",\"players\":%u,\"capacity\":%u,\"password\":%s,\"state\":%u,\"owner\":",
                        (unsigned)e->players, (unsigned)e->capacity,
-                       (e->flags & PROTO_LOBBYF_PASSWORD) ? "true" : "false",
-                       (unsigned)e->state);
+                       (e->flags & PROTO_LOBBYF_PASSWORD) ? "true" : "false", (unsigned)e->state);
     metrics_json_string(b, e->owner, e->owner_len);
     metrics_buf_printf(b, ",\"median_rtt_ms\":%u,\"max_rtt_ms\":%u}", (unsigned)e->median_rtt_ms,
                        (unsigned)e->max_rtt_ms);
@@ -151,13 +148,13 @@ void metrics_render_cluster_health(const cluster *c, uint64_t now_us, metrics_bu
     const redis_link_stats *ls = cluster_link_stats(c);
     const cluster_stats *cs = cluster_get_stats(c);
     if (ls->up)
-        metrics_buf_printf(out, "ok\ncluster: redis up, %u other servers, directory read %llu ms "
-                                "ago%s\n",
-                           (unsigned)cs->servers_seen,
-                           cs->last_read_us ? (unsigned long long)((now_us - cs->last_read_us) /
-                                                                   1000u)
-                                            : 0ull,
-                           cs->draining ? ", draining" : "");
+        metrics_buf_printf(
+            out,
+            "ok\ncluster: redis up, %u other servers, directory read %llu ms "
+            "ago%s\n",
+            (unsigned)cs->servers_seen,
+            cs->last_read_us ? (unsigned long long)((now_us - cs->last_read_us) / 1000u) : 0ull,
+            cs->draining ? ", draining" : "");
     else
         metrics_buf_printf(out,
                            "ok\ncluster: redis down (%s); serving this server's lobbies, "

@@ -129,8 +129,7 @@ bool options_cluster_apply(options *o, int opt, const char *arg)
                 arg[0] == 'l' && arg[1] == 'o' ? CLUSTER_PLACE_LOCAL : CLUSTER_PLACE_LEAST_LOADED;
             return true;
         }
-        fprintf(stderr, "lobby-server: --placement must be local or least-loaded, got '%s'\n",
-                arg);
+        fprintf(stderr, "lobby-server: --placement must be local or least-loaded, got '%s'\n", arg);
         return false;
     }
     fprintf(stderr, "lobby-server: unknown option\n");
@@ -161,8 +160,9 @@ int options_cluster_check(options *o)
 {
     const char *lone = lone_cluster_flag(o);
     if (o->cluster.url == NULL && lone != NULL) {
-        fprintf(stderr, "lobby-server: %s needs --cluster URL (it only means something in a "
-                        "cluster)\n",
+        fprintf(stderr,
+                "lobby-server: %s needs --cluster URL (it only means something in a "
+                "cluster)\n",
                 lone);
         return CLI_EXIT_USAGE;
     }
@@ -204,9 +204,9 @@ int options_cluster_load_files(options *o)
     if (o->cluster.url == NULL)
         return -1;
     if (o->cluster.password_file != NULL) {
-        int n = cli_read_small_file("lobby-server", "--cluster-password-file",
-                                    o->cluster.password_file, o->cluster.password,
-                                    sizeof o->cluster.password);
+        int n =
+            cli_read_small_file("lobby-server", "--cluster-password-file", o->cluster.password_file,
+                                o->cluster.password, sizeof o->cluster.password);
         if (n < 0)
             return 1;
         trim_newline(o->cluster.password, &n);

@@ -296,9 +296,11 @@ typedef struct server_cluster_hooks {
      * through server_on_claim(claim_id); false: no directory to ask now
      * (Redis is away), open it at once. */
     bool (*claim_lobby)(void *user, proto_str name, uint32_t claim_id);
-    /* Calls fn with each lobby open on another live server, until fn
-     * returns false. The entry's strings live until the cluster's next pass. */
-    void (*each_remote_lobby)(void *user, bool (*fn)(void *ctx, const proto_lobby_entry *e),
+    /* Calls fn with each lobby open on another live server and its name key
+     * (lobby_name_key), until fn returns false. The strings live until the
+     * cluster's next pass. */
+    void (*each_remote_lobby)(void *user,
+                              bool (*fn)(void *ctx, const proto_lobby_entry *e, proto_str key),
                               void *ctx);
 } server_cluster_hooks;
 

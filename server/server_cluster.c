@@ -291,15 +291,16 @@ void server_cluster_joined(server_ctx *s, uint32_t handle, lobby *l)
 
 typedef struct remote_rows {
     const lobby_filter *f;
+    proto_str needle_key;
     proto_lobby_entry *rows;
     uint8_t *count;
     uint32_t *total;
 } remote_rows;
 
-static bool add_remote_row(void *ctx, const proto_lobby_entry *e)
+static bool add_remote_row(void *ctx, const proto_lobby_entry *e, proto_str key)
 {
     remote_rows *r = ctx;
-    if (!lobby_entry_matches(e, r->f))
+    if (!lobby_entry_matches(e, key, r->f, r->needle_key))
         return true;
     if (*r->count < PROTO_MAX_LIST_ENTRIES)
         r->rows[(*r->count)++] = *e;
@@ -313,7 +314,15 @@ void server_cluster_list_remote(server_ctx *s, const lobby_filter *f, proto_lobb
     server_cluster_state *cs = s->cluster;
     if (!cs->on)
         return;
-    remote_rows r = {f, rows, count, total};
+    /* The needle's key once, not once per lobby of the whole cluster. */
+    char needle[LOBBY_NAME_KEY_BYTES];
+    uint8_t needle_len = 0;
+    proto_str needle_key = {"", 0};
+    if (f->name_contains.len > 0)
+        needle_key = lobby_name_key(f->name_contains, needle, &needle_len)
+                         ? (proto_str){needle, needle_len}
+                         : (proto_str){NULL, 0};
+    remote_rows r = {f, needle_key, rows, count, total};
     cs->hooks.each_remote_lobby(cs->hooks.user, add_remote_row, &r);
 }
 

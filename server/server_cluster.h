@@ -16,9 +16,9 @@ struct lobby;
 struct lobby_filter;
 
 enum {
-    SERVER_MAX_CLAIMS = 64,         /* requests waiting for a name claim at once */
-    SERVER_CLAIM_MSG_BYTES = 1024,  /* the request, re-encoded, handled again on the answer */
-    SERVER_TICKET_JOIN_MS = 5000,   /* a redirected player has this long to arrive */
+    SERVER_MAX_CLAIMS = 64,        /* requests waiting for a name claim at once */
+    SERVER_CLAIM_MSG_BYTES = 1024, /* the request, re-encoded, handled again on the answer */
+    SERVER_TICKET_JOIN_MS = 5000,  /* a redirected player has this long to arrive */
 };
 
 /* A request (CREATE_LOBBY, HELLO JOIN) waiting for its lobby name's claim. */

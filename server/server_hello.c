@@ -203,9 +203,9 @@ static void hello_join(server_ctx *s, uint32_t handle, const proto_msg *m, uint6
     char bad[128];
     int index = lobby_find(s->lobbies, lobby_name);
     const session *se = sessions_at(s->sessions, handle);
-    if (index < 0 && server_cluster_route_new(s, handle, m, lobby_name,
-                                              (proto_str){se->name, se->name_len},
-                                              now_us) != SERVER_ROUTE_HERE)
+    if (index < 0 &&
+        server_cluster_route_new(s, handle, m, lobby_name, (proto_str){se->name, se->name_len},
+                                 now_us) != SERVER_ROUTE_HERE)
         return;
     if (index < 0)
         index = open_for_hello(s, handle, lobby_name, m->u.hello.password, now_us, bad, sizeof bad);

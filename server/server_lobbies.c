@@ -350,8 +350,8 @@ void server_create_lobby(server_ctx *s, uint32_t handle, const proto_msg *m, uin
         return;
     }
     const session *se = sessions_at(s->sessions, handle);
-    if (server_cluster_route_new(s, handle, m, name, (proto_str){se->name, se->name_len},
-                                 now_us) != SERVER_ROUTE_HERE)
+    if (server_cluster_route_new(s, handle, m, name, (proto_str){se->name, se->name_len}, now_us) !=
+        SERVER_ROUTE_HERE)
         return;
     int index = server_open_lobby_for(s, se->holder, name, now_us, why, sizeof why);
     if (index == LOBBY_ERR_QUOTA) {

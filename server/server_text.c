@@ -73,7 +73,8 @@ int server_text_join(server *srv, server_text_client *tc, proto_str lobby_name, 
         /* A TCP client cannot be handed to another server: it is told where. */
         snprintf(tc->elsewhere, sizeof tc->elsewhere,
                  "lobby '%.*s' is on server %s; its text chat is at %s", (int)lobby_name.len,
-                 lobby_name.bytes, where.id, where.text_addr[0] ? where.text_addr : "(no text port)");
+                 lobby_name.bytes, where.id,
+                 where.text_addr[0] ? where.text_addr : "(no text port)");
         return SERVER_TEXT_ELSEWHERE;
     }
     if (index < 0 && s->cluster->draining)

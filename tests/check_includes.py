@@ -41,7 +41,7 @@ PARTS = {
     "server_core": dict(
         folder="server",
         files=["server.c", "server_*.c", "server_ctx.h", "server_handlers.h",
-               "server_lobby_msgs.h"],
+               "server_lobby_msgs.h", "server_cluster.h"],
         may=["shared", "server_state"],
         libs={},
     ),
@@ -54,8 +54,11 @@ PARTS = {
             # --max-players by ENet's peer limit.
             "ENet": ["transport.c", "enet_filter.c", "main.c", "options.c"],
             "libmicrohttpd": ["http_api.c"],
-            "libsodium": ["cookie.c"],  # the connect cookie's SipHash
-            "hiredis": ["redis_link_conn.c"],  # the Redis link's connections
+            # the connect cookie's SipHash; redirect tickets and placement's
+            # random tie-break (cluster*.c)
+            "libsodium": ["cookie.c", "cluster.c", "cluster_ticket.c"],
+            # the Redis link's connections; the directory reads redisReply
+            "hiredis": ["redis_link_conn.c", "cluster_sync.c"],
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),

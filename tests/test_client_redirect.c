@@ -1,13 +1,15 @@
 /* The client core follows a REDIRECT (protocol version 6) by itself: a
  * scripted server A (a bare ENet host in the test, answering the cookie like
  * lobby-server) redirects every HELLO, JOIN_LOBBY and CREATE_LOBBY to server
- * B, the real lobby-server process (which accepts, and so far ignores, the
- * ticket the HELLO carries). Covers the three requests, the password and
- * create settings carried over, a client of a shared ENet host (client_net,
- * as lobby-bench uses), a redirect loop ending after three, and a target
- * that does not answer. */
+ * B, the real lobby-server process in a cluster (its own redis-server, a
+ * shared secret), with a ticket A signs with that secret as a cluster
+ * server would, so B checks it and holds the lobby there. Covers the three requests, the password
+ * and create settings carried over, a client of a shared ENet host (client_net, as lobby-bench
+ * uses), a redirect loop ending after three, and a target that does not answer. */
 #include "client.h"
 #include "clock.h"
+#include "cluster_ticket.h"
+#include "redis_fixture.h"
 #include "enet_raw.h"
 #include "server_proc.h"
 
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,7 +38,9 @@ typedef struct fake_a {
     const char *target_host;
     uint16_t target_port;
     int hellos, hellos_with_ticket, redirects_sent, quits;
-    char last_ticket[16]; /* the ticket of the last HELLO that had one */
+    char last_ticket[16];                  /* the ticket of the last HELLO that had one */
+    cluster_tickets *tickets;              /* signs real tickets for B ("b") */
+    char player[PROTO_MAX_NAME_BYTES + 1]; /* the last HELLO's name */
 } fake_a;
 
 /* What one client saw. */
@@ -49,6 +54,8 @@ typedef struct seen {
 
 typedef struct fixture {
     server_proc b;
+    redis_fixture redis;
+    char secret_path[64];
     fake_a a;
     client_net *net; /* NULL: the clients have private hosts */
     seen s[MAX_CLIENTS];
@@ -60,7 +67,25 @@ static int setup(void **state)
     static fixture f;
     memset(&f, 0, sizeof f);
     f.silent_fd = -1;
-    if (enet_initialize() != 0 || !server_proc_start(&f.b, NULL))
+    static const uint8_t SECRET[] = "the test cluster's shared secret";
+    snprintf(f.secret_path, sizeof f.secret_path, "/tmp/lobby-redirect-secret-XXXXXX");
+    int fd = mkstemp(f.secret_path);
+    if (fd < 0 || write(fd, SECRET, sizeof SECRET) != (ssize_t)sizeof SECRET || close(fd) != 0)
+        return -1;
+    f.a.tickets = malloc(sizeof *f.a.tickets);
+    if (f.a.tickets == NULL || cluster_tickets_init(f.a.tickets, SECRET, sizeof SECRET, "a") != 0)
+        return -1;
+    char url[300];
+    if (redis_fixture_start(&f.redis, false, NULL) != 0)
+        return -1;
+    const char *args[] = {"--cluster",
+                          redis_fixture_unix_url(&f.redis, url, sizeof url),
+                          "--cluster-secret-file",
+                          f.secret_path,
+                          "--server-id",
+                          "b",
+                          NULL};
+    if (enet_initialize() != 0 || !server_proc_start(&f.b, args))
         return -1;
     ENetAddress addr = {.port = 0};
     enet_address_set_host(&addr, "127.0.0.1");
@@ -89,6 +114,9 @@ static int teardown(void **state)
     int code;
     double ms;
     server_proc_stop(&f->b, &code, &ms);
+    redis_fixture_stop(&f->redis);
+    unlink(f->secret_path);
+    free(f->a.tickets);
     enet_deinitialize();
     return 0;
 }
@@ -107,8 +135,16 @@ static void a_send(fake_a *a, ENetPeer *peer, const proto_msg *m)
 
 static void a_redirect(fake_a *a, ENetPeer *peer, proto_type request, proto_str lobby)
 {
-    char ticket[16], text[96];
-    snprintf(ticket, sizeof ticket, "tk-%d", ++a->redirects_sent);
+    char ticket[TICKET_MAX_BYTES], text[96];
+    int len = snprintf(ticket, sizeof ticket, "tk-%d", ++a->redirects_sent);
+    if (strcmp(a->target_host, "127.0.0.1") == 0 && a->target_port != a->port) {
+        /* To B: a real ticket, which B verifies (a redirect loop to A keeps
+         * the numbered ones, to tell them apart). */
+        uint8_t kind = request == PROTO_CREATE_LOBBY ? TICKET_PLACE : TICKET_JOIN;
+        len = cluster_tickets_issue(a->tickets, kind, lobby, proto_str_from_cstr(a->player), "b",
+                                    clock_unix_ms() + 5000, (uint8_t *)ticket, sizeof ticket);
+        assert_true(len > 0);
+    }
     snprintf(text, sizeof text, "lobby '%.*s' is on server b", (int)lobby.len, lobby.bytes);
     proto_msg m = {.type = PROTO_REDIRECT};
     m.u.redirect.request = (uint8_t)request;
@@ -116,7 +152,7 @@ static void a_redirect(fake_a *a, ENetPeer *peer, proto_type request, proto_str 
     m.u.redirect.host = proto_str_from_cstr(a->target_host);
     m.u.redirect.port = a->target_port;
     m.u.redirect.server_id = proto_str_from_cstr("b");
-    m.u.redirect.ticket = proto_str_from_cstr(ticket);
+    m.u.redirect.ticket = (proto_str){ticket, (size_t)len};
     m.u.redirect.text = proto_str_from_cstr(text);
     a_send(a, peer, &m);
 }
@@ -124,6 +160,7 @@ static void a_redirect(fake_a *a, ENetPeer *peer, proto_type request, proto_str 
 static void a_on_hello(fake_a *a, ENetPeer *peer, const proto_msg *m)
 {
     a->hellos++;
+    snprintf(a->player, sizeof a->player, "%.*s", (int)m->u.hello.name.len, m->u.hello.name.bytes);
     if (m->u.hello.ticket.len > 0) {
         a->hellos_with_ticket++;
         snprintf(a->last_ticket, sizeof a->last_ticket, "%.*s", (int)m->u.hello.ticket.len,
