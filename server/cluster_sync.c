@@ -59,15 +59,21 @@ static void *pub_tag(uint32_t slot, uint32_t gen)
     return (void *)(uintptr_t)(((uint64_t)gen << 32) | slot);
 }
 
+/* Others re-read our lobbies when gen moves; the counts go with it. */
 static void bump_gen(cluster *c)
 {
-    char gen[24], ttl[16];
+    char gen[24], ttl[16], lobbies[16], players[16];
     snprintf(gen, sizeof gen, "%llu", (unsigned long long)++c->gen);
     snprintf(ttl, sizeof ttl, "%u", (unsigned)c->cfg.ttl_ms);
-    const char *hset[] = {"HSET", c->key_server, "gen", gen};
+    snprintf(lobbies, sizeof lobbies, "%u", (unsigned)c->stats.local_entries);
+    snprintf(players, sizeof players, "%u", (unsigned)server_player_count(c->core));
+    const char *hset[] = {"HSET",    c->key_server, "gen",     gen,
+                          "lobbies", lobbies,       "players", players};
     const char *expire[] = {"PEXPIRE", c->key_lobbies, ttl};
-    cluster_cmd(c, NULL, NULL, 4, hset);
+    const char *expire_server[] = {"PEXPIRE", c->key_server, ttl}; /* never a key without TTL */
+    cluster_cmd(c, NULL, NULL, 8, hset);
     cluster_cmd(c, NULL, NULL, 3, expire);
+    cluster_cmd(c, NULL, NULL, 3, expire_server);
 }
 
 static void remove_line(cluster *c, local_pub *p)

@@ -108,9 +108,12 @@ static void json_lobby(metrics_buf *b, const cluster_dir *d, const cluster_lobby
     const char *id = d->servers[e->server].where.id;
     metrics_buf_append(b, ",\"server\":", 10);
     metrics_json_string(b, id, strlen(id));
-    metrics_buf_printf(b, ",\"players\":%u,\"capacity\":%u,\"password\":%s,\"state\":%u,\"owner\":",
-                       (unsigned)e->players, (unsigned)e->capacity,
-                       (e->flags & PROTO_LOBBYF_PASSWORD) ? "true" : "false", (unsigned)e->state);
+    static const char *const STATES[] = {"?", "open", "starting", "in_game"};
+    metrics_buf_printf(
+        b, ",\"players\":%u,\"capacity\":%u,\"password\":%s,\"state\":\"%s\",\"owner\":",
+        (unsigned)e->players, (unsigned)e->capacity,
+        (e->flags & PROTO_LOBBYF_PASSWORD) ? "true" : "false",
+        STATES[e->state <= PROTO_LOBBY_STATE_MAX ? e->state : 0]);
     metrics_json_string(b, e->owner, e->owner_len);
     metrics_buf_printf(b, ",\"median_rtt_ms\":%u,\"max_rtt_ms\":%u}", (unsigned)e->median_rtt_ms,
                        (unsigned)e->max_rtt_ms);
