@@ -137,7 +137,8 @@ void sessions_set_ticket(sessions *t, uint32_t slot, uint8_t kind, const char *k
         kind = 0;
     se->ticket_kind = kind;
     se->ticket_lobby_len = kind != 0 ? key_len : 0;
-    memcpy(se->ticket_lobby, key, se->ticket_lobby_len);
+    if (se->ticket_lobby_len > 0)
+        memcpy(se->ticket_lobby, key, se->ticket_lobby_len);
 }
 
 void sessions_set_name(sessions *t, uint32_t slot, proto_str name)
