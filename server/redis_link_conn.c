@@ -126,6 +126,14 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
         e.cb(l->cfg.user, e.privdata, reply, l->now_us);
 }
 
+/* The SUBSCRIBE's entry (its timeout) ends with its confirmation. */
+static void pop_subscribe(redis_link_conn *c)
+{
+    redis_link_entry e;
+    if (c->ring.count > 0 && c->ring.slots[c->ring.head].kind == REDIS_LINK_ENTRY_SUBSCRIBE)
+        redis_link_ring_pop(&c->ring, &e);
+}
+
 /* The subscriber's callback: the SUBSCRIBE confirmation, then messages. */
 static void on_sub(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -133,9 +141,7 @@ static void on_sub(redisAsyncContext *ac, void *r, void *privdata)
     redis_link *l = c->link;
     const redisReply *reply = r;
     if (reply == NULL) {
-        redis_link_entry e;
-        if (c->ring.count > 0 && c->ring.slots[c->ring.head].kind == REDIS_LINK_ENTRY_SUBSCRIBE)
-            redis_link_ring_pop(&c->ring, &e);
+        pop_subscribe(c);
         fail_with_context(c, ac);
         return;
     }
@@ -145,8 +151,7 @@ static void on_sub(redisAsyncContext *ac, void *r, void *privdata)
     const char *kind = reply->element[0]->str;
     const redisReply *payload = reply->element[2];
     if (strcmp(kind, "subscribe") == 0) {
-        redis_link_entry e;
-        redis_link_ring_pop(&c->ring, &e);
+        pop_subscribe(c);
         c->ready = true;
         redis_link_conn_ready(l);
     } else if (strcmp(kind, "message") == 0 && payload->type == REDIS_REPLY_STRING) {
