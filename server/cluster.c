@@ -102,11 +102,11 @@ static int hook_issue(void *user, const server_remote *where, uint8_t kind, prot
     return n;
 }
 
-static int hook_check(void *user, proto_str ticket, proto_str player, server_ticket_info *info,
-                      char *why, size_t cap)
+static int hook_check(void *user, proto_str ticket, const server_ticket_ask *ask,
+                      server_ticket_info *info, char *why, size_t cap)
 {
     cluster *c = user;
-    return cluster_tickets_check(c->tickets, (const uint8_t *)ticket.bytes, ticket.len, player,
+    return cluster_tickets_check(c->tickets, (const uint8_t *)ticket.bytes, ticket.len, ask,
                                  c->unix_ms, info, why, cap);
 }
 

@@ -76,8 +76,25 @@ static bool use_nonce(cluster_tickets *t, const uint8_t *nonce, uint64_t until_m
     return true;
 }
 
-int cluster_tickets_check(cluster_tickets *t, const uint8_t *bytes, size_t len, proto_str player,
-                          uint64_t now_unix_ms, server_ticket_info *info, char *why, size_t cap)
+/* The ticket fits the HELLO: its player, and its lobby (or, browsing, a
+ * placement); false with *why. */
+static bool fits_hello(const ticket_fields *f, const server_ticket_ask *ask, char *why, size_t cap)
+{
+    if (!same_name(f->player, ask->player)) {
+        snprintf(why, cap, "it is for player '%.*s'", (int)f->player.len, f->player.bytes);
+        return false;
+    }
+    if (ask->browse ? f->kind != TICKET_PLACE : !same_name(f->lobby, ask->lobby)) {
+        snprintf(why, cap, "it is for lobby '%.*s'%s", (int)f->lobby.len, f->lobby.bytes,
+                 ask->browse ? ", not for the lobby list" : "");
+        return false;
+    }
+    return true;
+}
+
+int cluster_tickets_check(cluster_tickets *t, const uint8_t *bytes, size_t len,
+                          const server_ticket_ask *ask, uint64_t now_unix_ms,
+                          server_ticket_info *info, char *why, size_t cap)
 {
     ticket_fields f;
     size_t body_len;
@@ -96,10 +113,8 @@ int cluster_tickets_check(cluster_tickets *t, const uint8_t *bytes, size_t len, 
                  t->server_id);
         return PROTO_REASON_TICKET_INVALID;
     }
-    if (!same_name(f.player, player)) {
-        snprintf(why, cap, "it is for player '%.*s'", (int)f.player.len, f.player.bytes);
+    if (!fits_hello(&f, ask, why, cap))
         return PROTO_REASON_TICKET_INVALID;
-    }
     if (now_unix_ms >= f.expires_unix_ms) {
         snprintf(why, cap, "expired %llu ms ago",
                  (unsigned long long)(now_unix_ms - f.expires_unix_ms));

@@ -37,10 +37,13 @@ int cluster_tickets_init(cluster_tickets *t, const uint8_t *secret, size_t len,
  * expires_unix_ms, into out. Returns its length, or < 0. */
 int cluster_tickets_issue(const cluster_tickets *t, uint8_t kind, proto_str lobby, proto_str player,
                           const char *target, uint64_t expires_unix_ms, uint8_t *out, size_t cap);
-/* Checks a HELLO's ticket for this server and player (compared as name
- * keys) at now_unix_ms, and uses it up: 0 and *info, or
- * PROTO_REASON_TICKET_INVALID, _EXPIRED or _USED with *why. */
-int cluster_tickets_check(cluster_tickets *t, const uint8_t *bytes, size_t len, proto_str player,
-                          uint64_t now_unix_ms, server_ticket_info *info, char *why, size_t cap);
+/* Checks a HELLO's ticket at now_unix_ms, in the documented order: layout,
+ * signature, this server, the HELLO's player and lobby (name keys; a
+ * browsing HELLO needs a PLACE ticket), else PROTO_REASON_TICKET_INVALID;
+ * expiry (_EXPIRED); then uses it up (_USED if it was). 0 and *info, or the
+ * reason with *why. */
+int cluster_tickets_check(cluster_tickets *t, const uint8_t *bytes, size_t len,
+                          const server_ticket_ask *ask, uint64_t now_unix_ms,
+                          server_ticket_info *info, char *why, size_t cap);
 
 #endif

@@ -173,6 +173,13 @@ int options_cluster_check(options *o)
         fprintf(stderr, "lobby-server: --cluster %s: %s\n", o->cluster.url, why);
         return CLI_EXIT_USAGE;
     }
+    const char *at = strrchr(o->cluster.url, '@');
+    if (at != NULL && memchr(o->cluster.url, ':', (size_t)(at - o->cluster.url)) != NULL &&
+        strncmp(o->cluster.url, "redis://", 8) == 0 &&
+        memchr(o->cluster.url + 8, ':', (size_t)(at - o->cluster.url - 8)) != NULL &&
+        o->cluster.password_file == NULL)
+        fprintf(stderr, "lobby-server: warning: the Redis password in --cluster is visible to "
+                        "every user of this machine (ps); put it in --cluster-password-file\n");
     if (o->cluster.secret_file == NULL) {
         fprintf(stderr, "lobby-server: --cluster needs --cluster-secret-file FILE: a key every "
                         "server of the cluster shares, to sign redirect tickets (make one with: "

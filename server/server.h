@@ -269,6 +269,14 @@ typedef struct server_remote {
     char text_addr[SERVER_HOST_MAX_BYTES + 8]; /* "HOST:PORT" of its text port; empty: none */
 } server_remote;
 
+/* What the HELLO that carries a ticket asks for: the ticket must name the
+ * same player and lobby (as name keys); a browsing HELLO's must be PLACE. */
+typedef struct server_ticket_ask {
+    proto_str player;
+    proto_str lobby;
+    bool browse;
+} server_ticket_ask;
+
 /* What a HELLO's ticket said, once verified. */
 typedef struct server_ticket_info {
     uint8_t kind; /* TICKET_JOIN or TICKET_PLACE (shared/ticket.h) */
@@ -288,10 +296,11 @@ typedef struct server_cluster_hooks {
      * it also asks where to hold the seat. Returns its length, or < 0. */
     int (*issue_ticket)(void *user, const server_remote *where, uint8_t kind, proto_str lobby,
                         proto_str player, uint8_t *out, size_t cap);
-    /* Verifies a HELLO's ticket for this server and player, and uses it up:
-     * 0 and *info, or PROTO_REASON_TICKET_INVALID / _EXPIRED / _USED. */
-    int (*check_ticket)(void *user, proto_str ticket, proto_str player, server_ticket_info *info,
-                        char *why, size_t cap);
+    /* Verifies a HELLO's ticket for this server and what the HELLO asks,
+     * and uses it up: 0 and *info, or PROTO_REASON_TICKET_INVALID /
+     * _EXPIRED / _USED with *why (docs/PROTOCOL.md, "Redirect tickets"). */
+    int (*check_ticket)(void *user, proto_str ticket, const server_ticket_ask *ask,
+                        server_ticket_info *info, char *why, size_t cap);
     /* Claims the name of a lobby about to open here. True: the answer comes
      * through server_on_claim(claim_id); false: no directory to ask now
      * (Redis is away), open it at once. */

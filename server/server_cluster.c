@@ -245,27 +245,20 @@ bool server_cluster_hello_ticket(server_ctx *s, uint32_t handle, const proto_msg
     if (ticket.len == 0)
         return true;
     server_cluster_state *cs = s->cluster;
+    server_ticket_ask ask = {name, m->u.hello.lobby, m->u.hello.mode == PROTO_HELLO_BROWSE};
+    if (ask.lobby.len == 0)
+        ask.lobby = proto_str_from_cstr(PROTO_DEFAULT_LOBBY);
     server_ticket_info info;
     char why[128] = "";
     int verdict = PROTO_REASON_TICKET_INVALID;
     if (!cs->on)
         snprintf(why, sizeof why, "this server is not in a cluster");
     else
-        verdict = cs->hooks.check_ticket(cs->hooks.user, ticket, name, &info, why, sizeof why);
-    proto_str lobby_name = m->u.hello.lobby;
+        verdict = cs->hooks.check_ticket(cs->hooks.user, ticket, &ask, &info, why, sizeof why);
     char key[LOBBY_NAME_KEY_BYTES];
     uint8_t key_len = 0;
-    if (verdict == 0) {
-        proto_str ticket_lobby = {info.lobby, info.lobby_len};
-        bool fits =
-            m->u.hello.mode == PROTO_HELLO_BROWSE
-                ? info.kind == SERVER_TICKET_PLACE
-                : lobby_name_key(lobby_name, key, &key_len) && same_key(ticket_lobby, key, key_len);
-        if (!fits || !lobby_name_key(ticket_lobby, key, &key_len)) {
-            verdict = PROTO_REASON_TICKET_INVALID;
-            snprintf(why, sizeof why, "it is for lobby '%s', not this hello's", info.lobby);
-        }
-    }
+    if (verdict == 0 && !lobby_name_key((proto_str){info.lobby, info.lobby_len}, key, &key_len))
+        verdict = PROTO_REASON_TICKET_INVALID; /* a decoded lobby name always has a key */
     if (verdict != 0) {
         s->stats->tickets_refused[verdict - PROTO_REASON_TICKET_INVALID]++;
         server_reject(s, handle, (proto_reason)verdict, "ticket refused: %s", why);

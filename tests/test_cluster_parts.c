@@ -166,7 +166,8 @@ static int check(cluster_tickets *t, const uint8_t *b, int n, const char *player
 {
     server_ticket_info info;
     char why[128];
-    return cluster_tickets_check(t, b, (size_t)n, str(player), now_ms, &info, why, sizeof why);
+    server_ticket_ask ask = {str(player), str("den"), false};
+    return cluster_tickets_check(t, b, (size_t)n, &ask, now_ms, &info, why, sizeof why);
 }
 
 static void ticket_admits_once(void **state)
@@ -180,9 +181,10 @@ static void ticket_admits_once(void **state)
     assert_true(n > 0);
     server_ticket_info info;
     char why[128];
-    /* Names compare as keys: "al" is the player "Al" the ticket names. */
-    assert_int_equal(
-        cluster_tickets_check(b, t, (size_t)n, str("al"), NOW_MS, &info, why, sizeof why), 0);
+    /* Names compare as keys: "al" in "DEN" is the player "Al" in "Den". */
+    server_ticket_ask ask = {str("al"), str("DEN"), false};
+    assert_int_equal(cluster_tickets_check(b, t, (size_t)n, &ask, NOW_MS, &info, why, sizeof why),
+                     0);
     assert_int_equal(info.kind, TICKET_JOIN);
     assert_string_equal(info.lobby, "Den");
     assert_int_equal(check(b, t, n, "Al", NOW_MS + 1), PROTO_REASON_TICKET_USED);
@@ -203,6 +205,16 @@ static void tickets_refused_by_reason(void **state)
     n = issue(a, "al", "B", NOW_MS + 5000, t);
     assert_int_equal(check(a, t, n, "al", NOW_MS), PROTO_REASON_TICKET_INVALID);  /* for B */
     assert_int_equal(check(b, t, n, "bob", NOW_MS), PROTO_REASON_TICKET_INVALID); /* for al */
+    server_ticket_info info;
+    char why[128];
+    server_ticket_ask elsewhere = {str("al"), str("hall"), false},
+                      browsing = {str("al"), str(""), true};
+    assert_int_equal(
+        cluster_tickets_check(b, t, (size_t)n, &elsewhere, NOW_MS, &info, why, sizeof why),
+        PROTO_REASON_TICKET_INVALID); /* for lobby Den */
+    assert_int_equal(
+        cluster_tickets_check(b, t, (size_t)n, &browsing, NOW_MS, &info, why, sizeof why),
+        PROTO_REASON_TICKET_INVALID); /* a JOIN ticket is no placement */
     t[n - 1] ^= 1;
     assert_int_equal(check(b, t, n, "al", NOW_MS), PROTO_REASON_TICKET_INVALID); /* changed */
     t[n - 1] ^= 1;
