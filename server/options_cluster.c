@@ -173,11 +173,11 @@ int options_cluster_check(options *o)
         fprintf(stderr, "lobby-server: --cluster %s: %s\n", o->cluster.url, why);
         return CLI_EXIT_USAGE;
     }
-    const char *at = strrchr(o->cluster.url, '@');
-    if (at != NULL && memchr(o->cluster.url, ':', (size_t)(at - o->cluster.url)) != NULL &&
-        strncmp(o->cluster.url, "redis://", 8) == 0 &&
-        memchr(o->cluster.url + 8, ':', (size_t)(at - o->cluster.url - 8)) != NULL &&
-        o->cluster.password_file == NULL)
+    /* redis://USER:PASSWORD@...: a password in argv. */
+    const char *url = o->cluster.url, *at = strrchr(url, '@');
+    bool argv_password = strncmp(url, "redis://", 8) == 0 && at != NULL &&
+                         memchr(url + 8, ':', (size_t)(at - url - 8)) != NULL;
+    if (argv_password && o->cluster.password_file == NULL)
         fprintf(stderr, "lobby-server: warning: the Redis password in --cluster is visible to "
                         "every user of this machine (ps); put it in --cluster-password-file\n");
     if (o->cluster.secret_file == NULL) {
