@@ -82,21 +82,21 @@ static bool hook_place(void *user, bool avoid_self, server_remote *where)
     return true;
 }
 
-static int hook_issue(void *user, const server_remote *where, uint8_t kind, proto_str lobby_name,
-                      proto_str player, uint8_t *out, size_t cap)
+static int hook_issue(void *user, const server_remote *where, const server_ticket_ask *what,
+                      uint8_t kind, uint64_t holder, uint8_t *out, size_t cap)
 {
     cluster *c = user;
     uint64_t expires = c->unix_ms + c->cfg.ticket_ms;
-    int n =
-        cluster_tickets_issue(c->tickets, kind, lobby_name, player, where->id, expires, out, cap);
+    int n = cluster_tickets_issue(c->tickets, kind, what->lobby, what->player, where->id, expires,
+                                  out, cap);
     if (n > 0 && kind == SERVER_TICKET_JOIN) {
         /* The host holds the seat from when this arrives: well before the
          * player, who needs a cookie round trip and a handshake first. */
-        char channel[CLUSTER_KEY_BYTES], hold[160];
+        char channel[CLUSTER_KEY_BYTES], hold[200];
         snprintf(channel, sizeof channel, "lobby:to:%s", where->id);
-        int len =
-            snprintf(hold, sizeof hold, "hold\t%.*s\t%.*s\t%u", (int)lobby_name.len,
-                     lobby_name.bytes, (int)player.len, player.bytes, (unsigned)c->cfg.ticket_ms);
+        int len = snprintf(hold, sizeof hold, "hold\t%.*s\t%.*s\t%u\t%llu", (int)what->lobby.len,
+                           what->lobby.bytes, (int)what->player.len, what->player.bytes,
+                           (unsigned)c->cfg.ticket_ms, (unsigned long long)holder);
         redis_link_publish(c->link, channel, hold, (size_t)len);
     }
     return n;
@@ -129,48 +129,60 @@ static void hook_each_remote(void *user,
     }
 }
 
-/* ---- seat holds: "hold\tLOBBY\tPLAYER\tMS" on lobby:to:ID ------------------- */
+/* ---- seat holds: "hold\tLOBBY\tPLAYER\tMS\tHOLDER" on lobby:to:ID --------- */
 
-static bool split_hold(const char *p, size_t len, proto_str *lobby_name, proto_str *player,
-                       unsigned *ms)
+typedef struct hold_msg {
+    proto_str lobby, player;
+    unsigned long long ms, holder;
+} hold_msg;
+
+/* A decimal field of at most 20 digits. */
+static bool number(const char *f, size_t n, unsigned long long *out)
 {
-    const char *end = p + len, *f[4];
-    size_t n[4];
-    for (int i = 0; i < 4; i++) {
-        const char *tab = memchr(p, '\t', (size_t)(end - p));
-        f[i] = p;
-        n[i] = (size_t)((tab && i < 3 ? tab : end) - p);
-        if (i < 3 && tab == NULL)
+    *out = 0;
+    if (n == 0 || n > 20)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i] < '0' || f[i] > '9' || *out > (UINT64_MAX - 9) / 10)
             return false;
+        *out = *out * 10 + (unsigned)(f[i] - '0');
+    }
+    return true;
+}
+
+static bool parse_hold(const char *p, size_t len, hold_msg *h)
+{
+    const char *end = p + len, *f[5];
+    size_t n[5];
+    for (int i = 0; i < 5; i++) {
+        const char *tab = memchr(p, '\t', (size_t)(end - p));
+        if (i < 4 && tab == NULL)
+            return false;
+        f[i] = p;
+        n[i] = (size_t)((i < 4 ? tab : end) - p);
         p = f[i] + n[i] + 1;
     }
-    if (n[0] != 4 || memcmp(f[0], "hold", 4) != 0 || n[3] == 0 || n[3] > 6)
-        return false;
-    *ms = 0;
-    for (size_t i = 0; i < n[3]; i++) {
-        if (f[3][i] < '0' || f[3][i] > '9')
-            return false;
-        *ms = *ms * 10 + (unsigned)(f[3][i] - '0');
-    }
-    *lobby_name = (proto_str){f[1], n[1]};
-    *player = (proto_str){f[2], n[2]};
-    return true;
+    h->lobby = (proto_str){f[1], n[1]};
+    h->player = (proto_str){f[2], n[2]};
+    return n[0] == 4 && memcmp(f[0], "hold", 4) == 0 && number(f[3], n[3], &h->ms) &&
+           h->ms <= 60000 && number(f[4], n[4], &h->holder) && memchr(f[4], '\t', n[4]) == NULL;
 }
 
 static void on_message(void *user, const char *payload, size_t len, uint64_t now_us)
 {
     cluster *c = user;
-    proto_str lobby_name, player;
-    unsigned ms;
-    if (!split_hold(payload, len, &lobby_name, &player, &ms) || ms > 60000) {
+    hold_msg h;
+    if (!parse_hold(payload, len, &h)) {
         log_warn("cluster", "ignored a malformed message on %s (%zu bytes)", c->channel, len);
         return;
     }
     c->stats.holds_received++;
-    if (!server_hold_seat(c->core, lobby_name, player, now_us + (uint64_t)ms * 1000u, now_us)) {
+    if (!server_hold_seat(c->core, h.lobby, h.player, h.holder, now_us + h.ms * 1000u, now_us)) {
         c->stats.holds_refused++;
-        log_info("cluster", "cannot hold a seat in lobby=%.*s for player=%.*s: not open or full",
-                 (int)lobby_name.len, lobby_name.bytes, (int)player.len, player.bytes);
+        log_info("cluster",
+                 "no seat held in lobby=%.*s for player=%.*s: not open here, full, or its "
+                 "holder has its share",
+                 (int)h.lobby.len, h.lobby.bytes, (int)h.player.len, h.player.bytes);
     }
 }
 

@@ -49,7 +49,7 @@ typedef struct http_api_config {
      * of the previous response, on a kept-alive connection), bytes or not,
      * and its answer must be taken within as long again. */
     uint32_t header_timeout_ms;
-    size_t conn_memory; /* bytes per connection for the request */
+    size_t conn_memory;     /* bytes per connection for the request */
     const cluster *cluster; /* NULL: alone; else /lobbies and /metrics show the cluster */
 } http_api_config;
 

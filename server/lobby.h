@@ -80,6 +80,7 @@ typedef struct lobby_ban_entry {
 typedef struct lobby_hold {
     uint8_t key_len; /* 0: a free entry */
     char key[LOBBY_NAME_KEY_BYTES];
+    uint64_t holder; /* the player's holder where it was redirected from (its quota) */
     uint64_t until_us;
 } lobby_hold;
 
@@ -262,15 +263,14 @@ typedef struct lobby_joiner {
 
 /* ---- seats held for redirected players (lobby_holds.c) ------------------ */
 
-/* Holds a seat for the player whose name key is key until until_us (a
- * second hold for the same key moves its expiry). False when the lobby
- * has no free seat to hold (members and other live holds fill it) or
- * LOBBY_MAX_HOLDS are live. */
-bool lobby_hold_seat(lobby *l, const char *key, uint8_t key_len, uint64_t now_us,
-                     uint64_t until_us);
+/* Holds a seat for the joiner (its name key and holder) until until_us (a
+ * second hold for the same key moves its expiry). False when the lobby has
+ * no free seat to hold (members and other live holds fill it), when the
+ * holder has its share of the lobby in seats and holds (as lobby_admit
+ * counts seats), or when LOBBY_MAX_HOLDS are live. */
+bool lobby_hold_seat(lobby *l, const lobby_joiner *who, uint64_t now_us, uint64_t until_us);
 /* Live holds for players other than key (key_len 0: all of them). */
-unsigned lobby_holds_for_others(const lobby *l, const char *key, uint8_t key_len,
-                                uint64_t now_us);
+unsigned lobby_holds_for_others(const lobby *l, const char *key, uint8_t key_len, uint64_t now_us);
 /* The player with key has joined: its hold, if any, is used up. True when
  * there was one. */
 bool lobby_use_hold(lobby *l, const char *key, uint8_t key_len);

@@ -24,24 +24,39 @@ unsigned lobby_holds_for_others(const lobby *l, const char *key, uint8_t key_len
     return n;
 }
 
-bool lobby_hold_seat(lobby *l, const char *key, uint8_t key_len, uint64_t now_us, uint64_t until_us)
+static unsigned holds_of(const lobby *l, uint64_t holder, uint64_t now_us)
 {
-    if (key_len == 0)
+    unsigned n = 0;
+    for (unsigned i = 0; i < LOBBY_MAX_HOLDS; i++)
+        n += live(&l->holds[i], now_us) && l->holds[i].holder == holder;
+    return n;
+}
+
+bool lobby_hold_seat(lobby *l, const lobby_joiner *who, uint64_t now_us, uint64_t until_us)
+{
+    if (who->key_len == 0)
         return false;
     lobby_hold *spare = NULL;
     for (unsigned i = 0; i < LOBBY_MAX_HOLDS; i++) {
         lobby_hold *h = &l->holds[i];
-        if (live(h, now_us) && same_key(h, key, key_len)) {
+        if (live(h, now_us) && same_key(h, who->key, who->key_len)) {
             h->until_us = until_us;
             return true;
         }
         if (!live(h, now_us) && spare == NULL)
             spare = h;
     }
-    if (spare == NULL || l->count + lobby_holds_for_others(l, "", 0, now_us) >= l->capacity)
+    /* A hold is a seat on its way: one holder may not hold more of a lobby
+     * than it may take, or holds would lock a lobby as seats once did. */
+    bool over_share =
+        l->creator != who->holder &&
+        lobby_holder_seats(l, who->holder) + holds_of(l, who->holder, now_us) >= who->holder_share;
+    if (spare == NULL || over_share ||
+        l->count + lobby_holds_for_others(l, "", 0, now_us) >= l->capacity)
         return false;
-    spare->key_len = key_len;
-    memcpy(spare->key, key, key_len);
+    spare->key_len = who->key_len;
+    memcpy(spare->key, who->key, who->key_len);
+    spare->holder = who->holder;
     spare->until_us = until_us;
     return true;
 }

@@ -167,14 +167,15 @@ static void usage(FILE *to)
             "\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
     options_cluster_usage(to);
-    fprintf(to,
-            "  --help                 show this help and exit\n"
-            "  --version              show the version and exit\n"
-            "\n"
-            "Exit status: 0 after SIGINT or SIGTERM (every client told, then gone or a\n"
-            "second passed), --help or --version; 1 cannot start (a port taken, an\n"
-            "address that does not resolve, an unreadable or malformed --auth-key-file:\n"
-            "the message names the flag to change; ENet or memory failed); 2 bad usage.\n");
+    fprintf(to, "  --help                 show this help and exit\n"
+                "  --version              show the version and exit\n"
+                "\n"
+                "Exit status: 0 after SIGINT or SIGTERM (every client told, then gone or a\n"
+                "second passed), --help or --version; 1 cannot start (a port taken, an\n"
+                "address that does not resolve, an unreadable or malformed --auth-key-file,\n"
+                "--cluster-secret-file or --cluster-password-file: the message names the\n"
+                "flag to change; ENet or memory failed); 2 bad usage (cluster flags that\n"
+                "contradict each other included).\n");
 }
 
 /* Parses a whole decimal number in [min, max]; false (with a message) otherwise. */

@@ -293,9 +293,10 @@ typedef struct server_cluster_hooks {
      * means nowhere. */
     bool (*place_lobby)(void *user, bool avoid_self, server_remote *where);
     /* Signs a ticket (kind, lobby, player) for where into out; for a JOIN
-     * it also asks where to hold the seat. Returns its length, or < 0. */
-    int (*issue_ticket)(void *user, const server_remote *where, uint8_t kind, proto_str lobby,
-                        proto_str player, uint8_t *out, size_t cap);
+     * it also asks where to hold the seat, charged to holder (the player's
+     * address or identity, as seats are). Returns its length, or < 0. */
+    int (*issue_ticket)(void *user, const server_remote *where, const server_ticket_ask *what,
+                        uint8_t kind, uint64_t holder, uint8_t *out, size_t cap);
     /* Verifies a HELLO's ticket for this server and what the HELLO asks,
      * and uses it up: 0 and *info, or PROTO_REASON_TICKET_INVALID /
      * _EXPIRED / _USED with *why (docs/PROTOCOL.md, "Redirect tickets"). */
@@ -319,11 +320,12 @@ void server_set_cluster(server *s, const server_cluster_hooks *hooks);
  * (its id; where is NULL when the directory does not know that server). */
 void server_on_claim(server *s, uint32_t claim_id, bool won, proto_str owner,
                      const server_remote *where, uint64_t now_us);
-/* Another server redirected player (a name) to the lobby called lobby here:
- * hold a seat for it until until_us. False when the lobby is not open here
- * or has no seat to hold. */
-bool server_hold_seat(server *s, proto_str lobby, proto_str player, uint64_t until_us,
-                      uint64_t now_us);
+/* Another server redirected player (a name; holder: its address or
+ * identity there) to the lobby called lobby here: hold a seat for it until
+ * until_us. False when the lobby is not open here, has no seat to hold, or
+ * the holder has its share of it (lobby_hold_seat). */
+bool server_hold_seat(server *s, proto_str lobby, proto_str player, uint64_t holder,
+                      uint64_t until_us, uint64_t now_us);
 /* Draining (SIGUSR1, POST /drain): no new lobby opens here; games go on. */
 void server_set_draining(server *s, bool draining);
 bool server_draining(const server *s);

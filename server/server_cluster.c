@@ -41,8 +41,10 @@ static void send_redirect(server_ctx *s, uint32_t handle, uint8_t request, proto
 {
     server_cluster_state *cs = s->cluster;
     uint8_t ticket[SERVER_TICKET_MAX_BYTES];
-    int n = cs->hooks.issue_ticket(cs->hooks.user, where, kind, lobby_name, player, ticket,
-                                   sizeof ticket);
+    server_ticket_ask what = {player, lobby_name, false};
+    uint64_t holder = sessions_at(s->sessions, handle)->holder;
+    int n =
+        cs->hooks.issue_ticket(cs->hooks.user, where, &what, kind, holder, ticket, sizeof ticket);
     if (n <= 0) {
         log_error("cluster", "cannot sign a ticket for lobby=%.*s server=%s", (int)lobby_name.len,
                   lobby_name.bytes, where->id);
@@ -350,8 +352,8 @@ void server_set_cluster(server *srv, const server_cluster_hooks *hooks)
         cs->hooks = *hooks;
 }
 
-bool server_hold_seat(server *srv, proto_str lobby_name, proto_str player, uint64_t until_us,
-                      uint64_t now_us)
+bool server_hold_seat(server *srv, proto_str lobby_name, proto_str player, uint64_t holder,
+                      uint64_t until_us, uint64_t now_us)
 {
     server_ctx *s = server_context(srv);
     int index = lobby_find(s->lobbies, lobby_name);
@@ -359,7 +361,9 @@ bool server_hold_seat(server *srv, proto_str lobby_name, proto_str player, uint6
     uint8_t key_len;
     if (index < 0 || !lobby_name_key(player, key, &key_len))
         return false;
-    if (!lobby_hold_seat(&s->lobbies->lobbies[index], key, key_len, now_us, until_us))
+    lobby *l = &s->lobbies->lobbies[index];
+    lobby_joiner who = {key, key_len, holder, lobby_holder_share(l, s->cfg->lobby_share_percent)};
+    if (!lobby_hold_seat(l, &who, now_us, until_us))
         return false;
     s->stats->seats_held_for_tickets++;
     return true;

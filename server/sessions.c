@@ -129,8 +129,7 @@ void sessions_restrict_lobby(sessions *t, uint32_t slot, const char *key, uint8_
     se->lobby_only_len = key_len;
 }
 
-void sessions_set_ticket(sessions *t, uint32_t slot, uint8_t kind, const char *key,
-                         uint8_t key_len)
+void sessions_set_ticket(sessions *t, uint32_t slot, uint8_t kind, const char *key, uint8_t key_len)
 {
     session *se = &t->slots[slot];
     if (key_len > sizeof se->ticket_lobby)

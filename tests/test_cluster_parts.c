@@ -15,6 +15,7 @@
 #include "cluster_ticket.h"
 #include "lobby.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,11 +132,11 @@ static void holds_count_until_used_or_expired(void **state)
     assert_int_equal(lobby_set_init(&set, 4, 2), LOBBY_OK);
     int x = lobby_open(&set, str("x"));
     lobby *l = &set.lobbies[x];
-    assert_true(lobby_hold_seat(l, "al", 2, 100, 5100));
-    assert_true(lobby_hold_seat(l, "bo", 2, 100, 5100));
+    lobby_joiner al = {"al", 2, 8, 2}, bo = {"bo", 2, 9, 2}, cy = {"cy", 2, 7, 2};
+    assert_true(lobby_hold_seat(l, &al, 100, 5100));
+    assert_true(lobby_hold_seat(l, &bo, 100, 5100));
     /* Capacity 2, two held: a third joiner finds it full... */
-    assert_false(lobby_hold_seat(l, "cy", 2, 100, 5100));
-    lobby_joiner cy = {"cy", 2, 7, 2}, al = {"al", 2, 8, 2};
+    assert_false(lobby_hold_seat(l, &cy, 100, 5100));
     uint64_t wait;
     assert_int_equal(lobby_admit(l, &cy, str(""), 10, 200, &wait), LOBBY_ERR_FULL);
     /* ...while the player a seat is held for is admitted to it. */
@@ -147,6 +148,28 @@ static void holds_count_until_used_or_expired(void **state)
     assert_int_equal(lobby_expire_holds(l, 5100), 1);
     assert_int_equal(lobby_holds_for_others(l, "", 0, 5100), 0);
     assert_int_equal(lobby_admit(l, &cy, str(""), 10, 5200, &wait), LOBBY_OK);
+    lobby_set_deinit(&set);
+}
+
+/* Holds are seats on their way: one holder may not hold more of a lobby
+ * than its share of seats, so names cycled through redirects cannot lock a
+ * lobby on another server. */
+static void holds_within_the_holders_share(void **state)
+{
+    (void)state;
+    lobby_set set;
+    assert_int_equal(lobby_set_init(&set, 4, 16), LOBBY_OK);
+    lobby *l = &set.lobbies[lobby_open(&set, str("x"))];
+    char names[16][4];
+    unsigned held = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        snprintf(names[i], sizeof names[i], "p%u", i);
+        lobby_joiner p = {names[i], (uint8_t)strlen(names[i]), 42, lobby_holder_share(l, 50)};
+        held += lobby_hold_seat(l, &p, 100, 5100);
+    }
+    assert_int_equal(held, 8);
+    lobby_joiner other = {"zz", 2, 43, lobby_holder_share(l, 50)};
+    assert_true(lobby_hold_seat(l, &other, 100, 5100));
     lobby_set_deinit(&set);
 }
 
@@ -232,6 +255,7 @@ int main(void)
         cmocka_unit_test(bad_lines_refused),
         cmocka_unit_test(copy_replaces_and_expires),
         cmocka_unit_test(holds_count_until_used_or_expired),
+        cmocka_unit_test(holds_within_the_holders_share),
         cmocka_unit_test(ticket_admits_once),
         cmocka_unit_test(tickets_refused_by_reason),
     };
