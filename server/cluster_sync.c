@@ -410,6 +410,24 @@ static void on_server(void *user, void *priv, const redisReply *r, uint64_t now_
         free(t);
 }
 
+/* A server that left the set (drained, or shut down) is gone now, not when
+ * its entry would have aged out of the copy. */
+static void drop_unlisted(cluster *c, const redisReply *members)
+{
+    for (int s = 0; s < CLUSTER_MAX_SERVERS; s++) {
+        if (!c->dir.servers[s].in_use)
+            continue;
+        bool listed = false;
+        for (size_t i = 0; i < members->elements && !listed; i++)
+            listed = members->element[i]->type == REDIS_REPLY_STRING &&
+                     strcmp(members->element[i]->str, c->dir.servers[s].where.id) == 0;
+        if (!listed) {
+            cluster_dir_drop_server(&c->dir, s);
+            c->stats.servers_dropped++;
+        }
+    }
+}
+
 static void on_members(void *user, void *priv, const redisReply *r, uint64_t now_us)
 {
     (void)priv;
@@ -419,6 +437,7 @@ static void on_members(void *user, void *priv, const redisReply *r, uint64_t now
         return;
     c->stats.reads++;
     c->stats.last_read_us = now_us;
+    drop_unlisted(c, r);
     for (size_t i = 0; i < r->elements; i++) {
         const redisReply *id = r->element[i];
         if (id->type != REDIS_REPLY_STRING || id->len == 0 || id->len > SERVER_ID_MAX_BYTES ||
@@ -492,8 +511,6 @@ void cluster_sync_timers(cluster *c, uint64_t now_us)
 {
     if (!redis_link_up(c->link))
         return;
-    if (c->stats.draining && !c->stats.drained)
-        maybe_drained(c);
     if (!c->stats.drained) {
         if (c->must_register) {
             register_all(c);
@@ -508,6 +525,10 @@ void cluster_sync_timers(cluster *c, uint64_t now_us)
             publish(c);
             c->next_publish_us = now_us + (uint64_t)c->cfg.publish_ms * 1000u;
         }
+        /* After the heartbeat that said "draining" (cluster_drain asks for
+         * one at once), so the others stop placing here before we go. */
+        if (c->stats.draining)
+            maybe_drained(c);
     }
     if (now_us >= c->next_read_us && !c->read_in_flight) {
         read_directory(c);

@@ -163,6 +163,8 @@ server_route server_cluster_route_new(server_ctx *s, uint32_t handle, const prot
     }
     if (!ticketed && placed_elsewhere(s, handle, request, name, player))
         return SERVER_ROUTE_DONE;
+    if (!server_may_open_lobby(s, se->holder, now_us))
+        return SERVER_ROUTE_HERE; /* refused QUOTA there, and no name claimed for it */
     if (claim_pending_for(cs, handle, se->gen)) {
         refuse_new(s, handle, request, PROTO_REASON_TOO_MANY_ATTEMPTS, PROTO_LOBBY_RATE_LIMITED,
                    "your previous lobby request is still waiting for the cluster directory");

@@ -89,6 +89,9 @@ bool server_new_token(server_ctx *s, lobby_player *p);
  * lobby_open's errors. */
 int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64_t now_us,
                           char *why, size_t cap);
+/* Whether server_open_lobby_for would pass the holder's quotas now, taking
+ * nothing (a cluster claims a name only for a lobby that may open). */
+bool server_may_open_lobby(server_ctx *s, uint64_t holder, uint64_t now_us);
 
 /* Queues a disconnect with a reason (a joined player is reported kicked). */
 void server_close_session(server_ctx *s, uint32_t handle, proto_reason reason);

@@ -125,12 +125,14 @@ static rate_bucket *create_bucket(server_ctx *s, uint64_t holder)
     return &s->create_buckets[h % RESUME_BUCKETS];
 }
 
-int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64_t now_us,
-                          char *why, size_t cap)
+/* The holder's lobby quotas: LOBBY_OK, or LOBBY_ERR_QUOTA with why (and
+ * counted when take, which also takes the opening's token). */
+static int lobby_quota(server_ctx *s, uint64_t holder, uint64_t now_us, bool take, char *why,
+                       size_t cap)
 {
     uint32_t open = lobby_count_created_by(s->lobbies, holder);
     if (open >= s->cfg->max_lobbies_per_holder) {
-        s->stats->quota_hits[SERVER_QUOTA_LOBBIES_OPEN]++;
+        s->stats->quota_hits[SERVER_QUOTA_LOBBIES_OPEN] += take;
         snprintf(why, cap,
                  "your address already has %u lobbies open, the most it may; an empty one "
                  "closes after %u s",
@@ -142,11 +144,27 @@ int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64
     rate_bucket *b = create_bucket(s, holder);
     if (b->last_us == 0)
         rate_bucket_init(b, burst, now_us);
-    if (!rate_bucket_take(b, s->cfg->lobby_creates_per_s, burst, now_us)) {
-        s->stats->quota_hits[SERVER_QUOTA_LOBBY_RATE]++;
+    rate_bucket peek = *b;
+    if (!rate_bucket_take(take ? b : &peek, s->cfg->lobby_creates_per_s, burst, now_us)) {
+        s->stats->quota_hits[SERVER_QUOTA_LOBBY_RATE] += take;
         snprintf(why, cap, "lobbies opened too fast from your address; wait a few seconds");
         return LOBBY_ERR_QUOTA;
     }
+    return LOBBY_OK;
+}
+
+bool server_may_open_lobby(server_ctx *s, uint64_t holder, uint64_t now_us)
+{
+    char why[8];
+    return lobby_quota(s, holder, now_us, false, why, sizeof why) == LOBBY_OK;
+}
+
+int server_open_lobby_for(server_ctx *s, uint64_t holder, proto_str name, uint64_t now_us,
+                          char *why, size_t cap)
+{
+    int err = lobby_quota(s, holder, now_us, true, why, cap);
+    if (err != LOBBY_OK)
+        return err;
     int index = lobby_open(s->lobbies, name);
     if (index >= 0)
         s->lobbies->lobbies[index].creator = holder;
@@ -406,7 +424,10 @@ static uint16_t median_rtt(const server_ctx *s, const lobby *l)
 static void fill_entry(const server_ctx *s, const lobby *l, proto_lobby_entry *e)
 {
     e->name = lobby_name_of(l);
-    e->players = l->count;
+    /* Seats held for redirected players are taken, as a joiner finds them
+     * (held until the tick that expires them, hence no clock here). */
+    unsigned taken = l->count + lobby_holds_for_others(l, "", 0, 0);
+    e->players = (uint8_t)(taken < l->capacity ? taken : l->capacity);
     e->capacity = l->capacity;
     e->flags = lobby_flags(l);
     e->state = l->state;
