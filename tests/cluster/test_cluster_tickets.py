@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Redirect tickets and draining, through the real lobby-servers:
+
+- a forged, an expired, a replayed ticket and one for another player are each
+  refused with REJECT 25/26/27 and counted by reason; a redirected player who
+  never arrives has its held seat freed at the ticket's expiry, counted;
+- SIGUSR1 and POST /drain: new lobbies go to the server that is not draining,
+  existing games go on, a drained server leaves Redis when its last lobby
+  closes, and SIGTERM exits 0.
+
+usage: test_cluster_tickets.py LOBBY_SERVER LOBBY_CHAT
+"""
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cluster_util as cu  # noqa: E402
+
+SERVER_BIN, CHAT_BIN = sys.argv[1], sys.argv[2]
+TICKET_INVALID, TICKET_EXPIRED, TICKET_USED = 25, 26, 27
+
+
+def redirect_from(server, name, lobby):
+    c, ans = cu.raw_hello(server, name, lobby)
+    c.close()
+    assert ans and ans[0] == cu.REDIRECT, f"HELLO JOIN {lobby} as {name} was not redirected: {ans!r}"
+    return cu.parse_redirect(ans)
+
+
+def expect_reject(server, name, lobby, ticket, reason, what):
+    c, ans = cu.raw_hello(server, name, lobby, ticket=ticket)
+    c.close()
+    assert ans and ans[0] == cu.REJECT and ans[1] == reason, \
+        f"{what}: want REJECT {reason}, got {ans!r}"
+    print(f"# {what}: REJECT {ans[1]} {ans[3:].decode(errors='replace')!r}")
+
+
+def lobby_players(server, name):
+    for lob in server.lobbies()["lobbies"]:
+        if lob["name"] == name:
+            return lob["players"]
+    return None
+
+
+def test_tickets():
+    cl = cu.Cluster(SERVER_BIN)
+    try:
+        a, b = cl.server("a"), cl.server("b")
+        cl.wait_mesh()
+        bob, ans = cu.raw_hello(b, "bob", "x")
+        assert ans and ans[0] == cu.WELCOME, f"bob not welcomed on B: {ans!r}"
+        assert cu.wait_until(lambda: ("x", "b") in a.cluster_lobby_names(), 3), "A never saw x"
+
+        # A player redirected to B who never goes there: the seat is held, then freed.
+        expired0 = b.metric("lobby_cluster_tickets_expired_total")
+        ghost_at = time.monotonic()
+        redirect_from(a, "ghost", "x")
+        held = cu.wait_until(lambda: bob.pump() or b.metric("lobby_cluster_seats_held_total") >= 1, 2)
+        assert held, "B never held a seat for the redirected player"
+        players_held = lobby_players(b, "x")
+
+        # Replayed: a real ticket honoured once, then refused.
+        r = redirect_from(a, "al", "x")
+        assert r["server_id"] == "b" and r["port"] == b.port, r
+        al, ans = cu.raw_hello(b, "al", "x", ticket=r["ticket"])
+        assert ans and ans[0] == cu.WELCOME, f"a real ticket was not honoured: {ans!r}"
+        al.close()
+        used0 = b.metric("lobby_cluster_tickets_refused_total", 'reason="used"')
+        expect_reject(b, "al", "x", r["ticket"], TICKET_USED, "replayed ticket")
+        assert b.metric("lobby_cluster_tickets_refused_total", 'reason="used"') == used0 + 1, \
+            "tickets_refused_total{reason=used} did not move"
+
+        inv0 = b.metric("lobby_cluster_tickets_refused_total", 'reason="invalid"')
+        forged = cu.mint_ticket(os.urandom(32), "x", "eve", "b", cu.now_unix_ms() + 5000)
+        expect_reject(b, "eve", "x", forged, TICKET_INVALID, "ticket signed with another secret")
+        r2 = redirect_from(a, "al2", "x")
+        expect_reject(b, "mallory", "x", r2["ticket"], TICKET_INVALID, "ticket for another player")
+        assert b.metric("lobby_cluster_tickets_refused_total", 'reason="invalid"') == inv0 + 2, \
+            "tickets_refused_total{reason=invalid} did not move by 2"
+
+        exp0 = b.metric("lobby_cluster_tickets_refused_total", 'reason="expired"')
+        old = cu.mint_ticket(cl.secret_bytes, "x", "late", "b", cu.now_unix_ms() - 1000)
+        expect_reject(b, "late", "x", old, TICKET_EXPIRED, "expired ticket (right secret)")
+        assert b.metric("lobby_cluster_tickets_refused_total", 'reason="expired"') == exp0 + 1, \
+            "tickets_refused_total{reason=expired} did not move"
+        # The same minting with a future expiry is honoured: the key derivation is right,
+        # so the refusals above are for the reasons they name.
+        good = cu.mint_ticket(cl.secret_bytes, "x", "minted", "b", cu.now_unix_ms() + 5000)
+        m, ans = cu.raw_hello(b, "minted", "x", ticket=good)
+        assert ans and ans[0] == cu.WELCOME, f"a ticket minted with the cluster key was refused: {ans!r}"
+        m.close()
+
+        freed = cu.wait_until(lambda: bob.pump() or
+                              b.metric("lobby_cluster_tickets_expired_total") >= expired0 + 2, 8, 0.05)
+        took = time.monotonic() - ghost_at
+        print(f"# held seats freed, tickets_expired_total moved {took:.1f} s after the redirect "
+              f"(x had {players_held} players with the seats held, {lobby_players(b, 'x')} after)")
+        assert freed, "tickets_expired_total did not count both unused tickets (ghost, al2) within 8 s"
+        assert took >= 4.0, f"a held seat was freed after {took:.1f} s, before its ticket's 5 s"
+        assert lobby_players(b, "x") == 1, f"x still counts held seats: {b.lobbies()['lobbies']}"
+        bob.close()
+    finally:
+        cl.close()
+
+
+def draining_seen(server, other):
+    return any(s["id"] == other and s["draining"] for s in server.lobbies()["cluster"]["servers"])
+
+
+def test_drain():
+    cl = cu.Cluster(SERVER_BIN)
+    try:
+        grace = ("--lobby-grace-ms", "300")
+        a, b, c = cl.server("a", *grace), cl.server("b", *grace), cl.server("c", *grace)
+        cl.wait_mesh()
+        p1, ans = cu.raw_hello(a, "p1", "game")
+        assert ans and ans[0] == cu.WELCOME, f"p1 not welcomed on A: {ans!r}"
+        p2, ans = cu.raw_hello(a, "p2", "game")
+        assert ans and ans[0] == cu.WELCOME, f"p2 not welcomed on A: {ans!r}"
+
+        status, body = c.http("/drain", method="POST")
+        assert status == 200, f"POST /drain from 127.0.0.1: {status} {body!r}"
+        c.wait_for(r"drained: the last lobby has closed")  # C had only its empty main
+        assert cu.wait_until(lambda: "lobby:server:c" not in cu.redis_keys(cl.redis), 3), \
+            "drained C (no lobby) still in Redis"
+        a.proc.send_signal(signal.SIGUSR1)
+        assert cu.wait_until(lambda: a.metric("lobby_cluster_draining") == 1, 2), "SIGUSR1 did not drain A"
+        assert cu.wait_until(lambda: draining_seen(b, "a"), 3), "B never saw A draining"
+
+        r = redirect_from(a, "newbie", "fresh")
+        assert r["server_id"] == "b", f"a new lobby asked of draining A went to {r['server_id']}, not b"
+        nb, ans = cu.raw_hello(b, "newbie", "fresh", ticket=r["ticket"])
+        assert ans and ans[0] == cu.WELCOME, f"the placed lobby did not open on B: {ans!r}"
+        r = redirect_from(c, "newbie2", "fresh2")
+        assert r["server_id"] == "b", f"a new lobby asked of drained C went to {r['server_id']}, not b"
+
+        p1.send(cu.chat_msg(1, "still-playing"))
+        ack = p1.wait({cu.CHAT_ACK}, 3)
+        assert ack, "A's existing game: a chat was not acknowledged while draining"
+        got = cu.wait_until(lambda: p2.pump(5) or any(d[0] == cu.CHAT_RELAY and b"still-playing" in d
+                                                      for _t, d in p2.inbox), 3)
+        assert got, "A's existing game: the other player did not get the chat while draining"
+        assert "lobby:server:a" in cu.redis_keys(cl.redis), "A left Redis while its game goes on"
+
+        p1.close()
+        p2.close()
+        a.wait_for(r"drained: the last lobby has closed; left the directory")
+        gone = cu.wait_until(lambda: not any(k.startswith("lobby:server:a") for k in cu.redis_keys(cl.redis))
+                             and "a" not in (cl.redis.cli("SMEMBERS", "lobby:servers") or [])
+                             and cl.redis.cli("GET", "lobby:name:game") is None, 3)
+        assert gone, f"drained A's keys still in Redis: {sorted(cu.redis_keys(cl.redis))}"
+        nb.close()
+        for s in (a, b, c):
+            rc = s.stop()
+            assert rc == 0, f"SIGTERM: {s.id} exited {rc}:\n{s.text()[-1500:]}"
+        assert not cu.redis_keys(cl.redis) - {"lobby:servers"}, \
+            f"keys left after SIGTERM: {sorted(cu.redis_keys(cl.redis))}"
+    finally:
+        cl.close()
+
+
+if __name__ == "__main__":
+    cu.run_tests("test_cluster_tickets", [test_tickets, test_drain])
