@@ -30,6 +30,7 @@ import enet  # noqa: E402
 TIMEOUT_S = 10
 VERSION = 6
 EXTRA_PROCS = []  # lobby-chat processes, killed by run_tests
+BAD_EXITS = []  # servers that did not exit 0 on the SIGTERM of Cluster.close
 
 
 class SkipTest(Exception):
@@ -393,10 +394,18 @@ class Cluster:
         assert ok, f"the servers did not all see each other within {timeout_s} s"
 
     def close(self):
+        """SIGTERM to every server still running (a sanitizer's report at exit
+        fails the test through BAD_EXITS), then Redis and the directory."""
         for s in self.servers:
             if s.proc.poll() is None:
-                s.proc.kill()
-                s.proc.wait()
+                s.proc.send_signal(signal.SIGTERM)
+                try:
+                    rc = s.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    s.proc.kill()
+                    rc = s.proc.wait()
+                if rc != 0:
+                    BAD_EXITS.append(f"server {s.id} exited {rc} on SIGTERM:\n{s.text()[-3000:]}")
         self.redis.stop()
         self.tmp.cleanup()
 
@@ -409,7 +418,9 @@ def run_tests(name, tests):
     for fn in tests:
         start = time.monotonic()
         try:
+            BAD_EXITS.clear()
             fn()
+            assert not BAD_EXITS, "\n".join(BAD_EXITS)
             print(f"{name}: ok   {fn.__name__} ({time.monotonic() - start:.1f} s)", flush=True)
         except SkipTest as e:
             skipped.append(fn.__name__)
