@@ -180,9 +180,10 @@ static void publish(cluster *c)
             memcpy(p->key, l->key, l->key_len);
         }
         if (p->state == PUB_NONE) {
-            if (eval_name(c, CLAIM_LUA, p->key, p->key_len, on_pub_claim, pub_tag(i, l->gen)) == 0)
+            if (eval_name(c, CLAIM_LUA, p->key, p->key_len, on_pub_claim, pub_tag(i, l->gen)) == 0) {
                 p->state = PUB_CLAIMING;
-            c->stats.claims_sent++;
+                c->stats.claims_sent++;
+            }
         } else if (p->state == PUB_CLAIMED) {
             changed |= write_line(c, i, p);
         }
