@@ -124,7 +124,9 @@ int server_create(const server_config *cfg, server **out)
         return err == LOBBY_ERR_ARG ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
     }
     if (addr_budget_init(&s->list_budget, cfg->max_sessions, cfg->list_bytes_per_s,
-                         cfg->list_burst_bytes) != 0) {
+                         cfg->list_burst_bytes) != 0 ||
+        server_cluster_init(&s->cluster, cfg->max_sessions) != 0) {
+        addr_budget_deinit(&s->list_budget);
         lobby_set_deinit(&s->lobbies);
         sessions_destroy(s->sessions);
         free(s);
@@ -156,6 +158,7 @@ void server_destroy(server *s)
     if (s == NULL)
         return;
     replies_deinit(&s->replies);
+    server_cluster_deinit(&s->cluster);
     addr_budget_deinit(&s->list_budget);
     lobby_set_deinit(&s->lobbies);
     sessions_destroy(s->sessions);

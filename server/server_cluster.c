@@ -10,6 +10,7 @@
 #include "server_lobby_msgs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int request_index(uint8_t request)
@@ -81,36 +82,48 @@ bool server_cluster_join_elsewhere(server_ctx *s, uint32_t handle, proto_type re
     return true;
 }
 
-static bool claim_pending_for(const server_cluster_state *cs, uint32_t handle, uint32_t gen)
+static server_claim *claim_of(server_cluster_state *cs, uint32_t handle)
 {
-    for (unsigned i = 0; i < SERVER_MAX_CLAIMS; i++)
-        if (cs->claims[i].in_use && cs->claims[i].handle == handle && cs->claims[i].gen == gen)
-            return true;
-    return false;
+    return handle < cs->claim_slots ? &cs->claims[handle] : NULL;
 }
 
-/* Keeps m until the directory answers claim_lobby; false when it cannot
- * wait (no room, or no directory to ask: then it opens here at once). */
+/* The leader of a claim in flight for key, if any. */
+static const server_claim *leader_for(const server_cluster_state *cs, const char *key,
+                                      uint8_t key_len)
+{
+    for (uint32_t i = 0; i < cs->claim_slots; i++) {
+        const server_claim *c = &cs->claims[i];
+        if (c->in_use && c->leads && c->key_len == key_len && memcmp(c->key, key, key_len) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* Keeps m in the session's place until the directory answers for its
+ * lobby's name: follows a claim in flight for the same name, or sends one.
+ * False when it cannot wait (no directory to ask now: open it here). */
 static bool wait_for_claim(server_ctx *s, uint32_t handle, const proto_msg *m, proto_str name,
-                           uint64_t now_us, bool *no_room)
+                           uint64_t now_us)
 {
     server_cluster_state *cs = s->cluster;
-    server_claim *c = NULL;
-    for (unsigned i = 0; i < SERVER_MAX_CLAIMS && c == NULL; i++)
-        if (!cs->claims[i].in_use)
-            c = &cs->claims[i];
+    server_claim *c = claim_of(cs, handle);
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len;
     int len = c ? proto_encode(m, c->msg, sizeof c->msg) : -1;
-    *no_room = len <= 0;
-    if (len <= 0)
-        return false;
-    c->serial = ++cs->next_serial;
-    uint32_t id = c->serial * SERVER_MAX_CLAIMS + (uint32_t)(c - cs->claims);
-    if (!cs->hooks.claim_lobby(cs->hooks.user, name, id))
-        return false;
+    if (len <= 0 || !lobby_name_key(name, key, &key_len))
+        return false; /* cannot happen: a request that decoded encodes; a valid name has a key */
+    c->leads = leader_for(cs, key, key_len) == NULL;
+    if (c->leads) {
+        c->serial = ++cs->next_serial % (UINT32_MAX / SERVER_CLAIM_ID_SLOTS);
+        uint32_t id = c->serial * SERVER_CLAIM_ID_SLOTS + handle;
+        if (!cs->hooks.claim_lobby(cs->hooks.user, name, id))
+            return false;
+    }
     c->in_use = true;
-    c->handle = handle;
     c->gen = sessions_at(s->sessions, handle)->gen;
     c->since_us = now_us;
+    c->key_len = key_len;
+    memcpy(c->key, key, key_len);
     c->len = (uint16_t)len;
     return true;
 }
@@ -165,82 +178,100 @@ server_route server_cluster_route_new(server_ctx *s, uint32_t handle, const prot
         return SERVER_ROUTE_DONE;
     if (!server_may_open_lobby(s, se->holder, now_us))
         return SERVER_ROUTE_HERE; /* refused QUOTA there, and no name claimed for it */
-    if (claim_pending_for(cs, handle, se->gen)) {
-        refuse_new(s, handle, request, PROTO_REASON_TOO_MANY_ATTEMPTS, PROTO_LOBBY_RATE_LIMITED,
+    const server_claim *waiting = claim_of(cs, handle);
+    if (waiting != NULL && waiting->in_use && waiting->gen == se->gen) {
+        /* One request in flight per session: a second HELLO is a protocol
+         * violation, a second CREATE_LOBBY comes too soon. */
+        refuse_new(s, handle, request, PROTO_REASON_PROTOCOL_VIOLATION, PROTO_LOBBY_RATE_LIMITED,
                    "your previous lobby request is still waiting for the cluster directory");
         return SERVER_ROUTE_DONE;
     }
-    bool no_room = false;
-    if (wait_for_claim(s, handle, m, name, now_us, &no_room))
+    if (wait_for_claim(s, handle, m, name, now_us))
         return SERVER_ROUTE_DONE;
-    if (no_room) {
-        refuse_new(s, handle, request, PROTO_REASON_TOO_MANY_ATTEMPTS, PROTO_LOBBY_RATE_LIMITED,
-                   "too many new lobbies are waiting for the cluster directory; try again");
-        return SERVER_ROUTE_DONE;
-    }
     return SERVER_ROUTE_HERE; /* no directory to ask now: open it here, claimed later */
 }
 
 /* Handles a request held for its claim again, as if it had just arrived,
  * opening its lobby here without asking a second time. */
-static void handle_again(server_ctx *s, const server_claim *c, uint64_t now_us)
+static void handle_again(server_ctx *s, uint32_t handle, const server_claim *c, uint64_t now_us)
 {
     proto_msg m;
     if (proto_decode(c->msg, c->len, &m) != PROTO_OK)
         return; /* encoded by us: cannot happen */
     s->cluster->claim_granted = true;
     if (m.type == PROTO_HELLO)
-        server_hello(s, c->handle, &m, now_us);
+        server_hello(s, handle, &m, now_us);
     else
-        server_create_lobby(s, c->handle, &m, now_us);
+        server_create_lobby(s, handle, &m, now_us);
     s->cluster->claim_granted = false;
 }
 
 /* The claim's session is still the one that asked, and still there. */
-static bool claim_session_live(const server_ctx *s, const server_claim *c)
+static bool claim_session_live(const server_ctx *s, uint32_t handle, const server_claim *c)
 {
-    const session *se = sessions_at(s->sessions, c->handle);
+    const session *se = sessions_at(s->sessions, handle);
     return se->gen == c->gen && se->state != SESSION_FREE && se->state != SESSION_CLOSING;
 }
 
-static void lost_claim(server_ctx *s, const server_claim *c, proto_str owner,
+static void lost_claim(server_ctx *s, uint32_t handle, const server_claim *c, proto_str owner,
                        const server_remote *where)
 {
     proto_msg m;
     if (proto_decode(c->msg, c->len, &m) != PROTO_OK)
         return;
-    const session *se = sessions_at(s->sessions, c->handle);
+    const session *se = sessions_at(s->sessions, handle);
     proto_str player = {se->name, se->name_len};
     if (m.type == PROTO_HELLO && where != NULL) {
         proto_str lobby_name = m.u.hello.lobby;
-        send_redirect(s, c->handle, PROTO_HELLO, lobby_name, player, where, SERVER_TICKET_JOIN);
+        send_redirect(s, handle, PROTO_HELLO, lobby_name, player, where, SERVER_TICKET_JOIN);
         return;
     }
     proto_str lobby_name = m.type == PROTO_HELLO ? m.u.hello.lobby : m.u.create_lobby.name;
     char text[200];
     snprintf(text, sizeof text, "a lobby called '%.*s' was just opened on server %.*s",
              (int)lobby_name.len, lobby_name.bytes, (int)owner.len, owner.bytes);
-    refuse_new(s, c->handle, (uint8_t)m.type, PROTO_REASON_LOBBY_INVALID, PROTO_LOBBY_EXISTS, text);
+    refuse_new(s, handle, (uint8_t)m.type, PROTO_REASON_LOBBY_INVALID, PROTO_LOBBY_EXISTS, text);
+}
+
+/* The answer for one waiting request: handled again (won, or unanswered),
+ * or told who has the name. Its place is free first, so the request can
+ * wait again should it need to. */
+static void resolve(server_ctx *s, uint32_t handle, server_claim *c, bool won, proto_str owner,
+                    const server_remote *where, uint64_t now_us)
+{
+    server_claim copy = *c;
+    c->in_use = false;
+    if (!claim_session_live(s, handle, &copy))
+        return;
+    if (won)
+        handle_again(s, handle, &copy, now_us);
+    else
+        lost_claim(s, handle, &copy, owner, where);
 }
 
 void server_on_claim(server *srv, uint32_t claim_id, bool won, proto_str owner,
                      const server_remote *where, uint64_t now_us)
 {
     server_ctx *s = server_context(srv);
-    server_claim *c = &s->cluster->claims[claim_id % SERVER_MAX_CLAIMS];
-    if (!c->in_use || c->serial != claim_id / SERVER_MAX_CLAIMS)
+    server_cluster_state *cs = s->cluster;
+    uint32_t handle = claim_id % SERVER_CLAIM_ID_SLOTS;
+    server_claim *lead = claim_of(cs, handle);
+    if (lead == NULL || !lead->in_use || !lead->leads ||
+        lead->serial != claim_id / SERVER_CLAIM_ID_SLOTS)
         return; /* answered late: it was handled when its wait ran out */
-    c->in_use = false;
     if (won)
         s->stats->claims_won++;
     else
         s->stats->claims_lost++;
-    if (!claim_session_live(s, c))
-        return;
-    if (won)
-        handle_again(s, c, now_us);
-    else
-        lost_claim(s, c, owner, where);
+    char key[LOBBY_NAME_KEY_BYTES];
+    uint8_t key_len = lead->key_len;
+    memcpy(key, lead->key, key_len);
+    resolve(s, handle, lead, won, owner, where, now_us);
+    for (uint32_t i = 0; i < cs->claim_slots; i++) {
+        server_claim *c = &cs->claims[i];
+        if (c->in_use && !c->leads && c->key_len == key_len && memcmp(c->key, key, key_len) == 0)
+            resolve(s, i, c, won, owner, where, now_us);
+    }
 }
 
 bool server_cluster_hello_ticket(server_ctx *s, uint32_t handle, const proto_msg *m, proto_str name)
@@ -329,22 +360,37 @@ void server_cluster_tick(server_ctx *s, uint64_t now_us)
         if (s->lobbies->lobbies[i].in_use)
             s->stats->tickets_expired += lobby_expire_holds(&s->lobbies->lobbies[i], now_us);
     server_cluster_state *cs = s->cluster;
-    for (unsigned i = 0; i < SERVER_MAX_CLAIMS; i++) {
+    for (uint32_t i = 0; i < cs->claim_slots; i++) {
         server_claim *c = &cs->claims[i];
         if (!c->in_use || now_us - c->since_us < SERVER_CLAIM_WAIT_US)
             continue;
-        c->in_use = false;
         s->stats->claims_unanswered++;
         log_warn("cluster",
                  "the directory did not answer a name claim within %u ms: the lobby "
                  "opens here unclaimed, and is claimed once the directory answers",
                  (unsigned)(SERVER_CLAIM_WAIT_US / 1000));
-        if (claim_session_live(s, c))
-            handle_again(s, c, now_us);
+        resolve(s, i, c, true, (proto_str){"", 0}, NULL, now_us);
     }
 }
 
 /* ---- the public side ------------------------------------------------------ */
+
+int server_cluster_init(server_cluster_state *cs, uint32_t max_sessions)
+{
+    memset(cs, 0, sizeof *cs);
+    if (max_sessions > SERVER_CLAIM_ID_SLOTS)
+        return -1;
+    cs->claims = calloc(max_sessions, sizeof *cs->claims);
+    cs->claim_slots = max_sessions;
+    return cs->claims != NULL ? 0 : -1;
+}
+
+void server_cluster_deinit(server_cluster_state *cs)
+{
+    free(cs->claims);
+    cs->claims = NULL;
+    cs->claim_slots = 0;
+}
 
 void server_set_cluster(server *srv, const server_cluster_hooks *hooks)
 {

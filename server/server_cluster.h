@@ -6,6 +6,7 @@
 #ifndef LOBBY_SERVER_CLUSTER_H
 #define LOBBY_SERVER_CLUSTER_H
 
+#include "lobby.h"
 #include "server.h"
 
 #include <stdbool.h>
@@ -16,17 +17,25 @@ struct lobby;
 struct lobby_filter;
 
 enum {
-    SERVER_MAX_CLAIMS = 64,        /* requests waiting for a name claim at once */
     SERVER_CLAIM_MSG_BYTES = 1024, /* the request, re-encoded, handled again on the answer */
-    SERVER_TICKET_JOIN_MS = 5000,  /* a redirected player has this long to arrive */
+    /* claim_id = serial * SERVER_CLAIM_ID_SLOTS + session handle (ENet's
+     * peer ids are below 4096) */
+    SERVER_CLAIM_ID_SLOTS = 65536,
 };
 
-/* A request (CREATE_LOBBY, HELLO JOIN) waiting for its lobby name's claim. */
+/* A request (CREATE_LOBBY, HELLO JOIN) waiting for its lobby name's claim:
+ * one place per session (a session has one request waiting at most).
+ * Requests for one name share the first one's claim (it leads; the others
+ * follow and send nothing), so a crowd joining a new lobby costs Redis one
+ * claim and no request waits for room. */
 typedef struct server_claim {
     bool in_use;
-    uint32_t handle, gen; /* the session, generation-checked */
-    uint32_t serial;      /* with the slot, the claim_id */
+    bool leads;      /* its claim was sent; followers of the same key wait on it */
+    uint32_t gen;    /* the session's, so a reused handle is not mistaken for it */
+    uint32_t serial; /* with the handle, the claim_id of a leader */
     uint64_t since_us;
+    uint8_t key_len;
+    char key[LOBBY_NAME_KEY_BYTES]; /* the lobby name's key */
     uint16_t len;
     uint8_t msg[SERVER_CLAIM_MSG_BYTES];
 } server_claim;
@@ -39,8 +48,13 @@ typedef struct server_cluster_state {
      * time) is handled again: it opens here without asking twice. */
     bool claim_granted;
     uint32_t next_serial;
-    server_claim claims[SERVER_MAX_CLAIMS];
+    server_claim *claims; /* [max_sessions], by session handle */
+    uint32_t claim_slots;
 } server_cluster_state;
+
+/* Allocates the claim places (one per session); 0, or -1 out of memory. */
+int server_cluster_init(server_cluster_state *cs, uint32_t max_sessions);
+void server_cluster_deinit(server_cluster_state *cs);
 
 /* What server_cluster_route_new decided. */
 typedef enum server_route {

@@ -156,6 +156,33 @@ def race_round(a, b, name, mode):
     return answers, (ca, cb)
 
 
+def test_crowd_opens_one_lobby():
+    """Many HELLO JOINs of one new lobby at once: every player gets in, in
+    one lobby, and Redis is asked for its name once (the others wait on that
+    claim), not once each; nobody is refused for want of room to wait."""
+    cl = cu.Cluster(SERVER_BIN)
+    try:
+        crowd = ("--max-handshakes-per-address", "64", "--lobby-share-percent", "100",
+                 "--lobby-capacity", "64")
+        a = cl.server("a", *crowd)
+        clients = [cu.Raw(a.port).connect() for _ in range(40)]
+        for i, c in enumerate(clients):  # back to back: all before the first answer
+            c.peer.send(0, cu.enet.Packet(cu.hello(f"p{i}", "crowd"), cu.enet.PACKET_FLAG_RELIABLE))
+        for c in clients:
+            c.host.flush()
+        answers = [c.wait({cu.REJECT, cu.WELCOME, cu.REDIRECT}) for c in clients]
+        kinds = [ans[0] if ans else None for ans in answers]
+        assert kinds.count(cu.WELCOME) == 40, f"not all 40 of the crowd got in: {kinds}"
+        won = a.metric("lobby_cluster_claims_total", 'result="won"')
+        print(f"# 40 HELLO JOINs of one new lobby: {won:.0f} claim(s) won in Redis")
+        assert won == 1, f"{won} claims for one new lobby; the crowd should share one"
+        assert "crowd" in a.local_lobby_names(), a.local_lobby_names()
+        for c in clients:
+            c.close()
+    finally:
+        cl.close()
+
+
 def test_same_name_race():
     cl = cu.Cluster(SERVER_BIN)
     try:
@@ -231,4 +258,5 @@ def test_option_contradictions():
 if __name__ == "__main__":
     cu.run_tests("test_cluster_e2e", [test_redirect_chat_list_metrics, test_placement_least_loaded,
                                       test_text_client_elsewhere, test_same_name_race,
+                                      test_crowd_opens_one_lobby,
                                       test_option_contradictions])
