@@ -51,55 +51,15 @@ B_NS=lobby-b-$TAG
 P_NS=lobby-players-$TAG
 REDIS_URL=redis://$NET.1:$REDIS_PORT
 
-skip() {
-    echo "SKIP: $*" >&2
-    exit 77
-}
-
-for bin in "$SERVER_BIN" "$CHAT_BIN"; do
-    if [ ! -x "$bin" ]; then
-        echo "FAIL: not an executable: $bin" >&2
-        exit 1
-    fi
-done
-[ "$(id -u)" = 0 ] || skip "needs root to create network namespaces"
-command -v ip >/dev/null 2>&1 || skip "'ip' (iproute2) not found"
+. "$(dirname "$0")/netns_lib.sh"
+need_root_and_bins "$SERVER_BIN" "$CHAT_BIN"
 command -v redis-server >/dev/null 2>&1 || skip "redis-server not found"
 command -v redis-cli >/dev/null 2>&1 || skip "redis-cli not found"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lobby-cluster-netns.XXXXXX") || exit 1
 MADE_NS=""
 
-# Kill everything still running in our namespaces (TERM, then KILL after up
-# to 1 s), delete the namespaces, remove the scratch directory.
-cleanup() {
-    exec 3>&- 4>&-
-    pids=""
-    for ns in $MADE_NS; do
-        pids="$pids $(ip netns pids "$ns" 2>/dev/null)"
-    done
-    if [ -n "$(echo "$pids" | tr -d ' ')" ]; then
-        # shellcheck disable=SC2086 # one argument per pid
-        kill -TERM $pids 2>/dev/null
-        i=0
-        while [ "$i" -lt 10 ]; do
-            alive=""
-            for p in $pids; do
-                kill -0 "$p" 2>/dev/null && alive="$alive $p"
-            done
-            [ -z "$alive" ] && break
-            sleep 0.1
-            i=$((i + 1))
-        done
-        # shellcheck disable=SC2086
-        [ -n "$alive" ] && kill -KILL $alive 2>/dev/null
-    fi
-    for ns in $MADE_NS; do
-        ip netns del "$ns" 2>/dev/null
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap netns_cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
 LOGS="redis a b alice bob"
@@ -115,36 +75,6 @@ fail() {
     exit 1
 }
 
-# wait_until TENTHS CMD...: run CMD every 0.1 s until it succeeds (return 0)
-# or TENTHS tries have failed (return 1).
-wait_until() {
-    n=$1
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    "$@"
-}
-
-# start NAME NS STDIN CMD...: run CMD inside namespace NS in the background,
-# stdin from STDIN, output to $WORK/NAME.out and .err; the pid goes to
-# $WORK/NAME.pid and, once it ends, its exit status to $WORK/NAME.rc.  The
-# fifo write ends (fds 3-4) are closed in the children so that closing them
-# here is the only thing that gives each player its end of input.
-start() {
-    name=$1 ns=$2 in=$3
-    shift 3
-    (
-        ip netns exec "$ns" "$@" <"$in" >"$WORK/$name.out" 2>"$WORK/$name.err" &
-        echo $! >"$WORK/$name.pid.tmp"
-        mv "$WORK/$name.pid.tmp" "$WORK/$name.pid"
-        wait $!
-        echo $? >"$WORK/$name.rc.tmp"
-        mv "$WORK/$name.rc.tmp" "$WORK/$name.rc"
-    ) 3>&- 4>&- 2>>"$WORK/shell.err" &
-}
 
 dead() {
     [ -f "$WORK/$1.rc" ]
