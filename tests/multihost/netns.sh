@@ -37,7 +37,6 @@ PORT=7777
 TAG=$$
 SRV_NS=lobby-srv-$TAG
 
-
 . "$(dirname "$0")/netns_lib.sh"
 need_root_and_bins "$SERVER_BIN" "$CHAT_BIN"
 
