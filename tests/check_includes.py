@@ -24,7 +24,10 @@ WINDOW = ["render*", "input.*", "sdl_main.c"]
 PARTS = {
     "shared": dict(folder="shared", may=[], libs={}),
     "cli": dict(folder="cli", may=[], libs={}),
-    "client": dict(folder="client", may=["shared"], libs={"ENet": ["client_internal.h"]}),
+    # The installed header of liblobby-client (include/lobby/), which
+    # includes nothing of ours; the core's public-API file copies to it.
+    "public": dict(folder="include/lobby", may=[], libs={}),
+    "client": dict(folder="client", may=["shared", "public"], libs={"ENet": ["client_internal.h"]}),
     # The server folder holds three parts. Its state modules each own one
     # piece of state and see nothing of the rest of the core; the core
     # (server.c, the only file that sees struct server, and the message
@@ -82,6 +85,8 @@ PARTS = {
         may=["shared", "cli"],
         libs={"ENet": ["mini_lobby.h", "mini_cli.h"]},
     ),
+    # The example game: the installed library alone, as <lobby/client.h>.
+    "examples": dict(folder="examples", may=[], libs={"liblobby-client": ["*"]}),
 }
 
 # System headers that belong to a library with rules of its own.
@@ -92,6 +97,7 @@ LIBRARIES = [
     (re.compile(r"^utf8proc\.h$"), "libutf8proc"),
     (re.compile(r"^sodium"), "libsodium"),
     (re.compile(r"^(hiredis/|hiredis\.h$|async\.h$|adapters/)"), "hiredis"),
+    (re.compile(r"^lobby/"), "liblobby-client"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
@@ -114,9 +120,16 @@ def part_of(folder, name):
 
 def sources(root):
     for folder in sorted({r["folder"] for r in PARTS.values()}):
+        if not os.path.isdir(os.path.join(root, folder)):
+            continue
         for name in sorted(os.listdir(os.path.join(root, folder))):
             if name.endswith((".c", ".h")):
                 yield folder, name
+
+
+def include_name(folder, name):
+    """How a header is included: the public ones as "lobby/NAME"."""
+    return f"lobby/{name}" if folder == "include/lobby" else name
 
 
 def main():
@@ -127,9 +140,10 @@ def main():
     headers = {}  # header name -> its part (the include paths are flat)
     for folder, name in sources(root):
         if name.endswith(".h"):
-            if name in headers:
+            key = include_name(folder, name)
+            if key in headers:
                 errors.append(f"{folder}/{name}: a header of the same name is in another folder")
-            headers[name] = part_of(folder, name)
+            headers[key] = part_of(folder, name)
     for folder, name in sources(root):
         part = part_of(folder, name)
         rule = PARTS[part]
@@ -142,7 +156,8 @@ def main():
                 target = m.group(2)
                 close = ">" if m.group(1) == "<" else '"'
                 where = f"{path}:{lineno}: #include {m.group(1)}{target}{close}"
-                lib = next((l for pattern, l in LIBRARIES if pattern.search(target)), None)
+                ours = m.group(1) == '"' and target in headers
+                lib = None if ours else next((l for pattern, l in LIBRARIES if pattern.search(target)), None)
                 if lib is not None:
                     if not matches(name, rule["libs"].get(lib, [])):
                         errors.append(f"{where}: {lib} is not for {part} ({name})")
