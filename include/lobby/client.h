@@ -74,6 +74,11 @@ enum {
     LOBBY_CLIENT_MAX_REDIRECTS = 3, /* followed in a row without reaching a lobby */
 };
 
+/* The world positions live in, in world units: x in [0, 1200], y in
+ * [0, 800], y growing downwards; the server clamps positions to it. */
+#define LOBBY_CLIENT_WORLD_WIDTH  1200.0f
+#define LOBBY_CLIENT_WORLD_HEIGHT 800.0f
+
 typedef enum lobby_client_error {
     LOBBY_CLIENT_OK = 0,
     LOBBY_CLIENT_ERR_ADDRESS = -1, /* the host name does not resolve */
