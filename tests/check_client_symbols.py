@@ -7,8 +7,9 @@ The functions include/lobby/client.h declares with LOBBY_CLIENT_API must be
 the shared library's dynamic symbols (`nm -D --defined-only`), no more, no
 less; and the static archive's global defined symbols must be those same
 functions (the core's client_*, proto_* and wire_* made local), so a game
-linking either gets only lobby_client_* names. Exits 1 naming each
-difference."""
+linking either gets only lobby_client_* names. And the archive holds no
+writable data (nm kinds b, B, d, D): the library keeps no globals, all its
+state is in the handles. Exits 1 naming each difference."""
 import re
 import subprocess
 import sys
@@ -38,6 +39,13 @@ def nm_symbols(args):
     return names
 
 
+def writable_data(archive):
+    out = subprocess.run(["nm", "--defined-only", archive], check=True, capture_output=True,
+                         text=True).stdout
+    return sorted(p[2] for p in (line.split() for line in out.splitlines())
+                  if len(p) == 3 and p[1] in "bBdD")
+
+
 def compare(what, got, want):
     errors = [f"{what}: exports {n}, which the header does not declare" for n in sorted(got - want)]
     errors += [f"{what}: lacks {n}, which the header declares" for n in sorted(want - got)]
@@ -51,6 +59,8 @@ def main():
     want = header_functions(header)
     errors = compare(shared, nm_symbols(["-D", "--defined-only", shared]), want)
     errors += compare(static, nm_symbols(["-g", "--defined-only", static]), want)
+    errors += [f"{static}: writable data {n}: a global or static variable" for n in
+               writable_data(static)]
     for e in errors:
         print(e, file=sys.stderr)
     if errors:

@@ -348,6 +348,13 @@ static void test_wrong_state(void **state)
     assert_string_equal(st.lobby, "main");
     assert_true(st.server_owned);
     assert_int_equal(lobby_client_player_count(t->c), 1);
+    /* An empty line passes the local checks; the server refuses it. */
+    uint32_t msg_id = 0;
+    assert_int_equal(lobby_client_send_chat(t->c, "", &msg_id), LOBBY_CLIENT_OK);
+    const lobby_client_event *refused = expect(t, LOBBY_CLIENT_EV_CHAT_REFUSED);
+    assert_int_equal(refused->chat_refused.msg_id, msg_id);
+    assert_int_equal(refused->chat_refused.reason, 1); /* EMPTY */
+    assert_true(refused->text[0] != '\0');
     /* main is the server's: a refusal, not a local error. */
     assert_int_equal(lobby_client_kick(t->c, 999), LOBBY_CLIENT_OK);
     const lobby_client_event *ev = expect(t, LOBBY_CLIENT_EV_LOBBY_REFUSED);
