@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """docs/CLIENT-API.md's example program stays true.
 
-Usage: check_doc_example.py DOC CC INCLUDE_DIR SHARED_LIB LOBBY_SERVER WORKDIR
+Usage: check_doc_example.py DOC CC INCLUDE_DIR SHARED_LIB LOBBY_SERVER WORKDIR [CFLAG...]
 
 Takes the ```c block with main() under "## A complete example", compiles it
 with -Wall -Wextra -Werror against the public header alone, links it with
 the shared library, then runs it for two seconds against a real lobby-server
 on a free loopback port: it must join `main` and exit 0. Exits 1 saying
-which step failed (DOC:LINE for a missing block)."""
+which step failed (DOC:LINE for a missing block). The CFLAGs go to the
+compiler and linker: -fsanitize=... when the library was built with it."""
 import os
 import re
 import signal
@@ -46,14 +47,15 @@ def start_server(server, workdir):
 
 
 def main():
-    if len(sys.argv) != 7:
+    if len(sys.argv) < 7:
         sys.exit(__doc__)
-    doc, cc, include, shared, server, workdir = sys.argv[1:]
+    doc, cc, include, shared, server, workdir = sys.argv[1:7]
+    flags = sys.argv[7:]
     os.makedirs(workdir, exist_ok=True)
     src = os.path.join(workdir, "hello-lobby.c")
     exe = os.path.join(workdir, "hello-lobby")
     open(src, "w").write(extract(doc))
-    build = [cc, "-std=c17", "-Wall", "-Wextra", "-Werror", "-I", include, src, shared,
+    build = [cc, "-std=c17", "-Wall", "-Wextra", "-Werror", *flags, "-I", include, src, shared,
              "-Wl,-rpath," + os.path.dirname(os.path.abspath(shared)), "-o", exe]
     if subprocess.run(build).returncode != 0:
         sys.exit(f"{doc}: the example does not compile: {' '.join(build)}")
