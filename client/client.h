@@ -333,7 +333,7 @@ void client_config_defaults(client_config *cfg);
 bool client_reason_is_permanent(uint32_t reason);
 
 /* Starts connecting. Returns CLIENT_OK and the client in *out, or a negative
- * client_error. enet_initialize() must have been called. */
+ * client_error. (It calls enet_initialize() itself, a no-op on Unix.) */
 int client_create(const client_config *cfg, uint64_t now_us, client **out);
 /* Leaves without waiting (sends ENet's disconnect once) and frees everything. */
 void client_destroy(client *c);

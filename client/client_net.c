@@ -46,6 +46,12 @@ int client_net_create(size_t max_clients, client_net **out)
 {
     if (max_clients == 0 || max_clients > ENET_PROTOCOL_MAXIMUM_PEER_ID)
         return CLIENT_ERR_ARG;
+    /* ENet wants this before any host; on Unix it keeps no state and
+     * returns 0, so calling it for every net is harmless for front ends
+     * that called it already, and liblobby-client's games need not know
+     * ENet exists (no enet_deinitialize: it would undo nothing either). */
+    if (enet_initialize() != 0)
+        return CLIENT_ERR_ENET;
     client_net *n = calloc(1, sizeof *n);
     if (n == NULL)
         return CLIENT_ERR_NOMEM;

@@ -30,7 +30,11 @@
  * - Strings passed in are copied before the call returns; strings and
  *   structs handed out are the caller's copies.
  * - Functions returning int return LOBBY_CLIENT_OK (0) or a negative
- *   lobby_client_error.
+ *   lobby_client_error; the arguments are checked first (ERR_ARG, then
+ *   ERR_TOO_LONG: nothing is ever cut short), then the state (ERR_STATE).
+ *   Given a NULL lobby_client they return LOBBY_CLIENT_ERR_ARG; the other
+ *   functions then do nothing and return false, 0, -1 or NULL
+ *   (lobby_client_get_state: LOBBY_CLIENT_DISCONNECTED).
  *
  * Stability: names and behaviour follow semantic versioning from 1.0; in
  * 0.x, any change to a struct's layout or an enum's values changes the
@@ -94,11 +98,11 @@ typedef struct lobby_client lobby_client; /* opaque: one connection */
 typedef struct lobby_client_config {
     const char *host;     /* IPv4 address or host name of the server */
     uint16_t port;        /* its UDP port (lobby-server's --port, 7777) */
-    const char *name;     /* player name, 1..24 bytes of UTF-8 */
+    const char *name;     /* player name, 1..24 bytes of UTF-8 (the server judges the rest) */
     const char *lobby;    /* lobby to join or open; NULL or "": the default lobby */
     const char *password; /* the lobby's password; NULL or "": none */
     bool browse;          /* join no lobby: start at the lobby list */
-    uint32_t timeout_ms;  /* give up connecting / drop a silent server (default 5000) */
+    uint32_t timeout_ms;  /* give up connecting / drop a silent server (default 5000; not 0) */
     /* Reconnect by itself after a loss or a refusal that may pass, after a
      * random delay up to min(reconnect_max_ms, reconnect_base_ms * 2^n),
      * taking the seat back when the server still holds it. */
@@ -163,8 +167,8 @@ typedef struct lobby_client_player {
     uint16_t id;
     uint32_t colour; /* 0xRRGGBB, chosen by the server */
     char name[LOBBY_CLIENT_MAX_NAME + 1];
-    float x, y;               /* last known position */
-    bool has_position;        /* false until its first position arrived */
+    float x, y;               /* last known position (from joining, then each relayed one) */
+    bool has_position;        /* a position of it was relayed since we joined */
     bool ready;               /* toggled ready */
     bool reconnecting;        /* lost its connection; its seat is held */
     uint16_t rtt_ms;          /* as the server measures it */
@@ -304,7 +308,10 @@ typedef struct lobby_client_event {
         struct {
             uint32_t request_id; /* as lobby_client_list_lobbies returned it */
             uint32_t total;      /* lobbies that matched */
-            uint32_t count;      /* rows held: lobby_client_get_lobby(0..count-1) */
+            /* Rows held: lobby_client_get_lobby(0..count-1). Only the newest
+             * list is held: with several requests out, an earlier one's
+             * event shows the rows (and total) of the newest answer. */
+            uint32_t count;
         } lobby_list;
         struct {
             uint32_t request; /* the refused request's message type */
