@@ -786,9 +786,14 @@ void client_handle_enet_event(client *c, const ENetEvent *ev, uint64_t now_us)
         /* ENet has reset the peer: its slot is free for any client now. */
         client_attach_peer(c, NULL);
         c->await_close = false;
+        uint32_t reason = ev->data;
         const char *why = c->view.state == CLIENT_CONNECTING ? "cannot reach the server"
-                                                             : proto_reason_text(ev->data);
-        connection_over(c, CLIENT_DISCONNECTED, ev->data, proto_str_from_cstr(why), now_us);
+                                                             : proto_reason_text(reason);
+        if (c->leaving && reason == 0) { /* the server agreed to our own leave: no timeout */
+            reason = PROTO_REASON_QUIT;
+            why = "left the server";
+        }
+        connection_over(c, CLIENT_DISCONNECTED, reason, proto_str_from_cstr(why), now_us);
         break;
     }
     case ENET_EVENT_TYPE_NONE:

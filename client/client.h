@@ -207,7 +207,7 @@ typedef struct client_event {
             uint32_t reason; /* proto_reason */
         } rejected;
         struct {
-            uint32_t reason; /* proto_reason; 0: timed out */
+            uint32_t reason; /* proto_reason; 0: timed out; QUIT after client_leave */
             /* The server never answered the connection request (ENet's
              * CONNECT): unreachable, or it dropped the request, as
              * lobby-server does past its per-address limits. */

@@ -58,7 +58,7 @@ static void add_chat_line(game *g, const char *line)
 
 static void on_event(game *g, const lobby_client_event *ev)
 {
-    char line[700];
+    char line[800]; /* the longest sender and text fit */
     lobby_client_player p;
     switch (ev->type) {
     case LOBBY_CLIENT_EV_JOINED: {

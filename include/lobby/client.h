@@ -257,7 +257,7 @@ typedef struct lobby_client_event {
             uint32_t reason; /* REJECT reason code (docs/PROTOCOL.md) */
         } rejected;
         struct {
-            uint32_t reason;      /* REJECT reason code; 0: timed out */
+            uint32_t reason;      /* REJECT reason code; 0: timed out; 10 (QUIT): we left */
             bool unanswered;      /* the server never answered the connection */
             bool redirect_failed; /* a redirect could not be followed (text: HOST:PORT) */
         } disconnected;
