@@ -59,6 +59,8 @@ PARTS = {
             "libsodium": ["cookie.c", "cluster.c", "cluster_ticket.c"],
             # the Redis link's connections; the directory reads redisReply
             "hiredis": ["redis_link_conn.c", "cluster_sync.c"],
+            # the config file (--config)
+            "inih": ["options_file.c"],
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),
@@ -92,6 +94,7 @@ LIBRARIES = [
     (re.compile(r"^utf8proc\.h$"), "libutf8proc"),
     (re.compile(r"^sodium"), "libsodium"),
     (re.compile(r"^(hiredis/|hiredis\.h$|async\.h$|adapters/)"), "hiredis"),
+    (re.compile(r"^ini\.h$"), "inih"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
