@@ -589,7 +589,9 @@ int options_parse(int argc, char **argv, options *o)
     optind = 0; /* glibc: start argv over */
     int opt, index = 0;
     while ((opt = cli_next_option("lobby-server", argc, argv, all, &index)) != CLI_OPT_END) {
-        char why[OPTIONS_WHY_BYTES];
+        char why[OPTIONS_WHY_BYTES] = "";
+        if (opt == CLI_OPT_BAD) /* the first pass has said so already */
+            return CLI_EXIT_USAGE;
         if (!options_is_key(opt))
             continue;
         if (!options_apply(o, opt, optarg, why)) {
