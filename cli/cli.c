@@ -120,17 +120,24 @@ int cli_read_small_file(const char *prog, const char *flag, const char *path, ch
     return (int)n;
 }
 
-bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
-                    unsigned long long max, unsigned long long *out)
+bool cli_uint_in_range(const char *text, unsigned long long min, unsigned long long max,
+                       unsigned long long *out)
 {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "%s: %s must be a whole number from %llu to %llu, got '%s' (try --help)\n",
-                prog, flag, min, max, text);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max)
         return false;
-    }
     *out = v;
     return true;
+}
+
+bool cli_parse_uint(const char *prog, const char *flag, const char *text, unsigned long long min,
+                    unsigned long long max, unsigned long long *out)
+{
+    if (cli_uint_in_range(text, min, max, out))
+        return true;
+    fprintf(stderr, "%s: %s must be a whole number from %llu to %llu, got '%s' (try --help)\n",
+            prog, flag, min, max, text);
+    return false;
 }

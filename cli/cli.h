@@ -56,6 +56,12 @@ enum { CLI_OPT_END = -1, CLI_OPT_BAD = -2 };
 int cli_next_option(const char *prog, int argc, char **argv, const struct option *longopts,
                     int *index);
 
+/* The rule of cli_parse_uint without the message: true with *out set when
+ * text is a whole decimal number in [min, max] (lobby-server's options
+ * word the message themselves, for flags and config file lines alike). */
+bool cli_uint_in_range(const char *text, unsigned long long min, unsigned long long max,
+                       unsigned long long *out);
+
 /* A whole decimal number in [min, max] (no sign, no spaces, nothing after
  * it) into *out; false after a usage line "FLAG must be a whole number from
  * MIN to MAX, got 'TEXT'". flag is as the user typed it ("--port"). */

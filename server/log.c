@@ -14,6 +14,7 @@
  * module can log without threading a handle through; everything else lives
  * in structs. */
 static log_level g_level = LOG_INFO;
+static log_format g_format = LOG_FORMAT_TEXT;
 static log_sink g_sink = NULL;
 static void *g_sink_user = NULL;
 
@@ -38,10 +39,45 @@ static struct {
              .drained = PTHREAD_COND_INITIALIZER};
 
 static const char *const level_names[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
+static const char *const level_words[] = {"debug", "info", "warn", "error", "off"};
 
 void log_set_level(log_level level)
 {
     g_level = level;
+}
+
+log_level log_get_level(void)
+{
+    return g_level;
+}
+
+const char *log_level_name(log_level level)
+{
+    return level_words[level];
+}
+
+void log_set_format(log_format format)
+{
+    g_format = format;
+}
+
+log_format log_get_format(void)
+{
+    return g_format;
+}
+
+int log_format_parse(const char *name)
+{
+    if (strcmp(name, "text") == 0)
+        return LOG_FORMAT_TEXT;
+    if (strcmp(name, "json") == 0)
+        return LOG_FORMAT_JSON;
+    return -1;
+}
+
+const char *log_format_name(log_format format)
+{
+    return format == LOG_FORMAT_JSON ? "json" : "text";
 }
 
 void log_set_sink(log_sink sink, void *user)
@@ -57,23 +93,107 @@ bool log_enabled(log_level level)
 
 int log_level_parse(const char *name)
 {
-    static const char *const names[] = {"debug", "info", "warn", "error", "off"};
     for (int i = 0; i < 5; i++)
-        if (strcmp(name, names[i]) == 0)
+        if (strcmp(name, level_words[i]) == 0)
             return i;
     return -1;
 }
 
-/* "2026-11-26T14:29:07.123Z INFO  [tag] "; returns its length. */
-static int format_prefix(char *line, size_t cap, log_level level, const char *tag)
+/* "2026-11-26T14:29:07.123Z" (UTC, milliseconds) into stamp[64]. */
+static void format_time(char stamp[64])
 {
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    return snprintf(line, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s [%s] ", tm.tm_year + 1900,
-                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                    ts.tv_nsec / 1000000, level_names[level], tag);
+    snprintf(stamp, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* "2026-11-26T14:29:07.123Z INFO  [tag] "; returns its length. */
+static int format_prefix(char *line, size_t cap, log_level level, const char *tag)
+{
+    char stamp[64];
+    format_time(stamp);
+    return snprintf(line, cap, "%s %s [%s] ", stamp, level_names[level], tag);
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when
+ * s[0] starts none: a stray continuation byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF or a sequence cut short. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+    uint32_t cp;
+    size_t len;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2, cp = s[0] & 0x1Fu;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        len = 3, cp = s[0] & 0x0Fu;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        len = 4, cp = s[0] & 0x07u;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* Appends text (len bytes) to out at *at as the inside of a JSON string:
+ * quote and backslash escaped, control bytes (and DEL) as \u00XX, each byte
+ * that is not valid UTF-8 as U+FFFD, so any bytes give valid JSON. Stops
+ * before a character that would pass limit; false when it had to. */
+static bool json_escape(char *out, size_t *at, size_t limit, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len;) {
+        char unit[8];
+        size_t ulen = utf8_valid_len(s + i, len - i), take = ulen ? ulen : 1;
+        if (ulen == 0)
+            memcpy(unit, "\xEF\xBF\xBD", ulen = 3); /* U+FFFD */
+        else if (s[i] == '"' || s[i] == '\\')
+            unit[0] = '\\', unit[1] = (char)s[i], ulen = 2;
+        else if (s[i] < 0x20 || s[i] == 0x7F)
+            ulen = (size_t)snprintf(unit, sizeof unit, "\\u%04x", s[i]);
+        else
+            memcpy(unit, s + i, ulen);
+        if (*at + ulen > limit)
+            return false;
+        memcpy(out + *at, unit, ulen);
+        *at += ulen, i += take;
+    }
+    return true;
+}
+
+/* {"time":"...","level":"info","tag":"...","msg":"..."} into line (at most
+ * cap bytes, no NUL); a message that does not fit ends in "...". Returns
+ * the length. cap must leave room for the fixed fields (cap >= 256). */
+static size_t format_json(char *line, size_t cap, log_level level, const char *tag, const char *msg,
+                          size_t msg_len)
+{
+    static const char tail[] = "\"}";
+    char stamp[64];
+    format_time(stamp);
+    size_t at = (size_t)snprintf(line, cap, "{\"time\":\"%s\",\"level\":\"%s\",\"tag\":\"", stamp,
+                                 level_words[level]);
+    json_escape(line, &at, 64 + at, tag, strlen(tag)); /* tags are short literals */
+    memcpy(line + at, "\",\"msg\":\"", 9);
+    at += 9;
+    if (!json_escape(line, &at, cap - 3 - (sizeof tail - 1), msg, msg_len)) {
+        memcpy(line + at, "...", 3);
+        at += 3;
+    }
+    memcpy(line + at, tail, sizeof tail - 1);
+    return at + sizeof tail - 1;
 }
 
 /* Writes all of bytes to stderr, waiting as long as it takes (the writer
@@ -96,11 +216,18 @@ static void write_all(const char *bytes, size_t len)
 /* Says how many lines the full ring cost, once stderr has caught up. */
 static void report_dropped(uint64_t dropped)
 {
-    char line[160];
-    int n = format_prefix(line, sizeof line, LOG_WARN, "log");
-    n += snprintf(line + n, sizeof line - (size_t)n,
-                  "%llu log lines dropped: stderr did not keep up\n", (unsigned long long)dropped);
-    write_all(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    char msg[80], line[320];
+    int m = snprintf(msg, sizeof msg, "%llu log lines dropped: stderr did not keep up",
+                     (unsigned long long)dropped);
+    size_t n;
+    if (g_format == LOG_FORMAT_JSON) {
+        n = format_json(line, sizeof line - 1, LOG_WARN, "log", msg, (size_t)m);
+    } else {
+        n = (size_t)format_prefix(line, sizeof line, LOG_WARN, "log");
+        n += (size_t)snprintf(line + n, sizeof line - 1 - n, "%s", msg);
+    }
+    line[n] = '\n';
+    write_all(line, n + 1);
 }
 
 static void *writer_main(void *unused)
@@ -226,23 +353,50 @@ static void to_stderr(char *line, size_t len)
     pthread_mutex_unlock(&g_async.lock);
 }
 
+/* Hands a finished line to the sink, or to stderr. */
+static void emit(log_level level, char *line, size_t len)
+{
+    if (g_sink != NULL)
+        g_sink(level, line, g_sink_user);
+    else
+        to_stderr(line, len);
+}
+
+/* One JSON object: the message is formatted first, then escaped (which
+ * may make it up to six times longer). */
+static void write_json(log_level level, const char *tag, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    int m = vsnprintf(msg, sizeof msg, fmt, ap);
+    if (m >= (int)sizeof msg) { /* say so rather than cut silently */
+        memcpy(msg + sizeof msg - 4, "...", 4);
+        m = (int)sizeof msg - 1;
+    }
+    char line[2048 + 2]; /* room for to_stderr's newline and the sink's NUL */
+    size_t n = format_json(line, sizeof line - 2, level, tag, msg, m < 0 ? 0 : (size_t)m);
+    line[n] = '\0';
+    emit(level, line, n);
+}
+
 void log_write(log_level level, const char *tag, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    if (g_format == LOG_FORMAT_JSON) {
+        write_json(level, tag, fmt, ap);
+        va_end(ap);
+        return;
+    }
     char line[1024 + 1]; /* the last byte is room for to_stderr's newline */
     const size_t cap = sizeof line - 1;
     int n = format_prefix(line, cap, level, tag);
-    va_list ap;
-    va_start(ap, fmt);
     int m = vsnprintf(line + n, cap - (size_t)n, fmt, ap);
     va_end(ap);
     if (m >= (int)(cap - (size_t)n)) { /* say so rather than cut silently */
         memcpy(line + cap - 4, "...", 4);
         m = (int)(cap - (size_t)n) - 1;
     }
-    if (g_sink != NULL)
-        g_sink(level, line, g_sink_user);
-    else
-        to_stderr(line, (size_t)n + (size_t)m);
+    emit(level, line, (size_t)n + (size_t)m);
 }
 
 /* ---- rate-limited lines --------------------------------------------------- */

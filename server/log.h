@@ -1,8 +1,10 @@
 /* One leveled logger for the server: lines go to stderr as
  *   2026-11-26T14:29:07.123Z INFO  [lobby] text
- * The level is checked before any formatting. The sink, the level and the
- * asynchronous writer are the only process-wide state; tests swap the sink
- * to capture or silence lines.
+ * or, in the JSON format (--log-format json), one object per line:
+ *   {"time":"2026-11-26T14:29:07.123Z","level":"info","tag":"lobby","msg":"text"}
+ * The level is checked before any formatting. The sink, the level, the
+ * format and the asynchronous writer are the only process-wide state; tests
+ * swap the sink to capture or silence lines.
  *
  * Once log_start_async has run, the default sink never blocks its caller:
  * a line is copied into a bounded buffer and a writer thread writes it to
@@ -27,7 +29,23 @@ typedef enum log_level {
 /* Receives each finished line (without newline). */
 typedef void (*log_sink)(log_level level, const char *line, void *user);
 
+typedef enum log_format {
+    LOG_FORMAT_TEXT = 0,
+    LOG_FORMAT_JSON = 1, /* the message JSON-escaped; bytes not UTF-8 become U+FFFD */
+} log_format;
+
 void log_set_level(log_level level);
+log_level log_get_level(void);
+/* "debug", "info", "warn", "error" or "off". */
+const char *log_level_name(log_level level);
+/* Set it before log_start_async: the writer thread reads it for its own
+ * "N log lines dropped" line. Sinks receive lines in this format too. */
+void log_set_format(log_format format);
+log_format log_get_format(void);
+/* Parses "text" or "json"; returns -1 when unknown. */
+int log_format_parse(const char *name);
+/* "text" or "json". */
+const char *log_format_name(log_format format);
 /* NULL restores the default stderr sink. A sink is always called
  * synchronously, by the thread that logs. */
 void log_set_sink(log_sink sink, void *user);

@@ -443,8 +443,10 @@ int main(int argc, char **argv)
         status = options_load_auth_key(&o);
     if (status < 0)
         status = options_cluster_load_files(&o);
-    if (status >= 0)
+    if (status >= 0) {
+        options_deinit(&o);
         return status;
+    }
     ENetCallbacks callbacks = {
         .malloc = zeroing_malloc, .free = free, .no_memory = enet_out_of_memory};
     if (enet_initialize_with_callbacks(ENET_VERSION, &callbacks) != 0) {
@@ -469,5 +471,6 @@ int main(int argc, char **argv)
     server_destroy(core);
     enet_deinitialize();
     log_stop_async(LOG_FLUSH_WAIT_MS);
+    options_deinit(&o);
     return status;
 }

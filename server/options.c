@@ -1,4 +1,4 @@
-#include "options.h"
+#include "options_internal.h"
 
 #include "cli.h"
 #include "identity.h"
@@ -79,6 +79,9 @@ static void usage(FILE *to)
             "                         longer than N ms more to read the answer\n"
             "                         (default 5000)\n"
             "  --log-level LEVEL      debug, info, warn, error or off (default info)\n"
+            "  --log-format FORMAT    text (default): one line per event, as\n"
+            "                         'TIME LEVEL [tag] message'; json: one JSON object\n"
+            "                         per line (time, level, tag, msg) for log shippers\n"
             "  --log-buffer-kb N      log lines wait in a buffer of N KB (4..65536,\n"
             "                         default 256) for a writer thread, so a slow stderr\n"
             "                         never stalls the game; when it is full lines are\n"
@@ -167,104 +170,75 @@ static void usage(FILE *to)
             "\n",
             PROTO_DEFAULT_PORT, PROTO_MAX_LOBBY_PLAYERS, HTTP_API_DEFAULT_ADDRESS);
     options_cluster_usage(to);
-    fprintf(to, "  --help                 show this help and exit\n"
+    fprintf(to, "Configuration file (see lobby-server.conf(5)):\n"
+                "  --config FILE          read settings from the INI file FILE first: one\n"
+                "                         'key = value' a line, every key a long flag's name\n"
+                "                         without '--' (port = 7777, http = off,\n"
+                "                         snapshot-full = on); flags override it wherever\n"
+                "                         they stand\n"
+                "  --print-config         print the effective configuration (defaults, file,\n"
+                "                         flags) in that format and exit; secrets appear as\n"
+                "                         their files' paths only\n"
+                "\n"
+                "  --help                 show this help and exit\n"
                 "  --version              show the version and exit\n"
                 "\n"
                 "Exit status: 0 after SIGINT or SIGTERM (every client told, then gone or a\n"
-                "second passed), --help or --version; 1 cannot start (a port taken, an\n"
-                "address that does not resolve, an unreadable or malformed --auth-key-file,\n"
-                "--cluster-secret-file or --cluster-password-file: the message names the\n"
-                "flag to change; ENet or memory failed); 2 bad usage (cluster flags that\n"
-                "contradict each other included).\n");
+                "second passed), --help, --version or --print-config; 1 cannot start (a port\n"
+                "taken, an address that does not resolve, an unreadable --config file, an\n"
+                "unreadable or malformed --auth-key-file, --cluster-secret-file or\n"
+                "--cluster-password-file: the message names the flag to change; ENet or\n"
+                "memory failed); 2 bad usage (cluster flags that contradict each other, and\n"
+                "any error in the --config file, as FILE:LINE: reason, included).\n");
 }
 
-/* Parses a whole decimal number in [min, max]; false (with a message) otherwise. */
-static bool parse_uint(const char *flag, const char *text, unsigned long min, unsigned long max,
+/* Parses a whole decimal number in [min, max]; false (with the reason in
+ * why) otherwise. */
+static bool parse_uint(char *why, const char *text, unsigned long min, unsigned long max,
                        unsigned long *out)
 {
     unsigned long long v;
-    if (!cli_parse_uint("lobby-server", flag, text, min, max, &v))
+    if (!cli_uint_in_range(text, min, max, &v)) {
+        snprintf(why, OPTIONS_WHY_BYTES, "must be a whole number from %lu to %lu, got '%s'", min,
+                 max, text);
         return false;
+    }
     *out = (unsigned long)v;
     return true;
 }
 
 /* A rate: above 0 (fractions allowed: 0.5 is one every 2 s), at most a million. */
-static bool parse_positive(const char *flag, const char *text, double *out)
+static bool parse_positive(char *why, const char *text, double *out)
 {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
     if (errno != 0 || end == text || *end != '\0' || !(v > 0.0) || v > 1e6) {
-        fprintf(stderr,
-                "lobby-server: %s must be a number above 0 and at most 1000000, got '%s' (try "
-                "--help)\n",
-                flag, text);
+        snprintf(why, OPTIONS_WHY_BYTES, "must be a number above 0 and at most 1000000, got '%s'",
+                 text);
         return false;
     }
     *out = v;
     return true;
 }
 
-enum {
-    OPT_BIND = 1000,
-    OPT_PORT,
-    OPT_MAX_PLAYERS,
-    OPT_CAPACITY,
-    OPT_MAX_LOBBIES,
-    OPT_CHAT_RATE,
-    OPT_CHAT_BURST,
-    OPT_TIMEOUT,
-    OPT_GRACE,
-    OPT_LOBBY_GRACE,
-    OPT_KICK_COOLDOWN,
-    OPT_COUNTDOWN,
-    OPT_LOG_LEVEL,
-    OPT_SNAPSHOT_HZ,
-    OPT_SNAPSHOT_FULL,
-    OPT_MIN_PASS_US,
-    OPT_LOG_BUFFER_KB,
-    OPT_CONNECT_RATE,
-    OPT_CONNECT_BURST,
-    OPT_MAX_HALF_OPEN,
-    OPT_HALF_OPEN_MS,
-    OPT_MAX_PER_IP,
-    OPT_MAX_WAITING,
-    OPT_MAX_BACKLOG,
-    OPT_LIST_KB_PER_S,
-    OPT_LIST_BURST_KB,
-    OPT_RESERVE_PEERS,
-    OPT_HTTP,
-    OPT_HTTP_MAX_CONNS,
-    OPT_HTTP_MAX_PER_IP,
-    OPT_HTTP_HEADER_MS,
-    OPT_TCP_PORT,
-    OPT_TCP_MAX_CONNS,
-    OPT_TCP_MAX_PER_IP,
-    OPT_TCP_IDLE_MS,
-    OPT_AUTH_KEY_FILE,
-    OPT_TCP_LINE_RATE,
-    OPT_TCP_LINE_BURST,
-    OPT_TCP_LINE_MS,
-    OPT_TCP_SNDBUF,
-    OPT_TCP_MAX_OUT_KB,
-    OPT_TCP_MAX_OUT_TOTAL_MB,
-    OPT_TCP_LOBBY_IP_RATE,
-    OPT_TCP_LOBBY_IP_BURST,
-    OPT_TCP_LOBBY_BYTES,
-    OPT_TCP_LOBBY_BYTES_BURST,
-    OPT_MAX_HELD_SEATS,
-    OPT_MAX_LOBBIES_PER_HOLDER,
-    OPT_MAX_BROWSING,
-    OPT_MAX_HANDSHAKES,
-    OPT_BROWSE_IDLE,
-    OPT_LOBBY_SHARE,
-    OPT_HELP,
-    OPT_VERSION,
-};
+/* A switch in a config file: on/off, true/false, yes/no, 1/0. A flag
+ * (text NULL) turns it on. */
+static bool parse_switch(char *why, const char *text, bool *out)
+{
+    static const char *const words[] = {"on", "off", "true", "false", "yes", "no", "1", "0"};
+    for (size_t i = 0; text != NULL && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(text, words[i]) == 0) {
+            *out = i % 2 == 0;
+            return true;
+        }
+    if (text == NULL)
+        return *out = true;
+    snprintf(why, OPTIONS_WHY_BYTES, "must be on or off (true/false, yes/no, 1/0), got '%s'", text);
+    return false;
+}
 
-/* Applies one transport flag; returns false after printing why it is wrong. */
-static bool apply_net_option(transport_config *n, int opt, const char *arg)
+static bool apply_net_option(transport_config *n, int opt, const char *arg, char *why)
 {
     unsigned long v;
     switch (opt) {
@@ -272,215 +246,193 @@ static bool apply_net_option(transport_config *n, int opt, const char *arg)
         n->bind_host = arg;
         return true;
     case OPT_PORT:
-        return parse_uint("--port", arg, 0, 65535, &v) && (n->port = (uint16_t)v, true);
+        return parse_uint(why, arg, 0, 65535, &v) && (n->port = (uint16_t)v, true);
     case OPT_TIMEOUT:
-        return parse_uint("--timeout-ms", arg, 200, 600000, &v) &&
-               (n->timeout_ms = (uint32_t)v, true);
+        return parse_uint(why, arg, 200, 600000, &v) && (n->timeout_ms = (uint32_t)v, true);
     case OPT_CONNECT_RATE:
-        return parse_positive("--connect-rate", arg, &n->connect_per_s);
+        return parse_positive(why, arg, &n->connect_per_s);
     case OPT_CONNECT_BURST:
-        return parse_uint("--connect-burst", arg, 1, 4095, &v) &&
-               (n->connect_burst = (double)v, true);
+        return parse_uint(why, arg, 1, 4095, &v) && (n->connect_burst = (double)v, true);
     case OPT_MAX_HALF_OPEN:
-        return parse_uint("--max-half-open-per-ip", arg, 1, 4095, &v) &&
-               (n->max_half_open_per_ip = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 4095, &v) && (n->max_half_open_per_ip = (uint32_t)v, true);
     case OPT_HALF_OPEN_MS:
-        return parse_uint("--half-open-ms", arg, 500, 60000, &v) &&
-               (n->half_open_ms = (uint32_t)v, true);
+        return parse_uint(why, arg, 500, 60000, &v) && (n->half_open_ms = (uint32_t)v, true);
     case OPT_MAX_PER_IP:
-        return parse_uint("--max-peers-per-ip", arg, 1, 4095, &v) &&
-               (n->max_peers_per_ip = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 4095, &v) && (n->max_peers_per_ip = (uint32_t)v, true);
     case OPT_MAX_WAITING:
-        return parse_uint("--max-waiting-kb", arg, 64, 1048576, &v) &&
-               (n->max_waiting_kb = (uint32_t)v, true);
+        return parse_uint(why, arg, 64, 1048576, &v) && (n->max_waiting_kb = (uint32_t)v, true);
     case OPT_MAX_BACKLOG:
-        return parse_uint("--max-peer-backlog-kb", arg, 64, 1048576, &v) &&
-               (n->max_backlog_kb = (uint32_t)v, true);
+        return parse_uint(why, arg, 64, 1048576, &v) && (n->max_backlog_kb = (uint32_t)v, true);
     case OPT_RESERVE_PEERS:
-        return parse_uint("--reserve-peers", arg, 0, 4095, &v) &&
-               (n->reserve_peers = (uint32_t)v, true);
+        return parse_uint(why, arg, 0, 4095, &v) && (n->reserve_peers = (uint32_t)v, true);
     }
     return false;
 }
 
-/* Applies one HTTP limit flag; returns false after printing why it is wrong. */
-static bool apply_http_option(options *o, int opt, const char *arg)
+/* Applies one HTTP limit flag; false with the reason in why when the value is wrong. */
+static bool apply_http_option(options *o, int opt, const char *arg, char *why)
 {
     unsigned long v;
     switch (opt) {
     case OPT_HTTP_MAX_CONNS:
-        return parse_uint("--http-max-conns", arg, 1, 1024, &v) &&
-               (o->http_max_conns = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 1024, &v) && (o->http_max_conns = (uint32_t)v, true);
     case OPT_HTTP_MAX_PER_IP:
-        return parse_uint("--http-max-conns-per-ip", arg, 1, 1024, &v) &&
-               (o->http_max_conns_per_ip = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 1024, &v) && (o->http_max_conns_per_ip = (uint32_t)v, true);
     case OPT_HTTP_HEADER_MS:
-        return parse_uint("--http-header-timeout-ms", arg, 100, 600000, &v) &&
+        return parse_uint(why, arg, 100, 600000, &v) &&
                (o->http_header_timeout_ms = (uint32_t)v, true);
     }
-    return apply_net_option(&o->net, opt, arg);
+    return apply_net_option(&o->net, opt, arg, why);
 }
 
-/* Applies one of the text port's rate and buffer flags; returns false after
- * printing why it is wrong, or when opt is none of them. */
-static bool apply_text_limit_option(textport_config *t, int opt, const char *arg)
+/* Applies one of the text port's rate and buffer flags; false with the
+ * reason in why when the value is wrong, or when opt is none of them. */
+static bool apply_text_limit_option(textport_config *t, int opt, const char *arg, char *why)
 {
     unsigned long v;
     switch (opt) {
     case OPT_TCP_LINE_RATE:
-        return parse_positive("--tcp-line-rate", arg, &t->line_per_s);
+        return parse_positive(why, arg, &t->line_per_s);
     case OPT_TCP_LINE_BURST:
-        return parse_uint("--tcp-line-burst", arg, 1, 1000, &v) &&
-               (t->line_burst = (double)v, true);
+        return parse_uint(why, arg, 1, 1000, &v) && (t->line_burst = (double)v, true);
     case OPT_TCP_LINE_MS:
-        return parse_uint("--tcp-line-ms", arg, 100, 600000, &v) &&
-               (t->max_line_ms = (uint32_t)v, true);
+        return parse_uint(why, arg, 100, 600000, &v) && (t->max_line_ms = (uint32_t)v, true);
     case OPT_TCP_SNDBUF:
-        return parse_uint("--tcp-sndbuf-bytes", arg, 0, 16777216, &v) &&
-               (t->sndbuf_bytes = (uint32_t)v, true);
+        return parse_uint(why, arg, 0, 16777216, &v) && (t->sndbuf_bytes = (uint32_t)v, true);
     case OPT_TCP_MAX_OUT_KB:
-        return parse_uint("--tcp-max-out-kb", arg, 4, 65536, &v) &&
-               (t->max_out_bytes = (size_t)v * 1024u, true);
+        return parse_uint(why, arg, 4, 65536, &v) && (t->max_out_bytes = (size_t)v * 1024u, true);
     case OPT_TCP_MAX_OUT_TOTAL_MB:
-        return parse_uint("--tcp-max-out-total-mb", arg, 1, 65536, &v) &&
+        return parse_uint(why, arg, 1, 65536, &v) &&
                (t->max_out_total_bytes = (size_t)v * 1024u * 1024u, true);
     case OPT_TCP_LOBBY_IP_RATE:
-        return parse_positive("--tcp-lobby-ip-rate", arg, &t->lobby_ip_lines_per_s);
+        return parse_positive(why, arg, &t->lobby_ip_lines_per_s);
     case OPT_TCP_LOBBY_IP_BURST:
-        return parse_uint("--tcp-lobby-ip-burst", arg, 1, 100000, &v) &&
-               (t->lobby_ip_line_burst = (double)v, true);
+        return parse_uint(why, arg, 1, 100000, &v) && (t->lobby_ip_line_burst = (double)v, true);
     case OPT_TCP_LOBBY_BYTES:
-        return parse_uint("--tcp-lobby-bytes-per-s", arg, 1, 100000000, &v) &&
-               (t->lobby_bytes_per_s = (double)v, true);
+        return parse_uint(why, arg, 1, 100000000, &v) && (t->lobby_bytes_per_s = (double)v, true);
     case OPT_TCP_LOBBY_BYTES_BURST:
-        return parse_uint("--tcp-lobby-bytes-burst", arg, 1024, 100000000, &v) &&
+        return parse_uint(why, arg, 1024, 100000000, &v) &&
                (t->lobby_bytes_burst = (double)v, true);
     }
     return false;
 }
 
-/* Applies one quota flag; returns false after printing why it is wrong. */
-static bool apply_quota_option(options *o, int opt, const char *arg)
+/* Applies one quota flag; false with the reason in why when the value is wrong. */
+static bool apply_quota_option(options *o, int opt, const char *arg, char *why)
 {
     unsigned long v;
     switch (opt) {
     case OPT_MAX_HELD_SEATS:
-        return parse_uint("--max-held-seats-per-holder", arg, 0, 4000, &v) &&
+        return parse_uint(why, arg, 0, 4000, &v) &&
                (o->core.max_held_seats_per_holder = (uint32_t)v, true);
     case OPT_MAX_LOBBIES_PER_HOLDER:
-        return parse_uint("--max-lobbies-per-holder", arg, 1, 4000, &v) &&
+        return parse_uint(why, arg, 1, 4000, &v) &&
                (o->core.max_lobbies_per_holder = (uint32_t)v, true);
     case OPT_MAX_BROWSING:
-        return parse_uint("--max-browsing-per-address", arg, 1, 4095, &v) &&
+        return parse_uint(why, arg, 1, 4095, &v) &&
                (o->core.max_browsing_per_address = (uint32_t)v, true);
     case OPT_MAX_HANDSHAKES:
-        return parse_uint("--max-handshakes-per-address", arg, 1, 4095, &v) &&
+        return parse_uint(why, arg, 1, 4095, &v) &&
                (o->core.max_handshakes_per_address = (uint32_t)v, true);
     case OPT_LOBBY_SHARE:
-        return parse_uint("--lobby-share-percent", arg, 1, 100, &v) &&
+        return parse_uint(why, arg, 1, 100, &v) &&
                (o->core.lobby_share_percent = (uint32_t)v, true);
     case OPT_BROWSE_IDLE:
-        return parse_uint("--browse-idle-ms", arg, 0, 86400000, &v) &&
+        return parse_uint(why, arg, 0, 86400000, &v) &&
                (o->core.browse_idle_ms = (uint32_t)v, true);
     }
-    return apply_http_option(o, opt, arg);
+    return apply_http_option(o, opt, arg, why);
 }
 
-/* Applies one text-port flag; returns false after printing why it is wrong. */
-static bool apply_text_option(options *o, int opt, const char *arg)
+/* Applies one text-port flag; false with the reason in why when the value is wrong. */
+static bool apply_text_option(options *o, int opt, const char *arg, char *why)
 {
     unsigned long v;
     switch (opt) {
     case OPT_TCP_PORT:
         o->tcp_port_given = true;
-        return parse_uint("--tcp-port", arg, 0, 65535, &v) && (o->tcp_port = (uint16_t)v, true);
+        return parse_uint(why, arg, 0, 65535, &v) && (o->tcp_port = (uint16_t)v, true);
     case OPT_TCP_MAX_CONNS:
-        return parse_uint("--tcp-max-conns", arg, 1, 65536, &v) &&
-               (o->text.max_conns = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 65536, &v) && (o->text.max_conns = (uint32_t)v, true);
     case OPT_TCP_MAX_PER_IP:
-        return parse_uint("--tcp-max-conns-per-ip", arg, 1, 65536, &v) &&
-               (o->text.max_conns_per_ip = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 65536, &v) && (o->text.max_conns_per_ip = (uint32_t)v, true);
     case OPT_TCP_IDLE_MS:
-        return parse_uint("--tcp-idle-ms", arg, 100, 86400000, &v) &&
-               (o->text.idle_ms = (uint32_t)v, true);
+        return parse_uint(why, arg, 100, 86400000, &v) && (o->text.idle_ms = (uint32_t)v, true);
     }
-    return apply_text_limit_option(&o->text, opt, arg) || apply_quota_option(o, opt, arg);
+    return apply_text_limit_option(&o->text, opt, arg, why) || apply_quota_option(o, opt, arg, why);
 }
 
-/* Applies one flag; returns false after printing why it is wrong. */
-static bool apply_option(options *o, int opt, const char *arg)
+/* Applies one flag; false with the reason in why when the value is wrong. */
+static bool apply_option(options *o, int opt, const char *arg, char *why)
 {
     unsigned long v;
     switch (opt) {
     case OPT_MAX_PLAYERS:
-        return parse_uint("--max-players", arg, 1, 4000, &v) &&
-               (o->core.max_players = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 4000, &v) && (o->core.max_players = (uint32_t)v, true);
     case OPT_CAPACITY:
-        return parse_uint("--lobby-capacity", arg, 1, PROTO_MAX_LOBBY_PLAYERS, &v) &&
+        return parse_uint(why, arg, 1, PROTO_MAX_LOBBY_PLAYERS, &v) &&
                (o->core.lobby_capacity = (uint8_t)v, true);
     case OPT_MAX_LOBBIES:
-        return parse_uint("--max-lobbies", arg, 1, 4000, &v) &&
-               (o->core.max_lobbies = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 4000, &v) && (o->core.max_lobbies = (uint32_t)v, true);
     case OPT_CHAT_RATE:
-        return parse_positive("--chat-rate", arg, &o->core.chat_per_s);
+        return parse_positive(why, arg, &o->core.chat_per_s);
     case OPT_CHAT_BURST:
-        return parse_uint("--chat-burst", arg, 1, 1000, &v) &&
-               (o->core.chat_burst = (double)v, true);
+        return parse_uint(why, arg, 1, 1000, &v) && (o->core.chat_burst = (double)v, true);
     case OPT_GRACE:
-        return parse_uint("--grace-ms", arg, 0, 3600000, &v) &&
-               (o->core.grace_ms = (uint32_t)v, true);
+        return parse_uint(why, arg, 0, 3600000, &v) && (o->core.grace_ms = (uint32_t)v, true);
     case OPT_LOBBY_GRACE:
-        return parse_uint("--lobby-grace-ms", arg, 0, 86400000, &v) &&
+        return parse_uint(why, arg, 0, 86400000, &v) &&
                (o->core.lobby_grace_ms = (uint32_t)v, true);
     case OPT_KICK_COOLDOWN:
-        return parse_uint("--kick-cooldown-ms", arg, 0, 86400000, &v) &&
+        return parse_uint(why, arg, 0, 86400000, &v) &&
                (o->core.kick_cooldown_ms = (uint32_t)v, true);
     case OPT_COUNTDOWN:
-        return parse_uint("--countdown-ms", arg, 1, 600000, &v) &&
-               (o->core.countdown_ms = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 600000, &v) && (o->core.countdown_ms = (uint32_t)v, true);
     case OPT_SNAPSHOT_HZ:
-        return parse_uint("--snapshot-hz", arg, 1, 1000, &v) &&
-               (o->core.snapshot_hz = (uint32_t)v, true);
+        return parse_uint(why, arg, 1, 1000, &v) && (o->core.snapshot_hz = (uint32_t)v, true);
     case OPT_LIST_KB_PER_S:
-        return parse_uint("--list-kb-per-s", arg, 1, 1048576, &v) &&
+        return parse_uint(why, arg, 1, 1048576, &v) &&
                (o->core.list_bytes_per_s = 1024.0 * (double)v, true);
     case OPT_LIST_BURST_KB:
-        return parse_uint("--list-burst-kb", arg, 1, 1048576, &v) &&
+        return parse_uint(why, arg, 1, 1048576, &v) &&
                (o->core.list_burst_bytes = 1024.0 * (double)v, true);
     case OPT_SNAPSHOT_FULL:
-        o->core.snapshot_full = true;
-        return true;
+        return parse_switch(why, arg, &o->core.snapshot_full);
     case OPT_AUTH_KEY_FILE:
         o->auth_key_file = arg;
         return true;
     case OPT_MIN_PASS_US:
-        return parse_uint("--min-pass-us", arg, 0, 10000, &v) &&
-               (o->min_pass_us = (uint32_t)v, true);
+        return parse_uint(why, arg, 0, 10000, &v) && (o->min_pass_us = (uint32_t)v, true);
     case OPT_LOG_BUFFER_KB:
-        return parse_uint("--log-buffer-kb", arg, 4, 65536, &v) &&
-               (o->log_buffer_kb = (uint32_t)v, true);
+        return parse_uint(why, arg, 4, 65536, &v) && (o->log_buffer_kb = (uint32_t)v, true);
     case OPT_HTTP:
         o->http_given = true;
         if (http_api_parse_address(arg, &o->http))
             return true;
-        fprintf(stderr,
-                "lobby-server: --http must be ADDR:PORT (an IPv4 address such as 127.0.0.1 and "
-                "a port from 0 to 65535) or 'off', got '%s' (try --help)\n",
-                arg);
+        snprintf(why, OPTIONS_WHY_BYTES,
+                 "must be ADDR:PORT (an IPv4 address such as 127.0.0.1 and a port from 0 to "
+                 "65535) or 'off', got '%s'",
+                 arg);
         return false;
     case OPT_LOG_LEVEL: {
         int level = log_level_parse(arg);
         if (level < 0)
-            fprintf(stderr,
-                    "lobby-server: --log-level must be debug, info, warn, error or off, got '%s' "
-                    "(try --help)\n",
-                    arg);
+            snprintf(why, OPTIONS_WHY_BYTES, "must be debug, info, warn, error or off, got '%s'",
+                     arg);
         else
             log_set_level((log_level)level);
         return level >= 0;
     }
+    case OPT_LOG_FORMAT: {
+        int format = log_format_parse(arg);
+        if (format < 0)
+            snprintf(why, OPTIONS_WHY_BYTES, "must be text or json, got '%s'", arg);
+        else
+            log_set_format((log_format)format);
+        return format >= 0;
     }
-    return apply_text_option(o, opt, arg);
+    }
+    return apply_text_option(o, opt, arg, why);
 }
 
 int options_load_auth_key(options *o)
@@ -505,74 +457,105 @@ int options_load_auth_key(options *o)
     return -1;
 }
 
-int options_parse(int argc, char **argv, options *o)
+/* Every long option of the server's own, in --help order. */
+static const struct option own_longopts[] = {
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"max-players", required_argument, NULL, OPT_MAX_PLAYERS},
+    {"lobby-capacity", required_argument, NULL, OPT_CAPACITY},
+    {"max-lobbies", required_argument, NULL, OPT_MAX_LOBBIES},
+    {"chat-rate", required_argument, NULL, OPT_CHAT_RATE},
+    {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
+    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+    {"grace-ms", required_argument, NULL, OPT_GRACE},
+    {"lobby-grace-ms", required_argument, NULL, OPT_LOBBY_GRACE},
+    {"kick-cooldown-ms", required_argument, NULL, OPT_KICK_COOLDOWN},
+    {"countdown-ms", required_argument, NULL, OPT_COUNTDOWN},
+    {"snapshot-hz", required_argument, NULL, OPT_SNAPSHOT_HZ},
+    {"snapshot-full", no_argument, NULL, OPT_SNAPSHOT_FULL},
+    {"min-pass-us", required_argument, NULL, OPT_MIN_PASS_US},
+    {"http", required_argument, NULL, OPT_HTTP},
+    {"http-max-conns", required_argument, NULL, OPT_HTTP_MAX_CONNS},
+    {"http-max-conns-per-ip", required_argument, NULL, OPT_HTTP_MAX_PER_IP},
+    {"http-header-timeout-ms", required_argument, NULL, OPT_HTTP_HEADER_MS},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"log-buffer-kb", required_argument, NULL, OPT_LOG_BUFFER_KB},
+    {"tcp-port", required_argument, NULL, OPT_TCP_PORT},
+    {"tcp-max-conns", required_argument, NULL, OPT_TCP_MAX_CONNS},
+    {"tcp-max-conns-per-ip", required_argument, NULL, OPT_TCP_MAX_PER_IP},
+    {"tcp-idle-ms", required_argument, NULL, OPT_TCP_IDLE_MS},
+    {"tcp-line-rate", required_argument, NULL, OPT_TCP_LINE_RATE},
+    {"tcp-line-burst", required_argument, NULL, OPT_TCP_LINE_BURST},
+    {"tcp-line-ms", required_argument, NULL, OPT_TCP_LINE_MS},
+    {"tcp-sndbuf-bytes", required_argument, NULL, OPT_TCP_SNDBUF},
+    {"tcp-max-out-kb", required_argument, NULL, OPT_TCP_MAX_OUT_KB},
+    {"tcp-max-out-total-mb", required_argument, NULL, OPT_TCP_MAX_OUT_TOTAL_MB},
+    {"tcp-lobby-ip-rate", required_argument, NULL, OPT_TCP_LOBBY_IP_RATE},
+    {"tcp-lobby-ip-burst", required_argument, NULL, OPT_TCP_LOBBY_IP_BURST},
+    {"tcp-lobby-bytes-per-s", required_argument, NULL, OPT_TCP_LOBBY_BYTES},
+    {"tcp-lobby-bytes-burst", required_argument, NULL, OPT_TCP_LOBBY_BYTES_BURST},
+    {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
+    {"connect-burst", required_argument, NULL, OPT_CONNECT_BURST},
+    {"max-half-open-per-ip", required_argument, NULL, OPT_MAX_HALF_OPEN},
+    {"half-open-ms", required_argument, NULL, OPT_HALF_OPEN_MS},
+    {"max-peers-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
+    {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
+    {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
+    {"reserve-peers", required_argument, NULL, OPT_RESERVE_PEERS},
+    {"list-kb-per-s", required_argument, NULL, OPT_LIST_KB_PER_S},
+    {"list-burst-kb", required_argument, NULL, OPT_LIST_BURST_KB},
+    {"auth-key-file", required_argument, NULL, OPT_AUTH_KEY_FILE},
+    {"max-held-seats-per-holder", required_argument, NULL, OPT_MAX_HELD_SEATS},
+    {"max-lobbies-per-holder", required_argument, NULL, OPT_MAX_LOBBIES_PER_HOLDER},
+    {"lobby-share-percent", required_argument, NULL, OPT_LOBBY_SHARE},
+    {"max-browsing-per-address", required_argument, NULL, OPT_MAX_BROWSING},
+    {"max-handshakes-per-address", required_argument, NULL, OPT_MAX_HANDSHAKES},
+    {"browse-idle-ms", required_argument, NULL, OPT_BROWSE_IDLE},
+};
+
+/* The command-line-only options, after the cluster's. */
+static const struct option tail_longopts[] = {
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+void options_longopts(struct option all[OPTIONS_MAX_LONGOPTS])
 {
-    static const struct option longopts[] = {
-        {"bind", required_argument, NULL, OPT_BIND},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"max-players", required_argument, NULL, OPT_MAX_PLAYERS},
-        {"lobby-capacity", required_argument, NULL, OPT_CAPACITY},
-        {"max-lobbies", required_argument, NULL, OPT_MAX_LOBBIES},
-        {"chat-rate", required_argument, NULL, OPT_CHAT_RATE},
-        {"chat-burst", required_argument, NULL, OPT_CHAT_BURST},
-        {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
-        {"grace-ms", required_argument, NULL, OPT_GRACE},
-        {"lobby-grace-ms", required_argument, NULL, OPT_LOBBY_GRACE},
-        {"kick-cooldown-ms", required_argument, NULL, OPT_KICK_COOLDOWN},
-        {"countdown-ms", required_argument, NULL, OPT_COUNTDOWN},
-        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-        {"snapshot-hz", required_argument, NULL, OPT_SNAPSHOT_HZ},
-        {"snapshot-full", no_argument, NULL, OPT_SNAPSHOT_FULL},
-        {"min-pass-us", required_argument, NULL, OPT_MIN_PASS_US},
-        {"log-buffer-kb", required_argument, NULL, OPT_LOG_BUFFER_KB},
-        {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
-        {"connect-burst", required_argument, NULL, OPT_CONNECT_BURST},
-        {"max-half-open-per-ip", required_argument, NULL, OPT_MAX_HALF_OPEN},
-        {"half-open-ms", required_argument, NULL, OPT_HALF_OPEN_MS},
-        {"max-peers-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
-        {"max-waiting-kb", required_argument, NULL, OPT_MAX_WAITING},
-        {"max-peer-backlog-kb", required_argument, NULL, OPT_MAX_BACKLOG},
-        {"list-kb-per-s", required_argument, NULL, OPT_LIST_KB_PER_S},
-        {"list-burst-kb", required_argument, NULL, OPT_LIST_BURST_KB},
-        {"reserve-peers", required_argument, NULL, OPT_RESERVE_PEERS},
-        {"http", required_argument, NULL, OPT_HTTP},
-        {"http-max-conns", required_argument, NULL, OPT_HTTP_MAX_CONNS},
-        {"http-max-conns-per-ip", required_argument, NULL, OPT_HTTP_MAX_PER_IP},
-        {"http-header-timeout-ms", required_argument, NULL, OPT_HTTP_HEADER_MS},
-        {"tcp-port", required_argument, NULL, OPT_TCP_PORT},
-        {"tcp-max-conns", required_argument, NULL, OPT_TCP_MAX_CONNS},
-        {"tcp-max-conns-per-ip", required_argument, NULL, OPT_TCP_MAX_PER_IP},
-        {"tcp-idle-ms", required_argument, NULL, OPT_TCP_IDLE_MS},
-        {"auth-key-file", required_argument, NULL, OPT_AUTH_KEY_FILE},
-        {"tcp-line-rate", required_argument, NULL, OPT_TCP_LINE_RATE},
-        {"tcp-line-burst", required_argument, NULL, OPT_TCP_LINE_BURST},
-        {"tcp-line-ms", required_argument, NULL, OPT_TCP_LINE_MS},
-        {"tcp-sndbuf-bytes", required_argument, NULL, OPT_TCP_SNDBUF},
-        {"tcp-max-out-kb", required_argument, NULL, OPT_TCP_MAX_OUT_KB},
-        {"tcp-max-out-total-mb", required_argument, NULL, OPT_TCP_MAX_OUT_TOTAL_MB},
-        {"tcp-lobby-ip-rate", required_argument, NULL, OPT_TCP_LOBBY_IP_RATE},
-        {"tcp-lobby-ip-burst", required_argument, NULL, OPT_TCP_LOBBY_IP_BURST},
-        {"tcp-lobby-bytes-per-s", required_argument, NULL, OPT_TCP_LOBBY_BYTES},
-        {"tcp-lobby-bytes-burst", required_argument, NULL, OPT_TCP_LOBBY_BYTES_BURST},
-        {"max-held-seats-per-holder", required_argument, NULL, OPT_MAX_HELD_SEATS},
-        {"max-lobbies-per-holder", required_argument, NULL, OPT_MAX_LOBBIES_PER_HOLDER},
-        {"max-browsing-per-address", required_argument, NULL, OPT_MAX_BROWSING},
-        {"max-handshakes-per-address", required_argument, NULL, OPT_MAX_HANDSHAKES},
-        {"browse-idle-ms", required_argument, NULL, OPT_BROWSE_IDLE},
-        {"lobby-share-percent", required_argument, NULL, OPT_LOBBY_SHARE},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VERSION},
-    };
-    enum { OWN = sizeof longopts / sizeof longopts[0] };
-    struct option all[OWN + 16];
+    enum { OWN = sizeof own_longopts / sizeof own_longopts[0] };
+    enum { TAIL = sizeof tail_longopts / sizeof tail_longopts[0] };
     size_t n = 0;
-    memcpy(all, longopts, sizeof longopts);
     while (options_cluster_longopts[n].name != NULL)
         n++;
-    memcpy(all + OWN, options_cluster_longopts, (n + 1) * sizeof all[0]);
+    _Static_assert(OWN + TAIL + 16 <= OPTIONS_MAX_LONGOPTS, "OPTIONS_MAX_LONGOPTS is too small");
+    if (OWN + n + TAIL > OPTIONS_MAX_LONGOPTS)
+        abort(); /* a cluster option too many: OPTIONS_MAX_LONGOPTS must grow */
+    memcpy(all, own_longopts, sizeof own_longopts);
+    memcpy(all + OWN, options_cluster_longopts, n * sizeof all[0]);
+    memcpy(all + OWN + n, tail_longopts, sizeof tail_longopts);
+}
+
+bool options_is_key(int opt)
+{
+    return opt != OPT_CONFIG && opt != OPT_PRINT_CONFIG && opt != OPT_HELP && opt != OPT_VERSION;
+}
+
+bool options_apply(options *o, int opt, const char *arg, char *why)
+{
+    return opt >= OPTIONS_CLUSTER_FIRST ? options_cluster_apply(o, opt, arg, why)
+                                        : apply_option(o, opt, arg, why);
+}
+
+/* The first pass over argv: --help and --version answer at once; the file
+ * of --config (one at most) is loaded before any flag, so that every flag
+ * overrides it wherever it stands. -1 to go on, or the exit status. */
+static int first_pass(int argc, char **argv, const struct option *all, options *o, bool *print)
+{
+    const char *config = NULL;
     int opt;
-    /* A flag's value may not be empty: --bind "" would otherwise fail later
-     * as an address that does not resolve. */
     while ((opt = cli_next_option("lobby-server", argc, argv, all, NULL)) != CLI_OPT_END) {
         if (opt == CLI_OPT_BAD)
             return CLI_EXIT_USAGE;
@@ -584,13 +567,39 @@ int options_parse(int argc, char **argv, options *o)
             printf("lobby-server %s (protocol %d)\n", LOBBY_VERSION, PROTO_VERSION);
             return 0;
         }
-        bool ok = opt >= OPTIONS_CLUSTER_FIRST ? options_cluster_apply(o, opt, optarg)
-                                               : apply_option(o, opt, optarg);
-        if (!ok)
-            return CLI_EXIT_USAGE;
+        if (opt == OPT_CONFIG && config != NULL)
+            return cli_usage_error("lobby-server", "--config may be given once, got a second",
+                                   optarg);
+        if (opt == OPT_CONFIG)
+            config = optarg;
+        *print = *print || opt == OPT_PRINT_CONFIG;
     }
     if (optind < argc)
         return cli_usage_error("lobby-server", "unexpected argument", argv[optind]);
+    return config != NULL ? options_file_load(o, config) : -1;
+}
+
+int options_parse(int argc, char **argv, options *o)
+{
+    struct option all[OPTIONS_MAX_LONGOPTS];
+    options_longopts(all);
+    bool print = false;
+    int status = first_pass(argc, argv, all, o, &print);
+    if (status >= 0)
+        return status;
+    optind = 0; /* glibc: start argv over */
+    int opt, index = 0;
+    while ((opt = cli_next_option("lobby-server", argc, argv, all, &index)) != CLI_OPT_END) {
+        char why[OPTIONS_WHY_BYTES] = "";
+        if (opt == CLI_OPT_BAD) /* the first pass has said so already */
+            return CLI_EXIT_USAGE;
+        if (!options_is_key(opt))
+            continue;
+        if (!options_apply(o, opt, optarg, why)) {
+            fprintf(stderr, "lobby-server: --%s %s (try --help)\n", all[index].name, why);
+            return CLI_EXIT_USAGE;
+        }
+    }
     /* Slots beyond the player cap let a full server still answer "server full"
      * and let handshakes proceed while it is busy. */
     o->core.max_sessions = o->core.max_players + o->core.max_players / 4 + 16;
@@ -603,5 +612,10 @@ int options_parse(int argc, char **argv, options *o)
         o->tcp_port = o->net.port;
     o->text.bind_host = o->net.bind_host;
     o->text.port = o->tcp_port;
-    return options_cluster_check(o);
+    status = options_cluster_check(o);
+    if (status < 0 && print) { /* a configuration that would not start is not printed */
+        options_print_config(o, stdout);
+        return 0;
+    }
+    return status;
 }

@@ -1,5 +1,6 @@
-/* lobby-server's command line: every flag, its default, its check and its
- * --help text. */
+/* lobby-server's command line and config file: every flag, its default, its
+ * check and its --help text. A config file (--config FILE, INI) sets the
+ * same settings under the long flags' names; flags override it. */
 #ifndef LOBBY_SERVER_OPTIONS_H
 #define LOBBY_SERVER_OPTIONS_H
 
@@ -9,7 +10,6 @@
 #include "textport.h"
 #include "transport.h"
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,14 +44,20 @@ typedef struct options {
         uint8_t secret[1024];
         size_t secret_len;
     } cluster;
+    struct options_string *kept; /* the config file's values (options_deinit) */
 } options;
 
 /* Every default: port 7777 on 0.0.0.0, HTTP on 127.0.0.1:7780, and so on. */
 void options_defaults(options *o);
 
-/* Parses argv into o (which holds the defaults). Returns -1 to go on, or
- * the exit status: 0 after --help or --version, 2 after a bad flag (the
- * reason already printed on stderr). */
+/* Frees what options_parse kept (the config file's values). */
+void options_deinit(options *o);
+
+/* Parses argv into o (which holds the defaults): the file of --config
+ * first, wherever it stands, then the flags, which override it. Returns -1
+ * to go on, or the exit status: 0 after --help, --version or
+ * --print-config, 2 after a bad flag or a bad line in the file, 1 when the
+ * file cannot be read (the reason already printed on stderr, one line). */
 int options_parse(int argc, char **argv, options *o);
 
 /* Reads --auth-key-file (when given) into o->core: -1 to go on, or exit
@@ -59,12 +65,10 @@ int options_parse(int argc, char **argv, options *o);
 int options_load_auth_key(options *o);
 
 /* ---- options_cluster.c ---------------------------------------------------- */
-/* The cluster flags' getopt entries (terminated by a zeroed entry), their
- * --help lines, and applying one: false after a message on stderr. */
-extern const struct option options_cluster_longopts[];
+/* The cluster flags' ids start here; their --help lines. (Their getopt
+ * entries and applying one: options_internal.h.) */
 enum { OPTIONS_CLUSTER_FIRST = 2000 };
 void options_cluster_usage(FILE *to);
-bool options_cluster_apply(options *o, int opt, const char *arg);
 /* After parsing: refuses contradictions (a cluster flag without --cluster,
  * --cluster without a secret, 0.0.0.0 without --public-address, ...).
  * -1 to go on, or exit status 2 after one line on stderr. */

@@ -1,7 +1,7 @@
 /* lobby-server's cluster flags (docs/CLUSTER.md): parsed, checked against
  * each other, and their files read, so that a server never starts half
  * configured for a cluster. */
-#include "options.h"
+#include "options_internal.h"
 
 #include "cli.h"
 #include "redis_link.h"
@@ -92,12 +92,17 @@ static bool parse_public(options *o, const char *arg)
     return true;
 }
 
-bool options_cluster_apply(options *o, int opt, const char *arg)
+bool options_cluster_apply(options *o, int opt, const char *arg, char *why)
 {
+    char url_why[160];
     switch (opt) {
     case OPT_CLUSTER:
         o->cluster.url = arg;
-        return true;
+        if (redis_link_check_url(arg, url_why, sizeof url_why) == 0)
+            return true;
+        /* Not echoed: the URL may hold a password. */
+        snprintf(why, OPTIONS_WHY_BYTES, "is not a Redis URL this server can use: %s", url_why);
+        return false;
     case OPT_CLUSTER_PASSWORD_FILE:
         o->cluster.password_file = arg;
         return true;
@@ -108,19 +113,18 @@ bool options_cluster_apply(options *o, int opt, const char *arg)
         o->cluster.public_address = arg;
         if (parse_public(o, arg))
             return true;
-        fprintf(stderr,
-                "lobby-server: --public-address must be HOST:PORT (a host name or IPv4 address "
-                "and a port from 1 to 65535), got '%s' (try --help)\n",
-                arg);
+        snprintf(why, OPTIONS_WHY_BYTES,
+                 "must be HOST:PORT (a host name or IPv4 address and a port from 1 to 65535), "
+                 "got '%s'",
+                 arg);
         return false;
     case OPT_SERVER_ID:
         o->cluster.server_id = arg;
         if (valid_id(arg))
             return true;
-        fprintf(stderr,
-                "lobby-server: --server-id must be 1 to %d characters of A-Z a-z 0-9 . _ : -, "
-                "got '%s'\n",
-                SERVER_ID_MAX_BYTES, arg);
+        snprintf(why, OPTIONS_WHY_BYTES,
+                 "must be 1 to %d characters of A-Z a-z 0-9 . _ : -, got '%s'", SERVER_ID_MAX_BYTES,
+                 arg);
         return false;
     case OPT_PLACEMENT:
         o->cluster.placement_given = true;
@@ -129,11 +133,59 @@ bool options_cluster_apply(options *o, int opt, const char *arg)
                 arg[0] == 'l' && arg[1] == 'o' ? CLUSTER_PLACE_LOCAL : CLUSTER_PLACE_LEAST_LOADED;
             return true;
         }
-        fprintf(stderr, "lobby-server: --placement must be local or least-loaded, got '%s'\n", arg);
+        snprintf(why, OPTIONS_WHY_BYTES, "must be local or least-loaded, got '%s'", arg);
         return false;
     }
-    fprintf(stderr, "lobby-server: unknown option\n");
+    snprintf(why, OPTIONS_WHY_BYTES, "is not an option of this server");
     return false;
+}
+
+/* The URL with the password of redis://USER:PASSWORD@... replaced by
+ * "hidden", so that --print-config never shows it. */
+static void mask_url(const char *url, char *buf, size_t cap)
+{
+    const char *at = strrchr(url, '@');
+    const char *colon = at != NULL && strncmp(url, "redis://", 8) == 0
+                            ? memchr(url + 8, ':', (size_t)(at - url - 8))
+                            : NULL;
+    if (colon == NULL)
+        snprintf(buf, cap, "%s", url);
+    else
+        snprintf(buf, cap, "%.*shidden%s", (int)(colon + 1 - url), url, at);
+}
+
+bool options_cluster_format(const options *o, int opt, char *buf, size_t cap)
+{
+    const char *value = NULL, *unset = "(not set)";
+    switch (opt) {
+    case OPT_CLUSTER:
+        if (o->cluster.url == NULL) {
+            snprintf(buf, cap, "(not set: this server is alone)");
+            return false;
+        }
+        mask_url(o->cluster.url, buf, cap);
+        return true;
+    case OPT_CLUSTER_PASSWORD_FILE:
+        value = o->cluster.password_file;
+        break;
+    case OPT_CLUSTER_SECRET_FILE:
+        value = o->cluster.secret_file;
+        break;
+    case OPT_PUBLIC_ADDRESS:
+        value = o->cluster.public_address, unset = "(not set: bind and port)";
+        break;
+    case OPT_SERVER_ID:
+        value = o->cluster.server_id, unset = "(not set: the public address)";
+        break;
+    case OPT_PLACEMENT:
+        value = !o->cluster.placement_given                          ? NULL
+                : o->cluster.placement == CLUSTER_PLACE_LEAST_LOADED ? "least-loaded"
+                                                                     : "local";
+        unset = "(not set: local)";
+        break;
+    }
+    snprintf(buf, cap, "%s", value != NULL ? value : unset);
+    return value != NULL;
 }
 
 static const char *lone_cluster_flag(const options *o)
@@ -168,11 +220,6 @@ int options_cluster_check(options *o)
     }
     if (o->cluster.url == NULL)
         return -1;
-    char why[160];
-    if (redis_link_check_url(o->cluster.url, why, sizeof why) != 0) {
-        fprintf(stderr, "lobby-server: --cluster %s: %s\n", o->cluster.url, why);
-        return CLI_EXIT_USAGE;
-    }
     /* redis://USER:PASSWORD@...: a password in argv. */
     const char *url = o->cluster.url, *at = strrchr(url, '@');
     bool argv_password = strncmp(url, "redis://", 8) == 0 && at != NULL &&

@@ -62,6 +62,8 @@ PARTS = {
             "libsodium": ["cookie.c", "cluster.c", "cluster_ticket.c"],
             # the Redis link's connections; the directory reads redisReply
             "hiredis": ["redis_link_conn.c", "cluster_sync.c"],
+            # the config file (--config)
+            "inih": ["options_file.c"],
         },
     ),
     "game": dict(folder="game-client", may=["shared", "client"], libs={}),
@@ -98,6 +100,7 @@ LIBRARIES = [
     (re.compile(r"^sodium"), "libsodium"),
     (re.compile(r"^(hiredis/|hiredis\.h$|async\.h$|adapters/)"), "hiredis"),
     (re.compile(r"^lobby/"), "liblobby-client"),
+    (re.compile(r"^ini\.h$"), "inih"),
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
