@@ -62,28 +62,25 @@ expect_files lobby-tools ./usr/bin/lobby-client ./usr/bin/lobby-chat ./usr/bin/l
     ./usr/bin/lobby-netsim ./usr/share/lobby/DejaVuSans.ttf ./usr/share/lobby/icon.bmp \
     $man1/lobby-client.1.gz $man1/lobby-chat.1.gz $man1/lobby-bench.1.gz $man1/lobby-netsim.1.gz \
     ./usr/share/doc/lobby-tools/copyright ./usr/share/doc/lobby-tools/changelog.Debian.gz
-# The parts other work adds: checked as soon as the tree has them.
-if [ -f "$src/server/lobby-server.conf" ]; then
-    expect_files lobby-server ./etc/lobby-server/lobby-server.conf
-    dpkg-deb -I "$(deb lobby-server)" conffiles | grep -qx /etc/lobby-server/lobby-server.conf ||
-        fail "lobby-server: /etc/lobby-server/lobby-server.conf is not a conffile"
-fi
-[ -f "$src/docs/man/lobby-server.conf.5" ] &&
-    expect_files lobby-server ./usr/share/man/man5/lobby-server.conf.5.gz
-if grep -qs 'COMPONENT.*"library"' "$work/build/client/cmake_install.cmake"; then
-    expect_files liblobby-client0 './usr/lib/*/liblobby-client.so.0' './usr/lib/*/liblobby-client.so.0.*' \
-        ./usr/share/doc/liblobby-client0/copyright
-    dpkg-deb -I "$(deb liblobby-client0)" triggers | grep -qx 'activate-noawait ldconfig' ||
-        fail "liblobby-client0: no 'activate-noawait ldconfig' trigger"
-    dpkg-deb -I "$(deb liblobby-client0)" shlibs | grep -q '^liblobby-client 0 liblobby-client0' ||
-        fail "liblobby-client0: no shlibs line for liblobby-client 0"
-    expect_files liblobby-client-dev ./usr/include/lobby/client.h './usr/lib/*/liblobby-client.so' \
-        './usr/lib/*/liblobby-client.a' './usr/lib/*/pkgconfig/lobby-client.pc'
-    expect_field liblobby-client-dev Depends 'liblobby-client0 \(= [^)]+\)'
-    expect_field liblobby-client-dev Depends 'libenet-dev'
-else
-    echo "package_deb: no 'library' component in this tree yet: liblobby-client0/-dev not checked"
-fi
+expect_files lobby-server ./etc/lobby-server/lobby-server.conf \
+    ./usr/share/man/man5/lobby-server.conf.5.gz \
+    ./usr/share/doc/lobby-server/examples/lobby-server.conf
+dpkg-deb -I "$(deb lobby-server)" conffiles | grep -qx /etc/lobby-server/lobby-server.conf ||
+    fail "lobby-server: /etc/lobby-server/lobby-server.conf is not a conffile"
+expect_files liblobby-client0 './usr/lib/*/liblobby-client.so.0' './usr/lib/*/liblobby-client.so.0.*' \
+    ./usr/share/doc/liblobby-client0/copyright
+dpkg-deb -I "$(deb liblobby-client0)" triggers | grep -qx 'activate-noawait ldconfig' ||
+    fail "liblobby-client0: no 'activate-noawait ldconfig' trigger"
+dpkg-deb -I "$(deb liblobby-client0)" shlibs | grep -q '^liblobby-client 0 liblobby-client0' ||
+    fail "liblobby-client0: no shlibs line for liblobby-client 0"
+expect_files liblobby-client-dev ./usr/include/lobby/client.h './usr/lib/*/liblobby-client.so' \
+    './usr/lib/*/liblobby-client.a' './usr/lib/*/pkgconfig/lobby-client.pc' \
+    './usr/lib/*/cmake/LobbyClient/LobbyClientConfig.cmake' \
+    './usr/lib/*/cmake/LobbyClient/LobbyClientConfigVersion.cmake' \
+    ./usr/share/doc/liblobby-client-dev/CLIENT-API.md ./usr/share/doc/liblobby-client-dev/PROTOCOL.md \
+    ./usr/share/doc/liblobby-client-dev/examples/lobby-example.c
+expect_field liblobby-client-dev Depends 'liblobby-client0 \(= [^)]+\)'
+expect_field liblobby-client-dev Depends 'libenet-dev'
 
 expect_field lobby-server Depends 'libenet7'
 expect_field lobby-server Depends 'libsodium23'

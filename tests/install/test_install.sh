@@ -39,7 +39,7 @@ for f in bin/lobby-server bin/lobby-token bin/lobby-client bin/lobby-chat bin/lo
     include/lobby/client.h "$LIBDIR/pkgconfig/lobby-client.pc" \
     "$LIBDIR/cmake/LobbyClient/LobbyClientConfig.cmake" \
     "$LIBDIR/cmake/LobbyClient/LobbyClientConfigVersion.cmake" \
-    share/doc/liblobby-client-dev/CLIENT-API.md \
+    share/doc/liblobby-client-dev/CLIENT-API.md share/doc/liblobby-client-dev/PROTOCOL.md \
     share/doc/liblobby-client-dev/examples/lobby-example.c \
     share/doc/liblobby-client-dev/examples/CMakeLists.txt \
     share/doc/liblobby-client-dev/examples/Makefile \
