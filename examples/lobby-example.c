@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAP_W = 60, MAP_H = 20, CHAT_LINES = 6 };
+enum { MAP_W = 60, MAP_H = 20, CHAT_LINES = 6, LINE_BYTES = 800 /* a sender and a text fit */ };
 static const float STEP = 20.0f; /* world units per key press: a map cell across */
 
 typedef struct game {
@@ -28,11 +29,11 @@ typedef struct game {
     bool headless;
     double seconds; /* headless: how long to play */
     float x, y;
-    int dx, dy; /* terminal: the step of the last key */
+    int dx, dy; /* terminal: the cells the keys since the last frame move */
     bool typing;
     char line[LOBBY_CLIENT_MAX_CHAT + 1];
     size_t line_len;
-    char chat[CHAT_LINES][96];
+    char chat[CHAT_LINES][LINE_BYTES];
     int chats_seen, positions_seen;
     const char *name;
     uint16_t seen_ids[LOBBY_CLIENT_MAX_PLAYERS]; /* players whose position we printed */
@@ -48,40 +49,39 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void add_chat_line(game *g, const char *line)
+/* Adds a line under the map (headless: prints it). */
+__attribute__((format(printf, 2, 3))) static void say(game *g, const char *fmt, ...)
 {
     memmove(g->chat[0], g->chat[1], sizeof g->chat - sizeof g->chat[0]);
-    snprintf(g->chat[CHAT_LINES - 1], sizeof g->chat[0], "%s", line);
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(g->chat[CHAT_LINES - 1], sizeof g->chat[0], fmt, args);
+    va_end(args);
     if (g->headless)
-        printf("%s\n", line);
+        printf("%s\n", g->chat[CHAT_LINES - 1]);
 }
 
 static void on_event(game *g, const lobby_client_event *ev)
 {
-    char line[800]; /* the longest sender and text fit */
     lobby_client_player p;
     switch (ev->type) {
     case LOBBY_CLIENT_EV_JOINED: {
         lobby_client_status st;
         lobby_client_get_status(g->client, &st);
         g->joined = true;
-        snprintf(line, sizeof line, "joined lobby '%s' as player %u (%u here)", st.lobby,
-                 (unsigned)st.my_id, (unsigned)st.player_count);
-        add_chat_line(g, line);
+        say(g, "joined lobby '%s' as player %u (%u here)", st.lobby, (unsigned)st.my_id,
+            (unsigned)st.player_count);
         break;
     }
     case LOBBY_CLIENT_EV_PLAYER_JOINED:
-        snprintf(line, sizeof line, "player joined: %s", ev->text);
-        add_chat_line(g, line);
+        say(g, "player joined: %s", ev->text);
         break;
     case LOBBY_CLIENT_EV_PLAYER_LEFT:
-        snprintf(line, sizeof line, "player left: %s", ev->text);
-        add_chat_line(g, line);
+        say(g, "player left: %s", ev->text);
         break;
     case LOBBY_CLIENT_EV_CHAT:
         g->chats_seen++;
-        snprintf(line, sizeof line, "%s: %s", ev->chat.sender, ev->text);
-        add_chat_line(g, line);
+        say(g, "%s: %s", ev->chat.sender, ev->text);
         break;
     case LOBBY_CLIENT_EV_POSITION:
         g->positions_seen++;
@@ -91,23 +91,19 @@ static void on_event(game *g, const lobby_client_event *ev)
         if (g->seen_count < LOBBY_CLIENT_MAX_PLAYERS &&
             lobby_client_find_player(g->client, ev->player_id, &p)) {
             g->seen_ids[g->seen_count++] = ev->player_id;
-            snprintf(line, sizeof line, "sees %s at %.0f,%.0f", p.name, p.x, p.y);
-            add_chat_line(g, line);
+            say(g, "sees %s at %.0f,%.0f", p.name, p.x, p.y);
         }
         break;
     case LOBBY_CLIENT_EV_CHAT_REFUSED:
     case LOBBY_CLIENT_EV_LOBBY_REFUSED:
-        snprintf(line, sizeof line, "refused: %s", ev->text);
-        add_chat_line(g, line);
+        say(g, "refused: %s", ev->text);
         break;
     case LOBBY_CLIENT_EV_REJECTED:
     case LOBBY_CLIENT_EV_DISCONNECTED:
         g->over = true;
         g->exit_status = g->joined && ev->type == LOBBY_CLIENT_EV_DISCONNECTED ? 0 : 1;
-        snprintf(line, sizeof line, "%s: %s",
-                 ev->type == LOBBY_CLIENT_EV_REJECTED ? "rejected" : "disconnected",
-                 ev->text[0] ? ev->text : "timed out");
-        add_chat_line(g, line);
+        say(g, "%s: %s", ev->type == LOBBY_CLIENT_EV_REJECTED ? "rejected" : "disconnected",
+            ev->text[0] ? ev->text : "timed out");
         break;
     default: /* acks, pongs, lobby lists ...: nothing to show */
         break;
@@ -136,8 +132,9 @@ static void on_key(game *g, char k)
     if (g->typing) {
         if (k == '\n' || k == '\r') {
             g->line[g->line_len] = '\0';
-            if (g->line_len > 0)
-                lobby_client_send_chat(g->client, g->line, NULL);
+            if (g->line_len > 0 &&
+                lobby_client_send_chat(g->client, g->line, NULL) == LOBBY_CLIENT_OK)
+                say(g, "you: %s", g->line); /* the server relays it to the others */
             g->typing = false;
             g->line_len = 0;
         } else if ((k == 127 || k == 8) && g->line_len > 0) {
@@ -153,8 +150,8 @@ static void on_key(game *g, char k)
                                    {1, 0},  {1, 0},  {-1, 0}, {-1, 0}};
     const char *hit = k != '\0' ? strchr(keys, k) : NULL;
     if (hit != NULL) {
-        g->dx = steps[hit - keys][0];
-        g->dy = steps[hit - keys][1];
+        g->dx += steps[hit - keys][0]; /* keys read together all count */
+        g->dy += steps[hit - keys][1];
     } else if (k == '\n' || k == '\r') {
         g->typing = true;
     } else if (k == 'q' || k == 3) { /* 3: Ctrl-C, which raw mode delivers as a key */
@@ -185,7 +182,7 @@ static void draw(game *g)
     for (int r = 0; r < MAP_H; r++)
         printf(" %s\x1b[K\n", map[r]);
     for (int i = 0; i < CHAT_LINES; i++)
-        printf(" %s\x1b[K\n", g->chat[i]);
+        printf(" %.*s\x1b[K\n", MAP_W + 18, g->chat[i]); /* cut to the screen */
     printf(" %s%.*s\x1b[K", g->typing ? "say: " : "", (int)g->line_len, g->line);
     fflush(stdout);
 }
@@ -194,7 +191,8 @@ static void draw(game *g)
 
 static void move(game *g, double t)
 {
-    if (g->headless) { /* a circle around the middle, one lap in 6 s */
+    if (g->headless) { /* a circle around the middle, one lap in 6 s, apart by name */
+        t += (unsigned char)g->name[0];
         g->x = 600.0f + 300.0f * (float)cos(t);
         g->y = 400.0f + 200.0f * (float)sin(t);
         return;

@@ -5,7 +5,8 @@
 # installed copy, against the installed library only, three ways (make with
 # pkg-config, CMake with find_package, and statically). The installed
 # lobby-server then hosts the three builds for a few seconds: each must join
-# the lobby, see the others move and read their chat.
+# the lobby, see the others move and read their chat; then one plays in a
+# pseudo-terminal with keys, as a player would (tests/install/drive_tty.py).
 # Usage: test_install.sh BUILD_DIR LIBDIR [EXTRA_CFLAGS]
 #   LIBDIR: CMAKE_INSTALL_LIBDIR; EXTRA_CFLAGS: the sanitizer flags the
 #   library was built with (a sanitized library needs them in the game too).
@@ -58,7 +59,7 @@ soname=$(objdump -p "$PREFIX/$LIBDIR/liblobby-client.so" | sed -n 's/ *SONAME */
 cp -r "$PREFIX/share/doc/liblobby-client-dev/examples" "$WORK/src"
 export PKG_CONFIG_PATH="$PREFIX/$LIBDIR/pkgconfig"
 rpath=$(pkg-config --variable=libdir lobby-client) || fail "pkg-config does not find lobby-client"
-make -C "$WORK/src" CFLAGS="-O1 -g -Wall -Wextra -Werror $EXTRA" \
+make -C "$WORK/src" CFLAGS="-O2 -g -Wall -Wextra -Werror $EXTRA" \
     LDFLAGS="-Wl,-rpath,$rpath $EXTRA" >"$WORK/make.log" 2>&1 || fail "make with pkg-config"
 for kind in shared static; do
     static=OFF
@@ -106,4 +107,14 @@ for who in alice bob carol; do
         grep -q "^$other: hello from $other\$" "$WORK/$who.log" || fail "$who missed $other's chat"
     done
 done
+# ---- 4. and in a terminal, as a player uses it ------------------------------
+"$WORK/src/lobby-example" --host 127.0.0.1 --port "$port" --name kim --lobby tty --headless 5 \
+    >"$WORK/kim.log" 2>&1 &
+kim=$!
+sleep 0.5
+python3 "$(dirname "$0")/drive_tty.py" "$WORK/src/lobby-example" "$port" ||
+    fail "the example game in a terminal"
+wait $kim || fail "kim's headless game"
+grep -q "^zed: hello there\$" "$WORK/kim.log" || fail "kim did not get what zed typed"
+grep -q "^sees zed at " "$WORK/kim.log" || fail "kim did not see zed move"
 echo "installed $(find "$PREFIX" -type f | wc -l) files; three example builds played together"
