@@ -3,17 +3,14 @@
  * valid JSON (quotes, backslashes, control bytes as \u00XX, invalid UTF-8 as
  * U+FFFD, valid UTF-8 kept), a message too long for a line ended by "...",
  * and the writer thread's "N log lines dropped" line in JSON too. */
-#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "log.h"
+#include "stderr_flood.h"
 
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -107,21 +104,6 @@ static void too_long_is_cut_and_closed(void **state)
     assert_int_equal(strncmp(body, "\\u0002", 6), 0);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void drain(int fd, char *buf, size_t cap, size_t *n)
-{
-    for (ssize_t got = 1; got > 0 && *n + 1 < cap;)
-        if ((got = read(fd, buf + *n, cap - 1 - *n)) > 0)
-            *n += (size_t)got;
-    buf[*n] = '\0';
-}
-
 /* stderr a small pipe nobody reads for a while: lines are dropped, and the
  * writer's report of them, once the pipe is read, is a JSON object too;
  * every line written is one. */
@@ -129,31 +111,9 @@ static void dropped_lines_report_is_json(void **state)
 {
     (void)state;
     static char out[1 << 16];
-    size_t n = 0;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fcntl(fds[1], F_SETPIPE_SZ, 4096);
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    int saved = dup(STDERR_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[1]);
-    log_set_sink(NULL, NULL);
-    log_set_level(LOG_INFO);
-    assert_int_equal(log_start_async(4096), 0);
-    for (int i = 0; i < 2000; i++)
-        log_info("test", "line %d of a log that nobody reads yet", i);
-    for (double t1 = now_ms(); now_ms() - t1 < 300;)
-        drain(fds[0], out, sizeof out, &n);
-    bool flushed = false;
-    for (double t1 = now_ms(); !flushed && now_ms() - t1 < 2000;) {
-        drain(fds[0], out, sizeof out, &n);
-        flushed = log_stop_async(10);
-    }
-    drain(fds[0], out, sizeof out, &n);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    close(fds[0]);
-    assert_true(flushed);
+    stderr_flood r;
+    stderr_flood_run(2000, NULL, out, sizeof out, &r);
+    assert_true(r.flushed);
     const char *report = strstr(out, " log lines dropped: stderr did not keep up\"}\n");
     assert_non_null(report);
     const char *start = report;

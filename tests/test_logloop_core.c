@@ -3,19 +3,16 @@
  * (log_gate), a refusal flood put out like a chat flood, and the backlog of
  * a stall judged as if spread over it (server_note_stall), and the log
  * writer thread that drops lines rather than block on a full stderr. */
-#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "log.h"
 #include "ratelimit.h"
 #include "server_fixture.h"
+#include "stderr_flood.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -101,22 +98,6 @@ static void gate_keys_peers_and_kinds_apart(void **state)
 
 /* ---- the asynchronous writer ---------------------------------------------- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Reads what the pipe holds now (non-blocking) into buf at *n. */
-static void drain(int fd, char *buf, size_t cap, size_t *n)
-{
-    for (ssize_t got = 1; got > 0 && *n + 1 < cap;)
-        if ((got = read(fd, buf + *n, cap - 1 - *n)) > 0)
-            *n += (size_t)got;
-    buf[*n] = '\0';
-}
-
 /* stderr a one-page pipe that nobody reads: 2000 lines take no time (they
  * are dropped and counted once the 4 KB buffer is full); once the pipe is
  * read the writer says how many were dropped, and stopping flushes. */
@@ -124,40 +105,13 @@ static void async_log_drops_instead_of_blocking(void **state)
 {
     (void)state;
     static char out[1 << 16];
-    size_t n = 0;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    fcntl(fds[1], F_SETPIPE_SZ, 4096);
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    int saved = dup(STDERR_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[1]);
-    log_set_sink(NULL, NULL);
-    log_set_level(LOG_INFO);
-    log_stats before = log_get_stats();
-    assert_int_equal(log_start_async(4096), 0);
-    double t0 = now_ms();
-    for (int i = 0; i < 2000; i++)
-        log_info("test", "line %d of a log that nobody reads yet", i);
-    double took = now_ms() - t0;
-    log_stats mid = log_get_stats();
-    for (double t1 = now_ms(); now_ms() - t1 < 300;)
-        drain(fds[0], out, sizeof out, &n);
-    log_info("test", "the last line");
-    bool flushed = false;
-    for (double t1 = now_ms(); !flushed && now_ms() - t1 < 2000;) {
-        drain(fds[0], out, sizeof out, &n);
-        flushed = log_stop_async(10);
-    }
-    drain(fds[0], out, sizeof out, &n);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    close(fds[0]);
+    stderr_flood r;
+    stderr_flood_run(2000, "the last line", out, sizeof out, &r);
     log_set_level(LOG_OFF);
-    assert_true(took < 1000);
-    assert_true(mid.dropped > before.dropped);
-    assert_true(mid.lines > before.lines);
-    assert_true(flushed);
+    assert_true(r.logging_ms < 1000);
+    assert_true(r.logged.dropped > r.before.dropped);
+    assert_true(r.logged.lines > r.before.lines);
+    assert_true(r.flushed);
     assert_non_null(strstr(out, "log lines dropped: stderr did not keep up"));
     assert_non_null(strstr(out, "line 0 of a log"));
     assert_non_null(strstr(out, "the last line\n"));
