@@ -167,13 +167,13 @@ typedef struct lobby_client_player {
     uint16_t id;
     uint32_t colour; /* 0xRRGGBB, chosen by the server */
     char name[LOBBY_CLIENT_MAX_NAME + 1];
-    float x, y;               /* last known position (from joining, then each relayed one) */
-    bool has_position;        /* a position of it was relayed since we joined */
-    bool ready;               /* toggled ready */
-    bool reconnecting;        /* lost its connection; its seat is held */
-    uint16_t rtt_ms;          /* as the server measures it */
-    uint16_t jitter_ms;       /* as the server measures it */
-    uint16_t loss_permyriad;  /* as the server measures it, 0..10000 */
+    float x, y;              /* last known position (from joining, then each relayed one) */
+    bool has_position;       /* a position of it was relayed since we joined */
+    bool ready;              /* toggled ready */
+    bool reconnecting;       /* lost its connection; its seat is held */
+    uint16_t rtt_ms;         /* as the server measures it */
+    uint16_t jitter_ms;      /* as the server measures it */
+    uint16_t loss_permyriad; /* as the server measures it, 0..10000 */
 } lobby_client_player;
 
 /* One row of the lobby list. */
@@ -218,26 +218,26 @@ enum {
 };
 
 typedef enum lobby_client_event_type {
-    LOBBY_CLIENT_EV_JOINED = 1,               /* in a lobby now: joined; see status */
-    LOBBY_CLIENT_EV_REJECTED = 2,             /* refused by the server: rejected, text */
-    LOBBY_CLIENT_EV_DISCONNECTED = 3,         /* over: disconnected, text */
-    LOBBY_CLIENT_EV_RECONNECTING = 4,         /* lost, trying again: reconnecting, text */
-    LOBBY_CLIENT_EV_REDIRECTED = 5,           /* the lobby is on another server; going: redirected */
-    LOBBY_CLIENT_EV_PLAYER_JOINED = 6,        /* player_id, text = name */
-    LOBBY_CLIENT_EV_PLAYER_LEFT = 7,          /* player_id, player_left; text = name */
-    LOBBY_CLIENT_EV_PLAYER_STATUS = 8,        /* player_id, player_status; text = name */
-    LOBBY_CLIENT_EV_POSITION = 9,             /* player_id, position */
-    LOBBY_CLIENT_EV_CHAT = 10,                /* player_id, chat, text */
-    LOBBY_CLIENT_EV_DIRECT_CHAT = 11,         /* player_id, chat (seq 0), text: to us alone */
-    LOBBY_CLIENT_EV_CHAT_ACK = 12,            /* chat_ack: the server took our message */
-    LOBBY_CLIENT_EV_CHAT_REFUSED = 13,        /* chat_refused, text */
-    LOBBY_CLIENT_EV_CHAT_GAP = 14,            /* chat_gap: lines missed while away */
-    LOBBY_CLIENT_EV_PONG = 15,                /* pong */
-    LOBBY_CLIENT_EV_LOBBY_LIST = 16,          /* lobby_list; rows: lobby_client_get_lobby */
-    LOBBY_CLIENT_EV_LOBBY_REFUSED = 17,       /* lobby_refused, text */
-    LOBBY_CLIENT_EV_LOBBY_EXITED = 18,        /* in no lobby now: lobby_exited, text */
-    LOBBY_CLIENT_EV_LOBBY_STATE = 19,         /* owner, state, settings or ready flags changed */
-    LOBBY_CLIENT_EV_COUNTDOWN = 20,           /* countdown */
+    LOBBY_CLIENT_EV_JOINED = 1,         /* in a lobby now: joined; see status */
+    LOBBY_CLIENT_EV_REJECTED = 2,       /* refused by the server: rejected, text */
+    LOBBY_CLIENT_EV_DISCONNECTED = 3,   /* over: disconnected, text */
+    LOBBY_CLIENT_EV_RECONNECTING = 4,   /* lost, trying again: reconnecting, text */
+    LOBBY_CLIENT_EV_REDIRECTED = 5,     /* the lobby is on another server; going: redirected */
+    LOBBY_CLIENT_EV_PLAYER_JOINED = 6,  /* player_id, text = name */
+    LOBBY_CLIENT_EV_PLAYER_LEFT = 7,    /* player_id, player_left; text = name */
+    LOBBY_CLIENT_EV_PLAYER_STATUS = 8,  /* player_id, player_status; text = name */
+    LOBBY_CLIENT_EV_POSITION = 9,       /* player_id, position */
+    LOBBY_CLIENT_EV_CHAT = 10,          /* player_id, chat, text */
+    LOBBY_CLIENT_EV_DIRECT_CHAT = 11,   /* player_id, chat (seq 0), text: to us alone */
+    LOBBY_CLIENT_EV_CHAT_ACK = 12,      /* chat_ack: the server took our message */
+    LOBBY_CLIENT_EV_CHAT_REFUSED = 13,  /* chat_refused, text */
+    LOBBY_CLIENT_EV_CHAT_GAP = 14,      /* chat_gap: lines missed while away */
+    LOBBY_CLIENT_EV_PONG = 15,          /* pong */
+    LOBBY_CLIENT_EV_LOBBY_LIST = 16,    /* lobby_list; rows: lobby_client_get_lobby */
+    LOBBY_CLIENT_EV_LOBBY_REFUSED = 17, /* lobby_refused, text */
+    LOBBY_CLIENT_EV_LOBBY_EXITED = 18,  /* in no lobby now: lobby_exited, text */
+    LOBBY_CLIENT_EV_LOBBY_STATE = 19,   /* owner, state, settings or ready flags changed */
+    LOBBY_CLIENT_EV_COUNTDOWN = 20,     /* countdown */
     LOBBY_CLIENT_EV_COUNTDOWN_CANCELLED = 21, /* player_id (who cancelled; 0: none), text */
     LOBBY_CLIENT_EV_GAME_STARTING = 22,       /* game_starting */
 } lobby_client_event_type;
@@ -284,9 +284,9 @@ typedef struct lobby_client_event {
             uint64_t sent_us; /* the sender's clock */
         } position;
         struct {
-            uint32_t seq;    /* the lobby's chat sequence number; 0 for direct */
-            bool from_text;  /* from a plain-text (TCP) client: player_id 0 */
-            bool history;    /* replayed from before we joined or while away */
+            uint32_t seq;   /* the lobby's chat sequence number; 0 for direct */
+            bool from_text; /* from a plain-text (TCP) client: player_id 0 */
+            bool history;   /* replayed from before we joined or while away */
             char sender[LOBBY_CLIENT_MAX_SHORT_TEXT + 1];
         } chat;
         struct {
@@ -393,8 +393,7 @@ LOBBY_CLIENT_API int lobby_client_send_chat(lobby_client *c, const char *text, u
 LOBBY_CLIENT_API int lobby_client_send_direct(lobby_client *c, uint16_t to_id, const char *text,
                                               uint32_t *msg_id);
 /* Our position (unreliable: send it every frame you move); world units. */
-LOBBY_CLIENT_API int lobby_client_send_position(lobby_client *c, float x, float y,
-                                                uint64_t now_us);
+LOBBY_CLIENT_API int lobby_client_send_position(lobby_client *c, float x, float y, uint64_t now_us);
 /* Measures the round trip: a PONG event follows. */
 LOBBY_CLIENT_API int lobby_client_send_ping(lobby_client *c, uint64_t now_us);
 
