@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -118,36 +120,6 @@ static int format_prefix(char *line, size_t cap, log_level level, const char *ta
     return snprintf(line, cap, "%s %s [%s] ", stamp, level_names[level], tag);
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when
- * s[0] starts none: a stray continuation byte, an overlong form, a
- * surrogate, a code point past U+10FFFF or a sequence cut short. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    uint32_t cp;
-    size_t len;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2, cp = s[0] & 0x1Fu;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3, cp = s[0] & 0x0Fu;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4, cp = s[0] & 0x07u;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 /* Appends text (len bytes) to out at *at as the inside of a JSON string:
  * quote and backslash escaped, control bytes (and DEL) as \u00XX, each byte
  * that is not valid UTF-8 as U+FFFD, so any bytes give valid JSON. Stops
@@ -157,7 +129,7 @@ static bool json_escape(char *out, size_t *at, size_t limit, const char *text, s
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < len;) {
         char unit[8];
-        size_t ulen = utf8_valid_len(s + i, len - i), take = ulen ? ulen : 1;
+        size_t ulen = text_utf8_sequence_len(text + i, len - i), take = ulen ? ulen : 1;
         if (ulen == 0)
             memcpy(unit, "\xEF\xBF\xBD", ulen = 3); /* U+FFFD */
         else if (s[i] == '"' || s[i] == '\\')

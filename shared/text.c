@@ -33,6 +33,12 @@ static size_t utf8_decode_one(const unsigned char *s, size_t avail, uint32_t *cp
     return n;
 }
 
+size_t text_utf8_sequence_len(const char *s, size_t avail)
+{
+    uint32_t cp;
+    return utf8_decode_one((const unsigned char *)s, avail, &cp);
+}
+
 bool text_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

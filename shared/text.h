@@ -9,6 +9,9 @@
 /* Strict UTF-8: rejects overlong forms, surrogates, code points > U+10FFFF
  * and truncated sequences. */
 bool text_utf8_valid(const char *s, size_t len);
+/* The length of the valid sequence at s (avail > 0 bytes left), by the same
+ * rules; 0 when none starts there. */
+size_t text_utf8_sequence_len(const char *s, size_t avail);
 
 /* True when s (valid UTF-8) contains C0 controls, DEL, C1 controls, bidi
  * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) or the
